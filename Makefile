@@ -1,0 +1,48 @@
+# xuncha-audit — 巡察财务疑点分析套件
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+DEMO_OUT ?= out/demo
+DEMO_DB  ?= out/demo/xuncha.duckdb
+
+.PHONY: setup demo test lint lab docs bench clean samples
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## make setup: create .venv with everything installed
+setup: $(STAMP)
+
+## make demo: run the whole job on the bundled sample data
+demo: $(STAMP)
+	$(BIN)/xuncha-audit run data_samples --out $(DEMO_OUT) --db $(DEMO_DB) --level 市级
+
+## make test: set up and run the whole test suite
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## make lab: open JupyterLab on notebooks/ with the sample data loaded
+lab: demo
+	XUNCHA_DB=$(abspath $(DEMO_DB)) $(BIN)/jupyter lab --notebook-dir=notebooks
+
+## make docs: regenerate docs/checks from the check metadata
+docs: $(STAMP)
+	$(BIN)/xuncha-audit checks docs --out docs/checks
+
+## make samples: regenerate data_samples/ from the generator
+samples: $(STAMP)
+	$(BIN)/python -m xuncha_audit.synth --out data_samples --seed 20241 --scale sample
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,47 @@
+"""`xuncha-audit` command line (Typer + Rich). Messages in Chinese, English detail.
+
+Each package registers its own commands in ``<package>/commands.py`` (``register(app)``),
+so the CLI stays one entry point while the code stays in its area.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="xuncha-audit",
+    help="巡察财务疑点分析套件 xuncha-audit: 导入被巡察单位数据、运行疑点检查、导出疑点清单。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMAND_MODULES = [
+    "xuncha_audit.ingest.commands",
+    "xuncha_audit.standards.commands",
+    "xuncha_audit.validate.commands",
+    "xuncha_audit.engine.commands",
+    "xuncha_audit.findings.commands",
+    "xuncha_audit.pipeline",
+]
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(app)
+
+
+@app.command("version")
+def version() -> None:
+    """显示版本 Show the version."""
+    from xuncha_audit import __version__
+
+    typer.echo(__version__)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

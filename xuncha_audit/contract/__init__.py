@@ -1,0 +1,212 @@
+"""The data contract as data: canonical tables, columns, types, keys and aliases.
+
+Everything (ingestion, GX suites, checks, docs) reads ``tables.yaml`` through this module.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+CONTRACT_PATH = Path(__file__).with_name("tables.yaml")
+
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "int": "BIGINT",
+    "decimal": "DECIMAL(18,2)",
+    "date": "DATE",
+    "month": "DATE",
+    "bool": "BOOLEAN",
+}
+
+_COLUMN_KEYS = {
+    "type", "norm", "required", "min", "values", "sensitive", "aliases", "generated", "default",
+}
+_TABLE_KEYS = {"title", "names", "key", "key_fallback", "signature", "columns", "layout"}
+# Columns every canonical table carries besides the contract columns.
+SYSTEM_COLUMNS = {
+    "unit": "VARCHAR",
+    "_key": "VARCHAR",
+    "_source_file": "VARCHAR",
+    "_source_sheet": "VARCHAR",
+    "_source_row": "BIGINT",
+    "_extra": "VARCHAR",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    norm: str | None = None
+    required: bool = False
+    min: float | None = None
+    values: tuple[str, ...] = ()
+    sensitive: bool = False
+    aliases: tuple[str, ...] = ()
+    generated: str | None = None
+    default: object | None = None
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+    @property
+    def derived_norm_column(self) -> str | None:
+        """Name of the extra matching column this column gets (``vendor_norm``), if any."""
+        return f"{self.name}_norm" if self.norm in ("company", "rank") else None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    title: str
+    names: tuple[str, ...]
+    key: tuple[str, ...]
+    columns: dict[str, Column] = field(default_factory=dict)
+    key_fallback: tuple[str, ...] = ()
+    signature: tuple[str, ...] = ()
+    layout: str | None = None
+
+    def column_list(self) -> list[Column]:
+        return list(self.columns.values())
+
+    def all_columns(self) -> dict[str, str]:
+        """Every column of the DuckDB table with its type, in table order."""
+        out: dict[str, str] = {"unit": "VARCHAR"}
+        for col in self.columns.values():
+            out[col.name] = col.duckdb_type
+            if col.derived_norm_column:
+                out[col.derived_norm_column] = "VARCHAR"
+        for name, typ in SYSTEM_COLUMNS.items():
+            out.setdefault(name, typ)
+        return out
+
+    def ddl(self, name: str | None = None) -> str:
+        cols = ", ".join(f'"{c}" {t}' for c, t in self.all_columns().items())
+        return f'CREATE TABLE IF NOT EXISTS "{name or self.name}" ({cols})'
+
+    @property
+    def sensitive_columns(self) -> list[str]:
+        return [c.name for c in self.columns.values() if c.sensitive]
+
+
+@dataclass(frozen=True)
+class Contract:
+    version: int
+    tables: dict[str, Table]
+    unit_aliases: tuple[str, ...]
+
+    def table(self, name: str) -> Table:
+        try:
+            return self.tables[name]
+        except KeyError:
+            from xuncha_audit.errors import ConfigError
+
+            raise ConfigError(
+                f"未知的数据表「{name}」", f"unknown canonical table {name!r}"
+            ) from None
+
+
+def _tuple(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+def parse_contract(data: dict) -> Contract:
+    tables: dict[str, Table] = {}
+    for tname, tdef in data["tables"].items():
+        unknown = set(tdef) - _TABLE_KEYS
+        if unknown:
+            raise ValueError(f"contract table {tname}: unknown keys {sorted(unknown)}")
+        cols: dict[str, Column] = {}
+        for cname, cdef in tdef["columns"].items():
+            unknown = set(cdef) - _COLUMN_KEYS
+            if unknown:
+                raise ValueError(f"contract column {tname}.{cname}: unknown keys {sorted(unknown)}")
+            if cdef["type"] not in DUCKDB_TYPES:
+                raise ValueError(f"contract column {tname}.{cname}: bad type {cdef['type']}")
+            cols[cname] = Column(
+                name=cname,
+                type=cdef["type"],
+                norm=cdef.get("norm"),
+                required=bool(cdef.get("required", False)),
+                min=cdef.get("min"),
+                values=_tuple(cdef.get("values")),
+                sensitive=bool(cdef.get("sensitive", False)),
+                aliases=_tuple(cdef.get("aliases")),
+                generated=cdef.get("generated"),
+                default=cdef.get("default"),
+            )
+        key = _tuple(tdef["key"])
+        for k in key + _tuple(tdef.get("key_fallback")) + _tuple(tdef.get("signature")):
+            if k not in cols:
+                raise ValueError(f"contract table {tname}: key/signature column {k} not defined")
+        tables[tname] = Table(
+            name=tname,
+            title=tdef["title"],
+            names=_tuple(tdef.get("names")),
+            key=key,
+            columns=cols,
+            key_fallback=_tuple(tdef.get("key_fallback")),
+            signature=_tuple(tdef.get("signature")),
+            layout=tdef.get("layout"),
+        )
+    return Contract(
+        version=int(data.get("version", 1)),
+        tables=tables,
+        unit_aliases=_tuple(data.get("unit_aliases")),
+    )
+
+
+@cache
+def load_contract() -> Contract:
+    """The packaged contract (cached)."""
+    with CONTRACT_PATH.open(encoding="utf-8") as fh:
+        return parse_contract(yaml.safe_load(fh))
+
+
+_UNIT_SUFFIX = re.compile(r"[（(]\s*(元|万元|㎡|m2|m²|平方米|升|l|km|公里|人|天)\s*[)）]$|/(元|万元)$")
+
+
+def header_key(text: object) -> str:
+    """Canonical form of a header for alias matching.
+
+    Case-, space- and full-width-insensitive; unit suffixes such as ``（元）``, ``(元)``,
+    ``/元`` are dropped.
+    """
+    s = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    s = re.sub(r"\s+", "", s)
+    s = s.replace("*", "").replace("★", "")
+    prev = None
+    while prev != s:
+        prev = s
+        s = _UNIT_SUFFIX.sub("", s)
+    return s
+
+
+def create_tables(con, names: list[str] | None = None) -> None:
+    """Create empty canonical tables (all contract columns + system columns) in ``con``."""
+    contract = load_contract()
+    for name in names or list(contract.tables):
+        con.execute(contract.table(name).ddl())
+
+
+__all__ = [
+    "CONTRACT_PATH",
+    "SYSTEM_COLUMNS",
+    "Column",
+    "Contract",
+    "Table",
+    "create_tables",
+    "header_key",
+    "load_contract",
+]
