@@ -1,0 +1,182 @@
+"""derive_columns: unit, line numbers, in-place normalisation, company norm, _key."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from xuncha_audit.contract import create_tables
+from xuncha_audit.ingest.derive import (
+    DEFAULT_UNIT,
+    company_norm_sql,
+    derive_columns,
+    install_macros,
+    normalize_company,
+)
+
+
+@pytest.fixture
+def con():
+    c = duckdb.connect()
+    create_tables(c)
+    yield c
+    c.close()
+
+
+def _one(con, sql, params=None):
+    return con.execute(sql, params or []).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("macro", "raw", "expected"),
+    [
+        ("xa_norm_name", " 张\u3000三 ", "张三"),
+        ("xa_norm_name", "李\u00a0四", "李四"),
+        ("xa_norm_name", "买买提・艾力", "买买提·艾力"),
+        ("xa_norm_name", "\u3000", None),
+        ("xa_norm_plate", "湘Ａ·１２３４５", "湘A12345"),
+        ("xa_norm_plate", "湘a-b 123.4", "湘AB1234"),
+        ("xa_norm_phone", "+86 138-0013-8000", "13800138000"),
+        ("xa_norm_phone", "8613800138000", "13800138000"),
+        ("xa_norm_phone", "0731-88886666", "073188886666"),
+        ("xa_norm_phone", "１３８００１３８０００", "13800138000"),
+        ("xa_norm_digits", "6222 0200-1234", "622202001234"),
+        ("xa_norm_code", "43010119900101123x", "43010119900101123X"),
+        ("xa_norm_code", "９１４３ 0100ma4l", "91430100MA4L"),
+        ("xa_norm_name_list", "李四、王五;赵六，钱七/孙八 周九；吴十,郑一", "李四、王五、赵六、钱七、孙八、周九、吴十、郑一"),
+        ("xa_norm_name_list", "、李 四、、", "李、四"),
+    ],
+)
+def test_macros(con, macro, raw, expected):
+    install_macros(con)
+    assert _one(con, f"SELECT {macro}(?)", [raw]) == expected
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("长沙甲科技有限公司", "长沙甲科技公司"),
+        ("（湖南）长沙甲科技有限公司", "长沙甲科技有限责任公司"),
+        ("湖南乙建设集团有限公司", "湖南乙建设"),
+        ("丙科技股份有限公司", "丙 科技有限公司"),
+        ("(长沙)丁商贸有限公司", "丁商贸有限公司"),
+        ("ABC科技有限公司", "ａｂｃ科技公司"),
+    ],
+)
+def test_company_norm_equal(con, a, b):
+    install_macros(con)
+    sa = _one(con, f"SELECT {company_norm_sql('?')}", [a])
+    sb = _one(con, f"SELECT {company_norm_sql('?')}", [b])
+    assert sa == sb
+    assert normalize_company(a) == normalize_company(b) == sa
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("长沙甲科技有限公司", "长沙乙科技有限公司"),
+        ("湖南甲建设有限公司", "湖南甲建材有限公司"),
+        ("有限公司", "公司"),  # degenerate: nothing left -> keep the cleaned name
+    ],
+)
+def test_company_norm_different(con, a, b):
+    install_macros(con)
+    sa = _one(con, f"SELECT {company_norm_sql('?')}", [a])
+    sb = _one(con, f"SELECT {company_norm_sql('?')}", [b])
+    assert sa != sb
+    assert normalize_company(a) == sa and normalize_company(b) == sb
+
+
+def test_vendors_normalised_and_keyed(con):
+    con.execute(
+        "INSERT INTO vendors(vendor, vendor_id, legal_rep, shareholders, phone, bank_account) "
+        "VALUES ('（湖南）长沙甲科技有限公司', '91430100ma4l 12345x', ' 张\u3000三 ', "
+        "'李四、王五;赵六', '+86 138-0013-8000', '6222 0200 1234'), "
+        "('长沙甲科技公司', NULL, '李四', NULL, NULL, NULL)"
+    )
+    derive_columns(con, "vendors", unit="甲局")
+    rows = con.execute(
+        "SELECT unit, vendor_norm, vendor_id, legal_rep, shareholders, phone, bank_account, _key "
+        "FROM vendors ORDER BY vendor_id NULLS LAST"
+    ).fetchall()
+    assert rows[0] == (
+        "甲局", "长沙甲科技", "91430100MA4L12345X", "张三", "李四、王五、赵六",
+        "13800138000", "622202001234", "91430100MA4L12345X",
+    )
+    # key_fallback: vendor_id NULL -> vendor
+    assert rows[1][0] == "甲局" and rows[1][1] == "长沙甲科技" and rows[1][-1] == "长沙甲科技公司"
+
+
+def test_idempotent(con):
+    con.execute(
+        "INSERT INTO ledger(voucher_no, voucher_date, _source_row, line_no, person, counterparty) VALUES "
+        "('记-1', DATE '2024-01-01', 3, NULL, '张 三', '甲有限公司'),"
+        "('记-1', DATE '2024-01-01', 2, NULL, NULL, NULL),"
+        "('记-2', DATE '2024-01-01', 4, 5, NULL, NULL),"
+        "('记-2', DATE '2024-01-01', 5, NULL, NULL, NULL)"
+    )
+    derive_columns(con, "ledger")
+    first = con.execute("SELECT * FROM ledger ORDER BY _source_row").fetchall()
+    derive_columns(con, "ledger")
+    assert con.execute("SELECT * FROM ledger ORDER BY _source_row").fetchall() == first
+    got = con.execute("SELECT voucher_no, line_no, _key, unit FROM ledger ORDER BY _source_row").fetchall()
+    assert got == [
+        ("记-1", 1, "记-1|1", DEFAULT_UNIT),
+        ("记-1", 2, "记-1|2", DEFAULT_UNIT),
+        ("记-2", 5, "记-2|5", DEFAULT_UNIT),
+        ("记-2", 6, "记-2|6", DEFAULT_UNIT),
+    ]
+
+
+def test_line_no_per_unit(con):
+    con.execute(
+        "INSERT INTO ledger(unit, voucher_no, voucher_date, _source_row) VALUES "
+        "('A', 'v1', DATE '2024-01-01', 2), ('B', 'v1', DATE '2024-01-01', 2),"
+        "('A', 'v1', DATE '2024-01-01', 3)"
+    )
+    derive_columns(con, "ledger", unit="ignored")
+    got = sorted(con.execute("SELECT unit, _key FROM ledger").fetchall())
+    assert got == [("A", "v1|1"), ("A", "v1|2"), ("B", "v1|1")]
+
+
+def test_defaults_displacement_plate(con):
+    con.execute("INSERT INTO hospitality(record_no, amount) VALUES ('h1', 1)")
+    con.execute("INSERT INTO offices(room_no, area_m2) VALUES ('101', 12)")
+    con.execute("INSERT INTO vehicles(plate_no, displacement_l) VALUES ('湘Ａ·１２３４５', 1798), ('湘B1', 1.6)")
+    for t in ("hospitality", "offices", "vehicles"):
+        derive_columns(con, t, unit="u")
+    assert _one(con, "SELECT meals FROM hospitality") == 1
+    assert _one(con, "SELECT use FROM offices") == "办公"
+    got = sorted(con.execute("SELECT _key, CAST(displacement_l AS DOUBLE) FROM vehicles").fetchall())
+    assert got == [("湘A12345", 1.8), ("湘B1", 1.6)]
+
+
+def test_composite_key_person_fallback(con):
+    con.execute(
+        "INSERT INTO payroll(month, name, item, amount, id_number, person_id) VALUES "
+        "(DATE '2024-03-01', '张三', '基本工资', 100, '43010119900101123x', NULL),"
+        "(DATE '2024-03-01', '李四', '基本工资', 100, NULL, NULL),"
+        "(DATE '2024-03-01', '王五', '奖金', 100, NULL, 'P9')"
+    )
+    derive_columns(con, "payroll")
+    got = sorted(r[0] for r in con.execute("SELECT _key FROM payroll").fetchall())
+    assert got == [
+        "2024-03-01|43010119900101123X|基本工资",
+        "2024-03-01|P9|奖金",
+        "2024-03-01|李四|基本工资",
+    ]
+    con.execute("INSERT INTO staff(name) VALUES ('赵 六')")
+    derive_columns(con, "staff")
+    assert _one(con, "SELECT _key FROM staff") == "赵六"
+
+
+def test_rank_norm_uses_ranks_module_or_null(con):
+    con.execute("INSERT INTO staff(person_id, name, rank) VALUES ('p1', '张三', '正处级')")
+    derive_columns(con, "staff", level="市级")
+    got = _one(con, "SELECT rank_norm FROM staff")
+    try:
+        from xuncha_audit.standards.ranks import normalize_rank
+    except ImportError:
+        assert got is None
+    else:
+        assert got == normalize_rank("正处级", "市级")

@@ -1,0 +1,283 @@
+"""Derived and normalised columns of a canonical table (set-based, idempotent).
+
+``derive_columns(con, table)`` runs on a canonical table that already holds typed contract
+values (ingestion calls it after loading; the check-case runner calls it on tiny inline
+tables). It
+
+* fills ``unit`` where NULL (``unit`` argument, else ``默认单位``);
+* fills contract ``default:`` values where NULL (e.g. ``hospitality.meals`` = 1);
+* numbers ``line_no`` within ``(unit, voucher_no)`` where NULL (columns marked
+  ``generated: number_within_voucher``), in ``_source_row`` order, after the highest
+  line number already present in that voucher;
+* normalises in place, per the column's ``norm``:
+
+  ============  ==========================================================================
+  name          NFKC full-width -> half-width, all whitespace removed (incl. U+3000, NBSP,
+                zero-width); middle-dot variants (・ • ‧ ∙ . ．) unified to ``·``
+  plate         NFKC, upper case, no whitespace, dots, hyphens or middle dots
+  phone         digits only; a leading 86 / 0086 before an 11-digit mobile is dropped
+  bank_account  digits only
+  id_number     NFKC, whitespace removed, upper case (``x`` -> ``X``)
+  credit_code   NFKC, whitespace removed, upper case
+  name_list     split on ``、 ; ； , ， / ／`` and whitespace, each part normalised as a
+                name, re-joined with ``、``
+  displacement  litres: a value above 100 is taken as millilitres and divided by 1000
+  ============  ==========================================================================
+
+  Empty results become NULL.
+* fills ``<col>_norm`` for ``norm: company`` columns with :func:`company_norm_sql`
+  (documented there; Python twin :func:`normalize_company` for tests and tools);
+* fills ``<col>_norm`` for ``norm: rank`` columns with
+  ``xuncha_audit.standards.ranks.normalize_rank(raw, level)`` applied over the distinct raw
+  values (level from ``_units`` for the row's unit when that table exists, else the
+  ``level`` argument); left NULL when that module is not importable;
+* builds ``_key``: the key columns cast to VARCHAR joined with ``|``. When every key column
+  is NULL and the table has ``key_fallback`` (with a value), the fallback columns are used. A NULL
+  ``person_id`` inside a key falls back to ``id_number`` and then ``name`` when the table
+  has those columns (payroll and relations exports often lack a staff number). Other NULL
+  key parts are rendered as the empty string.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+
+import pyarrow as pa
+
+from xuncha_audit.contract import Table, load_contract
+
+DEFAULT_UNIT = "默认单位"
+
+# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space -> half-width; what NFKC does
+# to the characters that actually occur in exports.
+_FW = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+_HW = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+
+_WS = r"[\s\p{Z}\x{FEFF}\x{200B}\x{200C}\x{200D}\x{2060}]"
+
+# Company legal-form suffixes dropped (repeatedly, from the end) for matching.
+COMPANY_SUFFIXES = (
+    "有限责任公司",
+    "股份有限公司",
+    "有限公司",
+    "总公司",
+    "分公司",
+    "公司",
+    "集团",
+    "股份",
+    "有限责任",
+    "有限",
+    "有限合伙",
+    "普通合伙",
+)
+# Bracketed segments of 1-8 Chinese characters (region prefixes such as (湖南), （长沙）,
+# legal-form notes such as (有限合伙)) are dropped for matching.
+_BRACKET_RE = r"[(\[【〔〖][\p{Han}]{1,8}[)\]】〕〗]"
+_SUFFIX_RE = "(" + "|".join(sorted(COMPANY_SUFFIXES, key=len, reverse=True)) + ")+$"
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal for a constant of this module (never user data)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+MACROS = {
+    "xa_fw": f"translate(s, {_lit(_FW)}, {_lit(_HW)})",
+    "xa_nows": f"regexp_replace(s, {_lit(_WS + '+')}, '', 'g')",
+    "xa_norm_name": (
+        "nullif(regexp_replace(xa_nows(xa_fw(s)), '[・•‧∙.．]', '·', 'g'), '')"
+    ),
+    "xa_norm_plate": (
+        "nullif(upper(regexp_replace(xa_fw(s), " + _lit(_WS[:-1] + r".\-·・•_]")
+        + ", '', 'g')), '')"
+    ),
+    "xa_norm_phone": (
+        "nullif(regexp_replace(regexp_replace(xa_fw(s), '[^0-9]', '', 'g'),"
+        " '^(0086|86)(1[0-9]{10})$', '\\2'), '')"
+    ),
+    "xa_norm_digits": "nullif(regexp_replace(xa_fw(s), '[^0-9]', '', 'g'), '')",
+    "xa_norm_code": "nullif(upper(xa_nows(xa_fw(s))), '')",
+    "xa_norm_name_list": (
+        "nullif(array_to_string(list_filter(list_transform("
+        f"string_split_regex(xa_fw(s), {_lit('[、;,/' + _WS[1:-1] + ']+')}),"
+        " lambda x: xa_norm_name(x)), lambda x: x IS NOT NULL), '、'), '')"
+    ),
+    "xa_company_norm": (
+        "coalesce(nullif(regexp_replace(regexp_replace(lower(xa_nows(xa_fw(s))),"
+        f" {_lit(_BRACKET_RE)}, '', 'g'), {_lit(_SUFFIX_RE)}, ''), ''),"
+        " nullif(lower(xa_nows(xa_fw(s))), ''))"
+    ),
+}
+
+_IN_PLACE = {
+    "name": "xa_norm_name",
+    "plate": "xa_norm_plate",
+    "phone": "xa_norm_phone",
+    "bank_account": "xa_norm_digits",
+    "id_number": "xa_norm_code",
+    "credit_code": "xa_norm_code",
+    "name_list": "xa_norm_name_list",
+}
+
+
+def install_macros(con) -> None:
+    """Create the ``xa_*`` normalisation macros (temporary, per connection)."""
+    for name, body in MACROS.items():
+        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+
+
+def company_norm_sql(expr: str) -> str:
+    """SQL for the matching form of a company name (needs :func:`install_macros`).
+
+    Full-width -> half-width, whitespace removed, lower case, bracketed 1-8 Chinese
+    characters dropped ((湖南), （长沙）, (有限合伙)), then trailing legal-form words
+    (:data:`COMPANY_SUFFIXES`: 有限责任公司, 股份有限公司, 有限公司, 集团, 分公司, 公司 ...)
+    dropped repeatedly. If nothing would be left, the cleaned name itself is kept.
+    """
+    return f"xa_company_norm({expr})"
+
+
+def normalize_company(name: str | None) -> str | None:
+    """Python twin of :func:`company_norm_sql` (same rules), for tools and tests."""
+    import re
+
+    if name is None:
+        return None
+    s = unicodedata.normalize("NFKC", str(name)).lower()
+    s = re.sub(r"[\s\u00a0\u3000\ufeff\u200b-\u200d\u2060]+", "", s)
+    cleaned = s
+    s = re.sub(r"[(\[【〔〖][\u3400-\u9fff]{1,8}[)\]】〕〗]", "", s)
+    s = re.sub(_SUFFIX_RE, "", s)
+    return s or cleaned or None
+
+
+_counter = itertools.count()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table_exists(con, name: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _key_expr(tdef: Table) -> str:
+    cols = tdef.columns
+
+    def part(c: str) -> str:
+        expr = f"CAST({_q(c)} AS VARCHAR)"
+        if c == "person_id":
+            alts = [f"CAST({_q(a)} AS VARCHAR)" for a in ("id_number", "name") if a in cols]
+            if alts:
+                expr = f"coalesce({expr}, {', '.join(alts)})"
+        return f"coalesce({expr}, '')"
+
+    main = " || '|' || ".join(part(c) for c in tdef.key)
+    if not tdef.key_fallback:
+        return main
+    all_null = " AND ".join(f"{_q(c)} IS NULL" for c in tdef.key)
+    fb_present = " OR ".join(f"{_q(c)} IS NOT NULL" for c in tdef.key_fallback)
+    fallback = " || '|' || ".join(part(c) for c in tdef.key_fallback)
+    return f"CASE WHEN {all_null} AND ({fb_present}) THEN {fallback} ELSE {main} END"
+
+
+def _derive_ranks(con, table: str, col: str, level: str) -> None:
+    try:
+        from xuncha_audit.standards.ranks import normalize_rank
+    except ImportError:
+        return
+    t, c, n = _q(table), _q(col), _q(f"{col}_norm")
+    if _table_exists(con, "_units"):
+        level_expr = "coalesce((SELECT max(u.level) FROM _units u WHERE u.unit = t.unit), $level)"
+    else:
+        level_expr = "$level"
+    pairs = con.execute(
+        f"SELECT DISTINCT {c} AS raw, {level_expr} AS lvl FROM {t} t WHERE {c} IS NOT NULL",
+        {"level": level},
+    ).fetchall()
+    if not pairs:
+        return
+    raws, lvls, norms = [], [], []
+    for raw, lvl in pairs:
+        raws.append(raw)
+        lvls.append(lvl)
+        norms.append(normalize_rank(raw, lvl))
+    mapping = pa.table(
+        {"raw": pa.array(raws, pa.string()), "lvl": pa.array(lvls, pa.string()),
+         "norm": pa.array(norms, pa.string())}
+    )
+    view = f"_xa_rank_map_{next(_counter)}"
+    con.register(view, mapping)
+    try:
+        con.execute(
+            f"UPDATE {t} AS t SET {n} = m.norm FROM {view} m "
+            f"WHERE t.{c} = m.raw AND m.lvl = {level_expr}",
+            {"level": level},
+        )
+    finally:
+        con.unregister(view)
+
+
+def derive_columns(con, table: str, *, level: str = "市级", unit: str | None = None) -> None:
+    """Fill unit, defaults, line numbers, normalised columns and ``_key`` of ``table``.
+
+    ``table`` is a canonical table name (its DuckDB table has the same name). Safe to run
+    more than once.
+    """
+    tdef = load_contract().table(table)
+    install_macros(con)
+    t = _q(table)
+
+    sets = ["unit = coalesce(unit, $unit)"]
+    for col in tdef.column_list():
+        c = _q(col.name)
+        if col.norm in _IN_PLACE and col.type == "text":
+            sets.append(f"{c} = {_IN_PLACE[col.norm]}({c})")
+        elif col.norm == "displacement" and col.type == "decimal":
+            sets.append(f"{c} = CASE WHEN {c} > 100 THEN {c} / 1000 ELSE {c} END")
+        if col.norm == "company":
+            sets.append(f"{_q(col.name + '_norm')} = {company_norm_sql(c)}")
+        if col.default is not None:
+            sets.append(f"{c} = coalesce({c}, CAST($d_{col.name} AS {col.duckdb_type}))")
+    params: dict[str, object] = {"unit": unit or DEFAULT_UNIT}
+    for col in tdef.column_list():
+        if col.default is not None:
+            params[f"d_{col.name}"] = str(col.default)
+    con.execute(f"UPDATE {t} SET {', '.join(sets)}", params)
+
+    for col in tdef.column_list():
+        if col.generated == "number_within_voucher" and "voucher_no" in tdef.columns:
+            c = _q(col.name)
+            con.execute(
+                f"""
+                UPDATE {t} AS t SET {c} = s.n FROM (
+                    SELECT rid, coalesce(mx, 0) + row_number() OVER (
+                        PARTITION BY unit, voucher_no ORDER BY _source_row NULLS LAST, rid) AS n
+                    FROM (
+                        SELECT rowid AS rid, unit, voucher_no, _source_row, {c} AS v,
+                               max({c}) OVER (PARTITION BY unit, voucher_no) AS mx
+                        FROM {t}
+                    ) WHERE v IS NULL
+                ) s WHERE t.rowid = s.rid
+                """
+            )
+        if col.norm == "rank":
+            _derive_ranks(con, table, col.name, level)
+
+    con.execute(f"UPDATE {t} SET _key = {_key_expr(tdef)}")
+
+
+__all__ = [
+    "COMPANY_SUFFIXES",
+    "DEFAULT_UNIT",
+    "MACROS",
+    "company_norm_sql",
+    "derive_columns",
+    "install_macros",
+    "normalize_company",
+]
