@@ -1,0 +1,154 @@
+"""Check test cases: tiny inline tables in YAML, expected findings by their evidence keys.
+
+File: ``xuncha_audit/checks/<area>/cases/<CODE>.yaml`` (see docs/ARCHITECTURE.md §2)::
+
+    check: P01
+    context: {level: 市级, region: 湖南, city: 长沙}
+    cases:
+      flag_two_small_contracts:
+        config: {window_days: 180}
+        tables:
+          contracts:
+            - {contract_no: flag_c1, vendor: 甲公司, amount: 600000, ...}
+        expect:
+          - [contracts:flag_c1, contracts:flag_c2]
+      pass_tendered:
+        tables: {...}
+        expect: []
+
+Each expected finding is the set of its evidence records as ``table:key``; the runner
+compares the set of expected findings with the set the check produced, so a missing
+finding, an extra finding, or a finding citing the wrong records all fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from xuncha_audit.contract import create_tables, load_contract
+from xuncha_audit.engine.registry import CHECKS_DIR, CheckSpec, default_registry
+from xuncha_audit.engine.runner import ensure_output_tables, resolve_params, run_check
+from xuncha_audit.errors import ConfigError
+
+DEFAULT_UNIT = "测试单位"
+DEFAULT_CONTEXT = {"level": "市级", "region": "湖南", "city": "长沙"}
+_FILE_KEYS = {"check", "context", "cases"}
+_CASE_KEYS = {"config", "tables", "expect", "context", "description", "expect_titles"}
+_CONTEXT_KEYS = {"level", "region", "city", "units", "standards"}
+
+
+@dataclass
+class Case:
+    check: str
+    name: str
+    tables: dict[str, list[dict]]
+    expect: list[frozenset[str]]
+    config: dict = field(default_factory=dict)
+    context: dict = field(default_factory=dict)
+    expect_titles: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.check}:{self.name}"
+
+
+def load_case_file(path: Path) -> list[Case]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    bad = set(data) - _FILE_KEYS
+    if bad:
+        raise ConfigError(f"用例文件有未知字段 {sorted(bad)}", f"unknown keys {sorted(bad)}", file=str(path))
+    check = data.get("check")
+    file_ctx = data.get("context") or {}
+    cases = []
+    for name, c in (data.get("cases") or {}).items():
+        bad = set(c) - _CASE_KEYS
+        if bad:
+            raise ConfigError(f"用例 {name} 有未知字段 {sorted(bad)}", f"case {name}: unknown keys {sorted(bad)}",
+                              file=str(path))
+        if not (name.startswith("flag_") or name.startswith("pass_")):
+            raise ConfigError(f"用例名 {name} 应以 flag_ 或 pass_ 开头", f"case {name}: must start flag_/pass_",
+                              file=str(path))
+        ctx = {**DEFAULT_CONTEXT, **file_ctx, **(c.get("context") or {})}
+        bad = set(ctx) - _CONTEXT_KEYS
+        if bad:
+            raise ConfigError(f"用例 {name} 的 context 有未知字段 {sorted(bad)}", "unknown context keys",
+                              file=str(path))
+        expect = [frozenset(str(k) for k in group) for group in (c.get("expect") or [])]
+        cases.append(Case(
+            check=check, name=name, tables=c.get("tables") or {}, expect=expect,
+            config=c.get("config") or {}, context=ctx, expect_titles=c.get("expect_titles") or [],
+            path=path,
+        ))
+    return cases
+
+
+def all_case_files(root: Path = CHECKS_DIR) -> list[Path]:
+    return sorted(root.glob("*/cases/*.yaml"))
+
+
+def build_case_db(case: Case) -> duckdb.DuckDBPyConnection:
+    """An in-memory database holding the case's tables, derived columns and the standards."""
+    from xuncha_audit import standards
+    from xuncha_audit.ingest.derive import derive_columns
+
+    contract = load_contract()
+    con = duckdb.connect()
+    create_tables(con)
+    ctx = case.context
+    units = ctx.get("units") or [{"unit": DEFAULT_UNIT, "level": ctx["level"], "region": ctx["region"],
+                                  "city": ctx["city"]}]
+    con.execute("CREATE TABLE _units (unit VARCHAR, level VARCHAR, region VARCHAR, city VARCHAR)")
+    for u in units:
+        con.execute("INSERT INTO _units VALUES (?, ?, ?, ?)",
+                    [u["unit"], u.get("level", ctx["level"]), u.get("region", ctx["region"]),
+                     u.get("city", ctx["city"])])
+    for tname, rows in case.tables.items():
+        table = contract.table(tname)
+        if not rows:
+            continue
+        allowed = set(table.columns) | {"unit"}
+        for i, row in enumerate(rows):
+            bad = set(row) - allowed
+            if bad:
+                raise ConfigError(f"用例 {case.id} 表 {tname} 第 {i + 1} 行有未知列 {sorted(bad)}",
+                                  f"unknown columns {sorted(bad)}", file=str(case.path))
+        df = pd.DataFrame(rows)
+        df["_source_row"] = range(1, len(df) + 1)
+        df["_source_file"] = f"case:{case.name}"
+        for col in df.columns:
+            if df[col].dtype == object or str(df[col].dtype).startswith("str"):
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+        con.register("_case_rows", df)
+        cols = ", ".join(f'"{c}"' for c in df.columns)
+        con.execute(f'INSERT INTO "{tname}" ({cols}) SELECT {cols} FROM _case_rows')
+        con.unregister("_case_rows")
+    for tname in contract.tables:
+        derive_columns(con, tname, level=ctx["level"], unit=units[0]["unit"])
+    standards.install(con, ctx.get("standards"))
+    ensure_output_tables(con)
+    return con
+
+
+def run_case(case: Case, spec: CheckSpec | None = None) -> tuple[list[frozenset[str]], list[str]]:
+    """Run one case; return the findings as evidence-key sets, and their titles."""
+    spec = spec or default_registry().get(case.check)
+    con = build_case_db(case)
+    try:
+        params = resolve_params(con, spec, case.config)
+        run_check(con, spec, params, run_id="case")
+        rows = con.execute(
+            """
+            SELECT f.finding_id, f.title, string_agg(e.source_table || ':' || e.record_key, '\x1f')
+            FROM findings f JOIN evidence e USING (finding_id)
+            GROUP BY f.finding_id, f.title ORDER BY f.finding_id
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    return [frozenset(r[2].split("\x1f")) for r in rows], [r[1] for r in rows]

@@ -1,0 +1,288 @@
+"""The check catalogue: discover `.sql` checks, parse their metadata headers, select them.
+
+One check = one file ``xuncha_audit/checks/<area>/<CODE>_<slug>.sql`` that starts with a
+YAML header in a block comment (``/* --- ... --- */``); see docs/ARCHITECTURE.md §2.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from xuncha_audit.errors import ConfigError
+
+CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
+
+AREAS = {
+    "procurement": ("P", "采购与招投标"),
+    "reimbursement": ("R", "报销"),
+    "vehicles": ("V", "公务用车"),
+    "office": ("O", "办公用房"),
+    "payroll": ("H", "人事与薪酬"),
+    "ledger": ("L", "账务"),
+}
+SEVERITIES = ("high", "medium", "low")
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+ROUTES = {
+    "纪检监察": "移送纪检监察机关",
+    "组织人事": "移交组织人事部门",
+    "反馈": "反馈被巡察党组织",
+}
+ENTITY_TYPES = ("person", "vendor", "account", "vehicle", "room", "unit", "contract", "project")
+
+_HEADER_RE = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/\s*\n?(?P<sql>.*)\Z", re.S)
+_CODE_RE = re.compile(r"^[PRVOHL]\d{2}$")
+_PARAM_REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+_HEADER_KEYS = {
+    "code": True, "slug": True, "title_zh": True, "title_en": True, "area": True,
+    "severity": True, "route": True, "inputs": True, "evidence": True, "entity_type": True,
+    "what_zh": True, "why_zh": True, "regulation": True, "template": True,
+    "exclusions_zh": False, "method_zh": False, "python": False, "params": False,
+    "example_zh": False, "what_en": False, "why_en": False, "rules": False,
+}
+_PARAM_KEYS = {"type", "default", "default_from", "min", "max", "description_zh", "description_en", "choices"}
+PARAM_TYPES = {"int": int, "decimal": float, "float": float, "text": str, "bool": bool}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a check, as declared in its header."""
+
+    name: str
+    type: str
+    description_zh: str
+    default: object | None = None
+    default_from: str | None = None
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+    description_en: str | None = None
+
+    def coerce(self, value: object, *, check: str) -> object:
+        """Validate and convert a user-supplied value; ConfigError when out of bounds."""
+        py = PARAM_TYPES[self.type]
+        try:
+            if py is bool:
+                if isinstance(value, str):
+                    if value.lower() not in ("true", "false", "1", "0", "是", "否"):
+                        raise ValueError(value)
+                    value = value.lower() in ("true", "1", "是")
+                out = bool(value)
+            elif py is int:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError(value)
+                out = int(value)
+            else:
+                out = py(value)
+        except (TypeError, ValueError):
+            raise ConfigError(
+                f"检查 {check} 的参数 {self.name} 取值「{value}」不是 {self.type} 类型",
+                f"parameter {check}.{self.name}: {value!r} is not a {self.type}",
+            ) from None
+        if self.min is not None and out < self.min:
+            raise ConfigError(
+                f"检查 {check} 的参数 {self.name}={out} 小于下限 {self.min}",
+                f"parameter {check}.{self.name}={out} below minimum {self.min}",
+            )
+        if self.max is not None and out > self.max:
+            raise ConfigError(
+                f"检查 {check} 的参数 {self.name}={out} 超过上限 {self.max}",
+                f"parameter {check}.{self.name}={out} above maximum {self.max}",
+            )
+        if self.choices and out not in self.choices:
+            raise ConfigError(
+                f"检查 {check} 的参数 {self.name} 只能取 {list(self.choices)}",
+                f"parameter {check}.{self.name} must be one of {list(self.choices)}",
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A check: its metadata header and its SQL body."""
+
+    code: str
+    slug: str
+    title_zh: str
+    title_en: str
+    area: str
+    severity: str
+    route: str
+    inputs: tuple[str, ...]
+    evidence: tuple[str, ...]
+    entity_type: str
+    what_zh: str
+    why_zh: str
+    regulation: str
+    template: str
+    sql: str
+    path: Path
+    params: dict[str, ParamSpec] = field(default_factory=dict)
+    exclusions_zh: str | None = None
+    method_zh: str | None = None
+    python: str | None = None
+    example_zh: str | None = None
+    what_en: str | None = None
+    why_en: str | None = None
+    rules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.area}.{self.slug}"
+
+    @property
+    def route_display(self) -> str:
+        return ROUTES[self.route]
+
+    def referenced_params(self) -> list[str]:
+        return sorted(set(_PARAM_REF_RE.findall(_strip_sql_comments(self.sql))))
+
+
+def _strip_sql_comments(sql: str) -> str:
+    sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
+    return re.sub(r"--[^\n]*", " ", sql)
+
+
+def _err(path: Path, zh: str, en: str) -> ConfigError:
+    return ConfigError(zh, en, file=str(path))
+
+
+def parse_check_file(path: Path) -> CheckSpec:
+    """Parse one check file; raise ConfigError naming the file on any problem."""
+    text = path.read_text(encoding="utf-8")
+    m = _HEADER_RE.match(text)
+    if not m:
+        raise _err(path, "检查文件缺少 /* --- ... --- */ 元数据头", "missing metadata header")
+    try:
+        meta = yaml.safe_load(m.group("yaml")) or {}
+    except yaml.YAMLError as exc:
+        raise _err(path, "检查元数据头不是合法的 YAML", f"bad YAML header: {exc}") from None
+    unknown = set(meta) - set(_HEADER_KEYS)
+    if unknown:
+        raise _err(path, f"检查元数据头有未知字段 {sorted(unknown)}", f"unknown header keys {sorted(unknown)}")
+    missing = [k for k, req in _HEADER_KEYS.items() if req and not meta.get(k)]
+    if missing:
+        raise _err(path, f"检查元数据头缺少字段 {missing}", f"missing header keys {missing}")
+    code, slug, area = meta["code"], meta["slug"], meta["area"]
+    if not _CODE_RE.match(str(code)):
+        raise _err(path, f"检查编号 {code} 不合规（应为 P01 形式）", f"bad check code {code!r}")
+    if path.name != f"{code}_{slug}.sql":
+        raise _err(path, f"文件名应为 {code}_{slug}.sql", f"file name must be {code}_{slug}.sql")
+    if area not in AREAS or path.parent.name != area or AREAS[area][0] != code[0]:
+        raise _err(path, f"检查 {code} 的领域 {area} 与目录或编号不符", f"area {area!r} does not match folder/code")
+    if meta["severity"] not in SEVERITIES:
+        raise _err(path, f"严重程度只能是 {SEVERITIES}", f"severity must be one of {SEVERITIES}")
+    if meta["route"] not in ROUTES:
+        raise _err(path, f"移送去向只能是 {list(ROUTES)}", f"route must be one of {list(ROUTES)}")
+    if meta["entity_type"] not in ENTITY_TYPES:
+        raise _err(path, f"entity_type 只能是 {ENTITY_TYPES}", f"entity_type must be one of {ENTITY_TYPES}")
+    params: dict[str, ParamSpec] = {}
+    for pname, pdef in (meta.get("params") or {}).items():
+        if not isinstance(pdef, dict):
+            raise _err(path, f"参数 {pname} 的定义应为映射", f"param {pname} must be a mapping")
+        bad = set(pdef) - _PARAM_KEYS
+        if bad:
+            raise _err(path, f"参数 {pname} 有未知字段 {sorted(bad)}", f"param {pname}: unknown keys {sorted(bad)}")
+        if pdef.get("type") not in PARAM_TYPES:
+            raise _err(path, f"参数 {pname} 类型应为 {list(PARAM_TYPES)}", f"param {pname}: bad type")
+        if not pdef.get("description_zh"):
+            raise _err(path, f"参数 {pname} 缺少中文说明", f"param {pname}: missing description_zh")
+        if ("default" in pdef) == ("default_from" in pdef):
+            raise _err(path, f"参数 {pname} 须有且只有 default 或 default_from 之一",
+                       f"param {pname}: exactly one of default/default_from")
+        params[pname] = ParamSpec(
+            name=pname,
+            type=pdef["type"],
+            description_zh=pdef["description_zh"],
+            default=pdef.get("default"),
+            default_from=pdef.get("default_from"),
+            min=pdef.get("min"),
+            max=pdef.get("max"),
+            choices=tuple(pdef.get("choices") or ()),
+            description_en=pdef.get("description_en"),
+        )
+    spec = CheckSpec(
+        code=code, slug=slug, title_zh=meta["title_zh"], title_en=meta["title_en"], area=area,
+        severity=meta["severity"], route=meta["route"],
+        inputs=tuple(meta["inputs"]), evidence=tuple(meta["evidence"]),
+        entity_type=meta["entity_type"], what_zh=str(meta["what_zh"]).strip(),
+        why_zh=str(meta["why_zh"]).strip(), regulation=str(meta["regulation"]).strip(),
+        template=str(meta["template"]).strip(), sql=m.group("sql").strip().rstrip(";"),
+        path=path, params=params,
+        exclusions_zh=meta.get("exclusions_zh"), method_zh=meta.get("method_zh"),
+        python=meta.get("python"), example_zh=meta.get("example_zh"),
+        what_en=meta.get("what_en"), why_en=meta.get("why_en"),
+        rules=dict(meta.get("rules") or {}),
+    )
+    refs = spec.referenced_params()
+    undeclared = [p for p in refs if p not in params]
+    if undeclared:
+        raise _err(path, f"SQL 引用了未声明的参数 {undeclared}", f"SQL references undeclared params {undeclared}")
+    unused = [p for p in params if p not in refs]
+    if unused:
+        raise _err(path, f"声明的参数 {unused} 未在 SQL 中使用", f"declared params {unused} not used in SQL")
+    return spec
+
+
+class Registry:
+    """All checks found under the checks folder, by code."""
+
+    def __init__(self, checks: list[CheckSpec]):
+        codes: dict[str, CheckSpec] = {}
+        for c in checks:
+            if c.code in codes:
+                raise _err(c.path, f"检查编号 {c.code} 重复（另见 {codes[c.code].path}）", f"duplicate code {c.code}")
+            codes[c.code] = c
+        self.checks = dict(sorted(codes.items()))
+
+    def __iter__(self):
+        return iter(self.checks.values())
+
+    def __len__(self) -> int:
+        return len(self.checks)
+
+    def get(self, code: str) -> CheckSpec:
+        try:
+            return self.checks[code.upper()]
+        except KeyError:
+            raise ConfigError(f"未知的检查编号 {code}", f"unknown check code {code!r}") from None
+
+    def _match(self, token: str) -> list[CheckSpec]:
+        t = token.strip()
+        if t in AREAS:
+            return [c for c in self if c.area == t]
+        up = t.upper()
+        if up in self.checks:
+            return [self.checks[up]]
+        if re.fullmatch(r"[PRVOHL]\d?", up):
+            found = [c for c in self if c.code.startswith(up)]
+            if found:
+                return found
+        raise ConfigError(
+            f"未知的检查编号、前缀或领域「{token}」",
+            f"unknown check code, prefix or area {token!r} (areas: {', '.join(AREAS)})",
+        )
+
+    def select(self, select: list[str] | None = None, ignore: list[str] | None = None) -> list[CheckSpec]:
+        """Checks chosen by code (P01), prefix (P, P0) or area (procurement); ignore wins."""
+        chosen = list(self) if not select else [c for t in select for c in self._match(t)]
+        dropped = {c.code for t in (ignore or []) for c in self._match(t)}
+        seen: dict[str, CheckSpec] = {}
+        for c in chosen:
+            if c.code not in dropped:
+                seen.setdefault(c.code, c)
+        return sorted(seen.values(), key=lambda c: c.code)
+
+
+def discover(root: Path = CHECKS_DIR) -> Registry:
+    return Registry([parse_check_file(p) for p in sorted(root.glob("*/*.sql"))])
+
+
+@cache
+def default_registry() -> Registry:
+    return discover(CHECKS_DIR)

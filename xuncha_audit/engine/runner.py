@@ -1,0 +1,363 @@
+"""Run checks on a DuckDB connection and write `findings`, `evidence` and `_check_runs`.
+
+Set-based throughout: a check is one SQL statement (parameters bound), its rows are
+grouped into findings in SQL, the finding sentence is rendered by a SQL expression compiled
+from the check's template, and evidence records are attached with one UPDATE per source
+table. A failing check is recorded (status ``error`` with the message) and the run goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from xuncha_audit.engine.registry import AREAS, CheckSpec, Registry, default_registry
+from xuncha_audit.errors import ConfigError, XunchaError
+
+REQUIRED_OUTPUT = (
+    "unit", "finding_key", "ev_table", "ev_key", "entity_type", "entity_key",
+    "amount", "period_start", "period_end",
+)
+OPTIONAL_OUTPUT = ("rule", "persons")
+
+FINDINGS_DDL = """
+CREATE TABLE IF NOT EXISTS findings (
+    finding_id VARCHAR, run_id VARCHAR, check_id VARCHAR, check_name VARCHAR,
+    severity VARCHAR, area VARCHAR, unit VARCHAR, route VARCHAR, rule VARCHAR,
+    title VARCHAR, amount DECIMAL(18,2), entity_type VARCHAR, entity_key VARCHAR,
+    period_start DATE, period_end DATE, regulation VARCHAR, persons VARCHAR,
+    details VARCHAR, status VARCHAR, note VARCHAR
+)"""
+EVIDENCE_DDL = """
+CREATE TABLE IF NOT EXISTS evidence (
+    finding_id VARCHAR, check_id VARCHAR, unit VARCHAR, source_table VARCHAR,
+    record_key VARCHAR, record VARCHAR
+)"""
+CHECK_RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS _check_runs (
+    run_id VARCHAR, check_id VARCHAR, status VARCHAR, seconds DOUBLE, "rows" BIGINT,
+    findings BIGINT, error VARCHAR
+)"""
+
+_TEMPLATE_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z0-9]+))?\}")
+TEMPLATE_FORMATS = {
+    "text": "CAST({x} AS VARCHAR)",
+    "money": "format('{{:,.2f}}', CAST({x} AS DOUBLE))",
+    "int": "CAST(CAST(round({x}) AS BIGINT) AS VARCHAR)",
+    "num1": "format('{{:.1f}}', CAST({x} AS DOUBLE))",
+    "num2": "format('{{:.2f}}', CAST({x} AS DOUBLE))",
+    "pct": "format('{{:.1f}}%', 100 * CAST({x} AS DOUBLE))",
+    "date": "strftime(CAST({x} AS DATE), '%Y-%m-%d')",
+}
+
+CONFIG_KEYS = {"select", "ignore", "params"}
+
+
+@dataclass
+class CheckRun:
+    check_id: str
+    status: str  # ok | error | skipped
+    seconds: float = 0.0
+    rows: int = 0
+    findings: int = 0
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    checks: list[CheckRun] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CheckRun]:
+        return [c for c in self.checks if c.status == "error"]
+
+    @property
+    def total_findings(self) -> int:
+        return sum(c.findings for c in self.checks)
+
+
+def validate_check_config(config: dict | None, registry: Registry) -> dict:
+    """Check the `checks` section of a run config: unknown keys, codes and params are errors.
+
+    Shape::
+
+        select: [P, R01]          # codes, prefixes or areas (default: all)
+        ignore: [L03]
+        params:
+          P01: {window_days: 90}
+    """
+    config = dict(config or {})
+    unknown = set(config) - CONFIG_KEYS
+    if unknown:
+        raise ConfigError(f"checks 配置有未知字段 {sorted(unknown)}", f"unknown checks config keys {sorted(unknown)}")
+    for key in ("select", "ignore"):
+        val = config.get(key)
+        if val is not None and (not isinstance(val, list) or not all(isinstance(v, str) for v in val)):
+            raise ConfigError(f"checks.{key} 应为字符串列表", f"checks.{key} must be a list of strings")
+    registry.select(config.get("select"), config.get("ignore"))  # raises on unknown tokens
+    params = config.get("params") or {}
+    if not isinstance(params, dict):
+        raise ConfigError("checks.params 应为映射", "checks.params must be a mapping")
+    for code, values in params.items():
+        spec = registry.get(str(code))
+        if not isinstance(values, dict):
+            raise ConfigError(f"checks.params.{code} 应为映射", f"checks.params.{code} must be a mapping")
+        for name, value in values.items():
+            if name not in spec.params:
+                raise ConfigError(
+                    f"检查 {spec.code} 没有参数「{name}」（可用：{', '.join(spec.params) or '无'}）",
+                    f"check {spec.code} has no parameter {name!r}",
+                )
+            spec.params[name].coerce(value, check=spec.code)
+    return config
+
+
+def resolve_params(con, spec: CheckSpec, overrides: dict | None = None) -> dict[str, object]:
+    """Parameter values for one check: override, else default, else the standards' value."""
+    overrides = overrides or {}
+    for name in overrides:
+        if name not in spec.params:
+            raise ConfigError(f"检查 {spec.code} 没有参数「{name}」", f"check {spec.code} has no parameter {name!r}")
+    values: dict[str, object] = {}
+    for name, p in spec.params.items():
+        if name in overrides:
+            raw = overrides[name]
+        elif p.default_from:
+            row = _std_param(con, p.default_from)
+            if row is None:
+                raise ConfigError(
+                    f"检查 {spec.code} 的参数 {name} 取自标准值 {p.default_from}，但标准库中没有该项",
+                    f"std_params has no key {p.default_from!r} (needed by {spec.code}.{name})",
+                )
+            raw = row
+        else:
+            raw = p.default
+        values[name] = p.coerce(raw, check=spec.code)
+    return values
+
+
+def _std_param(con, key: str):
+    try:
+        row = con.execute("SELECT value FROM std_params WHERE key = ?", [key]).fetchone()
+    except Exception:  # noqa: BLE001 - table missing: reported by the caller
+        return None
+    return None if row is None else row[0]
+
+
+def compile_template(template: str, available: set[str]) -> tuple[str, dict[str, object]]:
+    """Compile a finding-sentence template into a SQL expression with bound literals.
+
+    ``{name}`` or ``{name:fmt}`` (fmt in TEMPLATE_FORMATS) refers to a column of the
+    finding-level relation; the literal text between placeholders is bound as parameters
+    ``$_t0, $_t1, ...`` so nothing is pasted into SQL.
+    """
+    parts: list[str] = []
+    binds: dict[str, object] = {}
+    pos = 0
+    for m in _TEMPLATE_RE.finditer(template):
+        if m.start() > pos:
+            name = f"_t{len(binds)}"
+            binds[name] = template[pos:m.start()]
+            parts.append(f"${name}")
+        col, fmt = m.group(1), m.group(2) or "text"
+        if col not in available:
+            raise ConfigError(
+                f"模板引用了不存在的字段「{col}」", f"template refers to unknown column {col!r}"
+            )
+        if fmt not in TEMPLATE_FORMATS:
+            raise ConfigError(f"模板格式「{fmt}」不支持", f"unknown template format {fmt!r}")
+        parts.append("coalesce(" + TEMPLATE_FORMATS[fmt].format(x=f'"{col}"') + ", '')")
+        pos = m.end()
+    if pos < len(template):
+        name = f"_t{len(binds)}"
+        binds[name] = template[pos:]
+        parts.append(f"${name}")
+    return ("concat(" + ", ".join(parts) + ")" if parts else "''"), binds
+
+
+def ensure_output_tables(con) -> None:
+    con.execute(FINDINGS_DDL)
+    con.execute(EVIDENCE_DDL)
+    con.execute(CHECK_RUNS_DDL)
+
+
+def _result_columns(con, table: str) -> list[str]:
+    return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str) -> CheckRun:
+    """Run one check and append its findings and evidence. Raises on failure."""
+    t0 = time.perf_counter()
+    if spec.python:
+        module = importlib.import_module(f"xuncha_audit.checks.{spec.area}.{spec.python}")
+        module.prepare(con, dict(params))
+    res = f"_res_{spec.code}"
+    binds = {k: v for k, v in params.items() if k in spec.referenced_params()}
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{res}" AS {spec.sql}', binds)
+    cols = _result_columns(con, res)
+    missing = [c for c in REQUIRED_OUTPUT if c not in cols]
+    if missing:
+        raise XunchaError(
+            f"检查 {spec.code} 的查询结果缺少字段 {missing}",
+            f"check {spec.code} output lacks columns {missing}",
+            file=str(spec.path),
+        )
+    n_rows = con.execute(f'SELECT count(*) FROM "{res}"').fetchone()[0]
+    extra = [c for c in cols if c not in REQUIRED_OUTPUT and c not in OPTIONAL_OUTPUT]
+    has_rule = "rule" in cols
+    has_persons = "persons" in cols
+
+    key_expr = "ev_table || ':' || ev_key"
+    extra_sel = "".join(f', min("{c}") AS "{c}"' for c in extra)
+    details = (
+        "json_object(" + ", ".join(f"'{c}', min(\"{c}\")" for c in extra) + ")" if extra else "NULL"
+    )
+    fk = f"_fk_{spec.code}"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE "{fk}" AS
+        SELECT * FROM (
+            SELECT unit, finding_key,
+                substr(sha256($code || '|' || unit || '|' ||
+                    string_agg(DISTINCT {key_expr}, ',' ORDER BY {key_expr})), 1, 16) AS finding_id,
+                max(amount) AS amount, min(period_start) AS period_start,
+                max(period_end) AS period_end, min(entity_type) AS entity_type,
+                min(entity_key) AS entity_key,
+                {"string_agg(DISTINCT rule, ',' ORDER BY rule)" if has_rule else "NULL"} AS rule,
+                {"string_agg(DISTINCT persons, '、' ORDER BY persons)" if has_persons else "NULL"} AS persons,
+                {details} AS details
+                {extra_sel}
+            FROM "{res}"
+            WHERE ev_key IS NOT NULL
+            GROUP BY unit, finding_key
+        )
+        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY finding_key) = 1
+        """,
+        {"code": spec.code},
+    )
+    fk_cols = set(_result_columns(con, fk))
+    title_expr, title_binds = compile_template(spec.template, fk_cols | set(params))
+    # Parameters may appear in the template: expose them as bound columns.
+    pcols = [p for p in params if p not in fk_cols]
+    param_sel = "".join(f', ${p} AS "{p}"' for p in pcols)
+    con.execute(
+        f"""
+        INSERT INTO findings
+        SELECT finding_id, $run_id, $code, $name, $severity, $area, unit, $route, rule,
+               {title_expr}, amount, entity_type, entity_key, period_start, period_end,
+               $regulation, persons, details, '待核实', NULL
+        FROM (SELECT *{param_sel} FROM "{fk}")
+        """,
+        {
+            "run_id": run_id, "code": spec.code, "name": spec.title_zh,
+            "severity": spec.severity, "area": spec.area, "route": spec.route,
+            "regulation": spec.regulation, **title_binds, **{p: params[p] for p in pcols},
+        },
+    )
+    con.execute(
+        f"""
+        INSERT INTO evidence
+        SELECT DISTINCT f.finding_id, $code, r.unit, r.ev_table, r.ev_key, NULL
+        FROM "{res}" r JOIN "{fk}" f ON r.unit = f.unit AND r.finding_key = f.finding_key
+        WHERE r.ev_key IS NOT NULL
+        """,
+        {"code": spec.code},
+    )
+    n_findings = con.execute(f'SELECT count(*) FROM "{fk}"').fetchone()[0]
+    con.execute(f'DROP TABLE IF EXISTS "{res}"')
+    con.execute(f'DROP TABLE IF EXISTS "{fk}"')
+    return CheckRun(spec.code, "ok", time.perf_counter() - t0, int(n_rows), int(n_findings))
+
+
+def attach_evidence_records(con) -> None:
+    """Fill `evidence.record` with a JSON object of each cited record's contract columns."""
+    from xuncha_audit.contract import load_contract
+
+    contract = load_contract()
+    tables = [r[0] for r in con.execute(
+        "SELECT DISTINCT source_table FROM evidence WHERE record IS NULL").fetchall()]
+    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    for t in tables:
+        if t not in contract.tables or t not in existing:
+            continue
+        cols = list(contract.table(t).columns)
+        obj = ", ".join(f"'{c}', \"{c}\"" for c in cols)
+        con.execute(
+            f"""
+            UPDATE evidence SET record = j.rec
+            FROM (SELECT unit, _key, CAST(json_object({obj}) AS VARCHAR) AS rec FROM "{t}") j
+            WHERE evidence.source_table = $t AND evidence.record IS NULL
+              AND evidence.unit = j.unit AND evidence.record_key = j._key
+            """,
+            {"t": t},
+        )
+
+
+def run_checks(
+    con,
+    checks: list[CheckSpec] | None = None,
+    *,
+    config: dict | None = None,
+    run_id: str | None = None,
+    skip_tables: set[str] | frozenset[str] = frozenset(),
+    registry: Registry | None = None,
+    progress=None,
+) -> RunResult:
+    """Run the selected checks; replace their previous findings; keep going past failures.
+
+    ``config`` is the `checks` section of the run config (see validate_check_config).
+    ``skip_tables``: tables that failed a critical validation; checks reading them are
+    skipped with a clear reason. ``progress(spec, CheckRun)`` is called after each check.
+    """
+    registry = registry or default_registry()
+    config = validate_check_config(config, registry)
+    if checks is None:
+        checks = registry.select(config.get("select"), config.get("ignore"))
+    run_id = run_id or datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
+    ensure_output_tables(con)
+    result = RunResult(run_id)
+    codes = [c.code for c in checks]
+    con.execute("DELETE FROM evidence WHERE check_id IN (SELECT unnest($c))", {"c": codes})
+    con.execute("DELETE FROM findings WHERE check_id IN (SELECT unnest($c))", {"c": codes})
+    param_cfg = {str(k).upper(): v for k, v in (config.get("params") or {}).items()}
+    for spec in checks:
+        blocked = sorted(set(spec.inputs) & set(skip_tables))
+        if blocked:
+            cr = CheckRun(spec.code, "skipped", error=f"输入表 {blocked} 未通过关键校验，跳过本检查 "
+                          f"(input tables {blocked} failed critical validation)")
+        else:
+            t0 = time.perf_counter()
+            try:
+                params = resolve_params(con, spec, param_cfg.get(spec.code))
+                cr = run_check(con, spec, params, run_id)
+            except Exception as exc:  # noqa: BLE001 - recorded, reported, run goes on
+                msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
+                cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
+        con.execute(
+            "INSERT INTO _check_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [run_id, cr.check_id, cr.status, cr.seconds, cr.rows, cr.findings, cr.error],
+        )
+        result.checks.append(cr)
+        if progress:
+            progress(spec, cr)
+    attach_evidence_records(con)
+    return result
+
+
+__all__ = [
+    "AREAS",
+    "CheckRun",
+    "RunResult",
+    "attach_evidence_records",
+    "compile_template",
+    "ensure_output_tables",
+    "resolve_params",
+    "run_check",
+    "run_checks",
+    "validate_check_config",
+]
