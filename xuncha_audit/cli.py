@@ -27,6 +27,12 @@ COMMAND_MODULES = [
     "xuncha_audit.pipeline",
 ]
 
+
+@app.callback()
+def _root() -> None:
+    """巡察财务疑点分析套件 xuncha-audit."""
+
+
 for _name in COMMAND_MODULES:
     importlib.import_module(_name).register(app)
 

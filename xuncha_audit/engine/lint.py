@@ -79,7 +79,7 @@ def lint_sql(sql: str) -> list[str]:
         if isinstance(node, (exp.DayOfWeek, exp.DayOfWeekIso)):
             problems.append("day-of-week function: use std_calendar (is_rest_day) instead")
         if isinstance(node, exp.DateDiff):
-            unit = (node.args.get("unit") and node.args["unit"].name or "day").lower()
+            unit = ((node.args.get("unit") and node.args["unit"].name) or "day").lower()
             if unit not in ("day", "days", "d"):
                 problems.append(f"datediff in {unit}: compare dates or use day differences")
         if isinstance(node, exp.Sub) and _is_dateish(node.left, date_cols) and _is_dateish(node.right, date_cols):

@@ -144,7 +144,7 @@ def resolve_params(con, spec: CheckSpec, overrides: dict | None = None) -> dict[
 def _std_param(con, key: str):
     try:
         row = con.execute("SELECT value FROM std_params WHERE key = ?", [key]).fetchone()
-    except Exception:  # noqa: BLE001 - table missing: reported by the caller
+    except Exception:
         return None
     return None if row is None else row[0]
 
@@ -335,7 +335,7 @@ def run_checks(
             try:
                 params = resolve_params(con, spec, param_cfg.get(spec.code))
                 cr = run_check(con, spec, params, run_id)
-            except Exception as exc:  # noqa: BLE001 - recorded, reported, run goes on
+            except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
         con.execute(
