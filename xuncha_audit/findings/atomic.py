@@ -1,0 +1,88 @@
+"""Atomic output writing: nothing half-written ever replaces a previous output.
+
+``staged_outputs(out_dir)`` gives a staging folder inside ``out_dir`` (same file system);
+every export is written there, and only when all of them are complete are they moved into
+place with ``os.replace`` (atomic per file). A run killed while writing leaves the previous
+outputs untouched; its staging folder (``.staging-*``) is removed by the next export.
+``atomic_write(path)`` does the same for one file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+STAGING_PREFIX = ".staging-"
+
+
+def clean_stale_staging(out_dir: Path) -> list[Path]:
+    """Remove staging folders and temp files left behind by killed runs."""
+    removed = []
+    for p in out_dir.glob(STAGING_PREFIX + "*"):
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+        removed.append(p)
+    return removed
+
+
+class Staging:
+    """A staging folder; ``path(name)`` is where to write ``name``; ``commit()`` moves all."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self.dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        self.names: list[str] = []
+
+    def path(self, name: str) -> Path:
+        if name not in self.names:
+            self.names.append(name)
+        return self.dir / name
+
+    def commit(self) -> dict[str, Path]:
+        done: dict[str, Path] = {}
+        for name in self.names:
+            src = self.dir / name
+            if src.exists():
+                dst = self.out_dir / name
+                os.replace(src, dst)
+                done[name] = dst
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return done
+
+    def abort(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged_outputs(out_dir: str | os.PathLike) -> Iterator[Staging]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    clean_stale_staging(out)
+    st = Staging(out)
+    try:
+        yield st
+    except BaseException:
+        st.abort()
+        raise
+    st.commit()
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temp path next to ``path``; on success it replaces ``path`` atomically."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=STAGING_PREFIX + target.name + ".", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        tmp_path.unlink(missing_ok=True)

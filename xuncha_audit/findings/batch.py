@@ -1,0 +1,219 @@
+"""Safety for unattended (cron / systemd timer) runs: lock, JSON-lines log, exit codes.
+
+The lead wires these into ``xuncha-audit run``:
+
+    log = setup_json_log(out / "xuncha.log.jsonl")
+    with run_lock(db_path):
+        con = open_db_or_explain(db_path)
+        ...
+    raise typer.Exit(exit_code_for(findings_df, fail_on))
+
+Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 bad input or config (any
+``XunchaError``, including a held lock or a database held by a notebook), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import re
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from xuncha_audit.errors import ConfigError, XunchaError
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+# A lock older than this is considered stale even if its pid is alive (pid reuse).
+STALE_AFTER = dt.timedelta(hours=24)
+
+_SEVERITY_LEVEL = {"low": 1, "medium": 2, "high": 3, "低": 1, "中": 2, "高": 3}
+
+
+class LockHeldError(XunchaError):
+    """Another run holds the lock of this database."""
+
+
+class DatabaseBusyError(XunchaError):
+    """DuckDB could not lock the database file (another process, e.g. a notebook, has it)."""
+
+
+def lock_path_for(db_path: str | os.PathLike) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.name + ".lock")
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read_lock(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _is_stale(info: dict, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+    try:
+        started = dt.datetime.fromisoformat(info["started_at"])
+    except (KeyError, TypeError, ValueError):
+        return True  # unreadable or half-written lock file
+    if now - started > stale_after:
+        return True
+    if info.get("host") == socket.gethostname():
+        return not _pid_alive(int(info.get("pid", -1)))
+    return False  # another host: cannot check its pid, trust the time
+
+
+@contextlib.contextmanager
+def run_lock(db_path: str | os.PathLike, *, stale_after: dt.timedelta | None = None) -> Iterator[Path]:
+    """Hold ``<db>.lock`` (pid, host, start time) for the duration of a run.
+
+    A lock whose process is gone (same host) or older than ``stale_after`` (default 24 h)
+    is stale and taken over. A live lock raises ``LockHeldError`` (exit code 2).
+    """
+    limit = stale_after or STALE_AFTER
+    lock = lock_path_for(db_path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    info = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "argv": sys.argv,
+    }
+    for _attempt in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            held = _read_lock(lock)
+            if _is_stale(held, dt.datetime.now(), limit):
+                lock.unlink(missing_ok=True)
+                continue
+            raise LockHeldError(
+                f"数据库正被另一次运行使用（进程 {held.get('pid')}，主机 {held.get('host')}，"
+                f"开始于 {held.get('started_at')}）。请等它结束后再运行；如确认该进程已不存在，"
+                f"可删除锁文件 {lock}",
+                f"database is locked by another run: {held}",
+                file=str(db_path),
+            ) from None
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(info, fh, ensure_ascii=False)
+        break
+    else:  # pragma: no cover - two stale takeovers raced
+        raise LockHeldError("无法获得数据库锁", "could not acquire the lock", file=str(db_path))
+    try:
+        yield lock
+    finally:
+        if _read_lock(lock).get("pid") == info["pid"]:
+            lock.unlink(missing_ok=True)
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg, and any ``extra={...}`` fields."""
+
+    _STD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "ts": dt.datetime.fromtimestamp(record.created).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for k, v in vars(record).items():
+            if k not in self._STD and not k.startswith("_"):
+                out[k] = v
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+def setup_json_log(path: str | os.PathLike, *, level: int = logging.INFO,
+                   logger_name: str = "xuncha_audit") -> logging.Logger:
+    """Log ``logger_name`` (and children) to ``path`` as JSON lines (appending)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    logger = logging.getLogger(logger_name)
+    for h in list(logger.handlers):
+        if getattr(h, "_xuncha_json", False):
+            logger.removeHandler(h)
+            h.close()
+    handler = logging.FileHandler(p, encoding="utf-8")
+    handler.setFormatter(JsonLineFormatter())
+    handler._xuncha_json = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    return logger
+
+
+def exit_code_for(findings: pd.DataFrame | None, fail_on: str | None) -> int:
+    """0, or 1 when a finding (not triaged 已排除) has severity at or above ``fail_on``.
+
+    ``fail_on``: None / "none" (never fail), low|medium|high or 低|中|高.
+    """
+    if fail_on is None or str(fail_on).strip().lower() in ("", "none", "never"):
+        return EXIT_OK
+    key = str(fail_on).strip().lower()
+    if key not in _SEVERITY_LEVEL:
+        raise ConfigError(
+            f"--fail-on 只能是 high/medium/low（高/中/低）或 none，收到「{fail_on}」",
+            f"bad --fail-on value {fail_on!r}",
+            column="--fail-on",
+        )
+    if findings is None or findings.empty:
+        return EXIT_OK
+    threshold = _SEVERITY_LEVEL[key]
+    levels = findings["severity"].map(_SEVERITY_LEVEL).fillna(0)
+    active = findings["status"].ne("已排除") if "status" in findings else True
+    return EXIT_FINDINGS if bool(((levels >= threshold) & active).any()) else EXIT_OK
+
+
+def exit_code_for_exception(exc: BaseException) -> int:
+    """2 for user errors (bad input/config, busy database), 3 for anything else."""
+    if isinstance(exc, XunchaError):
+        return EXIT_BAD_INPUT
+    return EXIT_INTERNAL
+
+
+_PID_RE = re.compile(r"PID (\d+)")
+
+
+def open_db_or_explain(path: str | os.PathLike, *, read_only: bool = False, **kwargs):
+    """``duckdb.connect`` that turns "Could not set lock on file" into a Chinese message."""
+    import duckdb
+
+    try:
+        return duckdb.connect(str(path), read_only=read_only, **kwargs)
+    except duckdb.IOException as exc:
+        text = str(exc)
+        if "lock" not in text.lower():
+            raise XunchaError(
+                f"无法打开数据库：{text}", "cannot open the DuckDB database", file=str(path)
+            ) from exc
+        m = _PID_RE.search(text)
+        who = f"（进程 PID {m.group(1)}）" if m else ""
+        raise DatabaseBusyError(
+            f"数据库文件正被另一个程序占用{who}，通常是打开着的 Jupyter 笔记本或另一次运行。"
+            "请在笔记本中执行 con.close() 或重启内核（也可用 read_only=True 只读打开），然后重试",
+            f"DuckDB could not lock the file: {text}",
+            file=str(path),
+        ) from exc

@@ -1,0 +1,499 @@
+"""Triage store: auditors' status, note and route per finding, kept across reruns.
+
+The store is one JSON file (default ``<out>/triage.json``; an array of objects, one per
+finding id ever seen). It lives next to the outputs, survives reruns and database reloads,
+can be backed up or put under version control, and is rewritten atomically (temp file +
+``os.replace``) under a lock (``triage.json.lock``).
+
+Per finding: ``status`` (待核实 | 已核实 | 已排除 | 已移交 | 已整改), ``note``, ``route`` (an
+override of the check's default route, NULL = default), ``presence`` (present | gone), the
+last ``mark`` (新增 | 未变 | 内容变化 | 重现 | 已消失), first/last run seen, a masked snapshot
+of the finding (so gone findings can still be listed) and ``history``: every change of
+status/note/route/mark with time and source. Nothing is ever deleted from the store.
+
+All merging is set-based in DuckDB: the store is read with ``read_json`` into a temp table,
+joined with ``findings``, and written back with ``COPY ... (FORMAT JSON, ARRAY true)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+
+from xuncha_audit.errors import XunchaError
+from xuncha_audit.findings.atomic import atomic_write
+from xuncha_audit.findings.batch import run_lock
+from xuncha_audit.findings.labels import (
+    DEFAULT_STATUS,
+    MARK_BACK,
+    MARK_CHANGED,
+    MARK_GONE,
+    MARK_NEW,
+    MARK_UNCHANGED,
+    ROUTES,
+    STATUSES,
+    route_code,
+)
+from xuncha_audit.findings.masking import mask_sql
+
+STORE_NAME = "triage.json"
+HISTORY_TYPE = 'STRUCT("at" VARCHAR, "source" VARCHAR, "field" VARCHAR, "old" VARCHAR, "new" VARCHAR)[]'
+STORE_COLUMNS: dict[str, str] = {
+    "finding_id": "VARCHAR",
+    "check_id": "VARCHAR",
+    "check_name": "VARCHAR",
+    "severity": "VARCHAR",
+    "area": "VARCHAR",
+    "unit": "VARCHAR",
+    "title": "VARCHAR",
+    "amount": "DOUBLE",
+    "entity_type": "VARCHAR",
+    "entity_key": "VARCHAR",
+    "persons": "VARCHAR",
+    "period_start": "VARCHAR",
+    "period_end": "VARCHAR",
+    "default_route": "VARCHAR",
+    "route": "VARCHAR",
+    "status": "VARCHAR",
+    "note": "VARCHAR",
+    "presence": "VARCHAR",
+    "mark": "VARCHAR",
+    "content_hash": "VARCHAR",
+    "first_seen_run": "VARCHAR",
+    "last_seen_run": "VARCHAR",
+    "gone_since_run": "VARCHAR",
+    "first_seen_at": "VARCHAR",
+    "last_seen_at": "VARCHAR",
+    "updated_at": "VARCHAR",
+    "history": HISTORY_TYPE,
+}
+_T = "_triage_store"
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _struct_cols() -> str:
+    return "{" + ", ".join(f"'{k}': '{v}'" for k, v in STORE_COLUMNS.items()) + "}"
+
+
+class TriageStore:
+    """The triage file. ``load_into(con)`` / ``save_from(con)`` move it in and out of DuckDB."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        p = Path(path)
+        self.path = p / STORE_NAME if p.is_dir() else p
+
+    def __repr__(self) -> str:
+        return f"TriageStore({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.exists() and self.path.stat().st_size > 0
+
+    def load_into(self, con: duckdb.DuckDBPyConnection, table: str = _T) -> None:
+        cols = ", ".join(f'"{k}" {v}' for k, v in STORE_COLUMNS.items())
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" ({cols})')
+        if not self.exists():
+            return
+        try:
+            con.execute(
+                f'INSERT INTO "{table}" SELECT * FROM read_json($p, format=\'array\', '
+                f"columns={_struct_cols()})",
+                {"p": str(self.path)},
+            )
+        except duckdb.Error as exc:
+            raise XunchaError(
+                "核实记录文件无法读取（可能已损坏或被手工改坏），请从备份恢复",
+                f"cannot read the triage store: {exc}",
+                file=str(self.path),
+            ) from exc
+
+    def save_from(self, con: duckdb.DuckDBPyConnection, table: str = _T) -> None:
+        with atomic_write(self.path) as tmp:
+            con.execute(
+                f"COPY (SELECT * FROM \"{table}\" ORDER BY finding_id) TO '{_sql_path(tmp)}' "
+                "(FORMAT JSON, ARRAY true)"
+            )
+
+    def frame(self):
+        """The store as a DataFrame (for inspection and tests)."""
+        con = duckdb.connect()
+        try:
+            self.load_into(con)
+            return con.execute(f'SELECT * FROM "{_T}" ORDER BY finding_id').df()
+        finally:
+            con.close()
+
+
+def _sql_path(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+def _as_store(store) -> TriageStore:
+    return store if isinstance(store, TriageStore) else TriageStore(store)
+
+
+def _ensure_finding_columns(con) -> None:
+    for col in ("mark", "default_route", "status", "note"):
+        con.execute(f'ALTER TABLE findings ADD COLUMN IF NOT EXISTS "{col}" VARCHAR')
+
+
+def _current_run_id(con) -> str:
+    rid = con.execute("SELECT max(run_id) FROM findings").fetchone()[0]
+    if rid is None:
+        try:
+            rid = con.execute(
+                "SELECT run_id FROM _run ORDER BY started_at DESC NULLS LAST LIMIT 1"
+            ).fetchone()
+            rid = rid[0] if rid else None
+        except duckdb.Error:
+            rid = None
+    return rid or dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+
+
+def _hist(field: str, old: str, new: str, source: str = "$source") -> str:
+    return (
+        f"{{'at': $now, 'source': {source}, 'field': '{field}', "
+        f"'old': CAST({old} AS VARCHAR), 'new': CAST({new} AS VARCHAR)}}"
+    )
+
+
+def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = None) -> dict:
+    """Merge the triage store into the run's ``findings`` and update the store.
+
+    - ``findings.status/note`` come from the store (待核实 for a finding never triaged);
+      ``findings.route`` = the store's override or the check's default (kept in
+      ``findings.default_route``); ``findings.mark`` = 新增 / 未变 / 内容变化 / 重现.
+    - Findings of the store absent from this run are marked 已消失 in the store (their
+      status and note stay) and listed in the table ``findings_gone``.
+    - Applying twice for the same run id is idempotent.
+
+    Returns counts per mark and the run id.
+    """
+    st = _as_store(store)
+    _ensure_finding_columns(con)
+    rid = run_id or _current_run_id(con)
+    now = _now()
+    with run_lock(st.path):
+        st.load_into(con)
+        # default_route keeps the engine's route even after an override was applied once
+        con.execute("UPDATE findings SET default_route = route WHERE default_route IS NULL")
+        cur = f"""
+            SELECT finding_id, any_value(check_id) AS check_id, any_value(check_name) AS check_name,
+                any_value(severity) AS severity, any_value(area) AS area, any_value(unit) AS unit,
+                any_value({mask_sql("title")}) AS title, any_value(CAST(amount AS DOUBLE)) AS amount,
+                any_value(entity_type) AS entity_type, any_value({mask_sql("entity_key")}) AS entity_key,
+                any_value(persons) AS persons,
+                any_value(CAST(period_start AS VARCHAR)) AS period_start,
+                any_value(CAST(period_end AS VARCHAR)) AS period_end,
+                any_value(default_route) AS default_route,
+                md5(coalesce(any_value(title), '') || '|' || coalesce(CAST(any_value(amount) AS VARCHAR), '')) AS content_hash
+            FROM findings GROUP BY finding_id
+        """
+        mark_expr = f"""CASE
+            WHEN s.finding_id IS NULL THEN '{MARK_NEW}'
+            WHEN s.last_seen_run = $rid AND s.presence = 'present' THEN s.mark
+            WHEN s.presence = 'gone' THEN '{MARK_BACK}'
+            WHEN s.content_hash IS DISTINCT FROM c.content_hash THEN '{MARK_CHANGED}'
+            ELSE '{MARK_UNCHANGED}' END"""
+        params = {"rid": rid, "now": now, "source": f"run:{rid}"}
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _triage_new AS
+            WITH c AS ({cur}),
+            present AS (
+                SELECT c.*, s.finding_id AS s_id, s.route AS s_route, s.status AS s_status,
+                       s.note AS s_note, s.mark AS s_mark, s.presence AS s_presence,
+                       s.first_seen_run AS s_first_run, s.first_seen_at AS s_first_at,
+                       s.last_seen_run AS s_last_run, s.updated_at AS s_updated,
+                       s.gone_since_run AS s_gone, s.history AS s_history,
+                       {mark_expr} AS new_mark
+                FROM c LEFT JOIN "{_T}" s USING (finding_id)
+            )
+            SELECT finding_id, check_id, check_name, severity, area, unit, title, amount,
+                entity_type, entity_key, persons, period_start, period_end, default_route,
+                s_route AS route, coalesce(s_status, '{DEFAULT_STATUS}') AS status, s_note AS note,
+                'present' AS presence, new_mark AS mark, content_hash,
+                coalesce(s_first_run, $rid) AS first_seen_run, $rid AS last_seen_run,
+                CASE WHEN new_mark = '{MARK_BACK}' THEN NULL ELSE s_gone END AS gone_since_run,
+                coalesce(s_first_at, $now) AS first_seen_at, $now AS last_seen_at,
+                coalesce(s_updated, $now) AS updated_at,
+                CASE WHEN s_id IS NOT NULL AND s_last_run = $rid AND s_presence = 'present'
+                     THEN s_history
+                     WHEN new_mark = '{MARK_UNCHANGED}' THEN s_history
+                     ELSE list_append(coalesce(s_history, []::{HISTORY_TYPE}),
+                                      {_hist("mark", "s_mark", "new_mark")}) END AS history
+            FROM present
+            UNION ALL BY NAME
+            SELECT s.* REPLACE (
+                CASE WHEN s.presence = 'present' THEN '{MARK_GONE}' ELSE s.mark END AS mark,
+                'gone' AS presence,
+                CASE WHEN s.presence = 'present' THEN $rid ELSE s.gone_since_run END AS gone_since_run,
+                CASE WHEN s.presence = 'present'
+                     THEN list_append(s.history, {_hist("mark", "s.mark", f"'{MARK_GONE}'")})
+                     ELSE s.history END AS history)
+            FROM "{_T}" s WHERE s.finding_id NOT IN (SELECT finding_id FROM findings)
+            """,
+            params,
+        )
+        cols = ", ".join(f'"{k}"' for k in STORE_COLUMNS)
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{_T}" AS SELECT {cols} FROM _triage_new')
+        con.execute("DROP TABLE _triage_new")
+        con.execute(
+            f"""
+            UPDATE findings f SET status = s.status, note = s.note, mark = s.mark,
+                route = coalesce(s.route, f.default_route)
+            FROM "{_T}" s WHERE s.finding_id = f.finding_id
+            """
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TABLE findings_gone AS
+            SELECT finding_id, check_id, check_name, severity, area, unit,
+                coalesce(route, default_route) AS route, title, amount, entity_type, entity_key,
+                persons, period_start, period_end, status, note, mark,
+                last_seen_run, gone_since_run
+            FROM "{_T}" WHERE presence = 'gone' ORDER BY check_id, finding_id"""
+        )
+        st.save_from(con)
+        counts = dict(
+            con.execute(
+                f'SELECT mark, count(*) FROM "{_T}" WHERE last_seen_run = $rid OR '
+                f"(presence = 'gone' AND gone_since_run = $rid) GROUP BY mark",
+                {"rid": rid},
+            ).fetchall()
+        )
+        con.execute(f'DROP TABLE "{_T}"')
+    return {"run_id": rid, "marks": counts, "store": str(st.path)}
+
+
+def _check_status(status: str | None, **where) -> None:
+    if status is not None and status not in STATUSES:
+        raise XunchaError(
+            f"核实状态「{status}」无效，只能是：{'、'.join(STATUSES)}",
+            f"unknown triage status {status!r}",
+            **where,
+        )
+
+
+def _check_route(route: str | None, **where) -> str | None:
+    if route is None:
+        return None
+    code = route_code(route)
+    if code is None:
+        names = "、".join(list(ROUTES) + list(ROUTES.values()))
+        raise XunchaError(
+            f"移送去向「{route}」无效，只能是：{names}", f"unknown route {route!r}", **where
+        )
+    return code
+
+
+def _apply_updates(con, st: TriageStore, source: str) -> int:
+    """Apply the temp table ``_triage_upd(finding_id, status, note, route)`` to the store.
+
+    NULL = leave unchanged. Each changed field gets a history entry. Returns changed rows.
+    """
+    now = _now()
+    missing = con.execute(
+        f'SELECT list(finding_id) FROM _triage_upd WHERE finding_id NOT IN (SELECT finding_id FROM "{_T}")'
+    ).fetchone()[0]
+    if missing:
+        raise XunchaError(
+            f"核实记录中没有这些疑点编号：{'、'.join(missing[:10])}"
+            f"{' 等' if len(missing) > 10 else ''}（请先运行一次检查，或检查 --store 路径）",
+            f"finding ids not in the triage store: {missing[:10]}",
+            file=str(st.path),
+        )
+    changed = con.execute(
+        f"""
+        SELECT count(*) FROM _triage_upd u JOIN "{_T}" s USING (finding_id)
+        WHERE (u.status IS NOT NULL AND u.status IS DISTINCT FROM s.status)
+           OR (u.note IS NOT NULL AND u.note IS DISTINCT FROM s.note)
+           OR (u.route IS NOT NULL AND nullif(u.route, '') IS DISTINCT FROM s.route)
+        """
+    ).fetchone()[0]
+    hist = []
+    for field in ("status", "note", "route"):
+        new = "nullif(u.route, '')" if field == "route" else f"u.{field}"
+        hist.append(
+            f"CASE WHEN u.{field} IS NOT NULL AND {new} IS DISTINCT FROM s.{field} "
+            f"THEN [{_hist(field, 's.' + field, new)}] ELSE [] END"
+        )
+    con.execute(
+        f"""
+        UPDATE "{_T}" s SET
+            history = list_concat(coalesce(s.history, []::{HISTORY_TYPE}), {", ".join(hist)}),
+            status = coalesce(u.status, s.status),
+            note = coalesce(u.note, s.note),
+            route = CASE WHEN u.route IS NULL THEN s.route ELSE nullif(u.route, '') END,
+            updated_at = $now
+        FROM _triage_upd u
+        WHERE u.finding_id = s.finding_id AND (
+            (u.status IS NOT NULL AND u.status IS DISTINCT FROM s.status)
+            OR (u.note IS NOT NULL AND u.note IS DISTINCT FROM s.note)
+            OR (u.route IS NOT NULL AND nullif(u.route, '') IS DISTINCT FROM s.route))
+        """,
+        {"now": now, "source": source},
+    )
+    return changed
+
+
+def set_triage(store, finding_id: str, *, status: str | None = None, note: str | None = None,
+               route: str | None = None, source: str = "cli") -> dict:
+    """Set status / note / route of one finding in the store (None = unchanged).
+
+    ``route`` accepts a code (纪检监察/组织人事/反馈) or a display name; "默认" resets it.
+    """
+    st = _as_store(store)
+    _check_status(status, column="--status")
+    rcode = "" if route in ("默认", "default") else _check_route(route, column="--route")
+    if not st.exists():
+        raise XunchaError(
+            "核实记录文件不存在（先运行一次检查生成疑点，或检查 --store 路径）",
+            "triage store not found", file=str(st.path),
+        )
+    con = duckdb.connect()
+    try:
+        with run_lock(st.path):
+            st.load_into(con)
+            con.execute(
+                "CREATE TEMP TABLE _triage_upd AS SELECT $id AS finding_id, "
+                "CAST($status AS VARCHAR) AS status, CAST($note AS VARCHAR) AS note, "
+                "CAST($route AS VARCHAR) AS route",
+                {"id": finding_id, "status": status, "note": note, "route": rcode},
+            )
+            n = _apply_updates(con, st, source)
+            st.save_from(con)
+            row = con.execute(
+                f'SELECT status, note, route FROM "{_T}" WHERE finding_id = $id', {"id": finding_id}
+            ).fetchone()
+    finally:
+        con.close()
+    return {"changed": n, "status": row[0], "note": row[1], "route": row[2]}
+
+
+# Workbook columns the auditors edit (headers written by the workbook export).
+H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE = "疑点编号", "行类型", "核实状态", "核实情况备注", "移送去向"
+KIND_FINDING = "疑点"
+
+
+def read_workbook_triage(xlsx_path: str | os.PathLike):
+    """Rows (sheet, row, finding_id, status, note, route) the workbook's check sheets carry.
+
+    A sheet takes part when its first row has 疑点编号 and 核实状态. Rows whose 行类型 is not
+    疑点 (evidence rows) are skipped. Unknown statuses/routes raise ``XunchaError`` naming the
+    sheet, row and column.
+    """
+    import openpyxl
+    import pandas as pd
+
+    path = Path(xlsx_path)
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise XunchaError("无法打开工作簿", f"cannot open workbook: {exc}", file=str(path)) from exc
+    frames = []
+    try:
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if not header:
+                continue
+            idx = {str(h).strip(): i for i, h in enumerate(header) if h is not None}
+            if H_ID not in idx or H_STATUS not in idx:
+                continue
+            want = [H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE]
+            pos = [idx.get(h) for h in want]
+            data = [
+                [(r[i] if i is not None and i < len(r) else None) for i in pos]
+                for r in rows
+            ]
+            df = pd.DataFrame(data, columns=want, dtype=object)
+            df["sheet"] = ws.title
+            df["row"] = range(2, len(df) + 2)
+            frames.append(df)
+    finally:
+        wb.close()
+    if not frames:
+        raise XunchaError(
+            "工作簿中没有含「疑点编号」「核实状态」列的工作表", "no triage sheets found", file=str(path)
+        )
+    df = pd.concat(frames, ignore_index=True)
+    df = df[df[H_ID].notna() & (df[H_KIND].isna() | (df[H_KIND] == KIND_FINDING))].copy()
+    for h in (H_ID, H_STATUS, H_NOTE, H_ROUTE):
+        df[h] = df[h].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
+                          else str(v).strip() or None).astype(object)
+    bad = df[df[H_STATUS].notna() & ~df[H_STATUS].isin(STATUSES)]
+    if len(bad):
+        first = bad.iloc[0]
+        raise XunchaError(
+            f"核实状态「{first[H_STATUS]}」无效，只能是：{'、'.join(STATUSES)}"
+            f"（共 {len(bad)} 行有误）",
+            f"unknown triage status {first[H_STATUS]!r} ({len(bad)} bad rows)",
+            file=str(path), sheet=first["sheet"], row=int(first["row"]), column=H_STATUS,
+        )
+    valid_routes = set(ROUTES) | set(ROUTES.values())
+    bad = df[df[H_ROUTE].notna() & ~df[H_ROUTE].isin(valid_routes)]
+    if len(bad):
+        first = bad.iloc[0]
+        _check_route(first[H_ROUTE], file=str(path), sheet=first["sheet"],
+                     row=int(first["row"]), column=H_ROUTE)
+    dup = df[df.duplicated(H_ID, keep=False)]
+    if len(dup):
+        conflicting = dup.groupby(H_ID)[[H_STATUS, H_NOTE, H_ROUTE]].nunique(dropna=False)
+        conflicting = conflicting[(conflicting > 1).any(axis=1)]
+        if len(conflicting):
+            fid = conflicting.index[0]
+            first = dup[dup[H_ID] == fid].iloc[1]
+            raise XunchaError(
+                f"疑点 {fid} 在工作簿中出现多次且核实内容不一致",
+                f"finding {fid} appears several times with different triage",
+                file=str(path), sheet=first["sheet"], row=int(first["row"]), column=H_ID,
+            )
+        df = df.drop_duplicates(H_ID)
+    return df
+
+
+def import_workbook(xlsx_path: str | os.PathLike, store) -> dict:
+    """Read statuses, notes and routes auditors edited in ``findings.xlsx`` into the store.
+
+    Empty cells leave the store unchanged. A note or route equal to what the export showed
+    (the masked note, the default route's display name) is not a change. Everything is
+    validated before anything is written.
+    """
+    st = _as_store(store)
+    df = read_workbook_triage(xlsx_path)
+    df["route_code"] = df[H_ROUTE].map(route_code).astype(object)
+    upd = df[[H_ID, H_STATUS, H_NOTE, "route_code"]].copy()
+    upd.columns = ["finding_id", "status", "note", "route"]
+    upd = upd.astype({"finding_id": "str", "status": "object", "note": "object", "route": "object"})
+    if not st.exists():
+        raise XunchaError("核实记录文件不存在", "triage store not found", file=str(st.path))
+    con = duckdb.connect()
+    try:
+        with run_lock(st.path):
+            st.load_into(con)
+            con.register("_upd_df", upd)
+            # Unchanged cells are not updates: masked note as exported, route as displayed.
+            con.execute(
+                f"""
+                CREATE TEMP TABLE _triage_upd AS
+                SELECT u.finding_id,
+                    CAST(u.status AS VARCHAR) AS status,
+                    CASE WHEN u.note IS NULL OR u.note = s.note OR u.note = {mask_sql("s.note")}
+                         THEN NULL ELSE CAST(u.note AS VARCHAR) END AS note,
+                    CASE WHEN u.route IS NULL OR u.route = coalesce(s.route, s.default_route)
+                         THEN NULL
+                         WHEN u.route = s.default_route THEN ''
+                         ELSE CAST(u.route AS VARCHAR) END AS route
+                FROM _upd_df u LEFT JOIN "{_T}" s USING (finding_id)
+                """
+            )
+            n = _apply_updates(con, st, f"import:{Path(xlsx_path).name}")
+            st.save_from(con)
+    finally:
+        con.close()
+    return {"rows": len(upd), "changed": n}
