@@ -1,0 +1,198 @@
+/* ---
+code: L02
+slug: slush_fund
+title_zh: 小金库迹象
+title_en: Signs of an off-book slush fund
+area: ledger
+severity: high
+route: 纪检监察
+inputs: [ledger, staff, std_keywords]
+evidence: [ledger]
+entity_type: vendor
+what_zh: >-
+  三类迹象，一张凭证一条疑点（子规则可并列）：
+  ① 以含糊摘要（往来款、暂付款、借款、代管资金等，std_keywords 的 vague_summary 列表）向食堂、工会、
+  协会、学会、服务中心、培训中心等（slush_counterparty 列表，在往来单位或摘要中出现）转出资金；
+  ② 以含糊摘要向个人转出资金（往来单位是本单位职工姓名，或是 2–4 个汉字且不以机构用字结尾的人名），
+  金额不低于下限；
+  ③ 大额提取现金：库存现金（1001）借方且同一凭证贷记银行存款/零余额账户（1002/1011），或摘要含提现、
+  取现、现金支票等词（cash_withdrawal 列表）的现金/银行分录，金额不低于大额提现阈值。
+  “资金转出”指凭证贷记银行存款、零余额账户或库存现金。词表匹配与 L01 相同：先去掉排除短语再找词。
+what_en: >-
+  Three signs, one finding per voucher (rules may combine): (1) money leaving bank/cash for a
+  canteen, union, association, society, service or training centre (slush_counterparty words in
+  the counterparty or summary) under a vague summary (vague_summary words); (2) money leaving for
+  an individual (a staff name, or a 2-4 character personal name) under a vague summary, above a
+  minimum; (3) large cash withdrawals: cash account 1001 debited against bank (1002/1011), or a
+  cash/bank line whose summary says 提现/取现/现金支票, at or above the large-withdrawal threshold.
+why_zh: >-
+  小金库常见的资金来源和去向是：以往来款名义把资金转到食堂、工会、协会、下属服务中心或个人账户，
+  或大额提取现金脱离银行监管后账外使用。摘要含糊是掩盖真实用途的典型手法。
+why_en: >-
+  Slush funds are typically fed by transfers to canteens, unions, associations, affiliated service
+  centres or individuals booked as vague "current account" items, or by large cash withdrawals
+  that leave the bank trail.
+regulation: >-
+  《中华人民共和国会计法》第十六条（各项经济业务事项应在依法设置的会计账簿上统一登记、核算，不得私设会计账簿）；
+  《关于深入开展“小金库”治理工作的意见》（中办发〔2009〕18号）；《现金管理暂行条例》第五条、第十一条；
+  《中国共产党纪律处分条例》（2023年修订）第一百零四条（设立小金库）
+exclusions_zh: >-
+  摘要具体的转账（如“拨付2024年工会经费”，不含含糊词）不报告；未贷记银行/现金的内部转账、计提分录不报告；
+  付给个人的含糊款项低于 individual_min_amount（小额备用金借款属常见业务）不报告。
+rules:
+  vague_transfer: 以含糊摘要向食堂、工会、协会、服务中心等转出资金
+  individual: 以含糊摘要向个人转出资金
+  large_cash: 大额提取现金
+params:
+  cash_withdrawal_large: {type: decimal, default_from: ledger.cash_withdrawal_large, min: 0, description_zh: 大额提现阈值（元），单笔提现不低于此额即报告}
+  individual_min_amount: {type: decimal, default: 10000, min: 0, description_zh: 以含糊摘要付给个人的金额下限（元），低于此额的小额借款不报告}
+template: "凭证{voucher_no}（{voucher_date:date}）{reason}，金额{amount:money}元，摘要「{summary}」"
+example_zh: >-
+  凭证 2024-05-0311 摘要“付工会往来款”，借记其他应收款-机关工会 80,000 元、贷记银行存款 → 规则①；
+  凭证摘要“提取备用金”，借库存现金 60,000 元、贷银行存款 → 规则③（阈值 50,000 元）。
+--- */
+WITH kw AS (
+    SELECT list, word, exclusions
+    FROM std_keywords
+    WHERE list IN ('slush_counterparty', 'vague_summary', 'cash_withdrawal')
+      AND word IS NOT NULL AND word <> ''
+),
+kw_ex AS (
+    SELECT list, word, trim(phrase) AS phrase
+    FROM (SELECT list, word, unnest(string_split(exclusions, ',')) AS phrase FROM kw WHERE exclusions IS NOT NULL) x
+),
+kw_pat AS (
+    SELECT list, word, string_agg('\Q' || upper(phrase) || '\E', '|') AS pattern
+    FROM kw_ex WHERE phrase <> ''
+    GROUP BY list, word
+),
+texts AS (
+    SELECT summary AS txt FROM ledger WHERE summary IS NOT NULL AND summary <> ''
+    UNION
+    SELECT counterparty AS txt FROM ledger WHERE counterparty IS NOT NULL AND counterparty <> ''
+),
+hits AS (
+    SELECT t.txt, k.list, k.word
+    FROM texts t
+    JOIN kw k ON strpos(upper(t.txt), upper(k.word)) > 0
+    LEFT JOIN kw_pat p ON p.list = k.list AND p.word = k.word
+    WHERE strpos(CASE WHEN p.pattern IS NULL THEN upper(t.txt)
+                      ELSE regexp_replace(upper(t.txt), p.pattern, '', 'g') END, upper(k.word)) > 0
+),
+text_flags AS (
+    SELECT txt,
+           string_agg(DISTINCT CASE WHEN list = 'slush_counterparty' THEN word END, '、') AS slush_words,
+           string_agg(DISTINCT CASE WHEN list = 'vague_summary' THEN word END, '、') AS vague_words,
+           max(CASE WHEN list = 'cash_withdrawal' THEN 1 ELSE 0 END) AS cash_word
+    FROM hits
+    GROUP BY txt
+),
+staff_names AS (
+    SELECT DISTINCT unit, name FROM staff WHERE name IS NOT NULL
+),
+lines AS (
+    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.counterparty, l.counterparty_norm,
+           l.person,
+           coalesce(l.debit, 0) AS debit, coalesce(l.credit, 0) AS credit,
+           greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,
+           (l.account_code LIKE '1001%' OR l.account_name LIKE '%库存现金%') AS is_cash,
+           (l.account_code LIKE '1002%' OR l.account_code LIKE '1011%'
+            OR l.account_name LIKE '%银行存款%' OR l.account_name LIKE '%零余额%') AS is_bank,
+           coalesce(c.slush_words, s.slush_words) AS slush_words,
+           s.vague_words,
+           coalesce(s.cash_word, 0) AS cash_word,
+           (sn.name IS NOT NULL
+            OR (regexp_matches(l.counterparty, '^[一-龥·]{2,4}$')
+                AND NOT regexp_matches(l.counterparty,
+                    '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|院|台|段|库|超市|银行|医院|学校)$'))
+           ) AS to_individual
+    FROM ledger l
+    LEFT JOIN text_flags s ON s.txt = l.summary
+    LEFT JOIN text_flags c ON c.txt = l.counterparty
+    LEFT JOIN staff_names sn ON sn.unit = l.unit AND sn.name = l.counterparty
+),
+voucher_out AS (
+    -- vouchers that move money out of bank or cash
+    SELECT unit, voucher_no
+    FROM lines
+    WHERE credit > 0 AND (is_bank OR is_cash)
+    GROUP BY unit, voucher_no
+),
+bank_to_cash AS (
+    SELECT unit, voucher_no
+    FROM lines
+    WHERE credit > 0 AND is_bank
+    GROUP BY unit, voucher_no
+),
+tagged AS (
+    SELECT l.*,
+           CASE WHEN o.voucher_no IS NOT NULL AND l.slush_words IS NOT NULL AND l.vague_words IS NOT NULL
+                THEN 1 ELSE 0 END AS r_vague,
+           CASE WHEN o.voucher_no IS NOT NULL AND l.to_individual AND l.vague_words IS NOT NULL
+                     AND l.amt >= $individual_min_amount
+                THEN 1 ELSE 0 END AS r_indiv,
+           CASE WHEN l.amt >= $cash_withdrawal_large
+                     AND ((l.is_cash AND l.debit > 0 AND b.voucher_no IS NOT NULL)
+                          OR ((l.is_cash OR l.is_bank) AND l.cash_word = 1))
+                THEN 1 ELSE 0 END AS r_cash
+    FROM lines l
+    LEFT JOIN voucher_out o ON o.unit = l.unit AND o.voucher_no = l.voucher_no
+    LEFT JOIN bank_to_cash b ON b.unit = l.unit AND b.voucher_no = l.voucher_no
+),
+flagged AS (
+    SELECT unit, voucher_no,
+           max(r_vague) AS r_vague, max(r_indiv) AS r_indiv, max(r_cash) AS r_cash,
+           string_agg(DISTINCT CASE WHEN r_vague = 1 THEN slush_words END, '、') AS slush_words,
+           string_agg(DISTINCT CASE WHEN r_vague + r_indiv > 0 THEN vague_words END, '、') AS vague_words,
+           string_agg(DISTINCT CASE WHEN r_indiv = 1 THEN counterparty END, '、') AS individuals
+    FROM tagged
+    GROUP BY unit, voucher_no
+    HAVING max(r_vague) + max(r_indiv) + max(r_cash) > 0
+),
+ev AS (
+    -- the lines that match a rule, plus the bank/cash credit lines that pay them out
+    SELECT t.*, f.slush_words AS f_slush, f.vague_words AS f_vague, f.individuals,
+           f.r_vague AS v_vague, f.r_indiv AS v_indiv, f.r_cash AS v_cash
+    FROM tagged t
+    JOIN flagged f ON f.unit = t.unit AND f.voucher_no = t.voucher_no
+    WHERE t.r_vague + t.r_indiv + t.r_cash > 0
+       OR ((f.r_vague + f.r_indiv) > 0 AND t.credit > 0 AND (t.is_bank OR t.is_cash))
+       OR (f.r_cash = 1 AND t.credit > 0 AND t.is_bank AND t.amt >= $cash_withdrawal_large)
+),
+per_voucher AS (
+    SELECT unit, voucher_no,
+           greatest(sum(abs(debit)), sum(abs(credit))) AS amount,
+           min(voucher_date) AS voucher_date, max(voucher_date) AS last_date,
+           min(summary) AS summary,
+           min(counterparty_norm) AS counterparty_norm,
+           min(counterparty) AS counterparty
+    FROM ev
+    GROUP BY unit, voucher_no
+)
+SELECT e.unit,
+       e.voucher_no AS finding_key,
+       'ledger' AS ev_table,
+       e._key AS ev_key,
+       CASE WHEN e.v_indiv = 1 AND e.v_vague = 0 THEN 'person' ELSE 'vendor' END AS entity_type,
+       CASE WHEN e.v_indiv = 1 AND e.v_vague = 0 THEN e.individuals
+            ELSE coalesce(p.counterparty_norm, e.f_slush, e.voucher_no) END AS entity_key,
+       p.amount,
+       p.voucher_date AS period_start,
+       p.last_date AS period_end,
+       CASE WHEN e.r_vague = 1 THEN 'vague_transfer'
+            WHEN e.r_indiv = 1 THEN 'individual'
+            WHEN e.r_cash = 1 THEN 'large_cash'
+            WHEN e.v_vague = 1 THEN 'vague_transfer'
+            WHEN e.v_indiv = 1 THEN 'individual'
+            ELSE 'large_cash' END AS rule,
+       CASE WHEN e.v_indiv = 1 THEN e.individuals END AS persons,
+       e.voucher_no,
+       p.voucher_date,
+       p.summary,
+       concat_ws('；',
+           CASE WHEN e.v_vague = 1 THEN '以含糊摘要（' || e.f_vague || '）向「' || e.f_slush || '」类单位转出资金' END,
+           CASE WHEN e.v_indiv = 1 THEN '以含糊摘要（' || e.f_vague || '）向个人「' || e.individuals || '」转出资金' END,
+           CASE WHEN e.v_cash = 1 THEN '大额提取现金（阈值' || CAST(CAST($cash_withdrawal_large AS BIGINT) AS VARCHAR) || '元）' END
+       ) AS reason
+FROM ev e
+JOIN per_voucher p ON p.unit = e.unit AND p.voucher_no = e.voucher_no
