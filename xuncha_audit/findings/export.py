@@ -1,0 +1,209 @@
+"""Write every output of a run under ``--out`` (see docs/findings.md).
+
+``export_all(con, out_dir, mask=True, store=None, run_info=None)`` writes findings and
+evidence (Parquet + CSV with BOM), ``findings.xlsx``, ``report.html`` and ``manifest.json``.
+Everything is written into a staging folder inside ``out_dir`` first and moved into place
+only when all files are complete, so a killed run leaves the previous outputs intact.
+Personal data is masked in every output unless ``mask=False``. Text cells starting with
+``= + - @``, tab or CR are neutralised in CSV (prefixed with ``'``) and written as text in
+the workbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from xuncha_audit.errors import XunchaError
+from xuncha_audit.findings.atomic import staged_outputs
+from xuncha_audit.findings.masking import mask_frame
+from xuncha_audit.findings.profiles import build_profiles, leading_cadres
+from xuncha_audit.findings.report import write_report
+from xuncha_audit.findings.triage import apply_triage
+from xuncha_audit.findings.views import columns_of, create_views, quote, table_exists
+from xuncha_audit.findings.workbook import write_workbook
+
+FORMULA_START = r"^[=+\-@\t\r]"
+FINDINGS_EXPORT_COLUMNS = (
+    "finding_id", "run_id", "check_id", "check_name", "severity", "area", "unit", "route", "mark",
+    "title", "amount", "entity_type", "entity_key", "period_start", "period_end", "persons",
+    "regulation", "rule", "status", "note",
+)
+OUTPUTS = ("findings.parquet", "findings.csv", "evidence.parquet", "evidence.csv",
+           "findings.xlsx", "report.html", "manifest.json")
+
+
+def neutralise_sql(expr: str) -> str:
+    """CSV-safe text: a value Excel would read as a formula gets a leading apostrophe."""
+    return (f"CASE WHEN regexp_matches({expr}, '{FORMULA_START}') "
+            f"THEN '''' || {expr} ELSE {expr} END")
+
+
+def _csv_select(con, view: str, columns: list[str]) -> str:
+    types = dict(con.execute(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {view})").fetchall())
+    sel = []
+    for c in columns:
+        q = quote(c)
+        sel.append(f"{neutralise_sql(q)} AS {q}" if types.get(c) == "VARCHAR" else q)
+    return f"SELECT {', '.join(sel)} FROM {view}"
+
+
+def _sql_path(p: Path) -> str:
+    return "'" + str(p).replace("'", "''") + "'"
+
+
+def write_csv(con, sql: str, path: Path) -> None:
+    """CSV in UTF-8 with BOM (so Excel/WPS open it), via DuckDB COPY."""
+    raw = path.with_name(path.name + ".raw")
+    con.execute(f"COPY ({sql}) TO {_sql_path(raw)} (FORMAT CSV, HEADER true)")
+    with path.open("wb") as out, raw.open("rb") as src:
+        out.write(b"\xef\xbb\xbf")
+        shutil.copyfileobj(src, out, 1 << 20)
+    raw.unlink()
+
+
+def write_parquet(con, sql: str, path: Path) -> None:
+    con.execute(f"COPY ({sql}) TO {_sql_path(path)} (FORMAT PARQUET)")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _jsonable(df: pd.DataFrame) -> list[dict]:
+    return json.loads(df.to_json(orient="records", date_format="iso", force_ascii=False))
+
+
+def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
+    from xuncha_audit import __version__
+
+    run_info = dict(run_info or {})
+    m: dict = {
+        "tool": "xuncha-audit",
+        "version": __version__,
+        "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "masked": mask,
+    }
+    if table_exists(con, "_run"):
+        m["run"] = _jsonable(con.execute(
+            "SELECT run_id, started_at, finished_at, version FROM _run "
+            "ORDER BY started_at DESC NULLS LAST LIMIT 1").df())
+        m["run"] = m["run"][0] if m["run"] else None
+    if table_exists(con, "_load_log"):
+        m["inputs"] = _jsonable(con.execute(
+            "SELECT file, sheet, table_name, unit, encoding, rows_read, rows_loaded, "
+            "rows_quarantined, status, sha256 FROM _load_log ORDER BY file, sheet").df())
+    if table_exists(con, "_units"):
+        m["units"] = _jsonable(con.execute("SELECT * FROM _units ORDER BY unit").df())
+    m["standards"] = run_info.pop("standards", None)
+    m["config"] = run_info.pop("config", None)
+    if run_info:
+        m["run_info"] = run_info
+    if table_exists(con, "_check_runs"):
+        run_filter = ""
+        params: dict = {}
+        rid = m.get("run", {}) and m["run"].get("run_id") if m.get("run") else None
+        if rid and con.execute("SELECT count(*) FROM _check_runs WHERE run_id = $r",
+                               {"r": rid}).fetchone()[0]:
+            run_filter, params = "WHERE run_id = $r", {"r": rid}
+        m["checks"] = _jsonable(con.execute(
+            f'SELECT check_id, status, seconds, "rows", findings, error FROM _check_runs '
+            f"{run_filter} ORDER BY check_id", params).df())
+    counts = con.execute("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""").fetchone()
+    m["counts"] = {
+        "findings": counts[0],
+        "amount": float(counts[1]),
+        "evidence": con.execute("SELECT count(*) FROM _x_evidence").fetchone()[0],
+        "gone": con.execute("SELECT count(*) FROM _x_gone").fetchone()[0],
+        "by_severity": dict(con.execute(
+            "SELECT severity, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
+        "by_route": dict(con.execute(
+            "SELECT route, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
+        "by_mark": dict(con.execute(
+            "SELECT coalesce(mark, '未比对'), count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
+    }
+    return m
+
+
+def _summary_info(manifest: dict, mask: bool, store) -> dict:
+    run = manifest.get("run") or {}
+    c = manifest["counts"]
+    return {
+        "生成时间": manifest["generated_at"],
+        "运行编号": run.get("run_id") or "",
+        "版本": manifest["version"],
+        "被巡察单位": "、".join(u.get("unit", "") for u in manifest.get("units", []) or []),
+        "疑点总数": c["findings"],
+        "涉及金额（元）": round(c["amount"], 2),
+        "证据记录数": c["evidence"],
+        "已消失疑点": c["gone"],
+        "个人信息": "已脱敏（身份证号、银行账号、手机号）" if mask else "未脱敏（--no-mask），注意保密",
+        "核实记录文件": str(getattr(store, "path", store)) if store else "未使用",
+    }
+
+
+def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, mask: bool = True,
+               store=None, run_info: dict | None = None) -> dict:
+    """Write all outputs under ``out_dir``; return ``{"files": {name: path}, "counts": ...}``.
+
+    ``store``: a triage store (path of ``triage.json`` / its folder, or a ``TriageStore``);
+    when given and triage has not been applied to this run yet, ``apply_triage`` runs first.
+    ``run_info``: ``{"standards": ..., "config": ..., anything else}`` for the manifest.
+    """
+    if not table_exists(con, "findings"):
+        raise XunchaError("数据库中没有疑点表（findings），请先运行检查",
+                          "no findings table in the database")
+    if store is not None:
+        fcols = set(columns_of(con, "findings"))
+        applied = "mark" in fcols and con.execute(
+            "SELECT count(*) = count(mark) FROM findings").fetchone()[0]
+        if not applied:
+            apply_triage(con, store)
+    create_views(con, mask=mask)
+    profiles = build_profiles(con)
+    cadres = leading_cadres(con, profiles)
+    if mask:
+        profiles = mask_frame(profiles)
+        cadres = mask_frame(cadres)
+    manifest = build_manifest(con, run_info=run_info, mask=mask)
+    info = _summary_info(manifest, mask, store)
+    fcols = [c for c in FINDINGS_EXPORT_COLUMNS]
+    ecols = [c for c in columns_of_view(con, "_x_evidence")]
+    with staged_outputs(out_dir) as st:
+        fsel = f"SELECT {', '.join(quote(c) for c in fcols)} FROM _x_findings"
+        esel = f"SELECT {', '.join(quote(c) for c in ecols)} FROM _x_evidence"
+        write_parquet(con, fsel, st.path("findings.parquet"))
+        write_csv(con, _csv_select(con, "_x_findings", fcols), st.path("findings.csv"))
+        write_parquet(con, esel, st.path("evidence.parquet"))
+        write_csv(con, _csv_select(con, "_x_evidence", ecols), st.path("evidence.csv"))
+        sheets = write_workbook(con, st.path("findings.xlsx"), profiles=profiles, info=info, mask=mask)
+        sections = write_report(con, st.path("report.html"), profiles=profiles, cadres=cadres,
+                                info=info, manifest_preview=manifest)
+        manifest["outputs"] = {
+            name: {"bytes": st.path(name).stat().st_size, "sha256": sha256_file(st.path(name))}
+            for name in OUTPUTS if name != "manifest.json"
+        }
+        manifest["workbook_sheets"] = sheets
+        manifest["report_sections"] = sections
+        st.path("manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+        staged = list(st.names)
+    out = Path(out_dir)
+    return {"files": {n: out / n for n in staged}, "counts": manifest["counts"],
+            "sheets": sheets, "sections": sections}
+
+
+def columns_of_view(con, view: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()]

@@ -1,0 +1,258 @@
+"""Profiles 画像: per person and per vendor, every finding where they appear.
+
+A subject *appears* in a finding through:
+
+- ``findings.persons`` (the check's people in a role: claimant, handler, occupant ...),
+- ``findings.entity_key`` when ``entity_type`` is person or vendor,
+- the cited evidence records' person and company fields (:data:`PERSON_FIELDS`,
+  :data:`VENDOR_FIELDS`, e.g. ``travel_claims.person`` 报销人, ``hospitality.handler``
+  经办人, ``offices.occupants`` 使用人, ``contracts.vendor`` 供应商),
+- a ``finding_persons(finding_id, name, role)`` table, when the engine writes one.
+
+People are keyed by (unit, name): two 张三 in different units are two people. Vendors are
+keyed by the matching form of the name (``xa_company_norm``), across units.
+
+Risk score (documented in docs/findings.md)::
+
+    score = Σ severity weight over the subject's distinct findings (high 3, medium 2, low 1)
+          + ln(1 + amount / 10,000)    # amount: sum of the findings' amounts at risk, yuan
+          + 0.5 × (number of distinct checks − 1)
+
+Amounts are per finding: a finding naming two people counts fully for each.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from xuncha_audit.findings.labels import AREA_ZH
+
+# (table, field, role label, is a '、' list)
+PERSON_FIELDS: tuple[tuple[str, str, str, bool], ...] = (
+    ("travel_claims", "person", "报销人", False),
+    ("ledger", "person", "经办人/往来个人", False),
+    ("ledger", "approver", "审核人", False),
+    ("ledger", "preparer", "制单人", False),
+    ("hospitality", "handler", "经办人", False),
+    ("meetings", "handler", "经办人", False),
+    ("vehicle_trips", "driver", "驾驶员", False),
+    ("vehicle_trips", "user", "用车人", False),
+    ("offices", "occupants", "使用人", True),
+    ("staff", "name", "本人", False),
+    ("payroll", "name", "领款人", False),
+    ("relations", "name", "干部本人", False),
+    ("relations", "relative_name", "亲属", False),
+    ("bids", "contact_person", "投标联系人", False),
+    ("vendors", "legal_rep", "法定代表人", False),
+    ("vendors", "shareholders", "股东", True),
+)
+VENDOR_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("contracts", "vendor", "供应商"),
+    ("bids", "bidder", "投标人"),
+    ("ledger", "counterparty", "往来单位"),
+    ("vendors", "vendor", "供应商"),
+    ("relations", "relative_employer", "亲属任职单位"),
+)
+SEVERITY_WEIGHT = {"high": 3, "medium": 2, "low": 1}
+LEADER_RANKS = ("正部级", "副部级", "正厅级", "副厅级", "正处级")
+LEADER_POSITION_RE = "局长|书记|主任|处长|厅长|部长|院长|主席|行长|董事长|总经理|校长|所长|站长|队长"
+
+PROFILE_COLUMNS = {
+    "subject_type_zh": "类型",
+    "name": "名称",
+    "unit": "所在单位",
+    "position": "职务",
+    "rank": "职级",
+    "is_leader": "领导干部",
+    "roles": "角色",
+    "findings": "疑点数",
+    "high": "高风险",
+    "medium": "中风险",
+    "low": "低风险",
+    "amount": "涉及金额（元）",
+    "checks": "涉及检查",
+    "areas": "涉及领域",
+    "first_date": "最早日期",
+    "last_date": "最晚日期",
+    "risk_score": "风险评分",
+    "finding_ids": "疑点编号",
+}
+
+
+def _exists(con, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = $n", {"n": name}
+        ).fetchone()[0]
+    )
+
+
+def _columns(con, name: str) -> set[str]:
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $n", {"n": name}
+        ).fetchall()
+    }
+
+
+def _mentions_sql(con) -> str:
+    """SQL of (finding_id, subject_type, raw_name, role) for every appearance."""
+    parts = [
+        """SELECT finding_id, 'person' AS subject_type, trim(p) AS raw_name, '涉及人员' AS role
+           FROM (SELECT finding_id, unnest(string_split(persons, '、')) AS p FROM findings
+                 WHERE persons IS NOT NULL)""",
+        """SELECT finding_id, entity_type, entity_key, '疑点对象' FROM findings
+           WHERE entity_type IN ('person', 'vendor') AND entity_key IS NOT NULL""",
+    ]
+    if _exists(con, "evidence"):
+        for table, field, role, is_list in PERSON_FIELDS:
+            val = f"json_extract_string(record, '$.{field}')"
+            if is_list:
+                parts.append(
+                    f"""SELECT finding_id, 'person', trim(p), '{role}' FROM (
+                        SELECT finding_id, unnest(string_split_regex({val}, '[、,，;；/]')) AS p
+                        FROM evidence WHERE source_table = '{table}')"""
+                )
+            else:
+                parts.append(
+                    f"SELECT finding_id, 'person', {val}, '{role}' FROM evidence "
+                    f"WHERE source_table = '{table}'"
+                )
+        for table, field, role in VENDOR_FIELDS:
+            parts.append(
+                f"SELECT finding_id, 'vendor', json_extract_string(record, '$.{field}'), '{role}' "
+                f"FROM evidence WHERE source_table = '{table}'"
+            )
+    if _exists(con, "finding_persons") and {"finding_id", "name", "role"} <= _columns(
+        con, "finding_persons"
+    ):
+        parts.append("SELECT finding_id, 'person', name, role FROM finding_persons")
+    return "\nUNION ALL\n".join(parts)
+
+
+def _staff_sql(con) -> str | None:
+    if not _exists(con, "staff"):
+        return None
+    cols = _columns(con, "staff")
+    if "name" not in cols:
+        return None
+
+    def c(name: str) -> str:
+        return f'"{name}"' if name in cols else "NULL"
+
+    rank = "rank_norm" if "rank_norm" in cols else "rank"
+    return f"""
+        SELECT {c("unit")} AS unit, name, any_value({c("position")}) AS position,
+            any_value({c(rank)}) AS rank, any_value({c("department")}) AS department,
+            bool_or(coalesce({c(rank)} IN {LEADER_RANKS}, false)
+                    OR coalesce(regexp_matches({c("position")}, '{LEADER_POSITION_RE}'), false))
+                AS is_leader
+        FROM staff WHERE name IS NOT NULL GROUP BY ALL
+    """
+
+
+def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per person (unit, name) and per vendor with the findings they appear in.
+
+    Sorted by risk score (highest first). Columns: see :data:`PROFILE_COLUMNS` plus
+    ``subject_type`` (person | vendor), ``department``.
+    """
+    from xuncha_audit.ingest.derive import company_norm_sql, install_macros
+
+    install_macros(con)
+    if not _exists(con, "findings"):
+        return pd.DataFrame(columns=["subject_type", *PROFILE_COLUMNS, "department"])
+    staff = _staff_sql(con)
+    staff_join = (
+        f"LEFT JOIN ({staff}) st ON st.name = a.name AND st.unit IS NOT DISTINCT FROM a.unit"
+        if staff
+        else ""
+    )
+    staff_cols = (
+        "st.position, st.rank, st.department, coalesce(st.is_leader, false) AS is_leader"
+        if staff
+        else "NULL AS position, NULL AS rank, NULL AS department, false AS is_leader"
+    )
+    area_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in AREA_ZH.items())
+    weights = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY_WEIGHT.items())
+    sql = f"""
+    WITH m AS ({_mentions_sql(con)}),
+    m2 AS (
+        SELECT m.finding_id, m.subject_type, m.role,
+            CASE WHEN m.subject_type = 'vendor' THEN {company_norm_sql("m.raw_name")}
+                 ELSE xa_norm_name(m.raw_name) END AS skey,
+            m.raw_name
+        FROM m WHERE m.raw_name IS NOT NULL AND trim(m.raw_name) <> ''
+    ),
+    f AS (SELECT finding_id, any_value(check_id) AS check_id, any_value(check_name) AS check_name,
+                 CASE any_value(area) {area_case} ELSE any_value(area) END AS area,
+                 any_value(unit) AS unit, any_value(severity) AS severity,
+                 any_value(CAST(amount AS DOUBLE)) AS amount,
+                 min(period_start) AS period_start, max(period_end) AS period_end
+          FROM findings GROUP BY finding_id),
+    j AS (
+        SELECT m2.*, f.check_id, f.check_name, f.area, f.unit, f.severity, f.amount,
+            f.period_start, f.period_end,
+            CASE WHEN m2.subject_type = 'person' THEN f.unit END AS person_unit
+        FROM m2 JOIN f USING (finding_id)
+    ),
+    per_finding AS (   -- one row per (subject, finding)
+        SELECT subject_type, skey, person_unit, finding_id, any_value(check_id) AS check_id,
+            any_value(check_name) AS check_name, any_value(area) AS area, any_value(unit) AS unit,
+            any_value(severity) AS severity, any_value(amount) AS amount,
+            any_value(period_start) AS period_start, any_value(period_end) AS period_end,
+            list(DISTINCT role) AS roles, mode(raw_name) AS raw_name
+        FROM j GROUP BY subject_type, skey, person_unit, finding_id
+    ),
+    a AS (
+        SELECT subject_type, skey, person_unit AS unit,
+            CASE WHEN subject_type = 'vendor' THEN mode(raw_name) ELSE skey END AS name,
+            count(*) AS findings,
+            count(*) FILTER (WHERE severity = 'high') AS high,
+            count(*) FILTER (WHERE severity = 'medium') AS medium,
+            count(*) FILTER (WHERE severity = 'low') AS low,
+            coalesce(sum(amount), 0) AS amount,
+            sum(CASE severity {weights} ELSE 0 END) AS sev_points,
+            count(DISTINCT check_id) AS n_checks,
+            array_to_string(list_sort(list(DISTINCT check_id || ' ' || check_name)), '、') AS checks,
+            array_to_string(list_sort(list(DISTINCT area)), '、') AS areas,
+            array_to_string(list_sort(list_distinct(flatten(list(roles)))), '、') AS roles,
+            array_to_string(list_sort(list(DISTINCT unit)), '、') AS units,
+            min(period_start) AS first_date, max(period_end) AS last_date,
+            array_to_string(list_sort(list(finding_id)), '、') AS finding_ids
+        FROM per_finding GROUP BY subject_type, skey, person_unit
+    )
+    SELECT a.subject_type,
+        CASE a.subject_type WHEN 'person' THEN '人员' ELSE '供应商' END AS subject_type_zh,
+        a.name, coalesce(a.unit, a.units) AS unit, {staff_cols}, a.roles, a.findings,
+        a.high, a.medium, a.low, round(a.amount, 2) AS amount, a.checks, a.areas,
+        a.first_date, a.last_date,
+        round(a.sev_points + ln(1 + a.amount / 10000.0) + 0.5 * (a.n_checks - 1), 2) AS risk_score,
+        a.finding_ids
+    FROM a {staff_join}
+    ORDER BY risk_score DESC, findings DESC, name
+    """
+    return con.execute(sql).df()
+
+
+def leading_cadres(con: duckdb.DuckDBPyConnection, profiles: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Leading cadres of ``staff`` (rank 正处级 and above, or a leading position) with their
+    profile figures (0 findings when they appear in none). Empty when there is no staff table.
+    """
+    staff = _staff_sql(con)
+    cols = ["name", "unit", "position", "rank", "department", "findings", "amount", "risk_score",
+            "checks", "areas", "roles", "finding_ids"]
+    if staff is None:
+        return pd.DataFrame(columns=cols)
+    leaders = con.execute(f"SELECT * FROM ({staff}) WHERE is_leader ORDER BY unit, name").df()
+    prof = build_profiles(con) if profiles is None else profiles
+    prof = prof[prof["subject_type"] == "person"][
+        ["name", "unit", "findings", "amount", "risk_score", "checks", "areas", "roles", "finding_ids"]
+    ]
+    out = leaders.merge(prof, on=["name", "unit"], how="left")
+    out["findings"] = out["findings"].fillna(0).astype(int)
+    out["amount"] = out["amount"].fillna(0.0)
+    out["risk_score"] = out["risk_score"].fillna(0.0)
+    return out.sort_values(["risk_score", "name"], ascending=[False, True])[cols].reset_index(drop=True)

@@ -1,0 +1,150 @@
+"""SQL views the exports read: findings and evidence with labels, masking and inline fields.
+
+Everything here builds SQL from constants (labels, contract column names); values are never
+pasted. The views are TEMP, so they work on a read-only connection too.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from xuncha_audit.findings.labels import (
+    AREA_ZH,
+    DEFAULT_STATUS,
+    ENTITY_TYPE_ZH,
+    ROUTE_ORDER,
+    ROUTES,
+    SEVERITY_RANK,
+    SEVERITY_ZH,
+    table_titles,
+)
+from xuncha_audit.findings.masking import mask_sql
+
+# Evidence "main fields": first non-empty of these record keys.
+MAIN_FIELDS: dict[str, tuple[str, ...]] = {
+    "record_date": ("voucher_date", "sign_date", "pay_date", "depart_date", "date", "start_date",
+                    "month", "purchase_date", "hire_date", "registered_date"),
+    "record_amount": ("amount", "debit", "bid_amount", "lodging_amount", "purchase_price", "credit"),
+    "record_person": ("person", "claimant", "handler", "driver", "user", "name", "occupants",
+                      "contact_person", "legal_rep"),
+    "record_party": ("vendor", "bidder", "counterparty", "guest_unit", "relative_employer", "payee"),
+    "record_summary": ("summary", "contract_name", "reason", "purpose", "items", "destination",
+                       "item", "model", "room_no"),
+}
+
+
+def _case(expr: str, mapping: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
+    return f"CASE {expr} {whens} ELSE {expr} END"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def columns_of(con, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $t "
+            "ORDER BY ordinal_position",
+            {"t": table},
+        ).fetchall()
+    ]
+
+
+def table_exists(con, table: str) -> bool:
+    return bool(columns_of(con, table))
+
+
+def text_or_mask(expr: str, mask: bool) -> str:
+    return mask_sql(expr) if mask else f"CAST({expr} AS VARCHAR)"
+
+
+def findings_select(con, *, mask: bool, source: str = "findings") -> str:
+    """SELECT of the findings export (contract column names, display route)."""
+    have = set(columns_of(con, source))
+
+    def col(name: str, default: str = "NULL") -> str:
+        return quote(name) if name in have else default
+
+    route = col("route")
+    route_rank = _case(route, {k: str(i) for i, k in enumerate(ROUTE_ORDER)})
+    sev_rank = _case(col("severity"), {k: str(v) for k, v in SEVERITY_RANK.items()})
+    return f"""
+        SELECT finding_id, {col("run_id")} AS run_id, check_id, check_name,
+            {col("severity")} AS severity,
+            {_case(col("severity"), SEVERITY_ZH)} AS severity_zh,
+            {col("area")} AS area, {_case(col("area"), AREA_ZH)} AS area_zh,
+            unit, {_case(route, ROUTES)} AS route, {route} AS route_code,
+            {col("mark")} AS mark,
+            {text_or_mask("title", mask)} AS title,
+            CAST(amount AS DECIMAL(18,2)) AS amount,
+            {col("entity_type")} AS entity_type,
+            {_case(col("entity_type"), ENTITY_TYPE_ZH)} AS entity_type_zh,
+            {text_or_mask(col("entity_key"), mask)} AS entity_key,
+            CAST({col("period_start")} AS DATE) AS period_start,
+            CAST({col("period_end")} AS DATE) AS period_end,
+            {text_or_mask(col("persons"), mask)} AS persons,
+            {col("regulation")} AS regulation, {col("rule")} AS rule,
+            coalesce({col("status")}, '{DEFAULT_STATUS}') AS status,
+            {text_or_mask(col("note"), mask)} AS note,
+            CAST({route_rank} AS INTEGER) AS _route_rank,
+            CAST({sev_rank} AS INTEGER) AS _sev_rank
+        FROM {quote(source)}
+    """
+
+
+def create_views(con, *, mask: bool) -> None:
+    """Create TEMP views ``_x_findings``, ``_x_evidence``, ``_x_gone``."""
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _x_findings AS " + findings_select(con, mask=mask)
+        + " ORDER BY _route_rank, check_id, _sev_rank DESC, amount DESC NULLS LAST, finding_id"
+    )
+    if table_exists(con, "evidence"):
+        titles = _case("source_table", table_titles())
+        main = []
+        for out, keys in MAIN_FIELDS.items():
+            vals = ", ".join(f"json_extract_string(_rec, '$.{k}')" for k in keys)
+            expr = f"coalesce({vals})"
+            if out == "record_amount":
+                expr = f"TRY_CAST({expr} AS DECIMAL(18,2))"
+            elif out == "record_date":
+                expr = f"TRY_CAST(left({expr}, 10) AS DATE)"
+            main.append(f"{expr} AS {out}")
+        rec = text_or_mask("record", mask)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW _x_evidence AS
+            SELECT finding_id, check_id, unit, source_table, source_title, _rk AS record_key,
+                {", ".join(main)}, _rec AS record
+            FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk,
+                         {rec} AS _rec FROM evidence e)
+            ORDER BY check_id, finding_id, source_table, record_key"""
+        )
+    else:
+        cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in (
+            "finding_id", "check_id", "unit", "source_table", "source_title", "record_key",
+            *MAIN_FIELDS, "record"))
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _x_evidence AS SELECT {cols} WHERE false")
+    if table_exists(con, "findings_gone"):
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _x_gone AS "
+            + findings_select(con, mask=mask, source="findings_gone")
+            + " ORDER BY check_id, finding_id"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _x_gone AS SELECT * FROM _x_findings WHERE false"
+        )
+
+
+@cache
+def record_field_types() -> dict[str, str]:
+    """Contract type of each record key (first table that has it wins)."""
+    from xuncha_audit.contract import load_contract
+
+    out: dict[str, str] = {}
+    for table in load_contract().tables.values():
+        for c in table.column_list():
+            out.setdefault(c.name, c.type)
+    return out
