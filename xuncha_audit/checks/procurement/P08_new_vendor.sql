@@ -38,7 +38,7 @@ WITH vend AS (
     WHERE registered_date IS NOT NULL
 ),
 hits AS (
-    SELECT v.unit, v.v_key, v.vendor, v.registered_date, c.contract_no, c._key AS c_key,
+    SELECT v.unit, v.v_key, v.vendor, v.vendor_norm, v.registered_date, c.contract_no, c._key AS c_key,
            c.amount, c.sign_date, datediff('day', v.registered_date, c.sign_date) AS gap_days
     FROM vend v
     JOIN contracts c
@@ -49,13 +49,13 @@ hits AS (
       AND datediff('day', v.registered_date, c.sign_date) < $min_days
 ),
 grp AS (
-    SELECT unit, v_key, vendor, registered_date, count(*) AS n_contracts, sum(amount) AS total,
+    SELECT unit, v_key, vendor, vendor_norm, registered_date, count(*) AS n_contracts, sum(amount) AS total,
            min(gap_days) AS first_gap_days, min(sign_date) AS first_sign, max(sign_date) AS last_sign
     FROM hits
-    GROUP BY unit, v_key, vendor, registered_date
+    GROUP BY unit, v_key, vendor, vendor_norm, registered_date
 )
 SELECT g.unit, g.v_key AS finding_key, e.ev_table, e.ev_key, 'vendor' AS entity_type,
-       g.vendor AS entity_key, g.total AS amount,
+       g.vendor_norm AS entity_key, g.total AS amount,
        least(g.registered_date, g.first_sign) AS period_start, g.last_sign AS period_end,
        g.vendor, g.registered_date, g.n_contracts,
        CASE WHEN g.first_gap_days < 0
