@@ -1,0 +1,126 @@
+/* ---
+code: R01
+slug: lodging_over_cap
+title_zh: 住宿费超标
+title_en: Lodging above the cap for destination, rank tier and season
+area: reimbursement
+severity: medium
+route: 反馈
+inputs: [travel_claims, staff, _units, std_places, std_lodging_caps, std_rank_ladder, std_calendar]
+evidence: [travel_claims]
+entity_type: person
+what_zh: >-
+  差旅住宿费超过出差人职级对应的住宿费标准合计：按出差日期逐晚（出发日至返回日前一日）取目的地、
+  职级档次（部级/司局级/其他）和当晚所属旺淡季的标准，累加为允许总额；住宿费超过允许总额即标记。
+  未填住宿天数时按返回日与出发日相差天数计算；填写的住宿天数与日期不一致时按逐晚平均标准乘以填写天数。
+why_zh: >-
+  出差人员应在职务级别对应的住宿费标准限额内住宿，超标部分不得报销；超标报销属于违反中央八项规定精神的
+  违规报销问题。
+regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第十一条、第十二条；《财政部关于调整中央和国家机关差旅住宿费标准等有关问题的通知》（财行〔2015〕497号）及附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》（财行〔2016〕71号）
+exclusions_zh: >-
+  目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时
+  按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都查不到时按「其他人员」标准判断并注明。
+  同名人员取花名册中的最高职级（从宽）。
+rules:
+  over_cap: 住宿费超过逐晚标准合计
+params:
+  tolerance: {type: decimal, default: 0, min: 0, max: 100000, description_zh: 容差（元），超出金额大于该值才标记}
+template: "{person}赴{destination}出差{nights_used:int}晚，住宿费{lodging_amount:money}元，超过{rank_label}标准合计{allowed_total:money}元{cap_note}{fallback_note}，超出{amount:money}元"
+example_zh: 正处级干部赴张家口出差，6月29日至7月2日住3晚，6月为淡季每晚350元、7月为旺季每晚525元，允许合计1,225元；报销1,500元即超出275元。
+what_en: Lodging claimed above the sum of the nightly caps for destination city, rank tier and season on each night; districts resolve to their city, cities not in the table fall back to the region's other-places row.
+why_en: Lodging above the rank's cap may not be reimbursed (Finance Ministry travel rules).
+--- */
+WITH
+-- Destination -> place (std_places): exact name first; else the most specific place whose
+-- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
+-- district/county known only by its short name, or an ambiguous name (和平区), counts only
+-- when its city or region is also named. Ties go to the unit's own region.
+dest AS (
+    SELECT DISTINCT t.unit, t.destination, u.region AS unit_region
+    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
+    WHERE t.destination IS NOT NULL
+),
+dest_cand AS (
+    SELECT d.unit, d.destination, p.region, p.city, p.lodging_city, p.kind,
+        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
+        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
+        length(p.name) AS name_len,
+        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
+    FROM dest d
+    JOIN std_places p ON position(p.name IN d.destination) > 0
+    WHERE d.destination = p.name OR d.destination = p.full_name
+       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
+           AND NOT coalesce(p.ambiguous, FALSE))
+       OR (p.kind IN ('district', 'county', 'area')
+           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
+),
+dest_place AS (
+    SELECT unit, destination, region, city, lodging_city
+    FROM dest_cand
+    QUALIFY row_number() OVER (PARTITION BY unit, destination
+                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
+),
+staff_rank AS (
+    SELECT s.unit, s.name, l.rank_norm
+    FROM staff s JOIN std_rank_ladder l ON l.rank_norm = s.rank_norm
+    QUALIFY row_number() OVER (PARTITION BY s.unit, s.name ORDER BY l.ordinal) = 1
+),
+claims AS (
+    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date,
+        t.lodging_amount,
+        coalesce(t.nights, datediff('day', t.depart_date, t.return_date)) AS nights_used,
+        CASE WHEN t.return_date > t.depart_date THEN CAST(t.return_date - INTERVAL 1 DAY AS DATE)
+             ELSE t.depart_date END AS last_night,
+        coalesce(t.rank_norm, sr.rank_norm) AS rank_used,
+        coalesce(l.travel_tier, '其他') AS tier,
+        dp.region, dp.lodging_city
+    FROM travel_claims t
+    JOIN dest_place dp ON dp.unit = t.unit AND dp.destination = t.destination
+    LEFT JOIN staff_rank sr ON sr.unit = t.unit AND sr.name = t.person AND t.rank_norm IS NULL
+    LEFT JOIN std_rank_ladder l ON l.rank_norm = coalesce(t.rank_norm, sr.rank_norm)
+    WHERE t.lodging_amount > 0 AND t.return_date >= t.depart_date
+      AND coalesce(t.nights, datediff('day', t.depart_date, t.return_date)) > 0
+),
+night_caps AS (
+    -- one row per (claim, night): the cap of the row in force that night; the destination's
+    -- own row before the region's 其他 row
+    SELECT c.unit, c._key, cal.date AS night, lc.cap, lc.season, lc.city AS cap_city
+    FROM claims c
+    JOIN std_calendar cal ON cal.date BETWEEN c.depart_date AND c.last_night
+    JOIN std_lodging_caps lc
+      ON lc.region = c.region AND lc.tier = c.tier
+     AND lc.city IN (c.lodging_city, '其他')
+     AND month(cal.date) * 100 + day(cal.date) BETWEEN lc.start_md AND lc.end_md
+     AND cal.date >= lc.effective_from AND (lc.effective_to IS NULL OR cal.date <= lc.effective_to)
+    QUALIFY row_number() OVER (PARTITION BY c.unit, c._key, cal.date
+                               ORDER BY CASE WHEN lc.city = '其他' THEN 1 ELSE 0 END) = 1
+),
+allowed AS (
+    SELECT unit, _key, sum(cap) AS cap_sum, count(*) AS n_nights, min(cap) AS cap_min,
+        max(cap) AS cap_max, count(DISTINCT season) AS n_seasons,
+        max(CASE WHEN cap_city = '其他' THEN 1 ELSE 0 END) AS used_other
+    FROM night_caps GROUP BY unit, _key
+),
+region_has_cities AS (
+    SELECT DISTINCT region FROM std_lodging_caps WHERE city <> '其他'
+),
+judged AS (
+    SELECT c.*, a.cap_min, a.cap_max, a.n_seasons,
+        CAST(round(a.cap_sum * c.nights_used / a.n_nights, 2) AS DECIMAL(18, 2)) AS allowed_total,
+        a.used_other = 1 AND rh.region IS NOT NULL AS fell_back
+    FROM claims c
+    JOIN allowed a ON a.unit = c.unit AND a._key = c._key
+    LEFT JOIN region_has_cities rh ON rh.region = c.region
+)
+SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
+    'person' AS entity_type, person AS entity_key,
+    CAST(lodging_amount - allowed_total AS DECIMAL(18, 2)) AS amount,
+    depart_date AS period_start, return_date AS period_end, person AS persons,
+    person, destination, tier, nights_used, lodging_amount, allowed_total,
+    CASE WHEN rank_used IS NULL THEN '职级不详，按其他人员' ELSE rank_used || '（' || CASE WHEN tier = '其他' THEN '其他人员' ELSE tier END || '）' END AS rank_label,
+    CASE WHEN n_seasons > 1 THEN '（跨旺淡季逐晚计算，每晚' || CAST(CAST(cap_min AS BIGINT) AS VARCHAR) || '–' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）'
+         ELSE '（每晚' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）' END AS cap_note,
+    CASE WHEN fell_back THEN '；目的地不在住宿费标准表中，按' || region || '「其他」地区标准'
+         ELSE '' END AS fallback_note
+FROM judged
+WHERE lodging_amount - allowed_total > $tolerance
