@@ -162,7 +162,7 @@ def _q(name: str) -> str:
 def _table_exists(con, name: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()
+    ).fetchall()[0]
     return bool(row and row[0])
 
 
@@ -223,15 +223,24 @@ def _derive_ranks(con, table: str, col: str, level: str) -> None:
         con.unregister(view)
 
 
-def derive_columns(con, table: str, *, level: str = "市级", unit: str | None = None) -> None:
+def derive_columns(
+    con,
+    table: str,
+    *,
+    level: str = "市级",
+    unit: str | None = None,
+    target: str | None = None,
+) -> None:
     """Fill unit, defaults, line numbers, normalised columns and ``_key`` of ``table``.
 
-    ``table`` is a canonical table name (its DuckDB table has the same name). Safe to run
-    more than once.
+    ``table`` is a canonical table name; its DuckDB table has the same name unless
+    ``target`` names another table of the same shape (ingestion derives a staging table
+    before appending it). Safe to run more than once.
     """
     tdef = load_contract().table(table)
     install_macros(con)
-    t = _q(table)
+    physical = target or table
+    t = _q(physical)
 
     sets = ["unit = coalesce(unit, $unit)"]
     for col in tdef.column_list():
@@ -267,7 +276,7 @@ def derive_columns(con, table: str, *, level: str = "市级", unit: str | None =
                 """
             )
         if col.norm == "rank":
-            _derive_ranks(con, table, col.name, level)
+            _derive_ranks(con, physical, col.name, level)
 
     con.execute(f"UPDATE {t} SET _key = {_key_expr(tdef)}")
 

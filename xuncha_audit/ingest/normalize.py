@@ -1,0 +1,141 @@
+"""Typed parsing of raw (all-VARCHAR) cells, as DuckDB macros.
+
+Every parser returns NULL for an empty cell and NULL for a cell it cannot read; ingestion
+tells the two apart (``xa_cell(raw) IS NOT NULL AND parsed IS NULL`` = unparseable) and
+quarantines the row.
+
+* ``xa_cell``: full-width -> half-width, trimmed (incl. U+3000, NBSP, BOM); empty and the
+  placeholders ``- -- — —— / \\ null none nan #N/A`` become NULL.
+* ``xa_amount`` (decimal): ``1,234.56``, ``￥1,234.56``, ``¥``, ``1234.56元``, ``RMB``,
+  ``(1,234.56)`` and ``-1234.56`` (negative), full-width digits, ``1.2万`` / ``12.5万元``
+  (x 10,000), scientific notation from Excel; rounded to 2 decimals.
+* ``xa_int``: an integer, optionally written ``3.0`` (Excel) or with a counter word
+  (``3人``, ``2天``, ``1次``, ``4晚``); ``2.5`` is not an integer.
+* ``xa_date``: ``2024-03-05``, ``2024/3/5``, ``2024.03.05``, ``2024年3月5日`` (or ``号``),
+  ``20240305``, any of those followed by a time (datetimes), Excel serial numbers
+  (5 digits, days since 1899-12-30); impossible dates (2024-02-30) are unparseable.
+* ``xa_month``: ``2024-03``, ``2024/3``, ``2024.03``, ``202403``, ``2024年3月`` (``月份``),
+  or any date above -> the first day of the month.
+* ``xa_bool``: 是/否, 有/无, Y/N, yes/no, 1/0 (also ``1.0``/``0.0``), true/false, T/F,
+  √/×, ✓/✗, 对/错.
+* ``xa_displacement`` (litres): ``1.8``, ``1.8L``, ``1.8升``, ``1.4T``, ``1798ml``,
+  ``1798cc``, ``1798毫升``.
+"""
+
+from __future__ import annotations
+
+from xuncha_audit.ingest.derive import _WS, install_macros
+
+_NUM_RE = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
+_PLACEHOLDERS = ("-", "--", "—", "——", "/", "\\", "null", "none", "nan", "#n/a", "n/a", "－")
+_TRUE = ("是", "有", "y", "yes", "1", "1.0", "true", "t", "√", "✓", "✔", "对")
+_FALSE = ("否", "无", "n", "no", "0", "0.0", "false", "f", "×", "✗", "✘", "x", "错", "没有")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _list(values) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+_DATE_RE = (
+    r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})[日号]?"
+    r"([T ]+[0-9]{1,2}[:时][0-9]{1,2}([:分][0-9]{1,2}(\.[0-9]+)?秒?)?)?"
+)
+_MONTH_RE = r"([0-9]{4})[-/.年]([0-9]{1,2})(月份|月)?"
+
+PARSE_MACROS = {
+    "xa_trim": (
+        f"regexp_replace(replace(xa_fw(s), chr(8722), '-'), {_lit('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
+    ),
+    "xa_cell": (
+        f"CASE WHEN lower(xa_trim(s)) IN (SELECT unnest({_list(_PLACEHOLDERS)})) THEN NULL "
+        "ELSE nullif(xa_trim(s), '') END"
+    ),
+    "xa_num": (
+        f"CASE WHEN regexp_full_match(s, {_lit(_NUM_RE)}) THEN coalesce("
+        "TRY_CAST(s AS DECIMAL(38,6)), TRY_CAST(TRY_CAST(s AS DOUBLE) AS DECIMAL(38,6))) END"
+    ),
+    "xa_amount_w": (
+        "CASE WHEN ends_with(s, '万') THEN xa_num(regexp_replace(s, '万$', '')) * 10000 "
+        "ELSE xa_num(s) END"
+    ),
+    "xa_amount_s": (
+        r"CASE WHEN regexp_full_match(s, '\(.*\)') "
+        r"THEN -xa_amount_w(regexp_extract(s, '^\((.*)\)$', 1)) ELSE xa_amount_w(s) END"
+    ),
+    "xa_amount_c": (
+        "TRY_CAST(xa_amount_s(regexp_replace(s, "
+        f"{_lit(_WS[:-1] + ',￥¥$]|元|RMB|rmb|CNY|人民币')}, '', 'g')) AS DECIMAL(18,2))"
+    ),
+    "xa_amount": "xa_amount_c(xa_cell(s))",
+    "xa_int_n": "CASE WHEN s % 1 = 0 THEN TRY_CAST(s AS BIGINT) END",
+    "xa_int_c": (
+        f"xa_int_n(xa_num(regexp_replace(s, {_lit(_WS[:-1] + ',人天次晚个辆间名位]')}, '', 'g')))"
+    ),
+    "xa_int": "xa_int_c(xa_cell(s))",
+    "xa_date_x": (
+        f"CASE WHEN regexp_full_match(s, {_lit(_DATE_RE)}) THEN TRY_CAST("
+        f"regexp_extract(s, {_lit(_DATE_RE)}, 1) || '-' || "
+        f"lpad(regexp_extract(s, {_lit(_DATE_RE)}, 2), 2, '0') || '-' || "
+        f"lpad(regexp_extract(s, {_lit(_DATE_RE)}, 3), 2, '0') AS DATE) "
+        "WHEN regexp_full_match(s, '[0-9]{8}') THEN TRY_CAST("
+        "substr(s, 1, 4) || '-' || substr(s, 5, 2) || '-' || substr(s, 7, 2) AS DATE) "
+        r"WHEN regexp_full_match(s, '[0-9]{5}(\.[0-9]+)?') THEN "
+        "CAST(DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER) AS DATE) END"
+    ),
+    "xa_date": "xa_date_x(xa_cell(s))",
+    "xa_month_x": (
+        f"CASE WHEN regexp_full_match(s, {_lit(_MONTH_RE)}) THEN TRY_CAST("
+        f"regexp_extract(s, {_lit(_MONTH_RE)}, 1) || '-' || "
+        f"lpad(regexp_extract(s, {_lit(_MONTH_RE)}, 2), 2, '0') || '-01' AS DATE) "
+        "WHEN regexp_full_match(s, '[0-9]{6}') THEN TRY_CAST("
+        "substr(s, 1, 4) || '-' || substr(s, 5, 2) || '-01' AS DATE) "
+        "ELSE CAST(date_trunc('month', xa_date_x(s)) AS DATE) END"
+    ),
+    "xa_month": "xa_month_x(xa_cell(s))",
+    "xa_bool_c": (
+        f"CASE WHEN lower(s) IN (SELECT unnest({_list(_TRUE)})) THEN TRUE "
+        f"WHEN lower(s) IN (SELECT unnest({_list(_FALSE)})) THEN FALSE END"
+    ),
+    "xa_bool": "xa_bool_c(xa_cell(s))",
+    "xa_displacement_x": (
+        r"CASE WHEN regexp_full_match(s, '([0-9.]+)(ml|毫升|cc)') "
+        r"THEN TRY_CAST(xa_num(regexp_extract(s, '^([0-9.]+)', 1)) / 1000 AS DECIMAL(18,2)) "
+        r"WHEN regexp_full_match(s, '([0-9.]+)(l|升|t|td|tsi|tfsi)?') "
+        r"THEN TRY_CAST(xa_num(regexp_extract(s, '^([0-9.]+)', 1)) AS DECIMAL(18,2)) END"
+    ),
+    "xa_displacement_c": f"xa_displacement_x(lower(regexp_replace(s, {_lit(_WS + '+')}, '', 'g')))",
+    "xa_displacement": "xa_displacement_c(xa_cell(s))",
+    "xa_text_c": "s",
+}
+
+# contract type -> (macro on an xa_cell-cleaned value, reason_zh, reason_en)
+TYPE_PARSERS = {
+    "text": ("xa_text_c", None, None),
+    "decimal": ("xa_amount_c", "无法识别的金额/数值", "unparseable amount"),
+    "int": ("xa_int_c", "无法识别的整数", "unparseable integer"),
+    "date": ("xa_date_x", "无法识别的日期", "unparseable date"),
+    "month": ("xa_month_x", "无法识别的月份", "unparseable month"),
+    "bool": ("xa_bool_c", "无法识别的是/否值", "unparseable yes/no value"),
+}
+DISPLACEMENT_PARSER = ("xa_displacement_c", "无法识别的排气量", "unparseable displacement")
+
+
+def install_parse_macros(con) -> None:
+    """Create the ``xa_*`` parsing macros (and the normalisers they build on)."""
+    install_macros(con)
+    for name, body in PARSE_MACROS.items():
+        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+
+
+def parser_for(col) -> tuple[str, str | None, str | None]:
+    """(macro on a cleaned cell, reason_zh, reason_en) for a contract column."""
+    if col.norm == "displacement":
+        return DISPLACEMENT_PARSER
+    return TYPE_PARSERS[col.type]
+
+
+__all__ = ["PARSE_MACROS", "TYPE_PARSERS", "install_parse_macros", "parser_for"]
