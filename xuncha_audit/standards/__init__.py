@@ -354,6 +354,9 @@ def load_overrides(path: str | Path) -> dict:
         raise ConfigError("找不到标准配置文件", "config file not found", file=str(p)) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"配置文件不是有效的 YAML：{exc}", "invalid YAML", file=str(p)) from exc
+    except ValueError as exc:  # e.g. 2020-13-01 read as a YAML date
+        raise ConfigError(f"配置文件中有无效的值（日期应为 YYYY-MM-DD）：{exc}", f"invalid value: {exc}",
+                          file=str(p)) from exc
     if isinstance(doc, dict) and "standards" in doc:
         doc = doc["standards"] or {}
     return validate_config(doc, file=str(p))
@@ -419,11 +422,15 @@ def _derive_places(tables: dict[str, list[dict]]) -> None:
     for (region, city), names in LODGING_GROUPS.items():
         for n in names:
             member[(region, n)] = city
+    aliases: dict[tuple, list[str]] = {}
+    for r in tables["std_places"]:
+        aliases.setdefault((r.get("full_name"), r["city"], r["region"]), []).append(r["name"])
     out = []
     for r in tables["std_places"]:
         region = r["region"]
-        cand = [r["name"], r.get("full_name"), member.get((region, r["name"])),
-                member.get((region, r.get("full_name"))), r["city"]]
+        names = [r["name"], r.get("full_name"),
+                 *aliases.get((r.get("full_name"), r["city"], region), [])]
+        cand = [*names, *(member.get((region, n)) for n in names), r["city"]]
         if r.get("kind") == "region":
             cand = []
         lc = next((c for c in cand if c and (region, c) in lodging), "其他")
