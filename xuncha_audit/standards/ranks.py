@@ -159,6 +159,8 @@ def _relative(part: str, level: str | None) -> list[str]:
         deputy = "副" in head[-3:]
         if title == "书记" and ("支部" in head or "总支" in head):
             return []
+        if level == "中央" and title == "局长":  # a ministry's 局 is 司局级
+            cat = "bureau"
         pair = _REL[level].get(cat)
         if not pair:
             return []
