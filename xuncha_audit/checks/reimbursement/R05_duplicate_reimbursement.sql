@@ -1,0 +1,103 @@
+/* ---
+code: R05
+slug: duplicate_reimbursement
+title_zh: 重复报销
+title_en: Duplicate reimbursement - repeated invoice numbers, overlapping trips
+area: reimbursement
+severity: high
+route: 反馈
+inputs: [travel_claims, hospitality, meetings]
+evidence: [travel_claims, hospitality, meetings]
+entity_type: person
+what_zh: >-
+  ①同一发票号码出现在两条及以上报销记录中（差旅费、公务接待、会议培训三张表合并比对；「发票号码」一格填写多个号码时
+  按「、；;，,/」和空格拆开逐个比对；同一记录内重复填写不算）；②同一人两次出差的日期相互重叠
+  （一次的出发日早于另一次的返回日且另一次的出发日早于这次的返回日；前一次返回当天再出发不算重叠）。
+why_zh: 一张发票只能报销一次；同一人同一时间不可能身处两地出差，日期重叠的差旅报销可能虚报或重复报销。
+regulation: 《财政违法行为处罚处分条例》（国务院令第427号）第六条（以虚报、冒领等手段骗取财政资金）
+exclusions_zh: >-
+  序时账在数据规范中没有发票号码字段，不参与比对；不含数字或短于最小长度的「发票号码」（如「无」「/」）不比对。
+  金额取重复记录中除最大一笔以外的合计（两条重复时即较小一笔），行程重叠取两次出差中较小的一笔报销总额。
+rules:
+  duplicate_invoice: 同一发票号码重复报销
+  overlapping_trips: 同一人出差日期重叠
+params:
+  min_invoice_length: {type: int, default: 6, min: 1, max: 50, description_zh: 参与比对的发票号码最小长度（字符）}
+template: "{detail}，可能重复报销{amount:money}元"
+example_zh: 发票号码 24432000000012345678 同时出现在差旅费报销单 CL-0102 和公务接待记录 JD-0311 中。
+what_en: One invoice number claimed in two or more reimbursement records (travel, hospitality, meetings; lists of numbers in one cell are split), or one person's trips whose dates overlap.
+why_en: An invoice may be reimbursed once; one person cannot travel to two places at the same time.
+--- */
+WITH
+inv_src AS (
+    SELECT unit, 'travel_claims' AS ev_table, _key, '差旅费报销单' || claim_no AS rec_label, person AS who,
+        depart_date AS d1, return_date AS d2,
+        coalesce(lodging_amount, 0) + coalesce(meal_allowance, 0) + coalesce(local_transport_allowance, 0)
+            + coalesce(transport_amount, 0) AS amt,
+        invoice_no
+    FROM travel_claims WHERE invoice_no IS NOT NULL
+    UNION ALL
+    SELECT unit, 'hospitality', _key, '公务接待' || record_no, handler, date, date, amount, invoice_no
+    FROM hospitality WHERE invoice_no IS NOT NULL
+    UNION ALL
+    SELECT unit, 'meetings', _key, '会议培训' || record_no, handler, start_date, coalesce(end_date, start_date),
+        amount, invoice_no
+    FROM meetings WHERE invoice_no IS NOT NULL
+),
+inv_split AS (
+    SELECT unit, ev_table, _key, rec_label, who, d1, d2, amt,
+        upper(trim(unnest(string_split(
+            replace(replace(replace(replace(replace(replace(replace(invoice_no, '、', ','), '；', ','), ';', ','),
+                '，', ','), '/', ','), ' ', ','), '　', ','), ',')))) AS inv
+    FROM inv_src
+),
+inv_rec AS (
+    SELECT DISTINCT unit, ev_table, _key, rec_label, who, d1, d2, amt, inv
+    FROM inv_split
+    WHERE length(inv) >= $min_invoice_length AND regexp_matches(inv, '[0-9]')
+),
+inv_dup AS (
+    SELECT r.*,
+        count(*) OVER (PARTITION BY unit, inv) AS n_rec,
+        sum(amt) OVER (PARTITION BY unit, inv) - max(amt) OVER (PARTITION BY unit, inv) AS dup_amount,
+        string_agg(rec_label, '、') OVER (PARTITION BY unit, inv) AS labels
+    FROM inv_rec r
+),
+invoice_rows AS (
+    SELECT unit, 'invoice:' || inv AS finding_key, ev_table, _key AS ev_key,
+        'person' AS entity_type, coalesce(min(who) OVER (PARTITION BY unit, inv), inv) AS entity_key,
+        CAST(dup_amount AS DECIMAL(18, 2)) AS amount,
+        min(d1) OVER (PARTITION BY unit, inv) AS period_start, max(d2) OVER (PARTITION BY unit, inv) AS period_end,
+        'duplicate_invoice' AS rule, who AS persons,
+        '发票号码' || inv || '在' || CAST(n_rec AS VARCHAR) || '条报销记录中重复出现（' || labels || '）' AS detail
+    FROM inv_dup WHERE n_rec >= 2
+),
+trips AS (
+    SELECT unit, _key, claim_no, person, destination, depart_date, return_date,
+        coalesce(lodging_amount, 0) + coalesce(meal_allowance, 0) + coalesce(local_transport_allowance, 0)
+            + coalesce(transport_amount, 0) AS amt
+    FROM travel_claims WHERE return_date >= depart_date
+),
+pairs AS (
+    SELECT a.unit, a.person, a._key AS key_a, b._key AS key_b, least(a.amt, b.amt) AS amt,
+        least(a.depart_date, b.depart_date) AS p1, greatest(a.return_date, b.return_date) AS p2,
+        a.person || '的两次出差日期重叠：报销单' || a.claim_no || '（' || CAST(a.depart_date AS VARCHAR) || '至'
+            || CAST(a.return_date AS VARCHAR) || '，' || coalesce(a.destination, '') || '）与报销单' || b.claim_no
+            || '（' || CAST(b.depart_date AS VARCHAR) || '至' || CAST(b.return_date AS VARCHAR) || '，'
+            || coalesce(b.destination, '') || '）' AS detail
+    FROM trips a
+    JOIN trips b ON a.unit = b.unit AND a.person = b.person AND a._key < b._key
+     AND a.depart_date < b.return_date AND b.depart_date < a.return_date
+),
+trip_rows AS (
+    SELECT p.unit, 'trips:' || p.key_a || '|' || p.key_b AS finding_key, 'travel_claims' AS ev_table,
+        k.ev_key, 'person' AS entity_type, p.person AS entity_key, CAST(p.amt AS DECIMAL(18, 2)) AS amount,
+        p.p1 AS period_start, p.p2 AS period_end, 'overlapping_trips' AS rule, p.person AS persons, p.detail
+    FROM pairs p
+    JOIN (SELECT unit, key_a, key_b, key_a AS ev_key FROM pairs
+          UNION ALL SELECT unit, key_a, key_b, key_b FROM pairs) k
+      ON k.unit = p.unit AND k.key_a = p.key_a AND k.key_b = p.key_b
+)
+SELECT * FROM invoice_rows
+UNION ALL
+SELECT * FROM trip_rows
