@@ -1,0 +1,146 @@
+/* ---
+code: L03
+slug: benford
+title_zh: 本福特定律
+title_en: Benford's law departures
+area: ledger
+severity: low
+route: 反馈
+inputs: [ledger]
+evidence: [ledger]
+entity_type: account
+python: benford
+what_zh: >-
+  ① 首位数字检验：按会计科目、个人（ledger.person）、往来单位（规范化名称）分别统计分录金额的首位数字分布，
+  与本福特定律比较，平均绝对偏差 MAD 超过 Nigrini 的“不符合”界限且金额笔数足够时报告；
+  ② 前两位数字检验：对本单位全部分录金额（≥10 元）做前两位数字（10–99）检验，MAD 超过界限时报告。
+  疑点引用偏离最大的数字（实际占比减理论占比最大者）上金额最大的若干笔分录，供抽查。
+what_en: >-
+  (1) First-digit test per account, person and counterparty: MAD against Benford's law above
+  Nigrini's nonconformity bound, with enough records. (2) First-two-digits test over the unit's
+  whole ledger (amounts >= 10). The finding cites the largest lines on the most over-represented
+  digit, for sampling.
+why_zh: >-
+  自然发生的金额（发票、付款）首位数字服从本福特定律（1 开头约 30.1%，9 开头约 4.6%）。
+  编造、拆分或围绕审批权限凑数的金额会使分布偏离，例如大量 4、9 开头（贴近 5,000、10,000 元审批线）。
+  偏离只是抽查方向，不是违规结论。
+why_en: >-
+  Naturally occurring amounts follow Benford's law; invented, split or threshold-hugging amounts
+  distort it. A departure directs sampling; it is not a finding of misconduct by itself.
+regulation: >-
+  《审计署关于印发〈审计署审计现场管理办法〉等的通知》数据分析方法；《中华人民共和国国家审计准则》
+  （审计署令第8号）第八十二条、第九十二条（审计抽样与分析程序）；
+  方法依据：Nigrini, M. J. (2012) Benford's Law: Applications for Forensic Accounting, Auditing, and
+  Fraud Detection, Wiley, Table 7.1（MAD 一致性界限）
+method_zh: >-
+  金额取分录 max(|借方|,|贷方|)，不低于 min_amount（默认 10 元）。首位数字理论占比 P(d)=log10(1+1/d)，
+  前两位 P(dd)=log10(1+1/dd)。MAD = 各数字 |实际占比−理论占比| 的平均值（首位 9 个、前两位 90 个数字）。
+  Nigrini 一致性界限：首位数字 0–0.006 高度一致、0.006–0.012 可接受、0.012–0.015 勉强可接受、
+  >0.015 不符合；前两位 0–0.0012、0.0012–0.0018、0.0018–0.0022、>0.0022 不符合。只报告“不符合”。
+  最少笔数：首位检验默认 1,000 笔、前两位检验默认 3,000 笔。理由（按理论分布模拟 4,000 次）：
+  完全服从本福特定律的数据，首位检验 MAD 的期望约为 0.25/√n，n=300 时平均 0.0136、有 33% 的样本
+  超过 0.015（误报），n=500 时 7.5%，n=1,000 时 0.1%；前两位检验 n=1,000 时 94% 超过 0.0022，
+  n=3,000 时 0%。笔数不足时 MAD 主要反映抽样误差，不作判断。
+  分布保存在表 benford_distribution(unit, test, entity_type, entity_key, digit, count, n, observed,
+  expected)（所有对象、所有数字，含 0 次出现的数字），供分析笔记本和报告作图。
+rules:
+  first_digit: 首位数字检验（按科目、个人、往来单位）
+  first_two_digits: 前两位数字检验（全部分录）
+params:
+  min_records: {type: int, default: 1000, min: 50, description_zh: 首位数字检验的最少金额笔数（笔数不足不判断）}
+  min_records_two_digit: {type: int, default: 3000, min: 100, description_zh: 前两位数字检验的最少金额笔数}
+  mad_nonconformity: {type: float, default: 0.015, min: 0, max: 1, description_zh: 首位数字检验 MAD 的不符合界限（Nigrini 0.015）}
+  mad_nonconformity_two_digit: {type: float, default: 0.0022, min: 0, max: 1, description_zh: 前两位数字检验 MAD 的不符合界限（Nigrini 0.0022）}
+  min_amount: {type: decimal, default: 10, min: 0, description_zh: 参与检验的最小金额（元）}
+  evidence_max: {type: int, default: 20, min: 1, max: 1000, description_zh: 每条疑点引用的分录笔数上限（偏离最大数字上金额最大的分录）}
+template: "{entity_label}「{entity_key}」{n:int}笔金额的{test_label}分布偏离本福特定律：MAD={mad_text}，超过不符合界限{bound_text}；数字{top_digit}实际占{top_observed:pct}、理论占{top_expected:pct}"
+example_zh: >-
+  科目“500103 业务活动费用-印刷费”1,860 笔金额中 4 开头占 21.0%（理论 9.7%），MAD=0.0251 > 0.015 → 一条疑点，
+  引用 4 开头金额最大的 20 笔分录。
+--- */
+WITH stats AS (
+    SELECT unit, test, entity_type, entity_key, max(n) AS n, avg(abs(observed - expected)) AS mad
+    FROM benford_distribution
+    GROUP BY unit, test, entity_type, entity_key
+),
+flagged AS (
+    SELECT s.*,
+           CASE WHEN s.test = 'first' THEN $mad_nonconformity ELSE $mad_nonconformity_two_digit END AS bound
+    FROM stats s
+    WHERE (s.test = 'first' AND s.n >= $min_records AND s.mad > $mad_nonconformity)
+       OR (s.test = 'first_two' AND s.n >= $min_records_two_digit AND s.mad > $mad_nonconformity_two_digit)
+),
+top_digit AS (
+    SELECT d.unit, d.test, d.entity_type, d.entity_key, d.digit AS top_digit,
+           d.observed AS top_observed, d.expected AS top_expected
+    FROM benford_distribution d
+    JOIN flagged f
+      ON f.unit = d.unit AND f.test = d.test AND f.entity_type = d.entity_type AND f.entity_key = d.entity_key
+    QUALIFY row_number() OVER (PARTITION BY d.unit, d.test, d.entity_type, d.entity_key
+                               ORDER BY d.observed - d.expected DESC, d.digit) = 1
+),
+lines AS (
+    SELECT unit, _key, voucher_date, person, counterparty_norm,
+           nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
+           greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt,
+           regexp_replace(replace(CAST(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS VARCHAR),
+                                  '.', ''), '^0+', '') AS digits
+    FROM ledger
+    WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
+),
+entity_lines AS (
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    FROM top_digit t
+    JOIN lines l ON l.unit = t.unit AND l.account_key = t.entity_key
+    WHERE t.entity_type = 'account' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
+    UNION ALL
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    FROM top_digit t
+    JOIN lines l ON l.unit = t.unit AND l.person = t.entity_key
+    WHERE t.entity_type = 'person' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
+    UNION ALL
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    FROM top_digit t
+    JOIN lines l ON l.unit = t.unit AND l.counterparty_norm = t.entity_key
+    WHERE t.entity_type = 'vendor' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
+    UNION ALL
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    FROM top_digit t
+    JOIN lines l ON l.unit = t.unit
+    WHERE t.entity_type = 'unit' AND l.amt >= 10 AND CAST(substr(l.digits, 1, 2) AS INTEGER) = t.top_digit
+),
+ranked AS (
+    SELECT e.*,
+           sum(e.amt) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS digit_amount,
+           min(e.voucher_date) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS first_date,
+           max(e.voucher_date) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS last_date,
+           row_number() OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key
+                              ORDER BY e.amt DESC, e._key) AS rn
+    FROM entity_lines e
+)
+SELECT r.unit,
+       r.test || ':' || r.entity_type || ':' || r.entity_key AS finding_key,
+       'ledger' AS ev_table,
+       r._key AS ev_key,
+       r.entity_type,
+       r.entity_key,
+       r.digit_amount AS amount,
+       r.first_date AS period_start,
+       r.last_date AS period_end,
+       CASE WHEN r.test = 'first' THEN 'first_digit' ELSE 'first_two_digits' END AS rule,
+       CASE WHEN r.entity_type = 'person' THEN r.entity_key END AS persons,
+       CASE r.entity_type WHEN 'account' THEN '科目' WHEN 'person' THEN '个人'
+                          WHEN 'vendor' THEN '往来单位' ELSE '本单位全部分录' END AS entity_label,
+       CASE WHEN r.test = 'first' THEN '首位数字' ELSE '前两位数字' END AS test_label,
+       f.n,
+       CAST(round(f.mad, 4) AS VARCHAR) AS mad_text,
+       CAST(f.bound AS VARCHAR) AS bound_text,
+       t.top_digit,
+       t.top_observed,
+       t.top_expected
+FROM ranked r
+JOIN flagged f
+  ON f.unit = r.unit AND f.test = r.test AND f.entity_type = r.entity_type AND f.entity_key = r.entity_key
+JOIN top_digit t
+  ON t.unit = r.unit AND t.test = r.test AND t.entity_type = r.entity_type AND t.entity_key = r.entity_key
+WHERE r.rn <= $evidence_max

@@ -1,0 +1,122 @@
+/* ---
+code: L04
+slug: round_amounts
+title_zh: 整数金额
+title_en: Unusually many round amounts
+area: ledger
+severity: low
+route: 反馈
+inputs: [ledger]
+evidence: [ledger]
+entity_type: account
+what_zh: >-
+  按会计科目、个人（ledger.person）、往来单位分别计算整数金额（round_multiple 的整数倍，默认 1,000 元）
+  所占比例，与本单位其余分录的整数金额比例（基线）比较，明显偏高时报告。
+  疑点引用该对象金额最大的若干笔整数金额分录。
+what_en: >-
+  Per account, person and counterparty: the share of amounts that are multiples of 1,000 yuan,
+  compared with the rest of the unit's ledger (baseline); reported when far above it.
+why_zh: >-
+  真实发生的费用（发票、合同结算）很少恰好是整千元；整数金额集中常见于虚列支出、估列套取、
+  以借款或“包干”名义转出资金、虚假发票等情形，是抽查方向。
+why_en: >-
+  Genuine expenses rarely come to exact thousands; a concentration of round amounts is common in
+  fictitious or estimated expenses and disguised transfers, and directs sampling.
+regulation: >-
+  《中华人民共和国会计法》第九条（各单位必须根据实际发生的经济业务事项进行会计核算，不得以虚假的经济业务事项
+  或者资料进行会计核算）；《中华人民共和国国家审计准则》（审计署令第8号）第八十二条、第九十二条（分析程序）
+method_zh: >-
+  总体：金额 max(|借方|,|贷方|) 不低于 round_multiple 的分录（小于 1,000 元的金额不可能是千元整数倍，
+  纳入会压低费用小额科目的比例）。对象 e 有 n 笔、其中 k 笔为整数倍，比例 p=k/n；基线 p0 取本单位
+  除该对象外其余分录的整数比例（留一法，避免对象自身抬高基线）。在“对象与基线无差异”的原假设下
+  k 服从二项分布 B(n,p0)，标准差 σ=√(p0(1−p0)/n)。报告条件：n ≥ min_records（默认 30 笔）、
+  z=(p−p0)/σ ≥ z_threshold（默认 3，单侧约 0.13% 误报）、且 p ≥ min_ratio×p0（默认 2 倍，
+  避免大样本下微小差异也显著）。基线为 0 时 σ 按 p0=0.5/（其余笔数+1）计算。
+rules:
+  round_share: 整数金额占比显著高于本单位基线
+params:
+  round_multiple: {type: decimal, default_from: ledger.round_multiple, min: 1, description_zh: 整数金额的倍数（元）}
+  min_records: {type: int, default: 30, min: 5, description_zh: 对象金额笔数下限（不足不判断）}
+  z_threshold: {type: float, default: 3.0, min: 0, description_zh: 比例超出基线的标准差倍数下限}
+  min_ratio: {type: float, default: 2.0, min: 1, description_zh: 对象整数比例至少为基线的倍数}
+  evidence_max: {type: int, default: 20, min: 1, max: 1000, description_zh: 每条疑点引用的分录笔数上限（金额最大的整数金额分录）}
+template: "{entity_label}「{entity_key}」{n:int}笔金额中{k:int}笔为{round_multiple:int}元的整数倍，占{share:pct}，本单位其余分录为{baseline:pct}（z={z_text}）"
+example_zh: >-
+  往来单位“某服务中心”45 笔金额中 30 笔为整千元（66.7%），本单位其余分录为 8.2%，z=14.3 → 一条疑点。
+--- */
+WITH lines AS (
+    SELECT unit, _key, voucher_date, person, counterparty_norm,
+           nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
+           greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt
+    FROM ledger
+    WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $round_multiple
+),
+flagged_lines AS (
+    SELECT l.*, CASE WHEN l.amt % $round_multiple = 0 THEN 1 ELSE 0 END AS is_round
+    FROM lines l
+),
+unit_tot AS (
+    SELECT unit, count(*) AS n_unit, sum(is_round) AS k_unit FROM flagged_lines GROUP BY unit
+),
+entity_lines AS (
+    SELECT unit, 'account' AS entity_type, account_key AS entity_key, _key, voucher_date, person, amt, is_round
+    FROM flagged_lines WHERE account_key IS NOT NULL
+    UNION ALL
+    SELECT unit, 'person', person, _key, voucher_date, person, amt, is_round
+    FROM flagged_lines WHERE person IS NOT NULL
+    UNION ALL
+    SELECT unit, 'vendor', counterparty_norm, _key, voucher_date, person, amt, is_round
+    FROM flagged_lines WHERE counterparty_norm IS NOT NULL
+),
+ent AS (
+    SELECT unit, entity_type, entity_key, count(*) AS n, sum(is_round) AS k
+    FROM entity_lines
+    GROUP BY unit, entity_type, entity_key
+),
+scored AS (
+    SELECT e.*,
+           e.k / CAST(e.n AS DOUBLE) AS share,
+           (u.k_unit - e.k) / CAST(greatest(u.n_unit - e.n, 1) AS DOUBLE) AS baseline,
+           u.n_unit - e.n AS n_rest
+    FROM ent e JOIN unit_tot u ON u.unit = e.unit
+    WHERE e.n >= $min_records
+),
+tested AS (
+    SELECT s.*,
+           (s.share - s.baseline)
+             / sqrt(greatest(s.baseline, 0.5 / (s.n_rest + 1)) * (1 - greatest(s.baseline, 0.5 / (s.n_rest + 1)))
+                    / s.n) AS z
+    FROM scored s
+),
+hit AS (
+    SELECT * FROM tested
+    WHERE z >= $z_threshold AND share >= $min_ratio * baseline AND k > 0
+),
+ranked AS (
+    SELECT el.unit, el.entity_type, el.entity_key, el._key, el.voucher_date, el.amt,
+           sum(el.amt) OVER (PARTITION BY el.unit, el.entity_type, el.entity_key) AS round_amount,
+           min(el.voucher_date) OVER (PARTITION BY el.unit, el.entity_type, el.entity_key) AS first_date,
+           max(el.voucher_date) OVER (PARTITION BY el.unit, el.entity_type, el.entity_key) AS last_date,
+           row_number() OVER (PARTITION BY el.unit, el.entity_type, el.entity_key
+                              ORDER BY el.amt DESC, el._key) AS rn
+    FROM entity_lines el
+    JOIN hit h ON h.unit = el.unit AND h.entity_type = el.entity_type AND h.entity_key = el.entity_key
+    WHERE el.is_round = 1
+)
+SELECT r.unit,
+       r.entity_type || ':' || r.entity_key AS finding_key,
+       'ledger' AS ev_table,
+       r._key AS ev_key,
+       r.entity_type,
+       r.entity_key,
+       r.round_amount AS amount,
+       r.first_date AS period_start,
+       r.last_date AS period_end,
+       'round_share' AS rule,
+       CASE WHEN r.entity_type = 'person' THEN r.entity_key END AS persons,
+       CASE r.entity_type WHEN 'account' THEN '科目' WHEN 'person' THEN '个人' ELSE '往来单位' END AS entity_label,
+       h.n, h.k, h.share, h.baseline,
+       CAST(round(h.z, 1) AS VARCHAR) AS z_text
+FROM ranked r
+JOIN hit h ON h.unit = r.unit AND h.entity_type = r.entity_type AND h.entity_key = r.entity_key
+WHERE r.rn <= $evidence_max
