@@ -1,0 +1,109 @@
+/* ---
+code: R06
+slug: holiday_spend
+title_zh: 节假日公务支出
+title_en: Hospitality on rest days; trips mostly over rest days to tourist destinations
+area: reimbursement
+severity: medium
+route: 反馈
+inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations]
+evidence: [hospitality, travel_claims]
+entity_type: person
+what_zh: >-
+  ①公务接待发生在休息日（周末或法定节假日，按官方日历 std_calendar；调休上班的周六、周日是工作日，不标记）；
+  ②出差目的地为旅游目的地（std_tourist_destinations：目的地文字含景区/旅游地名称，或目的地所属城市即旅游城市），
+  且住宿夜晚中休息日所占比例超过阈值（默认超过一半；第 N 晚按入住当日是否休息日计）。
+why_zh: 节假日安排公务接待、休息日集中出差前往旅游地，是以公务名义变相旅游、违规吃喝的常见表现，需核实公务事由。
+regulation: 《党政机关国内公务接待管理规定》（中办发〔2013〕22号）第五条（禁止以各种名义和方式变相旅游）、第十条；《党政机关厉行节约反对浪费条例》第三章（国内差旅：严禁以公务差旅名义和方式变相旅游）
+exclusions_zh: 日历未覆盖的日期不判断；没有住宿夜晚（当日往返）的出差不判断②；目的地无法识别城市时只按名称包含判断旅游目的地。
+rules:
+  hospitality_rest_day: 休息日公务接待
+  rest_day_trip: 休息日为主前往旅游目的地出差
+params:
+  min_rest_share: {type: decimal, default: 0.5, min: 0, max: 1, description_zh: 住宿夜晚中休息日占比超过该值才标记（0.5 = 超过一半）}
+template: "{detail}，金额{amount:money}元"
+example_zh: 10 月 1 日（国庆节）接待来访人员 8 人，金额 2,000 元；或 5 月 1 日至 5 月 4 日赴张家界出差 3 晚全部为节假日。
+what_en: Hospitality on a weekend or public holiday (official calendar, adjusted working days are workdays), or a trip to a listed tourist destination whose nights fall mostly on rest days.
+why_en: Spending on rest days, especially trips to tourist spots, is a common form of disguised tourism and banquets.
+--- */
+WITH
+-- Destination -> place (std_places): exact name first; else the most specific place whose
+-- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
+-- district/county known only by its short name, or an ambiguous name (和平区), counts only
+-- when its city or region is also named. Ties go to the unit's own region.
+dest AS (
+    SELECT DISTINCT t.unit, t.destination, u.region AS unit_region
+    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
+    WHERE t.destination IS NOT NULL
+),
+dest_cand AS (
+    SELECT d.unit, d.destination, p.region, p.city, p.lodging_city, p.kind,
+        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
+        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
+        length(p.name) AS name_len,
+        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
+    FROM dest d
+    JOIN std_places p ON position(p.name IN d.destination) > 0
+    WHERE d.destination = p.name OR d.destination = p.full_name
+       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
+           AND NOT coalesce(p.ambiguous, FALSE))
+       OR (p.kind IN ('district', 'county', 'area')
+           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
+),
+dest_place AS (
+    SELECT unit, destination, region, city, lodging_city
+    FROM dest_cand
+    QUALIFY row_number() OVER (PARTITION BY unit, destination
+                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
+),
+hosp_rows AS (
+    SELECT h.unit, 'hospitality:' || h._key AS finding_key, 'hospitality' AS ev_table, h._key AS ev_key,
+        'person' AS entity_type, coalesce(h.handler, h.guest_unit, h.record_no) AS entity_key,
+        h.amount, h.date AS period_start, h.date AS period_end, 'hospitality_rest_day' AS rule,
+        h.handler AS persons,
+        strftime(h.date, '%Y-%m-%d') || '（' || coalesce(c.holiday_name, '周末') || '，休息日）公务接待'
+            || coalesce(h.guest_unit, '') || '（记录' || h.record_no || '）' AS detail
+    FROM hospitality h
+    JOIN std_calendar c ON c.date = h.date
+    WHERE c.is_rest_day
+),
+trips AS (
+    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date,
+        coalesce(t.lodging_amount, 0) + coalesce(t.meal_allowance, 0) + coalesce(t.local_transport_allowance, 0)
+            + coalesce(t.transport_amount, 0) AS amt,
+        CAST(t.return_date - INTERVAL 1 DAY AS DATE) AS last_night, dp.city
+    FROM travel_claims t
+    LEFT JOIN dest_place dp ON dp.unit = t.unit AND dp.destination = t.destination
+    WHERE t.return_date > t.depart_date
+),
+tourist AS (
+    SELECT t.unit, t._key, min(td.place) AS place
+    FROM trips t
+    JOIN std_tourist_destinations td
+      ON position(td.place IN t.destination) > 0 OR td.place = t.city
+    GROUP BY t.unit, t._key
+),
+nights AS (
+    SELECT t.unit, t._key, count(*) AS n_nights,
+        sum(CASE WHEN c.is_rest_day THEN 1 ELSE 0 END) AS n_rest
+    FROM trips t
+    JOIN tourist tt ON tt.unit = t.unit AND tt._key = t._key
+    JOIN std_calendar c ON c.date BETWEEN t.depart_date AND t.last_night
+    GROUP BY t.unit, t._key
+),
+trip_rows AS (
+    SELECT t.unit, 'travel_claims:' || t._key AS finding_key, 'travel_claims' AS ev_table, t._key AS ev_key,
+        'person' AS entity_type, t.person AS entity_key, CAST(t.amt AS DECIMAL(18, 2)) AS amount,
+        t.depart_date AS period_start, t.return_date AS period_end, 'rest_day_trip' AS rule,
+        t.person AS persons,
+        t.person || strftime(t.depart_date, '%Y-%m-%d') || '至' || strftime(t.return_date, '%Y-%m-%d') || '赴'
+            || t.destination || '出差（旅游目的地：' || tt.place || '），住宿' || CAST(n.n_nights AS VARCHAR)
+            || '晚中' || CAST(n.n_rest AS VARCHAR) || '晚为休息日（报销单' || t.claim_no || '）' AS detail
+    FROM trips t
+    JOIN tourist tt ON tt.unit = t.unit AND tt._key = t._key
+    JOIN nights n ON n.unit = t.unit AND n._key = t._key
+    WHERE n.n_rest > n.n_nights * $min_rest_share
+)
+SELECT * FROM hosp_rows
+UNION ALL
+SELECT * FROM trip_rows
