@@ -1,0 +1,103 @@
+"""xuncha_audit.synth: a realistic FICTIONAL bureau's exports with planted red flags.
+
+Usage::
+
+    python -m xuncha_audit.synth --out DIR --seed 20241 --scale sample [--units N]
+
+Modules:
+
+* ``core``: ``SynthContext`` (seeded RNG, the bureau, staff, relatives, vendors, calendar,
+  ``plant``/``near_miss`` answer-key recording, ``key_of``/``keys_of``), check-digit helpers.
+* ``areas/<area>.py``: ``generate(ctx) -> dict[str, DataFrame]`` of canonical frames with the
+  clean baseline and the planted flags of that area's checks (procurement P, reimbursement R,
+  vehicles V, office O, payroll H, ledger L). The ledger area also streams (``iter_chunks``).
+* ``writers``: export files (alias headers, encodings, formats, styles, broken rows) and the
+  answer key under ``<out>/_answer_key/``.
+
+``generate_unit(ctx, stream_ledger)`` runs the areas in ``AREA_ORDER`` for one unit;
+``generate(out, seed, scale, units)`` writes everything and returns a summary dict.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from xuncha_audit.synth.core import SCALES, SynthContext, unit_names
+
+AREA_ORDER = ["payroll", "vehicles", "procurement", "reimbursement", "office", "ledger"]
+# Scales whose ledger is streamed to disk in chunks instead of held in memory.
+STREAMED_SCALES = {"1m", "10m"}
+
+
+def generate_unit(ctx: SynthContext, stream_ledger: bool = False):
+    """Canonical frames of every table for one unit (+ a ledger chunk stream when asked)."""
+    import importlib
+
+    frames: dict[str, pd.DataFrame] = {}
+    streams = {}
+    for area in AREA_ORDER:
+        mod = importlib.import_module(f"xuncha_audit.synth.areas.{area}")
+        if area == "ledger" and stream_ledger:
+            mod.prepare(ctx)
+            streams["ledger"] = mod.iter_chunks(ctx)
+            continue
+        frames.update(mod.generate(ctx))
+    if "ledger" in frames:
+        streams["ledger"] = [frames["ledger"]]
+    return frames, streams
+
+
+def _clean_previous(out: Path) -> None:
+    """Remove a previous generator output in ``out`` (only files its manifest lists)."""
+    man = out / "_answer_key" / "manifest.csv"
+    if man.exists():
+        for f in sorted(set(pd.read_csv(man)["file"])):
+            p = out / f
+            if p.is_file():
+                p.unlink()
+        for d in sorted({(out / f).parent for f in pd.read_csv(man)["file"]}, reverse=True):
+            if d != out and d.is_dir() and not any(d.iterdir()):
+                d.rmdir()
+        shutil.rmtree(out / "_answer_key")
+    elif out.exists() and any(p for p in out.iterdir() if not p.name.startswith(".")):
+        from xuncha_audit.errors import XunchaError
+
+        raise XunchaError(f"输出目录「{out}」非空且不是样例数据目录，拒绝覆盖",
+                          f"output folder {out} is not empty and holds no synth manifest", file=str(out))
+
+
+def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: int = 1) -> dict:
+    """Write ``units`` fictional bureaus' exports and the answer key into ``out``."""
+    from xuncha_audit.synth.writers import write_answer_key, write_unit
+
+    if scale not in SCALES:
+        from xuncha_audit.errors import XunchaError
+
+        raise XunchaError(f"未知规模「{scale}」，可选：{'、'.join(SCALES)}", f"unknown scale {scale!r}")
+    out = Path(out)
+    _clean_previous(out)
+    out.mkdir(parents=True, exist_ok=True)
+    answers, nears, quarantine, manifest, unit_rows = [], [], [], [], []
+    names = unit_names(units)
+    for i, name in enumerate(names):
+        ctx = SynthContext(seed=seed, scale=scale, unit_index=i, unit=name)
+        frames, streams = generate_unit(ctx, stream_ledger=scale in STREAMED_SCALES)
+        if units > 1:
+            m, q = write_unit(ctx, frames, out / name, f"{name}/", streams)
+        else:
+            m, q = write_unit(ctx, frames, out, "", streams)
+        manifest += m
+        quarantine += q
+        answers.append(ctx.answer_frame())
+        nears.append(ctx.near_miss_frame())
+        unit_rows.append({"unit": ctx.unit, "level": ctx.level, "region": ctx.region, "city": ctx.city,
+                          "folder": name if units > 1 else "."})
+    answer = pd.concat(answers, ignore_index=True)
+    near = pd.concat(nears, ignore_index=True)
+    write_answer_key(out, answer, near, quarantine, manifest, unit_rows)
+    return {"files": len({m["file"] for m in manifest}), "rows": int(sum(m["data_rows"] for m in manifest)),
+            "planted_findings": int(answer.groupby(["unit", "finding_group"]).ngroups),
+            "checks": sorted(answer["check_code"].unique()), "quarantine_rows": len(quarantine)}
