@@ -86,7 +86,8 @@ class TriageStore:
 
     def __init__(self, path: str | os.PathLike) -> None:
         p = Path(path)
-        self.path = p / STORE_NAME if p.is_dir() else p
+        # A folder (existing, or any path not ending in .json) holds triage.json.
+        self.path = p / STORE_NAME if p.is_dir() or p.suffix.lower() != ".json" else p
 
     def __repr__(self) -> str:
         return f"TriageStore({str(self.path)!r})"
@@ -378,6 +379,8 @@ def set_triage(store, finding_id: str, *, status: str | None = None, note: str |
 # Workbook columns the auditors edit (headers written by the workbook export).
 H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE = "疑点编号", "行类型", "核实状态", "核实情况备注", "移送去向"
 KIND_FINDING = "疑点"
+# Hidden columns with the values as exported (so unchanged cells are not updates).
+H_ORIG_STATUS, H_ORIG_ROUTE, H_ORIG_NOTE = "导出时状态", "导出时去向", "导出时备注"
 
 
 def read_workbook_triage(xlsx_path: str | os.PathLike):
@@ -405,7 +408,7 @@ def read_workbook_triage(xlsx_path: str | os.PathLike):
             idx = {str(h).strip(): i for i, h in enumerate(header) if h is not None}
             if H_ID not in idx or H_STATUS not in idx:
                 continue
-            want = [H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE]
+            want = [H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE, H_ORIG_STATUS, H_ORIG_NOTE, H_ORIG_ROUTE]
             pos = [idx.get(h) for h in want]
             data = [
                 [(r[i] if i is not None and i < len(r) else None) for i in pos]
@@ -423,7 +426,7 @@ def read_workbook_triage(xlsx_path: str | os.PathLike):
         )
     df = pd.concat(frames, ignore_index=True)
     df = df[df[H_ID].notna() & (df[H_KIND].isna() | (df[H_KIND] == KIND_FINDING))].copy()
-    for h in (H_ID, H_STATUS, H_NOTE, H_ROUTE):
+    for h in (H_ID, H_STATUS, H_NOTE, H_ROUTE, H_ORIG_STATUS, H_ORIG_NOTE, H_ORIG_ROUTE):
         df[h] = df[h].map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v))
                           else str(v).strip() or None).astype(object)
     bad = df[df[H_STATUS].notna() & ~df[H_STATUS].isin(STATUSES)]
@@ -466,6 +469,11 @@ def import_workbook(xlsx_path: str | os.PathLike, store) -> dict:
     """
     st = _as_store(store)
     df = read_workbook_triage(xlsx_path)
+    # A cell equal to its exported value (hidden 导出时… columns) is not an edit: this keeps
+    # triage set after the export from being overwritten by a stale workbook.
+    for cur, orig in ((H_STATUS, H_ORIG_STATUS), (H_NOTE, H_ORIG_NOTE), (H_ROUTE, H_ORIG_ROUTE)):
+        same = df[cur].eq(df[orig]) & df[orig].notna()
+        df[cur] = df[cur].where(~same, None).astype(object)
     df["route_code"] = df[H_ROUTE].map(route_code).astype(object)
     upd = df[[H_ID, H_STATUS, H_NOTE, "route_code"]].copy()
     upd.columns = ["finding_id", "status", "note", "route"]

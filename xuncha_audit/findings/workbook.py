@@ -30,10 +30,28 @@ from xuncha_audit.findings.labels import (
 )
 from xuncha_audit.findings.masking import mask_sql, mask_value_sql, sensitive_columns
 from xuncha_audit.findings.profiles import PROFILE_COLUMNS
-from xuncha_audit.findings.triage import H_ID, H_KIND, H_NOTE, H_ROUTE, H_STATUS, KIND_FINDING
+from xuncha_audit.findings.triage import (
+    H_ID,
+    H_KIND,
+    H_NOTE,
+    H_ORIG_NOTE,
+    H_ORIG_ROUTE,
+    H_ORIG_STATUS,
+    H_ROUTE,
+    H_STATUS,
+    KIND_FINDING,
+)
 from xuncha_audit.findings.views import quote, record_field_types, table_exists
 
 KIND_EVIDENCE = "证据"
+# Hidden columns holding the exported triage values: import applies only what auditors changed.
+ORIGINAL_HEADERS = [(H_ORIG_STATUS, "text", 10), (H_ORIG_ROUTE, "text", 10), (H_ORIG_NOTE, "text", 10)]
+ORIGINAL_SELECT = "status AS _o_status, route AS _o_route, note AS _o_note"
+
+
+def _hide_originals(ws, ncols: int) -> None:
+    first = ncols - len(ORIGINAL_HEADERS)
+    ws.set_column(first, ncols - 1, 10, None, {"hidden": True})
 BATCH = 2000
 
 # Check-sheet finding columns: (view column, header, kind, width)
@@ -218,7 +236,7 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
                     expr = mask_sql(expr, json_keys=False)
             ev_exprs.append(expr)
             ev_headers.append((f"证据·{label}", kind, width))
-        headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers
+        headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers + ORIGINAL_HEADERS
         w.header(ws, 0, [h for h, _, _ in headers], [wd for _, _, wd in headers])
         fsel = ", ".join(
             "'疑点' AS kind" if c == "kind" else (f"NULL AS {c}" if c in ("source_title", "record_key") else c)
@@ -234,9 +252,9 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
                                                      finding_id) AS _o
                        FROM _x_findings WHERE check_id = $c)
             SELECT * EXCLUDE (_o, _t) FROM (
-                SELECT {fsel}{", " + nulls if nulls else ""}, _o, 0 AS _t FROM f
+                SELECT {fsel}{", " + nulls if nulls else ""}, {ORIGINAL_SELECT}, _o, 0 AS _t FROM f
                 UNION ALL
-                SELECT {esel}{", " + ", ".join(ev_exprs) if ev_exprs else ""}, f._o, 1
+                SELECT {esel}{", " + ", ".join(ev_exprs) if ev_exprs else ""}, NULL, NULL, NULL, f._o, 1
                 FROM _x_evidence e JOIN f USING (finding_id)
             ) ORDER BY _o, _t, source_title NULLS FIRST, record_key
         """
@@ -257,8 +275,9 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
         ws.data_validation(1, rc, max(last, 1), rc, {
             "validate": "list", "source": route_list, "ignore_blank": True,
             "error_title": "移送去向", "error_message": "只能选择：" + "、".join(route_list)})
+        _hide_originals(ws, len(headers))
         ws.freeze_panes(1, 2)
-        ws.autofilter(0, 0, last, len(headers) - 1)
+        ws.autofilter(0, 0, last, len(headers) - 1 - len(ORIGINAL_HEADERS))
         ws.outline_settings(True, False, True, False)
     return names
 
@@ -283,13 +302,15 @@ def _gone_sheet(w: _Writer, wb, con) -> None:
             ("severity_zh", "风险等级", "text", 8), ("unit", "被巡察单位", "text", 14),
             ("route", H_ROUTE, "text", 16), ("title", "疑点描述", "wrap", 48),
             ("amount", "涉及金额（元）", "money", 15), ("status", H_STATUS, "status", 10),
-            ("note", H_NOTE, "wrap", 30), ("'已消失'", "本次变化", "text", 9)]
+            ("note", H_NOTE, "wrap", 30), ("'已消失'", "本次变化", "text", 9),
+            *[(c, h, k, w) for c, (h, k, w) in zip(("status", "route", "note"), ORIGINAL_HEADERS, strict=True)]]
     headers = [(h, k, wd) for _, h, k, wd in cols]
     w.header(ws, 0, [h for h, _, _ in headers], [wd for _, _, wd in headers])
     sel = ", ".join(c for c, _, _, _ in cols)
     r = _write_query(w, ws, con, f"SELECT {sel} FROM _x_gone", headers, 0)
+    _hide_originals(ws, len(headers))
     ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1)
+    ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1 - len(ORIGINAL_HEADERS))
     ws.data_validation(1, 9, max(r - 1, 1), 9, {"validate": "list", "source": list(STATUSES)})
 
 

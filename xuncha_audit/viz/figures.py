@@ -19,9 +19,13 @@ FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"
 
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     fig.update_layout(
-        title={"text": title}, font={"family": FONT, "size": 13}, template="plotly_white",
+        # No named template: building "plotly_white" costs ~0.1 s per figure.
+        title={"text": title}, font={"family": FONT, "size": 13},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
         margin={"l": 60, "r": 20, "t": 60, "b": 60}, legend={"orientation": "h", "y": -0.2}, **kw
     )
+    fig.update_xaxes(gridcolor="#eeeeee", zerolinecolor="#dddddd")
+    fig.update_yaxes(gridcolor="#eeeeee", zerolinecolor="#dddddd")
     return fig
 
 

@@ -1,0 +1,264 @@
+"""Exports: workbook (sheets, headers, formats, panes, validation), CSV with BOM, report HTML,
+manifest, formula text stays text, masking in every output, atomic writes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from bs4 import BeautifulSoup
+from conftest import BANK, HOSTILE, ID_NUMBER, PHONE, make_run_db
+
+from xuncha_audit.findings.export import OUTPUTS, export_all
+
+SECRETS = (ID_NUMBER, PHONE, BANK)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("exp")
+    con = duckdb.connect(str(make_run_db(d / "run.duckdb", 1)))
+    export_all(con, d / "out", store=d / "out",
+               run_info={"standards": {"lodging": "财行〔2016〕71号"}, "config": {"fail_on": "high"}})
+    con.close()
+    return d / "out"
+
+
+@pytest.fixture(scope="module")
+def exported_unmasked(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("raw")
+    con = duckdb.connect(str(make_run_db(d / "run.duckdb", 1)))
+    export_all(con, d / "out", mask=False)
+    con.close()
+    return d / "out"
+
+
+def _all_text(path: Path) -> str:
+    """Every character an output holds (xlsx: all XML parts; parquet: all values)."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as z:
+            return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+    if path.suffix == ".parquet":
+        con = duckdb.connect()
+        rows = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        return json.dumps(rows, ensure_ascii=False, default=str)
+    return path.read_bytes().decode("utf-8-sig")
+
+
+def test_all_outputs_written_and_no_staging_left(exported):
+    names = {p.name for p in exported.iterdir()}
+    assert set(OUTPUTS) <= names
+    assert not [n for n in names if n.startswith(".staging-")]
+
+
+def test_workbook_sheets_headers_formats(exported):
+    wb = openpyxl.load_workbook(exported / "findings.xlsx")
+    assert wb.sheetnames[0] == "汇总"
+    assert wb.sheetnames[-3:] == ["已消失", "画像", "数据质量"]
+    assert "P01 拆分规避招标" in wb.sheetnames and "V02 超标准配车" in wb.sheetnames
+    ws = wb["P01 拆分规避招标"]
+    header = [c.value for c in ws[1]]
+    for h in ("行类型", "疑点编号", "风险等级", "移送去向", "疑点描述", "涉及金额（元）", "核实状态",
+              "核实情况备注", "来源表", "记录编号", "证据·合同编号", "证据·供应商", "证据·合同金额",
+              "证据·签订日期"):
+        assert h in header, h
+    assert ws.freeze_panes == "C2"
+    assert ws.auto_filter.ref.startswith("A1:")
+    rows = list(ws.iter_rows(min_row=2))
+    kinds = [r[0].value for r in rows]
+    assert kinds[:4] == ["疑点", "证据", "证据", "证据"]
+    f1 = rows[0]
+    amount = f1[header.index("涉及金额（元）")]
+    assert amount.data_type == "n" and amount.value == 2100000
+    assert amount.number_format == "#,##0.00"
+    start = f1[header.index("起始日期")]
+    assert start.is_date and start.number_format == "yyyy-mm-dd"
+    ev = rows[1]
+    assert ev[header.index("证据·合同金额")].value == 700000
+    assert ev[header.index("证据·签订日期")].is_date
+    assert ws.row_dimensions[3].outline_level == 1  # evidence rows fold under their finding
+    # status drop-down with the five statuses
+    dvs = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any("待核实,已核实,已排除,已移交,已整改" in (dv.formula1 or "") for dv in dvs)
+    assert any("移送纪检监察机关" in (dv.formula1 or "") for dv in dvs)
+    # hidden originals for triage import
+    col = openpyxl.utils.get_column_letter(header.index("导出时状态") + 1)
+    assert ws.column_dimensions[col].hidden
+
+
+def test_summary_groups_by_area_check_route(exported):
+    ws = openpyxl.load_workbook(exported / "findings.xlsx", read_only=True)["汇总"]
+    cells = [c for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    for section in ("按领域", "按检查", "按移送去向", "按核实状态"):
+        assert section in cells
+    for route in ("移送纪检监察机关", "移交组织人事部门", "反馈被巡察党组织"):
+        assert route in cells
+    assert "采购与合同" in cells and "拆分规避招标" in cells
+
+
+def test_profile_and_quality_sheets(exported):
+    wb = openpyxl.load_workbook(exported / "findings.xlsx", read_only=True)
+    rows = list(wb["画像"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:3] == ["类型", "名称", "所在单位"] and "风险评分" in header
+    people = [r for r in rows[1:] if r[0] == "人员"]
+    names = [(r[1], r[2]) for r in people]
+    assert len(names) == len(set(names))  # one row per person
+    wang = next(r for r in people if r[1] == "王五")
+    assert wang[header.index("领导干部")] == "是" and wang[header.index("疑点数")] == 2
+    dq = [c for row in wb["数据质量"].iter_rows(values_only=True) for c in row if c is not None]
+    assert "导入记录（每个文件读取、入库、隔离行数）" in dq and "合同台账.xlsx" in dq
+    assert "身份证号校验位错误" in dq and "数据校验（Great Expectations）" in dq
+
+
+def test_csv_has_bom_and_decodes_as_utf8(exported):
+    for name in ("findings.csv", "evidence.csv"):
+        raw = (exported / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+        assert rows and "finding_id" in rows[0]
+    f = list(csv.DictReader(io.StringIO((exported / "findings.csv").read_bytes().decode("utf-8-sig"))))
+    assert {r["route"] for r in f} == {"移送纪检监察机关", "移交组织人事部门", "反馈被巡察党组织"}
+    p01 = next(r for r in f if r["title"].startswith("长沙甲科技"))
+    assert p01["amount"] == "2100000.00" and p01["status"] == "待核实" and p01["mark"] == "新增"
+
+
+def test_formula_text_stays_text_in_xlsx_and_csv(exported):
+    wb = openpyxl.load_workbook(exported / "findings.xlsx")
+    strings = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value[:1] in "=+-@\t\r":
+                    assert c.data_type == "s", (ws.title, c.coordinate, c.value)
+                    strings.append(c.value)
+    for hostile in ('=HYPERLINK("http://evil.example","点我")', "+1工程有限公司", "@SUM(A1)"):
+        assert any(s.startswith(hostile) for s in strings), hostile
+    with zipfile.ZipFile(exported / "findings.xlsx") as z:
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in sheets  # no formula anywhere in the workbook
+    for name in ("findings.csv", "evidence.csv"):
+        text = (exported / name).read_bytes().decode("utf-8-sig")
+        for row in csv.reader(io.StringIO(text)):
+            for cell in row:
+                assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), (name, cell)
+    f = list(csv.DictReader(io.StringIO((exported / "findings.csv").read_bytes().decode("utf-8-sig"))))
+    assert any(r["entity_key"] == "'" + HOSTILE[0] for r in f)
+    assert any(r["title"].startswith("'@SUM(A1)") for r in f)
+    ev = list(csv.DictReader(io.StringIO((exported / "evidence.csv").read_bytes().decode("utf-8-sig"))))
+    assert any(r["record_party"] == "'+1工程有限公司" for r in ev)
+    assert all(not r["record_amount"].startswith("'") for r in ev)  # numbers stay numbers
+
+
+def test_masking_holds_in_every_output(exported, exported_unmasked):
+    for name in OUTPUTS:
+        text = _all_text(exported / name)
+        for secret in SECRETS:
+            assert secret not in text, (name, secret)
+    wb_text = _all_text(exported / "findings.xlsx")
+    assert "138****5678" in wb_text and "430***********1234" in wb_text
+    # --no-mask keeps them
+    raw = _all_text(exported_unmasked / "findings.xlsx") + _all_text(exported_unmasked / "evidence.csv")
+    for secret in SECRETS:
+        assert secret in raw
+    assert json.loads((exported_unmasked / "manifest.json").read_text(encoding="utf-8"))["masked"] is False
+
+
+def test_report_is_self_contained_with_sections(exported):
+    soup = BeautifulSoup((exported / "report.html").read_text(encoding="utf-8"), "html.parser")
+    assert not soup.find_all("script", src=True)
+    assert not soup.find_all("link", href=True)
+    assert not soup.find_all("img", src=lambda s: s and s.startswith("http"))
+    ids = {s.get("id") for s in soup.find_all("section")}
+    assert {"overview", "distribution", "routes", "amounts", "entities", "cadres", "gone",
+            "quality", "run"} <= ids
+    routes = soup.find(id="routes").get_text()
+    for name in ("移送纪检监察机关", "移交组织人事部门", "反馈被巡察党组织"):
+        assert name in routes
+    cadres = soup.find(id="cadres")
+    titles = [h.get_text() for h in cadres.find_all("h3")]
+    assert any(t.startswith("王五（市林业局，局长") for t in titles)
+    assert any(t.startswith("孙八") for t in titles)  # leader without findings still listed
+    assert len(soup.select("div.plotly-graph-div")) >= 6
+    # hostile text is escaped, not markup
+    assert soup.find("a", href="http://evil.example") is None
+    assert 'HYPERLINK("http://evil.example"' in soup.get_text()
+
+
+def test_manifest_contents(exported):
+    m = json.loads((exported / "manifest.json").read_text(encoding="utf-8"))
+    assert m["version"] and m["generated_at"] and m["masked"] is True
+    assert {i["file"] for i in m["inputs"]} == {"合同台账.xlsx", "人员花名册.csv"}
+    assert all(len(i["sha256"]) == 64 for i in m["inputs"])
+    assert m["standards"] == {"lodging": "财行〔2016〕71号"} and m["config"] == {"fail_on": "high"}
+    checks = {c["check_id"]: c for c in m["checks"]}
+    assert checks["O01"]["status"] == "skipped" and checks["P01"]["findings"] == 2
+    assert m["counts"]["findings"] == 7 and m["counts"]["evidence"] == 11
+    assert m["counts"]["by_route"]["移送纪检监察机关"] == 4
+    for name in OUTPUTS[:-1]:
+        assert len(m["outputs"][name]["sha256"]) == 64
+
+
+def test_killed_export_leaves_previous_outputs_intact(tmp_path):
+    db = make_run_db(tmp_path / "run.duckdb", 1)
+    out = tmp_path / "out"
+    con = duckdb.connect(str(db))
+    export_all(con, out)
+    con.close()
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    # Second export on changed data, killed (os._exit: no cleanup at all) while writing the
+    # workbook, after the Parquet/CSV files are already staged.
+    make_run_db(db, 2)
+    script = textwrap.dedent(f"""
+        import os, duckdb
+        import xuncha_audit.findings.export as ex
+        import xlsxwriter
+        real_close = xlsxwriter.Workbook.close
+        def die(self):
+            os._exit(9)
+        xlsxwriter.Workbook.close = die
+        con = duckdb.connect({str(db)!r})
+        ex.export_all(con, {str(out)!r})
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert proc.returncode == 9, proc.stderr.decode()
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before
+    assert [p for p in out.iterdir() if p.name.startswith(".staging-")]  # the dead run's leftovers
+    # The database is usable and the next export completes and cleans up.
+    con = duckdb.connect(str(db))
+    assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 7
+    export_all(con, out)
+    con.close()
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging-")]
+    assert (out / "findings.csv").read_bytes() != before["findings.csv"]
+    assert "王五报销私车加油费" in (out / "findings.csv").read_bytes().decode("utf-8-sig")
+
+
+def test_exception_mid_export_leaves_previous_outputs(tmp_path, monkeypatch):
+    import xuncha_audit.findings.export as ex
+
+    db = make_run_db(tmp_path / "run.duckdb", 1)
+    out = tmp_path / "out"
+    con = duckdb.connect(str(db))
+    ex.export_all(con, out)
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ex, "write_report", boom)
+    with pytest.raises(RuntimeError):
+        ex.export_all(con, out)
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert os.listdir(out) and not [n for n in os.listdir(out) if n.startswith(".staging-")]
