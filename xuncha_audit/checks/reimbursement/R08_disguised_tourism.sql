@@ -1,0 +1,134 @@
+/* ---
+code: R08
+slug: disguised_tourism
+title_zh: 以考察学习为名变相旅游
+title_en: Disguised tourism - study/exchange trips or meetings at tourist spots over rest days
+area: reimbursement
+severity: low
+route: 反馈
+inputs: [travel_claims, meetings, _units, std_calendar, std_places, std_tourist_destinations]
+evidence: [travel_claims, meetings]
+entity_type: person
+what_zh: >-
+  出差事由（或会议、培训的名称/事由）含「考察」「学习」「交流」「调研」等字样，目的地（会议地点）为旅游目的地
+  （std_tourist_destinations：文字含景区/旅游地名称，或出差目的地所属城市即旅游城市），且行程（出发日至返回日，
+  会议开始日至结束日）跨越至少一个休息日（官方日历，调休上班日不算休息日）。
+why_zh: 以考察、学习、交流、调研为名前往旅游地并跨越休息日，是变相公款旅游的常见形式；属提示性线索，需结合行程安排核实。
+regulation: 《党政机关国内公务接待管理规定》（中办发〔2013〕22号）第五条（禁止异地部门间没有特别需要的一般性学习交流、考察调研，禁止以各种名义和方式变相旅游，禁止违反规定到风景名胜区举办会议和活动）；《党政机关厉行节约反对浪费条例》第三章
+exclusions_zh: 事由为空的记录不判断；会议地点只按名称包含判断旅游目的地。
+rules:
+  travel: 以考察学习为名赴旅游地出差并跨休息日
+  meeting: 以考察学习为名在旅游地开会培训并跨休息日
+params:
+  reason_words: {type: text, default: "考察,学习,交流,调研", description_zh: 事由关键词（逗号分隔）}
+template: "{detail}，金额{amount:money}元"
+example_zh: 事由「赴外地学习考察」，4 月 26 日（周五）至 4 月 29 日赴黄山，跨越周末。
+what_en: Travel or meeting whose reason says study/inspection/exchange/research, at a listed tourist destination, spanning a rest day.
+why_en: A classic cover for tourism at public expense; a lead to verify, hence low severity.
+--- */
+WITH
+-- Destination -> place (std_places): exact name first; else the most specific place whose
+-- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
+-- district/county known only by its short name, or an ambiguous name (和平区), counts only
+-- when its city or region is also named. Ties go to the unit's own region.
+dest AS (
+    SELECT DISTINCT t.unit, t.destination, u.region AS unit_region
+    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
+    WHERE t.destination IS NOT NULL
+),
+dest_cand AS (
+    SELECT d.unit, d.destination, p.region, p.city, p.lodging_city, p.kind,
+        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
+        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
+        length(p.name) AS name_len,
+        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
+    FROM dest d
+    JOIN std_places p ON position(p.name IN d.destination) > 0
+    WHERE d.destination = p.name OR d.destination = p.full_name
+       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
+           AND NOT coalesce(p.ambiguous, FALSE))
+       OR (p.kind IN ('district', 'county', 'area')
+           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
+),
+dest_place AS (
+    SELECT unit, destination, region, city, lodging_city
+    FROM dest_cand
+    QUALIFY row_number() OVER (PARTITION BY unit, destination
+                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
+),
+words AS (
+    SELECT DISTINCT trim(w) AS word
+    FROM (SELECT unnest(string_split($reason_words, ',')) AS w) s
+    WHERE trim(w) <> ''
+),
+trips AS (
+    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date, t.reason,
+        coalesce(t.lodging_amount, 0) + coalesce(t.meal_allowance, 0) + coalesce(t.local_transport_allowance, 0)
+            + coalesce(t.transport_amount, 0) AS amt,
+        dp.city
+    FROM travel_claims t
+    LEFT JOIN dest_place dp ON dp.unit = t.unit AND dp.destination = t.destination
+    WHERE t.return_date >= t.depart_date
+      AND EXISTS (SELECT 1 FROM words w WHERE position(w.word IN t.reason) > 0)
+),
+trip_tourist AS (
+    SELECT t.unit, t._key, min(td.place) AS place
+    FROM trips t
+    JOIN std_tourist_destinations td ON position(td.place IN t.destination) > 0 OR td.place = t.city
+    GROUP BY t.unit, t._key
+),
+trip_rest AS (
+    SELECT t.unit, t._key, min(c.date) AS first_rest
+    FROM trips t
+    JOIN trip_tourist tt ON tt.unit = t.unit AND tt._key = t._key
+    JOIN std_calendar c ON c.date BETWEEN t.depart_date AND t.return_date
+    WHERE c.is_rest_day
+    GROUP BY t.unit, t._key
+),
+trip_rows AS (
+    SELECT t.unit, 'travel_claims:' || t._key AS finding_key, 'travel_claims' AS ev_table, t._key AS ev_key,
+        'person' AS entity_type, t.person AS entity_key, CAST(t.amt AS DECIMAL(18, 2)) AS amount,
+        t.depart_date AS period_start, t.return_date AS period_end, 'travel' AS rule, t.person AS persons,
+        t.person || '以「' || t.reason || '」为由，' || strftime(t.depart_date, '%Y-%m-%d') || '至'
+            || strftime(t.return_date, '%Y-%m-%d') || '赴' || t.destination || '（旅游目的地：' || tt.place
+            || '），行程跨越休息日' || strftime(r.first_rest, '%Y-%m-%d') || '（报销单' || t.claim_no || '）' AS detail
+    FROM trips t
+    JOIN trip_tourist tt ON tt.unit = t.unit AND tt._key = t._key
+    JOIN trip_rest r ON r.unit = t.unit AND r._key = t._key
+),
+mtg AS (
+    SELECT m.unit, m._key, m.record_no, coalesce(m.name, m.record_no) AS title, m.venue, m.start_date,
+        coalesce(m.end_date, m.start_date) AS end_d, m.amount, m.handler,
+        coalesce(m.reason, '') || ' ' || coalesce(m.name, '') AS txt
+    FROM meetings m
+    WHERE m.venue IS NOT NULL
+      AND EXISTS (SELECT 1 FROM words w
+                  WHERE position(w.word IN coalesce(m.reason, '') || ' ' || coalesce(m.name, '')) > 0)
+),
+mtg_tourist AS (
+    SELECT m.unit, m._key, min(td.place) AS place
+    FROM mtg m JOIN std_tourist_destinations td ON position(td.place IN m.venue) > 0
+    GROUP BY m.unit, m._key
+),
+mtg_rest AS (
+    SELECT m.unit, m._key, min(c.date) AS first_rest
+    FROM mtg m
+    JOIN mtg_tourist mt ON mt.unit = m.unit AND mt._key = m._key
+    JOIN std_calendar c ON c.date BETWEEN m.start_date AND m.end_d
+    WHERE c.is_rest_day
+    GROUP BY m.unit, m._key
+),
+mtg_rows AS (
+    SELECT m.unit, 'meetings:' || m._key AS finding_key, 'meetings' AS ev_table, m._key AS ev_key,
+        'person' AS entity_type, coalesce(m.handler, m.title) AS entity_key, m.amount,
+        m.start_date AS period_start, m.end_d AS period_end, 'meeting' AS rule, m.handler AS persons,
+        '「' || m.title || '」' || strftime(m.start_date, '%Y-%m-%d') || '至' || strftime(m.end_d, '%Y-%m-%d')
+            || '在' || m.venue || '举办（旅游目的地：' || mt.place || '），跨越休息日'
+            || strftime(r.first_rest, '%Y-%m-%d') || '（记录' || m.record_no || '）' AS detail
+    FROM mtg m
+    JOIN mtg_tourist mt ON mt.unit = m.unit AND mt._key = m._key
+    JOIN mtg_rest r ON r.unit = m.unit AND r._key = m._key
+)
+SELECT * FROM trip_rows
+UNION ALL
+SELECT * FROM mtg_rows
