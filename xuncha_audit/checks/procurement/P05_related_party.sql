@@ -13,7 +13,7 @@ what_zh: >-
   与本单位签订过合同的供应商（按统一社会信用代码，无代码时按规范化名称与合同台账匹配），其工商信息与本单位人员或其亲属相符：
   法定代表人或股东与本人同名；法定代表人或股东与本人亲属（亲属关系表）同名；供应商联系电话与本人手机号相同；
   供应商银行账号与本人工资卡号相同；亲属的工作单位就是该供应商。每个（供应商, 本单位人员）一条疑点，
-  列出供应商信息、人员花名册记录、相关亲属记录和该供应商的全部合同，金额为合同合计。
+  列出供应商信息、相符的人员花名册记录（与本人直接相符时）或亲属关系记录（经亲属相符时）和该供应商的全部合同，金额为合同合计；persons 为本单位人员。
 why_zh: >-
   采购人员及其亲属与供应商存在利害关系而不回避，是利益输送、「关系户」中标和以权谋私的典型线索，
   按规定应移送纪检监察机关核查。
@@ -126,8 +126,7 @@ ev AS (
     SELECT p.unit, p.v_key, p.s_key, 'vendors' AS ev_table, p.v_key AS ev_key, CAST(NULL AS VARCHAR) AS rule
     FROM pairs p
     UNION ALL
-    SELECT p.unit, p.v_key, p.s_key, 'staff', p.s_key, NULL FROM pairs p
-    UNION ALL
+    -- the staff record for direct matches, the relations record for matches through a relative
     SELECT unit, v_key, s_key, CASE WHEN r_key IS NULL THEN 'staff' ELSE 'relations' END,
            coalesce(r_key, s_key), rule
     FROM matches
