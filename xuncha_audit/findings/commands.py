@@ -88,10 +88,14 @@ def triage_show(
     df = st.frame()
     if gone:
         df = df[df["presence"] == "gone"]
-    t = Table("疑点编号", "检查", "单位", "状态", "本次变化", "去向", "备注", title=str(st.path))
+    t = Table(title=str(st.path))
+    t.add_column("疑点编号", no_wrap=True, min_width=16)
+    for h in ("检查", "单位", "状态", "本次变化", "去向", "备注"):
+        t.add_column(h, overflow="fold")
+    df = df.astype(object).where(df.notna(), None)
     for r in df.itertuples():
-        t.add_row(r.finding_id, str(r.check_id), str(r.unit), str(r.status), str(r.mark),
-                  str(r.route or r.default_route), str(r.note or ""))
+        t.add_row(r.finding_id, r.check_id or "", r.unit or "", r.status or "", r.mark or "",
+                  r.route or r.default_route or "", r.note or "")
     Console().print(t)
 
 

@@ -1,0 +1,81 @@
+"""Profiles: who appears in which findings, roles, leaders, the documented risk score."""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import pytest
+
+from xuncha_audit.findings.profiles import build_profiles, leading_cadres
+
+
+@pytest.fixture
+def con(run_db):
+    c = duckdb.connect(str(run_db))
+    yield c
+    c.close()
+
+
+def _row(df, name, unit=None):
+    sel = df[df["name"] == name]
+    if unit:
+        sel = sel[sel["unit"] == unit]
+    assert len(sel) == 1, sel
+    return sel.iloc[0]
+
+
+def test_people_keyed_by_unit_and_name_with_roles(con):
+    p = build_profiles(con)
+    people = p[p["subject_type"] == "person"]
+    assert not people.duplicated(["name", "unit"]).any()
+    zhang = _row(people, "张三", "市交通运输局")
+    assert zhang["findings"] == 2  # P01 (persons) and R01 (claimant)
+    assert set(zhang["roles"].split("、")) == {"报销人", "涉及人员", "疑点对象"}
+    assert zhang["amount"] == pytest.approx(2100000 + 1250)
+    assert zhang["high"] == 1 and zhang["medium"] == 1
+    # the same name in another unit is another person
+    assert _row(people, "张三", "市林业局")["findings"] == 1
+    zhao = _row(people, "赵六")
+    assert "经办人" in zhao["roles"]  # from the evidence record's handler field
+    li = _row(people, "李四")
+    assert "投标联系人" in li["roles"]
+
+
+def test_vendors_grouped_by_normalised_name(con):
+    p = build_profiles(con)
+    vendors = p[p["subject_type"] == "vendor"]
+    jia = _row(vendors, "长沙甲科技有限公司")  # entity_key 长沙甲科技 + evidence vendor: one vendor
+    assert jia["findings"] == 1 and set(jia["roles"].split("、")) == {"供应商", "疑点对象"}
+    assert "+1工程有限公司" in set(vendors["name"])
+
+
+def test_risk_score_formula(con):
+    p = build_profiles(con)
+    zhang = _row(p[p["subject_type"] == "person"], "张三", "市交通运输局")
+    expected = 3 + 2 + math.log(1 + (2100000 + 1250) / 10000) + 0.5 * (2 - 1)
+    assert zhang["risk_score"] == pytest.approx(round(expected, 2))
+    assert p["risk_score"].is_monotonic_decreasing
+
+
+def test_leading_cadres_from_staff(con):
+    cadres = leading_cadres(con)
+    assert list(cadres["name"]) == ["王五", "孙八"]  # 正处级 局长; 副局长 by position
+    wang = cadres.iloc[0]
+    assert wang["findings"] == 2 and wang["position"] == "局长"
+    assert cadres.iloc[1]["findings"] == 0
+
+
+def test_finding_persons_table_is_used_when_present(con):
+    fid = con.execute("SELECT finding_id FROM findings WHERE check_id = 'V02'").fetchone()[0]
+    con.execute("CREATE TABLE finding_persons (finding_id VARCHAR, name VARCHAR, role VARCHAR)")
+    con.execute("INSERT INTO finding_persons VALUES (?, '周九', '审批人')", [fid])
+    p = build_profiles(con)
+    zhou = _row(p, "周九")
+    assert zhou["roles"] == "审批人" and zhou["unit"] == "市林业局"
+
+
+def test_no_staff_table(con):
+    con.execute("DROP TABLE staff")
+    assert leading_cadres(con).empty
+    assert not build_profiles(con)["is_leader"].any()
