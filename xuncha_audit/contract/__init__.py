@@ -27,7 +27,7 @@ DUCKDB_TYPES = {
 _COLUMN_KEYS = {
     "type", "norm", "required", "min", "values", "sensitive", "aliases", "generated", "default",
 }
-_TABLE_KEYS = {"title", "names", "key", "key_fallback", "signature", "columns", "layout"}
+_TABLE_KEYS = {"title", "names", "key", "key_fallback", "signature", "columns", "layout", "duplicates"}
 # Columns every canonical table carries besides the contract columns.
 SYSTEM_COLUMNS = {
     "unit": "VARCHAR",
@@ -72,6 +72,7 @@ class Table:
     key_fallback: tuple[str, ...] = ()
     signature: tuple[str, ...] = ()
     layout: str | None = None
+    duplicates: str = "quarantine"  # or "keep": repeated keys are numbered (#2), not quarantined
 
     def column_list(self) -> list[Column]:
         return list(self.columns.values())
@@ -159,7 +160,10 @@ def parse_contract(data: dict) -> Contract:
             key_fallback=_tuple(tdef.get("key_fallback")),
             signature=_tuple(tdef.get("signature")),
             layout=tdef.get("layout"),
+            duplicates=tdef.get("duplicates", "quarantine"),
         )
+        if tables[tname].duplicates not in ("quarantine", "keep"):
+            raise ValueError(f"contract table {tname}: duplicates must be quarantine or keep")
     return Contract(
         version=int(data.get("version", 1)),
         tables=tables,

@@ -48,6 +48,7 @@ TEMPLATE_FORMATS = {
     "text": "CAST({x} AS VARCHAR)",
     "money": "format('{{:,.2f}}', CAST({x} AS DOUBLE))",
     "int": "CAST(CAST(round({x}) AS BIGINT) AS VARCHAR)",
+    "num": "format('{{:g}}', CAST({x} AS DOUBLE))",
     "num1": "format('{{:.1f}}', CAST({x} AS DOUBLE))",
     "num2": "format('{{:.2f}}', CAST({x} AS DOUBLE))",
     "pct": "format('{{:.1f}}%', 100 * CAST({x} AS DOUBLE))",

@@ -35,7 +35,9 @@ tables). It
   is NULL and the table has ``key_fallback`` (with a value), the fallback columns are used. A NULL
   ``person_id`` inside a key falls back to ``id_number`` and then ``name`` when the table
   has those columns (payroll and relations exports often lack a staff number). Other NULL
-  key parts are rendered as the empty string.
+  key parts are rendered as the empty string. In a table marked ``duplicates: keep`` in the
+  contract (payroll: a line paid twice is evidence), the second and later records with the
+  same key get ``#2``, ``#3`` ... appended instead of being treated as duplicates.
 """
 
 from __future__ import annotations
@@ -98,9 +100,15 @@ MACROS = {
     ),
     "xa_norm_digits": "nullif(regexp_replace(xa_fw(s), '[^0-9]', '', 'g'), '')",
     "xa_norm_code": "nullif(upper(xa_nows(xa_fw(s))), '')",
+    # Split on explicit separators; a part holding whitespace is split further only when
+    # every token is at least two characters ("张三 李四"), so a padded two-character
+    # name ("张　三", common in exports) stays one name.
+    "xa_ws_tokens": f"string_split_regex(trim(s), {_lit(_WS + '+')})",
     "xa_norm_name_list": (
-        "nullif(array_to_string(list_filter(list_transform("
-        f"string_split_regex(xa_fw(s), {_lit('[、;,/' + _WS[1:-1] + ']+')}),"
+        "nullif(array_to_string(list_filter(list_transform(flatten(list_transform("
+        "string_split_regex(xa_fw(s), '[、;,/]+'), lambda x: CASE WHEN len(xa_ws_tokens(x)) > 1"
+        " AND list_bool_and(list_transform(xa_ws_tokens(x), lambda t: length(t) >= 2))"
+        " THEN xa_ws_tokens(x) ELSE [x] END)),"
         " lambda x: xa_norm_name(x)), lambda x: x IS NOT NULL), '、'), '')"
     ),
     "xa_company_norm": (
@@ -279,6 +287,17 @@ def derive_columns(
             _derive_ranks(con, physical, col.name, level)
 
     con.execute(f"UPDATE {t} SET _key = {_key_expr(tdef)}")
+    if tdef.duplicates == "keep":
+        # A repeated record is evidence here (one item paid twice): keep it, number the key.
+        con.execute(
+            f"""
+            UPDATE {t} AS t SET _key = t._key || '#' || CAST(s.rn AS VARCHAR) FROM (
+                SELECT rowid AS rid, row_number() OVER (
+                    PARTITION BY unit, _key ORDER BY _source_row NULLS LAST, rowid) AS rn
+                FROM {t}
+            ) s WHERE t.rowid = s.rid AND s.rn > 1
+            """
+        )
 
 
 __all__ = [

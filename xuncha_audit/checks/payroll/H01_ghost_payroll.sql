@@ -1,0 +1,84 @@
+/* ---
+code: H01
+slug: ghost_payroll
+title_zh: 吃空饷
+title_en: Pay to people not on the roster or after they left
+area: payroll
+severity: high
+route: 纪检监察
+inputs: [payroll, staff]
+evidence: [payroll, staff]
+entity_type: person
+what_zh: 工资发放给人员花名册中没有的人（先按身份证号匹配，再按工号，最后按姓名，同名多人时在描述中说明），或发放给状态为退休、离职、调出、死亡且离岗日期早于发放月份的人。
+what_en: Pay to a person not on the roster (matched by ID number, then staff number, then name, with the ambiguity reported), or to one whose status is 退休/离职/调出/死亡 with a leave date before the pay month.
+why_zh: 向已离职、退休、死亡人员或虚构人员继续发放工资津补贴，是“吃空饷”的典型表现，属于严重违纪违法问题线索。
+regulation: 《关于开展机关事业单位“吃空饷”问题集中治理工作的通知》（中组发〔2014〕号文，待核实）；《中国共产党纪律处分条例》第一百零四条（违反规定发放津贴补贴）
+rules:
+  not_on_roster: 花名册中没有此人
+  after_leave: 离岗日期之后仍在发放
+exclusions_zh: 离岗日期在发放月份之内或之后的不报告（当月离职、退休仍可发放当月工资）；状态为离岗但没有离岗日期的无法判断，不报告；金额为零的行不视为发放；同名多人时，只要有一人在发放月份在岗就不报告。
+params: {}
+template: "{name}{reason_text}，{first_month}至{last_month}共发放{n_lines:int}笔，合计{amount:money}元"
+example_zh: 张某 2023 年 6 月退休（离岗日期 2023-06-30），2023 年 7 月至 12 月仍按在职人员发放基本工资和绩效 → 报告 1 条。
+--- */
+WITH p AS (
+    SELECT * FROM payroll WHERE amount IS NOT NULL AND amount <> 0
+),
+by_id AS (
+    SELECT p._key, p.unit, s._key AS staff_key, s.name AS staff_name, s.status, s.leave_date
+    FROM p JOIN staff s ON s.unit = p.unit AND s.id_number = p.id_number
+),
+by_pid AS (
+    SELECT p._key, p.unit, s._key AS staff_key, s.name AS staff_name, s.status, s.leave_date
+    FROM p JOIN staff s ON s.unit = p.unit AND s.person_id = p.person_id
+    WHERE NOT EXISTS (SELECT 1 FROM by_id b WHERE b.unit = p.unit AND b._key = p._key)
+),
+by_name AS (
+    SELECT p._key, p.unit, s._key AS staff_key, s.name AS staff_name, s.status, s.leave_date
+    FROM p JOIN staff s ON s.unit = p.unit AND s.name = p.name
+    WHERE NOT EXISTS (SELECT 1 FROM by_id b WHERE b.unit = p.unit AND b._key = p._key)
+      AND NOT EXISTS (SELECT 1 FROM by_pid b WHERE b.unit = p.unit AND b._key = p._key)
+      AND p.id_number IS NULL
+),
+cand AS (
+    SELECT * FROM by_id UNION ALL SELECT * FROM by_pid UNION ALL SELECT * FROM by_name
+),
+line AS (
+    SELECT p.unit, p._key, p.month, p.name, p.amount,
+           coalesce(p.id_number, p.person_id, p.name) AS who,
+           count(c.staff_key) AS n_cand,
+           count(CASE WHEN c.status IN ('退休', '离职', '调出', '死亡') AND c.leave_date IS NOT NULL
+                           AND c.leave_date < p.month THEN 1 END) AS n_gone,
+           min(c.staff_key) AS staff_key, min(c.leave_date) AS leave_date, min(c.status) AS status
+    FROM p LEFT JOIN cand c ON c.unit = p.unit AND c._key = p._key
+    GROUP BY p.unit, p._key, p.month, p.name, p.amount, coalesce(p.id_number, p.person_id, p.name)
+),
+flagged AS (
+    SELECT *, CASE WHEN n_cand = 0 THEN 'not_on_roster' ELSE 'after_leave' END AS rule
+    FROM line
+    WHERE n_cand = 0 OR n_gone = n_cand
+),
+agg AS (
+    SELECT *, count(*) OVER w AS n_lines, sum(amount) OVER w AS total, min(month) OVER w AS first_m,
+           max(month) OVER w AS last_m, max(n_cand) OVER w AS max_cand
+    FROM flagged
+    WINDOW w AS (PARTITION BY unit, rule, who)
+)
+SELECT unit, concat(rule, '|', who) AS finding_key, 'payroll' AS ev_table, _key AS ev_key,
+       'person' AS entity_type, name AS entity_key, total AS amount, first_m AS period_start,
+       last_m AS period_end, rule, name AS persons, name, n_lines,
+       strftime(first_m, '%Y年%m月') AS first_month, strftime(last_m, '%Y年%m月') AS last_month,
+       CASE WHEN rule = 'not_on_roster' THEN '不在人员花名册中'
+            ELSE concat('已于', strftime(leave_date, '%Y-%m-%d'), status,
+                        CASE WHEN max_cand > 1 THEN concat('（花名册中同名', CAST(max_cand AS VARCHAR), '人，均已离岗）')
+                             ELSE '' END) END AS reason_text
+FROM agg
+UNION ALL
+SELECT DISTINCT a.unit, concat(a.rule, '|', a.who), 'staff', c.staff_key, 'person', a.name, a.total, a.first_m,
+       a.last_m, a.rule, a.name, a.name, a.n_lines, strftime(a.first_m, '%Y年%m月'),
+       strftime(a.last_m, '%Y年%m月'),
+       concat('已于', strftime(a.leave_date, '%Y-%m-%d'), a.status,
+              CASE WHEN a.max_cand > 1 THEN concat('（花名册中同名', CAST(a.max_cand AS VARCHAR), '人，均已离岗）')
+                   ELSE '' END)
+FROM agg a JOIN cand c ON c.unit = a.unit AND c._key = a._key
+WHERE a.rule = 'after_leave'

@@ -1,0 +1,73 @@
+/* ---
+code: V06
+slug: subordinate_vehicles
+title_zh: 占用下属单位车辆
+title_en: Vehicles of another unit paid for or used by the inspected unit
+area: vehicles
+severity: medium
+route: 反馈
+inputs: [vehicles, vehicle_costs, vehicle_trips, staff]
+evidence: [vehicles, vehicle_costs, vehicle_trips]
+entity_type: vehicle
+what_zh: 产权属于其他单位（如下属单位、企业）的车辆，其运行费用由被巡察单位支付，或由被巡察单位工作人员使用。
+what_en: A vehicle owned by another unit whose running costs the inspected unit pays, or which the inspected unit's staff use.
+why_zh: 借用、占用下属单位或企业车辆，是变相超编配车、转嫁费用的常见手法，公车改革后明令禁止。
+regulation: 《党政机关公务用车管理办法》（中办发〔2017〕71号）第十一条（不得借用、占用下级单位和其他单位的车辆）
+rules:
+  costs_paid: 被巡察单位为该车支付运行费用
+  staff_use: 被巡察单位工作人员使用该车
+exclusions_zh: 产权单位为空、为“本单位”或与被巡察单位名称相同的车辆视为本单位车辆；支付单位写明为产权单位的费用不计入。
+params: {}
+template: "{owner_unit}的车辆{plate_no}由本单位{use_text}"
+example_zh: 产权属于某市住房保障服务中心的车辆，本单位为其支付加油费 12 笔 → 报告 1 条。
+--- */
+WITH other AS (
+    SELECT v.*
+    FROM vehicles v
+    WHERE v.owner_unit IS NOT NULL AND v.owner_unit NOT IN ('本单位', v.unit)
+      AND strpos(v.unit, v.owner_unit) = 0 AND strpos(v.owner_unit, v.unit) = 0
+),
+costs AS (
+    SELECT o.unit, o.plate_no, o.owner_unit, c._key, c.amount, c.date
+    FROM other o
+    JOIN vehicle_costs c ON c.unit = o.unit AND c.plate_no = o.plate_no
+    WHERE c.paid_by IS NULL OR c.paid_by <> o.owner_unit
+),
+trips AS (
+    SELECT o.unit, o.plate_no, o.owner_unit, t._key, t.date, t.user
+    FROM other o
+    JOIN vehicle_trips t ON t.unit = o.unit AND t.plate_no = o.plate_no
+    WHERE EXISTS (SELECT 1 FROM staff s WHERE s.unit = t.unit AND s.name IN (t.user, t.driver))
+),
+ev AS (
+    SELECT unit, plate_no, owner_unit, 'vehicle_costs' AS ev_table, _key, amount, date, 'costs_paid' AS rule,
+           CAST(NULL AS VARCHAR) AS person
+    FROM costs
+    UNION ALL
+    SELECT unit, plate_no, owner_unit, 'vehicle_trips', _key, CAST(NULL AS DECIMAL(18,2)), date, 'staff_use', user
+    FROM trips
+),
+summary AS (
+    SELECT unit, plate_no, min(owner_unit) AS owner_unit, sum(amount) AS total, min(date) AS first_date,
+           max(date) AS last_date,
+           count(CASE WHEN ev_table = 'vehicle_costs' THEN 1 END) AS n_costs,
+           count(CASE WHEN ev_table = 'vehicle_trips' THEN 1 END) AS n_trips
+    FROM ev
+    GROUP BY unit, plate_no
+)
+SELECT e.unit, e.plate_no AS finding_key, e.ev_table, e._key AS ev_key, 'vehicle' AS entity_type,
+       e.plate_no AS entity_key, s.total AS amount, s.first_date AS period_start, s.last_date AS period_end,
+       e.rule, e.person AS persons, s.owner_unit, e.plate_no,
+       concat_ws('，',
+           CASE WHEN s.n_costs > 0 THEN concat('支付运行费用', CAST(s.n_costs AS VARCHAR), '笔，合计',
+                format('{:,.2f}', CAST(s.total AS DOUBLE)), '元') END,
+           CASE WHEN s.n_trips > 0 THEN concat('工作人员使用', CAST(s.n_trips AS VARCHAR), '次') END) AS use_text
+FROM ev e JOIN summary s ON s.unit = e.unit AND s.plate_no = e.plate_no
+UNION ALL
+SELECT o.unit, o.plate_no, 'vehicles', o._key, 'vehicle', o.plate_no, s.total, s.first_date, s.last_date,
+       NULL, NULL, s.owner_unit, o.plate_no,
+       concat_ws('，',
+           CASE WHEN s.n_costs > 0 THEN concat('支付运行费用', CAST(s.n_costs AS VARCHAR), '笔，合计',
+                format('{:,.2f}', CAST(s.total AS DOUBLE)), '元') END,
+           CASE WHEN s.n_trips > 0 THEN concat('工作人员使用', CAST(s.n_trips AS VARCHAR), '次') END)
+FROM other o JOIN summary s ON s.unit = o.unit AND s.plate_no = o.plate_no
