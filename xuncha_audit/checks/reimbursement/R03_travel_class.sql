@@ -9,16 +9,10 @@ route: 反馈
 inputs: [travel_claims, staff, std_transport_classes, std_travel_entitlement, std_rank_ladder]
 evidence: [travel_claims]
 entity_type: person
-what_zh: >-
-  报销单「交通工具及等级」文字中识别出的舱位/席别（公务舱、头等舱、商务座、特等座、G字头一等座、软卧等，
-  std_transport_classes 的导出写法，较长的写法优先，如「超级经济舱」不算「经济舱」之外的另一项）高于出差人
-  职级档次（部级/司局级/其他）对该交通工具的最高等级（std_travel_entitlement，出发日期有效）。职级取报销单，
-  缺失时按姓名取花名册。
+what_zh: 报销单「交通工具及等级」文字中识别出的舱位/席别（公务舱、头等舱、商务座、特等座、G字头一等座、软卧等，std_transport_classes 的导出写法，较长的写法优先，如「超级经济舱」不算「经济舱」之外的另一项）高于出差人职级档次（部级/司局级/其他）对该交通工具的最高等级（std_travel_entitlement，出发日期有效）。职级取报销单，缺失时按姓名取花名册。
 why_zh: 出差人员应按规定等级乘坐交通工具，未按规定等级乘坐、超支部分由个人自理；超标准乘坐属于违规报销。
 regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第十条（城市间交通费等级）
-exclusions_zh: >-
-  职级在报销单和花名册中都查不到时按「其他人员」档次判断并在疑点中注明；同名人员取花名册中的最高职级（从宽）。
-  交通工具文字无法识别的不判断。
+exclusions_zh: 职级在报销单和花名册中都查不到时按「其他人员」档次判断并在疑点中注明；同名人员取花名册中的最高职级（从宽）。交通工具文字无法识别的不判断。
 rules:
   over_class: 交通工具等级高于职级档次的最高等级
 params: {}

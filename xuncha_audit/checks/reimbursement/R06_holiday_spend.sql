@@ -9,10 +9,7 @@ route: 反馈
 inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations]
 evidence: [hospitality, travel_claims]
 entity_type: person
-what_zh: >-
-  ①公务接待发生在休息日（周末或法定节假日，按官方日历 std_calendar；调休上班的周六、周日是工作日，不标记）；
-  ②出差目的地为旅游目的地（std_tourist_destinations：目的地文字含景区/旅游地名称，或目的地所属城市即旅游城市），
-  且住宿夜晚中休息日所占比例超过阈值（默认超过一半；第 N 晚按入住当日是否休息日计）。
+what_zh: ①公务接待发生在休息日（周末或法定节假日，按官方日历 std_calendar；调休上班的周六、周日是工作日，不标记）；②出差目的地为旅游目的地（std_tourist_destinations：目的地文字含景区/旅游地名称，或目的地所属城市即旅游城市），且住宿夜晚中休息日所占比例超过阈值（默认超过一半；第 N 晚按入住当日是否休息日计）。
 why_zh: 节假日安排公务接待、休息日集中出差前往旅游地，是以公务名义变相旅游、违规吃喝的常见表现，需核实公务事由。
 regulation: 《党政机关国内公务接待管理规定》（中办发〔2013〕22号）第五条（禁止以各种名义和方式变相旅游）、第十条；《党政机关厉行节约反对浪费条例》第三章（国内差旅：严禁以公务差旅名义和方式变相旅游）
 exclusions_zh: 日历未覆盖的日期不判断；没有住宿夜晚（当日往返）的出差不判断②；目的地无法识别城市时只按名称包含判断旅游目的地。
