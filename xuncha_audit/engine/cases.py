@@ -128,8 +128,9 @@ def build_case_db(case: Case) -> duckdb.DuckDBPyConnection:
         cols = ", ".join(f'"{c}"' for c in df.columns)
         con.execute(f'INSERT INTO "{tname}" ({cols}) SELECT {cols} FROM _case_rows')
         con.unregister("_case_rows")
-    for tname in contract.tables:
-        derive_columns(con, tname, level=ctx["level"], unit=units[0]["unit"])
+    for tname, rows in case.tables.items():  # empty tables need no derived columns
+        if rows:
+            derive_columns(con, tname, level=ctx["level"], unit=units[0]["unit"])
     standards.install(con, ctx.get("standards"))
     ensure_output_tables(con)
     return con
