@@ -147,8 +147,9 @@ def run_pipeline(
         t0 = time.perf_counter()
         console.print(f"[bold]5/5 导出结果[/bold] → {out_dir}")
         from xuncha_audit.findings import apply_triage, export_all
+        from xuncha_audit.findings.triage import STORE_NAME
 
-        store = out_dir / "triage.duckdb"
+        store = out_dir / STORE_NAME
         apply_triage(con, store, run_id=run_id)
         con.execute("UPDATE _run SET finished_at = ?, status = 'ok' WHERE run_id = ?", [datetime.now(), run_id])
         run_info = {
