@@ -253,3 +253,11 @@ def test_snapshot_changes_with_config():
     assert b["overridden_tables"] == ["std_params"]
     assert a["tables"]["std_lodging_caps"]["rows"] == 774
     assert a == S.snapshot()
+
+
+def test_region_row_beats_level_row_in_procurement():
+    on = D(2024, 1, 1)
+    assert S.cap("procurement", on, scope="地方", region="四川", level="市级", category="货物",
+                 kind="open_tender") == 4000000
+    assert S.cap("procurement", on, scope="地方", region="湖南", level="市级", category="货物",
+                 kind="open_tender") == 1000000

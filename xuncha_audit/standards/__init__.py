@@ -104,7 +104,7 @@ TABLES: dict[str, TableSpec] = {s.name: s for s in [
                     ("threshold", M), dated=True),
               ("scope", "region", "level", "category", "kind"),
               ("category", "kind", "threshold"), dated=True,
-              wildcards={"scope": "*", "region": "*", "level": "*"},
+              wildcards={"region": "*", "level": "*", "scope": "*"},
               title_zh="政府采购与招标限额"),
     TableSpec("std_keywords", "keywords.csv",
               {"list": V, "word": V, "category": V, "exclusions": V, "note": V},
@@ -567,25 +567,24 @@ def lookup(table: str, on: _dt.date, *, config: dict | None = None, **filters: A
         raise ConfigError(f"表「{name}」没有列：{', '.join(sorted(unknown))}",
                           f"unknown filter columns {sorted(unknown)} for {name}")
     md = on.month * 100 + on.day
+    priority = [c for c in spec.wildcards if filters.get(c) is not None]
     scored = []
     for r in rows(name, config):
         if spec.dated and not _in_force(r, on):
             continue
         if name == "std_lodging_caps" and not (r["start_md"] <= md <= r["end_md"]):
             continue
-        score = 0
         ok = True
         for c, v in filters.items():
-            if v is None:
+            if v is None or r.get(c) == v:
                 continue
-            if r.get(c) == v:
-                score += 1
-            elif c in spec.wildcards and r.get(c) == spec.wildcards[c]:
+            if c in spec.wildcards and r.get(c) == spec.wildcards[c]:
                 continue
-            else:
-                ok = False
-                break
+            ok = False
+            break
         if ok:
+            # specificity: exact matches on the fallback columns, in priority order
+            score = tuple(r.get(c) == filters[c] for c in priority)
             scored.append((score, r["origin"] != "builtin", r))
     scored.sort(key=lambda t: (t[0], t[1]), reverse=True)
     if not scored:
