@@ -24,7 +24,7 @@ demo: $(STAMP)
 ## make test: set up and run the whole test suite
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
