@@ -311,8 +311,8 @@ class _Run:
                 finally:
                     con.unregister("_xa_items")
                 src_table = "_xa_src"
-                col_src["item"] = ("xa_cell(item)", "工资项目")
-                col_src["amount"] = ("xa_cell(raw_amount)", None)  # reported under the item
+                col_src["item"] = ("k_item", "工资项目")
+                col_src["amount"] = ("k_amount", None)  # reported under the item
                 messages_zh.append(
                     f"宽表工资：{len(wide_items)} 个工资项目列已转为明细（"
                     + "、".join(labels[i] for i in wide_items) + "）"
@@ -334,15 +334,17 @@ class _Run:
             f"coalesce(k{cmap.unit_index}, $file_unit)" if cmap.unit_index is not None else "$file_unit"
         )
 
-        # --- typed staging ---------------------------------------------------------
+        # --- typed staging: clean cells (k*), parse (p*), then flag bad cells ----------
         select = ["_row", f"{unit_expr} AS unit"]
+        parse = []
         bad = []
         for col in tdef.column_list():
             if col.name in col_src:
                 expr, label = col_src[col.name]
                 macro, rzh, ren = parser_for(col)
-                parsed = f"{macro}({expr})"
-                select.append(f"{parsed} AS {_q(col.name)}")
+                pcol = _q("p_" + col.name)
+                parse.append(f"{macro}({expr}) AS {pcol}")
+                select.append(f"{pcol} AS {_q(col.name)}")
                 lp = f"h_{col.name}"
                 if label is None:
                     lp_sql = "item"
@@ -357,7 +359,7 @@ class _Run:
                     )
                 if rzh:
                     bad.append(
-                        f"CASE WHEN {expr} IS NOT NULL AND {parsed} IS NULL THEN {{'column_name': "
+                        f"CASE WHEN {expr} IS NOT NULL AND {pcol} IS NULL THEN {{'column_name': "
                         f"{lp_sql}, 'raw_value': {expr}, 'reason_zh': '{rzh}', 'reason_en': '{ren}'}} END"
                     )
             elif col.name == "month" and const_month:
@@ -387,10 +389,13 @@ class _Run:
         select.append(
             f"CASE WHEN {total_cond} THEN {total_bad} ELSE {bad_sql} END AS _bad"
         )
-        cleaned = ", ".join(f"xa_cell(c{i}) AS k{i}" for i in range(width) if i not in wide_items)
+        cleaned = [f"xa_cell(c{i}) AS k{i}" for i in range(width) if i not in wide_items]
+        if wide_items:
+            cleaned += ["xa_cell(item) AS k_item", "xa_cell(raw_amount) AS k_amount"]
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
-            f"FROM (SELECT *, {cleaned} FROM {src_table})",
+            f"FROM (SELECT *{''.join(', ' + p for p in parse)} "
+            f"FROM (SELECT *, {', '.join(cleaned)} FROM {src_table}))",
             params,
         )
 
@@ -607,9 +612,9 @@ def load_folder(
                     progress(n, len(files), rel)
                 rule = umap.rule_for(rel)
                 if rule and rule.skip:
-                    entry = LoadEntry(file=rel, status="skipped",
+                    entry = LoadEntry(file=rel, status="skipped", unit=rule.unit or unit,
                                       message_zh="映射文件设定跳过", message_en="skipped by mapping")
-                    con.execute("DELETE FROM _load_log WHERE file = ?", [rel])
+                    con.execute("DELETE FROM _load_log WHERE file = ? AND table_name IS NULL", [rel])
                     _write_log(con, entry)
                     report.entries.append(entry)
                     continue
@@ -638,7 +643,7 @@ def load_folder(
 def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | None,
                sheet_name: str | None) -> list[LoadEntry]:
     con = run.con
-    con.execute("DELETE FROM _load_log WHERE file = ?", [rel])
+    con.execute("DELETE FROM _load_log WHERE file = ? AND unit = ?", [rel, file_unit])
     sha = _sha256(path)
     entries: list[LoadEntry] = []
     try:

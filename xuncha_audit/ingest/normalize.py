@@ -46,66 +46,71 @@ _DATE_RE = (
 )
 _MONTH_RE = r"([0-9]{4})[-/.年]([0-9]{1,2})(月份|月)?"
 
+def _let(body: str, arg: str = "s") -> str:
+    """``body`` (written over ``z``) with ``z`` bound once to ``arg``: a macro that uses its
+    argument several times would otherwise copy the whole argument expression each time."""
+    return f"list_transform([{arg}], lambda z: {body})[1]"
+
+
 PARSE_MACROS = {
     "xa_trim": (
         f"regexp_replace(replace(xa_fw(s), chr(8722), '-'), {_lit('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
     ),
-    "xa_cell": (
-        f"CASE WHEN lower(xa_trim(s)) IN (SELECT unnest({_list(_PLACEHOLDERS)})) THEN NULL "
-        "ELSE nullif(xa_trim(s), '') END"
+    "xa_cell": _let(
+        f"CASE WHEN list_contains({_list(_PLACEHOLDERS)}, lower(z)) THEN NULL ELSE nullif(z, '') END",
+        "xa_trim(s)",
     ),
-    "xa_num": (
-        f"CASE WHEN regexp_full_match(s, {_lit(_NUM_RE)}) THEN coalesce("
-        "TRY_CAST(s AS DECIMAL(38,6)), TRY_CAST(TRY_CAST(s AS DOUBLE) AS DECIMAL(38,6))) END"
+    "xa_num": _let(
+        f"CASE WHEN regexp_full_match(z, {_lit(_NUM_RE)}) THEN coalesce("
+        "TRY_CAST(z AS DECIMAL(38,6)), TRY_CAST(TRY_CAST(z AS DOUBLE) AS DECIMAL(38,6))) END"
     ),
-    "xa_amount_w": (
-        "CASE WHEN ends_with(s, '万') THEN xa_num(regexp_replace(s, '万$', '')) * 10000 "
-        "ELSE xa_num(s) END"
+    "xa_amount_w": _let(
+        "CASE WHEN ends_with(z, '万') THEN xa_num(regexp_replace(z, '万$', '')) * 10000 "
+        "ELSE xa_num(z) END"
     ),
-    "xa_amount_s": (
-        r"CASE WHEN regexp_full_match(s, '\(.*\)') "
-        r"THEN -xa_amount_w(regexp_extract(s, '^\((.*)\)$', 1)) ELSE xa_amount_w(s) END"
+    "xa_amount_s": _let(
+        r"CASE WHEN regexp_full_match(z, '\(.*\)') "
+        r"THEN -xa_amount_w(regexp_extract(z, '^\((.*)\)$', 1)) ELSE xa_amount_w(z) END"
     ),
     "xa_amount_c": (
         "TRY_CAST(xa_amount_s(regexp_replace(s, "
         f"{_lit(_WS[:-1] + ',￥¥$]|元|RMB|rmb|CNY|人民币')}, '', 'g')) AS DECIMAL(18,2))"
     ),
     "xa_amount": "xa_amount_c(xa_cell(s))",
-    "xa_int_n": "CASE WHEN s % 1 = 0 THEN TRY_CAST(s AS BIGINT) END",
+    "xa_int_n": _let("CASE WHEN z % 1 = 0 THEN TRY_CAST(z AS BIGINT) END"),
     "xa_int_c": (
         f"xa_int_n(xa_num(regexp_replace(s, {_lit(_WS[:-1] + ',人天次晚个辆间名位]')}, '', 'g')))"
     ),
     "xa_int": "xa_int_c(xa_cell(s))",
-    "xa_date_x": (
-        f"CASE WHEN regexp_full_match(s, {_lit(_DATE_RE)}) THEN TRY_CAST("
-        f"regexp_extract(s, {_lit(_DATE_RE)}, 1) || '-' || "
-        f"lpad(regexp_extract(s, {_lit(_DATE_RE)}, 2), 2, '0') || '-' || "
-        f"lpad(regexp_extract(s, {_lit(_DATE_RE)}, 3), 2, '0') AS DATE) "
-        "WHEN regexp_full_match(s, '[0-9]{8}') THEN TRY_CAST("
-        "substr(s, 1, 4) || '-' || substr(s, 5, 2) || '-' || substr(s, 7, 2) AS DATE) "
-        r"WHEN regexp_full_match(s, '[0-9]{5}(\.[0-9]+)?') THEN "
-        "CAST(DATE '1899-12-30' + CAST(floor(CAST(s AS DOUBLE)) AS INTEGER) AS DATE) END"
+    "xa_ymd": _let("TRY_CAST(z.y || '-' || lpad(z.m, 2, '0') || '-' || lpad(z.d, 2, '0') AS DATE)"),
+    "xa_ym": _let("TRY_CAST(z.y || '-' || lpad(z.m, 2, '0') || '-01' AS DATE)"),
+    "xa_date_x": _let(
+        f"CASE WHEN regexp_full_match(z, {_lit(_DATE_RE)}) THEN "
+        f"xa_ymd(regexp_extract(z, {_lit(_DATE_RE)}, ['y', 'm', 'd'])) "
+        "WHEN regexp_full_match(z, '[0-9]{8}') THEN TRY_CAST("
+        "substr(z, 1, 4) || '-' || substr(z, 5, 2) || '-' || substr(z, 7, 2) AS DATE) "
+        r"WHEN regexp_full_match(z, '[0-9]{5}(\.[0-9]+)?') THEN "
+        "CAST(DATE '1899-12-30' + CAST(floor(CAST(z AS DOUBLE)) AS INTEGER) AS DATE) END"
     ),
     "xa_date": "xa_date_x(xa_cell(s))",
-    "xa_month_x": (
-        f"CASE WHEN regexp_full_match(s, {_lit(_MONTH_RE)}) THEN TRY_CAST("
-        f"regexp_extract(s, {_lit(_MONTH_RE)}, 1) || '-' || "
-        f"lpad(regexp_extract(s, {_lit(_MONTH_RE)}, 2), 2, '0') || '-01' AS DATE) "
-        "WHEN regexp_full_match(s, '[0-9]{6}') THEN TRY_CAST("
-        "substr(s, 1, 4) || '-' || substr(s, 5, 2) || '-01' AS DATE) "
-        "ELSE CAST(date_trunc('month', xa_date_x(s)) AS DATE) END"
+    "xa_month_x": _let(
+        f"CASE WHEN regexp_full_match(z, {_lit(_MONTH_RE)}) THEN "
+        f"xa_ym(regexp_extract(z, {_lit(_MONTH_RE)}, ['y', 'm'])) "
+        "WHEN regexp_full_match(z, '[0-9]{6}') THEN TRY_CAST("
+        "substr(z, 1, 4) || '-' || substr(z, 5, 2) || '-01' AS DATE) "
+        "ELSE CAST(date_trunc('month', xa_date_x(z)) AS DATE) END"
     ),
     "xa_month": "xa_month_x(xa_cell(s))",
-    "xa_bool_c": (
-        f"CASE WHEN lower(s) IN (SELECT unnest({_list(_TRUE)})) THEN TRUE "
-        f"WHEN lower(s) IN (SELECT unnest({_list(_FALSE)})) THEN FALSE END"
+    "xa_bool_c": _let(
+        f"CASE WHEN list_contains({_list(_TRUE)}, lower(z)) THEN TRUE "
+        f"WHEN list_contains({_list(_FALSE)}, lower(z)) THEN FALSE END"
     ),
     "xa_bool": "xa_bool_c(xa_cell(s))",
-    "xa_displacement_x": (
-        r"CASE WHEN regexp_full_match(s, '([0-9.]+)(ml|毫升|cc)') "
-        r"THEN TRY_CAST(xa_num(regexp_extract(s, '^([0-9.]+)', 1)) / 1000 AS DECIMAL(18,2)) "
-        r"WHEN regexp_full_match(s, '([0-9.]+)(l|升|t|td|tsi|tfsi)?') "
-        r"THEN TRY_CAST(xa_num(regexp_extract(s, '^([0-9.]+)', 1)) AS DECIMAL(18,2)) END"
+    "xa_displacement_x": _let(
+        r"CASE WHEN regexp_full_match(z, '([0-9.]+)(ml|毫升|cc)') "
+        r"THEN TRY_CAST(xa_num(regexp_extract(z, '^([0-9.]+)', 1)) / 1000 AS DECIMAL(18,2)) "
+        r"WHEN regexp_full_match(z, '([0-9.]+)(l|升|t|td|tsi|tfsi)?') "
+        r"THEN TRY_CAST(xa_num(regexp_extract(z, '^([0-9.]+)', 1)) AS DECIMAL(18,2)) END"
     ),
     "xa_displacement_c": f"xa_displacement_x(lower(regexp_replace(s, {_lit(_WS + '+')}, '', 'g')))",
     "xa_displacement": "xa_displacement_c(xa_cell(s))",
