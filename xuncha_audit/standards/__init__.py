@@ -213,6 +213,7 @@ def _builtin() -> dict[str, tuple[dict, ...]]:
     return out
 
 
+@lru_cache(maxsize=1)
 def _file_hashes() -> dict[str, str]:
     return {s.name: hashlib.sha256((DATA_DIR / s.file).read_bytes()).hexdigest()
             for s in TABLES.values()}
@@ -464,11 +465,10 @@ def _materialize(cfg_json: str) -> tuple[dict[str, tuple[dict, ...]], dict[str, 
     cfg = _cfg_from_json(cfg_json)
     tables = _apply(_builtin(), cfg)
     arrows = {name: _arrow(TABLES[name], rows) for name, rows in tables.items()}
-    digest = hashlib.sha256()
-    for name in sorted(tables):
-        digest.update(name.encode())
-        digest.update(json.dumps(tables[name], default=str, ensure_ascii=False,
-                                 sort_keys=True).encode())
+    digest = hashlib.sha256(DATA_VERSION.encode())
+    for name, h in sorted(_file_hashes().items()):
+        digest.update(f"{name}:{h};".encode())
+    digest.update(cfg_json.encode())
     return ({k: tuple(v) for k, v in tables.items()}, arrows, digest.hexdigest())
 
 
@@ -620,7 +620,7 @@ def snapshot(config: dict | None = None) -> dict:
     """Versions and hashes of the standards in use, for the run manifest."""
     cfg = validate_config(config)
     tables, _, digest = _materialize(_cfg_json(cfg))
-    files = _file_hashes()
+    files = dict(_file_hashes())
     overridden = sorted(set(cfg["tables"]) | ({"std_params"} if cfg["params"] else set()))
     return {
         "data_version": DATA_VERSION,

@@ -96,14 +96,13 @@ def _day(d: _dt.date, source: str) -> tuple[bool, bool, bool, str | None]:
     if source == "chinese_calendar":
         import chinese_calendar as cc
 
-        on_holiday, name = cc.get_holiday_detail(d)
-        workday = cc.is_workday(d)
-        is_holiday = bool(on_holiday and name is not None)
-        label = getattr(name, "value", None) or (str(name) if name else None)
-        parts = label.split(",") if label else []
-        eng = parts[0] if parts else None
-        return (not workday, is_holiday, weekend and workday,
-                _zh(eng) if (is_holiday or (weekend and workday)) else None)
+        name = cc.holidays.get(d)
+        if name is not None:                      # public holiday (incl. its weekend days)
+            return (True, True, False, _zh(str(name)))
+        name = cc.workdays.get(d)
+        if name is not None:                      # 调休: a weekend day worked
+            return (False, False, weekend, _zh(str(name)) if weekend else None)
+        return (weekend, False, False, None)
     if source == "holidays":
         hol, wwd = _holidays_year(d.year)
         name = hol.get(d)
