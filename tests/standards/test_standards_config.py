@@ -111,3 +111,11 @@ def test_unknown_keys_rejected_by_install():
 def test_missing_file_is_config_error(tmp_path):
     with pytest.raises(ConfigError):
         S.load_overrides(tmp_path / "nope.yaml")
+
+
+def test_parse_overrides_of_run_config_section():
+    cfg = S.parse_overrides({"params": {"travel.meal_daily": 95}}, source="run.yaml")
+    assert S.get_param("travel.meal_daily", cfg) == 95
+    with pytest.raises(ConfigError) as ei:
+        S.parse_overrides({"parms": {}}, source="run.yaml")
+    assert ei.value.file == "run.yaml"

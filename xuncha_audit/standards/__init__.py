@@ -340,6 +340,11 @@ def _config_row(spec: TableSpec, raw: Any, i: int, file: str | None, *, full: bo
     return row
 
 
+def parse_overrides(section: dict | None, *, source: str | Path | None = None) -> dict:
+    """Validate the ``standards:`` section of a run config (``source`` = its file, for errors)."""
+    return validate_config(section, file=str(source) if source else None)
+
+
 def load_overrides(path: str | Path) -> dict:
     """Read a user YAML file of standards overrides and return it validated.
 
@@ -644,4 +649,5 @@ def table_names() -> list[str]:
 
 
 __all__ = ["TABLES", "ConfigError", "cap", "get_param", "install", "load_overrides", "lookup",
+           "parse_overrides",
            "resolve_place", "rows", "snapshot", "table_names", "validate_config"]
