@@ -155,6 +155,10 @@ def keys_of(table: str, df: pd.DataFrame) -> pd.Series:
     out = parts[0].astype(str)
     for p in parts[1:]:
         out = out + "|" + p.astype(str)
+    if getattr(t, "duplicates", None) == "keep":
+        # ingestion numbers repeated keys #2, #3 ... in file order
+        n = out.groupby(out).cumcount() + 1
+        out = out.where(n == 1, out + "#" + n.astype(str))
     return out
 
 

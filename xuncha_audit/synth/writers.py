@@ -187,8 +187,12 @@ def _fmt_amount(x: float, style: str, rng_u: float) -> str:
     return f"{x:.2f}"
 
 
+def _isna(v) -> bool:
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
+
+
 def _fmt_date(d, style: str, rng_u: float) -> str:
-    if d is None or (isinstance(d, float) and np.isnan(d)) or d is pd.NaT:
+    if _isna(d):
         return ""
     if isinstance(d, pd.Timestamp):
         d = d.date()
@@ -205,7 +209,7 @@ def _fmt_date(d, style: str, rng_u: float) -> str:
 def _cell_values(spec: FileSpec, df: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Values as they will appear: strings for CSV, python objects for Excel native styles."""
     t = load_contract().table(spec.table)
-    out = pd.DataFrame(index=df.index)
+    out: dict[str, list] = {}
     excel = spec.fmt != "csv"
     for c in spec.headers:
         col = t.columns[c]
@@ -213,11 +217,9 @@ def _cell_values(spec: FileSpec, df: pd.DataFrame, rng: np.random.Generator) -> 
         u = rng.random(len(df))
         if col.type in ("date", "month"):
             if excel and spec.date_style == "native":
-                out[c] = [None if v is None or v is pd.NaT else pd.Timestamp(v).to_pydatetime()
-                          for v in s]
+                out[c] = [None if _isna(v) else pd.Timestamp(v).to_pydatetime() for v in s]
             elif excel and spec.date_style == "serial":
-                out[c] = [None if v is None or v is pd.NaT else (pd.Timestamp(v).date() - EXCEL_EPOCH).days
-                          for v in s]
+                out[c] = [None if _isna(v) else (pd.Timestamp(v).date() - EXCEL_EPOCH).days for v in s]
             else:
                 out[c] = [_fmt_date(v, spec.date_style, x) for v, x in zip(s, u, strict=True)]
         elif col.type == "decimal":
@@ -235,7 +237,8 @@ def _cell_values(spec: FileSpec, df: pd.DataFrame, rng: np.random.Generator) -> 
             out[c] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(int(v)) for v in s]
         else:
             out[c] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in s]
-    out.columns = [spec.headers[c] for c in spec.headers]
+    out = pd.DataFrame({spec.headers[c]: pd.Series(v, dtype=object) for c, v in out.items()},
+                       dtype=object)
     if "序号" in spec.extra_cols:
         out.insert(0, "序号", [str(i) for i in range(1, len(out) + 1)])
     if "备注" in spec.extra_cols:
@@ -325,7 +328,7 @@ def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFra
                 ws.set_column(j, j, max(10, min(30, len(h) * 3)))
             for i, row in enumerate(cells.itertuples(index=False), start=r0 + 1):
                 for j, v in enumerate(row):
-                    if v is None or v == "":
+                    if _isna(v) or (isinstance(v, str) and v == ""):
                         continue
                     if isinstance(v, dt.datetime):
                         ws.write_datetime(i, j, v, date_f)
@@ -367,7 +370,7 @@ def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFra
                 ws.write(r0, j, h, head)
             for i, row in enumerate(cells.itertuples(index=False), start=r0 + 1):
                 for j, v in enumerate(row):
-                    if v is None or v == "":
+                    if _isna(v) or (isinstance(v, str) and v == ""):
                         continue
                     if isinstance(v, dt.datetime):
                         ws.write(i, j, v, date_style)

@@ -13,7 +13,7 @@ hospitality account; counterparties are companies (no canteen/union/association/
 no cash withdrawals.
 
 Planted (dedicated accounts/people so the evidence is known at any scale): L01 (6), L02 (4),
-L03 (1 account: 专家咨询费 with amounts 4,500-4,999), L04 (1 person: round thousands), L05 (3),
+L03 (1 counterparty with 520 vouchers of 4,500-4,999), L04 (1 person: round thousands), L05 (3),
 L06 (1 account: 专用设备购置 with ~45% of 2024 spend in December), L07 (2), L08 (3);
 near-misses: 酒店/烟台/酒精 in summaries, an adjusted working Saturday, equal quarterly
 installments 91 days apart.
@@ -119,8 +119,12 @@ class _Pools:
         self.depts = np.array(DEPARTMENTS, dtype=object)
 
 
-def _voucher_calendar(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray]:
-    """Dates (sorted) and within-month sequence numbers of every baseline voucher."""
+def _voucher_calendar(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dates (sorted), within-month sequence numbers and debit-line counts of every voucher.
+
+    Drawn once for the whole ledger, so voucher numbers and keys do not depend on the chunk
+    size (amounts, accounts and summaries come from per-chunk streams).
+    """
     n_v = round(ctx.size["ledger_lines"] / 2.5)
     rng = ctx.sub_rng("ledger-calendar")
     wd = np.array(ctx.workdays, dtype="datetime64[D]")
@@ -128,7 +132,8 @@ def _voucher_calendar(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray]:
     months = dates.astype("datetime64[M]")
     first = np.searchsorted(months, months, side="left")
     seq = np.arange(n_v) - first + 1
-    return dates, seq
+    k = rng.choice(np.array([1, 2, 3], dtype=np.int8), size=n_v, p=[0.6, 0.3, 0.1]).astype(np.int64)
+    return dates, seq, k
 
 
 def iter_chunks(ctx: SynthContext, chunk_vouchers: int = 200_000,
@@ -136,13 +141,13 @@ def iter_chunks(ctx: SynthContext, chunk_vouchers: int = 200_000,
     """Baseline ledger lines in chunks (then the planted lines). Vectorised, no row loops."""
     prepare(ctx)
     pools = _Pools(ctx)
-    dates, seq = _voucher_calendar(ctx)
+    dates, seq, kall = _voucher_calendar(ctx)
     for ci, start in enumerate(range(0, len(dates), chunk_vouchers)):
         d = dates[start:start + chunk_vouchers]
         s = seq[start:start + chunk_vouchers]
         rng = ctx.sub_rng(f"ledger-chunk-{ci}")
         nv = len(d)
-        k = rng.choice([1, 2, 3], size=nv, p=[0.6, 0.3, 0.1])
+        k = kall[start:start + chunk_vouchers]
         nd = int(k.sum())
         v_of_line = np.repeat(np.arange(nv), k)
         starts = np.cumsum(k) - k
@@ -253,13 +258,15 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
                  dept="计划财务科")
     ctx.plant("L02", L(ks), "一次提取现金20万元")
 
-    # ---- L03 Benford: a dedicated account whose amounts all start with 4 ----------------------
+    # ---- L03 Benford: a dedicated counterparty whose amounts all start with 4 -------------------
+    # The check judges entities with >= 1,000 amounts (Nigrini): 520 vouchers give the
+    # counterparty 1,040 lines; the accounts (专家咨询费 / 其他应付款) stay below 1,000 lines.
     ben = PLANT_ACCOUNTS["benford"]
     ev = []
-    for day in sorted(ctx.random_workdays(72, rng=rng)):
+    for day in sorted(ctx.random_workdays(520, rng=rng)):
         ev += voucher(day, "支付专家评审咨询费", ben, float(rng.uniform(4500, 4999.99)),
-                      counterparty="长沙某咨询服务部")
-    ctx.plant("L03", L(ev), "专家咨询费72笔金额首位数字均为4（4500-4999元，卡5000元审批线），偏离本福特分布")
+                      counterparty="长沙某咨询服务部", credit=("2307", "其他应付款"))
+    ctx.plant("L03", L(ev), "长沙某咨询服务部520笔咨询费金额均为4500-4999元（卡5000元审批线），首位数字偏离本福特分布")
 
     # ---- L04 round amounts: a dedicated person --------------------------------------------------
     person = ctx.shared["ledger_reserved_people"][0]

@@ -8,8 +8,8 @@ zero = no payment) and 2024 as a long CSV. Approved items used by the baseline: 
 Baseline (must not be flagged): everyone paid is on the roster, paid into their own account,
 under their own ID, up to and including the month they leave; one row per month, person and item.
 
-Planted: H01 (2: a ghost not on the roster; a transferred person paid after leaving), H02 (1:
-one bank account paid under two names), H03 (3: 过节费, 购物卡, 加班费 paid to everyone in one
+Planted: H01 (2: a ghost not on the roster; a transferred person paid after leaving), H02 (2:
+one bank account paid under two names; one item paid twice in a month), H03 (3: 过节费, 购物卡, 加班费 paid to everyone in one
 month); near-misses: namesakes with different ID numbers and accounts, a person retiring in the
 middle of the last month paid.
 """
@@ -23,7 +23,7 @@ import pandas as pd
 
 from xuncha_audit.synth.core import SynthContext, key_of
 
-ITEMS = ["职务工资", "级别工资", "津贴", "补贴", "绩效"]
+ITEMS = ["职务工资", "级别工资", "工作性津贴", "生活性补贴", "改革性补贴"]
 BASE = {"正处级": (2600, 3300), "副处级": (2100, 2900), "三级调研员": (2000, 2800),
         "正科级": (1600, 2300), "副科级": (1400, 1900), "一级科员": (1100, 1600)}
 MONTHS = pd.date_range("2023-01-01", "2024-12-01", freq="MS")
@@ -54,12 +54,12 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     level = base_lo + (base_hi - base_lo) * pd.Series(person_base).groupby(
         grid["person_id"].to_numpy()).transform("first").to_numpy()
     frames = []
-    factors = {"职务工资": 1.0, "级别工资": 1.15, "津贴": 1.45, "补贴": 0.62, "绩效": 0.9}
+    factors = dict(zip(ITEMS, (1.0, 1.15, 1.45, 0.62, 0.9), strict=True))
     for item, f in factors.items():
         amt = np.round(level * f + np.where(pd.to_datetime(grid["month"]).dt.year == 2024, 35, 0), 2)
         frames.append(grid.assign(item=item, amount=amt))
     dec = grid[pd.to_datetime(grid["month"]).dt.month == 12]
-    frames.append(dec.assign(item="奖金", amount=np.round(level[(pd.to_datetime(grid["month"]).dt.month == 12).to_numpy()] * 2.1, 2)))
+    frames.append(dec.assign(item="年终一次性奖金", amount=np.round(level[(pd.to_datetime(grid["month"]).dt.month == 12).to_numpy()] * 2.1, 2)))
     pay = pd.concat(frames, ignore_index=True).drop(columns="ladder")
 
     PK = lambda r: ("payroll", key_of("payroll", r))  # noqa: E731
@@ -79,7 +79,7 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     ghost_acc = ctx.bank_accounts(1)[0]
     g_rows = []
     for m in MONTHS[14:20].date:
-        for item, amt in (("职务工资", 1320.0), ("级别工资", 1518.0), ("津贴", 1914.0)):
+        for item, amt in (("职务工资", 1320.0), ("级别工资", 1518.0), ("工作性津贴", 1914.0)):
             g_rows.append({"month": m, "person_id": "ZJ9901", "name": ghost_name, "id_number": ghost_id,
                            "bank_account": ghost_acc, "item": item, "amount": amt})
     g = pd.DataFrame(g_rows)
@@ -104,6 +104,14 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     ev = [PK(r) for r in pay[mask].to_dict("records")]
     ev += [PK(r) for r in pay[(pay["person_id"] == a.person_id) & (pd.to_datetime(pay["month"]) == pd.Timestamp("2024-03-01"))].to_dict("records")]
     ctx.plant("H02", ev, f"{b.name}的工资2024年3-8月打入{a.name}的工资卡，同一账号对应两人")
+
+    # ---- H02 one item paid twice in a month (the table keeps repeated keys, numbered #2) --------
+    c = staff[staff["status"] == "在职"].iloc[30]
+    orig = pay[(pay["person_id"] == c["person_id"]) & (pay["item"] == "生活性补贴")
+               & (pd.to_datetime(pay["month"]) == pd.Timestamp("2024-05-01"))]
+    extra.append(orig.copy())
+    k = key_of("payroll", orig.iloc[0].to_dict())
+    ctx.plant("H02", [("payroll", k), ("payroll", k + "#2")], f"{c['name']}2024年5月生活性补贴重复发放两次")
 
     # ---- near-misses -------------------------------------------------------------------------------
     p1, p2 = ctx.shared["namesakes"]

@@ -10,8 +10,8 @@ Baseline (must not be flagged):
 * payments after the sign date, summing to at most the contract amount;
 * vendors registered years before, unrelated to staff and relatives.
 
-Assumed thresholds (市级, 湖南; the standards data decides): open tender 货物/服务 200万, 工程 400万;
-procurement limit 30万 (货物/服务). Planted P01 groups reach 200万/400万 or 50万.
+Thresholds as in the standards data (地方, 市级): open tender 货物/服务 100万, 工程 400万;
+procurement limit 30万 (货物/服务), 60万 (工程). Planted P01 groups reach 100万/400万 or 30万.
 
 Planted: P01 (3 groups), P02 (5), P03 (3), P04 (5 sub-rules), P05 (3), P06 (1 + incidental),
 P07 (2), P08 (1); near-misses for P01, P02, P03, P05, P07, P08.
@@ -267,20 +267,24 @@ def _plant(ctx: SynthContext, b: _Builder, by_cat: dict, depts: list[str]) -> No
 
     # ---- P02 threshold bunching --------------------------------------------------------------
     for amt, cat, meth, dept, obj in [
-        (1_960_000, "货物", "询价", "行政审批科", "政务服务大厅自助终端"),
-        (1_880_000, "货物", "竞争性谈判", "城市建设科", "城市体检监测设备"),
-        (1_930_000, "服务", "竞争性磋商", "房地产市场监管科", "房屋网签备案系统运维"),
-        (1_975_000, "服务", "竞争性磋商", "村镇建设科", "农房信息采集服务"),
+        (960_000, "货物", "询价", "行政审批科", "政务服务大厅自助终端"),
+        (935_000, "货物", "竞争性谈判", "城市建设科", "城市体检监测设备"),
+        (985_000, "服务", "竞争性磋商", "房地产市场监管科", "房屋网签备案系统运维"),
+        (918_000, "服务", "竞争性磋商", "村镇建设科", "农房信息采集服务"),
         (3_880_000, "工程", "竞争性磋商", "住房保障科", "公租房小区消防整改工程"),
+        (288_000, "服务", "直接采购", "法规科", "行政执法案卷评查服务"),
     ]:
         [v] = b.add_vendors(1, trade=cat)
         d = _date_in(ctx, dt.date(2023, 3, 1), dt.date(2024, 10, 31), rng)
         no = b.contract(v, amt, d, meth, cat, f"{d.year}年{obj}", dept)
-        ctx.plant("P02", [K(no)], f"合同金额{amt / 10000:g}万元，处于招标限额的90%-100%区间")
+        ctx.plant("P02", [K(no)], f"合同金额{amt / 10000:g}万元，处于限额标准的90%-100%区间")
     [v] = b.add_vendors(1, trade="货物")
-    no = b.contract(v, 2_000_000, dt.date(2024, 4, 10), "公开招标", "货物", "2024年城建档案数字化设备", "办公室")
-    ctx.near_miss("P02", "contracts", key_of("contracts", {"contract_no": no}), "金额恰为200万元且公开招标，不在[90%,100%)区间")
+    no = b.contract(v, 1_000_000, dt.date(2024, 4, 10), "公开招标", "货物", "2024年城建档案数字化设备", "办公室")
+    ctx.near_miss("P02", "contracts", key_of("contracts", {"contract_no": no}), "金额恰为100万元且公开招标，不在[90%,100%)区间")
     ctx.near_miss("P03", "contracts", key_of("contracts", {"contract_no": no}), "达到公开招标限额且已公开招标")
+    [v] = b.add_vendors(1, trade="服务")
+    no = b.contract(v, 880_000, dt.date(2023, 9, 19), "竞争性磋商", "服务", "2023年白蚁防治服务", "住房保障科")
+    ctx.near_miss("P02", "contracts", key_of("contracts", {"contract_no": no}), "金额为限额的88%，在90%区间之外")
 
     # ---- P03 tender required -----------------------------------------------------------------
     for amt, cat, meth, obj, d in [

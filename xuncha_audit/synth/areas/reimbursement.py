@@ -207,7 +207,7 @@ def _plant(ctx: SynthContext, r: _Reim, staff: pd.DataFrame) -> None:
     ctx.near_miss("R05", "travel_claims", key_of("travel_claims", {"claim_no": n2}), "前一次出差返回次日再出发，不重叠")
 
     # ---- R06 holiday spend / R08 disguised tourism --------------------------------------------
-    n = r.claim(p[15], "桂林", dt.date(2024, 10, 1), dt.date(2024, 10, 4), 380, reason="参加项目对接会")
+    n = r.claim(p[15], "桂林", dt.date(2024, 10, 1), dt.date(2024, 10, 4), 300, reason="参加项目对接会")
     ctx.plant("R06", [C(n)], "国庆假期赴旅游城市桂林出差，3晚均在法定假日")
     h = r.hospitality(dt.date(2024, 10, 3), 5, 3, 80)
     ctx.plant("R06", [H(h)], "国庆假期（10月3日）发生公务接待")

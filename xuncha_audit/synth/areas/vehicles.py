@@ -84,9 +84,9 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     fleet = [*general, confidential, *law, emergency]
 
     # ---- V01 / V02: a third 一般公务用车, over quota and over standard -----------------------
-    over = vehicle("一般公务用车", ("奥迪A6L 2.0T", 2.0, 0), price=386_000.0, bought=dt.date(2023, 9, 8))
+    over = vehicle("一般公务用车", ("奥迪A6L 2.0T", 2.0, 0), price=386_000.0, bought=dt.date(2016, 5, 10))
     ctx.plant("V02", [("vehicles", key_of("vehicles", {"plate_no": over}))],
-              "2023年购置一般公务用车价格38.6万元、排量2.0L，超过18万元/1.8L标准")
+              "2016年购置一般公务用车价格38.6万元、排量2.0L，超过当时18万元/1.8L标准（中办发〔2011〕2号）")
     ctx.plant("V01", [("vehicles", key_of("vehicles", {"plate_no": p})) for p in [*general, over]]
               + [("vehicle_quota", key_of("vehicle_quota", {"category": "一般公务用车"}))],
               "一般公务用车在用3辆，超过编制2辆")

@@ -1,0 +1,77 @@
+"""Score a run's findings against the generator's answer key.
+
+``evaluate(con, answer_dir)`` reads ``answer_key.csv`` and ``near_misses.csv`` from
+``answer_dir`` (``<data>/_answer_key``) and the ``findings``/``evidence`` tables of a DuckDB
+connection after ``run_checks``, and returns one row per check code:
+
+* ``planted``: planted finding groups; ``detected``: groups with at least one evidence record
+  cited by a finding of that check; ``missed_groups``: the groups not detected;
+* ``findings``: findings of that check; ``unexpected``: findings citing no planted record of
+  that check (false positives, or planting the generator does not know about);
+* ``near_miss_hits``: near-miss records of that check that a finding cites (must be 0).
+
+``python -m xuncha_audit.synth.evaluate DB ANSWER_DIR`` prints the table.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def evaluate(con, answer_dir: str | Path) -> pd.DataFrame:
+    answer_dir = Path(answer_dir)
+    ak = pd.read_csv(answer_dir / "answer_key.csv", dtype=str)
+    nm = pd.read_csv(answer_dir / "near_misses.csv", dtype=str)
+    ev = con.execute(
+        "SELECT e.finding_id, e.check_id, e.unit, e.source_table, e.record_key FROM evidence e"
+    ).df()
+    ev["rec"] = ev["unit"] + "\x1f" + ev["source_table"] + "\x1f" + ev["record_key"].astype(str)
+    ak["rec"] = ak["unit"] + "\x1f" + ak["table"] + "\x1f" + ak["key"]
+    nm["rec"] = nm["unit"] + "\x1f" + nm["table"] + "\x1f" + nm["key"]
+    rows = []
+    for code in sorted(set(ak["check_code"]) | set(ev["check_id"])):
+        a = ak[ak["check_code"] == code]
+        e = ev[ev["check_id"] == code]
+        cited = set(e["rec"])
+        groups = a.groupby(["unit", "finding_group"])["rec"].apply(set)
+        detected = [g for g, recs in groups.items() if recs & cited]
+        missed = [g[1] for g, recs in groups.items() if not recs & cited]
+        planted_recs = set(a["rec"])
+        by_finding = e.groupby("finding_id")["rec"].apply(set)
+        unexpected = [f for f, recs in by_finding.items() if not recs & planted_recs]
+        near = set(nm.loc[nm["check_code"] == code, "rec"])
+        rows.append({"check": code, "planted": len(groups), "detected": len(detected),
+                     "findings": len(by_finding), "unexpected": len(unexpected),
+                     "near_miss_hits": len(near & cited), "missed_groups": " ".join(missed)})
+    return pd.DataFrame(rows)
+
+
+def unexpected_evidence(con, answer_dir: str | Path, code: str) -> pd.DataFrame:
+    """Evidence rows of ``code``'s findings that cite no planted record (for debugging)."""
+    ak = pd.read_csv(Path(answer_dir) / "answer_key.csv", dtype=str)
+    planted = set(ak.loc[ak["check_code"] == code, "key"])
+    ev = con.execute("SELECT finding_id, source_table, record_key FROM evidence WHERE check_id = ?",
+                     [code]).df()
+    hit = ev.groupby("finding_id")["record_key"].apply(lambda s: bool(set(s) & planted))
+    return ev[ev["finding_id"].map(hit) == False]  # noqa: E712
+
+
+def main(argv: list[str] | None = None) -> int:
+    import duckdb
+
+    argv = argv if argv is not None else sys.argv[1:]
+    if len(argv) != 2:
+        print("用法：python -m xuncha_audit.synth.evaluate DB ANSWER_DIR", file=sys.stderr)
+        return 2
+    con = duckdb.connect(argv[0], read_only=True)
+    df = evaluate(con, argv[1])
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        print(df.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
