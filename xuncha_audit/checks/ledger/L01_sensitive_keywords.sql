@@ -30,9 +30,9 @@ why_en: >-
   Banned spending (banquets, gifts, cash gifts, tourism, entertainment) is often booked under its
   real description; the summary is the quickest lead. The voucher and its attachments must be checked.
 regulation: >-
-  《中共中央政治局关于改进工作作风、密切联系群众的八项规定》及其实施细则；《党政机关厉行节约反对浪费条例》
-  （中发〔2013〕13号）第十八条、第二十八条、第三十一条；《中国共产党纪律处分条例》（2023年修订）
-  第一百零二条、第一百零七条、第一百零八条
+  《中共中央政治局关于改进工作作风、密切联系群众的八项规定》（2012年12月4日）及其实施细则；
+  《党政机关厉行节约反对浪费条例》（中发〔2013〕13号）；《中国共产党纪律处分条例》（2023年修订）
+  第八章 对违反廉洁纪律行为的处分（公款吃喝、收送礼品礼金、公款旅游、违规发放津补贴等）
 exclusions_zh: >-
   摘要中的词若只出现在该词的排除短语内（如“酒店”“酒精”“烟台”“旅游局”“礼品登记上交”），不报告；
   英文词不区分大小写（KTV、ktv 均命中）。

@@ -33,9 +33,9 @@ why_en: >-
   centres or individuals booked as vague "current account" items, or by large cash withdrawals
   that leave the bank trail.
 regulation: >-
-  《中华人民共和国会计法》第十六条（各项经济业务事项应在依法设置的会计账簿上统一登记、核算，不得私设会计账簿）；
-  《关于深入开展“小金库”治理工作的意见》（中办发〔2009〕18号）；《现金管理暂行条例》第五条、第十一条；
-  《中国共产党纪律处分条例》（2023年修订）第一百零四条（设立小金库）
+  《中华人民共和国会计法》第十六条（各项经济业务事项应当在依法设置的会计账簿上统一登记、核算，不得私设会计账簿）；
+  《关于深入开展“小金库”治理工作的意见》（中办发〔2009〕18号）；
+  《现金管理暂行条例》（国务院令第12号）第五条（现金使用范围）、第十一条（不准编造用途套取现金、不准保留账外公款）
 exclusions_zh: >-
   摘要具体的转账（如“拨付2024年工会经费”，不含含糊词）不报告；未贷记银行/现金的内部转账、计提分录不报告；
   付给个人的含糊款项低于 individual_min_amount（小额备用金借款属常见业务）不报告。
@@ -95,16 +95,16 @@ lines AS (
            l.person,
            coalesce(l.debit, 0) AS debit, coalesce(l.credit, 0) AS credit,
            greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,
-           (l.account_code LIKE '1001%' OR l.account_name LIKE '%库存现金%') AS is_cash,
-           (l.account_code LIKE '1002%' OR l.account_code LIKE '1011%'
-            OR l.account_name LIKE '%银行存款%' OR l.account_name LIKE '%零余额%') AS is_bank,
+           coalesce(l.account_code LIKE '1001%' OR l.account_name LIKE '%库存现金%', false) AS is_cash,
+           coalesce(l.account_code LIKE '1002%' OR l.account_code LIKE '1011%'
+                    OR l.account_name LIKE '%银行存款%' OR l.account_name LIKE '%零余额%', false) AS is_bank,
            coalesce(c.slush_words, s.slush_words) AS slush_words,
            s.vague_words,
            coalesce(s.cash_word, 0) AS cash_word,
-           (sn.name IS NOT NULL
+           coalesce(sn.name IS NOT NULL
             OR (regexp_matches(l.counterparty, '^[一-龥·]{2,4}$')
                 AND NOT regexp_matches(l.counterparty,
-                    '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|院|台|段|库|超市|银行|医院|学校)$'))
+                    '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|台|段|库|超市|银行|医院|学校)$')), false
            ) AS to_individual
     FROM ledger l
     LEFT JOIN text_flags s ON s.txt = l.summary

@@ -28,10 +28,9 @@ why_en: >-
   Naturally occurring amounts follow Benford's law; invented, split or threshold-hugging amounts
   distort it. A departure directs sampling; it is not a finding of misconduct by itself.
 regulation: >-
-  《审计署关于印发〈审计署审计现场管理办法〉等的通知》数据分析方法；《中华人民共和国国家审计准则》
-  （审计署令第8号）第八十二条、第九十二条（审计抽样与分析程序）；
-  方法依据：Nigrini, M. J. (2012) Benford's Law: Applications for Forensic Accounting, Auditing, and
-  Fraud Detection, Wiley, Table 7.1（MAD 一致性界限）
+  《中华人民共和国会计法》第九条（必须根据实际发生的经济业务事项进行会计核算，不得以虚假的经济业务事项
+  或者资料进行会计核算）；本检查是抽查方法，无直接对应条款。方法依据：Nigrini, M. J. (2012) Benford's Law:
+  Applications for Forensic Accounting, Auditing, and Fraud Detection, Wiley（MAD 一致性界限）
 method_zh: >-
   金额取分录 max(|借方|,|贷方|)，不低于 min_amount（默认 10 元）。首位数字理论占比 P(d)=log10(1+1/d)，
   前两位 P(dd)=log10(1+1/dd)。MAD = 各数字 |实际占比−理论占比| 的平均值（首位 9 个、前两位 90 个数字）。

@@ -23,8 +23,8 @@ why_en: >-
   Genuine expenses rarely come to exact thousands; a concentration of round amounts is common in
   fictitious or estimated expenses and disguised transfers, and directs sampling.
 regulation: >-
-  《中华人民共和国会计法》第九条（各单位必须根据实际发生的经济业务事项进行会计核算，不得以虚假的经济业务事项
-  或者资料进行会计核算）；《中华人民共和国国家审计准则》（审计署令第8号）第八十二条、第九十二条（分析程序）
+  《中华人民共和国会计法》第九条（必须根据实际发生的经济业务事项进行会计核算，不得以虚假的经济业务事项
+  或者资料进行会计核算）；本检查是抽查方法，无直接对应条款
 method_zh: >-
   总体：金额 max(|借方|,|贷方|) 不低于 round_multiple 的分录（小于 1,000 元的金额不可能是千元整数倍，
   纳入会压低费用小额科目的比例）。对象 e 有 n 笔、其中 k 笔为整数倍，比例 p=k/n；基线 p0 取本单位

@@ -23,7 +23,7 @@ why_en: >-
   Accounting staff rarely post on rest days; such vouchers may be back-dated, rushed or cover
   holiday spending, and deserve a look at the source documents.
 regulation: >-
-  《会计基础工作规范》（财会字〔1996〕19号，2019年修订）第五十一条（记账凭证的日期和填制要求）；
+  《会计基础工作规范》（财会字〔1996〕19号，2019年财政部令第98号修改）第三章第二节 填制会计凭证；
   《国务院办公厅关于2024年部分节假日安排的通知》（国办发明电〔2023〕7号）等年度节假日安排（休息日与调休）
 exclusions_zh: 调休上班日（如春节前后调休的周日）不报告；日历无记录的日期不判断。
 params: {}

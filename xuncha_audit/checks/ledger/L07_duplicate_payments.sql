@@ -1,0 +1,135 @@
+/* ---
+code: L07
+slug: duplicate_payments
+title_zh: 重复付款
+title_en: Duplicate payments
+area: ledger
+severity: high
+route: 反馈
+inputs: [ledger, payments]
+evidence: [ledger]
+entity_type: vendor
+what_zh: >-
+  同一往来单位（规范化名称）、相同金额、不同凭证、相隔不超过 window_days 天（默认 30 天）的两笔付款。
+  付款 = 贷记银行存款/零余额账户/库存现金的凭证中该往来单位的金额（有该单位的银行/现金贷方分录时取其金额，
+  否则取该单位的借方分录合计）。每笔较晚的付款与其之前最近的一笔相同付款组成一条疑点，引用两张凭证中
+  该往来单位的分录。同一合同的分期付款不报告：两张凭证分别对应（合同付款表 payments 的凭证号 voucher_no
+  相同，或凭证摘要写明付款单号）同一合同下不同付款单号的付款时，视为分期付款。
+what_en: >-
+  Two payments to the same counterparty (normalised name) of the same amount on different vouchers
+  within window_days (default 30). The later payment and the nearest earlier one form a finding.
+  Installments are not duplicates: when the two vouchers are linked (payments.voucher_no, or the
+  payment number quoted in the summary) to different payment numbers of one contract.
+why_zh: >-
+  重复付款可能是工作失误，也可能是利用重复报账、重复支付套取资金后由收款方返还；需核对两次付款的发票、
+  合同和验收依据，确认是否多付并追回。
+why_en: >-
+  Paying twice may be an error or a way to extract money that the payee hands back; check the
+  invoices, contract and acceptance documents behind both payments.
+regulation: >-
+  《中华人民共和国会计法》第二十七条（单位内部会计监督制度）；
+  《行政事业单位内部控制规范（试行）》（财会〔2012〕21号）第四章 业务层面内部控制（支出审核与支付控制）
+exclusions_zh: >-
+  同一合同不同付款单号的分期付款；同一凭证内的重复分录；金额低于 min_amount 的小额付款；
+  相隔超过 window_days 天的相同金额付款（如按月固定支付的物业费一般相隔 30 天以上）。
+params:
+  window_days: {type: int, default_from: ledger.duplicate_window_days, min: 0, max: 3650, description_zh: 两笔相同付款相隔的最长天数}
+  min_amount: {type: decimal, default: 1000, min: 0, description_zh: 付款金额下限（元），小额付款不报告}
+template: "向「{counterparty}」两次支付相同金额{amount:money}元，相隔{days}天：凭证{first_voucher}（{first_date:date}）与凭证{voucher_no}（{voucher_date:date}）"
+example_zh: >-
+  2024-03-05 凭证 0123 与 2024-03-19 凭证 0301 各向“长沙甲建设”支付 286,400 元，且未对应同一合同的不同付款单 → 一条疑点。
+--- */
+WITH cash_lines AS (
+    SELECT l.*,
+           coalesce(l.account_code LIKE '1001%' OR l.account_code LIKE '1002%' OR l.account_code LIKE '1011%'
+                    OR l.account_name LIKE '%库存现金%' OR l.account_name LIKE '%银行存款%'
+                    OR l.account_name LIKE '%零余额%', false) AS is_money
+    FROM ledger l
+),
+paying_vouchers AS (
+    SELECT unit, voucher_no FROM cash_lines WHERE is_money AND coalesce(credit, 0) > 0 GROUP BY unit, voucher_no
+),
+cp_lines AS (
+    SELECT c.unit, c.voucher_no, c._key, c.voucher_date, c.summary, c.person,
+           c.counterparty_norm, c.counterparty, c.is_money,
+           coalesce(c.debit, 0) AS debit, coalesce(c.credit, 0) AS credit
+    FROM cash_lines c
+    JOIN paying_vouchers p ON p.unit = c.unit AND p.voucher_no = c.voucher_no
+    WHERE c.counterparty_norm IS NOT NULL
+      AND ((c.is_money AND coalesce(c.credit, 0) > 0) OR (NOT c.is_money AND coalesce(c.debit, 0) > 0))
+),
+pay AS (
+    SELECT unit, voucher_no, counterparty_norm,
+           min(counterparty) AS counterparty,
+           min(voucher_date) AS voucher_date,
+           CASE WHEN sum(CASE WHEN is_money THEN credit ELSE 0 END) > 0
+                THEN sum(CASE WHEN is_money THEN credit ELSE 0 END)
+                ELSE sum(CASE WHEN NOT is_money THEN debit ELSE 0 END) END AS amount
+    FROM cp_lines
+    GROUP BY unit, voucher_no, counterparty_norm
+),
+pairs AS (
+    SELECT b.unit, b.counterparty_norm, b.counterparty, b.amount,
+           a.voucher_no AS first_voucher, a.voucher_date AS first_date,
+           b.voucher_no, b.voucher_date,
+           datediff('day', a.voucher_date, b.voucher_date) AS days
+    FROM pay a
+    JOIN pay b
+      ON a.unit = b.unit AND a.counterparty_norm = b.counterparty_norm AND a.amount = b.amount
+     AND a.voucher_no <> b.voucher_no
+     AND (a.voucher_date < b.voucher_date OR (a.voucher_date = b.voucher_date AND a.voucher_no < b.voucher_no))
+    WHERE datediff('day', a.voucher_date, b.voucher_date) <= $window_days
+      AND b.amount >= $min_amount
+),
+pair_vouchers AS (
+    SELECT DISTINCT unit, first_voucher AS voucher_no FROM pairs
+    UNION
+    SELECT DISTINCT unit, voucher_no FROM pairs
+),
+voucher_summaries AS (
+    SELECT DISTINCT l.unit, l.voucher_no, l.summary
+    FROM ledger l JOIN pair_vouchers v ON v.unit = l.unit AND v.voucher_no = l.voucher_no
+    WHERE l.summary IS NOT NULL
+),
+linked AS (
+    -- contract payments a voucher stands for: by payments.voucher_no, or the payment number in the summary
+    SELECT v.unit, v.voucher_no, p.contract_no, p.payment_no
+    FROM pair_vouchers v
+    JOIN payments p ON p.unit = v.unit AND p.voucher_no = v.voucher_no
+    UNION
+    SELECT s.unit, s.voucher_no, p.contract_no, p.payment_no
+    FROM voucher_summaries s
+    JOIN payments p ON p.unit = s.unit AND p.payment_no IS NOT NULL AND p.payment_no <> ''
+     AND strpos(s.summary, p.payment_no) > 0
+),
+real_pairs AS (
+    SELECT pr.*
+    FROM pairs pr
+    WHERE NOT EXISTS (
+        SELECT 1 FROM linked x JOIN linked y
+          ON x.unit = y.unit AND x.contract_no = y.contract_no AND x.payment_no <> y.payment_no
+        WHERE x.unit = pr.unit AND x.voucher_no = pr.first_voucher AND y.voucher_no = pr.voucher_no
+    )
+    QUALIFY row_number() OVER (PARTITION BY pr.unit, pr.voucher_no, pr.counterparty_norm
+                               ORDER BY pr.first_date DESC, pr.first_voucher DESC) = 1
+)
+SELECT r.unit,
+       r.voucher_no || '|' || r.counterparty_norm AS finding_key,
+       'ledger' AS ev_table,
+       c._key AS ev_key,
+       'vendor' AS entity_type,
+       r.counterparty_norm AS entity_key,
+       r.amount,
+       r.first_date AS period_start,
+       r.voucher_date AS period_end,
+       c.person AS persons,
+       r.counterparty,
+       CAST(r.days AS VARCHAR) AS days,
+       r.first_voucher,
+       r.first_date,
+       r.voucher_no,
+       r.voucher_date
+FROM real_pairs r
+JOIN cp_lines c
+  ON c.unit = r.unit AND c.counterparty_norm = r.counterparty_norm
+ AND (c.voucher_no = r.voucher_no OR c.voucher_no = r.first_voucher)
