@@ -96,9 +96,10 @@ def findings_select(con, *, mask: bool, source: str = "findings") -> str:
 
 
 def create_views(con, *, mask: bool) -> None:
-    """Create TEMP views ``_x_findings``, ``_x_evidence``, ``_x_gone``."""
+    """Create TEMP tables ``_x_findings``, ``_x_evidence``, ``_x_gone`` (materialised once:
+    masking is regex work, and every sheet and figure reads them)."""
     con.execute(
-        "CREATE OR REPLACE TEMP VIEW _x_findings AS " + findings_select(con, mask=mask)
+        "CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask)
         + " ORDER BY _route_rank, check_id, _sev_rank DESC, amount DESC NULLS LAST, finding_id"
     )
     if table_exists(con, "evidence"):
@@ -114,7 +115,7 @@ def create_views(con, *, mask: bool) -> None:
             main.append(f"{expr} AS {out}")
         rec = text_or_mask("record", mask)
         con.execute(
-            f"""CREATE OR REPLACE TEMP VIEW _x_evidence AS
+            f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
             SELECT finding_id, check_id, unit, source_table, source_title, _rk AS record_key,
                 {", ".join(main)}, _rec AS record
             FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk,
@@ -125,16 +126,16 @@ def create_views(con, *, mask: bool) -> None:
         cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in (
             "finding_id", "check_id", "unit", "source_table", "source_title", "record_key",
             *MAIN_FIELDS, "record"))
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _x_evidence AS SELECT {cols} WHERE false")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _x_evidence AS SELECT {cols} WHERE false")
     if table_exists(con, "findings_gone"):
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW _x_gone AS "
+            "CREATE OR REPLACE TEMP TABLE _x_gone AS "
             + findings_select(con, mask=mask, source="findings_gone")
             + " ORDER BY check_id, finding_id"
         )
     else:
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW _x_gone AS SELECT * FROM _x_findings WHERE false"
+            "CREATE OR REPLACE TEMP TABLE _x_gone AS SELECT * FROM _x_findings WHERE false"
         )
 
 

@@ -98,6 +98,15 @@ class _Writer:
         }
 
     def cell(self, ws, r: int, c: int, value, kind: str = "text") -> None:
+        # Fast paths first: most cells are plain text or empty.
+        if type(value) is str:
+            if kind == "text":
+                ws.write_string(r, c, value)
+                return
+            ws.write_string(r, c, value, self.f.get(kind) if kind in ("wrap", "status", "finding") else None)
+            return
+        if value is None and kind != "status":
+            return
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
             if kind == "status":
                 ws.write_blank(r, c, None, self.f["status"])
@@ -202,7 +211,6 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
     ).fetchall()
     labels = column_labels()
     types = record_field_types()
-    sens = sensitive_columns()
     names = []
     status_list = list(STATUSES)
     route_list = list(ROUTES.values())
@@ -229,11 +237,8 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
             elif typ in ("date", "month"):
                 expr, kind, width = f"TRY_CAST(left({raw}, 10) AS DATE)", "date", 11
             else:
+                # ``record`` is already masked in _x_evidence (sensitive keys and patterns).
                 expr, kind, width = raw, "text", 16
-                if mask and key in sens:
-                    expr = mask_value_sql(expr)
-                elif mask:
-                    expr = mask_sql(expr, json_keys=False)
             ev_exprs.append(expr)
             ev_headers.append((f"证据·{label}", kind, width))
         headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers + ORIGINAL_HEADERS
