@@ -26,14 +26,15 @@ WITH
 -- Destination -> place (std_places): exact name first; else the most specific place whose
 -- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
 -- district/county known only by its short name, or an ambiguous name (和平区), counts only
--- when its city or region is also named. Ties go to the unit's own region.
+-- when its city or region is also named. Ties go to the unit's own region. Resolved once per
+-- (destination, region of the unit), not per unit.
 dest AS (
-    SELECT DISTINCT t.unit, t.destination, u.region AS unit_region
+    SELECT DISTINCT t.destination, coalesce(u.region, '') AS unit_region
     FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
     WHERE t.destination IS NOT NULL
 ),
 dest_cand AS (
-    SELECT d.unit, d.destination, p.region, p.city, p.lodging_city, p.kind,
+    SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, p.kind,
         CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
         CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
         length(p.name) AS name_len,
@@ -47,9 +48,9 @@ dest_cand AS (
            AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
 ),
 dest_place AS (
-    SELECT unit, destination, region, city, lodging_city
+    SELECT unit_region, destination, region, city, lodging_city
     FROM dest_cand
-    QUALIFY row_number() OVER (PARTITION BY unit, destination
+    QUALIFY row_number() OVER (PARTITION BY unit_region, destination
                                ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
 ),
 staff_rank AS (
@@ -67,25 +68,41 @@ claims AS (
         coalesce(l.travel_tier, '其他') AS tier,
         dp.region, dp.lodging_city
     FROM travel_claims t
-    JOIN dest_place dp ON dp.unit = t.unit AND dp.destination = t.destination
+    LEFT JOIN _units du ON du.unit = t.unit
+    JOIN dest_place dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
     LEFT JOIN staff_rank sr ON sr.unit = t.unit AND sr.name = t.person AND t.rank_norm IS NULL
     LEFT JOIN std_rank_ladder l ON l.rank_norm = coalesce(t.rank_norm, sr.rank_norm)
     WHERE t.lodging_amount > 0 AND t.return_date >= t.depart_date
       AND coalesce(t.nights, datediff('day', t.depart_date, t.return_date)) > 0
 ),
-night_caps AS (
-    -- one row per (claim, night): the cap of the row in force that night; the destination's
-    -- own row before the region's 其他 row
-    SELECT c.unit, c._key, cal.date AS night, lc.cap, lc.season, lc.city AS cap_city
+nights AS (
+    SELECT c.unit, c._key, c.region, c.tier, c.lodging_city, cal.date AS night
     FROM claims c
     JOIN std_calendar cal ON cal.date BETWEEN c.depart_date AND c.last_night
+),
+span AS (
+    SELECT min(depart_date) AS d0, max(last_night) AS d1 FROM claims
+),
+daily_caps AS (
+    -- the cap row in force on each calendar day of the claims' span (season by month*100+day)
+    SELECT lc.region, lc.city, lc.tier, cal.date, lc.cap, lc.season
+    FROM (SELECT c.date, month(c.date) * 100 + day(c.date) AS md
+          FROM std_calendar c JOIN span ON c.date BETWEEN span.d0 AND span.d1) cal
     JOIN std_lodging_caps lc
-      ON lc.region = c.region AND lc.tier = c.tier
-     AND lc.city IN (c.lodging_city, '其他')
-     AND month(cal.date) * 100 + day(cal.date) BETWEEN lc.start_md AND lc.end_md
+      ON cal.md BETWEEN lc.start_md AND lc.end_md
      AND cal.date >= lc.effective_from AND (lc.effective_to IS NULL OR cal.date <= lc.effective_to)
-    QUALIFY row_number() OVER (PARTITION BY c.unit, c._key, cal.date
-                               ORDER BY CASE WHEN lc.city = '其他' THEN 1 ELSE 0 END) = 1
+),
+night_caps AS (
+    -- one row per (claim, night): the destination's own row, else the region's 其他 row
+    SELECT n.unit, n._key, n.night, coalesce(own.cap, oth.cap) AS cap,
+        coalesce(own.season, oth.season) AS season,
+        CASE WHEN own.cap IS NULL THEN '其他' ELSE own.city END AS cap_city
+    FROM nights n
+    LEFT JOIN daily_caps own
+      ON own.region = n.region AND own.tier = n.tier AND own.city = n.lodging_city AND own.date = n.night
+    LEFT JOIN daily_caps oth
+      ON oth.region = n.region AND oth.tier = n.tier AND oth.city = '其他' AND oth.date = n.night
+    WHERE coalesce(own.cap, oth.cap) IS NOT NULL
 ),
 allowed AS (
     SELECT unit, _key, sum(cap) AS cap_sum, count(*) AS n_nights, min(cap) AS cap_min,

@@ -27,14 +27,15 @@ WITH
 -- Destination -> place (std_places): exact name first; else the most specific place whose
 -- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
 -- district/county known only by its short name, or an ambiguous name (和平区), counts only
--- when its city or region is also named. Ties go to the unit's own region.
+-- when its city or region is also named. Ties go to the unit's own region. Resolved once per
+-- (destination, region of the unit), not per unit.
 dest AS (
-    SELECT DISTINCT t.unit, t.destination, u.region AS unit_region
+    SELECT DISTINCT t.destination, coalesce(u.region, '') AS unit_region
     FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
     WHERE t.destination IS NOT NULL
 ),
 dest_cand AS (
-    SELECT d.unit, d.destination, p.region, p.city, p.lodging_city, p.kind,
+    SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, p.kind,
         CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
         CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
         length(p.name) AS name_len,
@@ -48,9 +49,9 @@ dest_cand AS (
            AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
 ),
 dest_place AS (
-    SELECT unit, destination, region, city, lodging_city
+    SELECT unit_region, destination, region, city, lodging_city
     FROM dest_cand
-    QUALIFY row_number() OVER (PARTITION BY unit, destination
+    QUALIFY row_number() OVER (PARTITION BY unit_region, destination
                                ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
 ),
 claims AS (
@@ -59,7 +60,8 @@ claims AS (
         datediff('day', t.depart_date, t.return_date) + 1 AS days,
         coalesce(dp.region, '*') AS dest_region
     FROM travel_claims t
-    LEFT JOIN dest_place dp ON dp.unit = t.unit AND dp.destination = t.destination
+    LEFT JOIN _units du ON du.unit = t.unit
+    LEFT JOIN dest_place dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
     WHERE t.return_date >= t.depart_date
       AND (t.meal_allowance > 0 OR t.local_transport_allowance > 0)
 ),
