@@ -126,7 +126,12 @@ def main() -> None:
     a = ap.parse_args()
 
     from xuncha_audit.engine.registry import default_registry
-    from xuncha_audit.engine.runner import attach_evidence_records, ensure_output_tables, resolve_params, run_check
+    from xuncha_audit.engine.runner import (
+        attach_evidence_records,
+        ensure_output_tables,
+        resolve_params,
+        run_check,
+    )
 
     db = a.db or Path(tempfile.mkdtemp(prefix="bench-reim-")) / "b.duckdb"
     con = duckdb.connect(str(db))
