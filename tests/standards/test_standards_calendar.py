@@ -86,3 +86,17 @@ def test_covered_years_do_not_warn():
 def test_end_before_start_rejected():
     with pytest.raises(ValueError):
         build_calendar(duckdb.connect(), D(2024, 2, 1), D(2024, 1, 1))
+
+
+def test_holidays_package_path_agrees_with_chinese_calendar():
+    """The `holidays` branch (used for years chinese-calendar lacks) gives the same rest days."""
+    from xuncha_audit.standards.calendar import _day, _holidays_year
+
+    for year in (2024, 2025, 2026):
+        assert _holidays_year(year) is not None
+        d = D(year, 1, 1)
+        while d.year == year:
+            cc_rest, _, cc_adj, _ = _day(d, "chinese_calendar")
+            h_rest, _, h_adj, _ = _day(d, "holidays")
+            assert (cc_rest, cc_adj) == (h_rest, h_adj), d
+            d += dt.timedelta(days=1)
