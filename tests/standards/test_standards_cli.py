@@ -42,3 +42,11 @@ def test_check_config(tmp_path):
     r = runner.invoke(app, ["standards", "check-config", str(bad)], env={"COLUMNS": "200"})
     assert r.exit_code == 2
     assert "未知的列" in r.output
+
+
+def test_show_calendar_month():
+    r = runner.invoke(app, ["standards", "show", "calendar", "--date", "2024-02-01"],
+                      env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    line = next(ln for ln in r.output.splitlines() if "2024-02-04" in ln)
+    assert "周日" in line and "是" in line          # a Sunday worked (调休上班)

@@ -43,6 +43,34 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _show_calendar(console, on: _dt.date | None) -> None:
+    """A month of the official calendar (``--date``), or this year's holidays and 调休 days."""
+    from rich.table import Table
+
+    from xuncha_audit.standards.calendar import calendar_arrow, year_source
+
+    if on is None:
+        year = _dt.date.today().year
+        start, end, title = _dt.date(year, 1, 1), _dt.date(year, 12, 31), f"{year} 年法定节假日与调休上班日"
+    else:
+        start = on.replace(day=1)
+        end = (start.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1)
+        title = f"{on.year} 年 {on.month} 月工作日历"
+    table, _ = calendar_arrow(start, end)
+    rows = table.to_pylist()
+    if on is None:
+        rows = [r for r in rows if r["is_holiday"] or r["is_adjusted_workday"]]
+    weekday = "一二三四五六日"
+    t = Table(title=f"{title}（数据源：{year_source(start.year)}）")
+    for h in ("日期", "星期", "休息日", "法定节假日", "调休上班", "节日"):
+        t.add_column(h)
+    for r in rows:
+        t.add_row(str(r["date"]), "周" + weekday[r["date"].weekday()],
+                  "是" if r["is_rest_day"] else "", "是" if r["is_holiday"] else "",
+                  "是" if r["is_adjusted_workday"] else "", r["holiday_name"] or "")
+    console.print(t)
+
+
 def register(app: typer.Typer) -> None:
     """Add this package's commands to the main app."""
     std = typer.Typer(help="标准库：查看差旅、会议、采购等标准，核对用户配置 Regulatory standards.",
@@ -77,6 +105,9 @@ def register(app: typer.Typer) -> None:
                               str(info["unverified_rows"]), str(info["config_rows"]))
                 t.add_row("std_calendar", "官方工作日历（节假日、调休）", "", "", "")
                 console.print(t)
+                return
+            if table in ("calendar", "std_calendar"):
+                _show_calendar(console, _dt.date.fromisoformat(date) if date else None)
                 return
             name = S._table_name(table, file=None)
             spec = S.TABLES[name]
