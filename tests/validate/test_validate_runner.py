@@ -62,6 +62,10 @@ def test_broken_data_details(broken_report):
     assert by_id["contracts.category.in_set"].column == "category"
     assert sorted(by_id["contracts.category.in_set"].details["examples"]) == ["其他", "杂项"]
     assert by_id["contracts.sign_date.in_period"].severity == "info"
+    assert by_id["payments.contract_exists"].details["examples"] == [
+        {"unit": "A", "_key": "P2", "contract_no": "C9"}]
+    assert by_id["ledger.voucher_balanced"].details["examples"] == [
+        {"unit": "A", "voucher_no": "V1", "debit_minus_credit": 10}]
     assert "巡察期间" in period.description_zh
 
 

@@ -59,8 +59,8 @@ def _print_report(report, *, show_all: bool) -> None:
             elif o.details.get("error"):
                 examples = "执行出错：" + str(o.details["error"])[:200]
             table.add_row(
-                f"{o.table_name}（{title}）", f"[{style}]{sev}[/{style}]" if style else sev,
-                o.expectation_id, o.column or "",
+                f"{title}\n{o.table_name}", f"[{style}]{sev}[/{style}]" if style else sev,
+                o.expectation_id.removeprefix(f"{o.table_name}."), o.column or "",
                 "" if o.unexpected_count is None else str(o.unexpected_count),
                 "" if o.element_count is None else str(o.element_count),
                 o.description_zh,
