@@ -71,6 +71,7 @@ def test_broken_data_details(broken_report):
 
 def test_critical_failure_names_the_right_table(broken_report):
     assert broken_report.failed_tables == {"hospitality"}
+    assert broken_report.critical_tables == {"hospitality"}
     assert not broken_report.success
     [crit] = broken_report.critical_failures["hospitality"]
     assert crit.expectation_id == "hospitality.date.not_all_null"

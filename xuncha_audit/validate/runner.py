@@ -103,6 +103,11 @@ class ValidationReport:
         return set(self.critical_failures)
 
     @property
+    def critical_tables(self) -> set[str]:
+        """Alias of :attr:`failed_tables`."""
+        return self.failed_tables
+
+    @property
     def success(self) -> bool:
         """No critical failure."""
         return not self.failed_tables
