@@ -90,6 +90,14 @@ def test_install_with_config_writes_rows_and_origin(cfg):
      "不是有效的金额"),
     ("params: {x.y: {value: 1, colour: red}}\n", "未知的键"),
     ("params: {x.y: abc}\n", "不是有效的数值"),
+    ("tables: {std_lodging_caps: {rows: [{region: 湖南, city: 长沙, tier: 其他, cap: 300, "
+     "start_md: 1301}]}}\n", "月*100+日"),
+    ("tables: {std_lodging_caps: {rows: [{region: 湖南, city: 长沙, tier: 其他, cap: 300, "
+     "start_md: 1101, end_md: 331}]}}\n", "拆成两行"),
+    ("tables: {std_lodging_caps: {rows: [{region: 湖南, city: 长沙, tier: 其他, cap: 400, "
+     "start_md: 701, end_md: 930, season: 旺季}]}}\n", "覆盖全年"),
+    ("tables: {std_vehicle_caps: {rows: [{category: 机要通信用车, max_price: 1, "
+     "effective_from: 2020-01-01, effective_to: 2019-01-01}]}}\n", "失效日早于生效日"),
     ("standards: {bad: 1}\n", "未知的键"),
     ("tables: {std_lodging_caps: {rows: [{region: 湖南, city: 长沙, tier: 其他, cap: 300, "
      "effective_from: 2020-13-01}]}}\n", "日期"),
@@ -119,3 +127,20 @@ def test_parse_overrides_of_run_config_section():
     with pytest.raises(ConfigError) as ei:
         S.parse_overrides({"parms": {}}, source="run.yaml")
     assert ei.value.file == "run.yaml"
+
+
+def test_lodging_override_with_seasons(tmp_path):
+    p = tmp_path / "seasons.yaml"
+    p.write_text("""tables:
+  std_lodging_caps:
+    rows:
+      - {region: 湖南, city: 张家界, tier: 其他, cap: 300, start_md: 101, end_md: 630, season: 淡季}
+      - {region: 湖南, city: 张家界, tier: 其他, cap: 400, start_md: 701, end_md: 1031, season: 旺季}
+      - {region: 湖南, city: 张家界, tier: 其他, cap: 300, start_md: 1101, end_md: 1231, season: 淡季}
+""", encoding="utf-8")
+    cfg = S.load_overrides(p)
+    kw = dict(region="湖南", city="张家界", tier="其他", config=cfg)
+    assert S.cap("lodging", D(2024, 6, 30), **kw) == 300
+    assert S.cap("lodging", D(2024, 7, 1), **kw) == 400
+    assert S.cap("lodging", D(2024, 10, 31), **kw) == 400
+    assert S.cap("lodging", D(2024, 11, 1), **kw) == 300

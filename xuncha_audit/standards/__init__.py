@@ -297,8 +297,42 @@ def validate_config(config: dict | None, *, file: str | None = None) -> dict:
             rows.append(_config_row(spec, raw, i, file, full=True))
         for i, raw in enumerate(body.get("remove") or [], start=1):
             removes.append(_config_row(spec, raw, i, file, full=False))
+        if name == "std_lodging_caps":
+            _check_lodging_years(rows, file)
         out["tables"][name] = {"rows": rows, "remove": removes}
     return out
+
+
+def _valid_md(md: int) -> bool:
+    m, d = divmod(md, 100)
+    days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= m <= 12 and 1 <= d <= days[m - 1]
+
+
+def _check_lodging_years(rows: list[dict], file: str | None) -> None:
+    """Config lodging rows of one (region, city, tier, period) must cover the year exactly once."""
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for r in rows:
+        k = (r["region"], r["city"], r["tier"], r["effective_from"], r.get("effective_to"))
+        groups.setdefault(k, []).append((r["start_md"], r["end_md"]))
+    for k, spans in groups.items():
+        spans.sort()
+        expect = {101}
+        for a, b in spans:
+            if a not in expect:
+                at = min(expect)
+                raise ConfigError(
+                    f"住宿标准配置（{k[0]} {k[1]} {k[2]}，{k[3]} 起）的月日区间没有不重叠地覆盖全年："
+                    f"在 {at // 100} 月 {at % 100} 日处断开或重叠；请同时给出旺季与淡季行",
+                    f"lodging rows for {k[:3]} must cover the whole year once", file=file,
+                    column="start_md")
+            nxt = b + 1 if _valid_md(b + 1) else (b // 100 + 1) * 100 + 1
+            expect = {nxt, 301} if b == 228 else {nxt}   # 2 月可写到 28 日或 29 日
+        expect = min(expect)
+        if expect != 1301:
+            raise ConfigError(
+                f"住宿标准配置（{k[0]} {k[1]} {k[2]}，{k[3]} 起）没有覆盖到 12 月 31 日",
+                f"lodging rows for {k[:3]} must reach 1231", file=file, column="end_md")
 
 
 def _config_row(spec: TableSpec, raw: Any, i: int, file: str | None, *, full: bool) -> dict:
@@ -325,14 +359,25 @@ def _config_row(spec: TableSpec, raw: Any, i: int, file: str | None, *, full: bo
             row["verified"] = False
         if "citation" in spec.columns and row.get("citation") is None:
             row["citation"] = "用户配置"
+        if spec.dated and row.get("effective_to") is not None \
+                and row["effective_to"] < row["effective_from"]:
+            raise ConfigError(f"{where}失效日早于生效日", f"effective_to before effective_from in {spec.name}",
+                              file=file, column="effective_to")
         if spec.name == "std_lodging_caps":
-            row.setdefault("start_md", None)
             if row.get("start_md") is None:
                 row["start_md"] = 101
             if row.get("end_md") is None:
                 row["end_md"] = 1231
             if row.get("season") is None:
                 row["season"] = "全年"
+            for c in ("start_md", "end_md"):
+                if not _valid_md(row[c]):
+                    raise ConfigError(f"{where}{c} 应为月*100+日（如 701 表示 7 月 1 日），不是「{row[c]}」",
+                                      f"bad month-day {row[c]!r}", file=file, column=c)
+            if row["start_md"] > row["end_md"]:
+                raise ConfigError(f"{where}start_md 大于 end_md；跨年的季节请拆成两行",
+                                  "start_md > end_md: split a season over new year", file=file,
+                                  column="start_md")
         for c, w in spec.wildcards.items():
             if row.get(c) is None and c not in spec.values:
                 row[c] = w
