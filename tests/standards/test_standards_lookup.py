@@ -261,3 +261,24 @@ def test_region_row_beats_level_row_in_procurement():
                  kind="open_tender") == 4000000
     assert S.cap("procurement", on, scope="地方", region="湖南", level="市级", category="货物",
                  kind="open_tender") == 1000000
+
+
+def test_cross_table_consistency(con):
+    # tourist destinations point at real (city, region) pairs of std_places
+    bad = con.execute("""SELECT place, city, region FROM std_tourist_destinations t
+        WHERE NOT EXISTS (SELECT 1 FROM std_places p WHERE p.city = t.city AND p.region = t.region)
+        """).fetchall()
+    assert bad == []
+    # tiers used by lodging / entitlement are the ladder's travel tiers
+    tiers = {r[0] for r in con.execute("SELECT DISTINCT travel_tier FROM std_rank_ladder").fetchall()}
+    for table in ("std_lodging_caps", "std_travel_entitlement"):
+        got = {r[0] for r in con.execute(f"SELECT DISTINCT tier FROM {table}").fetchall()}
+        assert got == tiers, table
+    # office area ranks are ladder ranks; every level has a row for every rank
+    missing = con.execute("""SELECT l.level, r.rank_norm
+        FROM (SELECT DISTINCT level FROM std_office_area) l CROSS JOIN std_rank_ladder r
+        WHERE r.ordinal >= CASE l.level WHEN '中央' THEN 1 WHEN '省级' THEN 1 WHEN '市级' THEN 3
+                                        WHEN '县级' THEN 5 ELSE 7 END
+          AND NOT EXISTS (SELECT 1 FROM std_office_area o WHERE o.level = l.level
+                          AND o.rank_norm = r.rank_norm)""").fetchall()
+    assert missing == []
