@@ -10,26 +10,15 @@ inputs: [contracts, _units, std_procurement_thresholds]
 evidence: [contracts]
 entity_type: vendor
 what_zh: >-
-  同一单位的多份未招标合同，单份金额均低于适用的数额标准，但合计达到该标准。两种归组方式：
-  ① 同一供应商（按统一社会信用代码；合同未填代码时，若同名供应商在本单位只出现过一个代码则用该代码，否则按规范化名称）、同一采购类别；
-  ② 同一需求部门、同一采购类别、合同名称「近似相同」（去掉期次/批次/标段/序号/年月/数字和标点后完全相同，如「办公楼维修（一期）」与「办公楼维修二期」）。
-  组内合同按签订日期排序，相邻两份相隔不超过 window_days 天（默认 180 天）即连成一组（链式归组），
-  因此每组是极大的、互不重叠的一串合同。分别对公开招标数额标准和政府采购限额标准（std_procurement_thresholds，
-  按单位层级、地区、类别、签订日期取值）判断；同一串合同同时构成两种规避时只按公开招标报告，
-  一组合同是另一组的子集时只报告较大的一组。每组一条疑点，列出组内全部合同，金额为合计。
+  同一单位的多份未招标合同，单份金额均低于适用的数额标准，但合计达到该标准。两种归组方式：① 同一供应商（按统一社会信用代码；合同未填代码时，若同名供应商在本单位只出现过一个代码则用该代码，否则按规范化名称）、同一采购类别；② 同一需求部门、同一采购类别、合同名称「近似相同」（去掉期次/批次/标段/序号/年月/数字和标点后完全相同，如「办公楼维修（一期）」与「办公楼维修二期」）。组内合同按签订日期排序，相邻两份相隔不超过 window_days 天（默认 180 天）即连成一组（链式归组），因此每组是极大的、互不重叠的一串合同。分别对公开招标数额标准和政府采购限额标准（std_procurement_thresholds，按单位层级、地区、类别、签订日期取值）判断；同一串合同同时构成两种规避时只按公开招标报告，一组合同是另一组的子集时只报告较大的一组。每组一条疑点，列出组内全部合同，金额为合计。
 why_zh: >-
-  把应当公开招标（或纳入政府采购）的采购化整为零、分次签订，使每份合同都低于数额标准，是规避招标、
-  向特定供应商输送利益最常见的手法。
+  把应当公开招标（或纳入政府采购）的采购化整为零、分次签订，使每份合同都低于数额标准，是规避招标、向特定供应商输送利益最常见的手法。
 regulation: >-
-  《中华人民共和国政府采购法》第二十八条（不得将应当以公开招标方式采购的货物或者服务化整为零规避公开招标）；
-  《中华人民共和国政府采购法实施条例》第二十八条（一个财政年度内同一品目或类别多次采购累计超过公开招标数额标准属化整为零）；
-  《中华人民共和国招标投标法》第四条（不得将依法必须进行招标的项目化整为零规避招标）
+  《中华人民共和国政府采购法》第二十八条（不得将应当以公开招标方式采购的货物或者服务化整为零规避公开招标）；《中华人民共和国政府采购法实施条例》第二十八条（一个财政年度内同一品目或类别多次采购累计超过公开招标数额标准属化整为零）；《中华人民共和国招标投标法》第四条（不得将依法必须进行招标的项目化整为零规避招标）
 exclusions_zh: >-
-  采用公开招标或邀请招标的合同不参与归组（组内只要其余合同合计不足标准就不报）；单份达到标准的合同不参与归组（由 P03 报告）；
-  相邻两份合同相隔超过 window_days 天的断开为两组；两种归组方式得到的组部分重叠时分别报告。
+  采用公开招标或邀请招标的合同不参与归组（组内只要其余合同合计不足标准就不报）；单份达到标准的合同不参与归组（由 P03 报告）；相邻两份合同相隔超过 window_days 天的断开为两组；两种归组方式得到的组部分重叠时分别报告。
 method_zh: >-
-  链式归组：在（单位、标准种类、归组方式、采购类别、供应商或部门+名称主干）内按签订日期排序，
-  与前一份合同相隔超过 window_days 天时开始新组；组的标准取组内各合同适用标准的最大值；合计 ≥ 标准且每份 < 标准才报告。
+  链式归组：在（单位、标准种类、归组方式、采购类别、供应商或部门+名称主干）内按签订日期排序，与前一份合同相隔超过 window_days 天时开始新组；组的标准取组内各合同适用标准的最大值；合计 ≥ 标准且每份 < 标准才报告。
 rules:
   same_vendor: 同一供应商、同一类别的多份合同
   similar_name: 同一部门、同一类别、名称近似的多份合同
@@ -47,12 +36,9 @@ params:
     description_zh: 合同未填采购类别时按此类别取数额标准
 template: "{subject}在{period_start:date}至{period_end:date}期间签订{n_contracts:int}份{category}合同，合计{amount:money}元，达到{kind_zh}{threshold:money}元，但每份均低于该标准且均未招标（最大单份{max_amount:money}元）"
 example_zh: >-
-  市级单位办公室 2024 年 1 月 5 日、3 月 2 日、4 月 18 日与同一公司签订三份办公设备采购合同，金额分别为
-  400,000、350,000、300,000 元，合计 1,050,000 元，达到湖南市级货物公开招标数额标准 1,000,000 元，三份均为询价，报告一条疑点。
+  市级单位办公室 2024 年 1 月 5 日、3 月 2 日、4 月 18 日与同一公司签订三份办公设备采购合同，金额分别为400,000、350,000、300,000 元，合计 1,050,000 元，达到湖南市级货物公开招标数额标准 1,000,000 元，三份均为询价，报告一条疑点。
 what_en: >-
-  Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement
-  limit), same vendor (or same department and near-identical names), same category, chained when consecutive
-  sign dates are at most window_days apart, whose sum reaches the threshold. One finding per maximal group.
+  Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement limit), same vendor (or same department and near-identical names), same category, chained when consecutive sign dates are at most window_days apart, whose sum reaches the threshold. One finding per maximal group.
 why_en: Splitting a purchase into pieces below the threshold is the classic way to dodge tendering.
 --- */
 WITH ctx AS (

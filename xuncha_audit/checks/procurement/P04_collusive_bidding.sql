@@ -10,27 +10,15 @@ inputs: [bids, contracts]
 evidence: [bids]
 entity_type: project
 what_zh: >-
-  在开标记录中查找串通投标的迹象。同一项目内：① 两家及以上投标人（按统一社会信用代码，无代码按规范化名称区分）
-  的联系电话、联系人（授权代表）、地址（去掉空格标点后比较）、保证金/银行账号、投标 IP 或文件制作机器码相同；
-  ② 落标报价与中标报价之比几乎是同一个数（全部落在某一比值的 ±ratio_tolerance 之内，默认 ±1%），且落标人不少于 min_losers 家；
-  ③ 两家及以上投标人报价完全相同。同一项目命中的各条合并为一条疑点，证据为涉及的投标记录，并写明命中哪几条。
-  跨项目：④ 同一组（完全相同的）不少于 3 家投标人在不少于 3 个项目中一起投标且中标人轮换（至少两家不同的中标人），单独一条疑点。
-  中标人取开标记录的「是否中标」，未填时以合同台账中该项目编号的供应商为中标人。
+  在开标记录中查找串通投标的迹象。同一项目内：① 两家及以上投标人（按统一社会信用代码，无代码按规范化名称区分）的联系电话、联系人（授权代表）、地址（去掉空格标点后比较）、保证金/银行账号、投标 IP 或文件制作机器码相同；② 落标报价与中标报价之比几乎是同一个数（全部落在某一比值的 ±ratio_tolerance 之内，默认 ±1%），且落标人不少于 min_losers 家；③ 两家及以上投标人报价完全相同。同一项目命中的各条合并为一条疑点，证据为涉及的投标记录，并写明命中哪几条。跨项目：④ 同一组（完全相同的）不少于 3 家投标人在不少于 3 个项目中一起投标且中标人轮换（至少两家不同的中标人），单独一条疑点。中标人取开标记录的「是否中标」，未填时以合同台账中该项目编号的供应商为中标人。
 why_zh: >-
-  投标文件由同一人编制、使用同一电脑或网络上传、保证金从同一账户转出、报价呈规律性差异或完全一致，
-  依法视为串通投标；固定几家公司反复「陪标」、轮流坐庄是围标的典型形态，往往伴随采购人员的利益输送。
+  投标文件由同一人编制、使用同一电脑或网络上传、保证金从同一账户转出、报价呈规律性差异或完全一致，依法视为串通投标；固定几家公司反复「陪标」、轮流坐庄是围标的典型形态，往往伴随采购人员的利益输送。
 regulation: >-
-  《中华人民共和国招标投标法》第三十二条（投标人不得相互串通投标报价）；《中华人民共和国招标投标法实施条例》
-  第三十九条、第四十条（不同投标人的投标文件由同一单位或者个人编制、委托同一单位或者个人办理投标事宜、
-  投标文件异常一致或者投标报价呈规律性差异、投标保证金从同一单位或者个人的账户转出的，视为串通投标）；
-  《政府采购货物和服务招标投标管理办法》（财政部令第87号）第三十七条
+  《中华人民共和国招标投标法》第三十二条（投标人不得相互串通投标报价）；《中华人民共和国招标投标法实施条例》第三十九条、第四十条（不同投标人的投标文件由同一单位或者个人编制、委托同一单位或者个人办理投标事宜、投标文件异常一致或者投标报价呈规律性差异、投标保证金从同一单位或者个人的账户转出的，视为串通投标）；《政府采购货物和服务招标投标管理办法》（财政部令第87号）第三十七条
 exclusions_zh: >-
-  落标人少于 min_losers 家的项目不做报价比例判断（只有两家落标人时，两者相差不足 2% 的情况很常见）；
-  报价完全相同的投标不计入比例判断；轮流中标只比较完全相同的投标人组合（多一家或少一家即视为不同组合）；
-  只有一家投标人的项目不判断。
+  落标人少于 min_losers 家的项目不做报价比例判断（只有两家落标人时，两者相差不足 2% 的情况很常见）；报价完全相同的投标不计入比例判断；轮流中标只比较完全相同的投标人组合（多一家或少一家即视为不同组合）；只有一家投标人的项目不判断。
 method_zh: >-
-  比例判断：r_i = 落标报价_i / 中标报价，要求全部 r_i > 1、两两不同，且 (max r − min r) ≤ 2 × ratio_tolerance × (max r + min r)/2，
-  即全部落在中值的 ±ratio_tolerance 之内。轮流中标：按项目的投标人集合（家数、最小/最大名称和名称哈希之和）归组。
+  比例判断：r_i = 落标报价_i / 中标报价，要求全部 r_i > 1、两两不同，且 (max r − min r) ≤ 2 × ratio_tolerance × (max r + min r)/2，即全部落在中值的 ±ratio_tolerance 之内。轮流中标：按项目的投标人集合（家数、最小/最大名称和名称哈希之和）归组。
 rules:
   shared_phone: 联系电话相同
   shared_contact: 联系人（授权代表）相同
@@ -68,12 +56,9 @@ params:
     description_zh: 同一组投标人至少共同出现的项目数
 template: "{subject}：{detail}（涉及{n_bidders:int}家投标人，如{bidder_a}、{bidder_b}）"
 example_zh: >-
-  项目 ZJCG2024-017 的 4 家投标人中，乙公司与丁公司的投标文件机器码均为 3C-52-82-1A-7F-09，且从同一 IP 上传，报告一条疑点，
-  规则为 shared_ip,shared_fingerprint，移送纪检监察机关。
+  项目 ZJCG2024-017 的 4 家投标人中，乙公司与丁公司的投标文件机器码均为 3C-52-82-1A-7F-09，且从同一 IP 上传，报告一条疑点，规则为 shared_ip,shared_fingerprint，移送纪检监察机关。
 what_en: >-
-  Within a project: bidders sharing phone, contact person, address, bank account, upload IP or document
-  fingerprint; losing bids at a near-constant ratio to the winner; identical bids. Across projects: the same set of
-  >= 3 bidders meeting in >= 3 projects with a rotating winner.
+  Within a project: bidders sharing phone, contact person, address, bank account, upload IP or document fingerprint; losing bids at a near-constant ratio to the winner; identical bids. Across projects: the same set of >= 3 bidders meeting in >= 3 projects with a rotating winner.
 why_en: These are the statutory markers of bid rigging under the Bidding Law regulations, art. 39-40.
 --- */
 WITH bid AS (

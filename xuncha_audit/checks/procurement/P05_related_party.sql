@@ -10,20 +10,13 @@ inputs: [vendors, staff, relations, contracts]
 evidence: [vendors, staff, relations, contracts]
 entity_type: vendor
 what_zh: >-
-  与本单位签订过合同的供应商（按统一社会信用代码，无代码时按规范化名称与合同台账匹配），其工商信息与本单位人员或其亲属相符：
-  法定代表人或股东与本人同名；法定代表人或股东与本人亲属（亲属关系表）同名；供应商联系电话与本人手机号相同；
-  供应商银行账号与本人工资卡号相同；亲属的工作单位就是该供应商。每个（供应商, 本单位人员）一条疑点，
-  列出供应商信息、相符的人员花名册记录（与本人直接相符时）或亲属关系记录（经亲属相符时）和该供应商的全部合同，金额为合同合计；persons 为本单位人员。
+  与本单位签订过合同的供应商（按统一社会信用代码，无代码时按规范化名称与合同台账匹配），其工商信息与本单位人员或其亲属相符：法定代表人或股东与本人同名；法定代表人或股东与本人亲属（亲属关系表）同名；供应商联系电话与本人手机号相同；供应商银行账号与本人工资卡号相同；亲属的工作单位就是该供应商。每个（供应商, 本单位人员）一条疑点，列出供应商信息、相符的人员花名册记录（与本人直接相符时）或亲属关系记录（经亲属相符时）和该供应商的全部合同，金额为合同合计；persons 为本单位人员。
 why_zh: >-
-  采购人员及其亲属与供应商存在利害关系而不回避，是利益输送、「关系户」中标和以权谋私的典型线索，
-  按规定应移送纪检监察机关核查。
+  采购人员及其亲属与供应商存在利害关系而不回避，是利益输送、「关系户」中标和以权谋私的典型线索，按规定应移送纪检监察机关核查。
 regulation: >-
-  《中华人民共和国政府采购法》第十二条（采购人员及相关人员与供应商有利害关系的，必须回避）；
-  《中华人民共和国政府采购法实施条例》第九条（利害关系：担任供应商董事、监事，是供应商控股股东或实际控制人，
-  与供应商法定代表人或负责人有夫妻、直系血亲、三代以内旁系血亲或者近姻亲关系等）
+  《中华人民共和国政府采购法》第十二条（采购人员及相关人员与供应商有利害关系的，必须回避）；《中华人民共和国政府采购法实施条例》第九条（利害关系：担任供应商董事、监事，是供应商控股股东或实际控制人，与供应商法定代表人或负责人有夫妻、直系血亲、三代以内旁系血亲或者近姻亲关系等）
 exclusions_zh: >-
-  供应商没有合同的不报；花名册和亲属关系表没有住址字段，地址无法比对；供应商信息没有法定代表人/股东的身份证号，
-  只能按姓名比对，同名不同人需人工核实（亲属的身份证号只用于把亲属记录关联到本人）。
+  供应商没有合同的不报；花名册和亲属关系表没有住址字段，地址无法比对；供应商信息没有法定代表人/股东的身份证号，只能按姓名比对，同名不同人需人工核实（亲属的身份证号只用于把亲属记录关联到本人）。
 rules:
   legal_rep_is_staff: 供应商法定代表人与本单位人员同名
   shareholder_is_staff: 供应商股东与本单位人员同名
@@ -34,12 +27,9 @@ rules:
   relative_employed: 本单位人员的亲属在该供应商工作
 template: "供应商{vendor}与本单位{persons}（{staff_dept}）存在关联：{detail}；该供应商共与本单位签订{n_contracts:int}份合同，合计{amount:money}元"
 example_zh: >-
-  供应商「长沙湘盛建材有限公司」的法定代表人「李红」在亲属关系表中登记为本单位基建科科长王强的配偶，
-  该公司 2023–2024 年与本单位签订 3 份合同共 1,860,000 元，报告一条疑点，移送纪检监察机关。
+  供应商「长沙湘盛建材有限公司」的法定代表人「李红」在亲属关系表中登记为本单位基建科科长王强的配偶，该公司 2023–2024 年与本单位签订 3 份合同共 1,860,000 元，报告一条疑点，移送纪检监察机关。
 what_en: >-
-  A vendor with contracts whose legal representative or shareholder is a staff member or a staff member's
-  relative (by name), whose phone or bank account equals a staff member's, or where a relative works. One
-  finding per (vendor, staff member).
+  A vendor with contracts whose legal representative or shareholder is a staff member or a staff member's relative (by name), whose phone or bank account equals a staff member's, or where a relative works. One finding per (vendor, staff member).
 why_en: Undisclosed conflicts of interest between procurement staff and vendors are a classic corruption lead.
 --- */
 WITH vend AS (

@@ -10,18 +10,13 @@ inputs: [contracts, payments]
 evidence: [contracts, payments]
 entity_type: contract
 what_zh: >-
-  按合同汇总付款：累计付款超过合同金额且超出部分大于容差（默认 0.5%）的，报「超合同付款」；
-  任一笔付款日期早于合同签订日期的，报「先付款后签合同」。每份合同一条疑点，两种情形同时存在时合并说明。
+  按合同汇总付款：累计付款超过合同金额且超出部分大于容差（默认 0.5%）的，报「超合同付款」；任一笔付款日期早于合同签订日期的，报「先付款后签合同」。每份合同一条疑点，两种情形同时存在时合并说明。
 why_zh: >-
-  超合同金额付款意味着存在未签补充合同的追加采购、重复付款或虚增结算；签订合同前就付款，
-  说明先有交易后补合同，采购程序流于形式，可能掩盖未经采购程序的指定交易。
+  超合同金额付款意味着存在未签补充合同的追加采购、重复付款或虚增结算；签订合同前就付款，说明先有交易后补合同，采购程序流于形式，可能掩盖未经采购程序的指定交易。
 regulation: >-
-  《中华人民共和国政府采购法》第四十六条（中标、成交通知书发出之日起三十日内签订政府采购合同）、
-  第四十九条（追加采购须签订补充合同，且不得超过原合同采购金额的百分之十）；
-  《中华人民共和国政府采购法实施条例》第五十一条（采购人应当按照政府采购合同规定支付采购资金）
+  《中华人民共和国政府采购法》第四十六条（中标、成交通知书发出之日起三十日内签订政府采购合同）、第四十九条（追加采购须签订补充合同，且不得超过原合同采购金额的百分之十）；《中华人民共和国政府采购法实施条例》第五十一条（采购人应当按照政府采购合同规定支付采购资金）
 exclusions_zh: >-
-  付款日期与签订日期为同一天的不算先付后签；累计付款恰好等于合同金额×(1+容差) 的不报；
-  付款单上的合同编号在合同台账中找不到的付款不在本检查范围（无法比对合同金额）。
+  付款日期与签订日期为同一天的不算先付后签；累计付款恰好等于合同金额×(1+容差) 的不报；付款单上的合同编号在合同台账中找不到的付款不在本检查范围（无法比对合同金额）。
 rules:
   overpayment: 累计付款超过合同金额×(1+容差)
   pay_before_sign: 有付款早于合同签订日期
@@ -34,12 +29,9 @@ params:
     description_zh: 允许累计付款超过合同金额的比例（0.005 = 0.5%），超出部分大于此比例才报
 template: "合同{contract_no}（{vendor}，合同金额{contract_amount:money}元，{sign_date:date}签订）{detail}"
 example_zh: >-
-  合同 HT-2024-031 金额 500,000 元，先后付款 300,000 元和 230,000 元，累计 530,000 元，
-  超出 30,000 元（6.0%），报超合同付款，涉及金额 30,000 元。
+  合同 HT-2024-031 金额 500,000 元，先后付款 300,000 元和 230,000 元，累计 530,000 元，超出 30,000 元（6.0%），报超合同付款，涉及金额 30,000 元。
 what_en: >-
-  Per contract: total payments above the contract amount by more than the tolerance (default 0.5%),
-  or any payment dated before the sign date. One finding per contract; amount = the excess paid,
-  or (pay-before-sign only) the sum paid before signing, whichever is larger.
+  Per contract: total payments above the contract amount by more than the tolerance (default 0.5%), or any payment dated before the sign date. One finding per contract; amount = the excess paid, or (pay-before-sign only) the sum paid before signing, whichever is larger.
 why_en: Overpayment hints at unrecorded add-ons or double payment; paying before signing means the contract was papered afterwards.
 --- */
 WITH paid AS (
