@@ -132,3 +132,14 @@ def test_database_held_by_notebook_gives_clear_message(tmp_path):
     con = open_db_or_explain(db)  # free again
     con.close()
     time.sleep(0)
+
+
+def test_lock_being_written_is_not_stale(tmp_path):
+    db = tmp_path / "x.duckdb"
+    lock_path_for(db).write_text("")  # another run is creating it right now
+    with pytest.raises(LockHeldError), run_lock(db):
+        pass
+    old = time.time() - 60
+    os.utime(lock_path_for(db), (old, old))
+    with run_lock(db):
+        pass

@@ -41,7 +41,7 @@ def test_cli_export_set_import(tmp_path, run_db):
 
     # re-export shows the triage (route override groups it under 组织人事)
     con = duckdb.connect(str(run_db))
-    con.execute("ALTER TABLE findings DROP COLUMN mark")
+    con.execute("DELETE FROM _finding_marks")
     con.close()
     res = runner.invoke(app, ["export", "--db", str(run_db), "--out", str(out)])
     assert res.exit_code == 0, res.output

@@ -262,3 +262,17 @@ def test_exception_mid_export_leaves_previous_outputs(tmp_path, monkeypatch):
         ex.export_all(con, out)
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
     assert os.listdir(out) and not [n for n in os.listdir(out) if n.startswith(".staging-")]
+
+
+def test_export_from_read_only_connection_and_bad_record_json(tmp_path):
+    """A notebook holding the database read-only can still export (no triage store)."""
+    db = make_run_db(tmp_path / "run.duckdb", 1)
+    con = duckdb.connect(str(db))
+    con.execute("INSERT INTO evidence SELECT finding_id, check_id, unit, 'ledger', 'PZ-1|1', "
+                "'not json' FROM findings LIMIT 1")
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    res = export_all(con, tmp_path / "out")
+    con.close()
+    assert res["counts"]["evidence"] == 12
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["counts"]["by_mark"] == {"未比对": 7}

@@ -27,7 +27,8 @@ R01 = fid("R01", U1, ["travel_claims:CL-0042"])
 
 
 def _marks(con) -> dict[str, str]:
-    return dict(con.execute("SELECT finding_id, mark FROM findings").fetchall())
+    return dict(con.execute(
+        "SELECT finding_id, mark FROM findings JOIN _finding_marks USING (finding_id)").fetchall())
 
 
 def test_two_runs_with_triage_in_between_keep_every_note(tmp_path):
@@ -146,7 +147,7 @@ def test_import_does_not_overwrite_note_with_its_masked_form(tmp_path, run_db):
     out = tmp_path / "out"
     apply_triage(con, out / "triage.json")
     set_triage(out / "triage.json", R01, note="联系电话13812345678")
-    con.execute("ALTER TABLE findings DROP COLUMN mark")  # force re-apply on export
+    con.execute("DELETE FROM _finding_marks")  # force re-apply on export
     export_all(con, out, store=out)
     rows = read_workbook_triage(out / "findings.xlsx")
     assert rows.set_index("疑点编号").loc[R01, "核实情况备注"] == "联系电话138****5678"
@@ -154,3 +155,27 @@ def test_import_does_not_overwrite_note_with_its_masked_form(tmp_path, run_db):
     assert res["changed"] == 0
     note = TriageStore(out / "triage.json").frame().set_index("finding_id").loc[R01, "note"]
     assert note == "联系电话13812345678"
+
+
+def test_engine_schema_unchanged_and_rerun_in_same_db(tmp_path, run_db):
+    """The engine inserts positionally into findings: triage must not add columns to it."""
+    con = duckdb.connect(str(run_db))
+    cols_before = [r[0] for r in con.execute("DESCRIBE findings").fetchall()]
+    store = tmp_path / "triage.json"
+    apply_triage(con, store)
+    assert [r[0] for r in con.execute("DESCRIBE findings").fetchall()] == cols_before
+    set_triage(store, H02, route="反馈")
+    apply_triage(con, store)
+    assert con.execute("SELECT route FROM findings WHERE finding_id = ?", [H02]).fetchone()[0] == "反馈"
+    # The engine reruns its checks into the same database (new run id, engine default route).
+    con.execute("DELETE FROM findings WHERE check_id = 'H02'")
+    con.execute("""INSERT INTO findings SELECT ?, 'run-9', 'H02', '违规提拔', 'medium', 'payroll',
+        '市林业局', '组织人事', NULL, '王五任职年限不足即晋升', NULL, 'person', '王五',
+        DATE '2022-01-01', DATE '2022-01-01', '条例', '王五', NULL, '待核实', NULL""", [H02])
+    con.execute("UPDATE findings SET run_id = 'run-9'")
+    apply_triage(con, store)
+    row = con.execute("SELECT route, status FROM findings WHERE finding_id = ?", [H02]).fetchone()
+    assert row == ("反馈", "待核实")
+    df = TriageStore(store).frame().set_index("finding_id")
+    assert df.loc[H02, "default_route"] == "组织人事" and df.loc[H02, "route"] == "反馈"
+    assert _marks(con)[H02] == "未变"

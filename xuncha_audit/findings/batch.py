@@ -72,11 +72,16 @@ def _read_lock(path: Path) -> dict:
         return {}
 
 
-def _is_stale(info: dict, now: dt.datetime, stale_after: dt.timedelta) -> bool:
+def _is_stale(info: dict, now: dt.datetime, stale_after: dt.timedelta, path: Path) -> bool:
     try:
         started = dt.datetime.fromisoformat(info["started_at"])
     except (KeyError, TypeError, ValueError):
-        return True  # unreadable or half-written lock file
+        # Unreadable: stale, unless it was created a moment ago (being written right now).
+        try:
+            age = now.timestamp() - path.stat().st_mtime
+        except OSError:
+            return True
+        return age > 10
     if now - started > stale_after:
         return True
     if info.get("host") == socket.gethostname():
@@ -105,7 +110,7 @@ def run_lock(db_path: str | os.PathLike, *, stale_after: dt.timedelta | None = N
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             held = _read_lock(lock)
-            if _is_stale(held, dt.datetime.now(), limit):
+            if _is_stale(held, dt.datetime.now(), limit, lock):
                 lock.unlink(missing_ok=True)
                 continue
             raise LockHeldError(

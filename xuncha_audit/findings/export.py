@@ -26,8 +26,8 @@ from xuncha_audit.findings.atomic import staged_outputs
 from xuncha_audit.findings.masking import mask_frame
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
-from xuncha_audit.findings.triage import apply_triage
-from xuncha_audit.findings.views import columns_of, create_views, quote, table_exists
+from xuncha_audit.findings.triage import apply_triage, triage_applied
+from xuncha_audit.findings.views import create_views, quote, table_exists
 from xuncha_audit.findings.workbook import write_workbook
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -165,12 +165,8 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
     if not table_exists(con, "findings"):
         raise XunchaError("数据库中没有疑点表（findings），请先运行检查",
                           "no findings table in the database")
-    if store is not None:
-        fcols = set(columns_of(con, "findings"))
-        applied = "mark" in fcols and con.execute(
-            "SELECT count(*) = count(mark) FROM findings").fetchone()[0]
-        if not applied:
-            apply_triage(con, store)
+    if store is not None and not triage_applied(con):
+        apply_triage(con, store)
     create_views(con, mask=mask)
     profiles = build_profiles(con)
     cadres = leading_cadres(con, profiles)

@@ -108,7 +108,7 @@ def _mentions_sql(con) -> str:
     ]
     if _exists(con, "evidence"):
         for table, field, role, is_list in PERSON_FIELDS:
-            val = f"json_extract_string(record, '$.{field}')"
+            val = f"CASE WHEN json_valid(record) THEN json_extract_string(record, '$.{field}') END"
             if is_list:
                 parts.append(
                     f"""SELECT finding_id, 'person', trim(p), '{role}' FROM (
@@ -122,7 +122,8 @@ def _mentions_sql(con) -> str:
                 )
         for table, field, role in VENDOR_FIELDS:
             parts.append(
-                f"SELECT finding_id, 'vendor', json_extract_string(record, '$.{field}'), '{role}' "
+                "SELECT finding_id, 'vendor', CASE WHEN json_valid(record) THEN "
+                f"json_extract_string(record, '$.{field}') END, '{role}' "
                 f"FROM evidence WHERE source_table = '{table}'"
             )
     if _exists(con, "finding_persons") and {"finding_id", "name", "role"} <= _columns(

@@ -138,9 +138,30 @@ def _as_store(store) -> TriageStore:
     return store if isinstance(store, TriageStore) else TriageStore(store)
 
 
+MARKS_TABLE = "_finding_marks"
+
+
 def _ensure_finding_columns(con) -> None:
-    for col in ("mark", "default_route", "status", "note"):
+    """The engine's ``findings`` keeps its schema (it inserts positionally); marks and the
+    check's default route live in ``_finding_marks(finding_id, run_id, default_route, mark)``."""
+    for col in ("status", "note"):
         con.execute(f'ALTER TABLE findings ADD COLUMN IF NOT EXISTS "{col}" VARCHAR')
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {MARKS_TABLE} (finding_id VARCHAR, run_id VARCHAR, "
+        "default_route VARCHAR, mark VARCHAR)"
+    )
+
+
+def triage_applied(con) -> bool:
+    """True when every finding of the database has a mark for its run."""
+    from xuncha_audit.findings.views import table_exists
+
+    if not table_exists(con, MARKS_TABLE):
+        return False
+    return not con.execute(
+        f"""SELECT count(*) FROM findings f LEFT JOIN {MARKS_TABLE} m USING (finding_id)
+            WHERE m.finding_id IS NULL OR m.run_id IS DISTINCT FROM f.run_id"""
+    ).fetchone()[0]
 
 
 def _current_run_id(con) -> str:
@@ -168,7 +189,8 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
 
     - ``findings.status/note`` come from the store (待核实 for a finding never triaged);
       ``findings.route`` = the store's override or the check's default (kept in
-      ``findings.default_route``); ``findings.mark`` = 新增 / 未变 / 内容变化 / 重现.
+      ``_finding_marks.default_route``); ``_finding_marks.mark`` = 新增 / 未变 / 内容变化 /
+      重现. The engine's ``findings`` schema is not changed.
     - Findings of the store absent from this run are marked 已消失 in the store (their
       status and note stay) and listed in the table ``findings_gone``.
     - Applying twice for the same run id is idempotent.
@@ -181,8 +203,14 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
     now = _now()
     with run_lock(st.path):
         st.load_into(con)
-        # default_route keeps the engine's route even after an override was applied once
-        con.execute("UPDATE findings SET default_route = route WHERE default_route IS NULL")
+        # The check's default route: the engine's value, unless this run was already applied
+        # (then findings.route may hold an override and the default is in _finding_marks).
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _f_cur AS
+            SELECT f.*, CASE WHEN m.finding_id IS NOT NULL AND m.run_id IS NOT DISTINCT FROM f.run_id
+                             THEN m.default_route ELSE f.route END AS default_route
+            FROM findings f LEFT JOIN {MARKS_TABLE} m USING (finding_id)"""
+        )
         cur = f"""
             SELECT finding_id, any_value(check_id) AS check_id, any_value(check_name) AS check_name,
                 any_value(severity) AS severity, any_value(area) AS area, any_value(unit) AS unit,
@@ -193,7 +221,7 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
                 any_value(CAST(period_end AS VARCHAR)) AS period_end,
                 any_value(default_route) AS default_route,
                 md5(coalesce(any_value(title), '') || '|' || coalesce(CAST(any_value(amount) AS VARCHAR), '')) AS content_hash
-            FROM findings GROUP BY finding_id
+            FROM _f_cur GROUP BY finding_id
         """
         mark_expr = f"""CASE
             WHEN s.finding_id IS NULL THEN '{MARK_NEW}'
@@ -246,11 +274,18 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
         con.execute("DROP TABLE _triage_new")
         con.execute(
             f"""
-            UPDATE findings f SET status = s.status, note = s.note, mark = s.mark,
-                route = coalesce(s.route, f.default_route)
+            UPDATE findings f SET status = s.status, note = s.note,
+                route = coalesce(s.route, s.default_route)
             FROM "{_T}" s WHERE s.finding_id = f.finding_id
             """
         )
+        con.execute(f"DELETE FROM {MARKS_TABLE}")
+        con.execute(
+            f"""INSERT INTO {MARKS_TABLE}
+            SELECT DISTINCT c.finding_id, c.run_id, s.default_route, s.mark
+            FROM _f_cur c JOIN "{_T}" s USING (finding_id)"""
+        )
+        con.execute("DROP TABLE _f_cur")
         con.execute(
             f"""CREATE OR REPLACE TABLE findings_gone AS
             SELECT finding_id, check_id, check_name, severity, area, unit,

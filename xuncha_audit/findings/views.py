@@ -64,6 +64,10 @@ def text_or_mask(expr: str, mask: bool) -> str:
 def findings_select(con, *, mask: bool, source: str = "findings") -> str:
     """SELECT of the findings export (contract column names, display route)."""
     have = set(columns_of(con, source))
+    src = quote(source)
+    if "mark" not in have and table_exists(con, "_finding_marks"):
+        src = f"(SELECT f.*, m.mark FROM {src} f LEFT JOIN _finding_marks m USING (finding_id))"
+        have.add("mark")
 
     def col(name: str, default: str = "NULL") -> str:
         return quote(name) if name in have else default
@@ -91,7 +95,7 @@ def findings_select(con, *, mask: bool, source: str = "findings") -> str:
             {text_or_mask(col("note"), mask)} AS note,
             CAST({route_rank} AS INTEGER) AS _route_rank,
             CAST({sev_rank} AS INTEGER) AS _sev_rank
-        FROM {quote(source)}
+        FROM {src}
     """
 
 
@@ -106,7 +110,9 @@ def create_views(con, *, mask: bool) -> None:
         titles = _case("source_table", table_titles())
         main = []
         for out, keys in MAIN_FIELDS.items():
-            vals = ", ".join(f"json_extract_string(_rec, '$.{k}')" for k in keys)
+            vals = ", ".join(
+                f"CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, '$.{k}') END"
+                for k in keys)
             expr = f"coalesce({vals})"
             if out == "record_amount":
                 expr = f"TRY_CAST({expr} AS DECIMAL(18,2))"

@@ -187,7 +187,7 @@ def _summary(w: _Writer, wb, con, info: dict) -> None:
                 any_value(severity_zh), any_value(route), count(*), coalesce(sum(amount), 0)
                 FROM _x_findings GROUP BY check_id ORDER BY check_id""",
          [("检查代码", "text", 0), ("检查名称", "text", 0), ("领域", "text", 0),
-          ("风险等级", "text", 0), ("默认移送去向", "text", 0), ("疑点数", "int", 0),
+          ("风险等级", "text", 0), ("移送去向", "text", 0), ("疑点数", "int", 0),
           ("涉及金额（元）", "money", 0)]),
         ("按移送去向", """SELECT route, count(*), coalesce(sum(amount), 0) FROM _x_findings
                 GROUP BY route, _route_rank ORDER BY _route_rank""",
@@ -220,8 +220,8 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
         # Record fields cited by this check's evidence, labelled from the contract.
         fields = con.execute(
             """SELECT k, min(source_table) FROM (
-                 SELECT unnest(json_keys(record)) AS k, source_table FROM _x_evidence
-                 WHERE check_id = $c AND json_valid(record))
+                 SELECT unnest(json_keys(CASE WHEN json_valid(record) THEN record END)) AS k,
+                     source_table FROM _x_evidence WHERE check_id = $c)
                GROUP BY k""",
             {"c": check_id},
         ).fetchall()
@@ -231,7 +231,8 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
         for key, table in fields:
             label = labels.get(table, {}).get(key, key)
             typ = types.get(key, "text")
-            raw = f"json_extract_string(record, {_lit('$.' + _json_key(key))})"
+            raw = (f"CASE WHEN json_valid(record) THEN "
+                   f"json_extract_string(record, {_lit('$.' + _json_key(key))}) END")
             if typ in ("decimal", "int"):
                 expr, kind, width = f"TRY_CAST({raw} AS DOUBLE)", "money" if typ == "decimal" else "int", 14
             elif typ in ("date", "month"):
