@@ -101,12 +101,16 @@ def test_missing_key_column_is_critical_and_dependents_not_evaluated(gx_loaded, 
     db = build_db(tmp_path / "nokey.duckdb", BROKEN_SQL)
     con = duckdb.connect(str(db))
     con.execute("ALTER TABLE meetings DROP COLUMN record_no")
+    con.execute("ALTER TABLE offices DROP COLUMN room_no")  # offices is empty
     con.execute("INSERT INTO meetings (unit, _key, start_date, amount) "
                 "VALUES ('A', NULL, DATE '2024-02-02', 10)")
     con.close()
-    report = validate_database(db, period=PERIOD, tables=["meetings", "payroll"])
-    assert report.tables == ["payroll", "meetings"]
-    assert report.failed_tables == {"meetings"}
+    report = validate_database(db, period=PERIOD, tables=["meetings", "payroll", "offices"])
+    assert report.tables == ["payroll", "meetings", "offices"]
+    assert report.failed_tables == {"meetings", "offices"}
+    [office] = report.critical_failures["offices"]
+    assert (office.expectation_id, office.column) == ("offices.columns.required", "room_no")
+    assert office.details == {"empty_table": True, "missing_columns": ["room_no"]}
     crit = {o.expectation_id: o for o in report.critical_failures["meetings"]}
     assert set(crit) == {"meetings.columns.required", "meetings._key.not_all_null"}
     assert crit["meetings.columns.required"].details["missing_columns"] == ["record_no"]

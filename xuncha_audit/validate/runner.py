@@ -41,6 +41,8 @@ VALIDATION_COLUMNS = ("run_at", "table_name", "expectation", "expectation_id", "
 PARTIAL_UNEXPECTED_COUNT = 5
 DATA_DOCS_SITE = "xuncha_data_docs"
 PERIOD_UNKNOWN_ZH = "未提供巡察期间，未检查"
+# Column-existence rules of an empty table are answered from the catalog (no GX batch).
+CATALOG_EXPECTATIONS = {"expect_column_to_exist", "expect_table_columns_to_match_set"}
 # Expectations on the table's schema: evaluated even when the table is empty.
 SCHEMA_EXPECTATIONS = {"expect_column_to_exist", "expect_table_columns_to_match_set",
                        "expect_table_column_count_to_equal", "expect_table_row_count_to_be_between",
@@ -243,6 +245,33 @@ def _not_evaluated(table: str, exp: dict, reason_zh: str) -> ExpectationOutcome:
     )
 
 
+def _from_catalog(table: str, exp: dict, present: set[str]) -> ExpectationOutcome:
+    """Column-existence rules of an empty table, answered from DuckDB's catalog.
+
+    Same semantics as GX's expectations (columns listed must exist; extra columns are
+    fine unless exact_match), without a GX batch for a table that has no rows to check.
+    """
+    meta, kw = exp["meta"], exp["kwargs"]
+    if exp["type"] == "expect_column_to_exist":
+        wanted = [kw["column"]]
+        extra: list[str] = []
+    else:
+        wanted = list(kw.get("column_set") or [])
+        extra = sorted(present - set(wanted)) if kw.get("exact_match") else []
+    missing = [c for c in wanted if c not in present]
+    details: dict = {"empty_table": True}
+    if missing:
+        details["missing_columns"] = missing
+    if extra:
+        details["unexpected_columns"] = extra
+    return ExpectationOutcome(
+        table_name=table, expectation=exp["type"], expectation_id=meta["id"],
+        column="+".join(missing) if missing else kw.get("column"), severity=meta["severity"],
+        success=not missing and not extra, unexpected_count=len(missing) + len(extra),
+        element_count=0, description_zh=meta["description_zh"], details=details,
+    )
+
+
 def _empty_table(table: str, exp: dict) -> ExpectationOutcome:
     """A row-level expectation on an empty table: passes without a query (nothing to check)."""
     meta = exp["meta"]
@@ -265,14 +294,15 @@ def _add_unexpected_row_examples(con, outcomes: list[ExpectationOutcome],
                     if e["meta"]["id"] == o.expectation_id), None)
         if exp is None:
             continue
-        query = exp["kwargs"]["unexpected_rows_query"].format(batch=f'"{o.table_name}"')
         try:
+            query = exp["kwargs"]["unexpected_rows_query"].format(batch=f'"{o.table_name}"')
             cur = con.cursor()
             rel = cur.execute(f"SELECT * FROM ({query}) LIMIT {PARTIAL_UNEXPECTED_COUNT}")
             names = [d[0] for d in rel.description]
             o.details["examples"] = [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
             cur.close()
-        except duckdb.Error as exc:  # the GX run already reported the query; keep going
+        except (duckdb.Error, KeyError, IndexError, ValueError) as exc:
+            # the GX run already reported the query's problem; keep going
             o.details.setdefault("error", str(exc))
 
 
@@ -290,6 +320,9 @@ def _write_results(con, run_at: datetime, tables: list[str],
             cur.executemany(f"INSERT INTO {VALIDATION_TABLE} ({cols}) VALUES ({marks})",
                             [o.row(run_at) for o in outcomes])
         cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
     finally:
         cur.close()
 
@@ -357,7 +390,9 @@ def _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir, e
         run_exps: list[dict] = []
         for exp in suites[t].expectations:
             missing = [c for c in _columns_of(exp) if c not in columns[t]]
-            if exp["type"] in SCHEMA_EXPECTATIONS:
+            if empty and exp["type"] in CATALOG_EXPECTATIONS:
+                outcomes.append(_from_catalog(t, exp, columns[t]))
+            elif exp["type"] in SCHEMA_EXPECTATIONS:
                 run_exps.append(exp)
             elif empty:
                 outcomes.append(_empty_table(t, exp))
