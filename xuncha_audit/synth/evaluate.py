@@ -10,7 +10,8 @@ connection after ``run_checks``, and returns one row per check code:
   that check (false positives, or planting the generator does not know about);
 * ``near_miss_hits``: near-miss records of that check that a finding cites (must be 0).
 
-``python -m xuncha_audit.synth.evaluate DB ANSWER_DIR`` prints the table.
+``compare_quarantine(con, answer_dir)`` lists quarantined rows that differ from
+``expected_quarantine.csv``. ``python -m xuncha_audit.synth.evaluate DB ANSWER_DIR`` prints both.
 """
 
 from __future__ import annotations
@@ -49,6 +50,18 @@ def evaluate(con, answer_dir: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def compare_quarantine(con, answer_dir: str | Path) -> pd.DataFrame:
+    """Expected vs actual quarantined rows: one row per (file, sheet, row_no) found in only one."""
+    exp = pd.read_csv(Path(answer_dir) / "expected_quarantine.csv", dtype=str, keep_default_na=False)
+    got = con.execute("SELECT DISTINCT file, coalesce(sheet, '') AS sheet, CAST(row_no AS VARCHAR) AS row_no "
+                      "FROM _quarantine").df()
+    exp["sheet"] = exp["sheet"].where(~exp["file"].str.lower().str.endswith(".csv"), "")
+    m = exp[["file", "sheet", "row_no"]].merge(got, how="outer", indicator=True)
+    m = m[m["_merge"] != "both"].rename(columns={"_merge": "where"})
+    m["where"] = m["where"].map({"left_only": "expected_only", "right_only": "quarantined_only"})
+    return m.reset_index(drop=True)
+
+
 def unexpected_evidence(con, answer_dir: str | Path, code: str) -> pd.DataFrame:
     """Evidence rows of ``code``'s findings that cite no planted record (for debugging)."""
     ak = pd.read_csv(Path(answer_dir) / "answer_key.csv", dtype=str)
@@ -70,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     df = evaluate(con, argv[1])
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):
         print(df.to_string(index=False))
+        q = compare_quarantine(con, argv[1])
+        print("隔离行与预期一致" if q.empty else q.to_string(index=False))
     return 0
 
 

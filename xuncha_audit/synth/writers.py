@@ -467,41 +467,77 @@ def _man(rel: str, spec: FileSpec, sheet: str, header_row: int, rows: int) -> di
             "date_style": spec.date_style}
 
 
+def _money_text(x: np.ndarray):
+    """Amounts as ``1234.50`` text (Arrow string array, NaN -> null), vectorised via integer cents."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    nan = np.isnan(x)
+    cents = np.rint(np.abs(np.where(nan, 0, x)) * 100).astype(np.int64)
+    yuan = pc.cast(pa.array(cents // 100), pa.string())
+    frac = pc.utf8_lpad(pc.cast(pa.array(cents % 100), pa.string()), width=2, padding="0")
+    sign = pa.array(np.where(x < 0, "-", ""))
+    text = pc.binary_join_element_wise(pc.binary_join_element_wise(sign, yuan, ""), frac, ".")
+    return pc.if_else(pa.array(nan), pa.nulls(len(x), pa.string()), text)
+
+
+def _ledger_strings(chunk: pd.DataFrame, cols: list[str], date_fmt: str):
+    """A ledger chunk as an Arrow table of strings (vectorised: Arrow casts, no row loops)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for c in cols:
+        s = chunk[c]
+        if c == "voucher_date":
+            ts = pa.array(pd.to_datetime(s).to_numpy(dtype="datetime64[s]"))
+            arrays.append(pc.strftime(ts, format=date_fmt))
+        elif c in ("debit", "credit"):
+            arrays.append(_money_text(s.to_numpy(dtype=float)))
+        elif c == "line_no":
+            arrays.append(pc.cast(pa.array(s.to_numpy(dtype=np.int64)), pa.string()))
+        else:
+            arrays.append(pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
+    return pa.table(arrays, names=cols)
+
+
 def _write_ledger_stream(spec: FileSpec, chunks: Iterable[pd.DataFrame], path: Path,
                          rng: np.random.Generator, quarantine: list[dict], rel: str) -> int:
-    """Stream ledger chunks to one CSV (vectorised formatting; constant memory)."""
+    """Stream ledger chunks to one CSV (Arrow CSV writer, then transcoding; constant memory)."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     date_fmt = {"iso": "%Y-%m-%d", "compact": "%Y%m%d", "slash0": "%Y/%m/%d"}[spec.date_style]
     h = spec.headers
     cols = list(h)
+    enc = spec.encoding or "utf-8"
+    opts = pacsv.WriteOptions(include_header=False, quoting_style="none")
     n = 0
-    with path.open("w", encoding=spec.encoding, newline="") as fh:
-        fh.write(",".join(h[c] for c in cols) + "\r\n")
+    with path.open("wb") as fh:
+        fh.write((",".join(h[c] for c in cols) + "\r\n").encode(enc))
+        body_enc = "utf-8" if enc == "utf-8-sig" else enc
         for ci, chunk in enumerate(_iter(chunks)):
-            c = chunk[cols].copy()
-            c["voucher_date"] = pd.to_datetime(c["voucher_date"])
-            if ci == 0 and spec.broken:
+            tbl = _ledger_strings(chunk, cols, date_fmt)
+            if ci == 0 and spec.broken and tbl.num_rows >= 2:
                 # broken rows: two extra one-line vouchers, an impossible date and a bad amount
-                c["voucher_date"] = c["voucher_date"].dt.strftime(date_fmt)
-                for m in ("debit", "credit"):
-                    c[m] = [f"{v:.2f}" if v == v else "" for v in c[m].to_numpy()]
-                bad = c.iloc[:2].copy()
-                bad["voucher_no"] = ["记-待补-00001", "记-待补-00002"]
-                bad["line_no"] = [1, 1]
-                bad.iloc[0, cols.index("voucher_date")] = {"iso": "2024-02-30", "compact": "20240230",
-                                                          "slash0": "2024/02/30"}[spec.date_style]
-                bad.iloc[1, cols.index("debit")] = "壹万元整"
-                bad.iloc[1, cols.index("credit")] = ""
-                pos = min(5, len(c))
-                c = pd.concat([c.iloc[:pos], bad, c.iloc[pos:]], ignore_index=True)
+                bad = tbl.slice(0, 2).to_pylist()
+                bad[0].update(voucher_no="记-待补-00001", line_no="1",
+                              voucher_date={"iso": "2024-02-30", "compact": "20240230",
+                                            "slash0": "2024/02/30"}[spec.date_style])
+                bad[1].update(voucher_no="记-待补-00002", line_no="1", debit="壹万元整", credit=None)
+                pos = min(5, tbl.num_rows)
+                tbl = pa.concat_tables([tbl.slice(0, pos), pa.Table.from_pylist(bad, schema=tbl.schema),
+                                        tbl.slice(pos)])
                 quarantine.append({"file": rel, "sheet": "", "row_no": 2 + pos, "column": "voucher_date",
                                    "header": h["voucher_date"], "reason": "日期无法解析"})
                 quarantine.append({"file": rel, "sheet": "", "row_no": 3 + pos, "column": "debit",
                                    "header": h["debit"], "reason": "金额无法解析"})
-                c.to_csv(fh, index=False, header=False, lineterminator="\r\n")
-            else:
-                c.to_csv(fh, index=False, header=False, lineterminator="\r\n", float_format="%.2f",
-                         date_format=date_fmt)
-            n += len(c)
+            buf = io.BytesIO()
+            pacsv.write_csv(tbl, buf, opts)
+            fh.write(buf.getvalue().decode("utf-8").replace("\n", "\r\n").encode(body_enc))
+            n += tbl.num_rows
     return n
 
 

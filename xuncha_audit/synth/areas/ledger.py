@@ -1,6 +1,6 @@
 """Ledger area: ``ledger`` (序时账), generated vectorised and streamable in chunks.
 
-``iter_chunks(ctx)`` yields the baseline in voucher-date order (chunks of ~500k lines, each from
+``iter_chunks(ctx)`` yields the baseline in voucher-date order (chunks of ~125k lines, each from
 its own seeded stream), then the planted vouchers; ``generate(ctx)`` concatenates them (fine up
 to a few hundred thousand lines; the CLI streams bigger scales). Planted rows and the answer key
 are fixed before streaming (``plants(ctx)``), independent of the chunk size.
@@ -136,7 +136,7 @@ def _voucher_calendar(ctx: SynthContext) -> tuple[np.ndarray, np.ndarray, np.nda
     return dates, seq, k
 
 
-def iter_chunks(ctx: SynthContext, chunk_vouchers: int = 200_000,
+def iter_chunks(ctx: SynthContext, chunk_vouchers: int = 50_000,
                 include_plants: bool = True) -> Iterator[pd.DataFrame]:
     """Baseline ledger lines in chunks (then the planted lines). Vectorised, no row loops."""
     prepare(ctx)
@@ -188,7 +188,6 @@ def iter_chunks(ctx: SynthContext, chunk_vouchers: int = 200_000,
             "_order": np.arange(nv) * 4 + k + 1,
         })
         out = pd.concat([debit_df, credit_df], ignore_index=True).sort_values("_order", kind="stable")
-        out["voucher_date"] = pd.to_datetime(out["voucher_date"]).dt.date
         yield out.drop(columns="_order").reset_index(drop=True)
     if include_plants:
         yield plants(ctx)
@@ -237,8 +236,9 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
     ]:
         ks = voucher(day, summ, acc[a], amt, counterparty=str(rng.choice(pools.vendors)))
         ctx.plant("L01", L(ks), f"摘要「{summ}」含八项规定敏感词")
-        if a in ("办公费", "会议费"):
-            ctx.plant("L08", [("ledger", ks[0])], f"礼品/餐饮支出「{summ}」记入{a}")
+        if a == "办公费":  # gifts booked as office expenses (a club meal under 会议费 is L01 only:
+            # plain meal words are accepted under meeting/training accounts)
+            ctx.plant("L08", [("ledger", ks[0])], f"礼品支出「{summ}」记入{a}")
     for day, summ, a in [(wd(2024, 4, 16), "报销出差住宿费（某酒店）", "差旅费"),
                          (wd(2023, 8, 8), "报销赴烟台出差差旅费", "差旅费"),
                          (wd(2023, 2, 14), "购买酒精消毒液", "专用材料费")]:
@@ -324,6 +324,7 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
         ctx.plant("L08", [("ledger", ks[0])], f"招待类支出「{summ}」记入{a}")
 
     df = pd.DataFrame(rows, columns=COLUMNS)
+    df["voucher_date"] = pd.to_datetime(df["voucher_date"])
     df = df.sort_values(["voucher_date", "voucher_no", "line_no"], kind="stable").reset_index(drop=True)
     ctx.shared["ledger_plants"] = df
     return df

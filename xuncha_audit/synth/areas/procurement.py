@@ -411,11 +411,17 @@ def _plant(ctx: SynthContext, b: _Builder, by_cat: dict, depts: list[str]) -> No
 
 
 def _incidental_p06(ctx: SynthContext, contracts: pd.DataFrame) -> None:
-    """Record, as P06, any vendor holding > 50% of a category's yearly spend (safety net)."""
+    """Record as P06 what other plants cause: a vendor holding > 50% of a category's yearly spend,
+    or winning >= 3 non-competitive contracts in a year (e.g. the P01 split group)."""
     c = contracts.assign(year=pd.to_datetime(contracts["sign_date"]).dt.year)
+    planted = {k for p in ctx.answer_key if p.check_code == "P06" for k in [p.key]}
+    K = lambda nos: [("contracts", key_of("contracts", {"contract_no": n})) for n in nos]  # noqa: E731
     tot = c.groupby(["category", "year"])["amount"].transform("sum")
     share = c.groupby(["category", "year", "vendor"])["amount"].transform("sum") / tot
-    hits = c[share > 0.5]
-    for (_cat, _year, _v), g in hits.groupby(["category", "year", "vendor"]):
-        ctx.plant("P06", [("contracts", key_of("contracts", {"contract_no": n}))
-                          for n in g["contract_no"]], "供应商占该类别年度采购额一半以上（由其他埋点引起）")
+    for _, g in c[share > 0.5].groupby(["category", "year", "vendor"]):
+        if not set(g["contract_no"]) & planted:
+            ctx.plant("P06", K(g["contract_no"]), "供应商占该类别年度采购额一半以上（由其他埋点引起）")
+    nc = c[c["procurement_method"].isin(NON_COMPETITIVE)]
+    for _, g in nc.groupby(["year", "vendor"]):
+        if len(g) >= 3 and not set(g["contract_no"]) & planted:
+            ctx.plant("P06", K(g["contract_no"]), f"同一供应商一年内{len(g)}份非竞争性合同（由其他埋点引起）")
