@@ -79,3 +79,25 @@ def test_no_staff_table(con):
     con.execute("DROP TABLE staff")
     assert leading_cadres(con).empty
     assert not build_profiles(con)["is_leader"].any()
+
+
+def test_broad_or_named_findings_do_not_sweep_in_evidence_people(con):
+    import json
+
+    con.execute("""INSERT INTO findings (finding_id, run_id, check_id, check_name, severity, area,
+        unit, route, title, amount, entity_type, entity_key)
+        VALUES ('h03broad00000000', 'run-1', 'H03', '违规发放津补贴', 'medium', 'payroll', '市林业局',
+                '反馈', '全局发放未批准津贴', 24000, 'unit', '市林业局'),
+               ('r05named00000000', 'run-1', 'R05', '公务接待', 'low', 'reimbursement', '市林业局',
+                '反馈', '接待超标', 100, 'person', '周九')""")
+    con.execute("UPDATE findings SET persons = '周九' WHERE finding_id = 'r05named00000000'")
+    for i in range(12):
+        con.execute("INSERT INTO evidence VALUES ('h03broad00000000', 'H03', '市林业局', 'payroll', ?, ?)",
+                    [f"2024-01|P{i}|津贴", json.dumps({"name": f"员工{i}", "item": "津贴"}, ensure_ascii=False)])
+    con.execute("INSERT INTO evidence VALUES ('r05named00000000', 'R05', '市林业局', 'hospitality', 'JD-9', ?)",
+                [json.dumps({"record_no": "JD-9", "handler": "钱七"}, ensure_ascii=False)])
+    p = build_profiles(con)
+    names = set(p["name"])
+    assert not any(n.startswith("员工") for n in names)  # 12 payees: about the unit
+    assert "钱七" not in names  # the check named 周九; the record's handler is not added
+    assert _row(p, "周九")["roles"] == "涉及人员、疑点对象"

@@ -6,7 +6,11 @@ A subject *appears* in a finding through:
 - ``findings.entity_key`` when ``entity_type`` is person or vendor,
 - the cited evidence records' person and company fields (:data:`PERSON_FIELDS`,
   :data:`VENDOR_FIELDS`, e.g. ``travel_claims.person`` 报销人, ``hospitality.handler``
-  经办人, ``offices.occupants`` 使用人, ``contracts.vendor`` 供应商),
+  经办人, ``offices.occupants`` 使用人, ``contracts.vendor`` 供应商) — where the check filled
+  ``persons`` itself, evidence only adds the roles of those people; otherwise evidence people
+  (and vendors) count only in findings citing at most
+  :data:`MAX_EVIDENCE_SUBJECTS` distinct people (vendors) — clerical roles (制单人, 审核人 of
+  vouchers) are not used,
 - a ``finding_persons(finding_id, name, role)`` table, when the engine writes one.
 
 People are keyed by (unit, name): two 张三 in different units are two people. Vendors are
@@ -32,8 +36,6 @@ from xuncha_audit.findings.labels import AREA_ZH
 PERSON_FIELDS: tuple[tuple[str, str, str, bool], ...] = (
     ("travel_claims", "person", "报销人", False),
     ("ledger", "person", "经办人/往来个人", False),
-    ("ledger", "approver", "审核人", False),
-    ("ledger", "preparer", "制单人", False),
     ("hospitality", "handler", "经办人", False),
     ("meetings", "handler", "经办人", False),
     ("vehicle_trips", "driver", "驾驶员", False),
@@ -55,6 +57,8 @@ VENDOR_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("relations", "relative_employer", "亲属任职单位"),
 )
 SEVERITY_WEIGHT = {"high": 3, "medium": 2, "low": 1}
+# Evidence-derived subjects count only in findings citing at most this many of them.
+MAX_EVIDENCE_SUBJECTS = 10
 LEADER_RANKS = ("正部级", "副部级", "正厅级", "副厅级", "正处级")
 LEADER_POSITION_RE = "局长|书记|主任|处长|厅长|部长|院长|主席|行长|董事长|总经理|校长|所长|站长|队长"
 
@@ -100,10 +104,11 @@ def _columns(con, name: str) -> set[str]:
 def _mentions_sql(con) -> str:
     """SQL of (finding_id, subject_type, raw_name, role) for every appearance."""
     parts = [
-        """SELECT finding_id, 'person' AS subject_type, trim(p) AS raw_name, '涉及人员' AS role
+        """SELECT finding_id, 'person' AS subject_type, trim(p) AS raw_name, '涉及人员' AS role,
+               false AS from_evidence
            FROM (SELECT finding_id, unnest(string_split(persons, '、')) AS p FROM findings
                  WHERE persons IS NOT NULL)""",
-        """SELECT finding_id, entity_type, entity_key, '疑点对象' FROM findings
+        """SELECT finding_id, entity_type, entity_key, '疑点对象', false FROM findings
            WHERE entity_type IN ('person', 'vendor') AND entity_key IS NOT NULL""",
     ]
     if _exists(con, "evidence"):
@@ -111,25 +116,25 @@ def _mentions_sql(con) -> str:
             val = f"CASE WHEN json_valid(record) THEN json_extract_string(record, '$.{field}') END"
             if is_list:
                 parts.append(
-                    f"""SELECT finding_id, 'person', trim(p), '{role}' FROM (
+                    f"""SELECT finding_id, 'person', trim(p), '{role}', true FROM (
                         SELECT finding_id, unnest(string_split_regex({val}, '[、,，;；/]')) AS p
                         FROM evidence WHERE source_table = '{table}')"""
                 )
             else:
                 parts.append(
-                    f"SELECT finding_id, 'person', {val}, '{role}' FROM evidence "
+                    f"SELECT finding_id, 'person', {val}, '{role}', true FROM evidence "
                     f"WHERE source_table = '{table}'"
                 )
         for table, field, role in VENDOR_FIELDS:
             parts.append(
                 "SELECT finding_id, 'vendor', CASE WHEN json_valid(record) THEN "
-                f"json_extract_string(record, '$.{field}') END, '{role}' "
+                f"json_extract_string(record, '$.{field}') END, '{role}', true "
                 f"FROM evidence WHERE source_table = '{table}'"
             )
     if _exists(con, "finding_persons") and {"finding_id", "name", "role"} <= _columns(
         con, "finding_persons"
     ):
-        parts.append("SELECT finding_id, 'person', name, role FROM finding_persons")
+        parts.append("SELECT finding_id, 'person', name, role, false FROM finding_persons")
     return "\nUNION ALL\n".join(parts)
 
 
@@ -179,7 +184,25 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     area_case = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in AREA_ZH.items())
     weights = " ".join(f"WHEN '{k}' THEN {v}" for k, v in SEVERITY_WEIGHT.items())
     sql = f"""
-    WITH m AS ({_mentions_sql(con)}),
+    WITH m0 AS ({_mentions_sql(con)}),
+    -- Evidence fields count only where the check did not name the people itself (persons)
+    -- and the finding cites at most MAX_EVIDENCE_SUBJECTS of that kind: a finding citing
+    -- every payee of the unit is about the unit, not about each of them.
+    ev_n AS (SELECT finding_id, subject_type, count(DISTINCT raw_name) AS n FROM m0
+             WHERE from_evidence GROUP BY ALL),
+    m AS (
+        SELECT m0.* FROM m0
+        LEFT JOIN ev_n USING (finding_id, subject_type)
+        LEFT JOIN (SELECT finding_id, flatten(list(string_split(persons, '、'))) AS named
+                   FROM findings WHERE persons IS NOT NULL GROUP BY finding_id) nf
+            USING (finding_id)
+        WHERE NOT m0.from_evidence
+           -- named by the check: evidence only adds the role (报销人, 经办人 ...)
+           OR (m0.subject_type = 'person' AND nf.named IS NOT NULL
+               AND list_contains(nf.named, trim(m0.raw_name)))
+           OR (ev_n.n <= {MAX_EVIDENCE_SUBJECTS}
+               AND NOT (m0.subject_type = 'person' AND nf.named IS NOT NULL))
+    ),
     m2 AS (
         SELECT m.finding_id, m.subject_type, m.role,
             CASE WHEN m.subject_type = 'vendor' THEN {company_norm_sql("m.raw_name")}
