@@ -75,10 +75,13 @@ class _Builder:
         self._seq: dict[int, int] = {}
         self._proj: dict[int, int] = {}
         self._pay = 0
+        self._by_name: dict | None = None
 
     # -- helpers -------------------------------------------------------------
-    def vendor(self, name: str) -> pd.Series:
-        return self.vendors.loc[self.vendors["vendor"] == name].iloc[0]
+    def vendor(self, name: str) -> dict:
+        if self._by_name is None:
+            self._by_name = {r["vendor"]: r for r in self.vendors.to_dict("records")}
+        return self._by_name[name]
 
     def add_vendors(self, n: int, **over) -> list[str]:
         v = self.ctx.make_vendors(n)
@@ -88,6 +91,7 @@ class _Builder:
         for k, val in over.items():
             v[k] = val
         self.vendors = pd.concat([self.vendors, v], ignore_index=True)
+        self._by_name = None
         return v["vendor"].tolist()
 
     def contract_no(self, year: int) -> str:
