@@ -94,13 +94,16 @@ attrs AS (
     SELECT unit, _key, project_code, who, 'identical_bids', CAST(bid_amount AS VARCHAR) FROM bid
     WHERE bid_amount IS NOT NULL AND bid_amount > 0
 ),
+shared_vals AS (
+    SELECT unit, project_code, rule, val
+    FROM attrs
+    GROUP BY unit, project_code, rule, val
+    HAVING count(DISTINCT who) >= 2
+),
 shared AS (
-    SELECT unit, _key, project_code, rule
-    FROM (
-        SELECT a.*, count(DISTINCT who) OVER (PARTITION BY unit, project_code, rule, val) AS n_who
-        FROM attrs a
-    ) x
-    WHERE n_who >= 2
+    SELECT a.unit, a._key, a.project_code, a.rule
+    FROM attrs a
+    JOIN shared_vals s ON s.unit = a.unit AND s.project_code = a.project_code AND s.rule = a.rule AND s.val = a.val
 ),
 win AS (
     SELECT unit, project_code, min(bid_amount) AS win_amount

@@ -40,10 +40,13 @@ WITH vend AS (
 vend_contracts AS (
     SELECT v.unit, v.v_key, c._key AS c_key, c.amount, c.sign_date
     FROM vend v
-    JOIN contracts c
-      ON c.unit = v.unit
-     AND (c.vendor_id = v.vendor_id
-          OR ((c.vendor_id IS NULL OR v.vendor_id IS NULL) AND c.vendor_norm = v.vendor_norm))
+    JOIN contracts c ON c.unit = v.unit AND c.vendor_id = v.vendor_id
+    UNION ALL
+    -- either side lacks the credit code: match on the normalised name
+    SELECT v.unit, v.v_key, c._key, c.amount, c.sign_date
+    FROM vend v
+    JOIN contracts c ON c.unit = v.unit AND c.vendor_norm = v.vendor_norm
+    WHERE c.vendor_id IS NULL OR v.vendor_id IS NULL
 ),
 active_vend AS (
     SELECT v.*

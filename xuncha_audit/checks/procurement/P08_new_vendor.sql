@@ -37,10 +37,15 @@ hits AS (
     SELECT v.unit, v.v_key, v.vendor, v.vendor_norm, v.registered_date, c.contract_no, c._key AS c_key,
            c.amount, c.sign_date, datediff('day', v.registered_date, c.sign_date) AS gap_days
     FROM vend v
-    JOIN contracts c
-      ON c.unit = v.unit
-     AND (c.vendor_id = v.vendor_id
-          OR ((c.vendor_id IS NULL OR v.vendor_id IS NULL) AND c.vendor_norm = v.vendor_norm))
+    JOIN (
+        -- contracts matched to the vendor record: by credit code, else (either side lacking it) by name
+        SELECT v2.v_key, c2.*
+        FROM vend v2 JOIN contracts c2 ON c2.unit = v2.unit AND c2.vendor_id = v2.vendor_id
+        UNION ALL
+        SELECT v2.v_key, c2.*
+        FROM vend v2 JOIN contracts c2 ON c2.unit = v2.unit AND c2.vendor_norm = v2.vendor_norm
+        WHERE c2.vendor_id IS NULL OR v2.vendor_id IS NULL
+    ) c ON c.unit = v.unit AND c.v_key = v.v_key
     WHERE c.sign_date IS NOT NULL
       AND datediff('day', v.registered_date, c.sign_date) < $min_days
 ),
