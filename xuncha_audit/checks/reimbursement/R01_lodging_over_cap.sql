@@ -75,34 +75,38 @@ claims AS (
     WHERE t.lodging_amount > 0 AND t.return_date >= t.depart_date
       AND coalesce(t.nights, datediff('day', t.depart_date, t.return_date)) > 0
 ),
+cal_n AS (
+    -- calendar with a day number, so nights are found by equality (depart day number + k)
+    SELECT date, datediff('day', DATE '2000-01-01', date) AS dn FROM std_calendar
+),
+offsets AS (
+    SELECT dn - (SELECT min(dn) FROM cal_n) AS k FROM cal_n
+    WHERE dn - (SELECT min(dn) FROM cal_n) < 1000
+),
 nights AS (
-    SELECT c.unit, c._key, c.region, c.tier, c.lodging_city, cal.date AS night
+    SELECT c.unit, c._key, c.region, c.tier, c.lodging_city, cal.date AS night,
+        month(cal.date) * 100 + day(cal.date) AS md
     FROM claims c
-    JOIN std_calendar cal ON cal.date BETWEEN c.depart_date AND c.last_night
-),
-span AS (
-    SELECT min(depart_date) AS d0, max(last_night) AS d1 FROM claims
-),
-daily_caps AS (
-    -- the cap row in force on each calendar day of the claims' span (season by month*100+day)
-    SELECT lc.region, lc.city, lc.tier, cal.date, lc.cap, lc.season
-    FROM (SELECT c.date, month(c.date) * 100 + day(c.date) AS md
-          FROM std_calendar c JOIN span ON c.date BETWEEN span.d0 AND span.d1) cal
-    JOIN std_lodging_caps lc
-      ON cal.md BETWEEN lc.start_md AND lc.end_md
-     AND cal.date >= lc.effective_from AND (lc.effective_to IS NULL OR cal.date <= lc.effective_to)
+    JOIN offsets o ON o.k <= datediff('day', c.depart_date, c.last_night)
+    JOIN cal_n cal ON cal.dn = datediff('day', DATE '2000-01-01', c.depart_date) + o.k
 ),
 night_caps AS (
-    -- one row per (claim, night): the destination's own row, else the region's 其他 row
-    SELECT n.unit, n._key, n.night, coalesce(own.cap, oth.cap) AS cap,
-        coalesce(own.season, oth.season) AS season,
-        CASE WHEN own.cap IS NULL THEN '其他' ELSE own.city END AS cap_city
+    -- one row per (claim, night): the cap of the row in force that night (season by
+    -- month*100+day); the destination's own row before the region's 其他 row
+    SELECT n.unit, n._key, n.night,
+        coalesce(max(CASE WHEN lc.city = n.lodging_city THEN lc.cap END),
+                 max(CASE WHEN lc.city = '其他' THEN lc.cap END)) AS cap,
+        coalesce(max(CASE WHEN lc.city = n.lodging_city THEN lc.season END),
+                 max(CASE WHEN lc.city = '其他' THEN lc.season END)) AS season,
+        CASE WHEN max(CASE WHEN lc.city = n.lodging_city THEN 1 END) IS NULL THEN '其他'
+             ELSE n.lodging_city END AS cap_city
     FROM nights n
-    LEFT JOIN daily_caps own
-      ON own.region = n.region AND own.tier = n.tier AND own.city = n.lodging_city AND own.date = n.night
-    LEFT JOIN daily_caps oth
-      ON oth.region = n.region AND oth.tier = n.tier AND oth.city = '其他' AND oth.date = n.night
-    WHERE coalesce(own.cap, oth.cap) IS NOT NULL
+    JOIN std_lodging_caps lc
+      ON lc.region = n.region AND lc.tier = n.tier
+     AND (lc.city = n.lodging_city OR lc.city = '其他')
+     AND n.md BETWEEN lc.start_md AND lc.end_md
+     AND n.night >= lc.effective_from AND (lc.effective_to IS NULL OR n.night <= lc.effective_to)
+    GROUP BY n.unit, n._key, n.night, n.lodging_city
 ),
 allowed AS (
     SELECT unit, _key, sum(cap) AS cap_sum, count(*) AS n_nights, min(cap) AS cap_min,

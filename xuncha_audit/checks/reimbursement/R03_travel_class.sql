@@ -37,24 +37,28 @@ claims AS (
     LEFT JOIN std_rank_ladder l ON l.rank_norm = coalesce(t.rank_norm, sr.rank_norm)
     WHERE t.transport_class IS NOT NULL
 ),
+class_texts AS (
+    SELECT DISTINCT transport_class FROM claims
+),
 matched AS (
-    SELECT c.unit, c._key, tc.pattern, tc.mode, tc.class_level, tc.class_name
-    FROM claims c
-    JOIN std_transport_classes tc ON position(tc.pattern IN c.transport_class) > 0
+    -- patterns found in each distinct class text (few distinct texts: match them once)
+    SELECT x.transport_class, tc.pattern, tc.mode, tc.class_level, tc.class_name
+    FROM class_texts x
+    JOIN std_transport_classes tc ON position(tc.pattern IN x.transport_class) > 0
 ),
 classes AS (
     -- a pattern that is part of a longer matched pattern (一等座 in G字头一等座) does not count
     SELECT m.* FROM matched m
     WHERE NOT EXISTS (
         SELECT 1 FROM matched m2
-        WHERE m2.unit = m.unit AND m2._key = m._key AND m2.pattern <> m.pattern
+        WHERE m2.transport_class = m.transport_class AND m2.pattern <> m.pattern
           AND position(m.pattern IN m2.pattern) > 0
     )
 ),
 over AS (
     SELECT c.unit, c._key, cl.mode, cl.class_level, cl.class_name, e.max_class_name
     FROM claims c
-    JOIN classes cl ON cl.unit = c.unit AND cl._key = c._key
+    JOIN classes cl ON cl.transport_class = c.transport_class
     JOIN std_travel_entitlement e
       ON e.tier = c.tier AND e.mode = cl.mode
      AND c.depart_date >= e.effective_from AND (e.effective_to IS NULL OR c.depart_date <= e.effective_to)

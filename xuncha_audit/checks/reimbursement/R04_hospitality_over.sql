@@ -38,53 +38,62 @@ h AS (
         u.region, u.city
     FROM hospitality h LEFT JOIN _units u ON u.unit = h.unit
 ),
+cap_keys AS (
+    SELECT DISTINCT region, city, date FROM h
+),
 caps AS (
-    SELECT h.unit, h._key, c.per_head_cap
-    FROM h JOIN std_hospitality_caps c
-      ON c.region IN (h.region, '*') AND c.city IN (h.city, '*')
-     AND h.date >= c.effective_from AND (c.effective_to IS NULL OR h.date <= c.effective_to)
-    QUALIFY row_number() OVER (PARTITION BY h.unit, h._key
+    -- the most specific cap row (city, then region, then the '*' default) in force on the date
+    SELECT k.region, k.city, k.date, c.per_head_cap
+    FROM cap_keys k JOIN std_hospitality_caps c
+      ON (c.region = k.region OR c.region = '*') AND (c.city = k.city OR c.city = '*')
+     AND k.date >= c.effective_from AND (c.effective_to IS NULL OR k.date <= c.effective_to)
+    QUALIFY row_number() OVER (PARTITION BY k.region, k.city, k.date
         ORDER BY CASE WHEN c.city = '*' THEN 1 ELSE 0 END, CASE WHEN c.region = '*' THEN 1 ELSE 0 END) = 1
 ),
+texts AS (
+    -- keyword matching runs once per distinct text (menus and venues repeat a lot)
+    SELECT DISTINCT 'prohibited_item' AS list, items AS txt FROM h WHERE items IS NOT NULL
+    UNION
+    SELECT DISTINCT 'private_venue', venue FROM h WHERE venue IS NOT NULL
+),
 kw_hits AS (
-    SELECT h.unit, h._key, k.list, k.word, k.exclusions,
-        upper(CASE WHEN k.list = 'prohibited_item' THEN h.items ELSE h.venue END) AS txt
-    FROM h JOIN std_keywords k
-      ON k.list IN ('prohibited_item', 'private_venue')
-     AND position(upper(k.word) IN upper(CASE WHEN k.list = 'prohibited_item' THEN h.items ELSE h.venue END)) > 0
+    SELECT x.list, x.txt, upper(x.txt) AS txt_u, upper(k.word) AS word_u, k.word, k.exclusions
+    FROM texts x
+    JOIN std_keywords k ON k.list = x.list AND position(upper(k.word) IN upper(x.txt)) > 0
 ),
 excl_phrases AS (
-    SELECT unit, _key, list, word, txt, upper(trim(unnest(string_split(exclusions, ',')))) AS phrase
-    FROM kw_hits WHERE exclusions IS NOT NULL AND exclusions <> ''
+    -- unnest stands alone in its SELECT (Spark: explode may not be nested in an expression)
+    SELECT list, txt, txt_u, word, word_u, upper(trim(phrase_raw)) AS phrase
+    FROM (SELECT list, txt, txt_u, word, word_u, unnest(string_split(exclusions, ',')) AS phrase_raw
+          FROM kw_hits WHERE exclusions IS NOT NULL AND exclusions <> '') x
 ),
 excl_counts AS (
     -- occurrences of the word that sit inside an exclusion phrase (酒店 for 酒, 景区管委会 for 景区)
-    SELECT unit, _key, list, word,
-        sum(CAST((length(txt) - length(replace(txt, phrase, ''))) / length(phrase) AS BIGINT)) AS n_excl
+    SELECT list, txt, word,
+        sum(CAST((length(txt_u) - length(replace(txt_u, phrase, ''))) / length(phrase) AS BIGINT)) AS n_excl
     FROM excl_phrases
-    WHERE phrase <> '' AND position(upper(word) IN phrase) > 0
-    GROUP BY unit, _key, list, word
+    WHERE phrase <> '' AND position(word_u IN phrase) > 0
+    GROUP BY list, txt, word
 ),
 kw_real AS (
-    SELECT k.unit, k._key, k.list, k.word
+    SELECT k.list, k.txt, k.word
     FROM kw_hits k
-    LEFT JOIN excl_counts e ON e.unit = k.unit AND e._key = k._key AND e.list = k.list AND e.word = k.word
-    WHERE (length(k.txt) - length(replace(k.txt, upper(k.word), ''))) / length(k.word) > coalesce(e.n_excl, 0)
+    LEFT JOIN excl_counts e ON e.list = k.list AND e.txt = k.txt AND e.word = k.word
+    WHERE (length(k.txt_u) - length(replace(k.txt_u, k.word_u, ''))) / length(k.word_u) > coalesce(e.n_excl, 0)
 ),
-kw_per_record AS (
-    SELECT unit, _key,
-        string_agg(DISTINCT CASE WHEN list = 'prohibited_item' THEN word END, '、') AS items_found,
-        max(CASE WHEN list = 'private_venue' THEN 1 ELSE 0 END) AS venue_hit
-    FROM kw_real GROUP BY unit, _key
+text_hits AS (
+    SELECT list, txt, string_agg(DISTINCT word, '、') AS words FROM kw_real GROUP BY list, txt
 ),
 judged AS (
-    SELECT h.*, c.per_head_cap, kw.items_found, coalesce(kw.venue_hit, 0) = 1 AS venue_hit,
+    SELECT h.*, c.per_head_cap, ti.words AS items_found, tv.words IS NOT NULL AS venue_hit,
         CASE WHEN h.heads > 0 THEN h.amount / h.heads / h.meals_used END AS per_head,
         CASE WHEN h.guests <= $small_group THEN $companions_small_max
              ELSE floor(h.guests * $companion_ratio + 0.001) END AS companion_limit
     FROM h
-    LEFT JOIN caps c ON c.unit = h.unit AND c._key = h._key
-    LEFT JOIN kw_per_record kw ON kw.unit = h.unit AND kw._key = h._key
+    LEFT JOIN caps c ON c.region IS NOT DISTINCT FROM h.region AND c.city IS NOT DISTINCT FROM h.city
+     AND c.date = h.date
+    LEFT JOIN text_hits ti ON ti.list = 'prohibited_item' AND ti.txt = h.items
+    LEFT JOIN text_hits tv ON tv.list = 'private_venue' AND tv.txt = h.venue
 ),
 flags AS (
     SELECT j.*,

@@ -40,32 +40,37 @@ inv_src AS (
     FROM meetings WHERE invoice_no IS NOT NULL
 ),
 inv_split AS (
-    SELECT unit, ev_table, _key, rec_label, who, d1, d2, amt,
-        upper(trim(unnest(string_split(
-            replace(replace(replace(replace(replace(replace(replace(invoice_no, '、', ','), '；', ','), ';', ','),
-                '，', ','), '/', ','), ' ', ','), '　', ','), ',')))) AS inv
-    FROM inv_src
+    -- one row per number in the cell; unnest stands alone in its SELECT (Spark's explode may
+    -- not be nested in an expression)
+    SELECT unit, ev_table, _key, rec_label, who, d1, d2, amt, upper(trim(inv_raw)) AS inv
+    FROM (
+        SELECT unit, ev_table, _key, rec_label, who, d1, d2, amt,
+            unnest(string_split(
+                replace(replace(replace(replace(replace(replace(replace(invoice_no, '、', ','), '；', ','), ';', ','),
+                    '，', ','), '/', ','), ' ', ','), '　', ','), ',')) AS inv_raw
+        FROM inv_src
+    ) x
 ),
 inv_rec AS (
     SELECT DISTINCT unit, ev_table, _key, rec_label, who, d1, d2, amt, inv
     FROM inv_split
     WHERE length(inv) >= $min_invoice_length AND regexp_matches(inv, '[0-9]')
 ),
-inv_dup AS (
-    SELECT r.*,
-        count(*) OVER (PARTITION BY unit, inv) AS n_rec,
-        sum(amt) OVER (PARTITION BY unit, inv) - max(amt) OVER (PARTITION BY unit, inv) AS dup_amount,
-        string_agg(rec_label, '、') OVER (PARTITION BY unit, inv) AS labels
-    FROM inv_rec r
+inv_groups AS (
+    SELECT unit, inv, count(*) AS n_rec, sum(amt) - max(amt) AS dup_amount,
+        string_agg(rec_label, '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2
+    FROM inv_rec
+    GROUP BY unit, inv
+    HAVING count(*) >= 2
 ),
 invoice_rows AS (
-    SELECT unit, 'invoice:' || inv AS finding_key, ev_table, _key AS ev_key,
-        'person' AS entity_type, coalesce(min(who) OVER (PARTITION BY unit, inv), inv) AS entity_key,
-        CAST(dup_amount AS DECIMAL(18, 2)) AS amount,
-        min(d1) OVER (PARTITION BY unit, inv) AS period_start, max(d2) OVER (PARTITION BY unit, inv) AS period_end,
-        'duplicate_invoice' AS rule, who AS persons,
-        '发票号码' || inv || '在' || CAST(n_rec AS VARCHAR) || '条报销记录中重复出现（' || labels || '）' AS detail
-    FROM inv_dup WHERE n_rec >= 2
+    SELECT r.unit, 'invoice:' || r.inv AS finding_key, r.ev_table, r._key AS ev_key,
+        'person' AS entity_type, coalesce(g.who0, r.inv) AS entity_key,
+        CAST(g.dup_amount AS DECIMAL(18, 2)) AS amount, g.p1 AS period_start, g.p2 AS period_end,
+        'duplicate_invoice' AS rule, r.who AS persons,
+        '发票号码' || r.inv || '在' || CAST(g.n_rec AS VARCHAR) || '条报销记录中重复出现（' || g.labels || '）' AS detail
+    FROM inv_rec r
+    JOIN inv_groups g ON g.unit = r.unit AND g.inv = r.inv
 ),
 trips AS (
     SELECT unit, _key, claim_no, person, destination, depart_date, return_date,

@@ -65,43 +65,44 @@ hosp_rows AS (
     JOIN std_calendar c ON c.date = h.date
     WHERE c.is_rest_day
 ),
+dest_tourist AS (
+    -- tourist destinations matched once per distinct destination text
+    SELECT d.unit_region, d.destination, min(td.place) AS place
+    FROM dest d
+    LEFT JOIN dest_place dp ON dp.unit_region = d.unit_region AND dp.destination = d.destination
+    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = dp.city
+    GROUP BY d.unit_region, d.destination
+),
+cal_cum AS (
+    -- running count of rest days: rest days in [a, b] = cum(b) - cum(a) + rest(a), two equality joins
+    SELECT date, CASE WHEN is_rest_day THEN 1 ELSE 0 END AS rest,
+        sum(CASE WHEN is_rest_day THEN 1 ELSE 0 END) OVER (ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_rest
+    FROM std_calendar
+),
 trips AS (
-    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date,
+    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date, tt.place,
         coalesce(t.lodging_amount, 0) + coalesce(t.meal_allowance, 0) + coalesce(t.local_transport_allowance, 0)
             + coalesce(t.transport_amount, 0) AS amt,
-        CAST(t.return_date - INTERVAL 1 DAY AS DATE) AS last_night, dp.city
+        datediff('day', t.depart_date, t.return_date) AS n_nights,
+        -- nights = the days depart .. return-1
+        c2.cum_rest - c2.rest - c1.cum_rest + c1.rest AS n_rest
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
-    LEFT JOIN dest_place dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
+    JOIN dest_tourist tt ON tt.destination = t.destination AND tt.unit_region = coalesce(du.region, '')
+    JOIN cal_cum c1 ON c1.date = t.depart_date
+    JOIN cal_cum c2 ON c2.date = t.return_date
     WHERE t.return_date > t.depart_date
 ),
-tourist AS (
-    SELECT t.unit, t._key, min(td.place) AS place
-    FROM trips t
-    JOIN std_tourist_destinations td
-      ON position(td.place IN t.destination) > 0 OR td.place = t.city
-    GROUP BY t.unit, t._key
-),
-nights AS (
-    SELECT t.unit, t._key, count(*) AS n_nights,
-        sum(CASE WHEN c.is_rest_day THEN 1 ELSE 0 END) AS n_rest
-    FROM trips t
-    JOIN tourist tt ON tt.unit = t.unit AND tt._key = t._key
-    JOIN std_calendar c ON c.date BETWEEN t.depart_date AND t.last_night
-    GROUP BY t.unit, t._key
-),
 trip_rows AS (
-    SELECT t.unit, 'travel_claims:' || t._key AS finding_key, 'travel_claims' AS ev_table, t._key AS ev_key,
-        'person' AS entity_type, t.person AS entity_key, CAST(t.amt AS DECIMAL(18, 2)) AS amount,
-        t.depart_date AS period_start, t.return_date AS period_end, 'rest_day_trip' AS rule,
-        t.person AS persons,
-        t.person || strftime(t.depart_date, '%Y-%m-%d') || '至' || strftime(t.return_date, '%Y-%m-%d') || '赴'
-            || t.destination || '出差（旅游目的地：' || tt.place || '），住宿' || CAST(n.n_nights AS VARCHAR)
-            || '晚中' || CAST(n.n_rest AS VARCHAR) || '晚为休息日（报销单' || t.claim_no || '）' AS detail
-    FROM trips t
-    JOIN tourist tt ON tt.unit = t.unit AND tt._key = t._key
-    JOIN nights n ON n.unit = t.unit AND n._key = t._key
-    WHERE n.n_rest > n.n_nights * $min_rest_share
+    SELECT unit, 'travel_claims:' || _key AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
+        'person' AS entity_type, person AS entity_key, CAST(amt AS DECIMAL(18, 2)) AS amount,
+        depart_date AS period_start, return_date AS period_end, 'rest_day_trip' AS rule,
+        person AS persons,
+        person || strftime(depart_date, '%Y-%m-%d') || '至' || strftime(return_date, '%Y-%m-%d') || '赴'
+            || destination || '出差（旅游目的地：' || place || '），住宿' || CAST(n_nights AS VARCHAR)
+            || '晚中' || CAST(n_rest AS VARCHAR) || '晚为休息日（报销单' || claim_no || '）' AS detail
+    FROM trips
+    WHERE n_rest > n_nights * $min_rest_share
 )
 SELECT * FROM hosp_rows
 UNION ALL

@@ -59,74 +59,73 @@ words AS (
     FROM (SELECT unnest(string_split($reason_words, ',')) AS w) s
     WHERE trim(w) <> ''
 ),
+dest_tourist AS (
+    -- tourist destinations matched once per distinct destination text
+    SELECT d.unit_region, d.destination, min(td.place) AS place
+    FROM dest d
+    LEFT JOIN dest_place dp ON dp.unit_region = d.unit_region AND dp.destination = d.destination
+    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = dp.city
+    GROUP BY d.unit_region, d.destination
+),
+cal_cum AS (
+    -- running count of rest days: rest days in [a, b] = cum(b) - cum(a) + rest(a), two equality joins
+    SELECT date, CASE WHEN is_rest_day THEN 1 ELSE 0 END AS rest,
+        sum(CASE WHEN is_rest_day THEN 1 ELSE 0 END) OVER (ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_rest
+    FROM std_calendar
+),
 trips AS (
     SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date, t.reason,
+        tt.place,
         coalesce(t.lodging_amount, 0) + coalesce(t.meal_allowance, 0) + coalesce(t.local_transport_allowance, 0)
             + coalesce(t.transport_amount, 0) AS amt,
-        dp.city
+        c2.cum_rest - c1.cum_rest + c1.rest AS n_rest
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
-    LEFT JOIN dest_place dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
+    JOIN dest_tourist tt ON tt.destination = t.destination AND tt.unit_region = coalesce(du.region, '')
+    JOIN cal_cum c1 ON c1.date = t.depart_date
+    JOIN cal_cum c2 ON c2.date = t.return_date
     WHERE t.return_date >= t.depart_date
       AND EXISTS (SELECT 1 FROM words w WHERE position(w.word IN t.reason) > 0)
 ),
-trip_tourist AS (
-    SELECT t.unit, t._key, min(td.place) AS place
-    FROM trips t
-    JOIN std_tourist_destinations td ON position(td.place IN t.destination) > 0 OR td.place = t.city
-    GROUP BY t.unit, t._key
-),
-trip_rest AS (
-    SELECT t.unit, t._key, min(c.date) AS first_rest
-    FROM trips t
-    JOIN trip_tourist tt ON tt.unit = t.unit AND tt._key = t._key
-    JOIN std_calendar c ON c.date BETWEEN t.depart_date AND t.return_date
-    WHERE c.is_rest_day
-    GROUP BY t.unit, t._key
-),
 trip_rows AS (
-    SELECT t.unit, 'travel_claims:' || t._key AS finding_key, 'travel_claims' AS ev_table, t._key AS ev_key,
-        'person' AS entity_type, t.person AS entity_key, CAST(t.amt AS DECIMAL(18, 2)) AS amount,
-        t.depart_date AS period_start, t.return_date AS period_end, 'travel' AS rule, t.person AS persons,
-        t.person || '以「' || t.reason || '」为由，' || strftime(t.depart_date, '%Y-%m-%d') || '至'
-            || strftime(t.return_date, '%Y-%m-%d') || '赴' || t.destination || '（旅游目的地：' || tt.place
-            || '），行程跨越休息日' || strftime(r.first_rest, '%Y-%m-%d') || '（报销单' || t.claim_no || '）' AS detail
-    FROM trips t
-    JOIN trip_tourist tt ON tt.unit = t.unit AND tt._key = t._key
-    JOIN trip_rest r ON r.unit = t.unit AND r._key = t._key
+    SELECT unit, 'travel_claims:' || _key AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
+        'person' AS entity_type, person AS entity_key, CAST(amt AS DECIMAL(18, 2)) AS amount,
+        depart_date AS period_start, return_date AS period_end, 'travel' AS rule, person AS persons,
+        person || '以「' || reason || '」为由，' || strftime(depart_date, '%Y-%m-%d') || '至'
+            || strftime(return_date, '%Y-%m-%d') || '赴' || destination || '（旅游目的地：' || place
+            || '），行程含' || CAST(n_rest AS VARCHAR) || '个休息日（报销单' || claim_no || '）' AS detail
+    FROM trips
+    WHERE n_rest > 0
+),
+venues AS (
+    SELECT DISTINCT venue FROM meetings WHERE venue IS NOT NULL
+),
+venue_tourist AS (
+    SELECT v.venue, min(td.place) AS place
+    FROM venues v JOIN std_tourist_destinations td ON position(td.place IN v.venue) > 0
+    GROUP BY v.venue
 ),
 mtg AS (
     SELECT m.unit, m._key, m.record_no, coalesce(m.name, m.record_no) AS title, m.venue, m.start_date,
-        coalesce(m.end_date, m.start_date) AS end_d, m.amount, m.handler,
-        coalesce(m.reason, '') || ' ' || coalesce(m.name, '') AS txt
+        coalesce(m.end_date, m.start_date) AS end_d, m.amount, m.handler, vt.place,
+        c2.cum_rest - c1.cum_rest + c1.rest AS n_rest
     FROM meetings m
-    WHERE m.venue IS NOT NULL
+    JOIN venue_tourist vt ON vt.venue = m.venue
+    JOIN cal_cum c1 ON c1.date = m.start_date
+    JOIN cal_cum c2 ON c2.date = coalesce(m.end_date, m.start_date)
+    WHERE coalesce(m.end_date, m.start_date) >= m.start_date
       AND EXISTS (SELECT 1 FROM words w
                   WHERE position(w.word IN coalesce(m.reason, '') || ' ' || coalesce(m.name, '')) > 0)
 ),
-mtg_tourist AS (
-    SELECT m.unit, m._key, min(td.place) AS place
-    FROM mtg m JOIN std_tourist_destinations td ON position(td.place IN m.venue) > 0
-    GROUP BY m.unit, m._key
-),
-mtg_rest AS (
-    SELECT m.unit, m._key, min(c.date) AS first_rest
-    FROM mtg m
-    JOIN mtg_tourist mt ON mt.unit = m.unit AND mt._key = m._key
-    JOIN std_calendar c ON c.date BETWEEN m.start_date AND m.end_d
-    WHERE c.is_rest_day
-    GROUP BY m.unit, m._key
-),
 mtg_rows AS (
-    SELECT m.unit, 'meetings:' || m._key AS finding_key, 'meetings' AS ev_table, m._key AS ev_key,
-        'person' AS entity_type, coalesce(m.handler, m.title) AS entity_key, m.amount,
-        m.start_date AS period_start, m.end_d AS period_end, 'meeting' AS rule, m.handler AS persons,
-        '「' || m.title || '」' || strftime(m.start_date, '%Y-%m-%d') || '至' || strftime(m.end_d, '%Y-%m-%d')
-            || '在' || m.venue || '举办（旅游目的地：' || mt.place || '），跨越休息日'
-            || strftime(r.first_rest, '%Y-%m-%d') || '（记录' || m.record_no || '）' AS detail
-    FROM mtg m
-    JOIN mtg_tourist mt ON mt.unit = m.unit AND mt._key = m._key
-    JOIN mtg_rest r ON r.unit = m.unit AND r._key = m._key
+    SELECT unit, 'meetings:' || _key AS finding_key, 'meetings' AS ev_table, _key AS ev_key,
+        'person' AS entity_type, coalesce(handler, title) AS entity_key, amount,
+        start_date AS period_start, end_d AS period_end, 'meeting' AS rule, handler AS persons,
+        '「' || title || '」' || strftime(start_date, '%Y-%m-%d') || '至' || strftime(end_d, '%Y-%m-%d')
+            || '在' || venue || '举办（旅游目的地：' || place || '），会期含' || CAST(n_rest AS VARCHAR)
+            || '个休息日（记录' || record_no || '）' AS detail
+    FROM mtg
+    WHERE n_rest > 0
 )
 SELECT * FROM trip_rows
 UNION ALL
