@@ -29,6 +29,9 @@ def evaluate(con, answer_dir: str | Path) -> pd.DataFrame:
     ev = con.execute(
         "SELECT e.finding_id, e.check_id, e.unit, e.source_table, e.record_key FROM evidence e"
     ).df()
+    if ak["unit"].nunique() == 1 and ev["unit"].nunique() <= 1:
+        # one unit on both sides: a flat folder loaded without --unit gets a default unit name
+        ev["unit"] = ak["unit"].iloc[0]
     ev["rec"] = ev["unit"] + "\x1f" + ev["source_table"] + "\x1f" + ev["record_key"].astype(str)
     ak["rec"] = ak["unit"] + "\x1f" + ak["table"] + "\x1f" + ak["key"]
     nm["rec"] = nm["unit"] + "\x1f" + nm["table"] + "\x1f" + nm["key"]

@@ -7,8 +7,8 @@ are fixed before streaming (``plants(ctx)``), independent of the chunk size.
 
 Baseline (must not be flagged): vouchers of 1-3 expense debit lines and one credit line
 (零余额账户用款额度 or 银行存款) dated on official workdays, spread evenly over the months;
-debit amounts log-uniform over [100, 100000) so first digits follow Benford's law and multiples
-of 1,000 are rare; summaries free of sensitive, vague or hospitality words outside the
+debit amounts log-uniform over whole decades per account (e.g. 办公费 100-10,000, 工资
+10,000-1,000,000) so first digits follow Benford's law and multiples of 1,000 are rare; summaries free of sensitive, vague or hospitality words outside the
 hospitality account; counterparties are companies (no canteen/union/association/individuals);
 no cash withdrawals.
 
@@ -35,23 +35,24 @@ from xuncha_audit.synth.core import DEPARTMENTS, SynthContext, key_of
 COLUMNS = ["voucher_date", "voucher_no", "line_no", "summary", "account_code", "account_name",
            "debit", "credit", "counterparty", "department", "person", "preparer", "approver"]
 
-# (code, name, weight, uses vendor counterparty, uses person)
+# (code, name, weight, uses vendor counterparty, uses person, log10 amount range). Every range
+# spans whole decades, so each account's amounts are exactly Benford-distributed.
 ACCOUNTS = [
-    ("5001010101", "业务活动费用-工资福利费用-基本工资", 0.05, False, False),
-    ("5001020101", "业务活动费用-商品和服务费用-办公费", 0.16, True, False),
-    ("5001020201", "业务活动费用-商品和服务费用-印刷费", 0.05, True, False),
-    ("5001020601", "业务活动费用-商品和服务费用-水电费", 0.05, True, False),
-    ("5001020701", "业务活动费用-商品和服务费用-邮电费", 0.04, True, False),
-    ("5001020901", "业务活动费用-商品和服务费用-物业管理费", 0.04, True, False),
-    ("5001021101", "业务活动费用-商品和服务费用-差旅费", 0.18, False, True),
-    ("5001021301", "业务活动费用-商品和服务费用-维修（护）费", 0.07, True, False),
-    ("5001021501", "业务活动费用-商品和服务费用-会议费", 0.05, True, False),
-    ("5001021601", "业务活动费用-商品和服务费用-培训费", 0.05, True, False),
-    ("5001021701", "业务活动费用-商品和服务费用-公务接待费", 0.04, True, False),
-    ("5001022601", "业务活动费用-商品和服务费用-劳务费", 0.04, False, True),
-    ("5001022701", "业务活动费用-商品和服务费用-委托业务费", 0.06, True, False),
-    ("5001023101", "业务活动费用-商品和服务费用-公务用车运行维护费", 0.07, True, False),
-    ("5001021801", "业务活动费用-商品和服务费用-专用材料费", 0.05, True, False),
+    ("5001010101", "业务活动费用-工资福利费用-基本工资", 0.05, False, False, (4, 6)),
+    ("5001020101", "业务活动费用-商品和服务费用-办公费", 0.16, True, False, (2, 4)),
+    ("5001020201", "业务活动费用-商品和服务费用-印刷费", 0.05, True, False, (2, 5)),
+    ("5001020601", "业务活动费用-商品和服务费用-水电费", 0.05, True, False, (3, 5)),
+    ("5001020701", "业务活动费用-商品和服务费用-邮电费", 0.04, True, False, (2, 4)),
+    ("5001020901", "业务活动费用-商品和服务费用-物业管理费", 0.04, True, False, (4, 5)),
+    ("5001021101", "业务活动费用-商品和服务费用-差旅费", 0.18, False, True, (2, 4)),
+    ("5001021301", "业务活动费用-商品和服务费用-维修（护）费", 0.07, True, False, (2, 5)),
+    ("5001021501", "业务活动费用-商品和服务费用-会议费", 0.05, True, False, (3, 5)),
+    ("5001021601", "业务活动费用-商品和服务费用-培训费", 0.05, True, False, (3, 5)),
+    ("5001021701", "业务活动费用-商品和服务费用-公务接待费", 0.04, True, False, (2, 4)),
+    ("5001022601", "业务活动费用-商品和服务费用-劳务费", 0.04, False, True, (2, 4)),
+    ("5001022701", "业务活动费用-商品和服务费用-委托业务费", 0.06, True, False, (3, 6)),
+    ("5001023101", "业务活动费用-商品和服务费用-公务用车运行维护费", 0.07, True, False, (2, 4)),
+    ("5001021801", "业务活动费用-商品和服务费用-专用材料费", 0.05, True, False, (3, 5)),
 ]
 CREDITS = [("1011", "零余额账户用款额度"), ("1002", "银行存款")]
 PLANT_ACCOUNTS = {
@@ -105,6 +106,8 @@ class _Pools:
         self.weights = w / w.sum()
         self.uses_vendor = np.array([a[3] for a in ACCOUNTS])
         self.uses_person = np.array([a[4] for a in ACCOUNTS])
+        self.lo = np.array([a[5][0] for a in ACCOUNTS], dtype=float)
+        self.hi = np.array([a[5][1] for a in ACCOUNTS], dtype=float)
         pools = [_summary_pool(ctx, c, plates) for c in self.codes]
         self.summ_offsets = np.cumsum([0] + [len(p) for p in pools])
         self.summ_sizes = np.array([len(p) for p in pools])
@@ -153,7 +156,7 @@ def iter_chunks(ctx: SynthContext, chunk_vouchers: int = 50_000,
         starts = np.cumsum(k) - k
         line_in_v = np.arange(nd) - np.repeat(starts, k) + 1
         acc = rng.choice(len(pools.codes), size=nd, p=pools.weights)
-        amount = np.round(10 ** rng.uniform(2, 5, size=nd), 2)
+        amount = np.round(10 ** (pools.lo[acc] + (pools.hi[acc] - pools.lo[acc]) * rng.random(nd)), 2)
         summ_idx = pools.summ_offsets[acc] + (rng.random(nd) * pools.summ_sizes[acc]).astype(int)
         summary = pools.summaries[summ_idx]
         vend = np.where(pools.uses_vendor[acc],
