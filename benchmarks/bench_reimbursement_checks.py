@@ -28,11 +28,11 @@ DESTS = [
     "重庆", "贵阳", "昆明", "南宁", "合肥", "南昌", "福州", "厦门", "济南", "太原", "石家庄", "呼和浩特",
     "哈尔滨", "长春", "沈阳", "兰州", "银川", "湖南省长沙市", "河北省张家口市", "某地", "外省某县",
 ]
-CLASSES = ["高铁二等座"] * 10 + ["飞机经济舱"] * 5 + ["火车硬卧"] * 2 + [
+CLASSES = ["高铁二等座"] * 60 + ["飞机经济舱"] * 25 + ["火车硬卧"] * 10 + [
     "G字头一等座", "飞机公务舱", "高铁商务座", "软卧", "超级经济舱", "动卧"]
 REASONS = ["参加全省业务工作会议", "汇报工作", "对接项目", "考察学习", "调研", "业务交流", "参加培训"]
-VENUES = ["局机关食堂", "某宾馆餐厅", "某酒楼", "某饭店", "某私人会所", "湘江山庄", "景区管委会食堂", "某酒店中餐厅"]
-ITEMS = ["工作餐（家常菜）"] * 20 + ["家常菜、茅台2瓶", "中华烟1条、家常菜", "烟台苹果、米饭", "酒店工作餐"]
+VENUES = ["局机关食堂", "某宾馆餐厅", "某酒楼", "某饭店", "某酒店中餐厅"] * 8 + ["某私人会所", "湘江山庄", "景区管委会食堂"]
+ITEMS = ["工作餐（家常菜）"] * 60 + ["家常菜、茅台2瓶", "中华烟1条、家常菜", "烟台苹果、米饭", "酒店工作餐"]
 MVENUES = ["局机关会议室"] * 6 + ["张家界国际大酒店", "黄山某山庄", "长沙某宾馆"]
 RANKS = ["科员及以下", "副科级", "正科级", "副处级", "正处级", "副厅级", "正厅级"]
 
@@ -66,7 +66,7 @@ def build(con, claims: int, hosp: int, meetings: int, units: int, staff_per_unit
         SELECT unit, claim_no, person, rank_norm, rank_norm, destination, depart_date,
             CAST(depart_date + CAST(len - 1 AS INTEGER) AS DATE),
             CASE WHEN h2 % 2 = 0 THEN len - 1 END,
-            CAST((len - 1) * (200 + h3 % 450) AS DECIMAL(18, 2)),
+            CAST((len - 1) * CASE WHEN h3 % 50 = 0 THEN 900 ELSE 150 + h3 % 180 END AS DECIMAL(18, 2)),
             CAST(len * CASE WHEN h4 % 25 = 0 THEN 130 ELSE 100 END AS DECIMAL(18, 2)),
             CAST(len * CASE WHEN h4 % 40 = 1 THEN 100 ELSE 80 END AS DECIMAL(18, 2)),
             CAST(300 + h5 % 2500 AS DECIMAL(18, 2)),
@@ -91,13 +91,14 @@ def build(con, claims: int, hosp: int, meetings: int, units: int, staff_per_unit
             has_official_letter, items, handler, invoice_no, _key)
         SELECT '单位' || CAST(i % $units AS VARCHAR), 'JD' || CAST(i AS VARCHAR),
             CAST(DATE '2023-01-01' + CAST(hash(i, 21) % 720 AS INTEGER) AS DATE), '来访单位' || CAST(i % 97 AS VARCHAR),
-            g, c, CAST((g + c) * (40 + hash(i, 22) % 130) AS DECIMAL(18, 2)), 1,
+            g, c, CAST((g + c) * CASE WHEN hash(i, 22) % 50 = 0 THEN 300 ELSE 40 + hash(i, 22) % 100 END
+                AS DECIMAL(18, 2)), 1,
             {_pick('$venues', 'hash(i, 23)')}, hash(i, 24) % 20 <> 0, {_pick('$items', 'hash(i, 25)')},
             '人员' || CAST(hash(i, 26) % $spu AS VARCHAR),
             CASE WHEN hash(i, 27) % 200 = 0 THEN lpad(CAST(i * 7 + 10000000 AS VARCHAR), 8, '0')
                  ELSE lpad(CAST(i * 7 + 50000000 AS VARCHAR), 8, '0') END,
             'JD' || CAST(i AS VARCHAR)
-        FROM (SELECT i, 1 + CAST(hash(i, 28) % 14 AS INTEGER) AS g, CAST(hash(i, 29) % 6 AS INTEGER) AS c
+        FROM (SELECT i, 1 + CAST(hash(i, 28) % 14 AS INTEGER) AS g, CASE WHEN hash(i, 29) % 50 = 0 THEN 6 ELSE CAST(hash(i, 29) % 4 AS INTEGER) END AS c
               FROM range($n) t(i))""", {"n": hosp, "units": units, "spu": staff_per_unit, "venues": VENUES, "items": ITEMS})
     con.execute(f"""
         INSERT INTO meetings (unit, record_no, name, kind, class, start_date, end_date, days, attendees, amount,
@@ -106,11 +107,12 @@ def build(con, claims: int, hosp: int, meetings: int, units: int, staff_per_unit
             CASE WHEN hash(i, 31) % 4 = 0 THEN '业务交流学习会' ELSE '工作会议' END,
             CASE WHEN hash(i, 32) % 3 = 0 THEN '培训' ELSE '会议' END,
             ['二类', '三类', '四类'][1 + CAST(hash(i, 33) % 3 AS INTEGER)], s,
-            CAST(s + CAST(d - 1 AS INTEGER) AS DATE), d, a, CAST(a * d * (250 + hash(i, 34) % 400) AS DECIMAL(18, 2)),
+            CAST(s + CAST(d - 1 AS INTEGER) AS DATE), d, a, CAST(a * d * CASE WHEN hash(i, 34) % 30 = 0 THEN 800 ELSE 250 + hash(i, 34) % 300 END
+                AS DECIMAL(18, 2)),
             {_pick('$mvenues', 'hash(i, 35)')}, NULL, '人员' || CAST(hash(i, 36) % $spu AS VARCHAR),
             lpad(CAST(i * 7 + 70000000 AS VARCHAR), 8, '0'), 'HY' || CAST(i AS VARCHAR)
         FROM (SELECT i, CAST(DATE '2023-01-01' + CAST(hash(i, 37) % 720 AS INTEGER) AS DATE) AS s,
-                1 + CAST(hash(i, 38) % 3 AS INTEGER) AS d, 10 + CAST(hash(i, 39) % 190 AS INTEGER) AS a
+                CASE WHEN hash(i, 38) % 20 = 0 THEN 3 ELSE 1 + CAST(hash(i, 38) % 2 AS INTEGER) END AS d, 10 + CAST(hash(i, 39) % 190 AS INTEGER) AS a
               FROM range($n) t(i))""", {"n": meetings, "units": units, "spu": staff_per_unit, "mvenues": MVENUES})
 
 
@@ -120,7 +122,7 @@ def main() -> None:
     ap.add_argument("--hospitality", type=int, default=200_000)
     ap.add_argument("--meetings", type=int, default=50_000)
     ap.add_argument("--units", type=int, default=200)
-    ap.add_argument("--staff-per-unit", type=int, default=100)
+    ap.add_argument("--staff-per-unit", type=int, default=300)
     ap.add_argument("--threads", type=int, default=0, help="DuckDB threads (0 = DuckDB default)")
     ap.add_argument("--db", type=Path, default=None)
     a = ap.parse_args()
