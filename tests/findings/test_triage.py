@@ -179,3 +179,21 @@ def test_engine_schema_unchanged_and_rerun_in_same_db(tmp_path, run_db):
     df = TriageStore(store).frame().set_index("finding_id")
     assert df.loc[H02, "default_route"] == "组织人事" and df.loc[H02, "route"] == "反馈"
     assert _marks(con)[H02] == "未变"
+
+
+def test_import_row_numbers_survive_blank_rows(tmp_path, run_db):
+    con = duckdb.connect(str(run_db))
+    out = tmp_path / "out"
+    export_all(con, out, store=out)
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    ws = wb["P01 拆分规避招标"]
+    header = [c.value for c in ws[1]]
+    ws.insert_rows(3)  # an auditor inserts an empty row
+    kinds = [ws.cell(row=r, column=1).value for r in range(1, 10)]
+    second = [i + 1 for i, k in enumerate(kinds) if k == "疑点"][1]
+    assert second == 7
+    ws.cell(row=second, column=header.index("核实状态") + 1, value="??")
+    wb.save(out / "findings.xlsx")
+    with pytest.raises(XunchaError) as ei:
+        import_workbook(out / "findings.xlsx", out)
+    assert (ei.value.sheet, ei.value.row) == ("P01 拆分规避招标", 7)

@@ -425,36 +425,30 @@ def read_workbook_triage(xlsx_path: str | os.PathLike):
     疑点 (evidence rows) are skipped. Unknown statuses/routes raise ``XunchaError`` naming the
     sheet, row and column.
     """
-    import openpyxl
+    import fastexcel
     import pandas as pd
 
     path = Path(xlsx_path)
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine raises several kinds
         raise XunchaError("无法打开工作簿", f"cannot open workbook: {exc}", file=str(path)) from exc
+    want = [H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE, H_ORIG_STATUS, H_ORIG_NOTE, H_ORIG_ROUTE]
     frames = []
-    try:
-        for ws in wb.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            header = next(rows, None)
-            if not header:
-                continue
-            idx = {str(h).strip(): i for i, h in enumerate(header) if h is not None}
-            if H_ID not in idx or H_STATUS not in idx:
-                continue
-            want = [H_ID, H_KIND, H_STATUS, H_NOTE, H_ROUTE, H_ORIG_STATUS, H_ORIG_NOTE, H_ORIG_ROUTE]
-            pos = [idx.get(h) for h in want]
-            data = [
-                [(r[i] if i is not None and i < len(r) else None) for i in pos]
-                for r in rows
-            ]
-            df = pd.DataFrame(data, columns=want, dtype=object)
-            df["sheet"] = ws.title
-            df["row"] = range(2, len(df) + 2)
-            frames.append(df)
-    finally:
-        wb.close()
+    for name in reader.sheet_names:
+        try:
+            cols = [c.name for c in reader.load_sheet(name, n_rows=0).available_columns()]
+        except Exception:  # an empty sheet
+            continue
+        if H_ID not in cols or H_STATUS not in cols:
+            continue
+        present = [h for h in want if h in cols]
+        sheet = reader.load_sheet(name, use_columns=present, dtypes="string",
+                                  skip_rows=0, dtype_coercion="coerce")
+        df = sheet.to_pandas().reindex(columns=want).astype(object)
+        df["sheet"] = name
+        df["row"] = range(2, len(df) + 2)  # header is row 1 of the sheet
+        frames.append(df)
     if not frames:
         raise XunchaError(
             "工作簿中没有含「疑点编号」「核实状态」列的工作表", "no triage sheets found", file=str(path)
