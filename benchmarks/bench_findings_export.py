@@ -75,6 +75,11 @@ def main() -> None:
         print(f"  {name}: {sec:.2f} s")
     for name, path in sorted(res["files"].items()):
         print(f"  {name}: {path.stat().st_size / 1e6:.1f} MB")
+    from xuncha_audit.findings.triage import import_workbook
+
+    t = time.perf_counter()
+    res = import_workbook(d / "out" / "findings.xlsx", d / "out")
+    print(f"triage import of the workbook ({res['rows']} findings): {time.perf_counter() - t:.2f} s")
     print(f"output folder: {d / 'out'}")
 
 
