@@ -60,7 +60,8 @@ base AS (
     SELECT c.unit, c._key, c.vendor, c.vendor_norm, c.amount, c.sign_date, year(c.sign_date) AS yr,
            coalesce(c.category, $default_category) AS category,
            coalesce(c.vendor_id, s.vid, c.vendor_norm) AS vkey,
-           c.procurement_method IN ('单一来源', '直接采购', '自行采购') AS non_comp
+           coalesce(c.procurement_method LIKE '%单一来源%' OR c.procurement_method LIKE '%直接采购%'
+                    OR c.procurement_method LIKE '%自行采购%', false) AS non_comp
     FROM contracts c
     LEFT JOIN single_id s ON s.unit = c.unit AND s.vendor_norm = c.vendor_norm
     WHERE c.sign_date IS NOT NULL AND c.amount IS NOT NULL
