@@ -85,7 +85,12 @@ def _lit(text: str) -> str:
 
 
 MACROS = {
-    "xa_fw": f"translate(s, {_lit(_FW)}, {_lit(_HW)})",
+    # translate() is slow in DuckDB (per-call map); only strings holding full-width
+    # characters pay for it.
+    "xa_fw": (
+        r"CASE WHEN regexp_matches(s, '[\x{FF01}-\x{FF5E}\x{3000}]') "
+        f"THEN translate(s, {_lit(_FW)}, {_lit(_HW)}) ELSE s END"
+    ),
     "xa_nows": f"regexp_replace(s, {_lit(_WS + '+')}, '', 'g')",
     "xa_norm_name": (
         "nullif(regexp_replace(xa_nows(xa_fw(s)), '[・•‧∙.．]', '·', 'g'), '')"
@@ -238,34 +243,40 @@ def derive_columns(
     level: str = "市级",
     unit: str | None = None,
     target: str | None = None,
+    normalised: bool = False,
 ) -> None:
     """Fill unit, defaults, line numbers, normalised columns and ``_key`` of ``table``.
 
     ``table`` is a canonical table name; its DuckDB table has the same name unless
     ``target`` names another table of the same shape (ingestion derives a staging table
-    before appending it). Safe to run more than once.
+    before appending it). Safe to run more than once. ``normalised=True`` (ingestion, which
+    normalises each distinct value while parsing) skips the in-place normalisation and the
+    company norms and leaves ``unit`` alone.
     """
     tdef = load_contract().table(table)
     install_macros(con)
     physical = target or table
     t = _q(physical)
 
-    sets = ["unit = coalesce(unit, $unit)"]
+    sets = [] if normalised else ["unit = coalesce(unit, $unit)"]
     for col in tdef.column_list():
         c = _q(col.name)
-        if col.norm in _IN_PLACE and col.type == "text":
+        if normalised:
+            pass
+        elif col.norm in _IN_PLACE and col.type == "text":
             sets.append(f"{c} = {_IN_PLACE[col.norm]}({c})")
         elif col.norm == "displacement" and col.type == "decimal":
             sets.append(f"{c} = CASE WHEN {c} > 100 THEN {c} / 1000 ELSE {c} END")
-        if col.norm == "company":
+        if col.norm == "company" and not normalised:
             sets.append(f"{_q(col.name + '_norm')} = {company_norm_sql(c)}")
         if col.default is not None:
             sets.append(f"{c} = coalesce({c}, CAST($d_{col.name} AS {col.duckdb_type}))")
-    params: dict[str, object] = {"unit": unit or DEFAULT_UNIT}
+    params: dict[str, object] = {} if normalised else {"unit": unit or DEFAULT_UNIT}
     for col in tdef.column_list():
         if col.default is not None:
             params[f"d_{col.name}"] = str(col.default)
-    con.execute(f"UPDATE {t} SET {', '.join(sets)}", params)
+    if sets:
+        con.execute(f"UPDATE {t} SET {', '.join(sets)}", params)
 
     for col in tdef.column_list():
         if col.generated == "number_within_voucher" and "voucher_no" in tdef.columns:

@@ -60,7 +60,8 @@ import pyarrow as pa
 from xuncha_audit.contract import Table, create_tables, load_contract
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
-from xuncha_audit.ingest.derive import DEFAULT_UNIT, derive_columns
+from xuncha_audit.ingest.derive import _IN_PLACE as IN_PLACE
+from xuncha_audit.ingest.derive import DEFAULT_UNIT, company_norm_sql, derive_columns
 from xuncha_audit.ingest.mapping import UserMapping, load_mapping, parse_mapping
 from xuncha_audit.ingest.match import (
     TableChoice,
@@ -70,7 +71,7 @@ from xuncha_audit.ingest.match import (
     is_wide_payroll,
     month_hint,
 )
-from xuncha_audit.ingest.normalize import install_parse_macros, parser_for
+from xuncha_audit.ingest.normalize import cell_sql, install_parse_macros, parser_for
 from xuncha_audit.ingest.sources import DATA_SUFFIXES, Sheet, SourceError, read_source
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
@@ -268,9 +269,6 @@ class _Run:
         assert cmap is not None
         rejects = sheet.materialise(con, header_idx, "_xa_raw")
         width = len(headers)
-        cols = [f"c{i}" for i in range(width)]
-        any_cell = "coalesce(" + ", ".join(f"xa_cell({c})" for c in cols) + ")"
-        con.execute(f"DELETE FROM _xa_raw WHERE {any_cell} IS NULL")
         n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
         entry.rows_read = n_rows + len(rejects)
 
@@ -287,7 +285,7 @@ class _Run:
         src_table = "_xa_raw"
         col_src: dict[str, tuple[str, str]] = {}  # col -> (cleaned expr, label)
         for col, idx in cmap.columns.items():
-            col_src[col] = (f"k{idx}", labels[idx])
+            col_src[col] = (f"c{idx}", labels[idx])
         const_month = None
         wide_items: list[int] = []
         if tdef.name == "payroll" and is_wide_payroll(cmap, self.vocab):
@@ -311,8 +309,8 @@ class _Run:
                 finally:
                     con.unregister("_xa_items")
                 src_table = "_xa_src"
-                col_src["item"] = ("k_item", "工资项目")
-                col_src["amount"] = ("k_amount", None)  # reported under the item
+                col_src["item"] = ("item", "工资项目")
+                col_src["amount"] = ("raw_amount", None)  # reported under the item
                 messages_zh.append(
                     f"宽表工资：{len(wide_items)} 个工资项目列已转为明细（"
                     + "、".join(labels[i] for i in wide_items) + "）"
@@ -330,34 +328,67 @@ class _Run:
         if missing:
             return self._reject_sheet(entry, tdef, cmap, missing, rejects, base, label_params,
                                       raw_row_sql, params, messages_zh)
-        unit_expr = (
-            f"coalesce(k{cmap.unit_index}, $file_unit)" if cmap.unit_index is not None else "$file_unit"
-        )
-
-        # --- typed staging: clean cells (k*), parse (p*), then flag bad cells ----------
-        select = ["_row", f"{unit_expr} AS unit"]
-        parse = []
-        bad = []
+        # --- typed staging ------------------------------------------------------------
+        # Each source column is cleaned (xa_cell) and parsed once per DISTINCT value into a
+        # small map table, then joined back: exports repeat dates, names, accounts and
+        # departments on every line, so this does far less string work than per row.
+        fed: dict[str, list] = {}
         for col in tdef.column_list():
             if col.name in col_src:
-                expr, label = col_src[col.name]
-                macro, rzh, ren = parser_for(col)
-                pcol = _q("p_" + col.name)
-                parse.append(f"{macro}({expr}) AS {pcol}")
+                fed.setdefault(col_src[col.name][0], []).append(col)
+        if cmap.unit_index is not None:
+            fed.setdefault(f"c{cmap.unit_index}", [])
+        alias = {src: f"m{n}" for n, src in enumerate(fed)}
+        for src, feeds in fed.items():
+            parsed = ""
+            for col in feeds:
+                expr = f"{parser_for(col)[0]}(k)"
+                if col.norm in IN_PLACE and col.type == "text":
+                    expr = f"{IN_PLACE[col.norm]}({expr})"
+                parsed += f", {expr} AS {_q('p_' + col.name)}"
+                if col.norm == "company":
+                    parsed += f", {company_norm_sql(expr)} AS {_q('p_' + col.name + '_norm')}"
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _xa_{alias[src]} AS
+                SELECT c, k{parsed} FROM (
+                    SELECT c, {cell_sql("c")} AS k FROM (SELECT DISTINCT {_q(src)} AS c FROM {src_table})
+                ) WHERE c IS NOT NULL"""
+            )
+        joins = " ".join(
+            f"LEFT JOIN _xa_{a} {a} ON {a}.c = r.{_q(src)}" for src, a in alias.items()
+        )
+        unit_expr = (
+            f"coalesce({alias[f'c{cmap.unit_index}']}.k, $file_unit)"
+            if cmap.unit_index is not None else "$file_unit"
+        )
+        select = ["r._row AS _row", f"{unit_expr} AS unit"]
+        bad = []
+        bad_any = []
+        for col in tdef.column_list():
+            if col.name in col_src:
+                src, label = col_src[col.name]
+                a = alias[src]
+                expr = f"{a}.k"
+                pcol = f"{a}.{_q('p_' + col.name)}"
+                _, rzh, ren = parser_for(col)
                 select.append(f"{pcol} AS {_q(col.name)}")
+                if col.norm == "company":
+                    select.append(f"{a}.{_q('p_' + col.name + '_norm')} AS {_q(col.name + '_norm')}")
                 lp = f"h_{col.name}"
                 if label is None:
-                    lp_sql = "item"
+                    lp_sql = "r.item"
                 else:
                     lp_sql = f"${lp}"
                     if col.required or rzh:
                         params[lp] = label
                 if col.required:
+                    bad_any.append(f"{expr} IS NULL")
                     bad.append(
                         f"CASE WHEN {expr} IS NULL THEN {{'column_name': {lp_sql}, 'raw_value': NULL, "
                         "'reason_zh': '必填项为空', 'reason_en': 'required value missing'} END"
                     )
                 if rzh:
+                    bad_any.append(f"({expr} IS NOT NULL AND {pcol} IS NULL)")
                     bad.append(
                         f"CASE WHEN {expr} IS NOT NULL AND {pcol} IS NULL THEN {{'column_name': "
                         f"{lp_sql}, 'raw_value': {expr}, 'reason_zh': '{rzh}', 'reason_en': '{ren}'}} END"
@@ -365,22 +396,26 @@ class _Run:
             elif col.name == "month" and const_month:
                 select.append(f"CAST($const_month AS DATE) AS {_q(col.name)}")
                 params["const_month"] = const_month
-        first_cols = [f"k{i}" for i in range(width) if i not in wide_items][:3]
+        first_cols = [f"r.c{i}" for i in range(width) if i not in wide_items][:3]
         total_cond = " OR ".join(
-            f"regexp_full_match(coalesce({c}, ''), $total_re)" for c in first_cols
+            f"(left(trim({c}), 1) IN ('合', '总', '小', '累', '本', '全') "
+            f"AND regexp_full_match(xa_cell({c}), $total_re))"
+            for c in first_cols
         ) or "FALSE"
         params["total_re"] = TOTAL_ROW_RE
         extras = [i for i in cmap.extras if i not in wide_items]
         if extras:
             select.append(
-                "json_object(" + ", ".join(f"$x{i}, c{i}" for i in extras) + ") AS _extra"
+                "json_object(" + ", ".join(f"$x{i}, r.c{i}" for i in extras) + ") AS _extra"
             )
             params.update({f"x{i}": labels[i] for i in extras})
         else:
             select.append("CAST(NULL AS VARCHAR) AS _extra")
+        empty = "CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, reason_en VARCHAR)[])"
         bad_sql = (
-            "list_filter([" + ", ".join(bad) + "], lambda x: x IS NOT NULL)" if bad
-            else "CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, reason_en VARCHAR)[])"
+            f"CASE WHEN {' OR '.join(bad_any)} THEN "
+            "list_filter([" + ", ".join(bad) + f"], lambda x: x IS NOT NULL) ELSE {empty} END"
+            if bad else empty
         )
         total_bad = (
             "[{'column_name': NULL, 'raw_value': NULL, 'reason_zh': '合计/小计行，不是明细记录', "
@@ -389,15 +424,13 @@ class _Run:
         select.append(
             f"CASE WHEN {total_cond} THEN {total_bad} ELSE {bad_sql} END AS _bad"
         )
-        cleaned = [f"xa_cell(c{i}) AS k{i}" for i in range(width) if i not in wide_items]
-        if wide_items:
-            cleaned += ["xa_cell(item) AS k_item", "xa_cell(raw_amount) AS k_amount"]
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
-            f"FROM (SELECT *{''.join(', ' + p for p in parse)} "
-            f"FROM (SELECT *, {', '.join(cleaned)} FROM {src_table}))",
+            f"FROM {src_table} r {joins}",
             params,
         )
+        for a in alias.values():
+            con.execute(f"DROP TABLE _xa_{a}")
 
         units = [r[0] for r in con.execute("SELECT DISTINCT unit FROM _xa_typed ORDER BY 1").fetchall()]
         if not units:
@@ -422,6 +455,8 @@ class _Run:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_new ({cols_ddl})")
         typed_cols = [c.name for c in tdef.column_list()
                       if c.name in col_src or (c.name == "month" and const_month)]
+        typed_cols += [c.name + "_norm" for c in tdef.column_list()
+                       if c.norm == "company" and c.name in col_src]
         sel = ", ".join(_q(c) for c in typed_cols)
         con.execute(
             f"""INSERT INTO _xa_new BY NAME
@@ -431,7 +466,13 @@ class _Run:
             WHERE _row NOT IN (SELECT _row FROM _xa_typed WHERE len(_bad) > 0)""",
             {"file": rel, "sheet": sheet.name},
         )
-        derive_columns(con, tdef.name, level=self.level, unit=file_unit, target="_xa_new")
+        derive_columns(con, tdef.name, level=self.level, unit=file_unit, target="_xa_new",
+                       normalised=True)
+        has_dups = con.execute(
+            "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchall()[0][0] or con.execute(
+            f"SELECT count(*) FROM {_q(tdef.name)} WHERE list_contains(?, unit)", [units]
+        ).fetchall()[0][0]
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _xa_dup AS
             SELECT n._source_row, n.unit, n._key,
@@ -440,7 +481,9 @@ class _Run:
                    e._key IS NOT NULL AS earlier
             FROM _xa_new n
             LEFT JOIN (SELECT DISTINCT unit, _key FROM {_q(tdef.name)}) e
-              ON e.unit = n.unit AND e._key = n._key"""
+              ON e.unit = n.unit AND e._key = n._key
+            WHERE $check""",
+            {"check": bool(has_dups)},
         )
         con.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
         key_label = "+".join(tdef.key)

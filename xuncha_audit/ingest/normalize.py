@@ -46,6 +46,29 @@ _DATE_RE = (
 )
 _MONTH_RE = r"([0-9]{4})[-/.年]([0-9]{1,2})(月份|月)?"
 
+# Characters trimmed from both ends of every cell (after full-width -> half-width).
+TRIM_CHARS = " \t\r\n\x0b\x0c\u00a0\u3000\ufeff\u200b\u2002\u2003\u2009\u202f\u2060"
+_CELL_BODY = (
+    f"CASE WHEN strlen(z) <= 5 AND lower(z) IN ({', '.join(_lit(p) for p in _PLACEHOLDERS)}) "
+    "THEN NULL ELSE nullif(z, '') END"
+)
+
+
+_GATE_CLASS = "".join(f"\\x{{{ord(c):X}}}" for c in TRIM_CHARS)
+# A raw cell that xa_cell would change: whitespace at either end, full-width characters,
+# the minus sign U+2212, a placeholder, or the empty string. Cells that do not match are
+# already clean, so the (costlier) cleaning runs only on the others.
+CELL_GATE = (
+    f"^[{_GATE_CLASS}]|[{_GATE_CLASS}]$|[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}\\x{{2212}}]"
+    "|^(?i:-+|—+|/|\\\\|null|none|nan|#n/a|n/a)$|^$"
+)
+
+
+def cell_sql(src: str) -> str:
+    """``xa_cell(src)``, computed only for cells that need it (see :data:`CELL_GATE`)."""
+    return f"CASE WHEN regexp_matches({src}, {_lit(CELL_GATE)}) THEN xa_cell({src}) ELSE {src} END"
+
+
 def _let(body: str, arg: str = "s") -> str:
     """``body`` (written over ``z``) with ``z`` bound once to ``arg``: a macro that uses its
     argument several times would otherwise copy the whole argument expression each time."""
@@ -53,13 +76,8 @@ def _let(body: str, arg: str = "s") -> str:
 
 
 PARSE_MACROS = {
-    "xa_trim": (
-        f"regexp_replace(replace(xa_fw(s), chr(8722), '-'), {_lit('^' + _WS + '+|' + _WS + '+$')}, '', 'g')"
-    ),
-    "xa_cell": _let(
-        f"CASE WHEN list_contains({_list(_PLACEHOLDERS)}, lower(z)) THEN NULL ELSE nullif(z, '') END",
-        "xa_trim(s)",
-    ),
+    "xa_trim": f"trim(replace(xa_fw(s), chr(8722), '-'), {_lit(TRIM_CHARS)})",
+    "xa_cell": _let(_CELL_BODY, "xa_trim(s)"),
     "xa_num": _let(
         f"CASE WHEN regexp_full_match(z, {_lit(_NUM_RE)}) THEN coalesce("
         "TRY_CAST(z AS DECIMAL(38,6)), TRY_CAST(TRY_CAST(z AS DOUBLE) AS DECIMAL(38,6))) END"
@@ -68,29 +86,39 @@ PARSE_MACROS = {
         "CASE WHEN ends_with(z, '万') THEN xa_num(regexp_replace(z, '万$', '')) * 10000 "
         "ELSE xa_num(z) END"
     ),
+    "xa_amount_t": _let(
+        "coalesce(TRY_CAST(z AS DECIMAL(18,2)), TRY_CAST(xa_amount_s(z) AS DECIMAL(18,2)))"
+    ),
     "xa_amount_s": _let(
         r"CASE WHEN regexp_full_match(z, '\(.*\)') "
         r"THEN -xa_amount_w(regexp_extract(z, '^\((.*)\)$', 1)) ELSE xa_amount_w(z) END"
     ),
-    "xa_amount_c": (
-        "TRY_CAST(xa_amount_s(regexp_replace(s, "
-        f"{_lit(_WS[:-1] + ',￥¥$]|元|RMB|rmb|CNY|人民币')}, '', 'g')) AS DECIMAL(18,2))"
+    # plain numbers take the fast path (a cast); then the same without separators and
+    # currency marks; only the rest ((1,234.56), 1.2万) goes through the full parser
+    "xa_amount_c": _let(
+        "coalesce(TRY_CAST(z AS DECIMAL(18,2)), xa_amount_t(regexp_replace(z, "
+        f"{_lit(_WS[:-1] + ',￥¥$]|元|RMB|rmb|CNY|人民币')}, '', 'g')))"
     ),
     "xa_amount": "xa_amount_c(xa_cell(s))",
     "xa_int_n": _let("CASE WHEN z % 1 = 0 THEN TRY_CAST(z AS BIGINT) END"),
-    "xa_int_c": (
-        f"xa_int_n(xa_num(regexp_replace(s, {_lit(_WS[:-1] + ',人天次晚个辆间名位]')}, '', 'g')))"
+    "xa_int_c": _let(
+        "coalesce(CASE WHEN NOT contains(z, '.') THEN TRY_CAST(z AS BIGINT) END, "
+        f"xa_int_n(xa_num(regexp_replace(z, {_lit(_WS[:-1] + ',人天次晚个辆间名位]')}, '', 'g'))))"
     ),
     "xa_int": "xa_int_c(xa_cell(s))",
     "xa_ymd": _let("TRY_CAST(z.y || '-' || lpad(z.m, 2, '0') || '-' || lpad(z.d, 2, '0') AS DATE)"),
     "xa_ym": _let("TRY_CAST(z.y || '-' || lpad(z.m, 2, '0') || '-01' AS DATE)"),
-    "xa_date_x": _let(
+    "xa_date_y": _let(
         f"CASE WHEN regexp_full_match(z, {_lit(_DATE_RE)}) THEN "
         f"xa_ymd(regexp_extract(z, {_lit(_DATE_RE)}, ['y', 'm', 'd'])) "
         "WHEN regexp_full_match(z, '[0-9]{8}') THEN TRY_CAST("
         "substr(z, 1, 4) || '-' || substr(z, 5, 2) || '-' || substr(z, 7, 2) AS DATE) "
         r"WHEN regexp_full_match(z, '[0-9]{5}(\.[0-9]+)?') THEN "
         "CAST(DATE '1899-12-30' + CAST(floor(CAST(z AS DOUBLE)) AS INTEGER) AS DATE) END"
+    ),
+    # ISO-like dates (2024-03-05, 2024/3/5, with a time) take the fast path (a cast)
+    "xa_date_x": _let(
+        "coalesce(CASE WHEN substr(z, 5, 1) IN ('-', '/') THEN TRY_CAST(z AS DATE) END, xa_date_y(z))"
     ),
     "xa_date": "xa_date_x(xa_cell(s))",
     "xa_month_x": _let(
@@ -143,4 +171,4 @@ def parser_for(col) -> tuple[str, str | None, str | None]:
     return TYPE_PARSERS[col.type]
 
 
-__all__ = ["PARSE_MACROS", "TYPE_PARSERS", "install_parse_macros", "parser_for"]
+__all__ = ["CELL_GATE", "PARSE_MACROS", "TYPE_PARSERS", "cell_sql", "install_parse_macros", "parser_for"]

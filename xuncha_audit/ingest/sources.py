@@ -98,6 +98,12 @@ def transcode_to_utf8(src: Path, dest: Path, encoding: str) -> int:
     return replaced
 
 
+def _not_blank(width: int) -> str:
+    """SQL: the row has at least one non-blank cell among c0..c{width-1}."""
+    cells = ", ".join(f"nullif(trim(c{i}), '')" for i in range(width))
+    return f"coalesce({cells}) IS NOT NULL" if width else "FALSE"
+
+
 def _clean_cell(value) -> str | None:
     if value is None:
         return None
@@ -120,7 +126,8 @@ class Sheet:
         return self.width
 
     def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
-        """Create ``table`` (c0..cN VARCHAR, _row BIGINT) from the rows below ``header_idx``.
+        """Create ``table`` (c0..cN VARCHAR, _row BIGINT) from the rows below ``header_idx``;
+        rows whose cells are all blank are left out (they are not records).
 
         Returns rejected lines as ``(row_no, raw_text, reason)`` (CSV only).
         """
@@ -142,7 +149,10 @@ class ExcelSheet(Sheet):
         view = f"{table}_arrow"
         con.register(view, arrow)
         try:
-            con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM "{view}"')
+            con.execute(
+                f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM "{view}" '
+                f"WHERE {_not_blank(self.width)}"
+            )
         finally:
             con.unregister(view)
         return []
@@ -174,21 +184,32 @@ class CsvSheet(Sheet):
             "SELECT line, first(csv_line), string_agg(DISTINCT error_type, ', ') "
             "FROM _xa_rej GROUP BY line ORDER BY line"
         ).fetchall()
-        n_good = con.execute(f'SELECT count(*) FROM "{table}_csv"').fetchall()[0][0]
         first_line = skip + 1  # 1-based physical line of the first data row
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
-            WITH lines AS (
-                SELECT line, row_number() OVER (ORDER BY line) AS k
-                FROM range($first, $last) AS r(line)
-                WHERE line NOT IN (SELECT line FROM _xa_rej)
-            ), good AS (
-                SELECT *, row_number() OVER (ORDER BY rowid) AS k FROM "{table}_csv"
+        keep = _not_blank(self.width_for(header_idx))
+        if not rejects:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
+                SELECT * FROM (
+                    SELECT *, row_number() OVER (ORDER BY rowid) - 1 + $first AS _row
+                    FROM "{table}_csv"
+                ) WHERE {keep}""",
+                {"first": first_line},
             )
-            SELECT good.* EXCLUDE (k), lines.line AS _row
-            FROM good JOIN lines USING (k)""",
-            {"first": first_line, "last": first_line + n_good + len(rejects)},
-        )
+        else:
+            n_good = con.execute(f'SELECT count(*) FROM "{table}_csv"').fetchall()[0][0]
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
+                WITH lines AS (
+                    SELECT line, row_number() OVER (ORDER BY line) AS k
+                    FROM range($first, $last) AS r(line)
+                    WHERE line NOT IN (SELECT line FROM _xa_rej)
+                ), good AS (
+                    SELECT *, row_number() OVER (ORDER BY rowid) AS k FROM "{table}_csv"
+                )
+                SELECT good.* EXCLUDE (k), lines.line AS _row
+                FROM good JOIN lines USING (k) WHERE {keep}""",
+                {"first": first_line, "last": first_line + n_good + len(rejects)},
+            )
         con.execute(f'DROP TABLE "{table}_csv"')
         return [
             (int(line), text, "列数与表头不一致" if "COLUMNS" in (err or "") else f"无法解析的行（{err}）")
