@@ -45,7 +45,32 @@ def version() -> None:
     typer.echo(__version__)
 
 
+_CONSOLE = False  # set by main(): running as the `xuncha-audit` console script
+
+
+def hard_exit(code: int) -> None:
+    """Flush logs and streams, then leave without interpreter finalisation.
+
+    Great Expectations keeps DuckDB objects alive in module-level caches; at normal
+    shutdown DuckDB's nanobind bindings then print a long "leaked instances" dump that
+    would alarm a user (and fill cron mail). Commands that ran GX exit through here. In
+    process (tests, CliRunner) it raises typer.Exit instead.
+    """
+    import logging
+    import os
+    import sys
+
+    if not _CONSOLE:
+        raise typer.Exit(code)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 def main() -> None:  # pragma: no cover - console entry
+    global _CONSOLE
+    _CONSOLE = True
     app()
 
 

@@ -14,7 +14,7 @@ import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import typer
@@ -32,6 +32,32 @@ CREATE TABLE IF NOT EXISTS _run (
     run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, version VARCHAR,
     data_dir VARCHAR, config_json VARCHAR, status VARCHAR
 )"""
+
+
+CALENDAR_COVERED = (date(2004, 1, 1), date(2026, 12, 31))
+
+
+def data_date_range(con) -> tuple[date, date]:
+    """The calendar range a run needs: the covered years, widened to the data's dates.
+
+    One query over every date column of the canonical tables; the calendar then warns
+    (weekend-only fallback) only when the data really reaches years no calendar covers.
+    """
+    from xuncha_audit.contract import load_contract
+
+    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    parts = [
+        f'SELECT min("{c.name}") AS lo, max("{c.name}") AS hi FROM "{t.name}"'
+        for t in load_contract().tables.values() if t.name in existing
+        for c in t.columns.values() if c.type in ("date", "month")
+    ]
+    lo, hi = CALENDAR_COVERED
+    if parts:
+        row = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchone()
+        lo = min(lo, row[0]) if row[0] else lo
+        hi = max(hi, row[1]) if row[1] else hi
+    # Sanity bounds: a garbled year 2204 must not build a 200-year calendar.
+    return max(lo, date(1990, 1, 1)), min(hi, date(date.today().year + 5, 12, 31))
 
 
 @dataclass
@@ -63,7 +89,7 @@ def run_pipeline(
     from xuncha_audit.engine.registry import default_registry
     from xuncha_audit.engine.runner import run_checks, validate_check_config
     from xuncha_audit.findings.batch import open_db_or_explain
-    from xuncha_audit.ingest import load_folder
+    from xuncha_audit.ingest.loader import load_folder
 
     console = console or Console(stderr=True)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -108,7 +134,7 @@ def run_pipeline(
         # 2. standards
         t0 = time.perf_counter()
         console.print("[bold]2/5 载入标准[/bold]")
-        standards.install(con, overrides)
+        standards.install(con, overrides, calendar_range=data_date_range(con))
         result.seconds["standards"] = time.perf_counter() - t0
 
         # 3. validation (GX, in DuckDB)
@@ -155,7 +181,7 @@ def run_pipeline(
         run_info = {
             "run_id": run_id, "version": __version__, "started_at": started.isoformat(timespec="seconds"),
             "data_dir": str(data_dir), "db": str(db_path), "config": cfg.as_dict(),
-            "standards": standards.snapshot(), "seconds": result.seconds,
+            "standards": standards.snapshot(overrides), "seconds": result.seconds,
         }
         result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info)
         result.seconds["export"] = time.perf_counter() - t0
@@ -235,9 +261,11 @@ def register(app: typer.Typer) -> None:
         except XunchaError as exc:
             log.error("bad input or config", extra={"error": exc.message()})
             console.print(f"[red]错误[/red] {exc.message()}")
-            raise typer.Exit(exit_code_for_exception(exc)) from None
+            code = exit_code_for_exception(exc)
         except Exception as exc:  # internal error: logged with traceback, exit 3
             log.error("internal error", extra={"error": repr(exc), "traceback": traceback.format_exc()})
             console.print(f"[red]内部错误[/red] {type(exc).__name__}: {exc}（详情见日志 / see the log）")
-            raise typer.Exit(exit_code_for_exception(exc)) from None
-        raise typer.Exit(code)
+            code = exit_code_for_exception(exc)
+        from xuncha_audit.cli import hard_exit
+
+        hard_exit(code)

@@ -541,7 +541,7 @@ def _prepare(config: dict | None) -> tuple[dict[str, tuple[dict, ...]], dict[str
 
 def install(con, config: dict | None = None, *,
             calendar_range: tuple[_dt.date, _dt.date] = (_dt.date(2004, 1, 1),
-                                                         _dt.date(2027, 12, 31))) -> None:
+                                                         _dt.date(2026, 12, 31))) -> None:
     """Create or replace every ``std_*`` table (and ``std_calendar``) in ``con``.
 
     ``config`` is the standards section of a user config (see ``load_overrides``), raw or
