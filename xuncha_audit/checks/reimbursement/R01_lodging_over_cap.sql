@@ -11,7 +11,7 @@ evidence: [travel_claims]
 entity_type: person
 what_zh: 差旅住宿费超过出差人职级对应的住宿费标准合计：按出差日期逐晚（出发日至返回日前一日）取目的地、职级档次（部级/司局级/其他）和当晚所属旺淡季的标准，累加为允许总额；住宿费超过允许总额即标记。未填住宿天数时按返回日与出发日相差天数计算；填写的住宿天数与日期不一致时按逐晚平均标准乘以填写天数。
 why_zh: 出差人员应在职务级别对应的住宿费标准限额内住宿，超标部分不得报销；超标报销属于违反中央八项规定精神的违规报销问题。
-regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第十一条、第十二条；《财政部关于调整中央和国家机关差旅住宿费标准等有关问题的通知》（财行〔2015〕497号）及附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》（财行〔2016〕71号）
+regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第三章（住宿费：在职务级别对应的住宿费标准限额内住宿）；财行〔2016〕71号 附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》
 exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都查不到时按「其他人员」标准判断并注明。同名人员取花名册中的最高职级（从宽）。
 rules:
   over_cap: 住宿费超过逐晚标准合计
@@ -128,7 +128,7 @@ judged AS (
 SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
     'person' AS entity_type, person AS entity_key,
     CAST(lodging_amount - allowed_total AS DECIMAL(18, 2)) AS amount,
-    depart_date AS period_start, return_date AS period_end, person AS persons,
+    depart_date AS period_start, return_date AS period_end, 'over_cap' AS rule, person AS persons,
     person, destination, tier, nights_used, lodging_amount, allowed_total,
     CASE WHEN rank_used IS NULL THEN '职级不详，按其他人员' ELSE rank_used || '（' || CASE WHEN tier = '其他' THEN '其他人员' ELSE tier END || '）' END AS rank_label,
     CASE WHEN n_seasons > 1 THEN '（跨旺淡季逐晚计算，每晚' || CAST(CAST(cap_min AS BIGINT) AS VARCHAR) || '–' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）'
