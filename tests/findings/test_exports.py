@@ -276,3 +276,15 @@ def test_export_from_read_only_connection_and_bad_record_json(tmp_path):
     con.close()
     assert res["counts"]["evidence"] == 12
     assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["counts"]["by_mark"] == {"未比对": 7}
+
+
+def test_staging_of_a_live_process_is_not_removed(tmp_path):
+    from xuncha_audit.findings.atomic import STAGING_PREFIX, clean_stale_staging
+
+    live = tmp_path / f"{STAGING_PREFIX}{os.getppid()}-abc"
+    dead = tmp_path / f"{STAGING_PREFIX}999999999-abc"
+    odd = tmp_path / f"{STAGING_PREFIX}xyz"
+    for p in (live, dead, odd):
+        p.mkdir()
+    clean_stale_staging(tmp_path)
+    assert live.exists() and not dead.exists() and not odd.exists()

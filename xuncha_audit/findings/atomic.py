@@ -19,10 +19,34 @@ from pathlib import Path
 STAGING_PREFIX = ".staging-"
 
 
+def _prefix() -> str:
+    return f"{STAGING_PREFIX}{os.getpid()}-"
+
+
+def _owner_alive(name: str) -> bool:
+    """Staging names carry the writer's pid: ``.staging-<pid>-...``."""
+    try:
+        pid = int(name[len(STAGING_PREFIX):].split("-", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def clean_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove staging folders and temp files left behind by killed runs."""
+    """Remove staging folders and temp files left behind by killed runs (not those of a
+    process still alive)."""
     removed = []
     for p in out_dir.glob(STAGING_PREFIX + "*"):
+        if _owner_alive(p.name):
+            continue
         if p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
         else:
@@ -36,7 +60,7 @@ class Staging:
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.dir = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
+        self.dir = Path(tempfile.mkdtemp(prefix=_prefix(), dir=out_dir))
         self.names: list[str] = []
 
     def path(self, name: str) -> Path:
@@ -78,7 +102,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temp path next to ``path``; on success it replaces ``path`` atomically."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=STAGING_PREFIX + target.name + ".", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_prefix() + target.name + ".", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

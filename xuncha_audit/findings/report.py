@@ -135,10 +135,10 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     cadre_parts = []
     if cadres.empty:
         cadre_parts.append('<p class="muted">未提供人员花名册（staff），无法识别领导干部。</p>')
-    for row in cadres.itertuples(index=False):
+    for n, row in enumerate(cadres.itertuples(index=False), start=1):
         ids = [i for i in str(row.finding_ids or "").split("、") if i]
         mine = f[f["finding_id"].isin(ids)] if ids else f.iloc[0:0]
-        head = (f'<div class="cadre"><h3>{esc(row.name)}（{esc(row.unit)}，{esc(row.position)}，'
+        head = (f'<div class="cadre" id="cadre-{n}"><h3>{esc(row.name)}（{esc(row.unit)}，{esc(row.position)}，'
                 f"{esc(row.rank)}）</h3>"
                 f"<p>涉及疑点 {int(row.findings)} 个，涉及金额 {money(row.amount)} 元，"
                 f"风险评分 {esc(row.risk_score)}；角色：{esc(row.roles)}；领域：{esc(row.areas)}</p>")
