@@ -224,3 +224,35 @@ def test_refuses_to_overwrite_foreign_folder(tmp_path):
     (tmp_path / "mine.txt").write_text("x")
     with pytest.raises(XunchaError):
         generate(tmp_path, seed=1, scale="sample")
+
+
+@pytest.mark.slow
+def test_committed_sample_loads_as_the_answer_key_says(tmp_path):
+    """Load data_samples with the real ingestion: every answer-key record exists under its _key,
+    and exactly the expected rows are quarantined."""
+    import shutil
+
+    import duckdb
+
+    loader = pytest.importorskip("xuncha_audit.ingest.loader")
+    from xuncha_audit.synth.evaluate import compare_quarantine
+
+    src = Path(__file__).resolve().parents[2] / "data_samples"
+    if not (src / "_answer_key" / "answer_key.csv").exists():
+        pytest.skip("data_samples not generated")
+    data = tmp_path / "data"
+    shutil.copytree(src, data, ignore=shutil.ignore_patterns("_answer_key"))
+    db = tmp_path / "s.duckdb"
+    loader.load_folder(data, db, unit="某市住房和城乡建设局", region="湖南", city="长沙")
+    con = duckdb.connect(str(db))
+    try:
+        for name in ("answer_key.csv", "near_misses.csv"):
+            ak = pd.read_csv(src / "_answer_key" / name, dtype=str)
+            for table, keys in ak.groupby("table")["key"]:
+                have = set(con.execute(f'SELECT _key FROM "{table}"').df()["_key"])
+                missing = set(keys) - have
+                assert not missing, f"{name}: {table} keys not loaded: {sorted(missing)[:5]}"
+        diff = compare_quarantine(con, src / "_answer_key")
+        assert diff.empty, diff.to_string()
+    finally:
+        con.close()

@@ -261,6 +261,13 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
                  dept="计划财务科")
     ctx.plant("L02", L(ks), "一次提取现金20万元")
 
+    ks = voucher(wd(2023, 3, 7), "提取备用金", ("1001", "库存现金"), 8_000.0, credit=CREDITS[1],
+                 dept="计划财务科")
+    ctx.near_miss("L02", "ledger", ks[0], "提取备用金8000元，低于大额提现标准")
+    person = ctx.staff_by("一级科员").iloc[1]["name"]
+    ks = voucher(wd(2024, 3, 19), "借款", other_recv, 3_000.0, person=person, dept="办公室")
+    ctx.near_miss("L02", "ledger", ks[0], "个人小额出差借款3000元，低于个人借款报告下限")
+
     # ---- L03 Benford: a dedicated counterparty whose amounts all start with 4 -------------------
     # The check judges entities with >= 1,000 amounts (Nigrini): 520 vouchers give the
     # counterparty 1,040 lines; the accounts (专家咨询费 / 其他应付款) stay below 1,000 lines.

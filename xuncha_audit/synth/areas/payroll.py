@@ -73,6 +73,13 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
         extra.append(rows)
         ctx.plant("H03", [PK(r) for r in rows.to_dict("records")], note)
 
+    # near-miss: an approved item (防暑降温费) paid to everyone in July
+    rows = active[active["month"] == dt.date(2024, 7, 1)].drop(columns="ladder").assign(
+        item="防暑降温费", amount=300.0)
+    extra.append(rows)
+    ctx.near_miss("H03", "payroll", key_of("payroll", rows.iloc[0].to_dict()),
+                  "防暑降温费在批准的津补贴清单内，普遍发放不属违规")
+
     # ---- H01 ghost and paid-after-leaving ----------------------------------------------------------
     ghost_name = ctx.unique_names(1)[0]
     ghost_id = ctx.id_numbers([dt.date(1990, 4, 12)], ["男"])[0]
