@@ -90,6 +90,17 @@ text_flags AS (
 staff_names AS (
     SELECT DISTINCT unit, name FROM staff WHERE name IS NOT NULL
 ),
+counterparties AS (
+    -- judged once per distinct (unit, counterparty), not per line
+    SELECT d.unit, d.counterparty,
+           coalesce(sn.name IS NOT NULL
+            OR (regexp_matches(d.counterparty, '^[一-龥·]{2,4}$')
+                AND NOT regexp_matches(d.counterparty,
+                    '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|台|段|库|超市|银行|医院|学校)$')), false
+           ) AS to_individual
+    FROM (SELECT DISTINCT unit, counterparty FROM ledger WHERE counterparty IS NOT NULL) d
+    LEFT JOIN staff_names sn ON sn.unit = d.unit AND sn.name = d.counterparty
+),
 lines AS (
     SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.counterparty, l.counterparty_norm,
            l.person,
@@ -101,26 +112,35 @@ lines AS (
            coalesce(c.slush_words, s.slush_words) AS slush_words,
            s.vague_words,
            coalesce(s.cash_word, 0) AS cash_word,
-           coalesce(sn.name IS NOT NULL
-            OR (regexp_matches(l.counterparty, '^[一-龥·]{2,4}$')
-                AND NOT regexp_matches(l.counterparty,
-                    '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|台|段|库|超市|银行|医院|学校)$')), false
-           ) AS to_individual
+           coalesce(cp.to_individual, false) AS to_individual
     FROM ledger l
     LEFT JOIN text_flags s ON s.txt = l.summary
     LEFT JOIN text_flags c ON c.txt = l.counterparty
-    LEFT JOIN staff_names sn ON sn.unit = l.unit AND sn.name = l.counterparty
+    LEFT JOIN counterparties cp ON cp.unit = l.unit AND cp.counterparty = l.counterparty
+),
+cand_vouchers AS (
+    -- vouchers with at least one line that can meet a rule (keeps the rest of the query small)
+    SELECT DISTINCT unit, voucher_no
+    FROM lines
+    WHERE (slush_words IS NOT NULL AND vague_words IS NOT NULL)
+       OR (to_individual AND vague_words IS NOT NULL AND amt >= $individual_min_amount)
+       OR (amt >= $cash_withdrawal_large AND ((is_cash AND debit > 0) OR ((is_cash OR is_bank) AND cash_word = 1)))
+),
+vlines AS (
+    SELECT l.*
+    FROM lines l
+    JOIN cand_vouchers c ON c.unit = l.unit AND c.voucher_no = l.voucher_no
 ),
 voucher_out AS (
     -- vouchers that move money out of bank or cash
     SELECT unit, voucher_no
-    FROM lines
+    FROM vlines
     WHERE credit > 0 AND (is_bank OR is_cash)
     GROUP BY unit, voucher_no
 ),
 bank_to_cash AS (
     SELECT unit, voucher_no
-    FROM lines
+    FROM vlines
     WHERE credit > 0 AND is_bank
     GROUP BY unit, voucher_no
 ),
@@ -135,7 +155,7 @@ tagged AS (
                      AND ((l.is_cash AND l.debit > 0 AND b.voucher_no IS NOT NULL)
                           OR ((l.is_cash OR l.is_bank) AND l.cash_word = 1))
                 THEN 1 ELSE 0 END AS r_cash
-    FROM lines l
+    FROM vlines l
     LEFT JOIN voucher_out o ON o.unit = l.unit AND o.voucher_no = l.voucher_no
     LEFT JOIN bank_to_cash b ON b.unit = l.unit AND b.voucher_no = l.voucher_no
 ),

@@ -14,12 +14,14 @@ what_zh: >-
   ① 首位数字检验：按会计科目、个人（ledger.person）、往来单位（规范化名称）分别统计分录金额的首位数字分布，
   与本福特定律比较，平均绝对偏差 MAD 超过 Nigrini 的“不符合”界限且金额笔数足够时报告；
   ② 前两位数字检验：对本单位全部分录金额（≥10 元）做前两位数字（10–99）检验，MAD 超过界限时报告。
-  疑点引用偏离最大的数字（实际占比减理论占比最大者）上金额最大的若干笔分录，供抽查。
+  疑点引用偏离最大的数字（实际占比减理论占比最大者）上的若干笔分录供抽查：先取该数字上分录最多的
+  来源（往来单位，无则个人、科目）的分录，同一来源内按金额从大到小。
 what_en: >-
   (1) First-digit test per account, person and counterparty: MAD against Benford's law above
   Nigrini's nonconformity bound, with enough records. (2) First-two-digits test over the unit's
-  whole ledger (amounts >= 10). The finding cites the largest lines on the most over-represented
-  digit, for sampling.
+  whole ledger (amounts >= 10). The finding cites lines on the most over-represented digit, for
+  sampling: first those of the source (counterparty, else person, else account) with most lines
+  on that digit, then by amount.
 why_zh: >-
   自然发生的金额（发票、付款）首位数字服从本福特定律（1 开头约 30.1%，9 开头约 4.6%）。
   编造、拆分或围绕审批权限凑数的金额会使分布偏离，例如大量 4、9 开头（贴近 5,000、10,000 元审批线）。
@@ -50,8 +52,8 @@ params:
   min_records_two_digit: {type: int, default: 3000, min: 100, description_zh: 前两位数字检验的最少金额笔数}
   mad_nonconformity: {type: float, default: 0.015, min: 0, max: 1, description_zh: 首位数字检验 MAD 的不符合界限（Nigrini 0.015）}
   mad_nonconformity_two_digit: {type: float, default: 0.0022, min: 0, max: 1, description_zh: 前两位数字检验 MAD 的不符合界限（Nigrini 0.0022）}
-  min_amount: {type: decimal, default: 10, min: 0, description_zh: 参与检验的最小金额（元）}
-  evidence_max: {type: int, default: 20, min: 1, max: 1000, description_zh: 每条疑点引用的分录笔数上限（偏离最大数字上金额最大的分录）}
+  min_amount: {type: decimal, default: 10, min: 0.01, description_zh: 参与检验的最小金额（元，至少 0.01）}
+  evidence_max: {type: int, default: 20, min: 1, max: 1000, description_zh: 每条疑点引用的分录笔数上限（偏离最大数字上、集中来源优先、金额从大到小）}
 template: "{entity_label}「{entity_key}」{n:int}笔金额的{test_label}分布偏离本福特定律：MAD={mad_text}，超过不符合界限{bound_text}；数字{top_digit}实际占{top_observed:pct}、理论占{top_expected:pct}"
 example_zh: >-
   科目“500103 业务活动费用-印刷费”1,860 笔金额中 4 开头占 21.0%（理论 9.7%），MAD=0.0251 > 0.015 → 一条疑点，
@@ -82,31 +84,40 @@ lines AS (
     SELECT unit, _key, voucher_date, person, counterparty_norm,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt,
-           regexp_replace(replace(CAST(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS VARCHAR),
-                                  '.', ''), '^0+', '') AS digits
+           CAST(CAST(round(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) * 100) AS BIGINT)
+                AS VARCHAR) AS digits
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
 ),
 entity_lines AS (
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
+           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
     FROM top_digit t
     JOIN lines l ON l.unit = t.unit AND l.account_key = t.entity_key
     WHERE t.entity_type = 'account' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
     UNION ALL
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
+           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
     FROM top_digit t
     JOIN lines l ON l.unit = t.unit AND l.person = t.entity_key
     WHERE t.entity_type = 'person' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
     UNION ALL
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
+           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
     FROM top_digit t
     JOIN lines l ON l.unit = t.unit AND l.counterparty_norm = t.entity_key
     WHERE t.entity_type = 'vendor' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
     UNION ALL
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person
+    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
+           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
     FROM top_digit t
     JOIN lines l ON l.unit = t.unit
     WHERE t.entity_type = 'unit' AND l.amt >= 10 AND CAST(substr(l.digits, 1, 2) AS INTEGER) = t.top_digit
+),
+sourced AS (
+    SELECT e.*,
+           count(*) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key, e.source) AS source_lines
+    FROM entity_lines e
 ),
 ranked AS (
     SELECT e.*,
@@ -114,8 +125,8 @@ ranked AS (
            min(e.voucher_date) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS first_date,
            max(e.voucher_date) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS last_date,
            row_number() OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key
-                              ORDER BY e.amt DESC, e._key) AS rn
-    FROM entity_lines e
+                              ORDER BY e.source_lines DESC, e.amt DESC, e._key) AS rn
+    FROM sourced e
 )
 SELECT r.unit,
        r.test || ':' || r.entity_type || ':' || r.entity_key AS finding_key,

@@ -31,8 +31,8 @@ WITH amounts AS (
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            person,
            counterparty_norm,
-           regexp_replace(replace(CAST(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS VARCHAR),
-                                  '.', ''), '^0+', '') AS digits,
+           CAST(CAST(round(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) * 100) AS BIGINT)
+                AS VARCHAR) AS digits,
            greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
