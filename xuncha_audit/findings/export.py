@@ -26,7 +26,7 @@ from xuncha_audit.findings.atomic import staged_outputs
 from xuncha_audit.findings.masking import mask_frame
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
-from xuncha_audit.findings.triage import apply_triage, triage_applied
+from xuncha_audit.findings.triage import TriageStore, apply_triage, triage_applied
 from xuncha_audit.findings.views import create_views, quote, table_exists
 from xuncha_audit.findings.workbook import write_workbook
 
@@ -150,7 +150,8 @@ def _summary_info(manifest: dict, mask: bool, store) -> dict:
         "证据记录数": c["evidence"],
         "已消失疑点": c["gone"],
         "个人信息": "已脱敏（身份证号、银行账号、手机号）" if mask else "未脱敏（--no-mask），注意保密",
-        "核实记录文件": str(getattr(store, "path", store)) if store else "未使用",
+        "核实记录文件": str(TriageStore(store).path if not isinstance(store, TriageStore)
+                           else store.path) if store else "未使用",
     }
 
 

@@ -27,7 +27,7 @@ nav a{margin-right:16px;color:#1f4e79;text-decoration:none;font-size:14px}
 main{padding:8px 32px 40px}section{background:#fff;margin:16px 0;padding:16px 20px;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 h2{font-size:18px;color:#1f4e79;margin-top:0}h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#ddebf7}td.num{text-align:right;white-space:nowrap}
+th{background:#ddebf7}td.num{text-align:right;white-space:nowrap}.nw{white-space:nowrap}
 .cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:130px}
 .card b{display:block;font-size:22px;color:#1f4e79}.muted{color:#777;font-size:12px}
 .sev-high{color:#c0392b;font-weight:bold}.sev-medium{color:#e67e22}.sev-low{color:#7f8c8d}
@@ -52,10 +52,15 @@ def fig_html(fig) -> str:
                        config={"displaylogo": False, "responsive": True})
 
 
+NOWRAP = {"finding_id", "check_id", "severity_zh", "unit", "status", "mark", "subject_type_zh",
+          "name", "table_name", "column", "result", "file", "sheet"}
+
+
 def table_html(df: pd.DataFrame, columns: dict[str, str], money_cols=(), num_cols=()) -> str:
     if df.empty:
         return '<p class="muted">无</p>'
-    head = "".join(f"<th>{esc(h)}</th>" for h in columns.values())
+    head = "".join(f'<th class="nw">{esc(h)}</th>' if c in NOWRAP else f"<th>{esc(h)}</th>"
+                   for c, h in columns.items())
     body = []
     for row in df[list(columns)].itertuples(index=False, name=None):
         cells = []
@@ -65,7 +70,10 @@ def table_html(df: pd.DataFrame, columns: dict[str, str], money_cols=(), num_col
             elif col in num_cols:
                 cells.append(f'<td class="num">{esc(v)}</td>')
             elif col == "severity_zh":
-                cells.append(f'<td class="sev-{ {"高": "high", "中": "medium", "低": "low"}.get(v, "")}">{esc(v)}</td>')
+                sev = {"高": "high", "中": "medium", "低": "low"}.get(v, "")
+                cells.append(f'<td class="nw sev-{sev}">{esc(v)}</td>')
+            elif col in NOWRAP:
+                cells.append(f'<td class="nw">{esc(v)}</td>')
             else:
                 cells.append(f"<td>{esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
