@@ -109,6 +109,19 @@ class BufferedSqlAlchemyExecutionEngine(SqlAlchemyExecutionEngine):
             return IteratorResult(SimpleResultMetaData([wrapped.group("label")]), iter([(count,)]))
         return frozen()
 
+    def buffered_rows(self, query_template: str, limit: int) -> list[dict] | None:
+        """Up to ``limit`` rows already fetched for a raw-SQL query written with ``{batch}``.
+
+        ``None`` when no buffered query matches the template (it was not run, or GX
+        rewrote it beyond the ``{batch}`` substitution).
+        """
+        parts = [re.escape(p) for p in query_template.strip().split("{batch}")]
+        pattern = re.compile("(.+?)".join(parts), re.DOTALL)
+        for sql, frozen in self._text_results.items():
+            if pattern.fullmatch(sql):
+                return [dict(row) for row in frozen().mappings().fetchmany(limit)]
+        return None
+
 
 class BufferedDuckDBDatasource(SQLDatasource):
     """Fluent SQL datasource over a DuckDB file (duckdb-engine) with buffered results.

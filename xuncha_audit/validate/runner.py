@@ -284,28 +284,6 @@ def _empty_table(table: str, exp: dict) -> ExpectationOutcome:
     )
 
 
-def _add_unexpected_row_examples(con, outcomes: list[ExpectationOutcome],
-                                 suites: dict[str, TableSuite]) -> None:
-    """A few example rows for each failed raw-SQL expectation (GX's SUMMARY has none)."""
-    for o in outcomes:
-        if o.success is not False or o.expectation != "unexpected_rows_expectation":
-            continue
-        exp = next((e for e in suites[o.table_name].expectations
-                    if e["meta"]["id"] == o.expectation_id), None)
-        if exp is None:
-            continue
-        try:
-            query = exp["kwargs"]["unexpected_rows_query"].format(batch=f'"{o.table_name}"')
-            cur = con.cursor()
-            rel = cur.execute(f"SELECT * FROM ({query}) LIMIT {PARTIAL_UNEXPECTED_COUNT}")
-            names = [d[0] for d in rel.description]
-            o.details["examples"] = [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
-            cur.close()
-        except (duckdb.Error, KeyError, IndexError, ValueError) as exc:
-            # the GX run already reported the query's problem; keep going
-            o.details.setdefault("error", str(exc))
-
-
 def _write_results(con, run_at: datetime, tables: list[str],
                    outcomes: list[ExpectationOutcome]) -> None:
     cur = con.cursor()
@@ -410,7 +388,6 @@ def _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir, e
     if runnable:
         gx_outcomes, docs_index = _run_gx(con, db_path, runnable, the_period, out_dir)
         outcomes.extend(gx_outcomes)
-    _add_unexpected_row_examples(con, outcomes, runnable)
     _write_results(con, run_at, present, outcomes)
     return ValidationReport(
         db_path=str(db_path), run_at=run_at, period=the_period, outcomes=outcomes,
@@ -481,7 +458,14 @@ def _run_gx(con, db_path: Path, suites: dict[str, TableSuite], period, out_dir):
                 exp = by_id.get(eid)
                 if exp is None:  # pragma: no cover - GX keeps meta; guard anyway
                     continue
-                outcomes.append(_outcome_from_result(table, exp, res))
+                outcome = _outcome_from_result(table, exp, res)
+                if outcome.success is False and exp["type"] == "unexpected_rows_expectation":
+                    # example rows from the rows the adapter already fetched (no re-run)
+                    rows = datasource.get_execution_engine().buffered_rows(
+                        exp["kwargs"]["unexpected_rows_query"], PARTIAL_UNEXPECTED_COUNT)
+                    if rows is not None:
+                        outcome.details["examples"] = rows
+                outcomes.append(outcome)
     finally:
         engine = datasource.get_execution_engine()
         engine.close()
