@@ -42,26 +42,34 @@ inv_src AS (
 inv_split AS (
     -- one row per number in the cell; unnest stands alone in its SELECT (Spark's explode may
     -- not be nested in an expression)
-    SELECT unit, ev_table, _key, rec_label, who, d1, d2, amt, upper(trim(inv_raw)) AS inv
+    SELECT unit, ev_table, _key, upper(trim(inv_raw)) AS inv
     FROM (
-        SELECT unit, ev_table, _key, rec_label, who, d1, d2, amt,
+        SELECT unit, ev_table, _key,
             unnest(string_split(
                 replace(replace(replace(replace(replace(replace(replace(invoice_no, '、', ','), '；', ','), ';', ','),
                     '，', ','), '/', ','), ' ', ','), '　', ','), ',')) AS inv_raw
         FROM inv_src
     ) x
 ),
-inv_rec AS (
-    SELECT DISTINCT unit, ev_table, _key, rec_label, who, d1, d2, amt, inv
+inv_keys AS (
+    SELECT DISTINCT unit, ev_table, _key, inv
     FROM inv_split
     WHERE length(inv) >= $min_invoice_length AND regexp_matches(inv, '[0-9]')
+),
+dup_inv AS (
+    SELECT unit, inv FROM inv_keys GROUP BY unit, inv HAVING count(*) >= 2
+),
+inv_rec AS (
+    SELECT s.unit, s.ev_table, s._key, s.rec_label, s.who, s.d1, s.d2, s.amt, k.inv
+    FROM inv_keys k
+    JOIN dup_inv d ON d.unit = k.unit AND d.inv = k.inv
+    JOIN inv_src s ON s.unit = k.unit AND s.ev_table = k.ev_table AND s._key = k._key
 ),
 inv_groups AS (
     SELECT unit, inv, count(*) AS n_rec, sum(amt) - max(amt) AS dup_amount,
         string_agg(rec_label, '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2
     FROM inv_rec
     GROUP BY unit, inv
-    HAVING count(*) >= 2
 ),
 invoice_rows AS (
     SELECT r.unit, 'invoice:' || r.inv AS finding_key, r.ev_table, r._key AS ev_key,
