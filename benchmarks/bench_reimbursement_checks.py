@@ -86,11 +86,18 @@ def build(con, claims: int, hosp: int, meetings: int, units: int, staff_per_unit
                 hash(i, 7) AS h2, hash(i, 8) AS h3, hash(i, 9) AS h4, hash(i, 10) AS h5, hash(i, 11) AS h6
             FROM range($n) t(i)
         )""", {"n": claims, "units": units, "spu": staff_per_unit, **{k: p[k] for k in ("dests", "classes", "reasons", "ranks")}})
+    # hospitality mostly on working days (3 % on any day), as in a real bureau
+    con.execute("""CREATE OR REPLACE TEMP TABLE _bench_workdays AS
+        SELECT date, CAST(row_number() OVER (ORDER BY date) - 1 AS BIGINT) AS n FROM std_calendar
+        WHERE NOT is_rest_day AND date BETWEEN DATE '2023-01-01' AND DATE '2024-12-31'""")
     con.execute(f"""
         INSERT INTO hospitality (unit, record_no, date, guest_unit, guests, companions, amount, meals, venue,
             has_official_letter, items, handler, invoice_no, _key)
         SELECT '单位' || CAST(i % $units AS VARCHAR), 'JD' || CAST(i AS VARCHAR),
-            CAST(DATE '2023-01-01' + CAST(hash(i, 21) % 720 AS INTEGER) AS DATE), '来访单位' || CAST(i % 97 AS VARCHAR),
+            CASE WHEN hash(i, 20) % 33 = 0 THEN CAST(DATE '2023-01-01' + CAST(hash(i, 21) % 720 AS INTEGER) AS DATE)
+                 ELSE (SELECT w.date FROM _bench_workdays w
+                       WHERE w.n = hash(i, 21) % (SELECT count(*) FROM _bench_workdays)) END,
+            '来访单位' || CAST(i % 97 AS VARCHAR),
             g, c, CAST((g + c) * CASE WHEN hash(i, 22) % 50 = 0 THEN 300 ELSE 40 + hash(i, 22) % 100 END
                 AS DECIMAL(18, 2)), 1,
             {_pick('$venues', 'hash(i, 23)')}, hash(i, 24) % 20 <> 0, {_pick('$items', 'hash(i, 25)')},
