@@ -169,12 +169,17 @@ def plan_files(ctx: SynthContext, frames: dict[str, pd.DataFrame]) -> list[FileS
 
 
 # --------------------------------------------------------------------------------- formatting
+_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
+
+
 def _fmt_amount(x: float, style: str, rng_u: float) -> str:
     if x is None or (isinstance(x, float) and np.isnan(x)):
         return ""
     if style == "mixed":
         if abs(x) >= 10_000 and round(x) % 100 == 0 and rng_u < 0.5:
             return f"{x / 10000:.4f}".rstrip("0").rstrip(".") + "万"
+        if rng_u > 0.93:  # full-width digits, as typed with a Chinese input method
+            return f"{x:.2f}".translate(_FULLWIDTH)
         style = ["plain", "comma", "yen", "yuan"][int(rng_u * 8) % 4]
     if style == "plain":
         return f"{x:.2f}"

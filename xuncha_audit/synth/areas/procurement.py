@@ -13,7 +13,7 @@ Baseline (must not be flagged):
 Thresholds as in the standards data (地方, 市级): open tender 货物/服务 100万, 工程 400万;
 procurement limit 30万 (货物/服务), 60万 (工程). Planted P01 groups reach 100万/400万 or 30万.
 
-Planted: P01 (3 groups), P02 (5), P03 (3), P04 (5 sub-rules), P05 (3), P06 (1 + incidental),
+Planted: P01 (3 groups), P02 (17 contracts + 1 unit-level bunching group), P03 (3), P04 (5 sub-rules), P05 (3), P06 (1 + incidental),
 P07 (2), P08 (1); near-misses for P01, P02, P03, P05, P07, P08.
 """
 
@@ -166,6 +166,7 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     # ---- baseline tendered projects ------------------------------------------------------
     per_cell = max(4, ctx.size["projects"] // 6)
     triples: dict[frozenset, int] = {}
+    used_names: set[str] = set()
     for year in (2023, 2024):
         for cat in cats:
             pool = by_cat[cat]
@@ -186,6 +187,9 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
                 sign = _date_in(ctx, dt.date(year, 2, 1), dt.date(year, 11, 30), rng)
                 proj = b.project_code(year)
                 name = f"{year}年{rng.choice(TENDER_SITES)}{rng.choice(OBJECTS[cat])}项目"
+                while name in used_names:
+                    name = f"{year}年{rng.choice(TENDER_SITES)}{rng.choice(OBJECTS[cat])}项目"
+                used_names.add(name)
                 b.contract(w, amount, sign, "公开招标", cat, name, str(rng.choice(depts)), proj)
                 ratios = b.spread_ratios(len(group) - 1)
                 b.bid_rows(proj, group, [amount] + [amount * r for r in ratios], 0)
@@ -282,6 +286,23 @@ def _plant(ctx: SynthContext, b: _Builder, by_cat: dict, depts: list[str]) -> No
         d = _date_in(ctx, dt.date(2023, 3, 1), dt.date(2024, 10, 31), rng)
         no = b.contract(v, amt, d, meth, cat, f"{d.year}年{obj}", dept)
         ctx.plant("P02", [K(no)], f"合同金额{amt / 10000:g}万元，处于限额标准的90%-100%区间")
+    # statistical bunching: 11 more service contracts just under the 30万 procurement limit (none
+    # just above) from different vendors and departments -> one unit-level finding as well
+    objs = ["直饮水设备维保服务", "档案寄存服务", "办公区绿植租摆服务", "公文流转系统升级服务", "舆情监测服务",
+            "安全生产第三方巡查服务", "房屋安全鉴定服务", "政务新媒体内容制作", "节能改造可行性研究",
+            "工程资料扫描服务", "住房租赁价格监测服务"]
+    for i, obj in enumerate(objs):
+        [v] = b.add_vendors(1, trade="服务")
+        d = _date_in(ctx, dt.date(2023, 2, 1) + dt.timedelta(days=61 * i),
+                     dt.date(2023, 3, 20) + dt.timedelta(days=61 * i), rng)
+        amt = float(271_000 + int(rng.integers(0, 28_000)))
+        no = b.contract(v, amt, d, str(rng.choice(["竞争性磋商", "询价", "直接采购"])), "服务",
+                        f"{d.year}年{obj}", depts[i % len(depts)])
+        ctx.plant("P02", [K(no)], f"服务合同{amt / 10000:g}万元，处于30万元采购限额的90%-100%区间")
+    band = [c["contract_no"] for c in b.contracts
+            if c["category"] == "服务" and 270_000 <= c["amount"] < 300_000]
+    ctx.plant("P02", [K(n) for n in band],
+              f"2023-2024年{len(band)}份服务合同落在30万元限额下方90%-100%区间，上方100%-110%区间为0份（扎堆）")
     [v] = b.add_vendors(1, trade="货物")
     no = b.contract(v, 1_000_000, dt.date(2024, 4, 10), "公开招标", "货物", "2024年城建档案数字化设备", "办公室")
     ctx.near_miss("P02", "contracts", key_of("contracts", {"contract_no": no}), "金额恰为100万元且公开招标，不在[90%,100%)区间")
