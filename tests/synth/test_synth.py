@@ -208,6 +208,14 @@ def test_ledger_streams_in_chunks_like_generate():
     assert pd.to_datetime(base["voucher_date"]).dt.date.map(ctx2.is_workday).all()
 
 
+def test_sub_streams_are_independent():
+    ctx = SynthContext(seed=1, scale="sample")
+    draws = {tag: ctx.sub_rng(tag).random(4).tolist()
+             for tag in ("ledger-chunk-0", "ledger-chunk-1", "ledger-chunk-10", "ledger-calendar")}
+    assert len({tuple(v) for v in draws.values()}) == len(draws)
+    assert ctx.sub_rng("ledger-chunk-1").random(4).tolist() == draws["ledger-chunk-1"]
+
+
 def test_units_write_one_folder_each(tmp_path):
     generate(tmp_path / "p", seed=3, scale="sample", units=2)
     units = pd.read_csv(tmp_path / "p" / "_answer_key" / "units.csv")

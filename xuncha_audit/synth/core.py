@@ -31,6 +31,7 @@ into export files. Areas run in ``AREA_ORDER``; later areas may use what earlier
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -201,8 +202,9 @@ class SynthContext:
     # ------------------------------------------------------------------ randomness
     def sub_rng(self, tag: str) -> np.random.Generator:
         """An independent, deterministic random stream for ``tag`` (e.g. one ledger chunk)."""
-        h = int.from_bytes(tag.encode("utf-8")[:32].ljust(32, b"\0")[:8], "little") % (2**31)
-        return np.random.default_rng([self.seed, self.unit_index, h, len(tag)])
+        digest = hashlib.sha256(tag.encode("utf-8")).digest()
+        words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+        return np.random.default_rng([self.seed, self.unit_index, *words])
 
     def choice(self, seq, size=None, p=None):
         idx = self.rng.choice(len(seq), size=size, p=p)
