@@ -25,14 +25,20 @@ why_en: >-
 regulation: >-
   《会计基础工作规范》（财会字〔1996〕19号，2019年财政部令第98号修改）第三章第二节 填制会计凭证；
   《国务院办公厅关于2024年部分节假日安排的通知》（国办发明电〔2023〕7号）等年度节假日安排（休息日与调休）
-exclusions_zh: 调休上班日（如春节前后调休的周日）不报告；日历无记录的日期不判断。
-params: {}
+exclusions_zh: >-
+  调休上班日（如春节前后调休的周日）不报告；日历无记录的日期不判断；月末最后一天的期末处理凭证
+  （每条分录摘要都含 closing_words 中的词，如结转、计提、摊销、折旧）按会计期间惯例记在月末，不报告。
+params:
+  closing_words: {type: text, default: "结转,计提,摊销,折旧,期末", description_zh: 期末处理凭证的摘要用词（逗号分隔）；月末最后一天且全部分录摘要含其一的凭证不报告}
 template: "凭证{voucher_no}的记账日期{voucher_date:date}是{day_kind}，涉及金额{amount:money}元"
 example_zh: >-
   凭证 2024-10-0087 日期 2024-10-03（国庆节）→ 一条疑点；日期 2024-10-12（调休上班的周六）不报告。
 --- */
-WITH rest_lines AS (
-    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.person, l.preparer,
+WITH closing AS (
+    SELECT trim(w) AS word FROM (SELECT unnest(string_split($closing_words, ',')) AS w) x
+),
+rest_lines_all AS (
+    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.person, l.preparer,
            abs(coalesce(l.debit, 0)) AS debit, abs(coalesce(l.credit, 0)) AS credit,
            CASE WHEN c.is_holiday AND c.holiday_name IS NOT NULL THEN '法定节假日（' || c.holiday_name || '）'
                 WHEN c.is_holiday THEN '法定节假日'
@@ -40,6 +46,27 @@ WITH rest_lines AS (
     FROM ledger l
     JOIN std_calendar c ON c.date = l.voucher_date
     WHERE c.is_rest_day
+),
+line_closing AS (
+    -- month-end lines whose summary names a period-end operation
+    SELECT DISTINCT r._key, r.unit
+    FROM rest_lines_all r
+    JOIN closing c ON c.word <> '' AND strpos(r.summary, c.word) > 0
+    WHERE last_day(r.voucher_date) = r.voucher_date
+),
+closing_vouchers AS (
+    -- every rest-day line of the voucher is a period-end line
+    SELECT r.unit, r.voucher_no
+    FROM rest_lines_all r
+    LEFT JOIN line_closing lc ON lc.unit = r.unit AND lc._key = r._key
+    GROUP BY r.unit, r.voucher_no
+    HAVING count(*) = count(lc._key)
+),
+rest_lines AS (
+    SELECT r.*
+    FROM rest_lines_all r
+    LEFT JOIN closing_vouchers cv ON cv.unit = r.unit AND cv.voucher_no = r.voucher_no
+    WHERE cv.voucher_no IS NULL
 ),
 vouchers AS (
     SELECT unit, voucher_no,
