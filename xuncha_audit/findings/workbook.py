@@ -237,6 +237,9 @@ def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
                 expr, kind, width = f"TRY_CAST({raw} AS DOUBLE)", "money" if typ == "decimal" else "int", 14
             elif typ in ("date", "month"):
                 expr, kind, width = f"TRY_CAST(left({raw}, 10) AS DATE)", "date", 11
+            elif typ == "bool":
+                expr = f"CASE lower({raw}) WHEN 'true' THEN '是' WHEN 'false' THEN '否' ELSE {raw} END"
+                kind, width = "text", 8
             else:
                 # ``record`` is already masked in _x_evidence (sensitive keys and patterns).
                 expr, kind, width = raw, "text", 16
