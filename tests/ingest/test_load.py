@@ -346,3 +346,21 @@ def test_bad_arguments(tmp_path):
     (tmp_path / "d").mkdir()
     with pytest.raises(XunchaError):
         load_folder(tmp_path / "d", tmp_path / "x.duckdb", level="省")
+
+
+def test_underscore_folders_and_lock_files_skipped(tmp_path, load):
+    d = tmp_path / "d"
+    write_csv(d / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
+    write_csv(d / "_answer_key" / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
+    write_csv(d / ".hidden" / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
+    (d / "~$序时账.xlsx").write_bytes(b"lock")
+    report, _con = load(d)
+    assert [e.file for e in report.entries] == ["序时账.csv"]
+
+
+def test_blank_lines_and_row_numbers_in_csv(tmp_path, load):
+    d = tmp_path / "d"
+    write_csv(d / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS[:2], [""] * 8, *LEDGER_ROWS[2:]])
+    report, con = load(d)
+    assert (report.entries[0].rows_read, report.entries[0].rows_loaded) == (4, 4)
+    assert [r[0] for r in con.execute("SELECT _source_row FROM ledger ORDER BY 1").fetchall()] == [2, 3, 5, 6]

@@ -281,6 +281,8 @@ def derive_columns(
     for col in tdef.column_list():
         if col.generated == "number_within_voucher" and "voucher_no" in tdef.columns:
             c = _q(col.name)
+            if not con.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchall()[0][0]:
+                continue
             con.execute(
                 f"""
                 UPDATE {t} AS t SET {c} = s.n FROM (

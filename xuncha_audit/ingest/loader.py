@@ -1,7 +1,8 @@
 """Load a folder of exports into the canonical DuckDB tables.
 
 ``load_folder(data_dir, db_path)`` walks ``data_dir`` recursively (``.csv .txt .tsv .xlsx
-.xlsm .xls``; hidden files and Excel lock files ``~$*`` ignored), reads every sheet that
+.xlsm .xls``; hidden files and folders, folders starting with ``_`` and Excel lock files
+``~$*`` ignored), reads every sheet that
 looks like a table, maps it to a canonical table, parses every cell in SQL (all-VARCHAR
 staging table -> typed values, :mod:`xuncha_audit.ingest.normalize`), derives keys and
 normalised columns (:func:`xuncha_audit.ingest.derive.derive_columns`) and appends the rows.
@@ -175,11 +176,14 @@ def _is_data_file(p: Path) -> bool:
 
 
 def discover_files(data_dir: Path) -> list[Path]:
-    """Data files below ``data_dir`` (recursive, sorted, hidden parts skipped)."""
+    """Data files below ``data_dir`` (recursive, sorted). Hidden files and folders and
+    folders whose name starts with ``_`` (e.g. the sample data's ``_answer_key``) are skipped."""
     out = []
     for p in sorted(data_dir.rglob("*")):
         rel = p.relative_to(data_dir)
-        if any(part.startswith(".") for part in rel.parts):
+        if any(part.startswith(".") for part in rel.parts) or any(
+            part.startswith("_") for part in rel.parts[:-1]
+        ):
             continue
         if _is_data_file(p):
             out.append(p)
@@ -250,10 +254,11 @@ class _Run:
         tdef = load_contract().table(choice.table)
         title_text = " ".join(c for row in sheet.head[:header_idx] for c in row if c)
 
+        rejects = sheet.materialise(con, header_idx, "_xa_raw")
         con.execute("BEGIN TRANSACTION")
         try:
             cleared = self._load_rows(entry, sheet, header_idx, headers, choice, tdef, rel,
-                                      file_unit, title_text)
+                                      file_unit, title_text, rejects)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -263,11 +268,10 @@ class _Run:
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _load_rows(self, entry, sheet, header_idx, headers, choice: TableChoice, tdef: Table,
-                   rel, file_unit, title_text) -> list[tuple[str, str]]:
+                   rel, file_unit, title_text, rejects) -> list[tuple[str, str]]:
         con = self.con
         cmap = choice.cmap
         assert cmap is not None
-        rejects = sheet.materialise(con, header_idx, "_xa_raw")
         width = len(headers)
         n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
         entry.rows_read = n_rows + len(rejects)
@@ -339,26 +343,68 @@ class _Run:
         if cmap.unit_index is not None:
             fed.setdefault(f"c{cmap.unit_index}", [])
         alias = {src: f"m{n}" for n, src in enumerate(fed)}
+
+        def p_expr(col) -> str:
+            expr = f"{parser_for(col)[0]}(k)"
+            if col.norm in IN_PLACE and col.type == "text":
+                expr = f"{IN_PLACE[col.norm]}({expr})"
+            return expr
+
+        # High-cardinality columns (amounts, record keys, id/phone/account numbers) are
+        # cleaned and parsed inline; a distinct map would be as large as the table.
+        key_cols = set(tdef.key)
+        inline = {
+            src for src, feeds in fed.items()
+            if src == "raw_amount" or any(
+                c.type == "decimal" or c.name in key_cols
+                or c.norm in ("id_number", "phone", "bank_account", "credit_code")
+                for c in feeds
+            )
+        }
+        kref: dict[str, str] = {}
+        pref: dict[tuple[str, str], str] = {}
+        layer1, layer2 = [], []
         for src, feeds in fed.items():
+            a = alias[src]
+            if src in inline:
+                kref[src] = f"r.k_{a}"
+                layer1.append(f"{cell_sql(_q(src))} AS k_{a}")
+                for col in feeds:
+                    name = f"p_{a}_{col.name}"
+                    layer2.append(f"{p_expr(col).replace('(k)', f'(k_{a})')} AS {_q(name)}")
+                    pref[(src, col.name)] = f"r.{_q(name)}"
+                    if col.norm == "company":
+                        layer2.append(f"{company_norm_sql(p_expr(col).replace('(k)', f'(k_{a})'))} "
+                                      f"AS {_q(name + '_norm')}")
+                        pref[(src, col.name + "_norm")] = f"r.{_q(name + '_norm')}"
+                continue
+            kref[src] = f"{a}.k"
             parsed = ""
             for col in feeds:
-                expr = f"{parser_for(col)[0]}(k)"
-                if col.norm in IN_PLACE and col.type == "text":
-                    expr = f"{IN_PLACE[col.norm]}({expr})"
+                expr = p_expr(col)
                 parsed += f", {expr} AS {_q('p_' + col.name)}"
+                pref[(src, col.name)] = f"{a}.{_q('p_' + col.name)}"
                 if col.norm == "company":
                     parsed += f", {company_norm_sql(expr)} AS {_q('p_' + col.name + '_norm')}"
+                    pref[(src, col.name + "_norm")] = f"{a}.{_q('p_' + col.name + '_norm')}"
             con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _xa_{alias[src]} AS
+                f"""CREATE OR REPLACE TEMP TABLE _xa_{a} AS
                 SELECT c, k{parsed} FROM (
                     SELECT c, {cell_sql("c")} AS k FROM (SELECT DISTINCT {_q(src)} AS c FROM {src_table})
                 ) WHERE c IS NOT NULL"""
             )
         joins = " ".join(
-            f"LEFT JOIN _xa_{a} {a} ON {a}.c = r.{_q(src)}" for src, a in alias.items()
+            f"LEFT JOIN _xa_{a} {a} ON {a}.c = r.{_q(src)}"
+            for src, a in alias.items() if src not in inline
         )
+        source_sql = src_table
+        if layer1:
+            source_sql = (
+                f"(SELECT *{''.join(', ' + x for x in layer2)} FROM "
+                f"(SELECT *, {', '.join(layer1)} FROM {src_table}))"
+            )
         unit_expr = (
-            f"coalesce({alias[f'c{cmap.unit_index}']}.k, $file_unit)"
+            f"coalesce({kref[f'c{cmap.unit_index}']}, $file_unit)"
             if cmap.unit_index is not None else "$file_unit"
         )
         select = ["r._row AS _row", f"{unit_expr} AS unit"]
@@ -367,13 +413,12 @@ class _Run:
         for col in tdef.column_list():
             if col.name in col_src:
                 src, label = col_src[col.name]
-                a = alias[src]
-                expr = f"{a}.k"
-                pcol = f"{a}.{_q('p_' + col.name)}"
+                expr = kref[src]
+                pcol = pref[(src, col.name)]
                 _, rzh, ren = parser_for(col)
                 select.append(f"{pcol} AS {_q(col.name)}")
                 if col.norm == "company":
-                    select.append(f"{a}.{_q('p_' + col.name + '_norm')} AS {_q(col.name + '_norm')}")
+                    select.append(f"{pref[(src, col.name + '_norm')]} AS {_q(col.name + '_norm')}")
                 lp = f"h_{col.name}"
                 if label is None:
                     lp_sql = "r.item"
@@ -426,11 +471,12 @@ class _Run:
         )
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
-            f"FROM {src_table} r {joins}",
+            f"FROM {source_sql} r {joins}",
             params,
         )
-        for a in alias.values():
-            con.execute(f"DROP TABLE _xa_{a}")
+        for src, a in alias.items():
+            if src not in inline:
+                con.execute(f"DROP TABLE _xa_{a}")
 
         units = [r[0] for r in con.execute("SELECT DISTINCT unit FROM _xa_typed ORDER BY 1").fetchall()]
         if not units:
@@ -458,12 +504,17 @@ class _Run:
         typed_cols += [c.name + "_norm" for c in tdef.column_list()
                        if c.norm == "company" and c.name in col_src]
         sel = ", ".join(_q(c) for c in typed_cols)
+        for col in tdef.column_list():  # ledger.line_no absent: numbered here, in file order
+            if (col.generated == "number_within_voucher" and col.name not in col_src
+                    and "voucher_no" in col_src):
+                sel += (f", row_number() OVER (PARTITION BY unit, voucher_no ORDER BY _row) "
+                        f"AS {_q(col.name)}")
         con.execute(
             f"""INSERT INTO _xa_new BY NAME
             SELECT unit, {sel}, $file AS _source_file, $sheet AS _source_sheet,
                    _row AS _source_row, _extra
-            FROM _xa_typed
-            WHERE _row NOT IN (SELECT _row FROM _xa_typed WHERE len(_bad) > 0)""",
+            FROM _xa_typed t
+            WHERE NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
             {"file": rel, "sheet": sheet.name},
         )
         derive_columns(con, tdef.name, level=self.level, unit=file_unit, target="_xa_new",

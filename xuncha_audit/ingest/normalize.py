@@ -96,7 +96,8 @@ PARSE_MACROS = {
     # plain numbers take the fast path (a cast); then the same without separators and
     # currency marks; only the rest ((1,234.56), 1.2万) goes through the full parser
     "xa_amount_c": _let(
-        "coalesce(TRY_CAST(z AS DECIMAL(18,2)), xa_amount_t(regexp_replace(z, "
+        "coalesce(TRY_CAST(z AS DECIMAL(18,2)), TRY_CAST(replace(z, ',', '') AS DECIMAL(18,2)), "
+        "xa_amount_t(regexp_replace(z, "
         f"{_lit(_WS[:-1] + ',￥¥$]|元|RMB|rmb|CNY|人民币')}, '', 'g')))"
     ),
     "xa_amount": "xa_amount_c(xa_cell(s))",

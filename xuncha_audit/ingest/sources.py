@@ -127,7 +127,8 @@ class Sheet:
 
     def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
         """Create ``table`` (c0..cN VARCHAR, _row BIGINT) from the rows below ``header_idx``;
-        rows whose cells are all blank are left out (they are not records).
+        rows whose cells are all blank are left out (they are not records). Call it outside
+        a transaction: row numbers come from the rowids of a freshly created table.
 
         Returns rejected lines as ``(row_no, raw_text, reason)`` (CSV only).
         """
@@ -189,10 +190,7 @@ class CsvSheet(Sheet):
         if not rejects:
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
-                SELECT * FROM (
-                    SELECT *, row_number() OVER (ORDER BY rowid) - 1 + $first AS _row
-                    FROM "{table}_csv"
-                ) WHERE {keep}""",
+                SELECT *, rowid + $first AS _row FROM "{table}_csv" WHERE {keep}""",
                 {"first": first_line},
             )
         else:
