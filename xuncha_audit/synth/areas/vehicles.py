@@ -135,9 +135,10 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
                 liters = round(float(rng.uniform(25, 60)), 2)
                 cost(p, d, "加油", liters * float(rng.uniform(7.4, 8.3)), liters, planted=False)
         for d in ctx.random_workdays(int(rng.integers(2, 6)), rng=rng):
-            cost(p, d, str(rng.choice(["维修", "保养", "洗车", "停车", "过路过桥"])), float(rng.uniform(30, 2600)))
-        cost(p, dt.date(2023, 3, 1), "保险", float(rng.uniform(3200, 5200)))
-        cost(p, dt.date(2024, 3, 1), "保险", float(rng.uniform(3200, 5200)))
+            cost(p, d, str(rng.choice(["维修", "保养", "洗车", "停车", "过路过桥"])), float(rng.uniform(30, 2600)),
+                 planted=False)
+        cost(p, dt.date(2023, 3, 1), "保险", float(rng.uniform(3200, 5200)), planted=False)
+        cost(p, dt.date(2024, 3, 1), "保险", float(rng.uniform(3200, 5200)), planted=False)
         for d in sorted(set(ctx.random_workdays(int(rng.integers(20, 40)), rng=rng))):
             trip(p, d, str(rng.choice(purposes)))
     # the disposed vehicle: costs before disposal only (near-miss)
@@ -181,17 +182,18 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     a = cost(law[0], dt.date(2023, 4, 19), "加油", 70.0 * 7.7, 70.0)
     ctx.near_miss("V05", "vehicle_costs", key_of("vehicle_costs", {"cost_no": a}), "加油恰为70升，未超")
 
-    # ---- V06 subordinate vehicle -------------------------------------------------------------------
-    sub_costs = [c["cost_no"] for c in costs if c["plate_no"] == sub]
-    ctx.plant("V06", [("vehicles", key_of("vehicles", {"plate_no": sub}))] + [CK(n) for n in sub_costs],
-              "产权属下属单位某市建设工程质量安全监督站的车辆，由本单位支付运行费用并使用")
-
     # drop baseline refuels that fall on the day of a planted cost of the same vehicle
     cdf = pd.DataFrame(costs)
     planted_days = set(zip(cdf.loc[cdf["_planted"], "plate_no"], cdf.loc[cdf["_planted"], "date"],
                            strict=True))
     clash = [(p, d) in planted_days for p, d in zip(cdf["plate_no"], cdf["date"], strict=True)]
     costs = cdf[~(np.array(clash) & ~cdf["_planted"])].drop(columns="_planted").to_dict("records")
+
+    # ---- V06 subordinate vehicle -------------------------------------------------------------------
+    sub_costs = [c["cost_no"] for c in costs if c["plate_no"] == sub]
+    ctx.plant("V06", [("vehicles", key_of("vehicles", {"plate_no": sub}))] + [CK(n) for n in sub_costs],
+              "产权属下属单位某市建设工程质量安全监督站的车辆，由本单位支付运行费用并使用")
+
     quota_df = pd.DataFrame({"category": list(quota), "quota": list(quota.values())})
     costs_df = pd.DataFrame(costs).sort_values(["date", "cost_no"], kind="stable").reset_index(drop=True)
     trips_df = pd.DataFrame(trips).sort_values(["date", "trip_no"], kind="stable").reset_index(drop=True)
