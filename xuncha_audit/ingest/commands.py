@@ -13,7 +13,7 @@ STATUS_STYLE = {"ok": "green", "partial": "yellow", "error": "red", "skipped": "
 
 
 def _fail(console, exc: XunchaError) -> None:
-    console.print(f"[bold red]错误[/]：{exc.message()}")
+    console.print(f"[bold red]错误[/]：{exc.message()}", soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
