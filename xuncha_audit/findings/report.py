@@ -7,11 +7,12 @@ Every value is HTML-escaped; data comes from the masked ``_x_*`` views.
 from __future__ import annotations
 
 import html
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
+from plotly.offline import get_plotlyjs as _get_plotlyjs
 
 from xuncha_audit import viz
 from xuncha_audit.findings.labels import ROUTES, SEVERITY_ZH
@@ -33,6 +34,12 @@ th{background:#ddebf7}td.num{text-align:right;white-space:nowrap}.nw{white-space
 .sev-high{color:#c0392b;font-weight:bold}.sev-medium{color:#e67e22}.sev-low{color:#7f8c8d}
 .cadre{border-left:4px solid #1f4e79;padding-left:12px;margin:18px 0}
 """
+
+
+@cache
+def get_plotlyjs() -> str:
+    """plotly.min.js (~4.7 MB), read once per process."""
+    return _get_plotlyjs()
 
 
 def esc(v) -> str:
