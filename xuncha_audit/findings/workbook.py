@@ -76,6 +76,16 @@ FINDING_SHEET_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
 )
 
 
+HOW_TO = (
+    "1. 每个检查一张工作表：“疑点”行是一个疑点，其下的“证据”行是它引用的原始记录（可用左侧 +/- 折叠）。",
+    f"2. 在疑点行填写「{H_STATUS}」（下拉选择：" + "、".join(STATUSES) + f"）和「{H_NOTE}」，"
+    f"需要时修改「{H_ROUTE}」。",
+    "3. 保存后运行 xuncha-audit triage import findings.xlsx，把核实情况读回核实记录（triage.json）；"
+    "下次运行时按疑点编号自动带入，已消失的疑点及其备注保留在“已消失”工作表。",
+    "4. 本工作簿含巡察工作秘密；身份证号、银行账号、手机号默认已脱敏。",
+)
+
+
 class _Writer:
     """Typed cell writing: text stays text, numbers numbers, dates dates."""
 
@@ -203,6 +213,10 @@ def _summary(w: _Writer, wb, con, info: dict) -> None:
     for title, sql, headers in blocks:
         ws.write_string(r, 0, title, w.f["section"])
         r = _write_query(w, ws, con, sql, headers, r + 1) + 1
+    ws.write_string(r, 0, "使用说明", w.f["section"])
+    for line in HOW_TO:
+        r += 1
+        ws.write_string(r, 0, line)
 
 
 def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
