@@ -364,3 +364,13 @@ def test_blank_lines_and_row_numbers_in_csv(tmp_path, load):
     report, con = load(d)
     assert (report.entries[0].rows_read, report.entries[0].rows_loaded) == (4, 4)
     assert [r[0] for r in con.execute("SELECT _source_row FROM ledger ORDER BY 1").fetchall()] == [2, 3, 5, 6]
+
+
+def test_repeated_header_rows_are_not_records(tmp_path, load):
+    rows = [LEDGER_HEADER, *LEDGER_ROWS[:2], LEDGER_HEADER, *LEDGER_ROWS[2:]]
+    write_xlsx(tmp_path / "d" / "序时账.xlsx", {"凭证": rows})
+    report, con = load(tmp_path / "d")
+    (entry,) = report.entries
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (4, 4, 0)
+    assert "重复出现的表头行 1 行" in entry.message_zh
+    assert_accounting(con)

@@ -8,7 +8,8 @@ staging table -> typed values, :mod:`xuncha_audit.ingest.normalize`), derives ke
 normalised columns (:func:`xuncha_audit.ingest.derive.derive_columns`) and appends the rows.
 
 Accounting (per file and sheet, in ``_load_log``): ``rows_read`` = data rows below the header
-(blank rows are not records and are not counted) plus CSV lines rejected by the reader;
+(blank rows and repeats of the header row are not records and are not counted) plus CSV
+lines rejected by the reader;
 ``rows_read == rows_loaded + rows_quarantined`` always. A row is quarantined (one
 ``_quarantine`` record per offending cell) when
 
@@ -273,6 +274,14 @@ class _Run:
         cmap = choice.cmap
         assert cmap is not None
         width = len(headers)
+        # header rows repeated inside the data (page breaks in printed exports) are not records
+        named = [(i, h.strip()) for i, h in enumerate(headers) if h and h.strip()]
+        repeated = 0
+        if len(named) >= 2:
+            cond = " AND ".join(f"trim(c{i}) = $rh{i}" for i, _ in named)
+            repeated = con.execute(
+                f"DELETE FROM _xa_raw WHERE {cond}", {f"rh{i}": h for i, h in named}
+            ).fetchall()[0][0]
         n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
         entry.rows_read = n_rows + len(rejects)
 
@@ -284,6 +293,8 @@ class _Run:
         messages_en: list[str] = []
         if choice.how == "headers":
             messages_zh.append("按表头识别为「" + tdef.title + "」")
+        if repeated:
+            messages_zh.append(f"数据中重复出现的表头行 {repeated} 行已忽略（不计入读取行数）")
 
         # --- which source feeds each contract column --------------------------------
         src_table = "_xa_raw"
