@@ -95,8 +95,7 @@ def build(con, claims: int, hosp: int, meetings: int, units: int, staff_per_unit
             has_official_letter, items, handler, invoice_no, _key)
         SELECT '单位' || CAST(i % $units AS VARCHAR), 'JD' || CAST(i AS VARCHAR),
             CASE WHEN hash(i, 20) % 33 = 0 THEN CAST(DATE '2023-01-01' + CAST(hash(i, 21) % 720 AS INTEGER) AS DATE)
-                 ELSE (SELECT w.date FROM _bench_workdays w
-                       WHERE w.n = hash(i, 21) % (SELECT count(*) FROM _bench_workdays)) END,
+                 ELSE w.date END,
             '来访单位' || CAST(i % 97 AS VARCHAR),
             g, c, CAST((g + c) * CASE WHEN hash(i, 22) % 50 = 0 THEN 300 ELSE 40 + hash(i, 22) % 100 END
                 AS DECIMAL(18, 2)), 1,
@@ -105,8 +104,10 @@ def build(con, claims: int, hosp: int, meetings: int, units: int, staff_per_unit
             CASE WHEN hash(i, 27) % 200 = 0 THEN lpad(CAST(i * 7 + 10000000 AS VARCHAR), 8, '0')
                  ELSE lpad(CAST(i * 7 + 50000000 AS VARCHAR), 8, '0') END,
             'JD' || CAST(i AS VARCHAR)
-        FROM (SELECT i, 1 + CAST(hash(i, 28) % 14 AS INTEGER) AS g, CASE WHEN hash(i, 29) % 50 = 0 THEN 6 ELSE CAST(hash(i, 29) % 4 AS INTEGER) END AS c
-              FROM range($n) t(i))""", {"n": hosp, "units": units, "spu": staff_per_unit, "venues": VENUES, "items": ITEMS})
+        FROM (SELECT i, 1 + CAST(hash(i, 28) % 14 AS INTEGER) AS g, CASE WHEN hash(i, 29) % 50 = 0 THEN 6 ELSE CAST(hash(i, 29) % 4 AS INTEGER) END AS c,
+                  hash(i, 21) % (SELECT count(*) FROM _bench_workdays) AS wn
+              FROM range($n) t(i)) x
+        JOIN _bench_workdays w ON w.n = x.wn""", {"n": hosp, "units": units, "spu": staff_per_unit, "venues": VENUES, "items": ITEMS})
     con.execute(f"""
         INSERT INTO meetings (unit, record_no, name, kind, class, start_date, end_date, days, attendees, amount,
             venue, reason, handler, invoice_no, _key)
