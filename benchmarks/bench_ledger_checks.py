@@ -98,8 +98,8 @@ def generate(con, lines: int, units: int) -> None:
                -- Benford-like amounts (log-uniform 10 .. 1,000,000); 4% round thousands; 1 in 2000 repeated
                CASE WHEN (h // 7) % 25 = 0 THEN 1000 * (1 + (h // 11) % 50)
                     ELSE round(pow(10, 1 + 5 * ((h // 13) % 1000000) / 1000000.0), 2) END AS amt,
-               CASE WHEN (h // 17) % 40 = 0 THEN '机关工会委员会'
-                    WHEN (h // 17) % 97 = 1 THEN '建筑业协会'
+               CASE WHEN (h // 17) % 400 = 0 THEN '机关工会委员会'
+                    WHEN (h // 17) % 997 = 1 THEN '建筑业协会'
                     ELSE '长沙供应商' || ((h // 19) % 300) || '号有限公司' END AS cp,
                '职工' || ((h // 23) % 100) AS person
         FROM _v v

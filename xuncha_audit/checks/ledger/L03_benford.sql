@@ -80,14 +80,19 @@ top_digit AS (
     QUALIFY row_number() OVER (PARTITION BY d.unit, d.test, d.entity_type, d.entity_key
                                ORDER BY d.observed - d.expected DESC, d.digit) = 1
 ),
+flagged_units AS (
+    SELECT DISTINCT unit FROM top_digit
+),
 lines AS (
-    SELECT unit, _key, voucher_date, person, counterparty_norm,
-           nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
-           greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt,
-           CAST(CAST(round(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) * 100) AS BIGINT)
+    -- only the units with a flagged entity are scanned again for evidence
+    SELECT l.unit, l._key, l.voucher_date, l.person, l.counterparty_norm,
+           nullif(trim(coalesce(l.account_code, '') || ' ' || coalesce(l.account_name, '')), '') AS account_key,
+           greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,
+           CAST(CAST(round(greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) * 100) AS BIGINT)
                 AS VARCHAR) AS digits
-    FROM ledger
-    WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
+    FROM ledger l
+    JOIN flagged_units fu ON fu.unit = l.unit
+    WHERE greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) >= $min_amount
 ),
 entity_lines AS (
     SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
