@@ -400,6 +400,12 @@ def _plant(ctx: SynthContext, b: _Builder, by_cat: dict, depts: list[str]) -> No
                               ["城建档案整理服务", "公文印刷服务", "办公楼绿化养护", "年度会务服务"][i], "办公室"))
     ctx.plant("P06", [K(n) for n in nos], "同一供应商2024年获得4份单一来源合同")
 
+    [v] = b.add_vendors(1, trade="服务")
+    for d, amt, obj in ((dt.date(2023, 2, 14), 45_600, "信访接待场所保洁服务"), (dt.date(2023, 9, 5), 52_300, "节日安全巡查服务")):
+        no = b.contract(v, amt, d, "单一来源", "服务", f"2023年{obj}", "办公室")
+        ctx.near_miss("P06", "contracts", key_of("contracts", {"contract_no": no}),
+                      "同一供应商一年内2份单一来源合同，少于3份")
+
     # ---- P07 payment anomalies ---------------------------------------------------------------
     PK = lambda p: ("payments", key_of("payments", {"payment_no": p}))  # noqa: E731
     [v] = b.add_vendors(1, trade="服务")
