@@ -56,6 +56,13 @@ def test_adapter_returns_correct_counts(gx_loaded, gx_ctx, db):
                 unexpected_rows_query="SELECT i FROM {batch} WHERE i >= 990"),
         ])
         res = batch.validate(suite, result_format="SUMMARY")
+        engine = ds.get_execution_engine()
+        # each raw query ran once: GX's COUNT(*) wrapper was answered from the buffered rows
+        assert len(engine._text_results) == 2
+        assert not any(q.startswith("SELECT COUNT(*)") for q in engine._text_results)
+        rows = engine.buffered_rows("SELECT i FROM {batch} WHERE i >= 990", 3)
+        assert rows == [{"i": 990}, {"i": 991}, {"i": 992}]
+        assert engine.buffered_rows("SELECT nothing FROM {batch}", 3) is None
     finally:
         ds.get_execution_engine().engine.dispose()
         con.close()
