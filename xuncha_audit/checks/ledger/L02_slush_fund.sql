@@ -79,12 +79,21 @@ hits AS (
     WHERE strpos(CASE WHEN p.pattern IS NULL THEN upper(t.txt)
                       ELSE regexp_replace(upper(t.txt), p.pattern, '', 'g') END, upper(k.word)) > 0
 ),
+hits_kept AS (
+    -- a hit contained in a longer hit of the same text and list is not listed (工会委员会 covers 工会)
+    SELECT h.txt, h.list, h.word
+    FROM hits h
+    WHERE NOT EXISTS (
+        SELECT 1 FROM hits h2
+        WHERE h2.txt = h.txt AND h2.list = h.list AND h2.word <> h.word AND strpos(h2.word, h.word) > 0
+    )
+),
 text_flags AS (
     SELECT txt,
            string_agg(DISTINCT CASE WHEN list = 'slush_counterparty' THEN word END, '、') AS slush_words,
            string_agg(DISTINCT CASE WHEN list = 'vague_summary' THEN word END, '、') AS vague_words,
            max(CASE WHEN list = 'cash_withdrawal' THEN 1 ELSE 0 END) AS cash_word
-    FROM hits
+    FROM hits_kept
     GROUP BY txt
 ),
 staff_names AS (
