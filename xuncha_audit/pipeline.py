@@ -53,7 +53,7 @@ def data_date_range(con) -> tuple[date, date]:
     ]
     lo, hi = CALENDAR_COVERED
     if parts:
-        row = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchone()
+        row = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchall()[0]  # fetchone() leaves the result open (DuckDB 2)
         lo = min(lo, row[0]) if row[0] else lo
         hi = max(hi, row[1]) if row[1] else hi
     # Sanity bounds: a garbled year 2204 must not build a 200-year calendar.
