@@ -255,18 +255,20 @@ class _Run:
         tdef = load_contract().table(choice.table)
         title_text = " ".join(c for row in sheet.head[:header_idx] for c in row if c)
 
-        rejects = sheet.materialise(con, header_idx, "_xa_raw")
-        con.execute("BEGIN TRANSACTION")
         try:
-            cleared = self._load_rows(entry, sheet, header_idx, headers, choice, tdef, rel,
-                                      file_unit, title_text, rejects)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        self.cleared.update(cleared)
-        for name in ("_xa_raw", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup"):
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+            rejects = sheet.materialise(con, header_idx, "_xa_raw")
+            con.execute("BEGIN TRANSACTION")
+            try:
+                cleared = self._load_rows(entry, sheet, header_idx, headers, choice, tdef, rel,
+                                          file_unit, title_text, rejects)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self.cleared.update(cleared)
+        finally:
+            for name in ("_xa_raw", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup"):
+                con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _load_rows(self, entry, sheet, header_idx, headers, choice: TableChoice, tdef: Table,
                    rel, file_unit, title_text, rejects) -> list[tuple[str, str]]:
@@ -776,6 +778,10 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
             entry.message_en = f"{type(exc).__name__}: {exc}"[:2000]
         _write_log(con, entry)
         entries.append(entry)
+    for sheet in sheets:  # transcoded copies are not needed any more
+        tmp = getattr(sheet, "path", None)
+        if tmp is not None and Path(tmp).parent == run.workdir:
+            Path(tmp).unlink(missing_ok=True)
     if not sheets:
         entry = LoadEntry(file=rel, status="error", sha256=sha,
                           message_zh=f"文件 {rel} 中没有工作表", message_en="no sheets")
