@@ -15,7 +15,7 @@ no cash withdrawals.
 Planted (dedicated accounts/people so the evidence is known at any scale): L01 (6), L02 (4),
 L03 (1 counterparty with 520 vouchers of 4,500-4,999), L04 (1 person: round thousands), L05 (3),
 L06 (1 account: 专用设备购置 with ~45% of 2024 spend in December), L07 (2), L08 (3);
-near-misses: 酒店/烟台/酒精 in summaries, an adjusted working Saturday, equal quarterly
+near-misses: 酒店/烟台/酒精 in summaries, petty cash of 8,000 and a 3,000 personal loan (L02), an adjusted working Saturday, equal quarterly
 installments 91 days apart.
 
 Evidence keys: every line of a planted voucher (debit and credit lines carry the same summary),

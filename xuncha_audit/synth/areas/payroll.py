@@ -11,7 +11,7 @@ under their own ID, up to and including the month they leave; one row per month,
 Planted: H01 (2: a ghost not on the roster; a transferred person paid after leaving), H02 (2:
 one bank account paid under two names; one item paid twice in a month), H03 (3: 过节费, 购物卡, 加班费 paid to everyone in one
 month); near-misses: namesakes with different ID numbers and accounts, a person retiring in the
-middle of the last month paid.
+middle of the last month paid, an approved item (防暑降温费) paid to everyone in July.
 """
 
 from __future__ import annotations

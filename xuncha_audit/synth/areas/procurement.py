@@ -14,7 +14,9 @@ Thresholds as in the standards data (地方, 市级): open tender 货物/服务 
 procurement limit 30万 (货物/服务), 60万 (工程). Planted P01 groups reach 100万/400万 or 30万.
 
 Planted: P01 (3 groups), P02 (17 contracts + 1 unit-level bunching group), P03 (3), P04 (5 sub-rules), P05 (3), P06 (1 + incidental),
-P07 (2), P08 (1); near-misses for P01, P02, P03, P05, P07, P08.
+P07 (2), P08 (1); near-misses for P01, P02, P03, P05, P06, P07, P08.
+Incidental P06 findings caused by other plants (e.g. the P01 split group is also 5
+non-competitive contracts in a year) are recorded by ``_incidental_p06``.
 """
 
 from __future__ import annotations
