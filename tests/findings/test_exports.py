@@ -245,23 +245,21 @@ def test_killed_export_leaves_previous_outputs_intact(tmp_path):
     assert "王五报销私车加油费" in (out / "findings.csv").read_bytes().decode("utf-8-sig")
 
 
-def test_exception_mid_export_leaves_previous_outputs(tmp_path, monkeypatch):
+def test_exception_mid_export_leaves_previous_outputs(exported, monkeypatch):
     import xuncha_audit.findings.export as ex
 
-    db = make_run_db(tmp_path / "run.duckdb", 1)
-    out = tmp_path / "out"
-    con = duckdb.connect(str(db))
-    ex.export_all(con, out)
-    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    before = {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in exported.iterdir()}
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ex, "write_report", boom)
+    con = duckdb.connect(str(exported.parent / "run.duckdb"))
     with pytest.raises(RuntimeError):
-        ex.export_all(con, out)
-    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
-    assert os.listdir(out) and not [n for n in os.listdir(out) if n.startswith(".staging-")]
+        ex.export_all(con, exported)  # the workbook and CSVs were staged, then the report failed
+    con.close()
+    assert {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in exported.iterdir()} == before
+    assert not [n for n in os.listdir(exported) if n.startswith(".staging-")]
 
 
 def test_export_from_read_only_connection_and_bad_record_json(tmp_path):
