@@ -7,7 +7,6 @@ Exit codes of ``validate``: 0 = no critical expectation failed (warnings may exi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -58,14 +57,17 @@ def _print_report(report, *, show_all: bool) -> None:
                 examples = o.details.get("not_evaluated", "")
             elif o.details.get("error"):
                 examples = "执行出错：" + str(o.details["error"])[:200]
+            if isinstance(examples, list):
+                examples = "；".join(
+                    " ".join(str(v) for v in e.values()) if isinstance(e, dict) else str(e)
+                    for e in examples[:3])
             table.add_row(
                 f"{title}\n{o.table_name}", f"[{style}]{sev}[/{style}]" if style else sev,
                 o.expectation_id.removeprefix(f"{o.table_name}."), o.column or "",
                 "" if o.unexpected_count is None else str(o.unexpected_count),
                 "" if o.element_count is None else str(o.element_count),
                 o.description_zh,
-                examples if isinstance(examples, str)
-                else json.dumps(examples, ensure_ascii=False, default=str)[:120],
+                str(examples)[:160],
             )
         console.print(table)
     else:
