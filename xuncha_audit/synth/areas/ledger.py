@@ -15,7 +15,7 @@ no cash withdrawals.
 Planted (dedicated accounts/people so the evidence is known at any scale): L01 (6), L02 (4),
 L03 (1 counterparty with 520 vouchers of 4,500-4,999), L04 (1 person: round thousands), L05 (3),
 L06 (1 account: 专用设备购置 with ~45% of 2024 spend in December), L07 (2), L08 (3);
-near-misses: 酒店/烟台/酒精 in summaries, petty cash of 8,000 and a 3,000 personal loan (L02), an adjusted working Saturday, equal quarterly
+near-misses: 酒店/烟台/酒精 in summaries, petty cash of 8,500 and a 3,200 personal loan (L02), an adjusted working Saturday, equal quarterly
 installments 91 days apart.
 
 Evidence keys: every line of a planted voucher (debit and credit lines carry the same summary),
@@ -261,12 +261,12 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
                  dept="计划财务科")
     ctx.plant("L02", L(ks), "一次提取现金20万元")
 
-    ks = voucher(wd(2023, 3, 7), "提取备用金", ("1001", "库存现金"), 8_000.0, credit=CREDITS[1],
+    ks = voucher(wd(2023, 3, 7), "提取备用金", ("1001", "库存现金"), 8_500.0, credit=CREDITS[1],
                  dept="计划财务科")
-    ctx.near_miss("L02", "ledger", ks[0], "提取备用金8000元，低于大额提现标准")
+    ctx.near_miss("L02", "ledger", ks[0], "提取备用金8500元，低于大额提现标准")
     person = ctx.staff_by("一级科员").iloc[1]["name"]
-    ks = voucher(wd(2024, 3, 19), "借款", other_recv, 3_000.0, person=person, dept="办公室")
-    ctx.near_miss("L02", "ledger", ks[0], "个人小额出差借款3000元，低于个人借款报告下限")
+    ks = voucher(wd(2024, 3, 19), "借款", other_recv, 3_200.0, person=person, dept="办公室")
+    ctx.near_miss("L02", "ledger", ks[0], "个人小额出差借款3200元，低于个人借款报告下限")
 
     # ---- L03 Benford: a dedicated counterparty whose amounts all start with 4 -------------------
     # The check judges entities with >= 1,000 amounts (Nigrini): 520 vouchers give the

@@ -71,7 +71,7 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
 
     general = [vehicle("一般公务用车", MODELS["一般公务用车"][0]),
                vehicle("一般公务用车", EV_MODELS[0], ev=True, bought=dt.date(2022, 5, 20))]
-    confidential = vehicle("机要通信用车", MODELS["机要通信用车"][0], price=120_000.0, disp=1.6,
+    confidential = vehicle("机要通信用车", ("大众朗逸1.6L", 1.6, 120_000), price=120_000.0, disp=1.6,
                            bought=dt.date(2021, 3, 2))
     ctx.near_miss("V02", "vehicles", key_of("vehicles", {"plate_no": confidential}),
                   "机要通信用车购置价恰为12万元、排量1.6L，未超标准")
