@@ -45,6 +45,7 @@ from __future__ import annotations
 import itertools
 import unicodedata
 
+import duckdb
 import pyarrow as pa
 
 from xuncha_audit.contract import Table, load_contract
@@ -134,10 +135,20 @@ _IN_PLACE = {
 }
 
 
-def install_macros(con) -> None:
-    """Create the ``xa_*`` normalisation macros (temporary, per connection)."""
+def install_macros(con, *, force: bool = True) -> None:
+    """Create the ``xa_*`` normalisation macros (temporary, per connection).
+
+    ``force=False`` only creates them when the connection does not have them yet.
+    """
+    if not force:
+        try:
+            con.execute("SELECT xa_macros_v1()").fetchall()
+            return
+        except duckdb.Error:
+            pass
     for name, body in MACROS.items():
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+    con.execute("CREATE OR REPLACE TEMP MACRO xa_macros_v1() AS 1")  # marker: installed
 
 
 def company_norm_sql(expr: str) -> str:
@@ -205,14 +216,13 @@ def _derive_ranks(con, table: str, col: str, level: str) -> None:
     except ImportError:
         return
     t, c, n = _q(table), _q(col), _q(f"{col}_norm")
-    if _table_exists(con, "_units"):
-        level_expr = "coalesce((SELECT max(u.level) FROM _units u WHERE u.unit = t.unit), $level)"
-    else:
+    level_expr = "coalesce((SELECT max(u.level) FROM _units u WHERE u.unit = t.unit), $level)"
+    sql = f"SELECT DISTINCT {c} AS raw, {{lvl}} AS lvl FROM {t} t WHERE {c} IS NOT NULL"
+    try:
+        pairs = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
+    except duckdb.CatalogException:  # no _units table: the level argument for every row
         level_expr = "$level"
-    pairs = con.execute(
-        f"SELECT DISTINCT {c} AS raw, {level_expr} AS lvl FROM {t} t WHERE {c} IS NOT NULL",
-        {"level": level},
-    ).fetchall()
+        pairs = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
     if not pairs:
         return
     raws, lvls, norms = [], [], []
@@ -254,7 +264,7 @@ def derive_columns(
     company norms and leaves ``unit`` alone.
     """
     tdef = load_contract().table(table)
-    install_macros(con)
+    install_macros(con, force=False)
     physical = target or table
     t = _q(physical)
 
