@@ -47,31 +47,30 @@ example_zh: >-
 WITH lines AS (
     SELECT unit, _key, voucher_date, person, counterparty_norm,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
-           greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt
+           greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt,
+           CASE WHEN greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) % $round_multiple = 0
+                THEN 1 ELSE 0 END AS is_round
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $round_multiple
 ),
-flagged_lines AS (
-    SELECT l.*, CASE WHEN l.amt % $round_multiple = 0 THEN 1 ELSE 0 END AS is_round
-    FROM lines l
-),
 unit_tot AS (
-    SELECT unit, count(*) AS n_unit, sum(is_round) AS k_unit FROM flagged_lines GROUP BY unit
+    SELECT unit, count(*) AS n_unit, sum(is_round) AS k_unit FROM lines GROUP BY unit
 ),
-entity_lines AS (
-    SELECT unit, 'account' AS entity_type, account_key AS entity_key, _key, voucher_date, person, amt, is_round
-    FROM flagged_lines WHERE account_key IS NOT NULL
-    UNION ALL
-    SELECT unit, 'person', person, _key, voucher_date, person, amt, is_round
-    FROM flagged_lines WHERE person IS NOT NULL
-    UNION ALL
-    SELECT unit, 'vendor', counterparty_norm, _key, voucher_date, person, amt, is_round
-    FROM flagged_lines WHERE counterparty_norm IS NOT NULL
+grouped AS (
+    -- one pass over the lines for the three entity types
+    SELECT unit, account_key, person, counterparty_norm,
+           grouping(account_key) AS g_account, grouping(person) AS g_person,
+           count(*) AS n, sum(is_round) AS k
+    FROM lines
+    GROUP BY GROUPING SETS ((unit, account_key), (unit, person), (unit, counterparty_norm))
 ),
 ent AS (
-    SELECT unit, entity_type, entity_key, count(*) AS n, sum(is_round) AS k
-    FROM entity_lines
-    GROUP BY unit, entity_type, entity_key
+    SELECT unit,
+           CASE WHEN g_account = 0 THEN 'account' WHEN g_person = 0 THEN 'person' ELSE 'vendor' END AS entity_type,
+           CASE WHEN g_account = 0 THEN account_key WHEN g_person = 0 THEN person ELSE counterparty_norm END
+               AS entity_key,
+           n, k
+    FROM grouped
 ),
 scored AS (
     SELECT e.*,
@@ -79,7 +78,7 @@ scored AS (
            (u.k_unit - e.k) / CAST(greatest(u.n_unit - e.n, 1) AS DOUBLE) AS baseline,
            u.n_unit - e.n AS n_rest
     FROM ent e JOIN unit_tot u ON u.unit = e.unit
-    WHERE e.n >= $min_records
+    WHERE e.entity_key IS NOT NULL AND e.n >= $min_records
 ),
 tested AS (
     SELECT s.*,
@@ -92,6 +91,26 @@ hit AS (
     SELECT * FROM tested
     WHERE z >= $z_threshold AND share >= $min_ratio * baseline AND k > 0
 ),
+round_lines AS (
+    -- round lines of the units with a hit only (nothing is rescanned when there is no hit)
+    SELECT l.*
+    FROM lines l
+    JOIN (SELECT DISTINCT unit FROM hit) hu ON hu.unit = l.unit
+    WHERE l.is_round = 1
+),
+entity_lines AS (
+    SELECT h.unit, h.entity_type, h.entity_key, l._key, l.voucher_date, l.amt
+    FROM hit h JOIN round_lines l ON l.unit = h.unit AND l.account_key = h.entity_key
+    WHERE h.entity_type = 'account'
+    UNION ALL
+    SELECT h.unit, h.entity_type, h.entity_key, l._key, l.voucher_date, l.amt
+    FROM hit h JOIN round_lines l ON l.unit = h.unit AND l.person = h.entity_key
+    WHERE h.entity_type = 'person'
+    UNION ALL
+    SELECT h.unit, h.entity_type, h.entity_key, l._key, l.voucher_date, l.amt
+    FROM hit h JOIN round_lines l ON l.unit = h.unit AND l.counterparty_norm = h.entity_key
+    WHERE h.entity_type = 'vendor'
+),
 ranked AS (
     SELECT el.unit, el.entity_type, el.entity_key, el._key, el.voucher_date, el.amt,
            sum(el.amt) OVER (PARTITION BY el.unit, el.entity_type, el.entity_key) AS round_amount,
@@ -100,8 +119,6 @@ ranked AS (
            row_number() OVER (PARTITION BY el.unit, el.entity_type, el.entity_key
                               ORDER BY el.amt DESC, el._key) AS rn
     FROM entity_lines el
-    JOIN hit h ON h.unit = el.unit AND h.entity_type = el.entity_type AND h.entity_key = el.entity_key
-    WHERE el.is_round = 1
 )
 SELECT r.unit,
        r.entity_type || ':' || r.entity_key AS finding_key,
