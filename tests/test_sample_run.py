@@ -7,6 +7,7 @@ validation, all checks, triage, exports) is shared by the tests in this module.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -40,7 +41,8 @@ pytestmark = pytest.mark.xdist_group("sample_run")
 @pytest.fixture(scope="module")
 def sample_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample_run")
-    cfg = RunConfig(unit="某市住房和城乡建设局", level="市级", region="湖南", city="长沙")
+    cfg = RunConfig(unit="某市住房和城乡建设局", level="市级", region="湖南", city="长沙",
+                    period_start=date(2023, 1, 1), period_end=date(2024, 12, 31))
     result = run_pipeline(SAMPLES, out, cfg)
     con = duckdb.connect(str(result.db_path), read_only=True)
     yield result, con
@@ -95,6 +97,16 @@ def test_load_accounts_for_every_row(sample_run):
     got_files_rows = {(Path(f).name, r) for f, r in got_q}
     want = {(Path(f).name, r) for f, r in zip(expected_q["file"], expected_q["row_no"], strict=True)}
     assert want <= got_files_rows, f"expected quarantine rows not quarantined: {sorted(want - got_files_rows)}"
+
+
+def test_validation_reports_only_the_planted_broken_rows(sample_run):
+    result, con = sample_run
+    assert not result.validation.failed_tables  # nothing critical: every check ran
+    failed = con.execute(
+        "SELECT table_name, expectation, unexpected_count FROM _validation WHERE success = false"
+    ).fetchall()
+    # The one expected failure: costs for the planted plate missing from the fleet (V03).
+    assert [(t, n) for t, _, n in failed] == [("vehicle_costs", 3)], failed
 
 
 def test_outputs_written(sample_run):

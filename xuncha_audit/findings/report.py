@@ -182,7 +182,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
                              num_cols=("rows_read", "rows_loaded", "rows_quarantined")))
     if table_exists(con, "_validation"):
         v = con.execute("""SELECT table_name, "column", description_zh, severity,
-                             CASE WHEN success THEN '通过' ELSE '未通过' END AS result, unexpected_count
+                             CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END AS result, unexpected_count
                            FROM _validation ORDER BY success, table_name""").df()
         dq.append("<h3>数据校验</h3>" + table_html(v, {"table_name": "数据表", "column": "列",
                   "description_zh": "校验内容", "severity": "严重程度", "result": "结果",

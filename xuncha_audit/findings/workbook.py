@@ -390,7 +390,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
         ws.write_string(r, 0, "数据校验（Great Expectations）", w.f["section"])
         r = _write_query(w, ws, con, f"""
             SELECT table_name, {quote("column")}, description_zh, expectation, severity,
-                   CASE WHEN success THEN '通过' ELSE '未通过' END, unexpected_count,
+                   CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END, unexpected_count,
                    element_count, {details}, run_at
             FROM _validation ORDER BY success, table_name""",
             [("数据表", "text", 0), ("列", "text", 0), ("校验内容", "text", 0), ("校验规则", "text", 0),
