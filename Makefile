@@ -20,7 +20,8 @@ setup: $(STAMP)
 ## make demo: run the whole job on the bundled sample data
 demo: $(STAMP)
 	$(BIN)/xuncha-audit run data_samples --out $(DEMO_OUT) --db $(DEMO_DB) \
-		--unit 某市住房和城乡建设局 --level 市级 --region 湖南 --city 长沙
+		--unit 某市住房和城乡建设局 --level 市级 --region 湖南 --city 长沙 \
+		--period-start 2023-01-01 --period-end 2024-12-31
 
 ## make test: set up and run the whole test suite
 test: $(STAMP)

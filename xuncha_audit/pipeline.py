@@ -22,7 +22,13 @@ from rich.console import Console
 from rich.table import Table
 
 from xuncha_audit import __version__
-from xuncha_audit.config import RunConfig, check_level, check_severity, load_run_config
+from xuncha_audit.config import (
+    RunConfig,
+    check_level,
+    check_severity,
+    load_run_config,
+    parse_run_config,
+)
 from xuncha_audit.errors import XunchaError
 
 log = logging.getLogger("xuncha_audit.run")
@@ -218,6 +224,8 @@ def register(app: typer.Typer) -> None:
         city: str = typer.Option(None, "--city", help="所在城市，如 长沙"),
         unit: str = typer.Option(None, "--unit", help="单位名称（数据目录只含一个单位时）"),
         config: Path = typer.Option(None, "--config", "-c", help="运行配置文件 (YAML)"),
+        period_start: str = typer.Option(None, "--period-start", help="巡察期间起始日，如 2023-01-01（数据校验用）"),
+        period_end: str = typer.Option(None, "--period-end", help="巡察期间截止日，如 2024-12-31"),
         select: list[str] = typer.Option(None, "--select", "-s", help="只运行这些检查（编号、前缀或领域）"),
         ignore: list[str] = typer.Option(None, "--ignore", "-i", help="不运行这些检查"),
         fail_on: str = typer.Option(None, "--fail-on", help="存在该严重程度及以上的疑点时退出码为 1 (high/medium/low)"),
@@ -245,6 +253,10 @@ def register(app: typer.Typer) -> None:
             cfg.unit = unit or cfg.unit
             if fail_on:
                 cfg.fail_on = check_severity(fail_on)
+            if period_start or period_end:
+                period = parse_run_config({"period": {"start": period_start or cfg.period_start,
+                                                      "end": period_end or cfg.period_end}})
+                cfg.period_start, cfg.period_end = period.period_start, period.period_end
             if no_mask:
                 cfg.mask = False
             db_path = Path(db or out / "xuncha.duckdb")
