@@ -153,6 +153,10 @@ def plan_files(ctx: SynthContext, frames: dict[str, pd.DataFrame]) -> list[FileS
     # ledger: one big CSV as finance software exports it
     led_enc = ["gbk", "gb18030", "utf-8-sig"][int(rng.integers(0, 3))]
     led_cols = [c for c in load_contract().table("ledger").columns]
+    if rng.random() < 0.5:
+        # some systems export no line number: ingestion numbers lines within a voucher in file
+        # order, which is the order written here, so the keys stay the same
+        led_cols.remove("line_no")
     specs.append(FileSpec(table="ledger", path=f"2023-2024年{FILE_NAMES['ledger'][int(rng.integers(0, 3))]}.csv",
                           fmt="csv", encoding=led_enc, amount_style="plain",
                           date_style=["iso", "compact", "slash0"][int(rng.integers(0, 3))],
@@ -528,10 +532,12 @@ def _write_ledger_stream(spec: FileSpec, chunks: Iterable[pd.DataFrame], path: P
             if ci == 0 and spec.broken and tbl.num_rows >= 2:
                 # broken rows: two extra one-line vouchers, an impossible date and a bad amount
                 bad = tbl.slice(0, 2).to_pylist()
-                bad[0].update(voucher_no="记-待补-00001", line_no="1",
+                bad[0].update(voucher_no="记-待补-00001",
                               voucher_date={"iso": "2024-02-30", "compact": "20240230",
                                             "slash0": "2024/02/30"}[spec.date_style])
-                bad[1].update(voucher_no="记-待补-00002", line_no="1", debit="壹万元整", credit=None)
+                bad[1].update(voucher_no="记-待补-00002", debit="壹万元整", credit=None)
+                if "line_no" in cols:
+                    bad[0]["line_no"] = bad[1]["line_no"] = "1"
                 pos = min(5, tbl.num_rows)
                 tbl = pa.concat_tables([tbl.slice(0, pos), pa.Table.from_pylist(bad, schema=tbl.schema),
                                         tbl.slice(pos)])
