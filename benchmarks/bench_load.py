@@ -63,7 +63,7 @@ def generate_xlsx(n: int, dest_dir: Path) -> Path:
     dest_dir.mkdir(parents=True, exist_ok=True)
     path = dest_dir / "序时账.xlsx"
     con = duckdb.connect()
-    reader = con.execute(GEN_SQL, {"n": n}).to_arrow_reader(100_000)
+    reader = con.sql(GEN_SQL, params={"n": n}).to_arrow_reader(100_000)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     ws = wb.add_worksheet("序时账")
     ws.write_row(0, 0, HEADER)
