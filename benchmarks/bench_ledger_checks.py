@@ -3,8 +3,8 @@
 Generates the ledger directly in DuckDB SQL (range() + hash, deterministic): two-line vouchers
 (an expense or receivable debit and a bank/cash credit) spread over several units and two
 years, with realistic summaries (a few sensitive, vague, hospitality ones), accounts,
-counterparties (a few canteens, unions, associations), persons, some rest-day dates, Benford-
-like amounts with some round ones, some repeated payments, plus a payments table linking
+counterparties (a few unions, associations), persons, some rest-day dates, Benford-
+like amounts with 2% round ones, some repeated payments, plus a payments table linking
 installments and a staff table. Derived columns (_key, counterparty_norm) are filled in the
 same statement. Then runs every L check through the engine and prints seconds, rows and
 findings per check and the peak RSS.
@@ -82,7 +82,8 @@ def generate(con, lines: int, units: int) -> None:
         SELECT x.unit, x.v, x.h,
                CASE WHEN x.h % 300 = 7 THEN DATE '2023-01-01' + CAST(x.h % 730 AS INTEGER)
                     ELSE dd.date END AS d
-        FROM (SELECT u.unit, v, hash(u.unit, v) AS h, CAST(hash(u.unit, v, 'd') % $n_days AS BIGINT) AS di
+        FROM (SELECT u.unit, v, hash(u.unit || '|' || v) AS h,
+                     CAST(hash(u.unit || '|' || v || '|d') % $n_days AS BIGINT) AS di
               FROM _units u, range($per_unit) t(v)) x
         JOIN _days dd ON dd.i = x.di
         """,
@@ -95,13 +96,14 @@ def generate(con, lines: int, units: int) -> None:
                -- 1 in 500 vouchers carries a red-flag summary, else a common one
                CASE WHEN h % 500 = 0 THEN $n_common + CAST((h // 500) % ($n_all - $n_common) AS INTEGER)
                     ELSE CAST(h % $n_common AS INTEGER) END AS si,
-               -- Benford-like amounts (log-uniform 10 .. 1,000,000); 4% round thousands; 1 in 2000 repeated
-               CASE WHEN (h // 7) % 25 = 0 THEN 1000 * (1 + (h // 11) % 50)
-                    ELSE round(pow(10, 1 + 5 * ((h // 13) % 1000000) / 1000000.0), 2) END AS amt,
-               CASE WHEN (h // 17) % 400 = 0 THEN '机关工会委员会'
-                    WHEN (h // 17) % 997 = 1 THEN '建筑业协会'
-                    ELSE '长沙供应商' || ((h // 19) % 300) || '号有限公司' END AS cp,
-               '职工' || ((h // 23) % 100) AS person
+               -- Benford-like amounts (log-uniform 10 .. 1,000,000); 2% round thousands; 1 in 2000 repeated
+               -- (one hash of a distinct string per attribute: hash(a, b, 'x') values with different 'x' are correlated)
+               CASE WHEN hash(unit || '|' || v || '|r') % 50 = 0 THEN 1000 * (1 + hash(unit || '|' || v || '|k') % 200)
+                    ELSE round(pow(10, 1 + 5 * (hash(unit || '|' || v || '|a') % 1000000) / 1000000.0), 2) END AS amt,
+               CASE WHEN hash(unit || '|' || v || '|c') % 400 = 0 THEN '机关工会委员会'
+                    WHEN hash(unit || '|' || v || '|c') % 997 = 1 THEN '建筑业协会'
+                    ELSE '长沙供应商' || (hash(unit || '|' || v || '|p') % 300) || '号有限公司' END AS cp,
+               '职工' || (hash(unit || '|' || v || '|m') % 100) AS person
         FROM _v v
         """,
         {"n_common": N_COMMON, "n_all": len(SUMMARIES)},

@@ -14,7 +14,8 @@ notebooks and the report plot observed against expected straight from it; ``n`` 
 entity's number of amounts, ``observed = count / n``, ``expected = log10(1 + 1/digit)``.
 Every entity is kept whatever its size (the check applies the minimum record count; plots
 should show ``n``). Amounts are ``greatest(|debit|, |credit|)`` of a ledger line, at least
-``min_amount`` (Nigrini: very small amounts are left out).
+``min_amount`` (Nigrini: very small amounts are left out), counted once per (entity, voucher,
+amount): the two lines of one payment that both carry the person or counterparty are one amount.
 
 Why Python: a check is one SELECT; the distribution table must outlive the check for the
 notebooks, so it is materialised here, set-based in DuckDB (no loop over rows).
@@ -27,7 +28,7 @@ TABLE = "benford_distribution"
 _SQL = f"""
 CREATE OR REPLACE TABLE {TABLE} AS
 WITH amounts AS (
-    SELECT unit,
+    SELECT unit, voucher_no,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            person,
            counterparty_norm,
@@ -37,19 +38,26 @@ WITH amounts AS (
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
 ),
-entity_digits AS (
-    SELECT unit, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,
-           CAST(substr(digits, 1, 1) AS INTEGER) AS digit
+entity_amounts AS (
+    -- one amount per (entity, voucher, amount): the debit and credit line of one payment that
+    -- both carry the person or counterparty count once, else n is inflated and the test too strict
+    SELECT DISTINCT unit, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,
+           voucher_no, amt, digits
     FROM amounts WHERE account_key IS NOT NULL
     UNION ALL
-    SELECT unit, 'first', 'person', person, CAST(substr(digits, 1, 1) AS INTEGER)
+    SELECT DISTINCT unit, 'first', 'person', person, voucher_no, amt, digits
     FROM amounts WHERE person IS NOT NULL
     UNION ALL
-    SELECT unit, 'first', 'vendor', counterparty_norm, CAST(substr(digits, 1, 1) AS INTEGER)
+    SELECT DISTINCT unit, 'first', 'vendor', counterparty_norm, voucher_no, amt, digits
     FROM amounts WHERE counterparty_norm IS NOT NULL
     UNION ALL
-    SELECT unit, 'first_two', 'unit', unit, CAST(substr(digits, 1, 2) AS INTEGER)
+    SELECT DISTINCT unit, 'first_two', 'unit', unit, voucher_no, amt, digits
     FROM amounts WHERE amt >= 10
+),
+entity_digits AS (
+    SELECT unit, test, entity_type, entity_key,
+           CAST(substr(digits, 1, CASE WHEN test = 'first' THEN 1 ELSE 2 END) AS INTEGER) AS digit
+    FROM entity_amounts
 ),
 counts AS (
     SELECT unit, test, entity_type, entity_key, digit, count(*) AS cnt
