@@ -181,3 +181,18 @@ def test_year_end_rush_flagged(con):
 def test_year_end_steady_accounts_not_flagged(con):
     year_data(con, 1.5)
     assert run(con, "L06") == []
+
+
+def test_round_amounts_bank_account_holding_every_amount_not_flagged(con):
+    # every voucher also credits the bank: the bank account holds all amounts, so its
+    # leave-one-out rest is empty and the unit's own share is its baseline
+    round_data(con, 0.06)
+    con.execute(
+        """
+        INSERT INTO ledger (unit, voucher_no, line_no, voucher_date, summary, account_code, account_name,
+                            credit, _key)
+        SELECT unit, voucher_no, 2, voucher_date, summary, '1002', '银行存款', debit, voucher_no || '|2'
+        FROM ledger
+        """
+    )
+    assert run(con, "L04") == []
