@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SAMPLES = ROOT / "data_samples"
 NAMES = ["00_总览", "01_采购", "02_报销", "03_车辆与办公用房", "04_工资", "05_账务", "06_画像"]
-PARAMETERS = ("db_path", "unit", "level", "period_start", "period_end")
+PARAMETERS = ("db_path", "unit", "level", "period_start", "period_end", "live")
 PLOTLY = "application/vnd.plotly.v1+json"
 
 # One pipeline run for the module: keep these tests on one xdist worker (make test uses loadgroup).
@@ -82,9 +82,10 @@ def empty_db(sample_db, tmp_path_factory) -> Path:
     return path
 
 
-def _execute(name: str, db: Path, monkeypatch) -> nbformat.NotebookNode:
+def _execute(name: str, db: Path, monkeypatch, live: bool = False) -> nbformat.NotebookNode:
     nb = _read(name)
     monkeypatch.setenv("XUNCHA_DB", str(db))
+    monkeypatch.setenv("XUNCHA_LIVE", "1" if live else "0")
     monkeypatch.setenv("PYTHONWARNINGS", "default")  # show every warning (they must not occur)
     NotebookClient(nb, timeout=180, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
@@ -133,3 +134,11 @@ def test_runs_on_database_without_findings(name, empty_db, monkeypatch):
     assert _problems(nb) == []
     assert _plotly_figures(nb)
     assert "证据下钻" not in _text(nb)
+
+
+def test_live_mode_displays_drilldown_widgets(sample_db, monkeypatch):
+    nb = _execute("01_采购", sample_db, monkeypatch, live=True)
+    assert _problems(nb) == []
+    widgets = [o for c in nb.cells for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widgets) == 4

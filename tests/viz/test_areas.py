@@ -4,6 +4,7 @@ helpers of xuncha_audit.viz.data on a small hand-built database."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import duckdb
 import numpy as np
@@ -248,3 +249,23 @@ def test_connect_is_read_only(db, tmp_path):
 
     with pytest.raises(XunchaError):
         vd.connect(tmp_path / "missing.duckdb")
+
+
+def test_point_finding_ids_read_the_last_customdata_column():
+    fig = va.fleet_quota_chart(pd.DataFrame({
+        "unit": ["u", "u"], "category": ["a", "b"], "in_use": [3, 1], "quota": [2, 1],
+        "plates": [["A"], ["B"]], "finding_ids": [["v1", "v2"], None]}))
+    assert va.point_finding_ids(fig, 0, [0, 1]) == ["v1", "v2"]
+    assert va.point_finding_ids(fig, 1, [0]) == []          # quota bars carry no ids
+
+
+def test_drilldown_widget_shows_evidence_of_clicked_points(db, capsys):
+    fig = va.fleet_quota_chart(vd.fleet_vs_quota(db))
+    box = va.drilldown(fig, db)
+    fw, _out = box.children
+    assert [t.name for t in fw.data] == [t.name for t in fig.data]
+
+    points = SimpleNamespace(trace_index=0, point_inds=[list(fw.data[0].x).index("一般公务用车")])
+    fw.data[0]._click_callbacks[0](fw.data[0], points, None)
+    # Outside a kernel the Output widget does not capture: the evidence table is printed.
+    assert "湘A1" in capsys.readouterr().out

@@ -589,12 +589,22 @@ def relation_graph(edges: pd.DataFrame) -> go.Figure:
 # ---------------------------------------------------------------- notebook display
 
 
+_LIVE = {"on": False}
+
+
+def set_live(on: bool) -> None:
+    """Live mode for :func:`show`: figures become :func:`drilldown` widgets (click or select
+    points to see their evidence). Off for papermill/nbclient runs and saved outputs."""
+    _LIVE["on"] = bool(on)
+
+
 def show(fig: go.Figure, con=None, top: int = 3, max_rows: int = 20) -> None:
     """Display a figure and, under it, the evidence rows of its ``top`` findings (the static
-    drill-down; hover shows every point's finding ids for :func:`xuncha_audit.viz.data.evidence_for`)."""
+    drill-down; hover shows every point's finding ids for :func:`xuncha_audit.viz.data.evidence_for`).
+    In live mode (:func:`set_live`) the figure is a :func:`drilldown` widget."""
     from IPython.display import Markdown, display
 
-    display(fig)
+    display(drilldown(fig, con) if _LIVE["on"] and con is not None else fig)
     ids = finding_ids_of(fig)[:top]
     if con is None or not ids:
         return
@@ -609,7 +619,7 @@ def point_finding_ids(fig: go.Figure, trace_index: int, point_indices: list[int]
     """Finding ids of selected points: read from the trace's customdata (last column = ids)."""
     trace = fig.data[trace_index]
     custom = trace.customdata
-    if custom is None:
+    if custom is None or getattr(trace, "type", "") == "heatmap":
         return []
     ids: list[str] = []
     for i in point_indices:
@@ -625,8 +635,9 @@ def drilldown(fig: go.Figure, con, max_rows: int = 50):
     figure is returned unchanged (use :func:`show`)."""
     try:
         import ipywidgets as widgets
+
         fw = go.FigureWidget(fig)
-    except Exception:  # ipywidgets/anywidget missing: static figure
+    except ImportError:  # ipywidgets/anywidget missing: static figure
         return fig
     from IPython.display import display
 
