@@ -271,3 +271,20 @@ def test_committed_sample_loads_as_the_answer_key_says(tmp_path):
         assert diff.empty, diff.to_string()
     finally:
         con.close()
+
+
+def test_unit_column_layout_one_set_of_files(tmp_path):
+    out = tmp_path / "c"
+    generate(out, seed=4, scale="sample", units=2, unit_layout="column")
+    units = pd.read_csv(out / "_answer_key" / "units.csv")
+    man = pd.read_csv(out / "_answer_key" / "manifest.csv", dtype=str, keep_default_na=False)
+    assert (units["folder"] == ".").all()
+    assert not any("/" in f for f in man["file"])
+    from xuncha_audit.contract import load_contract
+
+    unit_headers = set(load_contract().unit_aliases)
+    m = man[(man["format"] == "csv")].iloc[0]
+    head = (out / m["file"]).read_bytes().decode(m["encoding"]).lstrip("\ufeff").split("\r\n")
+    first = head[0].split(",")[0]
+    assert first in unit_headers
+    assert {line.split(",")[0] for line in head[1:] if line} == set(units["unit"])

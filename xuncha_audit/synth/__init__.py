@@ -69,35 +69,63 @@ def _clean_previous(out: Path) -> None:
                           f"output folder {out} is not empty and holds no synth manifest", file=str(out))
 
 
-def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: int = 1) -> dict:
-    """Write ``units`` fictional bureaus' exports and the answer key into ``out``."""
+def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: int = 1,
+             unit_layout: str = "folders") -> dict:
+    """Write ``units`` fictional bureaus' exports and the answer key into ``out``.
+
+    ``unit_layout``: ``folders`` (one sub-folder per unit when units > 1) or ``column`` (one set
+    of files for all units, each with a unit column such as 单位/所属单位).
+    """
+    from xuncha_audit.errors import XunchaError
     from xuncha_audit.synth.writers import write_answer_key, write_unit
 
     if scale not in SCALES:
-        from xuncha_audit.errors import XunchaError
-
         raise XunchaError(f"未知规模「{scale}」，可选：{'、'.join(SCALES)}", f"unknown scale {scale!r}")
+    if unit_layout not in ("folders", "column"):
+        raise XunchaError(f"未知的单位布局「{unit_layout}」，可选：folders、column",
+                          f"unknown unit layout {unit_layout!r}")
     out = Path(out)
     _clean_previous(out)
     out.mkdir(parents=True, exist_ok=True)
     answers, nears, quarantine, manifest, unit_rows = [], [], [], [], []
     names = unit_names(units)
+    stream = scale in STREAMED_SCALES
+    combined: list[tuple[SynthContext, dict, dict]] = []
     for i, name in enumerate(names):
         ctx = SynthContext(seed=seed, scale=scale, unit_index=i, unit=name)
-        frames, streams = generate_unit(ctx, stream_ledger=scale in STREAMED_SCALES)
+        frames, streams = generate_unit(ctx, stream_ledger=stream)
+        answers.append(ctx.answer_frame())
+        nears.append(ctx.near_miss_frame())
+        one_folder = units == 1 or unit_layout == "column"
+        unit_rows.append({"unit": ctx.unit, "level": ctx.level, "region": ctx.region, "city": ctx.city,
+                          "folder": "." if one_folder else name})
+        if unit_layout == "column" and units > 1:
+            combined.append((ctx, frames, streams))
+            continue
         if units > 1:
             m, q = write_unit(ctx, frames, out / name, f"{name}/", streams)
         else:
             m, q = write_unit(ctx, frames, out, "", streams)
         manifest += m
         quarantine += q
-        answers.append(ctx.answer_frame())
-        nears.append(ctx.near_miss_frame())
-        unit_rows.append({"unit": ctx.unit, "level": ctx.level, "region": ctx.region, "city": ctx.city,
-                          "folder": name if units > 1 else "."})
+    if combined:
+        ctx0 = combined[0][0]
+        frames = {t: pd.concat([f[t].assign(unit=c.unit) for c, f, _ in combined if t in f],
+                               ignore_index=True) for t in combined[0][1]}
+        streams = {"ledger": _chain_units([(c.unit, s["ledger"]) for c, _, s in combined])}
+        m, q = write_unit(ctx0, frames, out, "", streams, unit_column=True)
+        manifest += m
+        quarantine += q
     answer = pd.concat(answers, ignore_index=True)
     near = pd.concat(nears, ignore_index=True)
     write_answer_key(out, answer, near, quarantine, manifest, unit_rows)
     return {"files": len({m["file"] for m in manifest}), "rows": int(sum(m["data_rows"] for m in manifest)),
             "planted_findings": int(answer.groupby(["unit", "finding_group"]).ngroups),
             "checks": sorted(answer["check_code"].unique()), "quarantine_rows": len(quarantine)}
+
+
+def _chain_units(parts):
+    """Ledger chunks of several units, each with its unit column."""
+    for unit, chunks in parts:
+        for c in chunks:
+            yield c.assign(unit=unit)

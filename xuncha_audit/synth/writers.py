@@ -221,6 +221,9 @@ def _cell_values(spec: FileSpec, df: pd.DataFrame, rng: np.random.Generator) -> 
     out: dict[str, list] = {}
     excel = spec.fmt != "csv"
     for c in spec.headers:
+        if c not in t.columns:  # the unit column of a multi-unit file
+            out[c] = [str(v) for v in df[c]]
+            continue
         col = t.columns[c]
         s = df[c]
         u = rng.random(len(df))
@@ -265,7 +268,8 @@ def _insert_broken(spec: FileSpec, cells: pd.DataFrame, rng: np.random.Generator
     if not spec.broken or cells.empty:
         return cells, []
     t = load_contract().table(spec.table)
-    targets = [c for c in spec.headers if t.columns[c].required and t.columns[c].type in ("date", "decimal")]
+    targets = [c for c in spec.headers if c in t.columns and t.columns[c].required
+               and t.columns[c].type in ("date", "decimal")]
     recs = []
     rows = cells.copy()
     for k in range(spec.broken):
@@ -305,9 +309,10 @@ def _write_csv(path: Path, cells: pd.DataFrame, encoding: str) -> None:
         cells.to_csv(fh, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
-def _title_rows(ctx: SynthContext, spec: FileSpec, sheet_title: str) -> list[str]:
+def _title_rows(ctx: SynthContext, spec: FileSpec, sheet_title: str, many: bool = False) -> list[str]:
     t = load_contract().table(spec.table)
-    return [f"{ctx.unit}{sheet_title}{t.title}", f"编制单位：{ctx.unit}        金额单位：元"]
+    who = f"{ctx.region}省{ctx.city}市直各单位" if many else ctx.unit
+    return [f"{who}{sheet_title}{t.title}", f"编制单位：{who}        金额单位：元"]
 
 
 def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFrame, list[str]]],
@@ -396,30 +401,45 @@ def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFra
 def _wide_payroll(df: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     """One row per month and person, one column per pay item (0 = not paid)."""
     items = list(dict.fromkeys(df["item"]))
-    w = df.pivot_table(index=["month", "person_id", "name", "id_number", "bank_account"],
+    lead = ["unit"] if "unit" in spec.headers else []
+    w = df.pivot_table(index=[*lead, "month", "person_id", "name", "id_number", "bank_account"],
                        columns="item", values="amount", aggfunc="sum", sort=False).reset_index()
-    w = w.sort_values(["month", "person_id"], kind="stable")
+    w = w.sort_values([*lead, "month", "person_id"], kind="stable")
     h = spec.headers
-    out = pd.DataFrame({
-        h["month"]: [_fmt_date(m, "month_cn", 0) for m in w["month"]],
-        h["person_id"]: w["person_id"].astype(str).to_numpy(),
-        h["name"]: w["name"].to_numpy(),
-        h["id_number"]: w["id_number"].to_numpy(),
-        h["bank_account"]: w["bank_account"].to_numpy(),
-    })
+    out = pd.DataFrame({h["unit"]: w["unit"].astype(str).to_numpy()} if lead else {})
+    out[h["month"]] = [_fmt_date(m, "month_cn", 0) for m in w["month"]]
+    out[h["person_id"]] = w["person_id"].astype(str).to_numpy()
+    out[h["name"]] = w["name"].to_numpy()
+    out[h["id_number"]] = w["id_number"].to_numpy()
+    out[h["bank_account"]] = w["bank_account"].to_numpy()
     for it in items:
         out[it] = [0.0 if np.isnan(v) else float(v) for v in w[it].to_numpy(dtype=float)]
     return out
 
 
+def add_unit_column(specs: list[FileSpec], rng: np.random.Generator) -> None:
+    """Multi-unit files: put a unit column (an alias from the contract) first in every file."""
+    aliases = [a for a in load_contract().unit_aliases if any("\u4e00" <= ch <= "\u9fff" for ch in a)]
+    for spec in specs:
+        spec.headers = {"unit": aliases[int(rng.integers(0, len(aliases)))], **spec.headers}
+
+
 def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path, rel_prefix: str,
-               streams: dict[str, Iterable[pd.DataFrame]] | None = None) -> tuple[list[dict], list[dict]]:
-    """Write one unit's export files; returns (manifest rows, expected quarantine rows)."""
+               streams: dict[str, Iterable[pd.DataFrame]] | None = None,
+               unit_column: bool = False) -> tuple[list[dict], list[dict]]:
+    """Write one unit's export files; returns (manifest rows, expected quarantine rows).
+
+    ``unit_column=True``: the frames hold several units (a ``unit`` column) and every file gets
+    a unit column (单位/所属单位 ...) instead of one folder per unit.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = ctx.sub_rng("writers-cells")
     manifest: list[dict] = []
     quarantine: list[dict] = []
-    for spec in plan_files(ctx, frames):
+    specs = plan_files(ctx, frames)
+    if unit_column:
+        add_unit_column(specs, ctx.sub_rng("writers-unit-column"))
+    for spec in specs:
         path = out_dir / spec.path
         rel = f"{rel_prefix}{spec.path}"
         if spec.table == "ledger" and streams and "ledger" in streams:
@@ -432,7 +452,7 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
             df = df[pd.to_datetime(df["month"]).dt.year == year]
         if spec.wide:
             cells = _wide_payroll(df, spec)
-            title = _title_rows(ctx, spec, "2023年")
+            title = _title_rows(ctx, spec, "2023年", unit_column)
             _write_excel_sheets(path, spec.fmt, [("工资表", cells, title)], False, None)
             manifest.append(_man(rel, spec, "工资表", len(title) + 1, len(cells)))
             continue
@@ -446,7 +466,7 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
         for sheet, g in groups:
             cells = _cell_values(spec, g.reset_index(drop=True), rng)
             cells, broken = _insert_broken(spec, cells, rng, sheet)
-            title = _title_rows(ctx, spec, sheet or "") if spec.title else []
+            title = _title_rows(ctx, spec, sheet or "", unit_column) if spec.title else []
             header_row = len(title) + 1
             for b in broken:
                 quarantine.append({"file": rel, "sheet": sheet or ("" if spec.fmt == "csv" else "Sheet1"),
@@ -462,8 +482,9 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
         if spec.fmt == "csv":
             _write_csv(path, sheets[0][1], spec.encoding or "utf-8")
         else:
+            tcols = load_contract().table(spec.table).columns
             money_cols = [spec.headers[c] for c in spec.headers
-                          if load_contract().table(spec.table).columns[c].type == "decimal"]
+                          if c in tcols and tcols[c].type == "decimal"]
             _write_excel_sheets(path, spec.fmt, sheets, spec.notes_sheet,
                                 money_cols if spec.total_row else None)
     return manifest, quarantine
