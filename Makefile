@@ -33,7 +33,8 @@ lint: $(STAMP)
 
 ## make lab: open JupyterLab on notebooks/ with the sample data loaded
 lab: demo
-	XUNCHA_DB=$(abspath $(DEMO_DB)) $(BIN)/jupyter lab --notebook-dir=notebooks
+	XUNCHA_DB=$(abspath $(DEMO_DB)) XUNCHA_LIVE=1 $(BIN)/jupyter lab --notebook-dir=notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## make docs: regenerate docs/checks from the check metadata
 docs: $(STAMP)
