@@ -256,7 +256,7 @@ def lodging_vs_cap(nights: pd.DataFrame) -> go.Figure:
                           "<extra></extra>")
     caps = df.groupby("group")["cap"].max().dropna()
     fig.add_scatter(x=caps.index.tolist(), y=caps.tolist(), mode="markers", name="住宿费标准（每晚）",
-                    marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3, "color": CAP}},
+                    marker={"symbol": "line-ew-open", "size": 28, "color": CAP, "line": {"width": 3, "color": CAP}},
                     hovertemplate="%{x}<br>标准 %{y:,.0f} 元/晚<extra></extra>")
     _layout(fig, title, xaxis_title="目的地｜职级档次", yaxis_title="每晚住宿费（元）",
             xaxis={"categoryorder": "array", "categoryarray": order})
@@ -431,7 +431,7 @@ def office_area_chart(rooms: pd.DataFrame) -> go.Figure:
                               "<extra></extra>")
     fig.add_scatter(x=[df["rank_label"].tolist(), df["room"].tolist()], y=df["standard"].tolist(),
                     mode="markers", name="标准面积",
-                    marker={"symbol": "line-ew-open", "size": 16, "line": {"width": 3, "color": CAP}},
+                    marker={"symbol": "line-ew-open", "size": 16, "color": CAP, "line": {"width": 3, "color": CAP}},
                     hovertemplate="标准 %{y} ㎡<extra></extra>")
     _layout(fig, title, yaxis_title="人均使用面积（㎡）", height=420)
     top = df[over].assign(excess=df["per_person"] - df["standard"]).sort_values("excess", ascending=False)
