@@ -180,3 +180,13 @@ def test_template_literals_are_bound_not_pasted():
         compile_template("{missing}", {"a"})
     with pytest.raises(ConfigError):
         compile_template("{a:weird}", {"a"})
+
+
+def test_requires_drops_units_that_sent_no_reference_table(tmp_path, con):
+    header = HEADER.replace("inputs: [payments]\n", "inputs: [payments, contracts]\nrequires: [contracts]\n")
+    write_check(tmp_path, header=header)
+    con.execute("INSERT INTO contracts (unit, contract_no, _key) VALUES ('甲局', 'C1', 'C1')")
+    res = run_checks(con, registry=discover(tmp_path))
+    assert con.execute("SELECT unit FROM findings").fetchall() == [("甲局",)]
+    assert "乙局未提供合同台账" in res.checks[0].note
+    assert con.execute("SELECT note FROM _check_runs").fetchone()[0] == res.checks[0].note

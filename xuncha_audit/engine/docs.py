@@ -33,6 +33,8 @@ def render_check(spec: CheckSpec) -> str:
         f"| 输入表 Inputs | {', '.join(f'`{t}`' for t in spec.inputs)} |",
         f"| 证据表 Evidence | {', '.join(f'`{t}`' for t in spec.evidence)} |",
         f"| 对象类型 Entity | {spec.entity_type} |",
+        *([f"| 必需资料 Requires | {', '.join(f'`{t}`' for t in spec.requires)}（单位未提供时不判断该单位） |"]
+          if spec.requires else []),
         "",
         "## 检查内容 What it flags",
         "",

@@ -43,7 +43,7 @@ _HEADER_KEYS = {
     "severity": True, "route": True, "inputs": True, "evidence": True, "entity_type": True,
     "what_zh": True, "why_zh": True, "regulation": True, "template": True,
     "exclusions_zh": False, "method_zh": False, "python": False, "params": False,
-    "example_zh": False, "what_en": False, "why_en": False, "rules": False,
+    "example_zh": False, "what_en": False, "why_en": False, "rules": False, "requires": False,
 }
 _PARAM_KEYS = {"type", "default", "default_from", "min", "max", "description_zh", "description_en", "choices"}
 PARAM_TYPES = {"int": int, "decimal": float, "float": float, "text": str, "bool": bool}
@@ -130,14 +130,13 @@ class CheckSpec:
     what_en: str | None = None
     why_en: str | None = None
     rules: dict[str, str] = field(default_factory=dict)
+    # Reference tables a unit must have supplied for the check to judge it (a unit that sent
+    # no roster must not see every payee flagged as "not on the roster").
+    requires: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
         return f"{self.area}.{self.slug}"
-
-    @property
-    def route_display(self) -> str:
-        return ROUTES[self.route]
 
     def referenced_params(self) -> list[str]:
         return sorted(set(_PARAM_REF_RE.findall(_strip_sql_comments(self.sql))))
@@ -218,7 +217,13 @@ def parse_check_file(path: Path) -> CheckSpec:
         python=meta.get("python"), example_zh=meta.get("example_zh"),
         what_en=meta.get("what_en"), why_en=meta.get("why_en"),
         rules=dict(meta.get("rules") or {}),
+        requires=tuple(meta.get("requires") or ()),
     )
+    from xuncha_audit.contract import load_contract
+
+    unknown_tables = [t for t in spec.requires if t not in load_contract().tables]
+    if unknown_tables:
+        raise _err(path, f"requires 中有未知的数据表 {unknown_tables}", f"requires: unknown tables {unknown_tables}")
     refs = spec.referenced_params()
     undeclared = [p for p in refs if p not in params]
     if undeclared:

@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS evidence (
 CHECK_RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS _check_runs (
     run_id VARCHAR, check_id VARCHAR, status VARCHAR, seconds DOUBLE, "rows" BIGINT,
-    findings BIGINT, error VARCHAR
+    findings BIGINT, error VARCHAR, note VARCHAR
 )"""
 
 _TEMPLATE_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::([a-z0-9]+))?\}")
@@ -66,6 +66,7 @@ class CheckRun:
     rows: int = 0
     findings: int = 0
     error: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -185,6 +186,27 @@ def ensure_output_tables(con) -> None:
     con.execute(FINDINGS_DDL)
     con.execute(EVIDENCE_DDL)
     con.execute(CHECK_RUNS_DDL)
+    con.execute("ALTER TABLE _check_runs ADD COLUMN IF NOT EXISTS note VARCHAR")  # databases of 0.1 runs
+
+
+def drop_units_missing(con, spec: CheckSpec, res: str) -> str | None:
+    """Remove the results of units that supplied none of a required reference table.
+
+    Returns a Chinese note naming the units and tables (None when nothing was dropped).
+    """
+    from xuncha_audit.contract import load_contract
+
+    notes = []
+    for table in spec.requires:
+        missing = [r[0] for r in con.execute(
+            f'SELECT DISTINCT r.unit FROM "{res}" r '
+            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE t.unit = r.unit) ORDER BY 1'
+        ).fetchall()]
+        if missing:
+            con.execute(f'DELETE FROM "{res}" WHERE unit IN (SELECT unnest($u))', {"u": missing})
+            title = load_contract().table(table).title
+            notes.append(f"{'、'.join(missing)}未提供{title}（{table}），本检查未判断这些单位")
+    return "；".join(notes) or None
 
 
 def _result_columns(con, table: str) -> list[str]:
@@ -200,6 +222,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str) -> C
     res = f"_res_{spec.code}"
     binds = {k: v for k, v in params.items() if k in spec.referenced_params()}
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{res}" AS {spec.sql}', binds)
+    note = drop_units_missing(con, spec, res) if spec.requires else None
     cols = _result_columns(con, res)
     missing = [c for c in REQUIRED_OUTPUT if c not in cols]
     if missing:
@@ -272,7 +295,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str) -> C
     n_findings = con.execute(f'SELECT count(*) FROM "{fk}"').fetchone()[0]
     con.execute(f'DROP TABLE IF EXISTS "{res}"')
     con.execute(f'DROP TABLE IF EXISTS "{fk}"')
-    return CheckRun(spec.code, "ok", time.perf_counter() - t0, int(n_rows), int(n_findings))
+    return CheckRun(spec.code, "ok", time.perf_counter() - t0, int(n_rows), int(n_findings), note=note)
 
 
 def attach_evidence_records(con) -> None:
@@ -340,8 +363,9 @@ def run_checks(
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
         con.execute(
-            "INSERT INTO _check_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, cr.check_id, cr.status, cr.seconds, cr.rows, cr.findings, cr.error],
+            "INSERT INTO _check_runs BY NAME SELECT ? AS run_id, ? AS check_id, ? AS status, ? AS seconds, "
+            '? AS "rows", ? AS findings, ? AS error, ? AS note',
+            [run_id, cr.check_id, cr.status, cr.seconds, cr.rows, cr.findings, cr.error, cr.note],
         )
         result.checks.append(cr)
         if progress:

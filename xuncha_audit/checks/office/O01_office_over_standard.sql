@@ -7,6 +7,7 @@ area: office
 severity: medium
 route: 反馈
 inputs: [offices, staff, _units, std_office_area]
+requires: [staff]
 evidence: [offices, staff]
 entity_type: room
 what_zh: 办公室使用面积按使用人平均后，超过使用人中职级最高者在本单位层级对应的面积标准；会议室、档案室等非办公用途的房间不计。使用人职级查不到的，单独报告，不静默跳过。

@@ -7,6 +7,7 @@ area: payroll
 severity: high
 route: 纪检监察
 inputs: [payroll, staff]
+requires: [staff]
 evidence: [payroll, staff]
 entity_type: person
 what_zh: 工资发放给人员花名册中没有的人（先按身份证号匹配，再按工号，最后按姓名，同名多人时在描述中说明），或发放给状态为退休、离职、调出、死亡且离岗日期早于发放月份的人。

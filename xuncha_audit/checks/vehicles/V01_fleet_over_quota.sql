@@ -7,6 +7,7 @@ area: vehicles
 severity: high
 route: 反馈
 inputs: [vehicles, vehicle_quota]
+requires: [vehicle_quota]
 evidence: [vehicles, vehicle_quota]
 entity_type: unit
 what_zh: 单位某一车辆类别在用（含封存）车辆数超过核定编制数；有车辆但没有编制记录的类别单独报告。状态为已处置、报废、待处置的车辆不计入。
@@ -16,16 +17,23 @@ regulation: 《党政机关公务用车管理办法》（中办发〔2017〕71�
 rules:
   over_quota: 在用车辆数超过编制数
   no_quota: 该类别有车辆但没有编制数
-exclusions_zh: 已处置、报废、待处置状态的车辆不计入；产权属于其他单位的车辆不计入本单位车辆数（见 V06）。
+exclusions_zh: 已处置、报废、待处置状态的车辆不计入；产权属于其他单位的车辆不计入本单位车辆数（见 V06）。产权单位为空、为“本单位”、与单位名称相同，或是台账中过半数车辆的产权单位（即本单位在台账中的写法）时，视为本单位车辆。
 params: {}
 template: "{category}在用车辆{n_active:int}辆，核定编制{quota_text}"
 example_zh: 某局「一般公务用车」编制 2 辆，台账在用 3 辆 → 报告 1 条，列出 3 辆车和编制记录。
 --- */
-WITH own AS (
+WITH home AS (
+    -- The unit's own name as its registry spells it: the owner of over half (and at least 3) of its vehicles.
+    SELECT unit, owner_unit AS home_owner
+    FROM (SELECT unit, owner_unit, count(*) AS n, sum(count(*)) OVER (PARTITION BY unit) AS total
+          FROM vehicles WHERE owner_unit IS NOT NULL GROUP BY unit, owner_unit)
+    WHERE n * 2 > total AND n >= 3
+),
+own AS (
     SELECT v.*
-    FROM vehicles v
+    FROM vehicles v LEFT JOIN home h ON h.unit = v.unit
     WHERE coalesce(v.status, '在用') NOT IN ('已处置', '报废', '待处置')
-      AND (v.owner_unit IS NULL OR v.owner_unit IN ('本单位', v.unit)
+      AND (v.owner_unit IS NULL OR v.owner_unit IN ('本单位', v.unit, h.home_owner)
            OR strpos(v.unit, v.owner_unit) > 0 OR strpos(v.owner_unit, v.unit) > 0)
 ),
 per_cat AS (

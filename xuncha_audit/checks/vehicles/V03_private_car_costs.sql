@@ -7,6 +7,7 @@ area: vehicles
 severity: high
 route: 纪检监察
 inputs: [vehicle_costs, vehicles]
+requires: [vehicles]
 evidence: [vehicle_costs, vehicles]
 entity_type: vehicle
 what_zh: 车辆运行费用（加油、维修、保险等）支付给不在本单位公务用车台账中的车牌，或支付给处置、报废日期之前已处置的车辆。车牌按规范化形式比较（大小写、空格、全角）。
@@ -42,11 +43,11 @@ SELECT unit, concat(plate_no, '|', rule) AS finding_key, 'vehicle_costs' AS ev_t
        'vehicle' AS entity_type, plate_no AS entity_key, total AS amount,
        first_date AS period_start, last_date AS period_end, rule, plate_no, n_costs,
        CASE WHEN rule = 'not_in_registry' THEN '不在公务用车台账中'
-            ELSE concat('已于', strftime(disposal_date, '%Y-%m-%d'), status) END AS reason_text
+            ELSE concat('已于', strftime(disposal_date, '%Y-%m-%d'), regexp_replace(status, '^已', '')) END AS reason_text
 FROM flagged
 UNION ALL
 SELECT DISTINCT unit, concat(plate_no, '|', rule), 'vehicles', vehicle_key, 'vehicle', plate_no, total,
        first_date, last_date, rule, plate_no, n_costs,
-       concat('已于', strftime(disposal_date, '%Y-%m-%d'), status)
+       concat('已于', strftime(disposal_date, '%Y-%m-%d'), regexp_replace(status, '^已', ''))
 FROM flagged
 WHERE vehicle_key IS NOT NULL

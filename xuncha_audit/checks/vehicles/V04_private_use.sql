@@ -7,6 +7,7 @@ area: vehicles
 severity: medium
 route: 纪检监察
 inputs: [vehicle_costs, vehicle_trips, std_calendar]
+requires: [vehicle_trips]
 evidence: [vehicle_costs]
 entity_type: vehicle
 what_zh: 公务用车在休息日（周末或法定节假日，按官方调休安排，调休上班日不算）发生加油、充电、过路过桥或停车费用，而当天该车没有派车记录。

@@ -9,7 +9,7 @@ route: 纪检监察
 inputs: [vehicle_costs, vehicles]
 evidence: [vehicle_costs, vehicles]
 entity_type: vehicle
-what_zh: 单次加油量超过油箱容量（台账油箱容积，未知时按默认值）；同一车辆同一天加油两次及以上；为纯电动车辆报销加油费。
+what_zh: 单次加油量超过油箱容量（台账油箱容积，未知时按默认值；涉及金额按超出油箱容量部分折算）；同一车辆同一天加油两次及以上；为纯电动车辆报销加油费。
 what_en: One refuelling above the tank capacity (registry tank size, else a default), two or more refuellings of one vehicle on one day, or fuel bought for a battery-electric vehicle.
 why_zh: 超油箱容量加油、一天多次加油、电动车加油，说明油卡可能被用于给其他车辆（私家车）加油或套取现金。
 regulation: 《党政机关公务用车管理办法》（中办发〔2017〕71号）第二十四条（公务用车实行单车核算，严禁虚报冒领运行费用）
@@ -20,7 +20,7 @@ rules:
 exclusions_zh: 加油量恰好等于油箱容量不报告；插电式混合动力车辆可以加油，不按纯电动处理。
 params:
   default_tank_l: {type: decimal, default_from: vehicle.default_tank_l, min: 10, max: 1000, description_zh: 台账没有油箱容积时采用的油箱容量（升）}
-template: "车牌{plate_no}{rule_text}"
+template: "车牌{plate_no}{rule_text}（涉及金额{amount:money}元）"
 example_zh: 一辆 1.6L 轿车一次加油 85 升（默认油箱 70 升）→ 报告超油箱容量。
 --- */
 WITH fuel AS (
@@ -33,7 +33,7 @@ WITH fuel AS (
     WHERE c.cost_type = '加油'
 ),
 hits AS (
-    SELECT *, 'over_tank' AS rule, concat(CAST(_key AS VARCHAR)) AS fk,
+    SELECT *, 'over_tank' AS rule, CAST(_key AS VARCHAR) AS fk,
            concat('于', strftime(date, '%Y-%m-%d'), '一次加油', format('{:g}', CAST(liters AS DOUBLE)), '升，超过油箱容量',
                   format('{:g}', CAST(tank AS DOUBLE)), '升') AS rule_text
     FROM fuel WHERE liters IS NOT NULL AND liters > tank
@@ -46,7 +46,8 @@ hits AS (
     FROM fuel WHERE is_ev
 ),
 scored AS (
-    SELECT *, sum(amount) OVER (PARTITION BY unit, rule, fk) AS total,
+    SELECT *, sum(CASE WHEN rule = 'over_tank' THEN amount * (liters - tank) / liters ELSE amount END)
+               OVER (PARTITION BY unit, rule, fk) AS total,
            min(date) OVER (PARTITION BY unit, rule, fk) AS first_date,
            max(date) OVER (PARTITION BY unit, rule, fk) AS last_date,
            min(rule_text) OVER (PARTITION BY unit, rule, fk) AS the_text

@@ -16,15 +16,23 @@ regulation: 《党政机关公务用车管理办法》（中办发〔2017〕71�
 rules:
   costs_paid: 被巡察单位为该车支付运行费用
   staff_use: 被巡察单位工作人员使用该车
-exclusions_zh: 产权单位为空、为“本单位”或与被巡察单位名称相同的车辆视为本单位车辆；支付单位写明为产权单位的费用不计入。
+exclusions_zh: 产权单位为空、为“本单位”、与被巡察单位名称相同，或是台账中过半数车辆的产权单位（本单位在台账中的写法）的车辆视为本单位车辆；支付单位写明为产权单位的费用不计入。
 params: {}
 template: "{owner_unit}的车辆{plate_no}由本单位{use_text}"
 example_zh: 产权属于某市住房保障服务中心的车辆，本单位为其支付加油费 12 笔 → 报告 1 条。
 --- */
-WITH other AS (
+WITH home AS (
+    -- The unit's own name as its registry spells it: the owner of over half (and at least 3) of its vehicles.
+    SELECT unit, owner_unit AS home_owner
+    FROM (SELECT unit, owner_unit, count(*) AS n, sum(count(*)) OVER (PARTITION BY unit) AS total
+          FROM vehicles WHERE owner_unit IS NOT NULL GROUP BY unit, owner_unit)
+    WHERE n * 2 > total AND n >= 3
+),
+other AS (
     SELECT v.*
-    FROM vehicles v
+    FROM vehicles v LEFT JOIN home h ON h.unit = v.unit
     WHERE v.owner_unit IS NOT NULL AND v.owner_unit NOT IN ('本单位', v.unit)
+      AND (h.home_owner IS NULL OR v.owner_unit <> h.home_owner)
       AND strpos(v.unit, v.owner_unit) = 0 AND strpos(v.owner_unit, v.unit) = 0
 ),
 costs AS (
