@@ -130,6 +130,7 @@ def run_pipeline(
     log.info("loaded", extra={"run_id": run_id, "seconds": result.seconds["load"]})
 
     con = open_db_or_explain(db_path)
+    ok = False
     try:
         con.execute(RUN_DDL)
         con.execute(
@@ -191,7 +192,14 @@ def run_pipeline(
         }
         result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info)
         result.seconds["export"] = time.perf_counter() - t0
+        ok = True
     finally:
+        if not ok:  # record the failure; the database stays usable
+            try:
+                con.execute("UPDATE _run SET finished_at = ?, status = 'failed' WHERE run_id = ?",
+                            [datetime.now(), run_id])
+            except Exception:  # the original error is what matters
+                log.warning("could not mark the run as failed", extra={"run_id": run_id})
         con.close()
     log.info("run finished", extra={"run_id": run_id, "seconds": result.seconds})
     return result

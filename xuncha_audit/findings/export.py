@@ -27,7 +27,7 @@ from xuncha_audit.findings.masking import mask_frame
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
 from xuncha_audit.findings.triage import TriageStore, apply_triage, triage_applied
-from xuncha_audit.findings.views import create_views, quote, table_exists
+from xuncha_audit.findings.views import columns_of, create_views, quote, table_exists
 from xuncha_audit.findings.workbook import write_workbook
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -118,8 +118,9 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         if rid and con.execute("SELECT count(*) FROM _check_runs WHERE run_id = $r",
                                {"r": rid}).fetchone()[0]:
             run_filter, params = "WHERE run_id = $r", {"r": rid}
+        note = ", note" if "note" in columns_of(con, "_check_runs") else ""
         m["checks"] = _jsonable(con.execute(
-            f'SELECT check_id, status, seconds, "rows", findings, error FROM _check_runs '
+            f'SELECT check_id, status, seconds, "rows", findings, error{note} FROM _check_runs '
             f"{run_filter} ORDER BY check_id", params).df())
     counts = con.execute("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""").fetchone()
     m["counts"] = {
