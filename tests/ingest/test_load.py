@@ -374,3 +374,15 @@ def test_repeated_header_rows_are_not_records(tmp_path, load):
     assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (4, 4, 0)
     assert "重复出现的表头行 1 行" in entry.message_zh
     assert_accounting(con)
+
+
+def test_payroll_paid_twice_across_files_is_kept_with_numbered_keys(tmp_path, load):
+    header = ["发放月份", "工号", "姓名", "工资项目", "金额"]
+    write_csv(tmp_path / "d" / "工资明细.csv", [header, ["2024-03", "E3", "赵六", "绩效工资", "3000"],
+                                                 ["2024-03", "E3", "赵六", "绩效工资", "3000"]])
+    write_csv(tmp_path / "d" / "补发工资明细.csv", [header, ["2024-03", "E3", "赵六", "绩效工资", "3000"]])
+    report, con = load(tmp_path / "d")
+    keys = sorted(r[0] for r in con.execute("SELECT _key FROM payroll").fetchall())
+    assert keys == ["2024-03-01|E3|绩效工资", "2024-03-01|E3|绩效工资#2", "2024-03-01|E3|绩效工资#3"]
+    assert sum(e.rows_quarantined for e in report.entries) == 0
+    assert_accounting(con)

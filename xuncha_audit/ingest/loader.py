@@ -532,6 +532,20 @@ class _Run:
         )
         derive_columns(con, tdef.name, level=self.level, unit=file_unit, target="_xa_new",
                        normalised=True)
+        if tdef.duplicates == "keep":
+            # A repeated record is evidence (payroll: one item paid twice, e.g. once in the
+            # salary file and again in a supplementary file): number it after the records of
+            # the same key already loaded instead of quarantining it.
+            con.execute(
+                f"""UPDATE _xa_new AS n SET _key = s.base || '#' || CAST(s.k AS VARCHAR) FROM (
+                    SELECT x.rowid AS rid, x.base, e.cnt + row_number() OVER (
+                        PARTITION BY x.unit, x.base ORDER BY x._source_row, x.rowid) AS k
+                    FROM (SELECT rowid, unit, _source_row, regexp_replace(_key, '#[0-9]+$', '') AS base
+                          FROM _xa_new) x
+                    JOIN (SELECT unit, regexp_replace(_key, '#[0-9]+$', '') AS base, count(*) AS cnt
+                          FROM {_q(tdef.name)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
+                ) s WHERE n.rowid = s.rid"""
+            )
         has_dups = con.execute(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
         ).fetchall()[0][0] or con.execute(
