@@ -58,8 +58,8 @@ WITH lines AS (
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $round_multiple
 ),
 unit_tot AS (
-    SELECT unit, count(DISTINCT voucher_no || '|' || CAST(amt AS VARCHAR)) AS n_unit,
-           count(DISTINCT CASE WHEN is_round = 1 THEN voucher_no || '|' || CAST(amt AS VARCHAR) END) AS k_unit
+    SELECT unit, count(DISTINCT hash(voucher_no, amt)) AS n_unit,
+           count(DISTINCT CASE WHEN is_round = 1 THEN hash(voucher_no, amt) END) AS k_unit
     FROM lines GROUP BY unit
 ),
 grouped AS (
@@ -67,8 +67,8 @@ grouped AS (
     SELECT unit, account_key, person, counterparty_norm,
            grouping(account_key) AS g_account, grouping(person) AS g_person,
            -- one amount per (entity, voucher, amount): a payment's two lines count once
-           count(DISTINCT voucher_no || '|' || CAST(amt AS VARCHAR)) AS n,
-           count(DISTINCT CASE WHEN is_round = 1 THEN voucher_no || '|' || CAST(amt AS VARCHAR) END) AS k
+           count(DISTINCT hash(voucher_no, amt)) AS n,
+           count(DISTINCT CASE WHEN is_round = 1 THEN hash(voucher_no, amt) END) AS k
     FROM lines
     GROUP BY GROUPING SETS ((unit, account_key), (unit, person), (unit, counterparty_norm))
 ),

@@ -14,8 +14,10 @@ notebooks and the report plot observed against expected straight from it; ``n`` 
 entity's number of amounts, ``observed = count / n``, ``expected = log10(1 + 1/digit)``.
 Every entity is kept whatever its size (the check applies the minimum record count; plots
 should show ``n``). Amounts are ``greatest(|debit|, |credit|)`` of a ledger line, at least
-``min_amount`` (Nigrini: very small amounts are left out), counted once per (entity, voucher,
-amount): the two lines of one payment that both carry the person or counterparty are one amount.
+``min_amount`` (Nigrini: very small amounts are left out). Accounts count lines; persons,
+counterparties and the whole-ledger test count one amount per (voucher, amount), so the two
+lines of one payment that both carry the person or counterparty are one amount (up to two
+distinct persons or counterparties per voucher amount are kept).
 
 Why Python: a check is one SELECT; the distribution table must outlive the check for the
 notebooks, so it is materialised here, set-based in DuckDB (no loop over rows).
@@ -32,32 +34,40 @@ WITH amounts AS (
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            person,
            counterparty_norm,
-           CAST(CAST(round(greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) * 100) AS BIGINT)
-                AS VARCHAR) AS digits,
            greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
 ),
-entity_amounts AS (
-    -- one amount per (entity, voucher, amount): the debit and credit line of one payment that
-    -- both carry the person or counterparty count once, else n is inflated and the test too strict
-    SELECT DISTINCT unit, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,
-           voucher_no, amt, digits
-    FROM amounts WHERE account_key IS NOT NULL
-    UNION ALL
-    SELECT DISTINCT unit, 'first', 'person', person, voucher_no, amt, digits
-    FROM amounts WHERE person IS NOT NULL
-    UNION ALL
-    SELECT DISTINCT unit, 'first', 'vendor', counterparty_norm, voucher_no, amt, digits
-    FROM amounts WHERE counterparty_norm IS NOT NULL
-    UNION ALL
-    SELECT DISTINCT unit, 'first_two', 'unit', unit, voucher_no, amt, digits
-    FROM amounts WHERE amt >= 10
+payments AS (
+    -- one row per (voucher, amount): the debit and credit line of one payment that both carry
+    -- the person or counterparty count once, else n is inflated and the test too strict
+    -- (up to two distinct persons / counterparties per voucher amount are kept)
+    SELECT unit, amt,
+           CAST(CAST(round(amt * 100) AS BIGINT) AS VARCHAR) AS digits,
+           min(person) AS person1, max(person) AS person2,
+           min(counterparty_norm) AS cp1, max(counterparty_norm) AS cp2
+    FROM amounts
+    GROUP BY unit, voucher_no, amt
 ),
 entity_digits AS (
-    SELECT unit, test, entity_type, entity_key,
-           CAST(substr(digits, 1, CASE WHEN test = 'first' THEN 1 ELSE 2 END) AS INTEGER) AS digit
-    FROM entity_amounts
+    SELECT unit, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,
+           CAST(substr(CAST(CAST(round(amt * 100) AS BIGINT) AS VARCHAR), 1, 1) AS INTEGER) AS digit
+    FROM amounts WHERE account_key IS NOT NULL
+    UNION ALL
+    SELECT unit, 'first', 'person', person1, CAST(substr(digits, 1, 1) AS INTEGER)
+    FROM payments WHERE person1 IS NOT NULL
+    UNION ALL
+    SELECT unit, 'first', 'person', person2, CAST(substr(digits, 1, 1) AS INTEGER)
+    FROM payments WHERE person2 <> person1
+    UNION ALL
+    SELECT unit, 'first', 'vendor', cp1, CAST(substr(digits, 1, 1) AS INTEGER)
+    FROM payments WHERE cp1 IS NOT NULL
+    UNION ALL
+    SELECT unit, 'first', 'vendor', cp2, CAST(substr(digits, 1, 1) AS INTEGER)
+    FROM payments WHERE cp2 <> cp1
+    UNION ALL
+    SELECT unit, 'first_two', 'unit', unit, CAST(substr(digits, 1, 2) AS INTEGER)
+    FROM payments WHERE amt >= 10
 ),
 counts AS (
     SELECT unit, test, entity_type, entity_key, digit, count(*) AS cnt
