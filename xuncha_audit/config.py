@@ -26,10 +26,11 @@ from pathlib import Path
 
 import yaml
 
+from xuncha_audit.engine.registry import SEVERITY_RANK as SEVERITY_ORDER
 from xuncha_audit.errors import ConfigError
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
-SEVERITY_ORDER = {"low": 1, "medium": 2, "high": 3}
+
 TOP_KEYS = {"level", "region", "city", "unit", "period", "mapping", "standards", "checks", "export", "fail_on"}
 EXPORT_KEYS = {"mask"}
 

@@ -103,7 +103,7 @@ def test_summary_groups_by_area_check_route(exported):
         assert section in cells
     for route in ("移送纪检监察机关", "移交组织人事部门", "反馈被巡察党组织"):
         assert route in cells
-    assert "采购与合同" in cells and "拆分规避招标" in cells
+    assert "采购与招投标" in cells and "拆分规避招标" in cells
 
 
 def test_profile_and_quality_sheets(exported):

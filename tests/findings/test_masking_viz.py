@@ -45,9 +45,9 @@ FINDINGS = pd.DataFrame({
 def test_findings_by_area_check():
     fig = viz.findings_by_area_check(FINDINGS)
     by = {t.name: dict(zip(t.x, t.y, strict=True)) for t in fig.data}
-    assert by["P01 拆分规避招标"]["采购与合同"] == 2
-    assert by["R01 差旅住宿超标准"]["报销与公务支出"] == 1
-    assert by["R01 差旅住宿超标准"]["采购与合同"] == 0
+    assert by["P01 拆分规避招标"]["采购与招投标"] == 2
+    assert by["R01 差旅住宿超标准"]["报销"] == 1
+    assert by["R01 差旅住宿超标准"]["采购与招投标"] == 0
 
 
 def test_by_route_and_amount_and_timeline():
@@ -57,7 +57,7 @@ def test_by_route_and_amount_and_timeline():
     fig = viz.amount_by_check(FINDINGS)
     assert dict(zip(fig.data[0].y, fig.data[0].x, strict=True)) == {"P01 拆分规避招标": 150.0, "V02 超标准配车": 30.0}
     fig = viz.spending_timeline(FINDINGS)
-    proc = next(t for t in fig.data if t.name == "采购与合同")
+    proc = next(t for t in fig.data if t.name == "采购与招投标")
     assert list(proc.x) == ["2024-01"] and list(proc.y) == [150.0]
 
 

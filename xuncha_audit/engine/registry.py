@@ -27,6 +27,7 @@ AREAS = {
 }
 SEVERITIES = ("high", "medium", "low")
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 ROUTES = {
     "纪检监察": "移送纪检监察机关",
     "组织人事": "移交组织人事部门",

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from xuncha_audit.engine.registry import SEVERITY_RANK, SEVERITY_ZH
 from xuncha_audit.errors import ConfigError, XunchaError
 
 EXIT_OK = 0
@@ -37,7 +38,7 @@ EXIT_INTERNAL = 3
 # A lock older than this is considered stale even if its pid is alive (pid reuse).
 STALE_AFTER = dt.timedelta(hours=24)
 
-_SEVERITY_LEVEL = {"low": 1, "medium": 2, "high": 3, "低": 1, "中": 2, "高": 3}
+_SEVERITY_LEVEL = {**SEVERITY_RANK, **{SEVERITY_ZH[k]: v for k, v in SEVERITY_RANK.items()}}
 
 
 class LockHeldError(XunchaError):

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 from functools import cache
 
+# Route codes (check metadata, triage store) -> display names (workbook, report), severities
+# and areas are defined once, by the check catalogue, and re-exported here.
+from xuncha_audit.engine.registry import AREAS
+from xuncha_audit.engine.registry import ROUTES as ROUTES
+from xuncha_audit.engine.registry import SEVERITY_RANK as SEVERITY_RANK
+from xuncha_audit.engine.registry import SEVERITY_ZH as SEVERITY_ZH
+
 STATUSES = ("待核实", "已核实", "已排除", "已移交", "已整改")
 DEFAULT_STATUS = "待核实"
 
-# Route codes (check metadata, triage store) -> display names (workbook, report).
-ROUTES = {
-    "纪检监察": "移送纪检监察机关",
-    "组织人事": "移交组织人事部门",
-    "反馈": "反馈被巡察党组织",
-}
 ROUTE_ORDER = tuple(ROUTES)
-
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-
-AREA_ZH = {
-    "procurement": "采购与合同",
-    "reimbursement": "报销与公务支出",
-    "vehicles": "公务用车",
-    "office": "办公用房",
-    "payroll": "人事与薪酬",
-    "ledger": "账务",
-}
+AREA_ZH = {area: title for area, (_, title) in AREAS.items()}
 
 # Triage marks, computed by apply_triage.
 MARK_NEW = "新增"
