@@ -162,7 +162,7 @@ def test_network_layout_and_flagged_edges():
     va.hospitality_companions, va.duplicate_invoice_chart, va.fleet_quota_chart,
     va.cost_calendar_heatmap, va.office_area_chart, va.payroll_reconciliation_chart,
     va.benford_chart, va.round_amounts_chart, va.rest_day_chart, va.december_share_chart,
-    va.relation_graph,
+    va.relation_graph, va.findings_scatter,
 ])
 def test_empty_frames_give_an_empty_figure(builder):
     frame = pd.DataFrame(columns=["finding_ids", "ratio", "per_night", "per_head", "guests",
@@ -269,3 +269,16 @@ def test_drilldown_widget_shows_evidence_of_clicked_points(db, capsys):
     fw.data[0]._click_callbacks[0](fw.data[0], points, None)
     # Outside a kernel the Output widget does not capture: the evidence table is printed.
     assert "湘A1" in capsys.readouterr().out
+
+
+def test_findings_scatter_one_point_per_finding_with_amount():
+    f = pd.DataFrame({
+        "finding_id": ["a", "b", "c", "d"], "check_id": ["P01", "R01", "V01", "L03"],
+        "severity": ["high", "medium", "high", "low"], "area": ["procurement"] * 4,
+        "entity_key": ["x"] * 4, "title": ["t"] * 4, "amount": [100.0, 5000.0, None, 0.0],
+        "period_start": [dt.date(2024, 1, 1)] * 4,
+    })
+    fig = va.findings_scatter(f)
+    assert {t.name: len(t.x) for t in fig.data} == {"高风险": 1, "中风险": 1}
+    assert va.finding_ids_of(fig) == ["b", "a"]      # largest amount first
+    assert fig.layout.yaxis.type == "log"

@@ -11,6 +11,7 @@ with ipywidgets).
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -23,6 +24,7 @@ FLAG = SEVERITY_COLORS["high"]
 BASE = "#4a78a8"
 CAP = "#2c3e50"
 WEEKDAYS_ZH = ["一", "二", "三", "四", "五", "六", "日"]
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -90,6 +92,41 @@ def finding_ids_of(fig: go.Figure) -> list[str]:
 
 def _nodata(title: str) -> go.Figure:
     return _meta(_empty(title), [])
+
+
+# ---------------------------------------------------------------- overview
+
+
+def findings_scatter(findings: pd.DataFrame) -> go.Figure:
+    """Every finding with an amount on a date axis (its start date), coloured by severity,
+    log amount axis; hover: finding id, check, entity and title."""
+    from xuncha_audit.findings.labels import AREA_ZH
+
+    title = "疑点时间线（每个点是一个疑点，按涉及金额）"
+    df = findings[findings["amount"].notna() & findings["period_start"].notna()] \
+        if not findings.empty else findings
+    if df.empty:
+        return _nodata(title)
+    df = df.assign(amount=df["amount"].astype(float))
+    df = df[df["amount"] > 0]
+    if df.empty:
+        return _nodata(title)
+    fig = go.Figure()
+    for sev in ("high", "medium", "low"):
+        part = df[df["severity"] == sev]
+        if part.empty:
+            continue
+        fig.add_scatter(
+            x=part["period_start"].tolist(), y=part["amount"].tolist(), mode="markers",
+            name=f"{SEVERITY_ZH[sev]}风险", marker={"color": SEVERITY_COLORS[sev], "size": 10, "opacity": 0.8},
+            customdata=np.stack([part["check_id"].astype(str), part["area"].map(AREA_ZH).fillna("").astype(str),
+                                 part["entity_key"].fillna("").astype(str),
+                                 part["title"].fillna("").astype(str).str.slice(0, 60),
+                                 part["finding_id"].astype(str)], axis=-1),
+            hovertemplate="%{customdata[0]}（%{customdata[1]}）｜%{customdata[2]}<br>%{customdata[3]}"
+                          "<br>%{x}，%{y:,.2f} 元<br>疑点 %{customdata[4]}<extra></extra>")
+    _layout(fig, title, xaxis_title="疑点起始日期", yaxis_title="涉及金额（元，对数）", yaxis_type="log")
+    return _meta(fig, _collect_ids(df.sort_values("amount", ascending=False)["finding_id"]))
 
 
 # ---------------------------------------------------------------- procurement
@@ -636,7 +673,8 @@ def drilldown(fig: go.Figure, con, max_rows: int = 50):
     try:
         import ipywidgets as widgets
 
-        fw = go.FigureWidget(fig)
+        # Through JSON: NaN becomes null (widget messages must be strict JSON).
+        fw = go.FigureWidget(json.loads(fig.to_json()))
     except ImportError:  # ipywidgets/anywidget missing: static figure
         return fig
     from IPython.display import display
