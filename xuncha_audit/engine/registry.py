@@ -230,7 +230,7 @@ def parse_check_file(path: Path) -> CheckSpec:
     if undeclared:
         raise _err(path, f"SQL 引用了未声明的参数 {undeclared}", f"SQL references undeclared params {undeclared}")
     unused = [p for p in params if p not in refs]
-    if unused:
+    if unused and not spec.python:  # a python prepare() may be the only user of a parameter
         raise _err(path, f"声明的参数 {unused} 未在 SQL 中使用", f"declared params {unused} not used in SQL")
     return spec
 
