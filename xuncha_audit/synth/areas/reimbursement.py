@@ -8,8 +8,9 @@ never overlap, invoices unique across the three tables. Hospitality on workdays,
 letters, companions within limits, 45-95 yuan per head per meal, 家常菜. Meetings and trainings
 (三类/四类) 1-2 days, 280-520 yuan per person-day, in 长沙, on workdays.
 
-Planted: R01 (4), R02 (2), R03 (3), R04 (5 sub-rules), R05 (3), R06 (2), R07 (2), R08 (2);
-near-misses at exact caps, seasonal caps, adjusted workdays, back-to-back trips.
+Planted: R01 (7: incl. a district destination, a city not in the lodging table, a trip over a
+season boundary), R02 (2), R03 (3), R04 (5 sub-rules), R05 (3), R06 (2), R07 (2), R08 (2);
+near-misses at exact caps, seasonal caps and a season boundary, adjusted workdays, back-to-back trips.
 """
 
 from __future__ import annotations
@@ -154,9 +155,12 @@ def _plant(ctx: SynthContext, r: _Reim, staff: pd.DataFrame) -> None:
     # Clerks 30.. are reserved for plants (baseline trips of theirs are removed to avoid overlaps).
     reserved = clerks.iloc[-18:]
     zk = ctx.staff_by("正科级").iloc[0]
-    taken = {*reserved["name"], zk["name"]}
+    # Four more clerks for the R01 destination/season plants (their baseline trips are removed too).
+    extra = clerks.iloc[-22:-18]
+    taken = {*reserved["name"], zk["name"], *extra["name"]}
     r.claims = [c for c in r.claims if c["person"] not in taken]
     p = [reserved.iloc[i] for i in range(len(reserved))]
+    q = [extra.iloc[i] for i in range(len(extra))]
 
     # ---- R01 lodging over cap ----------------------------------------------------------------
     n = r.claim(p[0], "北京", dt.date(2024, 4, 15), dt.date(2024, 4, 17), 680)
@@ -175,6 +179,19 @@ def _plant(ctx: SynthContext, r: _Reim, staff: pd.DataFrame) -> None:
     n = r.claim(p[6], "拉萨", dt.date(2024, 7, 9), dt.date(2024, 7, 11), 520, reason="参加援藏项目对接")
     ctx.near_miss("R02", "travel_claims", key_of("travel_claims", {"claim_no": n}), "西藏伙食补助每天120元，未超")
     ctx.near_miss("R01", "travel_claims", key_of("travel_claims", {"claim_no": n}), "拉萨旺季（6-9月）标准530元，每晚520元未超")
+
+    # A district resolves to its city; a city missing from the lodging table falls back to the
+    # region's 其他 row; a trip over a season boundary is judged night by night.
+    n = r.claim(q[0], "武汉市武昌区", dt.date(2024, 9, 10), dt.date(2024, 9, 12), 420)
+    ctx.plant("R01", [C(n)], "目的地武汉市武昌区按武汉标准（其他人员350元），住宿每晚420元")
+    n = r.claim(q[1], "宜昌", dt.date(2023, 9, 5), dt.date(2023, 9, 7), 360)
+    ctx.plant("R01", [C(n)], "宜昌不在住宿费标准表中，按湖北「其他」标准320元，住宿每晚360元")
+    n = r.claim(q[2], "青岛", dt.date(2023, 6, 29), dt.date(2023, 7, 3), 425)
+    ctx.plant("R01", [C(n)], "跨淡旺季：6月29、30日淡季380元，7月1、2日旺季450元，合计1,660元，报销1,700元"
+              "（按返回时的旺季标准计1,800元则不超）")
+    n = r.claim(q[3], "青岛", dt.date(2024, 6, 28), dt.date(2024, 7, 2), 397.5)
+    ctx.near_miss("R01", "travel_claims", key_of("travel_claims", {"claim_no": n}),
+                  "跨淡旺季逐晚合计380×3+450=1,590元，报销恰为1,590元（按出发时的淡季标准计1,520元会误报）")
 
     # ---- R02 allowances ----------------------------------------------------------------------
     n = r.claim(p[7], "武汉", dt.date(2024, 3, 11), dt.date(2024, 3, 14), 320, meal=600.0)
