@@ -60,6 +60,15 @@ def test_parameters_cell_and_no_business_logic(name):
     assert code.rstrip().endswith("con.close()")
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_papermill_reads_every_parameter(name):
+    from papermill.inspection import inspect_notebook
+
+    params = inspect_notebook(str(NOTEBOOKS / f"{name}.ipynb"))
+    assert set(PARAMETERS) <= set(params)
+    assert params["unit"]["default"] == "None"
+
+
 @pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("nb_sample")
