@@ -13,8 +13,11 @@ Baseline (must not be flagged):
 Thresholds as in the standards data (地方, 市级): open tender 货物/服务 100万, 工程 400万;
 procurement limit 30万 (货物/服务), 60万 (工程). Planted P01 groups reach 100万/400万 or 30万.
 
-Planted: P01 (3 groups), P02 (17 contracts + 1 unit-level bunching group), P03 (3), P04 (5 sub-rules), P05 (3), P06 (1 + incidental),
-P07 (2), P08 (1); near-misses for P01, P02, P03, P05, P06, P07, P08.
+Planted: P01 (3 groups), P02 (17 contracts + 1 unit-level bunching group), P03 (3 + 1 exactly at
+the threshold), P04 (5 sub-rules), P05 (3), P06 (1 + incidental), P07 (2), P08 (1); near-misses for
+P01 (outside the window, sum just below, one contract tendered), P02, P03, P04 (similar addresses
+and phones), P05 (no contract; a name one character off), P06, P07, P08 (120 days; exactly 90 days).
+``_near_misses`` draws only from the procurement stream, so the later areas are unaffected.
 Incidental P06 findings caused by other plants (e.g. the P01 split group is also 5
 non-competitive contracts in a year) are recorded by ``_incidental_p06``.
 """
@@ -220,6 +223,7 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
             b.contract(vname, amount, sign, method, cat, f"{year}年{dept}{obj}{suffix}", dept)
 
     _plant(ctx, b, by_cat, depts)
+    _near_misses(ctx, b)
 
     contracts = pd.DataFrame(b.contracts)
     payments = pd.DataFrame(b.payments)
@@ -441,6 +445,78 @@ def _plant(ctx: SynthContext, b: _Builder, by_cat: dict, depts: list[str]) -> No
     [v] = b.add_vendors(1, trade="货物", registered_date=sign - dt.timedelta(days=120))
     no = b.contract(v, 95_000, sign, "询价", "货物", "2023年扬尘监测设备采购", "城市建设科")
     ctx.near_miss("P08", "contracts", key_of("contracts", {"contract_no": no}), "供应商成立120天后签约，超过90天")
+
+
+def _near_misses(ctx: SynthContext, b: _Builder) -> None:
+    """Near-misses a careless rule gets wrong, plus a P03 plant exactly at the threshold.
+
+    Drawn from the procurement stream only: the shared ``ctx.rng`` is swapped out so the
+    areas generated after procurement draw exactly the same numbers as before.
+    """
+    shared_rng = ctx.rng
+    ctx.rng = b.rng
+    try:
+        _near_misses_inner(ctx, b)
+    finally:
+        ctx.rng = shared_rng
+
+
+def _near_misses_inner(ctx: SynthContext, b: _Builder) -> None:
+    K = lambda no: ("contracts", key_of("contracts", {"contract_no": no}))  # noqa: E731
+
+    # P01: same vendor, two contracts 55 days apart summing 1,000 yuan below the 100万 threshold
+    [v] = b.add_vendors(1, trade="货物")
+    for amt, d, obj in ((610_000, dt.date(2024, 2, 27), "政务服务中心导视标识制作"),
+                        (389_000, dt.date(2024, 4, 22), "政务服务中心休息区座椅采购")):
+        no = b.contract(v, amt, d, "询价", "货物", f"{d.year}年{obj}", "行政审批科")
+        ctx.near_miss("P01", *K(no), "同一供应商两份合同合计99.9万元，略低于100万元公开招标数额标准")
+
+    # P01: three contracts of one vendor reach 100万 only together with the one that was tendered
+    [v] = b.add_vendors(1, trade="服务")
+    proj = b.project_code(2023)
+    for amt, d, meth, obj, pc in ((430_000, dt.date(2023, 3, 14), "竞争性磋商", "城建档案整理服务", None),
+                                  (400_000, dt.date(2023, 5, 9), "公开招标", "城建档案数字化加工服务", proj),
+                                  (340_000, dt.date(2023, 7, 4), "竞争性磋商", "城建档案库房管理服务", None)):
+        no = b.contract(v, amt, d, meth, "服务", f"{d.year}年{obj}", "办公室", pc)
+        ctx.near_miss("P01", *K(no), "三份合同合计117万元，但其中一份已公开招标，其余两份合计77万元")
+
+    # P03: exactly at the 100万 open-tender threshold counts (planted)
+    [v] = b.add_vendors(1, trade="服务")
+    no = b.contract(v, 1_000_000, dt.date(2024, 3, 26), "竞争性磋商", "服务", "2024年历史建筑测绘建档服务",
+                    "城市建设科")
+    ctx.plant("P03", [K(no)], "服务合同金额恰为100万元公开招标数额标准，采购方式为竞争性磋商")
+
+    # P04: two bidders with similar but different addresses and phones
+    bs = b.add_vendors(4, trade="货物")
+    proj = b.project_code(2024)
+    amount = _fix_band(float(b.rng.uniform(2.1e6, 3.3e6)))
+    b.contract(bs[0], amount, dt.date(2024, 10, 15), "公开招标", "货物", "2024年城市生命线监测终端采购项目",
+               "城市建设科", proj)
+    v1 = b.vendor(bs[1])
+    near_addr = v1["address"].replace("号", "0号", 1) if "号" in v1["address"] else v1["address"] + "附1"
+    near_phone = v1["phone"][:-1] + str((int(v1["phone"][-1]) + 1) % 10)
+    b.bid_rows(proj, bs, [amount] + [amount * r for r in b.spread_ratios(3)], 0,
+               b2={"address": near_addr, "contact_phone": near_phone})
+    for x in bs[1:3]:
+        ctx.near_miss("P04", "bids", key_of("bids", {"project_code": proj, "bidder": x}),
+                      "两家投标人地址、电话相近但不相同")
+
+    # P05: legal representative's name differs from a relative's by one character
+    rel = ctx.relations
+    r = rel.iloc[len(rel) // 2]
+    near = r["relative_name"] + "芳" if len(r["relative_name"]) == 2 else r["relative_name"][:2] + "芳"
+    if near not in ctx._used_names and near != r["relative_name"]:
+        ctx._used_names.add(near)
+        [v] = b.add_vendors(1, trade="服务", legal_rep=near, shareholders=near)
+        no = b.contract(v, 58_000, dt.date(2024, 9, 10), "自行采购", "服务", "2024年干部培训场地服务", "人事科")
+        ctx.near_miss("P05", "vendors", key_of("vendors", {"vendor_id": b.vendor(v)["vendor_id"]}),
+                      f"法定代表人{near}与{r['name']}的亲属{r['relative_name']}姓名相近但不相同")
+
+    # P08: registered exactly 90 days before signing (the rule is fewer than 90)
+    sign = dt.date(2024, 6, 12)
+    [v] = b.add_vendors(1, trade="货物", registered_date=sign - dt.timedelta(days=90))
+    no = b.contract(v, 128_000, sign, "询价", "货物", "2024年防汛应急照明设备采购", "住房保障科")
+    ctx.near_miss("P08", *K(no), "供应商成立恰好90天后签约，不足90天才报")
 
 
 def _incidental_p06(ctx: SynthContext, contracts: pd.DataFrame) -> None:
