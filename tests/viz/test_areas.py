@@ -130,6 +130,8 @@ def test_threshold_bunching_bins_and_flags():
     fig = va.threshold_bunching(contracts)
     assert list(_trace(fig, "被标记的合同").x) == [96.0]
     assert list(_trace(fig, "其他合同").x) == [97.0]   # 30% and 150% are outside the window
+    flagged = [t.name for t in fig.data].index("被标记的合同")
+    assert va.point_finding_ids(fig, flagged, [0]) == ["p1"]
     assert va.finding_ids_of(fig) == ["p1"]
 
 
@@ -282,3 +284,15 @@ def test_findings_scatter_one_point_per_finding_with_amount():
     assert {t.name: len(t.x) for t in fig.data} == {"高风险": 1, "中风险": 1}
     assert va.finding_ids_of(fig) == ["b", "a"]      # largest amount first
     assert fig.layout.yaxis.type == "log"
+
+
+def test_every_trace_with_ids_keeps_them_in_the_last_customdata_column():
+    """point_finding_ids (live drill-down) reads the last column: a figure built from a frame
+    whose only finding id is 'fX' yields 'fX' for the flagged point."""
+    rooms = pd.DataFrame({
+        "record_key": ["501"], "building": ["主楼"], "room_no": ["501"], "area_m2": [30.0],
+        "n_occupants": [1], "per_person": [30.0], "occupants": ["甲"], "rank_norm": ["正处级"],
+        "standard": [24.0], "finding_ids": [["fX"]]})
+    fig = va.office_area_chart(rooms)
+    assert va.point_finding_ids(fig, 0, [0]) == ["fX"]
+    assert fig.data[0].customdata[0][4] == "主楼"

@@ -177,7 +177,7 @@ def threshold_bunching(contracts: pd.DataFrame, low: float = 0.5, high: float = 
         fig.add_histogram(
             x=(part["ratio"] * 100).tolist(), xbins={k: v * 100 for k, v in bins.items()},
             name=name, marker_color=color,
-            customdata=part["contract_no"].astype(str).tolist(),
+            customdata=part["finding_ids"].map(ids_text).tolist(),  # live drill-down of a bin
             hovertemplate="标准的 %{x}%<br>%{y} 份合同<extra></extra>")
     fig.add_vline(x=100, line_dash="dash", line_color=CAP, annotation_text="标准 100%")
     _layout(fig, title, barmode="stack", xaxis_title="合同金额 / 公开招标数额标准（%）",
@@ -453,7 +453,8 @@ def office_area_chart(rooms: pd.DataFrame) -> go.Figure:
 
     order = {r: i for i, r in enumerate(LADDER)}
     df = rooms.assign(rank_label=rooms["rank_norm"].fillna("职级不明"),
-                      room=rooms["building"].fillna("").astype(str) + rooms["room_no"].astype(str),
+                      # Short axis label (first character of the building + room); full text in the hover.
+                      room=rooms["building"].fillna("").astype(str).str.slice(0, 1) + rooms["room_no"].astype(str),
                       _o=rooms["rank_norm"].map(order).fillna(len(order)))
     df = df.sort_values(["_o", "per_person"], ascending=[True, False])
     over = df["per_person"] > df["standard"]
@@ -462,15 +463,17 @@ def office_area_chart(rooms: pd.DataFrame) -> go.Figure:
                 name="人均面积", marker_color=[FLAG if o else BASE for o in over],
                 customdata=np.stack([df["record_key"].astype(str), df["occupants"].fillna("").astype(str),
                                      df["area_m2"], df["standard"].fillna(np.nan),
-                                     df["finding_ids"].map(ids_text)], axis=-1),
-                hovertemplate="房间 %{customdata[0]}：%{customdata[2]} ㎡，使用人 %{customdata[1]}"
-                              "<br>人均 %{y:.1f} ㎡，标准 %{customdata[3]} ㎡<br>疑点 %{customdata[4]}"
+                                     df["building"].fillna("").astype(str),
+                                     df["finding_ids"].map(ids_text)], axis=-1),  # ids last: point_finding_ids
+                hovertemplate="%{customdata[4]}房间 %{customdata[0]}：%{customdata[2]} ㎡，使用人 %{customdata[1]}"
+                              "<br>人均 %{y:.1f} ㎡，标准 %{customdata[3]} ㎡<br>疑点 %{customdata[5]}"
                               "<extra></extra>")
     fig.add_scatter(x=[df["rank_label"].tolist(), df["room"].tolist()], y=df["standard"].tolist(),
                     mode="markers", name="标准面积",
                     marker={"symbol": "line-ew-open", "size": 16, "color": CAP, "line": {"width": 3, "color": CAP}},
                     hovertemplate="标准 %{y} ㎡<extra></extra>")
-    _layout(fig, title, yaxis_title="人均使用面积（㎡）", height=420)
+    _layout(fig, title, yaxis_title="人均使用面积（㎡）", height=460)
+    fig.update_layout(legend={"orientation": "h", "y": -0.4}, margin={"b": 130})
     top = df[over].assign(excess=df["per_person"] - df["standard"]).sort_values("excess", ascending=False)
     return _meta(fig, _collect_ids(top["finding_ids"], df["finding_ids"]))
 
@@ -496,7 +499,9 @@ def payroll_reconciliation_chart(rec: pd.DataFrame) -> go.Figure:
     fig.add_scatter(x=x, y=rec["roster_active"].tolist(), name="花名册在岗人数", mode="lines",
                     line={"color": CAP, "dash": "dash"}, yaxis="y2")
     _layout(fig, title, barmode="stack", xaxis_type="category", yaxis_title="异常人数",
-            yaxis2={"title": "人数", "overlaying": "y", "side": "right"})
+            yaxis_tickformat="d", yaxis_rangemode="tozero",
+            yaxis2={"title": "人数", "overlaying": "y", "side": "right", "tickformat": "d",
+                    "rangemode": "tozero"})
     return _meta(fig, _collect_ids(rec["finding_ids"]))
 
 
