@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS _run (
 
 
 CALENDAR_COVERED = (date(2004, 1, 1), date(2026, 12, 31))
+# Dates that describe people and things, not events a rest-day rule looks at (a 1995 hire
+# date must not make the calendar warn about 1995).
+BACKGROUND_DATES = {"hire_date", "leave_date", "registered_date", "purchase_date", "disposal_date"}
 
 
 def data_date_range(con) -> tuple[date, date]:
@@ -55,7 +58,7 @@ def data_date_range(con) -> tuple[date, date]:
     parts = [
         f'SELECT min("{c.name}") AS lo, max("{c.name}") AS hi FROM "{t.name}"'
         for t in load_contract().tables.values() if t.name in existing
-        for c in t.columns.values() if c.type in ("date", "month")
+        for c in t.columns.values() if c.type in ("date", "month") and c.name not in BACKGROUND_DATES
     ]
     lo, hi = CALENDAR_COVERED
     if parts:

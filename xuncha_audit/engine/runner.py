@@ -314,7 +314,10 @@ def attach_evidence_records(con) -> None:
         con.execute(
             f"""
             UPDATE evidence SET record = j.rec
-            FROM (SELECT unit, _key, CAST(json_object({obj}) AS VARCHAR) AS rec FROM "{t}") j
+            FROM (SELECT t.unit, t._key, CAST(json_object({obj}) AS VARCHAR) AS rec
+                  FROM "{t}" t
+                  WHERE EXISTS (SELECT 1 FROM evidence e WHERE e.source_table = $t
+                                AND e.unit = t.unit AND e.record_key = t._key)) j
             WHERE evidence.source_table = $t AND evidence.record IS NULL
               AND evidence.unit = j.unit AND evidence.record_key = j._key
             """,
