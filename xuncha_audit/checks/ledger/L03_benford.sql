@@ -141,7 +141,7 @@ SELECT r.unit,
        r._key AS ev_key,
        r.entity_type,
        r.entity_key,
-       r.digit_amount AS amount,
+       CAST(NULL AS DECIMAL(18,2)) AS amount,  -- a statistical signal: no amount at risk
        r.first_date AS period_start,
        r.last_date AS period_end,
        CASE WHEN r.test = 'first' THEN 'first_digit' ELSE 'first_two_digits' END AS rule,

@@ -44,7 +44,7 @@ params:
   z_threshold: {type: float, default: 4.0, min: 0, description_zh: 比例超出基线的标准差倍数下限（含连续性校正）}
   min_ratio: {type: float, default: 2.0, min: 1, description_zh: 对象整数比例至少为基线的倍数}
   evidence_max: {type: int, default: 20, min: 1, max: 1000, description_zh: 每条疑点引用的分录笔数上限（金额最大的整数金额分录）}
-template: "{entity_label}「{entity_key}」{n:int}笔金额中{k:int}笔为{round_multiple:int}元的整数倍，占{share:pct}，本单位其余分录为{baseline:pct}（z={z_text}）"
+template: "{entity_label}「{entity_key}」{n:int}笔金额中{k:int}笔为{round_multiple:int}元的整数倍，占{share:pct}，本单位其余分录为{baseline:pct}（z={z_text}），整数金额合计{round_amount:money}元"
 example_zh: >-
   往来单位“某服务中心”45 笔金额中 30 笔为整千元（66.7%），本单位其余分录为 8.2%，z=14.3 → 一条疑点。
 --- */
@@ -139,7 +139,7 @@ SELECT r.unit,
        r._key AS ev_key,
        r.entity_type,
        r.entity_key,
-       r.round_amount AS amount,
+       CAST(NULL AS DECIMAL(18,2)) AS amount, r.round_amount,  -- statistical: no amount at risk
        r.first_date AS period_start,
        r.last_date AS period_end,
        'round_share' AS rule,
