@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from xuncha_audit.findings.batch import pid_alive
+
 STAGING_PREFIX = ".staging-"
 
 
@@ -29,15 +31,7 @@ def _owner_alive(name: str) -> bool:
         pid = int(name[len(STAGING_PREFIX):].split("-", 1)[0])
     except ValueError:
         return False
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid != os.getpid() and pid_alive(pid)
 
 
 def clean_stale_staging(out_dir: Path) -> list[Path]:

@@ -54,7 +54,7 @@ def lock_path_for(db_path: str | os.PathLike) -> Path:
     return p.with_name(p.name + ".lock")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
     try:
@@ -86,7 +86,7 @@ def _is_stale(info: dict, now: dt.datetime, stale_after: dt.timedelta, path: Pat
     if now - started > stale_after:
         return True
     if info.get("host") == socket.gethostname():
-        return not _pid_alive(int(info.get("pid", -1)))
+        return not pid_alive(int(info.get("pid", -1)))
     return False  # another host: cannot check its pid, trust the time
 
 
