@@ -26,8 +26,8 @@ WITH home AS (
     -- The unit's own name as its registry spells it: the owner of over half (and at least 3) of its vehicles.
     SELECT unit, owner_unit AS home_owner
     FROM (SELECT unit, owner_unit, count(*) AS n, sum(count(*)) OVER (PARTITION BY unit) AS total
-          FROM vehicles WHERE owner_unit IS NOT NULL GROUP BY unit, owner_unit)
-    WHERE n * 2 > total AND n >= 3
+          FROM vehicles GROUP BY unit, owner_unit)
+    WHERE owner_unit IS NOT NULL AND n * 2 > total AND n >= 3
 ),
 own AS (
     SELECT v.*
