@@ -235,10 +235,37 @@ def parse_check_file(path: Path) -> CheckSpec:
     return spec
 
 
+@dataclass(frozen=True)
+class SharedRelation:
+    """A relation several checks of one area use, computed once: ``<area>/_shared/<name>.sql``.
+
+    The file holds one SELECT (comments allowed, no parameters); the engine materialises it
+    as a temporary table called ``<name>`` before the area's checks run.
+    """
+
+    name: str
+    area: str
+    sql: str
+    path: Path
+
+
+def parse_shared_file(path: Path) -> SharedRelation:
+    area = path.parent.parent.name
+    if area not in AREAS or not re.fullmatch(r"[a-z][a-z0-9_]*", path.stem):
+        raise _err(path, "共享关系文件应位于 <领域>/_shared/<小写名称>.sql", "bad shared relation path")
+    sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+    if _PARAM_REF_RE.search(_strip_sql_comments(sql)):
+        raise _err(path, "共享关系不能使用参数", "shared relations take no parameters")
+    return SharedRelation(path.stem, area, sql, path)
+
+
 class Registry:
     """All checks found under the checks folder, by code."""
 
-    def __init__(self, checks: list[CheckSpec]):
+    def __init__(self, checks: list[CheckSpec], shared: list[SharedRelation] | None = None):
+        self.shared: dict[str, list[SharedRelation]] = {}
+        for rel in shared or []:
+            self.shared.setdefault(rel.area, []).append(rel)
         codes: dict[str, CheckSpec] = {}
         for c in checks:
             if c.code in codes:
@@ -286,7 +313,8 @@ class Registry:
 
 
 def discover(root: Path = CHECKS_DIR) -> Registry:
-    return Registry([parse_check_file(p) for p in sorted(root.glob("*/*.sql"))])
+    return Registry([parse_check_file(p) for p in sorted(root.glob("*/*.sql"))],
+                    [parse_shared_file(p) for p in sorted(root.glob("*/_shared/*.sql"))])
 
 
 @cache

@@ -213,9 +213,26 @@ def _result_columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str) -> CheckRun:
+def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: bool = False) -> None:
+    """Materialise the area's shared relations (``<area>/_shared/*.sql``) as temp tables.
+
+    ``rebuild=False`` keeps relations already present on this connection (a run rebuilds
+    them once at its start, so checks of one area reuse them).
+    """
+    registry = registry or default_registry()
+    for rel in registry.shared.get(area, []):
+        if not rebuild and con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [rel.name]
+        ).fetchall()[0][0]:
+            continue
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{rel.name}" AS {rel.sql}')
+
+
+def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
+              registry: Registry | None = None) -> CheckRun:
     """Run one check and append its findings and evidence. Raises on failure."""
     t0 = time.perf_counter()
+    build_shared(con, spec.area, registry)
     if spec.python:
         module = importlib.import_module(f"xuncha_audit.checks.{spec.area}.{spec.python}")
         module.prepare(con, dict(params))
@@ -352,6 +369,7 @@ def run_checks(
     con.execute("DELETE FROM evidence WHERE check_id IN (SELECT unnest($c))", {"c": codes})
     con.execute("DELETE FROM findings WHERE check_id IN (SELECT unnest($c))", {"c": codes})
     param_cfg = {str(k).upper(): v for k, v in (config.get("params") or {}).items()}
+    built: set[str] = set()
     for spec in checks:
         blocked = sorted(set(spec.inputs) & set(skip_tables))
         if blocked:
@@ -360,8 +378,11 @@ def run_checks(
         else:
             t0 = time.perf_counter()
             try:
+                if spec.area not in built:  # fresh shared relations for this run's data
+                    built.add(spec.area)
+                    build_shared(con, spec.area, registry, rebuild=True)
                 params = resolve_params(con, spec, param_cfg.get(spec.code))
-                cr = run_check(con, spec, params, run_id)
+                cr = run_check(con, spec, params, run_id, registry)
             except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)

@@ -6,7 +6,7 @@ title_en: Lodging above the cap for destination, rank tier and season
 area: reimbursement
 severity: medium
 route: 反馈
-inputs: [travel_claims, staff, _units, std_places, std_lodging_caps, std_rank_ladder, std_calendar]
+inputs: [travel_claims, staff, _units, std_places, std_lodging_caps, std_rank_ladder, std_calendar, travel_destination]
 evidence: [travel_claims]
 entity_type: person
 what_zh: 差旅住宿费超过出差人职级对应的住宿费标准合计：按出差日期逐晚（出发日至返回日前一日）取目的地、职级档次（部级/司局级/其他）和当晚所属旺淡季的标准，累加为允许总额；住宿费超过允许总额即标记。未填住宿天数时按返回日与出发日相差天数计算；填写的住宿天数与日期不一致时按逐晚平均标准乘以填写天数。
@@ -23,36 +23,6 @@ what_en: Lodging claimed above the sum of the nightly caps for destination city,
 why_en: Lodging above the rank's cap may not be reimbursed (Finance Ministry travel rules).
 --- */
 WITH
--- Destination -> place (std_places): exact name first; else the most specific place whose
--- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
--- district/county known only by its short name, or an ambiguous name (和平区), counts only
--- when its city or region is also named. Ties go to the unit's own region. Resolved once per
--- (destination, region of the unit), not per unit.
-dest AS (
-    SELECT DISTINCT t.destination, coalesce(u.region, '') AS unit_region
-    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
-    WHERE t.destination IS NOT NULL
-),
-dest_cand AS (
-    SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, p.kind,
-        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
-        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
-        length(p.name) AS name_len,
-        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
-    FROM dest d
-    JOIN std_places p ON position(p.name IN d.destination) > 0
-    WHERE d.destination = p.name OR d.destination = p.full_name
-       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
-           AND NOT coalesce(p.ambiguous, FALSE))
-       OR (p.kind IN ('district', 'county', 'area')
-           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
-),
-dest_place AS (
-    SELECT unit_region, destination, region, city, lodging_city
-    FROM dest_cand
-    QUALIFY row_number() OVER (PARTITION BY unit_region, destination
-                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
-),
 staff_rank AS (
     SELECT s.unit, s.name, l.rank_norm
     FROM staff s JOIN std_rank_ladder l ON l.rank_norm = s.rank_norm
@@ -69,7 +39,8 @@ claims AS (
         dp.region, dp.lodging_city
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
-    JOIN dest_place dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
+    JOIN travel_destination dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
+     AND dp.region IS NOT NULL
     LEFT JOIN staff_rank sr ON sr.unit = t.unit AND sr.name = t.person AND t.rank_norm IS NULL
     LEFT JOIN std_rank_ladder l ON l.rank_norm = coalesce(t.rank_norm, sr.rank_norm)
     WHERE t.lodging_amount > 0 AND t.return_date >= t.depart_date

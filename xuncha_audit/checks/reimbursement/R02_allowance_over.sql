@@ -6,7 +6,7 @@ title_en: Meal or local-transport allowance above days x daily rate
 area: reimbursement
 severity: medium
 route: 反馈
-inputs: [travel_claims, _units, std_places, std_travel_allowances]
+inputs: [travel_claims, _units, std_places, std_travel_allowances, travel_destination]
 evidence: [travel_claims]
 entity_type: person
 what_zh: 伙食补助费超过出差自然（日历）天数 × 日标准（一般 100 元/天，西藏、青海、新疆 120 元/天），或市内交通费超过天数 × 80 元/天。天数 = 返回日期 − 出发日期 + 1；日标准取目的地所在省份、出发日期有效的标准（std_travel_allowances，省份没有专门标准的用「*」默认行）。
@@ -24,36 +24,6 @@ what_en: Meal allowance above calendar days x daily rate (100; 120 in Tibet, Qin
 why_en: The allowances are fixed per calendar day of the trip; more is over-claiming.
 --- */
 WITH
--- Destination -> place (std_places): exact name first; else the most specific place whose
--- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
--- district/county known only by its short name, or an ambiguous name (和平区), counts only
--- when its city or region is also named. Ties go to the unit's own region. Resolved once per
--- (destination, region of the unit), not per unit.
-dest AS (
-    SELECT DISTINCT t.destination, coalesce(u.region, '') AS unit_region
-    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
-    WHERE t.destination IS NOT NULL
-),
-dest_cand AS (
-    SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, p.kind,
-        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
-        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
-        length(p.name) AS name_len,
-        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
-    FROM dest d
-    JOIN std_places p ON position(p.name IN d.destination) > 0
-    WHERE d.destination = p.name OR d.destination = p.full_name
-       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
-           AND NOT coalesce(p.ambiguous, FALSE))
-       OR (p.kind IN ('district', 'county', 'area')
-           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
-),
-dest_place AS (
-    SELECT unit_region, destination, region, city, lodging_city
-    FROM dest_cand
-    QUALIFY row_number() OVER (PARTITION BY unit_region, destination
-                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
-),
 claims AS (
     SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date,
         t.meal_allowance, t.local_transport_allowance,
@@ -61,7 +31,7 @@ claims AS (
         coalesce(dp.region, '*') AS dest_region
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
-    LEFT JOIN dest_place dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
+    LEFT JOIN travel_destination dp ON dp.destination = t.destination AND dp.unit_region = coalesce(du.region, '')
     WHERE t.return_date >= t.depart_date
       AND (t.meal_allowance > 0 OR t.local_transport_allowance > 0)
 ),

@@ -6,7 +6,7 @@ title_en: Hospitality on rest days; trips mostly over rest days to tourist desti
 area: reimbursement
 severity: medium
 route: 反馈
-inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations]
+inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations, travel_destination]
 evidence: [hospitality, travel_claims]
 entity_type: person
 what_zh: ①公务接待发生在休息日（周末或法定节假日，按官方日历 std_calendar；调休上班的周六、周日是工作日，不标记）；②出差目的地为旅游目的地（std_tourist_destinations：目的地文字含景区/旅游地名称，或目的地所属城市即旅游城市），且住宿夜晚中休息日所占比例超过阈值（默认超过一半；第 N 晚按入住当日是否休息日计）。
@@ -24,36 +24,6 @@ what_en: Hospitality on a weekend or public holiday (official calendar, adjusted
 why_en: Spending on rest days, especially trips to tourist spots, is a common form of disguised tourism and banquets.
 --- */
 WITH
--- Destination -> place (std_places): exact name first; else the most specific place whose
--- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
--- district/county known only by its short name, or an ambiguous name (和平区), counts only
--- when its city or region is also named. Ties go to the unit's own region. Resolved once per
--- (destination, region of the unit), not per unit.
-dest AS (
-    SELECT DISTINCT t.destination, coalesce(u.region, '') AS unit_region
-    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
-    WHERE t.destination IS NOT NULL
-),
-dest_cand AS (
-    SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, p.kind,
-        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
-        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
-        length(p.name) AS name_len,
-        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
-    FROM dest d
-    JOIN std_places p ON position(p.name IN d.destination) > 0
-    WHERE d.destination = p.name OR d.destination = p.full_name
-       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
-           AND NOT coalesce(p.ambiguous, FALSE))
-       OR (p.kind IN ('district', 'county', 'area')
-           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
-),
-dest_place AS (
-    SELECT unit_region, destination, region, city, lodging_city
-    FROM dest_cand
-    QUALIFY row_number() OVER (PARTITION BY unit_region, destination
-                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
-),
 hosp_rows AS (
     SELECT h.unit, 'hospitality:' || h._key AS finding_key, 'hospitality' AS ev_table, h._key AS ev_key,
         'person' AS entity_type, coalesce(h.handler, h.guest_unit, h.record_no) AS entity_key,
@@ -68,9 +38,8 @@ hosp_rows AS (
 dest_tourist AS (
     -- tourist destinations matched once per distinct destination text
     SELECT d.unit_region, d.destination, min(td.place) AS place
-    FROM dest d
-    LEFT JOIN dest_place dp ON dp.unit_region = d.unit_region AND dp.destination = d.destination
-    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = dp.city
+    FROM travel_destination d
+    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = d.city
     GROUP BY d.unit_region, d.destination
 ),
 cal_cum AS (

@@ -6,7 +6,7 @@ title_en: Disguised tourism - study/exchange trips or meetings at tourist spots 
 area: reimbursement
 severity: low
 route: 反馈
-inputs: [travel_claims, meetings, _units, std_calendar, std_places, std_tourist_destinations]
+inputs: [travel_claims, meetings, _units, std_calendar, std_places, std_tourist_destinations, travel_destination]
 evidence: [travel_claims, meetings]
 entity_type: person
 what_zh: 出差事由（或会议、培训的名称/事由）含「考察」「学习」「交流」「调研」等字样，目的地（会议地点）为旅游目的地（std_tourist_destinations：文字含景区/旅游地名称，或出差目的地所属城市即旅游城市），且行程（出发日至返回日，会议开始日至结束日）跨越至少一个休息日（官方日历，调休上班日不算休息日）。
@@ -24,36 +24,6 @@ what_en: Travel or meeting whose reason says study/inspection/exchange/research,
 why_en: A classic cover for tourism at public expense; a lead to verify, hence low severity.
 --- */
 WITH
--- Destination -> place (std_places): exact name first; else the most specific place whose
--- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
--- district/county known only by its short name, or an ambiguous name (和平区), counts only
--- when its city or region is also named. Ties go to the unit's own region. Resolved once per
--- (destination, region of the unit), not per unit.
-dest AS (
-    SELECT DISTINCT t.destination, coalesce(u.region, '') AS unit_region
-    FROM travel_claims t LEFT JOIN _units u ON u.unit = t.unit
-    WHERE t.destination IS NOT NULL
-),
-dest_cand AS (
-    SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, p.kind,
-        CASE WHEN d.destination = p.name OR d.destination = p.full_name THEN 0 ELSE 1 END AS exact_rank,
-        CASE p.kind WHEN 'district' THEN 0 WHEN 'county' THEN 0 WHEN 'area' THEN 0 WHEN 'city' THEN 1 ELSE 2 END AS kind_rank,
-        length(p.name) AS name_len,
-        CASE WHEN p.region = d.unit_region THEN 0 ELSE 1 END AS home_rank
-    FROM dest d
-    JOIN std_places p ON position(p.name IN d.destination) > 0
-    WHERE d.destination = p.name OR d.destination = p.full_name
-       OR ((position(p.full_name IN d.destination) > 0 OR p.kind IN ('city', 'region'))
-           AND NOT coalesce(p.ambiguous, FALSE))
-       OR (p.kind IN ('district', 'county', 'area')
-           AND (position(p.city IN d.destination) > 0 OR position(p.region IN d.destination) > 0))
-),
-dest_place AS (
-    SELECT unit_region, destination, region, city, lodging_city
-    FROM dest_cand
-    QUALIFY row_number() OVER (PARTITION BY unit_region, destination
-                               ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
-),
 words AS (
     SELECT DISTINCT trim(w) AS word
     FROM (SELECT unnest(string_split($reason_words, ',')) AS w) s
@@ -62,9 +32,8 @@ words AS (
 dest_tourist AS (
     -- tourist destinations matched once per distinct destination text
     SELECT d.unit_region, d.destination, min(td.place) AS place
-    FROM dest d
-    LEFT JOIN dest_place dp ON dp.unit_region = d.unit_region AND dp.destination = d.destination
-    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = dp.city
+    FROM travel_destination d
+    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = d.city
     GROUP BY d.unit_region, d.destination
 ),
 cal_cum AS (
