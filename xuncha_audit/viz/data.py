@@ -661,10 +661,15 @@ def person_findings(con, name: str, scope: Scope = Scope()) -> pd.DataFrame:
     where, params = _where(scope, "f.unit", "f.period_start", "f.period_end")
     params["name"] = name
     has_ev = _need(con, "evidence")
-    ev = ("""OR f.finding_id IN (SELECT finding_id FROM evidence WHERE $name IN (
-                json_extract_string(record, '$.person'), json_extract_string(record, '$.handler'),
-                json_extract_string(record, '$.name'))
-             OR list_contains(string_split(coalesce(json_extract_string(record, '$.occupants'), ''), '、'), $name))"""
+    # The person fields of cited records are the ones profiles use (one list: PERSON_FIELDS).
+    from xuncha_audit.findings.profiles import PERSON_FIELDS
+
+    conds = sorted({
+        f"list_contains(string_split(coalesce(json_extract_string(record, '$.{field}'), ''), '、'), $name)"
+        if is_list else f"json_extract_string(record, '$.{field}') = $name"
+        for _, field, _, is_list in PERSON_FIELDS
+    })
+    ev = (f"OR f.finding_id IN (SELECT finding_id FROM evidence WHERE {' OR '.join(conds)})"
           if has_ev else "")
     cols = ", ".join(f"f.{c}" for c in FINDING_COLUMNS)
     return _df(con, f"""
