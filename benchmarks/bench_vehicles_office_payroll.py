@@ -50,7 +50,7 @@ def build(con, units: int, vehicles: int, costs: int, payroll: int) -> None:
                CASE WHEN i % 40 = 0 THEN 2.0 ELSE 1.6 END,
                CASE WHEN i % 40 = 1 THEN 200000 ELSE 110000 END,
                DATE '2018-01-01' + CAST(i % 1500 AS INT),
-               CASE WHEN i % 25 = 0 THEN '下属中心' || (i % $u) END,
+               CASE WHEN hash(i * 31) % 25 = 0 THEN '下属中心' || (i % $u) END,
                CASE WHEN i % 20 = 0 THEN '已处置' ELSE '在用' END,
                CASE WHEN i % 20 = 0 THEN DATE '2023-01-31' END,
                CASE WHEN i % 30 = 0 THEN '纯电动' ELSE '汽油' END,
@@ -103,7 +103,8 @@ def build(con, units: int, vehicles: int, costs: int, payroll: int) -> None:
         """,
         {"u": units, "n": units * 30},
     )
-    months = max(1, payroll // (units * staff_per_unit * 3))
+    # Two items a month per person, plus 过节费 in September: about `payroll` lines in all.
+    months = max(1, round((payroll / (units * staff_per_unit) - 1) / 2))
     con.execute(
         """
         INSERT INTO payroll (unit, month, person_id, name, item, amount, bank_account, _key)

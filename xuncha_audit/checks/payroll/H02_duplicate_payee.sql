@@ -27,42 +27,42 @@ WITH p AS (
     FROM payroll
     WHERE amount IS NOT NULL AND amount <> 0
 ),
+-- Group first, then join back: windowed DISTINCT aggregates are slow and memory-hungry.
 acct AS (
-    SELECT *, count(DISTINCT name) OVER (PARTITION BY unit, bank_account) AS n_names,
-           string_agg(DISTINCT name, '、') OVER (PARTITION BY unit, bank_account) AS names,
-           sum(amount) OVER (PARTITION BY unit, bank_account) AS total,
-           min(month) OVER (PARTITION BY unit, bank_account) AS m0,
-           max(month) OVER (PARTITION BY unit, bank_account) AS m1
+    SELECT unit, bank_account, count(DISTINCT name) AS n_names, string_agg(DISTINCT name, '、') AS names,
+           sum(amount) AS total, min(month) AS m0, max(month) AS m1
     FROM p WHERE bank_account IS NOT NULL
+    GROUP BY unit, bank_account
+    HAVING count(DISTINCT name) >= 2
 ),
 idn AS (
-    SELECT *, count(DISTINCT name) OVER (PARTITION BY unit, id_number) AS n_names,
-           string_agg(DISTINCT name, '、') OVER (PARTITION BY unit, id_number) AS names,
-           sum(amount) OVER (PARTITION BY unit, id_number) AS total,
-           min(month) OVER (PARTITION BY unit, id_number) AS m0,
-           max(month) OVER (PARTITION BY unit, id_number) AS m1
+    SELECT unit, id_number, count(DISTINCT name) AS n_names, string_agg(DISTINCT name, '、') AS names,
+           sum(amount) AS total, min(month) AS m0, max(month) AS m1
     FROM p WHERE id_number IS NOT NULL
+    GROUP BY unit, id_number
+    HAVING count(DISTINCT name) >= 2
 ),
 twice AS (
-    SELECT *, count(*) OVER (PARTITION BY unit, who, month, item) AS n_times,
-           sum(amount) OVER (PARTITION BY unit, who, month, item) AS total,
-           max(amount) OVER (PARTITION BY unit, who, month, item) AS biggest
+    SELECT unit, who, month, item, count(*) AS n_times, sum(amount) AS total, max(amount) AS biggest
     FROM p
+    GROUP BY unit, who, month, item
+    HAVING count(*) >= 2
 )
-SELECT unit, concat('acct|', bank_account) AS finding_key, 'payroll' AS ev_table, _key AS ev_key,
-       'person' AS entity_type, names AS entity_key, total AS amount, m0 AS period_start, m1 AS period_end,
-       'shared_account' AS rule, names AS persons,
-       concat('同一银行账号以', CAST(n_names AS VARCHAR), '个姓名（', names, '）领取工资，合计',
-              format('{:,.2f}', CAST(total AS DOUBLE)), '元') AS what_text
-FROM acct WHERE n_names >= 2
+SELECT a.unit, concat('acct|', a.bank_account) AS finding_key, 'payroll' AS ev_table, p._key AS ev_key,
+       'person' AS entity_type, a.names AS entity_key, a.total AS amount, a.m0 AS period_start, a.m1 AS period_end,
+       'shared_account' AS rule, a.names AS persons,
+       concat('同一银行账号以', CAST(a.n_names AS VARCHAR), '个姓名（', a.names, '）领取工资，合计',
+              format('{:,.2f}', CAST(a.total AS DOUBLE)), '元') AS what_text
+FROM acct a JOIN p ON p.unit = a.unit AND p.bank_account = a.bank_account
 UNION ALL
-SELECT unit, concat('id|', id_number), 'payroll', _key, 'person', names, total, m0, m1, 'shared_id_number', names,
-       concat('同一身份证号以', CAST(n_names AS VARCHAR), '个姓名（', names, '）领取工资，合计',
-              format('{:,.2f}', CAST(total AS DOUBLE)), '元')
-FROM idn WHERE n_names >= 2
+SELECT i.unit, concat('id|', i.id_number), 'payroll', p._key, 'person', i.names, i.total, i.m0, i.m1,
+       'shared_id_number', i.names,
+       concat('同一身份证号以', CAST(i.n_names AS VARCHAR), '个姓名（', i.names, '）领取工资，合计',
+              format('{:,.2f}', CAST(i.total AS DOUBLE)), '元')
+FROM idn i JOIN p ON p.unit = i.unit AND p.id_number = i.id_number
 UNION ALL
-SELECT unit, concat('twice|', who, '|', CAST(month AS VARCHAR), '|', item), 'payroll', _key, 'person', name,
-       total - biggest, month, month, 'paid_twice', name,
-       concat(name, strftime(month, '%Y年%m月'), '的「', item, '」发放', CAST(n_times AS VARCHAR), '次，合计',
-              format('{:,.2f}', CAST(total AS DOUBLE)), '元')
-FROM twice WHERE n_times >= 2
+SELECT w.unit, concat('twice|', w.who, '|', CAST(w.month AS VARCHAR), '|', w.item), 'payroll', p._key, 'person',
+       p.name, w.total - w.biggest, w.month, w.month, 'paid_twice', p.name,
+       concat(p.name, strftime(w.month, '%Y年%m月'), '的「', w.item, '」发放', CAST(w.n_times AS VARCHAR), '次，合计',
+              format('{:,.2f}', CAST(w.total AS DOUBLE)), '元')
+FROM twice w JOIN p ON p.unit = w.unit AND p.who = w.who AND p.month = w.month AND p.item = w.item
