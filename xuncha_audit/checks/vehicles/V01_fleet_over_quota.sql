@@ -6,7 +6,7 @@ title_en: Active vehicles above the quota
 area: vehicles
 severity: high
 route: 反馈
-inputs: [vehicles, vehicle_quota]
+inputs: [vehicles, vehicle_quota, vehicle_ownership]
 requires: [vehicle_quota]
 evidence: [vehicles, vehicle_quota]
 entity_type: unit
@@ -22,19 +22,10 @@ params: {}
 template: "{category}在用车辆{n_active:int}辆，核定编制{quota_text}"
 example_zh: 某局「一般公务用车」编制 2 辆，台账在用 3 辆 → 报告 1 条，列出 3 辆车和编制记录。
 --- */
-WITH home AS (
-    -- The unit's own name as its registry spells it: the owner of over half (and at least 3) of its vehicles.
-    SELECT unit, owner_unit AS home_owner
-    FROM (SELECT unit, owner_unit, count(*) AS n, sum(count(*)) OVER (PARTITION BY unit) AS total
-          FROM vehicles GROUP BY unit, owner_unit)
-    WHERE owner_unit IS NOT NULL AND n * 2 > total AND n >= 3
-),
-own AS (
+WITH own AS (
     SELECT v.*
-    FROM vehicles v LEFT JOIN home h ON h.unit = v.unit
-    WHERE coalesce(v.status, '在用') NOT IN ('已处置', '报废', '待处置')
-      AND (v.owner_unit IS NULL OR v.owner_unit IN ('本单位', v.unit, h.home_owner)
-           OR strpos(v.unit, v.owner_unit) > 0 OR strpos(v.owner_unit, v.unit) > 0)
+    FROM vehicles v JOIN vehicle_ownership o ON o.unit = v.unit AND o._key = v._key
+    WHERE coalesce(v.status, '在用') NOT IN ('已处置', '报废', '待处置') AND o.is_own
 ),
 per_cat AS (
     SELECT o.unit, coalesce(o.category, '未填类别') AS category, count(*) AS n_active,

@@ -6,7 +6,7 @@ title_en: Vehicles of another unit paid for or used by the inspected unit
 area: vehicles
 severity: medium
 route: 反馈
-inputs: [vehicles, vehicle_costs, vehicle_trips, staff]
+inputs: [vehicles, vehicle_costs, vehicle_trips, staff, vehicle_ownership]
 evidence: [vehicles, vehicle_costs, vehicle_trips]
 entity_type: vehicle
 what_zh: 产权属于其他单位（如下属单位、企业）的车辆，其运行费用由被巡察单位支付，或由被巡察单位工作人员使用。
@@ -21,19 +21,10 @@ params: {}
 template: "{owner_unit}的车辆{plate_no}由本单位{use_text}"
 example_zh: 产权属于某市住房保障服务中心的车辆，本单位为其支付加油费 12 笔 → 报告 1 条。
 --- */
-WITH home AS (
-    -- The unit's own name as its registry spells it: the owner of over half (and at least 3) of its vehicles.
-    SELECT unit, owner_unit AS home_owner
-    FROM (SELECT unit, owner_unit, count(*) AS n, sum(count(*)) OVER (PARTITION BY unit) AS total
-          FROM vehicles GROUP BY unit, owner_unit)
-    WHERE owner_unit IS NOT NULL AND n * 2 > total AND n >= 3
-),
-other AS (
+WITH other AS (
     SELECT v.*
-    FROM vehicles v LEFT JOIN home h ON h.unit = v.unit
-    WHERE v.owner_unit IS NOT NULL AND v.owner_unit NOT IN ('本单位', v.unit)
-      AND (h.home_owner IS NULL OR v.owner_unit <> h.home_owner)
-      AND strpos(v.unit, v.owner_unit) = 0 AND strpos(v.owner_unit, v.unit) = 0
+    FROM vehicles v JOIN vehicle_ownership o ON o.unit = v.unit AND o._key = v._key
+    WHERE NOT o.is_own
 ),
 costs AS (
     SELECT o.unit, o.plate_no, o.owner_unit, c._key, c.amount, c.date
