@@ -6,7 +6,7 @@ title_en: Split tenders that dodge the tender threshold
 area: procurement
 severity: high
 route: 纪检监察
-inputs: [contracts, _units, std_procurement_thresholds]
+inputs: [contracts, _units, std_procurement_thresholds, unit_thresholds]
 evidence: [contracts]
 entity_type: vendor
 what_zh: >-
@@ -41,12 +41,7 @@ what_en: >-
   Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement limit), same vendor (or same department and near-identical names), same category, chained when consecutive sign dates are at most window_days apart, whose sum reaches the threshold. One finding per maximal group.
 why_en: Splitting a purchase into pieces below the threshold is the classic way to dodge tendering.
 --- */
-WITH ctx AS (
-    SELECT u.unit, u.region,
-           CASE WHEN u.level = '中央' THEN '中央' ELSE '地方' END AS scope,
-           CASE WHEN u.level = '乡级' THEN '县级' ELSE u.level END AS lvl
-    FROM _units u
-),
+WITH
 base AS (
     SELECT c.unit, c._key, c.contract_name, c.vendor, c.vendor_norm, c.vendor_id, c.department,
            c.amount, c.sign_date, coalesce(c.category, $default_category) AS category,
@@ -70,15 +65,12 @@ single_id AS (
 thr AS (
     SELECT b.*, t.kind, t.threshold
     FROM base b
-    JOIN ctx u ON u.unit = b.unit
-    JOIN std_procurement_thresholds t
-      ON t.kind IN ('open_tender', 'procurement_limit') AND t.category = b.category
-     AND t.scope IN ('*', u.scope) AND t.region IN ('*', u.region) AND t.level IN ('*', u.lvl)
+    JOIN unit_thresholds t
+      ON t.unit = b.unit AND t.kind IN ('open_tender', 'procurement_limit') AND t.category = b.category
      AND b.sign_date >= t.effective_from AND (t.effective_to IS NULL OR b.sign_date <= t.effective_to)
     QUALIFY row_number() OVER (
         PARTITION BY b.unit, b._key, t.kind
-        ORDER BY CASE WHEN t.region = '*' THEN 1 ELSE 0 END, CASE WHEN t.level = '*' THEN 1 ELSE 0 END,
-                 CASE WHEN t.scope = '*' THEN 1 ELSE 0 END, t.threshold) = 1
+        ORDER BY t.specificity, t.threshold) = 1
 ),
 keyed AS (
     SELECT t.*, 'same_vendor' AS grouping, coalesce(t.vendor_id, s.vid, t.vendor_norm) AS gkey

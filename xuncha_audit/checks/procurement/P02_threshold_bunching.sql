@@ -6,7 +6,7 @@ title_en: Contract amounts just below a procurement threshold
 area: procurement
 severity: medium
 route: 反馈
-inputs: [contracts, _units, std_procurement_thresholds]
+inputs: [contracts, _units, std_procurement_thresholds, unit_thresholds]
 evidence: [contracts]
 entity_type: contract
 what_zh: >-
@@ -53,12 +53,7 @@ what_en: >-
   Per contract: a non-tendered contract whose amount lies in [low, 100%) of an applicable threshold. Per unit, category and threshold: significantly more contracts just below than just above the threshold (binomial test, normal approximation).
 why_en: Amounts set just under the threshold suggest the budget was shaped to avoid tendering.
 --- */
-WITH ctx AS (
-    SELECT u.unit, u.region,
-           CASE WHEN u.level = '中央' THEN '中央' ELSE '地方' END AS scope,
-           CASE WHEN u.level = '乡级' THEN '县级' ELSE u.level END AS lvl
-    FROM _units u
-),
+WITH
 base AS (
     SELECT c.unit, c._key, c.contract_no, c.vendor, c.amount, c.sign_date,
            coalesce(c.category, $default_category) AS category,
@@ -70,15 +65,12 @@ base AS (
 thr AS (
     SELECT b.*, t.kind, t.threshold, b.amount / t.threshold AS ratio
     FROM base b
-    JOIN ctx u ON u.unit = b.unit
-    JOIN std_procurement_thresholds t
-      ON t.kind IN ('open_tender', 'procurement_limit') AND t.category = b.category
-     AND t.scope IN ('*', u.scope) AND t.region IN ('*', u.region) AND t.level IN ('*', u.lvl)
+    JOIN unit_thresholds t
+      ON t.unit = b.unit AND t.kind IN ('open_tender', 'procurement_limit') AND t.category = b.category
      AND b.sign_date >= t.effective_from AND (t.effective_to IS NULL OR b.sign_date <= t.effective_to)
     QUALIFY row_number() OVER (
         PARTITION BY b.unit, b._key, t.kind
-        ORDER BY CASE WHEN t.region = '*' THEN 1 ELSE 0 END, CASE WHEN t.level = '*' THEN 1 ELSE 0 END,
-                 CASE WHEN t.scope = '*' THEN 1 ELSE 0 END, t.threshold) = 1
+        ORDER BY t.specificity, t.threshold) = 1
 ),
 near AS (
     SELECT *,

@@ -6,7 +6,7 @@ title_en: Tender required but not held
 area: procurement
 severity: high
 route: 反馈
-inputs: [contracts, _units, std_procurement_thresholds]
+inputs: [contracts, _units, std_procurement_thresholds, unit_thresholds]
 evidence: [contracts]
 entity_type: vendor
 what_zh: >-
@@ -34,12 +34,7 @@ example_zh: 市级单位 2024 年签订物业服务合同 1,200,000 元，采购
 what_en: Contract amount at or above the open-tender threshold of its category (by unit level, region and sign date) and the method is not open tender.
 why_en: Open tendering is mandatory above the threshold unless the finance authority approved another method in advance.
 --- */
-WITH ctx AS (
-    SELECT u.unit, u.region,
-           CASE WHEN u.level = '中央' THEN '中央' ELSE '地方' END AS scope,
-           CASE WHEN u.level = '乡级' THEN '县级' ELSE u.level END AS lvl
-    FROM _units u
-),
+WITH
 con AS (
     SELECT c.unit, c._key, c.contract_no, c.contract_name, c.vendor, c.vendor_norm, c.amount,
            c.sign_date, c.procurement_method,
@@ -53,15 +48,12 @@ con AS (
 thr AS (
     SELECT c.*, t.threshold
     FROM con c
-    JOIN ctx u ON u.unit = c.unit
-    JOIN std_procurement_thresholds t
-      ON t.kind = 'open_tender' AND t.category = c.category
-     AND t.scope IN ('*', u.scope) AND t.region IN ('*', u.region) AND t.level IN ('*', u.lvl)
+    JOIN unit_thresholds t
+      ON t.unit = c.unit AND t.kind = 'open_tender' AND t.category = c.category
      AND c.sign_date >= t.effective_from AND (t.effective_to IS NULL OR c.sign_date <= t.effective_to)
     QUALIFY row_number() OVER (
         PARTITION BY c.unit, c._key
-        ORDER BY CASE WHEN t.region = '*' THEN 1 ELSE 0 END, CASE WHEN t.level = '*' THEN 1 ELSE 0 END,
-                 CASE WHEN t.scope = '*' THEN 1 ELSE 0 END, t.threshold) = 1
+        ORDER BY t.specificity, t.threshold) = 1
 )
 SELECT unit, _key AS finding_key, 'contracts' AS ev_table, _key AS ev_key,
        'vendor' AS entity_type, vendor_norm AS entity_key, amount,
