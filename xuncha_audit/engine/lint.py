@@ -53,15 +53,19 @@ def _strip_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", " ", sql)
 
 
-def lint_sql(sql: str) -> list[str]:
-    """Problems found in one check's SQL (empty list = portable)."""
+def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
+    """Problems found in one check's SQL (empty list = portable).
+
+    ``require_unit=False`` for shared relations that are not per unit (e.g. calendar counts);
+    a check's own query must always partition by unit.
+    """
     problems: list[str] = []
     text = _strip_comments(sql)
     if _DOW_RE.search(text):
         problems.append("day-of-week function: use std_calendar (is_rest_day) instead")
     if _MONTH_DIFF_RE.search(text):
         problems.append("month/quarter/year datediff: compare dates or use day differences")
-    if not re.search(r"\bunit\b", text):
+    if require_unit and not re.search(r"\bunit\b", text):
         problems.append("the query never mentions unit: checks must partition by unit")
     try:
         tree = sqlglot.parse_one(text, read="duckdb")

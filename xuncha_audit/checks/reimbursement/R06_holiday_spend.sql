@@ -6,7 +6,7 @@ title_en: Hospitality on rest days; trips mostly over rest days to tourist desti
 area: reimbursement
 severity: medium
 route: 反馈
-inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations, travel_destination]
+inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations, travel_destination, rest_day_count]
 evidence: [hospitality, travel_claims]
 entity_type: person
 what_zh: ①公务接待发生在休息日（周末或法定节假日，按官方日历 std_calendar；调休上班的周六、周日是工作日，不标记）；②出差目的地为旅游目的地（std_tourist_destinations：目的地文字含景区/旅游地名称，或目的地所属城市即旅游城市），且住宿夜晚中休息日所占比例超过阈值（默认超过一半；第 N 晚按入住当日是否休息日计）。
@@ -35,21 +35,8 @@ hosp_rows AS (
     JOIN std_calendar c ON c.date = h.date
     WHERE c.is_rest_day
 ),
-dest_tourist AS (
-    -- tourist destinations matched once per distinct destination text
-    SELECT d.unit_region, d.destination, min(td.place) AS place
-    FROM travel_destination d
-    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = d.city
-    GROUP BY d.unit_region, d.destination
-),
-cal_cum AS (
-    -- running count of rest days: rest days in [a, b] = cum(b) - cum(a) + rest(a), two equality joins
-    SELECT date, CASE WHEN is_rest_day THEN 1 ELSE 0 END AS rest,
-        sum(CASE WHEN is_rest_day THEN 1 ELSE 0 END) OVER (ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_rest
-    FROM std_calendar
-),
 trips AS (
-    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date, tt.place,
+    SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date, tt.tourist_place AS place,
         coalesce(t.lodging_amount, 0) + coalesce(t.meal_allowance, 0) + coalesce(t.local_transport_allowance, 0)
             + coalesce(t.transport_amount, 0) AS amt,
         datediff('day', t.depart_date, t.return_date) AS n_nights,
@@ -57,9 +44,10 @@ trips AS (
         c2.cum_rest - c2.rest - c1.cum_rest + c1.rest AS n_rest
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
-    JOIN dest_tourist tt ON tt.destination = t.destination AND tt.unit_region = coalesce(du.region, '')
-    JOIN cal_cum c1 ON c1.date = t.depart_date
-    JOIN cal_cum c2 ON c2.date = t.return_date
+    JOIN travel_destination tt ON tt.destination = t.destination AND tt.unit_region = coalesce(du.region, '')
+     AND tt.tourist_place IS NOT NULL
+    JOIN rest_day_count c1 ON c1.date = t.depart_date
+    JOIN rest_day_count c2 ON c2.date = t.return_date
     WHERE t.return_date > t.depart_date
 ),
 trip_rows AS (

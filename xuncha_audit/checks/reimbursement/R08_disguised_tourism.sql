@@ -6,7 +6,7 @@ title_en: Disguised tourism - study/exchange trips or meetings at tourist spots 
 area: reimbursement
 severity: low
 route: 反馈
-inputs: [travel_claims, meetings, _units, std_calendar, std_places, std_tourist_destinations, travel_destination]
+inputs: [travel_claims, meetings, _units, std_calendar, std_places, std_tourist_destinations, travel_destination, rest_day_count]
 evidence: [travel_claims, meetings]
 entity_type: person
 what_zh: 出差事由（或会议、培训的名称/事由）含「考察」「学习」「交流」「调研」等字样，目的地（会议地点）为旅游目的地（std_tourist_destinations：文字含景区/旅游地名称，或出差目的地所属城市即旅游城市），且行程（出发日至返回日，会议开始日至结束日）跨越至少一个休息日（官方日历，调休上班日不算休息日）。
@@ -29,30 +29,18 @@ words AS (
     FROM (SELECT unnest(string_split($reason_words, ',')) AS w) s
     WHERE trim(w) <> ''
 ),
-dest_tourist AS (
-    -- tourist destinations matched once per distinct destination text
-    SELECT d.unit_region, d.destination, min(td.place) AS place
-    FROM travel_destination d
-    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = d.city
-    GROUP BY d.unit_region, d.destination
-),
-cal_cum AS (
-    -- running count of rest days: rest days in [a, b] = cum(b) - cum(a) + rest(a), two equality joins
-    SELECT date, CASE WHEN is_rest_day THEN 1 ELSE 0 END AS rest,
-        sum(CASE WHEN is_rest_day THEN 1 ELSE 0 END) OVER (ORDER BY date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum_rest
-    FROM std_calendar
-),
 trips AS (
     SELECT t.unit, t._key, t.claim_no, t.person, t.destination, t.depart_date, t.return_date, t.reason,
-        tt.place,
+        tt.tourist_place AS place,
         coalesce(t.lodging_amount, 0) + coalesce(t.meal_allowance, 0) + coalesce(t.local_transport_allowance, 0)
             + coalesce(t.transport_amount, 0) AS amt,
         c2.cum_rest - c1.cum_rest + c1.rest AS n_rest
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
-    JOIN dest_tourist tt ON tt.destination = t.destination AND tt.unit_region = coalesce(du.region, '')
-    JOIN cal_cum c1 ON c1.date = t.depart_date
-    JOIN cal_cum c2 ON c2.date = t.return_date
+    JOIN travel_destination tt ON tt.destination = t.destination AND tt.unit_region = coalesce(du.region, '')
+     AND tt.tourist_place IS NOT NULL
+    JOIN rest_day_count c1 ON c1.date = t.depart_date
+    JOIN rest_day_count c2 ON c2.date = t.return_date
     WHERE t.return_date >= t.depart_date
       AND EXISTS (SELECT 1 FROM words w WHERE position(w.word IN t.reason) > 0)
 ),
@@ -80,8 +68,8 @@ mtg AS (
         c2.cum_rest - c1.cum_rest + c1.rest AS n_rest
     FROM meetings m
     JOIN venue_tourist vt ON vt.venue = m.venue
-    JOIN cal_cum c1 ON c1.date = m.start_date
-    JOIN cal_cum c2 ON c2.date = coalesce(m.end_date, m.start_date)
+    JOIN rest_day_count c1 ON c1.date = m.start_date
+    JOIN rest_day_count c2 ON c2.date = coalesce(m.end_date, m.start_date)
     WHERE coalesce(m.end_date, m.start_date) >= m.start_date
       AND EXISTS (SELECT 1 FROM words w
                   WHERE position(w.word IN coalesce(m.reason, '') || ' ' || coalesce(m.name, '')) > 0)

@@ -1,6 +1,7 @@
 -- travel_destination: every distinct travel destination text, per region of the travelling
 -- unit, resolved to a place of std_places (region, city, lodging_city; NULL when it cannot
--- be resolved). Shared by R01, R02, R06 and R08; built once per run by the engine.
+-- be resolved), and the listed tourist destination it names or lies in (tourist_place, NULL
+-- when none). Shared by R01, R02, R06 and R08; built once per run by the engine.
 -- Destination -> place (std_places): exact name first; else the most specific place whose
 -- full name (岳麓区, 长沙市) or, for cities and regions, short name appears in the text; a
 -- district/county known only by its short name, or an ambiguous name (和平区), counts only
@@ -31,7 +32,16 @@ dest_place AS (
     FROM dest_cand
     QUALIFY row_number() OVER (PARTITION BY unit_region, destination
                                ORDER BY exact_rank, kind_rank, name_len DESC, home_rank, city) = 1
+),
+tourist AS (
+    -- tourist destinations named in the text or containing the resolved city
+    SELECT d.unit_region, d.destination, min(td.place) AS tourist_place
+    FROM dest d
+    LEFT JOIN dest_place p ON p.unit_region = d.unit_region AND p.destination = d.destination
+    JOIN std_tourist_destinations td ON position(td.place IN d.destination) > 0 OR td.place = p.city
+    GROUP BY d.unit_region, d.destination
 )
-SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city
+SELECT d.unit_region, d.destination, p.region, p.city, p.lodging_city, t.tourist_place
 FROM dest d
 LEFT JOIN dest_place p ON p.unit_region = d.unit_region AND p.destination = d.destination
+LEFT JOIN tourist t ON t.unit_region = d.unit_region AND t.destination = d.destination
