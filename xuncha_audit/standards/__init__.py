@@ -559,6 +559,16 @@ def install(con, config: dict | None = None, *,
             con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {cols} FROM "{view}"')
         finally:
             con.unregister(view)
+    # Derived once for every keyword check: the word's exclusion phrases as one literal,
+    # upper-case regex alternation (\Q...\E quotes them); NULL when it has none. A check
+    # removes these from the text before looking for the word (酒店 is not 酒).
+    con.execute(
+        r"""CREATE OR REPLACE TABLE std_keywords AS
+        SELECT *, nullif(array_to_string(list_transform(list_distinct(list_filter(
+                   list_transform(string_split(coalesce(exclusions, ''), ','), lambda x: trim(x)),
+                   lambda x: x <> '')), lambda x: '\Q' || upper(x) || '\E'), '|'), '') AS exclusion_pattern
+        FROM std_keywords"""
+    )
     if calendar_range is not None:
         build_calendar(con, *calendar_range, warn="once")
 

@@ -43,29 +43,17 @@ example_zh: >-
   凭证摘要“赴烟台出差酒店住宿费”不报告。
 --- */
 WITH kw AS (
-    SELECT word, category, exclusions
+    SELECT word, category, exclusion_pattern
     FROM std_keywords
     WHERE list = 'sensitive' AND word IS NOT NULL AND word <> ''
-),
-kw_ex AS (
-    -- one row per (word, exclusion phrase)
-    SELECT word, trim(phrase) AS phrase
-    FROM (SELECT word, unnest(string_split(exclusions, ',')) AS phrase FROM kw WHERE exclusions IS NOT NULL) x
-),
-kw_pat AS (
-    -- the word's exclusion phrases as one literal alternation (\Q...\E quotes them)
-    SELECT word, string_agg('\Q' || upper(phrase) || '\E', '|') AS pattern
-    FROM kw_ex WHERE phrase <> ''
-    GROUP BY word
 ),
 summaries AS (
     SELECT DISTINCT summary FROM ledger WHERE summary IS NOT NULL AND summary <> ''
 ),
 cand AS (
-    SELECT s.summary, k.word, k.category, p.pattern
+    SELECT s.summary, k.word, k.category, k.exclusion_pattern AS pattern
     FROM summaries s
     JOIN kw k ON strpos(upper(s.summary), upper(k.word)) > 0
-    LEFT JOIN kw_pat p ON p.word = k.word
 ),
 hits AS (
     -- the word still occurs once its exclusion phrases are removed

@@ -52,19 +52,10 @@ example_zh: >-
   凭证摘要“提取备用金”，借库存现金 60,000 元、贷银行存款 → 规则③（阈值 50,000 元）。
 --- */
 WITH kw AS (
-    SELECT list, word, exclusions
+    SELECT list, word, exclusion_pattern
     FROM std_keywords
     WHERE list IN ('slush_counterparty', 'vague_summary', 'cash_withdrawal')
       AND word IS NOT NULL AND word <> ''
-),
-kw_ex AS (
-    SELECT list, word, trim(phrase) AS phrase
-    FROM (SELECT list, word, unnest(string_split(exclusions, ',')) AS phrase FROM kw WHERE exclusions IS NOT NULL) x
-),
-kw_pat AS (
-    SELECT list, word, string_agg('\Q' || upper(phrase) || '\E', '|') AS pattern
-    FROM kw_ex WHERE phrase <> ''
-    GROUP BY list, word
 ),
 texts AS (
     SELECT summary AS txt FROM ledger WHERE summary IS NOT NULL AND summary <> ''
@@ -75,9 +66,8 @@ hits AS (
     SELECT t.txt, k.list, k.word
     FROM texts t
     JOIN kw k ON strpos(upper(t.txt), upper(k.word)) > 0
-    LEFT JOIN kw_pat p ON p.list = k.list AND p.word = k.word
-    WHERE strpos(CASE WHEN p.pattern IS NULL THEN upper(t.txt)
-                      ELSE regexp_replace(upper(t.txt), p.pattern, '', 'g') END, upper(k.word)) > 0
+    WHERE strpos(CASE WHEN k.exclusion_pattern IS NULL THEN upper(t.txt)
+                      ELSE regexp_replace(upper(t.txt), k.exclusion_pattern, '', 'g') END, upper(k.word)) > 0
 ),
 hits_kept AS (
     -- a hit contained in a longer hit of the same text and list is not listed (工会委员会 covers 工会)

@@ -45,20 +45,11 @@ example_zh: >-
   摘要“培训班学员用餐”记入“培训费”不报告。
 --- */
 WITH kw AS (
-    SELECT word, exclusions,
+    SELECT word, exclusion_pattern,
            CASE WHEN list = 'hospitality_word' OR category = '公款吃喝' THEN 'hospitality' ELSE 'gift' END AS rule
     FROM std_keywords
     WHERE (list = 'hospitality_word' OR (list = 'sensitive' AND category IN ('礼品礼金', '公款吃喝', '烟酒')))
       AND word IS NOT NULL AND word <> ''
-),
-kw_ex AS (
-    SELECT word, trim(phrase) AS phrase
-    FROM (SELECT word, unnest(string_split(exclusions, ',')) AS phrase FROM kw WHERE exclusions IS NOT NULL) x
-),
-kw_pat AS (
-    SELECT word, string_agg(DISTINCT '\Q' || upper(phrase) || '\E', '|') AS pattern
-    FROM kw_ex WHERE phrase <> ''
-    GROUP BY word
 ),
 other_acc AS (
     SELECT trim(a) AS pat FROM (SELECT unnest(string_split($other_accounts, ',')) AS a) x
@@ -91,9 +82,8 @@ hits AS (
     SELECT s.summary, k.word, k.rule
     FROM summaries s
     JOIN kw k ON strpos(upper(s.summary), upper(k.word)) > 0
-    LEFT JOIN kw_pat p ON p.word = k.word
-    WHERE strpos(CASE WHEN p.pattern IS NULL THEN upper(s.summary)
-                      ELSE regexp_replace(upper(s.summary), p.pattern, '', 'g') END, upper(k.word)) > 0
+    WHERE strpos(CASE WHEN k.exclusion_pattern IS NULL THEN upper(s.summary)
+                      ELSE regexp_replace(upper(s.summary), k.exclusion_pattern, '', 'g') END, upper(k.word)) > 0
 ),
 hits_kept AS (
     SELECT DISTINCT h.summary, h.word, h.rule
