@@ -152,7 +152,10 @@ def plan_files(ctx: SynthContext, frames: dict[str, pd.DataFrame]) -> list[FileS
     ct.amount_style = "mixed"
     # ledger: one big CSV as finance software exports it
     led_enc = ["gbk", "gb18030", "utf-8-sig"][int(rng.integers(0, 3))]
-    led_cols = [c for c in load_contract().table("ledger").columns]
+    # the columns an export writes (fiscal year, period, voucher identity and the 平行记账 tag
+    # are derived on load)
+    led_cols = [c for c, col in load_contract().table("ledger").columns.items()
+                if col.generated in (None, "number_within_voucher") and c != "voucher_type"]
     if rng.random() < 0.5:
         # some systems export no line number: ingestion numbers lines within a voucher in file
         # order, which is the order written here, so the keys stay the same
@@ -357,7 +360,7 @@ def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFra
                 ws.write_string(i, 0, "合计")
                 for j, h in enumerate(cells.columns):
                     if h in total_row_cols:
-                        vals = [v for v in cells[h] if isinstance(v, float)]
+                        vals = [a for a in map(_cell_amount, cells[h]) if a is not None]
                         if vals:
                             ws.write_number(i, j, round(sum(vals), 2), money_f)
         if notes:
@@ -472,10 +475,7 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
                 quarantine.append({"file": rel, "sheet": sheet or ("" if spec.fmt == "csv" else "Sheet1"),
                                    "row_no": header_row + 1 + b["idx"], "column": b["column"],
                                    "header": b["header"], "reason": b["reason"]})
-            if spec.total_row:
-                quarantine.append({"file": rel, "sheet": sheet or "Sheet1",
-                                   "row_no": header_row + 1 + len(cells), "column": "",
-                                   "header": "", "reason": "合计行（必填字段为空）"})
+            # a total row (合计) is a summary row: counted on load, neither loaded nor quarantined
             sheets.append((sheet or "Sheet1", cells, title))
             manifest.append(_man(rel, spec, "" if spec.fmt == "csv" else (sheet or "Sheet1"),
                                  header_row, len(cells) + (1 if spec.total_row else 0)))
@@ -488,6 +488,22 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
             _write_excel_sheets(path, spec.fmt, sheets, spec.notes_sheet,
                                 money_cols if spec.total_row else None)
     return manifest, quarantine
+
+
+def _cell_amount(v) -> float | None:
+    """The amount a written money cell stands for (1,234.50 / ￥1234.5 / 1.2万元), or None."""
+    if isinstance(v, float | int | np.integer | np.floating) and not _isna(v):
+        return float(v)
+    if not isinstance(v, str):
+        return None
+    t = v.replace(",", "").replace("￥", "").replace("¥", "").replace("元", "").strip()
+    mult = 1.0
+    if t.endswith("万"):
+        t, mult = t[:-1], 10000.0
+    try:
+        return float(t) * mult
+    except ValueError:
+        return None
 
 
 def _man(rel: str, spec: FileSpec, sheet: str, header_row: int, rows: int) -> dict:
