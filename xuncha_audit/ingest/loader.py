@@ -370,6 +370,16 @@ class _Run:
     def _stages(self, st: _Sheet) -> list[tuple[str, str]]:
         """source -> typed staging -> quarantine -> dedupe (and the row accounting)."""
         self._stage_source(st)
+        if st.tdef.name == "payroll" and st.tdef.wide and not st.wide_items \
+                and "amount" not in st.col_src and "item" not in st.col_src \
+                and any(k in ("deduction", "total") for k in st.plan.wide_kinds.values()):
+            # a wide sheet of deductions only (统发 扣款表): no pay items to load
+            st.entry.rows_skipped = st.entry.rows_read - st.entry.rows_summary
+            st.entry.status = "skipped"
+            st.entry.message_zh = "；".join(
+                ["本表只有扣款/合计列，没有工资项目，未导入工资发放明细", *st.messages_zh])
+            st.entry.message_en = "deductions only, no pay items; skipped"
+            return []
         missing = [
             c.name for c in st.tdef.column_list()
             if c.required and c.name not in st.col_src
@@ -377,15 +387,6 @@ class _Run:
         ]
         if missing:
             return self._reject_sheet(st, missing)
-        if st.tdef.wide and st.tdef.name == "payroll" and not st.wide_items \
-                and "item" not in st.col_src and st.plan.wide_kinds:
-            # a wide sheet of deductions only (统发 扣款表): nothing to load as pay items
-            st.entry.rows_skipped = st.entry.rows_read - st.entry.rows_summary
-            st.entry.status = "skipped"
-            st.entry.message_zh = "；".join(
-                ["本表只有扣款/合计列，没有工资项目，不导入工资发放明细", *st.messages_zh])
-            st.entry.message_en = "deductions only, no pay items; skipped"
-            return []
         self._stage_typed(st)
         cleared = self._stage_quarantine(st)
         self._stage_dedupe(st)

@@ -243,6 +243,7 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     sel = ["r.*"]
     col_src: dict[str, tuple[str, str | None]] = {}
     checks: list[tuple[str, str, str, str]] = []
+    expr_of: dict[str, str] = {}
 
     def src(i: int) -> str:
         mult = plan.multipliers.get(i)
@@ -260,6 +261,7 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         if col == "line_no" and int(conv.get("line_base", 1)) == 0:
             z = f"nullif(trim({expr}), '')"
             expr = f"coalesce(CAST(TRY_CAST(TRY_CAST({z} AS DOUBLE) AS BIGINT) + 1 AS VARCHAR), {z})"
+        expr_of[col] = expr
         if expr == f"r.c{idx}":
             col_src[col] = (f"c{idx}", labels[idx])
         else:
@@ -345,13 +347,16 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         aux_text = "concat_ws(';', " + ", ".join(aux_parts) + ")"
         cats = conv.get("auxiliary") or {}
         for col in ("department", "person", "counterparty"):
-            if col in col_src or col not in tdef.columns or not cats.get(col):
+            if col not in tdef.columns or not cats.get(col):
                 continue
             pattern = "|".join(re.escape(w) for w in cats[col])
-            sel.append(
-                f"list_filter(_aux_list, lambda e: regexp_matches(e.cat, {_lit(pattern)}))[1].name AS s_{col}"
-            )
-            col_src[col] = (f"s_{col}", "辅助核算")
+            aux = f"list_filter(_aux_list, lambda e: regexp_matches(e.cat, {_lit(pattern)}))[1].name"
+            if col in col_src:  # a column of its own wins where filled
+                sel.append(f"coalesce(nullif(trim({expr_of[col]}), ''), {aux}) AS s_{col}_aux")
+                col_src[col] = (f"s_{col}_aux", col_src[col][1])
+            else:
+                sel.append(f"{aux} AS s_{col}")
+                col_src[col] = (f"s_{col}", "辅助核算")
 
     # constants (a layout's is_winner, an account from the title line)
     for col, value in plan.constants.items():
