@@ -140,7 +140,7 @@ def test_u8_ledger_detail_sheet_per_account_merged_header(tmp_path, load):
     wb.close()
     report, con = load(tmp_path / "d", unit=UNIT)
     for sheet, n_lines in (("1011", 3), ("5001", 2)):
-        layout, table, read, loaded, quar, summ, dele, skip, status, msg = _log(con, sheet)
+        layout, _table, _read, loaded, quar, summ, dele, _skip, status, msg = _log(con, sheet)
         assert (layout, status) == ("u8_ledger_detail", "ok"), msg
         assert (loaded, quar, summ, dele) == (n_lines, 0, 5, 0), msg  # 期初 + 2×本月合计 + 2×本年累计
     assert _issues(con) == []  # 本月合计 rows reconcile; a 明细账 is not checked for balance
@@ -241,7 +241,7 @@ def test_kis_voucher_csv_gbk_periods_restart(tmp_path, load):
             total += amount
     write_csv(tmp_path / "d" / "凭证.csv", rows, "gbk")
     report, con = load(tmp_path / "d", unit=UNIT)
-    layout, table, read, loaded, quar, *_rest = _log(con)[0]
+    layout, _table, read, loaded, quar, *_rest = _log(con)[0]
     assert (layout, read, loaded, quar) == ("kis_voucher", 12, 12, 0)  # no period quarantined
     assert _totals(con) == (total, total)
     assert con.execute("SELECT count(DISTINCT voucher_id) FROM ledger").fetchone()[0] == 6
@@ -281,7 +281,7 @@ def test_eas_voucher_deleted_lines_unit_of_measure_and_periods(tmp_path, load):
     rows.append(line(5, 2, 2, "银行存款", "1002", "0", 500, deleted="是"))
     write_xlsx(tmp_path / "d" / "凭证查询.xlsx", {"凭证": rows})
     report, con = load(tmp_path / "d")
-    layout, table, read, loaded, quar, summ, dele, skip, status, msg = _log(con)[0]
+    layout, _table, read, loaded, quar, _summ, dele, _skip, _status, msg = _log(con)[0]
     assert (layout, read, loaded, quar, dele) == ("eas_voucher", 8, 6, 0, 2), msg
     assert _units(con) == ["默认单位"]  # 单位 (台) is a unit of measure: no phantom unit 台
     assert con.execute("SELECT count(*) FROM _units WHERE unit IN ('台', '个')").fetchone()[0] == 0
@@ -321,8 +321,8 @@ def fiscal_payroll_workbook(path, gross_error: bool = False):
 
 def test_fiscal_payroll_wide(tmp_path, load):
     fiscal_payroll_workbook(tmp_path / "d" / "统发工资2024年3月.xls")
-    report, con = load(tmp_path / "d", unit=UNIT)
-    layout, table, read, loaded, quar, summ, dele, skip, status, msg = _log(con, "工资")
+    _report, con = load(tmp_path / "d", unit=UNIT)
+    layout, table, read, loaded, quar, summ, _dele, _skip, status, msg = _log(con, "工资")
     assert (layout, table, read, loaded, quar, summ, status) == ("fiscal_payroll", "payroll", 4, 3, 0, 1, "ok"), msg
     items = {r[0] for r in con.execute("SELECT DISTINCT item FROM payroll").fetchall()}
     assert items == {"岗位工资", "薪级工资", "保留津贴", "基础性绩效工资", "住房补贴", "独生费"}
@@ -361,7 +361,7 @@ def test_ccgp_contracts_in_wan_yuan_and_award_sheet_goes_to_bids(tmp_path, load)
               ["CG-2024-02", "物业服务", "竞争性磋商", "1", "长沙乙物业有限公司", "长沙市天心区", "672,639.00元",
                "88", "2024年03月20日"]]
     write_xlsx(tmp_path / "d" / "政府采购合同公告汇总.xlsx", {"合同公告": contracts, "中标（成交）结果": awards})
-    report, con = load(tmp_path / "d", unit=UNIT)
+    _report, con = load(tmp_path / "d", unit=UNIT)
     c = _log(con, "合同公告")
     b = _log(con, "中标（成交）结果")
     assert (c[0], c[1], c[3]) == ("ccgp_contracts", "contracts", 2), c[-1]
