@@ -165,16 +165,17 @@ K3_HEADER = [
     "原币金额", "借方", "贷方", "制单", "审核", "核准", "出纳", "经办", "结算方式", "结算号", "凭证摘要",
     "数量", "数量单位", "单价", "参考信息", "业务日期", "往来业务编号", "附件数", "序号", "系统模块",
     "业务描述", "汇率类型", "汇率", "分录序号", "核算项目", "过账", "机制凭证", "现金流量",
-    "结余与盈余差异", "结余与盈余差异方向",
+    "结余与盈余差异", "结余与盈余差异方向", "关联凭证ID", "凭证ID",
 ]
 
 
 def k3_rows():
-    def line(date, period, no, seq, code, name, debit, credit, text, aux=""):
+    def line(date, period, no, seq, code, name, debit, credit, text, aux="", foreign=None):
         row = dict.fromkeys(K3_HEADER)
-        row.update({"凭证日期": date, "会计年度": "2024", "会计期间": str(period), "凭证字": "记",
-                    "凭证号": str(no), "科目代码": code, "科目名称": name, "币别代码": "RMB",
-                    "币别名称": "人民币", "原币金额": str(debit or credit), "借方": str(debit or 0),
+        row.update({"凭证日期": date, "会计年度": 2024, "会计期间": period, "凭证字": "记",
+                    "凭证号": no, "科目代码": code, "科目名称": name, "币别代码": "USD" if foreign else "RMB",
+                    "币别名称": "美元" if foreign else "人民币", "原币金额": foreign or (debit or credit),
+                    "借方": str(debit or 0),
                     "贷方": str(credit or 0), "制单": "王会计", "审核": "李审核", "凭证摘要": text,
                     "分录序号": str(seq), "核算项目": aux, "过账": "是", "汇率": "1", "序号": str(seq + 1)})
         return [row[h] for h in K3_HEADER]
@@ -190,22 +191,29 @@ def k3_rows():
     rows.append(line("2024-02-03", 2, 1, 0, "5001", "业务活动费用", 800, None, "差旅费",
                      "职员---003---张三;部门---02---业务科"))
     rows.append(line("2024-02-03", 2, 1, 1, "1011", "零余额账户用款额度", None, 800, "差旅费"))
+    # a foreign-currency line: 原币金额 USD 100, 借方 (本位币) 720 — 本币 is what is loaded
+    rows.append(line("2024-02-20", 2, 2, 0, "5001", "业务活动费用", 720, None, "境外会议注册费", foreign=100))
+    rows.append(line("2024-02-20", 2, 2, 1, "1002", "银行存款", None, 720, "境外会议注册费", foreign=100))
     return rows
 
 
 def test_k3_wise_voucher_export(tmp_path, load):
-    schema = [["字段名", "说明"], ["FDate", "凭证日期"], ["FYear", "会计年度"], ["FPeriod", "会计期间"]]
+    schema = [["FType", "FKey", "FFieldName", "FCaption", "FValueType", "FColIndex"],
+              ["ClassInfo", "ClassType", None, "VoucherData", None, None],
+              ["PageInfo", "Page1", None, "Page1", None, None],
+              ["FieldInfo", "FDate", "FDate", "凭证日期", "DateTime", "1"],
+              ["FieldInfo", "FYear", "FYear", "会计年度", "Decimal(28,10)", "2"]]
     write_xls(tmp_path / "d" / "凭证引出.xls", {"Page1": k3_rows(), "t_Schema": schema})
     report, con = load(tmp_path / "d", unit=UNIT)
     page1 = _log(con, "Page1")
-    assert (page1[0], page1[3], page1[4]) == ("k3_wise_voucher", 6, 0), page1[-1]
+    assert (page1[0], page1[3], page1[4]) == ("k3_wise_voucher", 8, 0), page1[-1]
     schema_log = _log(con, "t_Schema")
     assert schema_log[8] == "skipped" and "元数据" in schema_log[9]
-    assert schema_log[2] == schema_log[7] == 4  # read = skipped
-    assert _totals(con) == (Decimal("12800.00") + 12000, Decimal("12800.00") + 12000)
+    assert schema_log[2] == schema_log[7] == 5  # read = skipped
+    assert _totals(con) == (Decimal("13520.00") + 12000, Decimal("13520.00") + 12000)
     got = con.execute(
         "SELECT voucher_id, line_no, counterparty, department, person, book FROM ledger "
-        "ORDER BY period, line_no").fetchall()
+        "WHERE voucher_no = '1' ORDER BY period, line_no").fetchall()
     assert got == [
         ("2024-01 记-1", 1, "长沙甲科技有限公司", "办公室", None, "财务会计"),
         ("2024-01 记-1", 2, None, None, None, "财务会计"),
@@ -214,6 +222,8 @@ def test_k3_wise_voucher_export(tmp_path, load):
         ("2024-02 记-1", 1, None, "业务科", "张三", "财务会计"),
         ("2024-02 记-1", 2, None, None, None, "财务会计"),
     ]
+    assert con.execute("SELECT debit FROM ledger WHERE voucher_id = '2024-02 记-2' AND line_no = 1"
+                       ).fetchone()[0] == Decimal("720.00")
     assert _issues(con) == [] and _units(con) == [UNIT]
     entry = next(e for e in report.entries if e.sheet == "Page1")
     money = {"原币金额", "借方", "贷方"}
@@ -254,17 +264,18 @@ def test_kis_voucher_csv_gbk_periods_restart(tmp_path, load):
 
 # --- 金蝶 EAS 凭证查询 ----------------------------------------------------------------------
 EAS_HEADER = ["公司", "记账日期", "业务日期", "会计期间", "凭证类型", "凭证号", "分录号", "摘要", "科目",
-              "科目编码", "币种", "汇率", "方向", "原币金额", "数量", "单价", "借方金额", "贷方金额", "制单人",
+              "科目名称", "币种", "汇率", "方向", "原币金额", "数量", "单价", "借方金额", "贷方金额", "制单人",
               "过账人", "审核人", "附件数量", "过账标记", "删除标记", "凭证序号", "单位", "核算项目1", "编码1",
               "名称1", "核算项目2", "编码2", "名称2", "财务组织", "供应商"]
 
 
-def test_eas_voucher_deleted_lines_unit_of_measure_and_periods(tmp_path, load):
+@pytest.mark.parametrize("with_local", [True, False], ids=["本位币列", "方向+原币金额"])
+def test_eas_voucher_deleted_lines_unit_of_measure_and_periods(tmp_path, load, with_local):
     def line(period, no, seq, acct, code, direction, amount, deleted="否", unit="", aux=()):
         r = dict.fromkeys(EAS_HEADER, "")
-        r.update({"公司": "某市某局", "记账日期": f"2024-{period:02d}-15", "会计期间": f"2024-{period:02d}",
-                  "凭证类型": "记账凭证", "凭证号": f"记--{no:04d}", "分录号": str(seq), "摘要": "购置设备",
-                  "科目": acct, "科目编码": code, "币种": "人民币", "汇率": "1", "方向": direction,
+        r.update({"公司": "某市某局", "记账日期": f"2024-{period:02d}-15", "会计期间": f"{period}.0",
+                  "凭证类型": "记", "凭证号": f"记--{no:04d}", "分录号": str(seq), "摘要": "购置设备",
+                  "科目": code, "科目名称": acct, "币种": "BB01", "汇率": "1", "方向": direction,
                   "原币金额": str(amount), "借方金额": str(amount) if direction == "1" else "",
                   "贷方金额": str(amount) if direction == "0" else "", "删除标记": deleted, "单位": unit,
                   "数量": "2" if unit else ""})
@@ -279,6 +290,9 @@ def test_eas_voucher_deleted_lines_unit_of_measure_and_periods(tmp_path, load):
         rows.append(line(period, 1, 2, "银行存款", "1002", "0", 9000))
     rows.append(line(5, 2, 1, "固定资产", "1601", "1", 500, deleted="是", unit="个"))
     rows.append(line(5, 2, 2, "银行存款", "1002", "0", 500, deleted="是"))
+    if not with_local:  # the converter's shape: 方向 + 原币金额 only
+        drop = [EAS_HEADER.index("借方金额"), EAS_HEADER.index("贷方金额")]
+        rows = [[v for i, v in enumerate(r) if i not in drop] for r in rows]
     write_xlsx(tmp_path / "d" / "凭证查询.xlsx", {"凭证": rows})
     report, con = load(tmp_path / "d")
     layout, _table, read, loaded, quar, _summ, dele, _skip, _status, msg = _log(con)[0]
