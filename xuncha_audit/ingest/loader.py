@@ -136,6 +136,35 @@ class LoadEntry:
     unmapped: list[str] = field(default_factory=list)  # headers kept in _extra
 
 
+class NothingLoadedError(XunchaError):
+    """No row of any file could be loaded (exit code 2): the message lists every file and
+    sheet with its layout, table and why its rows did not load."""
+
+
+def nothing_loaded_lines(report: LoadReport) -> list[str]:
+    """One line per file/sheet: layout, table, row accounting and the reason."""
+    out = []
+    for e in report.entries:
+        where = e.file + (f" / {e.sheet}" if e.sheet else "")
+        what = f"版式 {e.layout or '-'}，数据表 {e.table_name or '-'}"
+        counts = (f"读取 {e.rows_read}，导入 {e.rows_loaded}，隔离 {e.rows_quarantined}，"
+                  f"合计等 {e.rows_summary}，删除 {e.rows_deleted}，跳过 {e.rows_skipped}")
+        out.append(f"{where}：{what}；{counts}；{e.message_zh or e.status}")
+    return out
+
+
+def check_something_loaded(report: LoadReport) -> None:
+    """Raise :class:`NothingLoadedError` when no row of any file was loaded."""
+    if report.rows_loaded:
+        return
+    lines = nothing_loaded_lines(report) or ["（目录中没有可读取的文件）"]
+    raise NothingLoadedError(
+        "没有任何数据行被导入，请检查导出文件的格式（可先运行 xuncha-audit inspect 查看每个文件的识别结果）：\n"
+        + "\n".join("  " + line for line in lines),
+        f"nothing loaded from {len(report.entries)} file(s)/sheet(s)",
+    )
+
+
 @dataclass
 class LoadReport:
     """What a load did, file by file."""
@@ -330,9 +359,6 @@ class _Run:
         tdef = load_contract().table(plan.table)
         width = len(plan.cmap.labels)
         labels = plan.cmap.labels
-        entry.mapped = [f"{labels[i]} → {c}" for c, i in plan.cmap.columns.items()]
-        entry.mapped += [f"{labels[i]} → {r}" for r, idx in plan.roles.items() for i in idx]
-        entry.unmapped = [labels[i] for i in plan.cmap.extras]
         try:
             rejects = sheet.materialise(con, plan.header_idx, "_xa_raw")
             st = _Sheet(
@@ -370,6 +396,7 @@ class _Run:
     def _stages(self, st: _Sheet) -> list[tuple[str, str]]:
         """source -> typed staging -> quarantine -> dedupe (and the row accounting)."""
         self._stage_source(st)
+        self._columns_listing(st)
         if st.tdef.name == "payroll" and st.tdef.wide and not st.wide_items \
                 and "amount" not in st.col_src and "item" not in st.col_src \
                 and any(k in ("deduction", "total") for k in st.plan.wide_kinds.values()):
@@ -393,6 +420,19 @@ class _Run:
         self._stage_reconcile(st)
         self._finish(st)
         return cleared
+
+    def _columns_listing(self, st: _Sheet) -> None:
+        """Mapped and unmapped columns for the log and ``inspect``."""
+        plan, labels, entry = st.plan, st.labels, st.entry
+        entry.mapped = [f"{labels[i]} → {c}" for c, i in plan.cmap.columns.items()]
+        entry.mapped += [f"{labels[i]} → {r.replace('also:', '')}"
+                         for r, idx in plan.roles.items() for i in idx]
+        entry.mapped += [f"{labels[i]} → 辅助核算{n}" for n, d in plan.aux.items() for i in d.values()]
+        if plan.cmap.unit_index is not None:
+            entry.mapped.append(f"{labels[plan.cmap.unit_index]} → unit")
+        if st.wide_items:
+            entry.mapped.append("、".join(labels[i] for i in st.wide_items) + " → item/amount（工资项目）")
+        entry.unmapped = [labels[i] for i in plan.cmap.extras if i not in st.wide_items]
 
     # -- stage 1: source ---------------------------------------------------------------
     def _stage_source(self, st: _Sheet) -> None:
@@ -1002,7 +1042,8 @@ def load_folder(
     files = discover_files(data_dir)
     by_folder = unit is None and _folder_units(data_dir, files)
 
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    if str(db_path) != ":memory:":
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
     report = LoadReport(db_path=str(db_path))
     try:
@@ -1107,5 +1148,12 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
     return entries
 
 
-__all__ = ["BOOKKEEPING_DDL", "LEVELS", "LoadEntry", "LoadReport", "discover_files",
-           "ensure_bookkeeping", "load_folder"]
+def inspect_folder(data_dir: str | Path, **kw) -> LoadReport:
+    """Dry run of :func:`load_folder`: the same reading, recognition, parsing and accounting in
+    an in-memory database; nothing is written."""
+    return load_folder(data_dir, ":memory:", **kw)
+
+
+__all__ = ["BOOKKEEPING_DDL", "LEVELS", "LoadEntry", "LoadReport", "NothingLoadedError",
+           "check_something_loaded", "discover_files", "ensure_bookkeeping", "inspect_folder",
+           "load_folder", "nothing_loaded_lines"]

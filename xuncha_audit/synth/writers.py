@@ -496,7 +496,10 @@ def _cell_amount(v) -> float | None:
         return float(v)
     if not isinstance(v, str):
         return None
-    t = v.replace(",", "").replace("￥", "").replace("¥", "").replace("元", "").strip()
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", v)
+    t = t.replace(",", "").replace("￥", "").replace("¥", "").replace("元", "").strip()
     mult = 1.0
     if t.endswith("万"):
         t, mult = t[:-1], 10000.0
