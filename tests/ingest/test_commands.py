@@ -39,9 +39,8 @@ def test_bad_input_exit_code_2(tmp_path):
 
 
 def test_inspect_is_a_dry_run_listing_layout_columns_and_counts(tmp_path):
-    from test_layouts import u8_journal_rows
-
     from conftest import write_xls
+    from test_layouts import u8_journal_rows
 
     d = tmp_path / "d"
     rows, _total = u8_journal_rows()
