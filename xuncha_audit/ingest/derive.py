@@ -216,10 +216,12 @@ def _derive_voucher_identity(con, tdef: Table, t: str) -> None:
 
 def _derive_book(con, tdef: Table, t: str) -> None:
     """政府会计制度 平行记账: tag each line 财务会计 or 预算会计 (contract
-    ``parallel_accounting``). A unit keeps 政府会计 when its ledger holds an account whose
-    code starts with a ``detect_prefixes`` digit or whose name holds a ``detect_words`` word;
-    its lines whose code starts with a ``budget_prefixes`` digit are 预算会计, all others
-    财务会计. Other units (企业会计准则: 6xxx are 损益类) are all 财务会计."""
+    ``parallel_accounting``). A unit keeps 政府会计 平行记账 when its ledger holds an account
+    whose code starts with a ``detect_prefixes`` digit (or whose name holds a ``detect_words``
+    word) and also 财务会计 accounts (1xxx-5xxx); its lines whose code starts with a
+    ``budget_prefixes`` digit are then 预算会计 (the second booking of an event the 财务会计
+    lines already hold), all others 财务会计. Other units (企业会计准则: 6xxx are 损益类; an
+    export of one book only) are all 财务会计, so every line counts."""
     pa_cfg = tdef.parallel_accounting
     col = next(c.name for c in tdef.column_list() if c.generated == "book_by_account")
     budget = list(pa_cfg.get("budget_prefixes", ()))
@@ -230,7 +232,8 @@ def _derive_book(con, tdef: Table, t: str) -> None:
                 WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN '预算会计'
                 ELSE '财务会计' END
             FROM (SELECT unit, bool_or(list_contains($detect, left(trim(account_code), 1))
-                                      OR list_has_any($words, list_filter($words, lambda w: contains(coalesce(account_name, ''), w)))) AS gov
+                                      OR list_has_any($words, list_filter($words, lambda w: contains(coalesce(account_name, ''), w))))
+                               AND bool_or(regexp_matches(trim(coalesce(account_code, '')), '^[1-5]')) AS gov
                   FROM {t} GROUP BY unit) g
             WHERE g.unit IS NOT DISTINCT FROM t.unit AND t.{_q(col)} IS NULL""",
         {"budget": budget, "detect": detect, "words": words},

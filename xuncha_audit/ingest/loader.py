@@ -2,34 +2,45 @@
 
 ``load_folder(data_dir, db_path)`` walks ``data_dir`` recursively (``.csv .txt .tsv .xlsx
 .xlsm .xls``; hidden files and folders, folders starting with ``_`` and Excel lock files
-``~$*`` ignored), reads every sheet that
-looks like a table, maps it to a canonical table, parses every cell in SQL (all-VARCHAR
-staging table -> typed values, :mod:`xuncha_audit.ingest.normalize`), derives keys and
-normalised columns (:func:`xuncha_audit.ingest.derive.derive_columns`) and appends the rows.
+``~$*`` ignored) and reads every sheet in stages:
+
+1. **plan** (:mod:`xuncha_audit.ingest.plan`, first rows only): the export layout
+   (:mod:`xuncha_audit.ingest.layouts`, docs/layouts.md) or the generic alias path, the
+   table, the header (merged multi-row headers), column meanings and conventions; metadata
+   sheets (t_Schema, 说明) are skipped and recorded;
+2. **source**: the sheet's rows in an all-VARCHAR table; repeated header rows skipped; a 单位
+   column of 台/个/件 recognised as a unit of measure; wide payroll columns classified;
+   方向 + 金额 -> debit/credit, amount units, date parts, 辅助核算; every row classified as a
+   record, a summary row (期初余额, 本月合计, 合计 ... wherever the word stands) or a deleted line;
+3. **typed staging**: every cell parsed in SQL (:mod:`xuncha_audit.ingest.normalize`);
+4. **quarantine**: unparseable rows (one ``_quarantine`` record per offending cell);
+5. **dedupe**: keys and normalised columns derived
+   (:func:`xuncha_audit.ingest.derive.derive_columns`); a repeated key quarantined;
+6. **reconcile**: loaded lines against the file's own 合计/本月合计 rows, wide payroll items
+   against 应发 (mismatches to ``_load_issues``); after the run, 平行记账 tags per unit and
+   unbalanced vouchers listed in ``_load_issues``.
 
 Accounting (per file and sheet, in ``_load_log``): ``rows_read`` = data rows below the header
-(blank rows and repeats of the header row are not records and are not counted) plus CSV
-lines rejected by the reader;
-``rows_read == rows_loaded + rows_quarantined`` always. A row is quarantined (one
-``_quarantine`` record per offending cell) when
+(blank rows are not records) plus CSV lines rejected by the reader, and
+``rows_read == rows_loaded + rows_quarantined + rows_summary + rows_deleted + rows_skipped``
+always. A row is quarantined when
 
 * a value of a **required** column is empty (``必填项为空``);
 * a non-empty value of **any** typed column cannot be parsed (amount, date, month, int,
-  yes/no, displacement). Optional columns are quarantined too: a garbled amount loaded as
-  NULL would silently drop money from every total;
-* it is a total line (``合计``, ``小计``, ``总计``, ``本页合计`` ... in its first three cells);
+  yes/no, displacement), or its 方向 is neither debit nor credit. Optional columns are
+  quarantined too: a garbled amount loaded as NULL would silently drop money from every total;
 * its key repeats a row loaded earlier for the same unit (same file or an earlier file of
   this run): the later duplicate is quarantined;
 * (CSV) its number of fields differs from the header;
 * the sheet lacks a required column altogether: every row is quarantined and the sheet's
   status is ``error``.
 
-Wide payroll (one column per pay item): every numeric column that is not a contract column
-and not a total/deduction/id column (see ``match.WIDE_EXCLUDE``) is unpivoted into
-``item``/``amount`` records; empty and zero cells are no payment. Accounting stays per
-source row: a person-month row is loaded (all its items) or quarantined (none of them). A
-missing month column is taken from the sheet name, file name or title rows
-(``2024年3月工资表``).
+Wide payroll (one column per pay item): the columns are classified by the contract
+(``payroll.wide``: totals, deductions, attributes, items, descriptors; else by content: money
+cells that are not codes or dates); pay items are unpivoted into ``item``/``amount`` records;
+empty and zero cells are no payment. Accounting stays per source row: a person-month row is
+loaded (all its items) or quarantined (none of them). A missing month column is taken from
+the sheet name, file name or title rows (``2024年3月工资表``).
 
 Units: a unit column in the file (contract ``unit_aliases``) wins for its rows; else the
 ``unit`` of a mapping-file rule; else ``--unit``; else, when ``data_dir`` holds no data files
