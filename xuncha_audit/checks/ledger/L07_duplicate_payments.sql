@@ -75,17 +75,6 @@ pay AS (
     FROM cp_lines
     GROUP BY unit, voucher_no, counterparty_norm
 ),
-pay_m AS (
-    -- each payment's place within its month, and in how many months the same amount was paid
-    SELECT *, row_number() OVER (PARTITION BY unit, counterparty_norm, amount, pay_month
-                                 ORDER BY voucher_date, voucher_no) AS nth_in_month
-    FROM (SELECT *, date_trunc('month', voucher_date) AS pay_month FROM pay) x
-),
-series AS (
-    SELECT unit, counterparty_norm, amount, count(DISTINCT pay_month) AS n_months
-    FROM pay_m
-    GROUP BY unit, counterparty_norm, amount
-),
 pairs AS (
     SELECT b.unit, b.counterparty_norm, b.counterparty, b.amount,
            a.voucher_no AS first_voucher, a.voucher_date AS first_date,
@@ -98,6 +87,21 @@ pairs AS (
      AND (a.voucher_date < b.voucher_date OR (a.voucher_date = b.voucher_date AND a.voucher_no < b.voucher_no))
     WHERE datediff('day', a.voucher_date, b.voucher_date) <= $window_days
       AND b.amount >= $min_amount
+),
+pay_m AS (
+    -- each payment's place within its month, and in how many months the same amount was paid
+    SELECT *, row_number() OVER (PARTITION BY unit, counterparty_norm, amount, pay_month
+                                 ORDER BY voucher_date, voucher_no) AS nth_in_month
+    FROM (SELECT p.*, date_trunc('month', p.voucher_date) AS pay_month
+          FROM pay p
+          -- only the counterparty-amounts of candidate pairs need their monthly pattern
+          JOIN (SELECT DISTINCT unit, counterparty_norm, amount FROM pairs) k
+            ON k.unit = p.unit AND k.counterparty_norm = p.counterparty_norm AND k.amount = p.amount) x
+),
+series AS (
+    SELECT unit, counterparty_norm, amount, count(DISTINCT pay_month) AS n_months
+    FROM pay_m
+    GROUP BY unit, counterparty_norm, amount
 ),
 regular AS (
     -- consecutive instalments of a fixed monthly payment: not duplicates
