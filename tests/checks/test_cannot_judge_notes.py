@@ -32,7 +32,7 @@ def _notes(code: str, case_name: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("code", "case", "expected"), [
-    ("O01", "pass_rank_unknown_is_a_note_not_a_finding", [("临时人员甲", "使用人不在人员花名册中")]),
+    ("O01", "pass_rank_unknown_is_a_note_not_a_finding", [("临时人员甲", "办公室使用人不在人员花名册中")]),
     ("O01", "pass_no_standard_for_the_level_on_the_day_is_a_note",
      [("pass_town_2010", "乡级在判断日期没有适用的办公用房面积标准")]),
     ("V02", "pass_category_without_standard_is_a_note_not_a_finding",

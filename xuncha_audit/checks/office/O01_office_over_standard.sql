@@ -52,7 +52,7 @@ occ AS (
 ranked AS (
     SELECT o.unit, o._key, o.room_no, o.building, o.area_m2, o.person,
            s._key AS staff_key, s.rank_norm, l.ordinal,
-           row_number() OVER (PARTITION BY o.unit, o._key, o.person ORDER BY l.ordinal NULLS LAST) AS pick
+           row_number() OVER (PARTITION BY o.unit, o._key, o.person ORDER BY l.ordinal NULLS LAST, s._key) AS pick
     FROM occ o
     LEFT JOIN staff s ON s.unit = o.unit AND s.name = o.person
     LEFT JOIN std_rank_ladder l ON l.rank_norm = s.rank_norm
@@ -63,7 +63,7 @@ people AS (
 room_stats AS (
     SELECT unit, _key, min(room_no) AS room_no, min(building) AS building, min(area_m2) AS area_m2,
            count(*) AS n_occ, count(ordinal) AS n_known, min(ordinal) AS top_ordinal,
-           string_agg(person, '、') AS persons
+           array_to_string(list_sort(list(person)), '、') AS persons
     FROM people
     GROUP BY unit, _key
 ),
@@ -113,12 +113,12 @@ notes AS (
     WHERE v.outcome = 'note' AND v.max_area IS NULL
     UNION ALL
     SELECT v.unit, concat(v._key, '|note'), v._key, 'room', v.room_no,
-           concat('使用人职级（', v.top_rank, '）在', v.level, '没有适用的办公用房面积标准')
+           concat('办公室使用人职级（', v.top_rank, '）在', v.level, '没有适用的办公用房面积标准')
     FROM verdict v
     WHERE v.outcome = 'note' AND v.max_area IS NOT NULL AND v.n_known = v.n_occ
     UNION ALL
     SELECT v.unit, concat(v._key, '|unknown|', p.person), v._key, 'person', p.person,
-           CASE WHEN p.staff_key IS NULL THEN '使用人不在人员花名册中' ELSE '使用人职级无法识别' END
+           CASE WHEN p.staff_key IS NULL THEN '办公室使用人不在人员花名册中' ELSE '办公室使用人职级无法识别' END
     FROM verdict v
     JOIN people p ON p.unit = v.unit AND p._key = v._key AND p.ordinal IS NULL
     WHERE v.outcome = 'note' AND v.max_area IS NOT NULL AND v.n_known < v.n_occ

@@ -28,7 +28,7 @@ WITH occ AS (
       AND NOT regexp_matches(coalesce(o.use, '办公'), '会议|档案|接待|活动|库|值班|资料')
 ),
 per_unit AS (
-    SELECT unit, person, count(DISTINCT _key) AS n_rooms, string_agg(DISTINCT concat(building, room_no), '、') AS rooms
+    SELECT unit, person, count(DISTINCT _key) AS n_rooms, array_to_string(list_sort(list(DISTINCT concat(building, room_no))), '、') AS rooms
     FROM occ
     GROUP BY unit, person
 ),
@@ -42,7 +42,7 @@ elsewhere AS (
     -- the same person holding office rooms in another unit of this run: the same name, unless both
     -- units' rosters give that name different ID numbers (two people)
     SELECT a.unit, a.person, sum(b.n_rooms) AS n_other,
-           string_agg(concat(b.unit, '占用', b.rooms), '；') AS other_rooms
+           array_to_string(list_sort(list(concat(b.unit, '占用', b.rooms))), '；') AS other_rooms
     FROM per_unit a
     JOIN per_unit b ON b.person = a.person AND b.unit <> a.unit
     LEFT JOIN ids ia ON ia.unit = a.unit AND ia.name = a.person
