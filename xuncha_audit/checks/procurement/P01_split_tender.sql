@@ -18,7 +18,7 @@ regulation: >-
 exclusions_zh: >-
   采用公开招标或邀请招标的合同不参与归组（组内只要其余合同合计不足标准就不报）；单份达到标准的合同不参与归组（由 P03 报告）；以政府采购方式（询价、竞争性谈判、竞争性磋商、单一来源、框架协议）签订的合同不按政府采购限额标准归组；②③ 从组内第一份合同起超过 window_days 天的合同另起一组（30 个月每月一份 4 万元的合同不会连成一组 120 万元）；工程类不按法定口径归组（工程按招标投标法，由 ②③ 判断）；三种归组方式得到的组部分重叠时分别报告。签订日期没有适用公开招标数额标准的合同不作判断，作为数据质量说明（_note），不成疑点。
 method_zh: >-
-  法定口径：在（单位、财政年度、采购类别、品目）内合计。②③：在（单位、标准种类、归组方式、采购类别、供应商或部门+名称主干）内按签订日期排序，逐份判断与本组第一份合同的间隔，超过 window_days 天即开始新组（递归 CTE）。组的标准取组内各合同适用标准的最大值；合计 ≥ 标准且每份 < 标准、至少两份才报告。合同编号按「前缀 + 末尾数字」拆开，同一前缀下数字相差 1 记为一处「编号前后相连」。
+  法定口径：在（单位、财政年度、采购类别、品目）内合计。②③：在（单位、标准种类、归组方式、采购类别、供应商或部门+名称主干）内按签订日期排序，从组的第一份合同跳到其后第一份超过 window_days 天的合同，作为下一组的起点（递归 CTE，每组一步）。组的标准取组内各合同适用标准的最大值；合计 ≥ 标准且每份 < 标准、至少两份才报告。合同编号按「前缀 + 末尾数字」拆开，同一前缀下数字相差 1 记为一处「编号前后相连」。
 rules:
   statutory: 同一财政年度、同一品目的多次采购（实施条例第二十八条），不论供应商和部门
   same_vendor: 同一供应商、同一类别的多份合同
@@ -107,36 +107,47 @@ keyed AS (
 ordered AS (
     SELECT k.*,
            row_number() OVER (PARTITION BY k.unit, k.kind, k.grouping, k.category, k.gkey
-                              ORDER BY k.sign_date, k._key) AS rn
+                              ORDER BY k.sign_date, k._key) AS rn,
+           -- the position of the first contract more than window_days after this one (rows in date order)
+           count(*) OVER (PARTITION BY k.unit, k.kind, k.grouping, k.category, k.gkey
+                          ORDER BY datediff('day', DATE '2000-01-01', k.sign_date)
+                          RANGE BETWEEN UNBOUNDED PRECEDING AND $window_days FOLLOWING) + 1 AS next_rn
     FROM keyed k
     WHERE k.grouping <> 'statutory'
 ),
-seg(unit, kind, grouping, category, gkey, rn, seg_start, seg_no) AS (
-    -- a chain never spans more than window_days from its first contract: walk each key's contracts in
-    -- date order and start a new group at the first contract more than window_days after the group's start
-    SELECT unit, kind, grouping, category, gkey, rn, sign_date, 1
+seg(unit, kind, grouping, category, gkey, start_rn) AS (
+    -- a chain never spans more than window_days from its first contract: a group starts at the first
+    -- contract of its key, the next group at the first contract more than window_days after that start,
+    -- and so on (one step per group, not per contract)
+    SELECT unit, kind, grouping, category, gkey, rn
     FROM ordered
     WHERE rn = 1
     UNION ALL
-    SELECT o.unit, o.kind, o.grouping, o.category, o.gkey, o.rn,
-           CASE WHEN datediff('day', s.seg_start, o.sign_date) > $window_days THEN o.sign_date
-                ELSE s.seg_start END,
-           CASE WHEN datediff('day', s.seg_start, o.sign_date) > $window_days THEN s.seg_no + 1
-                ELSE s.seg_no END
+    SELECT o.unit, o.kind, o.grouping, o.category, o.gkey, o.next_rn
     FROM seg s
     JOIN ordered o
       ON o.unit = s.unit AND o.kind = s.kind AND o.grouping = s.grouping AND o.category = s.category
-     AND o.gkey = s.gkey AND o.rn = s.rn + 1
+     AND o.gkey = s.gkey AND o.rn = s.start_rn
+    WHERE EXISTS (SELECT 1 FROM ordered x
+                  WHERE x.unit = o.unit AND x.kind = o.kind AND x.grouping = o.grouping
+                    AND x.category = o.category AND x.gkey = o.gkey AND x.rn = o.next_rn)
+),
+segmented AS (
+    SELECT o.*,
+           sum(CASE WHEN s.start_rn IS NOT NULL THEN 1 ELSE 0 END) OVER (
+               PARTITION BY o.unit, o.kind, o.grouping, o.category, o.gkey
+               ORDER BY o.rn ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS seg_no
+    FROM ordered o
+    LEFT JOIN seg s
+      ON s.unit = o.unit AND s.kind = o.kind AND s.grouping = o.grouping AND s.category = o.category
+     AND s.gkey = o.gkey AND s.start_rn = o.rn
 ),
 chained AS (
     SELECT o.unit, o._key, o.contract_no, o.contract_name, o.vendor, o.vendor_norm, o.department, o.amount,
            o.sign_date, o.category, o.name_stem, o.no_prefix, o.no_serial, o.kind, o.threshold, o.verified,
            o.citation, o.grouping, o.fy,
-           concat(o.kind, '|', o.grouping, '|', o.category, '|', o.gkey, '|', CAST(s.seg_no AS VARCHAR)) AS gid
-    FROM ordered o
-    JOIN seg s
-      ON s.unit = o.unit AND s.kind = o.kind AND s.grouping = o.grouping AND s.category = o.category
-     AND s.gkey = o.gkey AND s.rn = o.rn
+           concat(o.kind, '|', o.grouping, '|', o.category, '|', o.gkey, '|', CAST(o.seg_no AS VARCHAR)) AS gid
+    FROM segmented o
     UNION ALL
     SELECT k.unit, k._key, k.contract_no, k.contract_name, k.vendor, k.vendor_norm, k.department, k.amount,
            k.sign_date, k.category, k.name_stem, k.no_prefix, k.no_serial, k.kind, k.threshold, k.verified,
@@ -168,24 +179,19 @@ groups AS (
     HAVING count(*) >= 2 AND sum(amount) >= max(threshold)
 ),
 members AS (
-    SELECT c.unit, c.gid, c._key
+    SELECT c.unit, c.gid, c._key, g.n_contracts, g.prio
     FROM chained c
     JOIN groups g ON g.unit = c.unit AND g.gid = c.gid
 ),
-shared_counts AS (
-    SELECT a.unit, a.gid AS g, b.gid AS h, count(*) AS n_shared
-    FROM members a
-    JOIN members b ON b.unit = a.unit AND b._key = a._key AND b.gid <> a.gid
-    GROUP BY a.unit, a.gid, b.gid
-),
 dominated AS (
     -- a group whose contracts all lie in a larger group (or an identical group of higher priority)
-    SELECT DISTINCT o.unit, o.g AS gid
-    FROM shared_counts o
-    JOIN groups gg ON gg.unit = o.unit AND gg.gid = o.g
-    JOIN groups hh ON hh.unit = o.unit AND hh.gid = o.h
-    WHERE o.n_shared = gg.n_contracts
-      AND (hh.n_contracts > gg.n_contracts OR hh.prio < gg.prio)
+    SELECT DISTINCT unit, gid
+    FROM (SELECT a.unit, a.gid, count(*) AS n_shared, min(a.n_contracts) AS n_contracts
+          FROM members a
+          JOIN members b ON b.unit = a.unit AND b._key = a._key AND b.gid <> a.gid
+          WHERE b.n_contracts > a.n_contracts OR b.prio < a.prio
+          GROUP BY a.unit, a.gid, b.gid)
+    WHERE n_shared = n_contracts
 ),
 final AS (
     SELECT g.*
