@@ -128,6 +128,7 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         "amount": float(counts[1]),
         "evidence": con.execute("SELECT count(*) FROM _x_evidence").fetchone()[0],
         "gone": con.execute("SELECT count(*) FROM _x_gone").fetchone()[0],
+        **_amount_dedup(con),
         "by_severity": dict(con.execute(
             "SELECT severity, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
         "by_route": dict(con.execute(
@@ -136,6 +137,15 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
             "SELECT coalesce(mark, '未比对'), count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
     }
     return m
+
+
+def _amount_dedup(con) -> dict:
+    """The headline amount with each evidence record counted once (findings/amounts.py)."""
+    from xuncha_audit.findings.amounts import headline
+
+    h = headline(con)
+    return {} if h is None else {"amount_dedup": h["amount_dedup"], "amount_dedup_label": h["label_zh"],
+                                 "records_cited_twice": h["records_cited_twice"]}
 
 
 def _summary_info(manifest: dict, mask: bool, store) -> dict:

@@ -48,7 +48,7 @@ people AS (
 room_stats AS (
     SELECT unit, _key, min(room_no) AS room_no, min(building) AS building, min(area_m2) AS area_m2,
            count(*) AS n_occ, count(ordinal) AS n_known, min(ordinal) AS top_ordinal,
-           string_agg(person, '、') AS persons
+           array_to_string(list_sort(list(person)), '、') AS persons
     FROM people
     GROUP BY unit, _key
 ),
@@ -68,7 +68,7 @@ SELECT j.unit, concat(j._key, '|over') AS finding_key, 'offices' AS ev_table, j.
        j.persons, j.room_no, j.area_m2, coalesce(j.building, '') AS building_text,
        concat(CAST(j.n_occ AS VARCHAR), '人使用，人均', format('{:g}', round(CAST(j.per_person AS DOUBLE), 1)),
               '平方米，超过', j.top_rank, '在', j.level, '的标准', format('{:g}', CAST(j.standard AS DOUBLE)),
-              '平方米') AS occupant_text
+              '平方米') AS occupant_text, CAST(NULL AS VARCHAR) AS _note
 FROM judged j
 UNION ALL
 SELECT j.unit, concat(j._key, '|over'), 'staff', p.staff_key, 'room', j.room_no, CAST(NULL AS DECIMAL(18,2)),
@@ -76,13 +76,14 @@ SELECT j.unit, concat(j._key, '|over'), 'staff', p.staff_key, 'room', j.room_no,
        coalesce(j.building, ''),
        concat(CAST(j.n_occ AS VARCHAR), '人使用，人均', format('{:g}', round(CAST(j.per_person AS DOUBLE), 1)),
               '平方米，超过', j.top_rank, '在', j.level, '的标准', format('{:g}', CAST(j.standard AS DOUBLE)),
-              '平方米')
+              '平方米'), NULL
 FROM judged j JOIN people p ON p.unit = j.unit AND p._key = j._key AND p.ordinal = j.top_ordinal
 UNION ALL
-SELECT p.unit, concat(p._key, '|unknown|', p.person), 'offices', p._key, 'room', p.room_no,
+-- "Cannot judge" is a data-quality note (one per unit and reason), not a finding.
+SELECT p.unit, concat(p._key, '|unknown|', p.person), 'offices', p._key, 'person', p.person,
        CAST(NULL AS DECIMAL(18,2)), CAST(NULL AS DATE), CAST(NULL AS DATE), 'rank_unknown', p.person,
-       p.room_no, p.area_m2, coalesce(p.building, ''),
-       concat('使用人', p.person, CASE WHEN p.staff_key IS NULL THEN '不在人员花名册中' ELSE '的职级无法识别' END,
-              '，无法判断是否超标')
+       p.room_no, p.area_m2, coalesce(p.building, ''), NULL,
+       CASE WHEN p.staff_key IS NULL THEN '办公室使用人不在人员花名册中，无法判断办公室是否超标'
+            ELSE '办公室使用人职级无法识别，无法判断办公室是否超标' END
 FROM people p
 WHERE p.ordinal IS NULL

@@ -26,7 +26,7 @@ WITH occ AS (
 ),
 multi AS (
     SELECT *, count(DISTINCT _key) OVER (PARTITION BY unit, person) AS n_rooms,
-           string_agg(concat(building, room_no), '、') OVER (PARTITION BY unit, person) AS rooms
+           array_to_string(list_sort(list(concat(building, room_no)) OVER (PARTITION BY unit, person)), '、') AS rooms
     FROM occ
 )
 SELECT unit, person AS finding_key, 'offices' AS ev_table, _key AS ev_key, 'person' AS entity_type,

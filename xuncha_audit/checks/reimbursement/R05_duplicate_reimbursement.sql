@@ -7,6 +7,7 @@ area: reimbursement
 severity: high
 route: 反馈
 inputs: [travel_claims, hospitality, meetings]
+needs: [[travel_claims, hospitality, meetings]]
 evidence: [travel_claims, hospitality, meetings]
 entity_type: person
 what_zh: ①同一发票号码出现在两条及以上报销记录中（差旅费、公务接待、会议培训三张表合并比对；「发票号码」一格填写多个号码时按「、；;，,/」和空格拆开逐个比对；同一记录内重复填写不算）；②同一人两次出差的日期相互重叠（一次的出发日早于另一次的返回日且另一次的出发日早于这次的返回日；前一次返回当天再出发不算重叠）。
@@ -67,7 +68,7 @@ inv_rec AS (
 ),
 inv_groups AS (
     SELECT unit, inv, count(*) AS n_rec, sum(amt) - max(amt) AS dup_amount,
-        string_agg(rec_label, '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2
+        array_to_string(list_sort(list(rec_label)), '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2
     FROM inv_rec
     GROUP BY unit, inv
 ),
