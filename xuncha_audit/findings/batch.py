@@ -256,7 +256,7 @@ def environment_error(exc: BaseException) -> XunchaError | None:
             code, path = cur.errno, cur.filename
         else:
             text = str(cur).lower()
-            if type(cur).__module__.startswith("duckdb") or "duckdb" in type(cur).__name__.lower():
+            if type(cur).__module__.lstrip("_").startswith("duckdb"):
                 for needle, err in _DUCKDB_ENV:
                     if needle in text:
                         code = err
