@@ -21,7 +21,13 @@ import pytest
 from typer.testing import CliRunner
 
 from xuncha_audit.cli import app
-from xuncha_audit.findings.batch import environment_error, exit_code_for_exception, lock_path_for, pid_alive, run_lock
+from xuncha_audit.findings.batch import (
+    environment_error,
+    exit_code_for_exception,
+    lock_path_for,
+    pid_alive,
+    run_lock,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "data_samples" / "合同台账.xlsx"
