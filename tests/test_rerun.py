@@ -98,6 +98,8 @@ def test_deleted_and_emptied_files_leave_nothing_behind(tmp_path):
     checks = {c["check_id"]: c for c in manifest["checks"]}
     assert checks["H01"]["status"] == "not_run" and "工资" in checks["H01"]["note"]
     assert manifest["run"]["run_id"] == r2.run_id
+    counts = manifest["counts"]
+    assert 0 <= counts["amount_dedup"] <= counts["amount"] and "去重" in counts["amount_dedup_label"]
     # No build file of either run is left next to the database.
     assert not list(out.glob("xuncha.duckdb.build-*"))
 

@@ -78,6 +78,7 @@ class PipelineResult:
     skipped_tables: set[str] = field(default_factory=set)
     seconds: dict[str, float] = field(default_factory=dict)
     build_path: Path | None = None
+    missing_tables: list = field(default_factory=list)
 
 
 def prepare_out_dir(out_dir: Path) -> None:
@@ -196,6 +197,15 @@ def run_pipeline(
             runstate.end_stage(con, run_id, "validate", runstate.begin_stage(con, run_id, "validate"),
                                status="skipped", detail="--no-validate")
             console.print("[bold]3/5 数据校验[/bold] 已跳过 (--no-validate)")
+
+        # Tables the selected checks need but nobody supplied: not "all rules passed".
+        from xuncha_audit.engine.coverage import record_required_empty, required_but_empty
+
+        result.missing_tables = required_but_empty(con, registry.select(checks_cfg.get("select"),
+                                                                         checks_cfg.get("ignore")))
+        record_required_empty(con, result.missing_tables)
+        for t, title, codes in result.missing_tables:
+            console.print(f"[red]缺少数据[/red] {title}（{t}）没有任何数据：检查 {'、'.join(codes)} 将不执行")
 
         # 4. checks
         t0 = runstate.begin_stage(con, run_id, "checks")

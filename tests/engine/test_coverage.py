@@ -100,3 +100,22 @@ def test_o01_unknown_rank_is_one_note_per_unit_and_reason():
     assert "不在人员花名册" in reason and n == 2 and etype == "person"
     assert examples == "临时人员乙、临时人员甲" or set(examples.split("、")) == {"临时人员甲", "临时人员乙"}
     assert any("2 人" in t for t in res.checks[0].notes)
+
+
+def test_validation_fails_a_required_table_that_is_empty(two_units):
+    from xuncha_audit.engine.coverage import record_required_empty, required_but_empty
+    from xuncha_audit.validate.runner import VALIDATION_DDL
+
+    two_units.execute(VALIDATION_DDL)
+    reg = default_registry()
+    missing = required_but_empty(two_units, [reg.get("H01"), reg.get("P07"), reg.get("R05")])
+    tables = {t: codes for t, _title, codes in missing}
+    assert tables["payroll"] == ["H01"] and tables["staff"] == ["H01"]
+    assert tables["contracts"] == ["P07"]  # P07's first input; payments has a row
+    assert tables["travel_claims"] == tables["hospitality"] == tables["meetings"] == ["R05"]
+    assert "payments" not in tables
+    record_required_empty(two_units, missing)
+    rows = two_units.execute(
+        "SELECT table_name, success, description_zh FROM _validation ORDER BY table_name").fetchall()
+    assert {r[0] for r in rows} == set(tables) and not any(r[1] for r in rows)
+    assert "H01" in dict((r[0], r[2]) for r in rows)["payroll"]

@@ -18,6 +18,8 @@ table of ``inputs`` plus every ``requires`` table.
 
 from __future__ import annotations
 
+import json
+
 from xuncha_audit.contract import load_contract
 
 COVERAGE_STATUS_ZH = {"ok": "已执行", "not_run": "未执行", "skipped": "跳过", "error": "出错"}
@@ -198,3 +200,47 @@ def note_text(unit: str, reason: str, n: int, entity_type: str | None, examples:
     counter = ENTITY_COUNTER_ZH.get(entity_type or "", "条")
     ex = f"（如 {examples}{' 等' if n > NOTE_EXAMPLES else ''}）" if examples else ""
     return f"{unit}：{n} {counter}{reason}，未作判断{ex}"
+
+
+def required_but_empty(con, specs) -> list[tuple[str, str, list[str]]]:
+    """Tables the selected checks need that hold no row at all (for any unit): (table,
+    title, [check ids]). A group of alternatives counts only when all of them are empty."""
+    have = _existing_tables(con)
+    counts: dict[str, int] = {}
+
+    def rows(t: str) -> int:
+        if t not in counts:
+            counts[t] = con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] if t in have else 0
+        return counts[t]
+
+    need: dict[str, list[str]] = {}
+    for spec in specs:
+        for group in needs_of(spec):
+            if all(rows(t) == 0 for t in group):
+                for t in group:
+                    need.setdefault(t, []).append(spec.code)
+    return [(t, _title(t), sorted(set(codes))) for t, codes in sorted(need.items())]
+
+
+REQUIRED_EXPECTATION = "xuncha_required_table_not_empty"
+
+
+def record_required_empty(con, missing: list[tuple[str, str, list[str]]]) -> None:
+    """One failed `_validation` row per required table that is empty (validation must not
+    say "all rules passed" on tables that were never supplied). Severity ``warning``: the
+    checks that need it are 未执行 (see `_check_coverage`), not skipped as broken."""
+    if not missing or "_validation" not in _existing_tables(con):
+        return
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con.execute("DELETE FROM _validation WHERE expectation = ?", [REQUIRED_EXPECTATION])
+    for t, title, codes in missing:
+        con.execute(
+            "INSERT INTO _validation BY NAME SELECT ? AS run_at, ? AS table_name, ? AS expectation, "
+            "? AS expectation_id, NULL AS \"column\", 'warning' AS severity, false AS success, "
+            "0 AS unexpected_count, 0 AS element_count, ? AS description_zh, ? AS details",
+            [now, t, REQUIRED_EXPECTATION, f"required:{t}",
+             f"必需的数据表为空：{title}（{t}）未提供或没有一行数据，需要它的检查 {'、'.join(codes)} 未执行",
+             json.dumps({"checks": codes, "rows": 0}, ensure_ascii=False)],
+        )

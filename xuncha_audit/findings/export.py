@@ -158,6 +158,7 @@ def _summary_info(manifest: dict, mask: bool, store) -> dict:
         "被巡察单位": "、".join(u.get("unit", "") for u in manifest.get("units", []) or []),
         "疑点总数": c["findings"],
         "涉及金额（元）": round(c["amount"], 2),
+        **({"涉及金额（按证据记录去重，元）": round(c["amount_dedup"], 2)} if "amount_dedup" in c else {}),
         "证据记录数": c["evidence"],
         "已消失疑点": c["gone"],
         "个人信息": "已脱敏（身份证号、银行账号、手机号）" if mask else "未脱敏（--no-mask），注意保密",
