@@ -97,6 +97,10 @@ def test_deleted_and_emptied_files_leave_nothing_behind(tmp_path):
         assert digest == sha(data / name), name
     checks = {c["check_id"]: c for c in manifest["checks"]}
     assert checks["H01"]["status"] == "not_run" and "工资" in checks["H01"]["note"]
+    not_run = {(r["check_id"], r["unit"]): r["reason_zh"] for r in manifest["not_run"]}
+    assert "payroll" in not_run[("H03", "某市住房和城乡建设局")]
+    assert "payroll" not in manifest["unit_tables"]["某市住房和城乡建设局"]
+    assert "contracts" in manifest["unit_tables"]["某市住房和城乡建设局"]
     assert manifest["run"]["run_id"] == r2.run_id
     counts = manifest["counts"]
     assert 0 <= counts["amount_dedup"] <= counts["amount"] and "去重" in counts["amount_dedup_label"]

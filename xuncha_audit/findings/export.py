@@ -122,6 +122,9 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         m["checks"] = _jsonable(con.execute(
             f'SELECT check_id, status, seconds, "rows", findings, error{note} FROM _check_runs '
             f"{run_filter} ORDER BY check_id", params).df())
+        from xuncha_audit.engine.coverage import manifest_sections  # 未执行 per unit, notes
+
+        m.update(manifest_sections(con, rid, mask=mask))
     counts = con.execute("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""").fetchone()
     m["counts"] = {
         "findings": counts[0],
