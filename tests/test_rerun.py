@@ -142,3 +142,23 @@ def test_two_identical_runs_give_identical_outputs(tmp_path):
              for r in csv.DictReader(io.StringIO((tmp_path / "a" / "findings.csv").read_text(encoding="utf-8-sig")))}
     assert marks == {"未变"}, marks
     assert c.run_id != a.run_id
+
+
+def test_checks_build_text_lists_in_a_fixed_order():
+    """string_agg & co. concatenate in whatever order the rows arrive (threads, storage):
+    two runs could title the same finding differently and mark it 内容变化. Text lists are
+    built as array_to_string(list_sort(list(...)), sep) instead (ARCHITECTURE §2)."""
+    import re
+
+    from xuncha_audit.engine.registry import default_registry
+
+    reg = default_registry()
+    bad = []
+    sqls = [(s.code, s.sql) for s in reg]
+    for area_rels in reg.shared.values():
+        sqls += [(r.name, r.sql) for r in area_rels]
+    for code, sql in sqls:
+        body = re.sub(r"--[^\n]*", " ", re.sub(r"/\*.*?\*/", " ", sql, flags=re.S))
+        if re.search(r"\b(string_agg|group_concat|listagg|array_agg)\s*\(", body, re.I):
+            bad.append(code)
+    assert sqls and not bad, f"unordered text aggregates in {bad}"

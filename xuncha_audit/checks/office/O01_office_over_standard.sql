@@ -37,7 +37,7 @@ occ AS (
 ranked AS (
     SELECT o.unit, o._key, o.room_no, o.building, o.area_m2, o.person,
            s._key AS staff_key, s.rank_norm, l.ordinal,
-           row_number() OVER (PARTITION BY o.unit, o._key, o.person ORDER BY l.ordinal NULLS LAST) AS pick
+           row_number() OVER (PARTITION BY o.unit, o._key, o.person ORDER BY l.ordinal NULLS LAST, s._key) AS pick
     FROM occ o
     LEFT JOIN staff s ON s.unit = o.unit AND s.name = o.person
     LEFT JOIN std_rank_ladder l ON l.rank_norm = s.rank_norm
