@@ -83,6 +83,9 @@ STORE_COLUMNS: dict[str, str] = {
     "aliases": "VARCHAR[]",
 }
 _T = "_triage_store"
+# evidence_keys kept per finding in the store (for matching a finding whose evidence
+# changed); a finding citing more (23,000 payroll lines) keeps the first ones, sorted.
+MAX_EVIDENCE_KEYS = 2000
 
 
 def _now() -> str:
@@ -202,8 +205,9 @@ def _match_identities(con, rid: str) -> dict[str, str]:
     Returns {computed id: stored id} for the findings renamed (in ``findings`` and
     ``evidence``)."""
     con.execute(
-        """CREATE OR REPLACE TEMP TABLE _ev_cur AS
-        SELECT finding_id, list_sort(list(DISTINCT source_table || ':' || record_key)) AS keys
+        f"""CREATE OR REPLACE TEMP TABLE _ev_cur AS
+        SELECT finding_id,
+               list_slice(list_sort(list(DISTINCT source_table || ':' || record_key)), 1, {MAX_EVIDENCE_KEYS}) AS keys
         FROM evidence WHERE finding_id IN (SELECT finding_id FROM findings) GROUP BY finding_id"""
     )
     pairs = con.execute(
