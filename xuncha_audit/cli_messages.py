@@ -78,7 +78,9 @@ EXAMPLES: dict[str, list[str]] = {
         "xuncha-audit run 数据目录 --out 输出 --unit 某市住房和城乡建设局 --level 市级 --region 湖南 --city 长沙",
         "xuncha-audit run 省级数据/ --out 输出 --level 县级 --region 湖南 --select P --fail-on high",
     ],
-    "load": ["xuncha-audit load 数据目录 --db 输出/xuncha.duckdb --unit 某局"],
+    "load": ["xuncha-audit load 数据目录 --db 输出/xuncha.duckdb --unit 某局",
+             "xuncha-audit load 数据目录 --db 输出/xuncha.duckdb --layouts 我的版式/"],
+    "inspect": ["xuncha-audit inspect 数据目录", "xuncha-audit inspect 数据目录 --layouts 我的版式/"],
     "tables": ["xuncha-audit tables --db 输出/xuncha.duckdb"],
     "export": ["xuncha-audit export --db 输出/xuncha.duckdb --out 输出"],
     "sample": [

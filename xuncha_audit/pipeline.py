@@ -109,6 +109,7 @@ def run_pipeline(
     ignore: list[str] | None = None,
     validate: bool = True,
     console: Console | None = None,
+    layouts: list[Path] | tuple = (),
 ) -> PipelineResult:
     """Run the whole job; raise XunchaError on bad input/config.
 
@@ -119,7 +120,7 @@ def run_pipeline(
     from xuncha_audit.engine.registry import default_registry
     from xuncha_audit.engine.runner import run_checks, validate_check_config
     from xuncha_audit.findings.batch import open_db_or_explain, run_lock
-    from xuncha_audit.ingest.loader import load_folder
+    from xuncha_audit.ingest.loader import check_something_loaded, load_folder
 
     console = console or Console(stderr=True)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
@@ -163,9 +164,10 @@ def run_pipeline(
         console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
         result.load = load_folder(
             data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
-            mapping=cfg.mapping,
+            mapping=cfg.mapping, layouts=layouts,
         )
         con = open_db_or_explain(build)
+        check_something_loaded(result.load)  # nothing loaded: exit 2 with the per-file listing
         from xuncha_audit.engine.coverage import write_unit_tables
 
         write_unit_tables(con)
@@ -363,6 +365,7 @@ def register(app: typer.Typer) -> None:
         no_mask: bool = typer.Option(False, "--no-mask", help="导出时不遮蔽身份证号、银行账号、电话"),
         no_validate: bool = typer.Option(False, "--no-validate", help="跳过 Great Expectations 数据校验"),
         log_file: Path = typer.Option(None, "--log", help="JSON 行日志文件（默认 OUT/xuncha.log.jsonl）"),
+        layouts: list[Path] = typer.Option(None, "--layouts", help="自定义导出版式目录（见 docs/layouts.md）"),
     ) -> None:
         """运行全部流程：导入、校验、检查、导出 Run the whole job."""
         from xuncha_audit.findings.batch import (
@@ -395,7 +398,7 @@ def register(app: typer.Typer) -> None:
             prepare_out_dir(db_path.parent)
             with run_lock(db_path):
                 result = run_pipeline(data_dir, out, cfg, db_path=db_path, select=select, ignore=ignore,
-                                      validate=not no_validate, console=console)
+                                      validate=not no_validate, console=console, layouts=layouts or ())
             _summary(console, result)
             import duckdb
 

@@ -38,10 +38,10 @@ def add_lines(con, select_sql: str, params: dict | None = None) -> None:
     account_name, debit, counterparty, person)."""
     con.execute(
         f"""
-        INSERT INTO ledger (unit, voucher_no, line_no, voucher_date, summary, account_code, account_name,
-                            debit, counterparty, counterparty_norm, person, _key)
-        SELECT '{UNIT}', voucher_no, 1, voucher_date, '付款', account_code, account_name,
-               CAST(debit AS DECIMAL(18,2)), counterparty, counterparty, person, voucher_no || '|1'
+        INSERT INTO ledger (unit, voucher_no, voucher_id, line_no, voucher_date, summary, account_code,
+                            account_name, debit, counterparty, counterparty_norm, person, _key)
+        SELECT '{UNIT}', voucher_no, voucher_no, 1, voucher_date, '付款', account_code, account_name,
+               CAST(debit AS DECIMAL(18,2)), counterparty, counterparty, person, voucher_no || ' #1'
         FROM ({select_sql})
         """,
         params or {},
@@ -189,9 +189,10 @@ def test_round_amounts_bank_account_holding_every_amount_not_flagged(con):
     round_data(con, 0.06)
     con.execute(
         """
-        INSERT INTO ledger (unit, voucher_no, line_no, voucher_date, summary, account_code, account_name,
-                            credit, _key)
-        SELECT unit, voucher_no, 2, voucher_date, summary, '1002', '银行存款', debit, voucher_no || '|2'
+        INSERT INTO ledger (unit, voucher_no, voucher_id, line_no, voucher_date, summary, account_code,
+                            account_name, credit, _key)
+        SELECT unit, voucher_no, voucher_id, 2, voucher_date, summary, '1002', '银行存款', debit,
+               voucher_no || ' #2'
         FROM ledger
         """
     )

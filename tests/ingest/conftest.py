@@ -82,13 +82,15 @@ def load(tmp_path):
 
 
 def assert_accounting(con) -> None:
-    """read == loaded + quarantined for every log row, and both agree with the tables."""
+    """read == loaded + quarantined + summary + deleted + skipped for every log row, and the
+    numbers agree with the tables."""
     rows = con.execute(
-        "SELECT file, sheet, table_name, rows_read, rows_loaded, rows_quarantined, status, unit "
+        "SELECT file, sheet, table_name, rows_read, rows_loaded, rows_quarantined, status, unit, "
+        "coalesce(rows_summary, 0) + coalesce(rows_deleted, 0) + coalesce(rows_skipped, 0) "
         "FROM _load_log"
     ).fetchall()
-    for file, sheet, table, read, loaded, quarantined, status, unit in rows:
-        assert read == loaded + quarantined, (file, sheet)
+    for file, sheet, table, read, loaded, quarantined, status, unit, other in rows:
+        assert read == loaded + quarantined + other, (file, sheet)
         q = con.execute(
             "SELECT count(DISTINCT row_no) FROM _quarantine WHERE file = ? "
             "AND sheet IS NOT DISTINCT FROM ? AND list_contains(string_split(?, '、'), unit)",

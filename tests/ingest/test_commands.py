@@ -36,3 +36,36 @@ def test_bad_input_exit_code_2(tmp_path):
     assert result.exit_code == 2 and "未知的键" in result.output.replace("\n", "")
     result = runner.invoke(app, ["tables", "--db", str(tmp_path / "nope.duckdb")])
     assert result.exit_code == 2
+
+
+def test_inspect_is_a_dry_run_listing_layout_columns_and_counts(tmp_path):
+    from conftest import write_xls
+    from test_layouts import u8_journal_rows
+
+    d = tmp_path / "d"
+    rows, _total = u8_journal_rows()
+    write_xls(d / "序时账.xls", {"序时账": rows})
+    write_csv(d / "说明.csv", [["随便写的说明"], ["没有表头"]])
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    result = runner.invoke(app, ["inspect", str(d)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "u8_journal" in out and "用友 U8 序时账" in out and "ledger" in out and "试读结果" in out
+    assert "金额 → amount" in out and "方向 → direction" in out and "数量" in out  # mapped / unmapped
+    assert "跳过" in out
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_load_and_run_exit_2_when_nothing_loads(tmp_path):
+    d = tmp_path / "d"
+    write_csv(d / "杂项.csv", [["甲", "乙"], ["1", "2"]])
+    write_csv(d / "序时账.csv", [["凭证日期", "凭证号", "摘要", "借方金额"], ["坏日期", "记-1", "x", "1"]])
+    result = runner.invoke(app, ["load", str(d), "--db", str(tmp_path / "x.duckdb")], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert "没有任何数据行被导入" in result.output.replace("\n", "")
+    result = runner.invoke(app, ["run", str(d), "--out", str(tmp_path / "out")], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    assert "没有任何数据行被导入" in result.output.replace("\n", "")
+    assert "序时账.csv" in result.output.replace("\n", "")
+    result = runner.invoke(app, ["inspect", str(d)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2

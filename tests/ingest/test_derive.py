@@ -121,10 +121,10 @@ def test_idempotent(con):
     assert con.execute("SELECT * FROM ledger ORDER BY _source_row").fetchall() == first
     got = con.execute("SELECT voucher_no, line_no, _key, unit FROM ledger ORDER BY _source_row").fetchall()
     assert got == [
-        ("记-1", 1, "记-1|1", DEFAULT_UNIT),
-        ("记-1", 2, "记-1|2", DEFAULT_UNIT),
-        ("记-2", 5, "记-2|5", DEFAULT_UNIT),
-        ("记-2", 6, "记-2|6", DEFAULT_UNIT),
+        ("记-1", 1, "2024-01 记-1 #1", DEFAULT_UNIT),
+        ("记-1", 2, "2024-01 记-1 #2", DEFAULT_UNIT),
+        ("记-2", 5, "2024-01 记-2 #5", DEFAULT_UNIT),
+        ("记-2", 6, "2024-01 记-2 #6", DEFAULT_UNIT),
     ]
 
 
@@ -136,7 +136,7 @@ def test_line_no_per_unit(con):
     )
     derive_columns(con, "ledger", unit="ignored")
     got = sorted(con.execute("SELECT unit, _key FROM ledger").fetchall())
-    assert got == [("A", "v1|1"), ("A", "v1|2"), ("B", "v1|1")]
+    assert got == [("A", "2024-01 v1 #1"), ("A", "2024-01 v1 #2"), ("B", "2024-01 v1 #1")]
 
 
 def test_defaults_displacement_plate(con):

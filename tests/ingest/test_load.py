@@ -20,10 +20,10 @@ def _ledger_checks(con, unit="默认单位"):
         "FROM ledger ORDER BY _source_row"
     ).fetchall()
     assert rows == [
-        ("记-1", 1, Decimal("1234.50"), None, "长沙甲科技", "张三", unit, "记-1|1"),
-        ("记-1", 2, None, Decimal("1234.50"), "长沙甲科技", "张三", unit, "记-1|2"),
-        ("记-2", 1, Decimal("800.00"), None, None, "李四", unit, "记-2|1"),
-        ("记-2", 2, None, Decimal("800.00"), None, "李四", unit, "记-2|2"),
+        ("记-1", 1, Decimal("1234.50"), None, "长沙甲科技", "张三", unit, "2024-01 记-1 #1"),
+        ("记-1", 2, None, Decimal("1234.50"), "长沙甲科技", "张三", unit, "2024-01 记-1 #2"),
+        ("记-2", 1, Decimal("800.00"), None, None, "李四", unit, "2024-01 记-2 #1"),
+        ("记-2", 2, None, Decimal("800.00"), None, "李四", unit, "2024-01 记-2 #2"),
     ]
 
 
@@ -137,13 +137,16 @@ def test_quarantine_accounting_on_broken_file(tmp_path, load):
         ["", "记-4", "缺日期", "x", "5", "", "", ""],                  # required empty
         ["2024-01-07", "记-5", "坏金额", "x", "12,3a", "", "", ""],    # optional amount garbled
         ["2024-01-07", "记-1", "重复", "x", "1", "", "", "", "多"],    # too many fields (CSV)
-        ["合计", "", "", "", "2034.5", "2034.5", "", ""],              # total line
+        ["合计", "", "", "", "2034.5", "2034.5", "", ""],              # total line: a summary row
         ["", "", "", "", "", "", "", ""],                              # blank: not a record
     ]
     write_csv(tmp_path / "d" / "序时账.csv", rows, "gbk")
     report, con = load(tmp_path / "d")
     (entry,) = report.entries
-    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (9, 4, 5)
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (9, 4, 4)
+    assert entry.rows_summary == 1  # counted, neither loaded nor quarantined
+    # the loaded lines add up to the file's own 合计 row: no mismatch reported
+    assert con.execute("SELECT count(*) FROM _load_issues WHERE kind = 'total_mismatch'").fetchone()[0] == 0
     assert entry.status == "partial"
     q = con.execute(
         "SELECT row_no, column_name, raw_value, reason_zh FROM _quarantine ORDER BY row_no"
@@ -153,7 +156,6 @@ def test_quarantine_accounting_on_broken_file(tmp_path, load):
         (7, "凭证日期", None, "必填项为空"),
         (8, "借方金额", "12,3a", "无法识别的金额/数值"),
         (9, None, "2024-01-07,记-1,重复,x,1,,,,多", "列数与表头不一致"),
-        (10, None, None, "合计/小计行，不是明细记录"),
     ]
     raw = json.loads(con.execute("SELECT raw_row FROM _quarantine WHERE row_no = 8").fetchone()[0])
     assert raw["借方金额"] == "12,3a" and raw["凭证号"] == "记-5"
@@ -371,7 +373,7 @@ def test_repeated_header_rows_are_not_records(tmp_path, load):
     write_xlsx(tmp_path / "d" / "序时账.xlsx", {"凭证": rows})
     report, con = load(tmp_path / "d")
     (entry,) = report.entries
-    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (4, 4, 0)
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined, entry.rows_skipped) == (5, 4, 0, 1)
     assert "重复出现的表头行 1 行" in entry.message_zh
     assert_accounting(con)
 

@@ -27,7 +27,21 @@ DUCKDB_TYPES = {
 _COLUMN_KEYS = {
     "type", "norm", "required", "min", "values", "sensitive", "aliases", "generated", "default",
 }
-_TABLE_KEYS = {"title", "names", "key", "key_fallback", "signature", "columns", "layout", "duplicates"}
+_TABLE_KEYS = {
+    "title", "names", "key", "key_fallback", "signature", "columns", "layout", "duplicates",
+    "key_format", "roles", "parallel_accounting", "wide",
+}
+_ROLE_NAMES = {"direction", "amount", "foreign_amount", "deleted", "auxiliary"}
+_ROLE_KEYS = {"aliases"}
+_PARALLEL_KEYS = {"budget_prefixes", "detect_prefixes", "detect_words"}
+_WIDE_KEYS = {
+    "attributes", "descriptors", "totals", "gross_words", "net_words", "deductions", "items", "money_share",
+    "code_digits",
+}
+_GENERATED = {
+    "number_within_voucher", "year_of_voucher_date", "month_of_voucher_date", "voucher_identity",
+    "book_by_account",
+}
 # Columns every canonical table carries besides the contract columns.
 SYSTEM_COLUMNS = {
     "unit": "VARCHAR",
@@ -63,6 +77,31 @@ class Column:
 
 
 @dataclass(frozen=True)
+class WideSpec:
+    """How a wide payroll sheet's columns are classified (contract ``wide:``)."""
+
+    attributes: tuple[str, ...] = ()
+    descriptors: tuple[str, ...] = ()
+    totals: tuple[str, ...] = ()
+    gross_words: tuple[str, ...] = ()
+    net_words: tuple[str, ...] = ()
+    deductions: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    money_share: float = 0.9
+    code_digits: int = 6
+
+    def kind(self, header: str) -> str | None:
+        """attribute | total | deduction | item | None (decided by content) for a header."""
+        h = header_key(header)
+        for kind, words in (("total", self.totals), ("deduction", self.deductions),
+                            ("attribute", self.attributes), ("item", self.items),
+                            ("attribute", self.descriptors)):
+            if any(header_key(w) in h for w in words):
+                return kind
+        return None
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     title: str
@@ -73,6 +112,10 @@ class Table:
     signature: tuple[str, ...] = ()
     layout: str | None = None
     duplicates: str = "quarantine"  # or "keep": repeated keys are numbered (#2), not quarantined
+    key_format: str | None = None  # e.g. "{voucher_id} #{line_no}"; default: key joined by |
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> header aliases
+    parallel_accounting: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    wide: WideSpec | None = None
 
     def column_list(self) -> list[Column]:
         return list(self.columns.values())
@@ -102,6 +145,7 @@ class Contract:
     version: int
     tables: dict[str, Table]
     unit_aliases: tuple[str, ...]
+    unit_of_measure_words: tuple[str, ...] = ()
 
     def table(self, name: str) -> Table:
         try:
@@ -133,6 +177,8 @@ def parse_contract(data: dict) -> Contract:
             unknown = set(cdef) - _COLUMN_KEYS
             if unknown:
                 raise ValueError(f"contract column {tname}.{cname}: unknown keys {sorted(unknown)}")
+            if cdef.get("generated") is not None and cdef["generated"] not in _GENERATED:
+                raise ValueError(f"contract column {tname}.{cname}: unknown generated {cdef['generated']}")
             if cdef["type"] not in DUCKDB_TYPES:
                 raise ValueError(f"contract column {tname}.{cname}: bad type {cdef['type']}")
             cols[cname] = Column(
@@ -146,6 +192,29 @@ def parse_contract(data: dict) -> Contract:
                 aliases=_tuple(cdef.get("aliases")),
                 generated=cdef.get("generated"),
                 default=cdef.get("default"),
+            )
+        roles: dict[str, tuple[str, ...]] = {}
+        for rname, rdef in (tdef.get("roles") or {}).items():
+            if rname not in _ROLE_NAMES:
+                raise ValueError(f"contract table {tname}: unknown role {rname}")
+            unknown = set(rdef) - _ROLE_KEYS
+            if unknown:
+                raise ValueError(f"contract role {tname}.{rname}: unknown keys {sorted(unknown)}")
+            roles[rname] = _tuple(rdef.get("aliases"))
+        parallel = tdef.get("parallel_accounting") or {}
+        unknown = set(parallel) - _PARALLEL_KEYS
+        if unknown:
+            raise ValueError(f"contract table {tname}: parallel_accounting unknown keys {sorted(unknown)}")
+        wide = None
+        if tdef.get("wide"):
+            unknown = set(tdef["wide"]) - _WIDE_KEYS
+            if unknown:
+                raise ValueError(f"contract table {tname}: wide unknown keys {sorted(unknown)}")
+            w = tdef["wide"]
+            wide = WideSpec(
+                **{k: _tuple(w.get(k)) for k in _WIDE_KEYS - {"money_share", "code_digits"}},
+                money_share=float(w.get("money_share", 0.9)),
+                code_digits=int(w.get("code_digits", 6)),
             )
         key = _tuple(tdef["key"])
         for k in key + _tuple(tdef.get("key_fallback")) + _tuple(tdef.get("signature")):
@@ -161,13 +230,22 @@ def parse_contract(data: dict) -> Contract:
             signature=_tuple(tdef.get("signature")),
             layout=tdef.get("layout"),
             duplicates=tdef.get("duplicates", "quarantine"),
+            key_format=tdef.get("key_format"),
+            roles=roles,
+            parallel_accounting={k: _tuple(v) for k, v in parallel.items()},
+            wide=wide,
         )
+        if tables[tname].key_format:
+            named = set(re.findall(r"{(\w+)}", tables[tname].key_format))
+            if named != set(key):
+                raise ValueError(f"contract table {tname}: key_format must name exactly the key columns")
         if tables[tname].duplicates not in ("quarantine", "keep"):
             raise ValueError(f"contract table {tname}: duplicates must be quarantine or keep")
     return Contract(
         version=int(data.get("version", 1)),
         tables=tables,
         unit_aliases=_tuple(data.get("unit_aliases")),
+        unit_of_measure_words=_tuple(data.get("unit_of_measure_words")),
     )
 
 
@@ -210,6 +288,7 @@ __all__ = [
     "Column",
     "Contract",
     "Table",
+    "WideSpec",
     "create_tables",
     "header_key",
     "load_contract",

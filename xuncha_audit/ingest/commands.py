@@ -1,4 +1,5 @@
-"""CLI commands of this package (registered by xuncha_audit.cli): ``load`` and ``tables``."""
+"""CLI commands of this package (registered by xuncha_audit.cli): ``load``, ``inspect`` and
+``tables``."""
 
 from __future__ import annotations
 
@@ -27,13 +28,15 @@ def run_load(
     city: str | None = None,
     mapping: Path | None = None,
     console=None,
+    layouts: list[Path] | None = None,
 ):
-    """Load with a Rich progress bar and print the per-file summary; returns the report."""
+    """Load with a Rich progress bar and print the per-file summary; returns the report.
+    Raises :class:`~xuncha_audit.ingest.loader.NothingLoadedError` (exit 2) after printing the
+    listing when no row of any file loaded."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
-    from xuncha_audit.ingest.loader import load_folder
+    from xuncha_audit.ingest.loader import check_something_loaded, load_folder
 
     console = console or Console()
     with Progress(
@@ -52,32 +55,11 @@ def run_load(
 
         report = load_folder(
             data_dir, db, unit=unit, level=level, region=region, city=city,
-            mapping=mapping, progress=on_progress,
+            mapping=mapping, progress=on_progress, layouts=layouts or (),
         )
 
-    table = Table(title=f"导入结果：{db}", show_lines=False)
-    for name, just in (("文件 / 工作表", "left"), ("数据表", "left"), ("单位", "left"),
-                       ("读取", "right"), ("导入", "right"), ("隔离", "right"), ("状态", "left")):
-        table.add_column(name, justify=just, overflow="fold")
-    notes = []
-    for e in report.entries:
-        style = STATUS_STYLE.get(e.status, "")
-        where = e.file + (f" / {e.sheet}" if e.sheet else "")
-        if e.encoding:
-            where += f" [dim]({e.encoding})[/]"
-        table.add_row(
-            where, e.table_name or "", e.unit or "",
-            f"{e.rows_read:,}", f"{e.rows_loaded:,}", f"{e.rows_quarantined:,}",
-            f"[{style}]{STATUS_ZH.get(e.status, e.status)}[/]",
-        )
-        if e.message_zh:
-            notes.append(f"[{style}]•[/] {where}：{e.message_zh}")
-    table.add_section()
-    table.add_row("合计", "", "、".join(report.units), f"{report.rows_read:,}",
-                  f"{report.rows_loaded:,}", f"{report.rows_quarantined:,}", "")
-    console.print(table)
-    for note in notes:
-        console.print(note, highlight=False)
+    print_listing(console, report, f"导入结果：{db}")
+    check_something_loaded(report)
     n_err = len(report.errors)
     console.print(
         f"共 {len(report.entries)} 个文件/工作表，读取 {report.rows_read:,} 行，导入 "
@@ -86,6 +68,43 @@ def run_load(
         + "。隔离明细见数据库表 _quarantine，导入日志见 _load_log。"
     )
     return report
+
+
+def print_listing(console, report, title: str, columns: bool = False) -> None:
+    """Per file and sheet: layout, table, unit and the row accounting
+    (read = loaded + quarantined + summary + deleted + skipped), then the messages;
+    ``columns=True`` (inspect) adds the mapped and unmapped columns."""
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for name, just in (("文件 / 工作表", "left"), ("版式", "left"), ("数据表", "left"), ("单位", "left"),
+                       ("读取", "right"), ("导入", "right"), ("隔离", "right"), ("合计等", "right"),
+                       ("删除", "right"), ("跳过", "right"), ("状态", "left")):
+        table.add_column(name, justify=just, overflow="fold")
+    notes = []
+    for e in report.entries:
+        style = STATUS_STYLE.get(e.status, "")
+        where = e.file + (f" / {e.sheet}" if e.sheet else "")
+        if e.encoding:
+            where += f" [dim]({e.encoding})[/]"
+        table.add_row(
+            where, e.layout or "", e.table_name or "", e.unit or "",
+            f"{e.rows_read:,}", f"{e.rows_loaded:,}", f"{e.rows_quarantined:,}",
+            f"{e.rows_summary:,}", f"{e.rows_deleted:,}", f"{e.rows_skipped:,}",
+            f"[{style}]{STATUS_ZH.get(e.status, e.status)}[/]",
+        )
+        if e.message_zh:
+            notes.append(f"[{style}]•[/] {where}：{e.message_zh}")
+        if columns and e.table_name:
+            notes.append(f"  已对应的列 mapped：{'；'.join(e.mapped) or '无'}")
+            notes.append(f"  未对应的列（保留在 _extra）unmapped：{'、'.join(e.unmapped) or '无'}")
+    table.add_section()
+    table.add_row("合计", "", "", "、".join(report.units), f"{report.rows_read:,}",
+                  f"{report.rows_loaded:,}", f"{report.rows_quarantined:,}",
+                  f"{report.rows_summary:,}", f"{report.rows_deleted:,}", f"{report.rows_skipped:,}", "")
+    console.print(table)
+    for note in notes:
+        console.print(note, highlight=False, soft_wrap=True)
 
 
 def table_counts(db: Path) -> list[tuple[str, str, str, int, int]]:
@@ -135,6 +154,7 @@ def register(app: typer.Typer) -> None:
         region: str | None = typer.Option(None, "--region", help="省级地区，如 湖南 Province"),
         city: str | None = typer.Option(None, "--city", help="所在城市，如 长沙 City"),
         mapping: Path | None = typer.Option(None, "--mapping", help="列名/文件映射文件 (YAML)"),
+        layouts: list[Path] = typer.Option(None, "--layouts", help="自定义导出版式目录（见 docs/layouts.md） Your own layout files"),
     ) -> None:
         """导入数据：读取目录中的 CSV/Excel，写入 DuckDB 规范表。Load a folder of exports."""
         from rich.console import Console
@@ -142,9 +162,35 @@ def register(app: typer.Typer) -> None:
         console = Console()
         try:
             run_load(data_dir, db, unit=unit, level=level, region=region, city=city,
-                     mapping=mapping, console=console)
+                     mapping=mapping, console=console, layouts=layouts)
         except XunchaError as exc:
             _fail(console, exc)
+
+    @app.command("inspect")
+    def inspect_cmd(
+        data_dir: Path = typer.Argument(..., help="被巡察单位导出数据所在目录 Folder of exports"),
+        unit: str | None = typer.Option(None, "--unit", help="单位名称 Unit name"),
+        level: str = typer.Option("市级", "--level", help="单位层级：中央/省级/市级/县级/乡级"),
+        mapping: Path | None = typer.Option(None, "--mapping", help="列名/文件映射文件 (YAML)"),
+        layouts: list[Path] = typer.Option(None, "--layouts", help="自定义导出版式目录 Your own layout files"),
+    ) -> None:
+        """试读（不写入任何文件）：每个文件/工作表识别出的版式、数据表、已对应和未对应的列，以及多少行
+        将导入、是合计行、已删除、跳过或隔离及原因。Dry run: what a load would do."""
+        from rich.console import Console
+
+        from xuncha_audit.ingest.loader import inspect_folder
+
+        console = Console()
+        try:
+            report = inspect_folder(data_dir, unit=unit, level=level, mapping=mapping,
+                                    layouts=layouts or ())
+        except XunchaError as exc:
+            _fail(console, exc)
+            return
+        print_listing(console, report, f"试读结果（未写入）：{data_dir}", columns=True)
+        if not report.rows_loaded:
+            console.print("[red]没有任何数据行可以导入。[/]")
+            raise typer.Exit(2)
 
     @app.command("tables")
     def tables_cmd(

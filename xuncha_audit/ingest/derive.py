@@ -183,8 +183,75 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+VOUCHER_DISPLAY_SQL = (
+    "CASE WHEN voucher_type IS NOT NULL AND NOT starts_with(coalesce(voucher_no, ''), voucher_type) "
+    "THEN voucher_type || '-' || coalesce(voucher_no, '') ELSE voucher_no END"
+)
+
+
+def _derive_voucher_identity(con, tdef: Table, t: str) -> None:
+    """fiscal_year and period from the voucher date where absent; voucher_id =
+    ``YYYY-MM 凭证字-凭证号`` (period numbering; a loader sets ``YYYY 记-15`` itself for a
+    layout that numbers vouchers per year)."""
+    gens = {c.generated: c.name for c in tdef.column_list() if c.generated}
+    sets = []
+    if "year_of_voucher_date" in gens:
+        sets.append(f"{_q(gens['year_of_voucher_date'])} = coalesce({_q(gens['year_of_voucher_date'])}, "
+                    "year(voucher_date))")
+    if "month_of_voucher_date" in gens:
+        sets.append(f"{_q(gens['month_of_voucher_date'])} = coalesce({_q(gens['month_of_voucher_date'])}, "
+                    "month(voucher_date))")
+    if sets:
+        con.execute(f"UPDATE {t} SET {', '.join(sets)}")
+    if "voucher_identity" in gens:
+        vid = _q(gens["voucher_identity"])
+        con.execute(
+            f"""UPDATE {t} SET {vid} = CASE WHEN fiscal_year IS NULL OR period IS NULL
+                THEN {VOUCHER_DISPLAY_SQL}
+                ELSE lpad(CAST(fiscal_year AS VARCHAR), 4, '0') || '-' || lpad(CAST(period AS VARCHAR), 2, '0')
+                     || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') END
+            WHERE {vid} IS NULL"""
+        )
+
+
+def _derive_book(con, tdef: Table, t: str) -> None:
+    """政府会计制度 平行记账: tag each line 财务会计 or 预算会计 (contract
+    ``parallel_accounting``). A unit keeps 政府会计 平行记账 when its ledger holds an account
+    whose code starts with a ``detect_prefixes`` digit (or whose name holds a ``detect_words``
+    word) and also 财务会计 accounts (1xxx-5xxx); its lines whose code starts with a
+    ``budget_prefixes`` digit are then 预算会计 (the second booking of an event the 财务会计
+    lines already hold), all others 财务会计. Other units (企业会计准则: 6xxx are 损益类; an
+    export of one book only) are all 财务会计, so every line counts."""
+    pa_cfg = tdef.parallel_accounting
+    col = next(c.name for c in tdef.column_list() if c.generated == "book_by_account")
+    budget = list(pa_cfg.get("budget_prefixes", ()))
+    detect = list(pa_cfg.get("detect_prefixes", ()))
+    words = list(pa_cfg.get("detect_words", ()))
+    con.execute(
+        f"""UPDATE {t} AS t SET {_q(col)} = CASE
+                WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN '预算会计'
+                ELSE '财务会计' END
+            FROM (SELECT unit, bool_or(list_contains($detect, left(trim(account_code), 1))
+                                      OR list_has_any($words, list_filter($words, lambda w: contains(coalesce(account_name, ''), w))))
+                               AND bool_or(regexp_matches(trim(coalesce(account_code, '')), '^[1-5]')) AS gov
+                  FROM {t} GROUP BY unit) g
+            WHERE g.unit IS NOT DISTINCT FROM t.unit AND t.{_q(col)} IS NULL""",
+        {"budget": budget, "detect": detect, "words": words},
+    )
+
+
 def _key_expr(tdef: Table) -> str:
     cols = tdef.columns
+    if tdef.key_format:
+        import re
+
+        pieces = []
+        for lit, name in re.findall(r"([^{]*)(?:{(\w+)})?", tdef.key_format):
+            if lit:
+                pieces.append(_lit(lit))
+            if name:
+                pieces.append(f"coalesce(CAST({_q(name)} AS VARCHAR), '')")
+        return " || ".join(pieces)
 
     def part(c: str) -> str:
         expr = f"CAST({_q(c)} AS VARCHAR)"
@@ -288,19 +355,21 @@ def derive_columns(
     if sets:
         con.execute(f"UPDATE {t} SET {', '.join(sets)}", params)
 
+    _derive_voucher_identity(con, tdef, t)
     for col in tdef.column_list():
         if col.generated == "number_within_voucher" and "voucher_no" in tdef.columns:
             c = _q(col.name)
             if not con.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchall()[0][0]:
                 continue
+            part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
             con.execute(
                 f"""
                 UPDATE {t} AS t SET {c} = s.n FROM (
                     SELECT rid, coalesce(mx, 0) + row_number() OVER (
-                        PARTITION BY unit, voucher_no ORDER BY _source_row NULLS LAST, rid) AS n
+                        PARTITION BY unit, {part} ORDER BY _source_row NULLS LAST, rid) AS n
                     FROM (
-                        SELECT rowid AS rid, unit, voucher_no, _source_row, {c} AS v,
-                               max({c}) OVER (PARTITION BY unit, voucher_no) AS mx
+                        SELECT rowid AS rid, unit, {part}, _source_row, {c} AS v,
+                               max({c}) OVER (PARTITION BY unit, {part}) AS mx
                         FROM {t}
                     ) WHERE v IS NULL
                 ) s WHERE t.rowid = s.rid
@@ -309,6 +378,8 @@ def derive_columns(
         if col.norm == "rank":
             _derive_ranks(con, physical, col.name, level)
 
+    if any(c.generated == "book_by_account" for c in tdef.column_list()):
+        _derive_book(con, tdef, t)
     con.execute(f"UPDATE {t} SET _key = {_key_expr(tdef)}")
     if tdef.duplicates == "keep":
         # A repeated record is evidence here (one item paid twice): keep it, number the key.

@@ -2,34 +2,45 @@
 
 ``load_folder(data_dir, db_path)`` walks ``data_dir`` recursively (``.csv .txt .tsv .xlsx
 .xlsm .xls``; hidden files and folders, folders starting with ``_`` and Excel lock files
-``~$*`` ignored), reads every sheet that
-looks like a table, maps it to a canonical table, parses every cell in SQL (all-VARCHAR
-staging table -> typed values, :mod:`xuncha_audit.ingest.normalize`), derives keys and
-normalised columns (:func:`xuncha_audit.ingest.derive.derive_columns`) and appends the rows.
+``~$*`` ignored) and reads every sheet in stages:
+
+1. **plan** (:mod:`xuncha_audit.ingest.plan`, first rows only): the export layout
+   (:mod:`xuncha_audit.ingest.layouts`, docs/layouts.md) or the generic alias path, the
+   table, the header (merged multi-row headers), column meanings and conventions; metadata
+   sheets (t_Schema, 说明) are skipped and recorded;
+2. **source**: the sheet's rows in an all-VARCHAR table; repeated header rows skipped; a 单位
+   column of 台/个/件 recognised as a unit of measure; wide payroll columns classified;
+   方向 + 金额 -> debit/credit, amount units, date parts, 辅助核算; every row classified as a
+   record, a summary row (期初余额, 本月合计, 合计 ... wherever the word stands) or a deleted line;
+3. **typed staging**: every cell parsed in SQL (:mod:`xuncha_audit.ingest.normalize`);
+4. **quarantine**: unparseable rows (one ``_quarantine`` record per offending cell);
+5. **dedupe**: keys and normalised columns derived
+   (:func:`xuncha_audit.ingest.derive.derive_columns`); a repeated key quarantined;
+6. **reconcile**: loaded lines against the file's own 合计/本月合计 rows, wide payroll items
+   against 应发 (mismatches to ``_load_issues``); after the run, 平行记账 tags per unit and
+   unbalanced vouchers listed in ``_load_issues``.
 
 Accounting (per file and sheet, in ``_load_log``): ``rows_read`` = data rows below the header
-(blank rows and repeats of the header row are not records and are not counted) plus CSV
-lines rejected by the reader;
-``rows_read == rows_loaded + rows_quarantined`` always. A row is quarantined (one
-``_quarantine`` record per offending cell) when
+(blank rows are not records) plus CSV lines rejected by the reader, and
+``rows_read == rows_loaded + rows_quarantined + rows_summary + rows_deleted + rows_skipped``
+always. A row is quarantined when
 
 * a value of a **required** column is empty (``必填项为空``);
 * a non-empty value of **any** typed column cannot be parsed (amount, date, month, int,
-  yes/no, displacement). Optional columns are quarantined too: a garbled amount loaded as
-  NULL would silently drop money from every total;
-* it is a total line (``合计``, ``小计``, ``总计``, ``本页合计`` ... in its first three cells);
+  yes/no, displacement), or its 方向 is neither debit nor credit. Optional columns are
+  quarantined too: a garbled amount loaded as NULL would silently drop money from every total;
 * its key repeats a row loaded earlier for the same unit (same file or an earlier file of
   this run): the later duplicate is quarantined;
 * (CSV) its number of fields differs from the header;
 * the sheet lacks a required column altogether: every row is quarantined and the sheet's
   status is ``error``.
 
-Wide payroll (one column per pay item): every numeric column that is not a contract column
-and not a total/deduction/id column (see ``match.WIDE_EXCLUDE``) is unpivoted into
-``item``/``amount`` records; empty and zero cells are no payment. Accounting stays per
-source row: a person-month row is loaded (all its items) or quarantined (none of them). A
-missing month column is taken from the sheet name, file name or title rows
-(``2024年3月工资表``).
+Wide payroll (one column per pay item): the columns are classified by the contract
+(``payroll.wide``: totals, deductions, attributes, items, descriptors; else by content: money
+cells that are not codes or dates); pay items are unpivoted into ``item``/``amount`` records;
+empty and zero cells are no payment. Accounting stays per source row: a person-month row is
+loaded (all its items) or quarantined (none of them). A missing month column is taken from
+the sheet name, file name or title rows (``2024年3月工资表``).
 
 Units: a unit column in the file (contract ``unit_aliases``) wins for its rows; else the
 ``unit`` of a mapping-file rule; else ``--unit``; else, when ``data_dir`` holds no data files
@@ -50,10 +61,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -63,17 +74,19 @@ from xuncha_audit.contract import Table, create_tables, load_contract
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
 from xuncha_audit.ingest.derive import _IN_PLACE as IN_PLACE
-from xuncha_audit.ingest.derive import DEFAULT_UNIT, company_norm_sql, derive_columns
-from xuncha_audit.ingest.mapping import UserMapping, load_mapping, parse_mapping
-from xuncha_audit.ingest.match import (
-    TableChoice,
-    Vocabulary,
-    choose_table,
-    find_header_row,
-    is_wide_payroll,
-    month_hint,
+from xuncha_audit.ingest.derive import (
+    DEFAULT_UNIT,
+    VOUCHER_DISPLAY_SQL,
+    _derive_book,
+    company_norm_sql,
+    derive_columns,
 )
+from xuncha_audit.ingest.derive import _key_expr as key_sql
+from xuncha_audit.ingest.layouts import is_metadata_sheet, load_layouts
+from xuncha_audit.ingest.mapping import UserMapping, load_mapping, parse_mapping
+from xuncha_audit.ingest.match import Vocabulary, month_hint
 from xuncha_audit.ingest.normalize import cell_sql, install_parse_macros, parser_for
+from xuncha_audit.ingest.plan import SheetPlan, _plain_scaled, plan_sheet, prepare_sql
 from xuncha_audit.ingest.sources import DATA_SUFFIXES, Sheet, SourceError, read_source
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
@@ -83,7 +96,8 @@ BOOKKEEPING_DDL = {
         "CREATE TABLE IF NOT EXISTS _load_log (file VARCHAR, sheet VARCHAR, table_name VARCHAR, "
         "unit VARCHAR, encoding VARCHAR, rows_read BIGINT, rows_loaded BIGINT, "
         "rows_quarantined BIGINT, status VARCHAR, message_zh VARCHAR, message_en VARCHAR, "
-        "sha256 VARCHAR, loaded_at TIMESTAMP)"
+        "sha256 VARCHAR, loaded_at TIMESTAMP, layout VARCHAR, rows_summary BIGINT, "
+        "rows_deleted BIGINT, rows_skipped BIGINT)"
     ),
     "_quarantine": (
         "CREATE TABLE IF NOT EXISTS _quarantine (file VARCHAR, sheet VARCHAR, row_no BIGINT, "
@@ -94,15 +108,24 @@ BOOKKEEPING_DDL = {
         "CREATE TABLE IF NOT EXISTS _units (unit VARCHAR, level VARCHAR, region VARCHAR, "
         "city VARCHAR)"
     ),
+    # data-quality results of a load: totals that do not match the file's own 合计 rows,
+    # unbalanced vouchers, wide-payroll persons whose items do not add up to 应发
+    "_load_issues": (
+        "CREATE TABLE IF NOT EXISTS _load_issues (file VARCHAR, sheet VARCHAR, table_name VARCHAR, "
+        "unit VARCHAR, kind VARCHAR, record VARCHAR, row_no BIGINT, expected DECIMAL(38,2), "
+        "actual DECIMAL(38,2), message_zh VARCHAR, message_en VARCHAR)"
+    ),
 }
-
-PAY_ITEM_RE = re.compile(r"工资|津贴|补贴|补助|奖|绩效|费|薪|加班")
-TOTAL_ROW_RE = r"(本页|本月|本期|本年|全年|本季)?(合计|总计|小计|累计)(数|金额)?:?"
+_LOG_NEW_COLUMNS = {"layout": "VARCHAR", "rows_summary": "BIGINT", "rows_deleted": "BIGINT",
+                    "rows_skipped": "BIGINT"}
 
 
 @dataclass
 class LoadEntry:
-    """One ``_load_log`` row: a file (and sheet) and what became of its rows."""
+    """One ``_load_log`` row: a file (and sheet) and what became of its rows.
+
+    ``rows_read = rows_loaded + rows_quarantined + rows_summary + rows_deleted + rows_skipped``.
+    """
 
     file: str
     sheet: str | None = None
@@ -116,6 +139,41 @@ class LoadEntry:
     message_zh: str = ""
     message_en: str = ""
     sha256: str | None = None
+    layout: str | None = None
+    rows_summary: int = 0
+    rows_deleted: int = 0
+    rows_skipped: int = 0
+    mapped: list[str] = field(default_factory=list)  # "header -> column" (inspect)
+    unmapped: list[str] = field(default_factory=list)  # headers kept in _extra
+
+
+class NothingLoadedError(XunchaError):
+    """No row of any file could be loaded (exit code 2): the message lists every file and
+    sheet with its layout, table and why its rows did not load."""
+
+
+def nothing_loaded_lines(report: LoadReport) -> list[str]:
+    """One line per file/sheet: layout, table, row accounting and the reason."""
+    out = []
+    for e in report.entries:
+        where = e.file + (f" / {e.sheet}" if e.sheet else "")
+        what = f"版式 {e.layout or '-'}，数据表 {e.table_name or '-'}"
+        counts = (f"读取 {e.rows_read}，导入 {e.rows_loaded}，隔离 {e.rows_quarantined}，"
+                  f"合计等 {e.rows_summary}，删除 {e.rows_deleted}，跳过 {e.rows_skipped}")
+        out.append(f"{where}：{what}；{counts}；{e.message_zh or e.status}")
+    return out
+
+
+def check_something_loaded(report: LoadReport) -> None:
+    """Raise :class:`NothingLoadedError` when no row of any file was loaded."""
+    if report.rows_loaded:
+        return
+    lines = nothing_loaded_lines(report) or ["（目录中没有可读取的文件）"]
+    raise NothingLoadedError(
+        "没有任何数据行被导入，请检查导出文件的格式（可先运行 xuncha-audit inspect 查看每个文件的识别结果）：\n"
+        + "\n".join("  " + line for line in lines),
+        f"nothing loaded from {len(report.entries)} file(s)/sheet(s)",
+    )
 
 
 @dataclass
@@ -139,6 +197,18 @@ class LoadReport:
         return sum(e.rows_quarantined for e in self.entries)
 
     @property
+    def rows_summary(self) -> int:
+        return sum(e.rows_summary for e in self.entries)
+
+    @property
+    def rows_deleted(self) -> int:
+        return sum(e.rows_deleted for e in self.entries)
+
+    @property
+    def rows_skipped(self) -> int:
+        return sum(e.rows_skipped for e in self.entries)
+
+    @property
     def errors(self) -> list[LoadEntry]:
         return [e for e in self.entries if e.status == "error"]
 
@@ -151,9 +221,12 @@ class LoadReport:
 
 
 def ensure_bookkeeping(con) -> None:
-    """Create ``_load_log``, ``_quarantine`` and ``_units`` when missing."""
+    """Create ``_load_log``, ``_quarantine``, ``_units`` and ``_load_issues`` when missing
+    (and add the accounting columns to a ``_load_log`` of an older database)."""
     for ddl in BOOKKEEPING_DDL.values():
         con.execute(ddl)
+    for col, typ in _LOG_NEW_COLUMNS.items():
+        con.execute(f"ALTER TABLE _load_log ADD COLUMN IF NOT EXISTS {col} {typ}")
 
 
 def _q(name: str) -> str:
@@ -196,18 +269,54 @@ def _folder_units(data_dir: Path, files: list[Path]) -> bool:
     return bool(files) and all(len(f.relative_to(data_dir).parts) > 1 for f in files)
 
 
+_EMPTY_BAD = ("CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, "
+              "reason_en VARCHAR)[])")
+_TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup")
+
+
+@dataclass
+class _Sheet:
+    """What the stages of one sheet share."""
+
+    entry: LoadEntry
+    sheet: Sheet
+    rel: str
+    file_unit: str
+    plan: SheetPlan
+    tdef: Table
+    labels: list[str]
+    width: int
+    rejects: list
+    base: dict
+    label_params: dict
+    raw_row_sql: str
+    messages_zh: list[str] = field(default_factory=list)
+    messages_en: list[str] = field(default_factory=list)
+    src_table: str = "_xa_prep"
+    col_src: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    checks: list = field(default_factory=list)
+    wide_items: list[int] = field(default_factory=list)
+    const_month: str | None = None
+    params: dict = field(default_factory=dict)
+    units: list[str] = field(default_factory=list)
+
+
 class _Run:
     """State of one ``load_folder`` call."""
 
-    def __init__(self, con, vocab: Vocabulary, level: str, region, city, workdir: Path):
+    def __init__(self, con, vocab: Vocabulary, level: str, region, city, workdir: Path,
+                 layouts=(), dry_run: bool = False):
         self.con = con
         self.vocab = vocab
         self.level = level
         self.region = region
         self.city = city
         self.workdir = workdir
+        self.layouts = list(layouts)
+        self.dry_run = dry_run
         self.cleared: set[tuple[str, str]] = set()
         self.units: list[str] = []
+        self.unbalanced_exempt: set[tuple[str, str | None]] = set()
 
     # -- helpers -----------------------------------------------------------------
     def _register_units(self, units: list[str]) -> None:
@@ -228,6 +337,7 @@ class _Run:
             self.con.execute(f"DELETE FROM {_q(table)} WHERE unit = ?", [u])
             self.con.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [table, u])
             self.con.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ?", [table, u])
+            self.con.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [table, u])
             done.append((table, u))
         return done
 
@@ -236,119 +346,199 @@ class _Run:
         self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str, forced: str | None
     ) -> None:
         con = self.con
-        header_idx = find_header_row(sheet.head, self.vocab)
-        if header_idx is None:
+        if forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *self.layouts]):
             entry.status = "skipped"
-            entry.message_zh = "未找到可识别的表头（不像数据表），已跳过"
-            entry.message_en = "no recognisable header row; skipped"
+            entry.rows_read = entry.rows_skipped = _sheet_rows(sheet)
+            entry.message_zh = f"工作表「{sheet.name}」是字段说明/元数据，不是数据表，已跳过"
+            entry.message_en = "metadata sheet (field descriptions); skipped"
             return
-        headers = sheet.head[header_idx]
-        width = sheet.width_for(header_idx)
-        headers = (headers + [None] * width)[:width]
-        choice = choose_table(Path(rel).name, sheet.name, headers, self.vocab, forced)
-        if choice.table is None:
+        plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, self.vocab,
+                          self.layouts, forced)
+        entry.layout = plan.layout_name if plan.table else None
+        if plan.table is None:
             entry.status = "skipped"
-            entry.message_zh = "无法判断属于哪张数据表（文件名和表头都不匹配），已跳过"
-            entry.message_en = "cannot tell which canonical table this is; skipped"
+            if plan.header_idx is None:
+                entry.message_zh = "未找到可识别的表头（不像数据表），已跳过"
+                entry.message_en = "no recognisable header row; skipped"
+            else:
+                entry.message_zh = "无法判断属于哪张数据表（文件名和表头都不匹配），已跳过"
+                entry.message_en = "cannot tell which canonical table this is; skipped"
             return
-        entry.table_name = choice.table
-        tdef = load_contract().table(choice.table)
-        title_text = " ".join(c for row in sheet.head[:header_idx] for c in row if c)
-
+        entry.table_name = plan.table
+        tdef = load_contract().table(plan.table)
+        width = len(plan.cmap.labels)
+        labels = plan.cmap.labels
         try:
-            rejects = sheet.materialise(con, header_idx, "_xa_raw")
+            rejects = sheet.materialise(con, plan.header_idx, "_xa_raw")
+            st = _Sheet(
+                entry=entry, sheet=sheet, rel=rel, file_unit=file_unit, plan=plan, tdef=tdef,
+                labels=labels, width=width, rejects=rejects,
+                base={"file": rel, "sheet": sheet.name, "table": tdef.name},
+                label_params={f"l{i}": labels[i] for i in range(width)},
+                raw_row_sql="json_object(" + ", ".join(f"$l{i}, r.c{i}" for i in range(width)) + ")",
+                messages_zh=list(sheet.messages),
+                params={"file_unit": file_unit},
+            )
+            if plan.how == "layout":
+                st.messages_zh.append(f"按版式「{plan.layout.title}」读取")
+            elif plan.how == "headers":
+                st.messages_zh.append("按表头识别为「" + tdef.title + "」")
+            st.messages_zh.extend(plan.notes)
             con.execute("BEGIN TRANSACTION")
             try:
-                cleared = self._load_rows(entry, sheet, header_idx, headers, choice, tdef, rel,
-                                          file_unit, title_text, rejects)
-                con.execute("COMMIT")
+                cleared = self._stages(st)
+                if self.dry_run:
+                    con.execute("ROLLBACK")
+                else:
+                    con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
-            self.cleared.update(cleared)
+            if not self.dry_run:
+                self.cleared.update(cleared)
+            if plan.conv.get("balanced") is False:
+                self.unbalanced_exempt.add((rel, sheet.name))
         finally:
-            for name in ("_xa_raw", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup"):
+            for name in _TEMP_TABLES:
                 con.execute(f"DROP TABLE IF EXISTS {name}")
 
-    def _load_rows(self, entry, sheet, header_idx, headers, choice: TableChoice, tdef: Table,
-                   rel, file_unit, title_text, rejects) -> list[tuple[str, str]]:
-        con = self.con
-        cmap = choice.cmap
-        assert cmap is not None
-        width = len(headers)
-        # header rows repeated inside the data (page breaks in printed exports) are not records
+    def _stages(self, st: _Sheet) -> list[tuple[str, str]]:
+        """source -> typed staging -> quarantine -> dedupe (and the row accounting)."""
+        self._stage_source(st)
+        self._columns_listing(st)
+        if st.tdef.name == "payroll" and st.tdef.wide and not st.wide_items \
+                and "amount" not in st.col_src and "item" not in st.col_src \
+                and any(k in ("deduction", "total") for k in st.plan.wide_kinds.values()):
+            # a wide sheet of deductions only (统发 扣款表): no pay items to load
+            st.entry.rows_skipped = st.entry.rows_read - st.entry.rows_summary
+            st.entry.status = "skipped"
+            st.entry.message_zh = "；".join(
+                ["本表只有扣款/合计列，没有工资项目，未导入工资发放明细", *st.messages_zh])
+            st.entry.message_en = "deductions only, no pay items; skipped"
+            return []
+        missing = [
+            c.name for c in st.tdef.column_list()
+            if c.required and c.name not in st.col_src
+            and not (c.name == "month" and st.const_month)
+        ]
+        if missing:
+            return self._reject_sheet(st, missing)
+        self._stage_typed(st)
+        cleared = self._stage_quarantine(st)
+        self._stage_dedupe(st)
+        self._stage_reconcile(st)
+        self._finish(st)
+        return cleared
+
+    def _columns_listing(self, st: _Sheet) -> None:
+        """Mapped and unmapped columns for the log and ``inspect``."""
+        plan, labels, entry = st.plan, st.labels, st.entry
+        entry.mapped = [f"{labels[i]} → {c}" for c, i in plan.cmap.columns.items()]
+        entry.mapped += [f"{labels[i]} → {r.replace('also:', '')}"
+                         for r, idx in plan.roles.items() for i in idx]
+        entry.mapped += [f"{labels[i]} → 辅助核算{n}" for n, d in plan.aux.items() for i in d.values()]
+        if plan.cmap.unit_index is not None:
+            entry.mapped.append(f"{labels[plan.cmap.unit_index]} → unit")
+        if st.wide_items:
+            entry.mapped.append("、".join(labels[i] for i in st.wide_items) + " → item/amount（工资项目）")
+        entry.unmapped = [labels[i] for i in plan.cmap.extras if i not in st.wide_items]
+
+    # -- stage 1: source ---------------------------------------------------------------
+    def _stage_source(self, st: _Sheet) -> None:
+        con, plan, entry = self.con, st.plan, st.entry
+        cmap = plan.cmap
+        headers = cmap.headers
+        # header rows repeated inside the data (page breaks in printed exports): skipped
         named = [(i, h.strip()) for i, h in enumerate(headers) if h and h.strip()]
-        repeated = 0
         if len(named) >= 2:
             cond = " AND ".join(f"trim(c{i}) = $rh{i}" for i, _ in named)
-            repeated = con.execute(
+            entry.rows_skipped = con.execute(
                 f"DELETE FROM _xa_raw WHERE {cond}", {f"rh{i}": h for i, h in named}
             ).fetchall()[0][0]
         n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
-        entry.rows_read = n_rows + len(rejects)
+        entry.rows_read = n_rows + len(st.rejects) + entry.rows_skipped
+        if entry.rows_skipped:
+            st.messages_zh.append(f"数据中重复出现的表头行 {entry.rows_skipped} 行已跳过")
 
-        labels = cmap.labels
-        label_params = {f"l{i}": labels[i] for i in range(width)}
-        raw_row_sql = "json_object(" + ", ".join(f"$l{i}, r.c{i}" for i in range(width)) + ")"
-        base = {"file": rel, "sheet": sheet.name, "table": tdef.name}
-        messages_zh: list[str] = list(sheet.messages)
-        messages_en: list[str] = []
-        if choice.how == "headers":
-            messages_zh.append("按表头识别为「" + tdef.title + "」")
-        if repeated:
-            messages_zh.append(f"数据中重复出现的表头行 {repeated} 行已忽略（不计入读取行数）")
+        # a 单位 column of 台/个/件 is a unit of measure, not the inspected unit
+        if cmap.unit_index is not None:
+            words = list(load_contract().unit_of_measure_words)
+            i = cmap.unit_index
+            n, m = con.execute(
+                f"SELECT count(xa_cell(c{i})), count(CASE WHEN list_contains($w, xa_cell(c{i})) "
+                f"THEN 1 END) FROM _xa_raw", {"w": words}).fetchall()[0]
+            if n and m >= 0.5 * n:
+                cmap.unit_index = None
+                cmap.extras = sorted([*cmap.extras, i])
+                st.messages_zh.append(f"「{st.labels[i]}」列是计量单位（{'、'.join(words[:4])}…），"
+                                      "不是被巡察单位，保留在 _extra")
+                st.messages_en.append(f"column {st.labels[i]} is a unit of measure")
 
-        # --- which source feeds each contract column --------------------------------
-        src_table = "_xa_raw"
-        col_src: dict[str, tuple[str, str]] = {}  # col -> (cleaned expr, label)
-        for col, idx in cmap.columns.items():
-            col_src[col] = (f"c{idx}", labels[idx])
-        const_month = None
-        wide_items: list[int] = []
-        if tdef.name == "payroll" and is_wide_payroll(cmap, self.vocab):
-            wide_items = self._wide_columns(cmap.pay_item_candidates, labels)
-            if wide_items:
-                items = pa.table({
-                    "src_col": pa.array([f"c{i}" for i in wide_items], pa.string()),
-                    "item": pa.array([labels[i] for i in wide_items], pa.string()),
-                })
-                con.register("_xa_items", items)
-                try:
-                    on = ", ".join(f"c{i}" for i in wide_items)
-                    con.execute(
-                        f"""CREATE OR REPLACE TEMP TABLE _xa_src AS
-                        SELECT u.* EXCLUDE (src_col), m.item FROM (
-                            UNPIVOT _xa_raw ON {on} INTO NAME src_col VALUE raw_amount
-                        ) u JOIN _xa_items m USING (src_col)
-                        WHERE xa_cell(u.raw_amount) IS NOT NULL
-                          AND xa_amount(u.raw_amount) IS DISTINCT FROM 0"""
-                    )
-                finally:
-                    con.unregister("_xa_items")
-                src_table = "_xa_src"
-                col_src["item"] = ("item", "工资项目")
-                col_src["amount"] = ("raw_amount", None)  # reported under the item
-                messages_zh.append(
-                    f"宽表工资：{len(wide_items)} 个工资项目列已转为明细（"
-                    + "、".join(labels[i] for i in wide_items) + "）"
-                )
-        if tdef.name == "payroll" and "month" not in col_src:
-            const_month = month_hint(sheet.name, Path(rel).name, title_text)
-            if const_month:
-                messages_zh.append(f"发放月份取自标题/文件名：{const_month[:7]}")
+        # wide payroll: which columns are pay items (declared in the contract, wide:)
+        if st.tdef.wide and "amount" not in cmap.columns and "item" not in cmap.columns:
+            st.wide_items = self._wide_columns(st)
+        prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
+        st.col_src = dict(prep.col_src)
+        st.checks = prep.checks
+        kinds = dict(con.execute(
+            "SELECT _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1").fetchall())
+        entry.rows_summary = int(kinds.get("summary", 0))
+        entry.rows_deleted = int(kinds.get("deleted", 0))
+        if entry.rows_deleted:
+            st.messages_zh.append(f"删除/作废的分录 {entry.rows_deleted} 行未导入")
+        if st.wide_items:
+            self._unpivot(st)
+        if st.tdef.name == "payroll" and "month" not in st.col_src:
+            st.const_month = month_hint(st.sheet.name, Path(st.rel).name, plan.title_text)
+            if st.const_month:
+                st.messages_zh.append(f"发放月份取自标题/文件名：{st.const_month[:7]}")
 
-        missing = [
-            c.name for c in tdef.column_list()
-            if c.required and c.name not in col_src and not (c.name == "month" and const_month)
-        ]
-        params: dict[str, object] = {"file_unit": file_unit}
-        if missing:
-            return self._reject_sheet(entry, tdef, cmap, missing, rejects, base, label_params,
-                                      raw_row_sql, params, messages_zh)
-        # --- typed staging ------------------------------------------------------------
-        # Each source column is cleaned (xa_cell) and parsed once per DISTINCT value into a
-        # small map table, then joined back: exports repeat dates, names, accounts and
-        # departments on every line, so this does far less string work than per row.
+    def _unpivot(self, st: _Sheet) -> None:
+        con = self.con
+        items = pa.table({
+            "src_col": pa.array([f"c{i}" for i in st.wide_items], pa.string()),
+            "item": pa.array([st.labels[i] for i in st.wide_items], pa.string()),
+        })
+        con.register("_xa_items", items)
+        try:
+            on = ", ".join(f"c{i}" for i in st.wide_items)
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _xa_src AS
+                SELECT u.* EXCLUDE (src_col), m.item FROM (
+                    UNPIVOT _xa_prep ON {on} INTO NAME src_col VALUE raw_amount
+                ) u JOIN _xa_items m USING (src_col)
+                WHERE xa_cell(u.raw_amount) IS NOT NULL
+                  AND xa_amount(u.raw_amount) IS DISTINCT FROM 0"""
+            )
+        finally:
+            con.unregister("_xa_items")
+        # an amount unit of the sheet applies to the pay-item cells as well
+        mults = {st.plan.multipliers.get(i) for i in st.wide_items} - {None}
+        if len(mults) == 1:
+            (mult,) = mults
+            con.execute(f"UPDATE _xa_src SET raw_amount = {_plain_scaled('raw_amount', mult)}")
+        st.src_table = "_xa_src"
+        st.col_src["item"] = ("item", "工资项目")
+        st.col_src["amount"] = ("raw_amount", None)  # reported under the item
+        st.messages_zh.append(
+            f"宽表工资：{len(st.wide_items)} 个工资项目列已转为明细（"
+            + "、".join(st.labels[i] for i in st.wide_items) + "）"
+        )
+        kinds = st.plan.wide_kinds
+        others = [i for i in st.plan.cmap.extras if i not in st.wide_items]
+        ded = [st.labels[i] for i in others if kinds.get(i) == "deduction"
+               or (i not in kinds and st.tdef.wide.kind(st.labels[i]) == "deduction")]
+        if ded:
+            st.messages_zh.append("扣款列保留为扣款（不计入工资项目，见 _extra）：" + "、".join(ded))
+
+    # -- stage 2: typed staging ------------------------------------------------------
+    def _stage_typed(self, st: _Sheet) -> None:
+        """Each source column is cleaned (xa_cell) and parsed once per DISTINCT value into a
+        small map table, then joined back: exports repeat dates, names, accounts and
+        departments on every line, so this does far less string work than per row."""
+        con, tdef, cmap = self.con, st.tdef, st.plan.cmap
+        col_src, params, src_table = st.col_src, st.params, st.src_table
         fed: dict[str, list] = {}
         for col in tdef.column_list():
             if col.name in col_src:
@@ -369,7 +559,7 @@ class _Run:
         inline = {
             src for src, feeds in fed.items()
             if src == "raw_amount" or any(
-                c.type == "decimal" or c.name in key_cols
+                c.type == "decimal" or c.name in key_cols or c.name == "voucher_no"
                 or c.norm in ("id_number", "phone", "bank_account", "credit_code")
                 for c in feeds
             )
@@ -420,9 +610,8 @@ class _Run:
             f"coalesce({kref[f'c{cmap.unit_index}']}, $file_unit)"
             if cmap.unit_index is not None else "$file_unit"
         )
-        select = ["r._row AS _row", f"{unit_expr} AS unit"]
-        bad = []
-        bad_any = []
+        select = ["r._row AS _row", "r._kind AS _kind", f"{unit_expr} AS unit"]
+        bad, bad_any = [], []
         for col in tdef.column_list():
             if col.name in col_src:
                 src, label = col_src[col.name]
@@ -451,87 +640,100 @@ class _Run:
                         f"CASE WHEN {expr} IS NOT NULL AND {pcol} IS NULL THEN {{'column_name': "
                         f"{lp_sql}, 'raw_value': {expr}, 'reason_zh': '{rzh}', 'reason_en': '{ren}'}} END"
                     )
-            elif col.name == "month" and const_month:
+            elif col.name == "month" and st.const_month:
                 select.append(f"CAST($const_month AS DATE) AS {_q(col.name)}")
-                params["const_month"] = const_month
-        first_cols = [f"r.c{i}" for i in range(width) if i not in wide_items][:3]
-        total_cond = " OR ".join(
-            f"(left(trim({c}), 1) IN ('合', '总', '小', '累', '本', '全') "
-            f"AND regexp_full_match(xa_cell({c}), $total_re))"
-            for c in first_cols
-        ) or "FALSE"
-        params["total_re"] = TOTAL_ROW_RE
-        extras = [i for i in cmap.extras if i not in wide_items]
+                params["const_month"] = st.const_month
+        for n, check in enumerate(st.checks):
+            # conditions over raw cells of the sheet (e.g. an unrecognised 方向)
+            select.append(f"({check[0]}) AS _chk{n}")
+        extras = [i for i in cmap.extras if i not in st.wide_items]
         if extras:
             select.append(
                 "json_object(" + ", ".join(f"$x{i}, r.c{i}" for i in extras) + ") AS _extra"
             )
-            params.update({f"x{i}": labels[i] for i in extras})
+            params.update({f"x{i}": st.labels[i] for i in extras})
         else:
             select.append("CAST(NULL AS VARCHAR) AS _extra")
-        empty = "CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, reason_en VARCHAR)[])"
         bad_sql = (
             f"CASE WHEN {' OR '.join(bad_any)} THEN "
-            "list_filter([" + ", ".join(bad) + f"], lambda x: x IS NOT NULL) ELSE {empty} END"
-            if bad else empty
+            "list_filter([" + ", ".join(bad) + f"], lambda x: x IS NOT NULL) ELSE {_EMPTY_BAD} END"
+            if bad else _EMPTY_BAD
         )
-        total_bad = (
-            "[{'column_name': NULL, 'raw_value': NULL, 'reason_zh': '合计/小计行，不是明细记录', "
-            "'reason_en': 'total line'}]"
-        )
-        select.append(
-            f"CASE WHEN {total_cond} THEN {total_bad} ELSE {bad_sql} END AS _bad"
-        )
+        select.append(f"{bad_sql} AS _bad")
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
             f"FROM {source_sql} r {joins}",
             params,
         )
+        for n, (_cond, label, rzh, ren) in enumerate(st.checks):
+            con.execute(
+                f"""UPDATE _xa_typed SET _bad = list_append(_bad, {{'column_name': $lab,
+                    'raw_value': NULL, 'reason_zh': $zh, 'reason_en': $en}}) WHERE _chk{n}""",
+                {"lab": label, "zh": rzh, "en": ren},
+            )
+        # summary and deleted rows are counted, never quarantined
+        con.execute(f"UPDATE _xa_typed SET _bad = {_EMPTY_BAD} WHERE _kind IS NOT NULL")
         for src, a in alias.items():
             if src not in inline:
                 con.execute(f"DROP TABLE _xa_{a}")
 
-        units = [r[0] for r in con.execute("SELECT DISTINCT unit FROM _xa_typed ORDER BY 1").fetchall()]
-        if not units:
-            units = [file_unit]
-        cleared = self._clear(tdef.name, units)
-        self._register_units(units)
-        entry.unit = "、".join(units)
-
-        # --- quarantine unparseable rows -------------------------------------------
+    # -- stage 3: quarantine -----------------------------------------------------------
+    def _stage_quarantine(self, st: _Sheet) -> list[tuple[str, str]]:
+        con = self.con
+        units = [r[0] for r in con.execute(
+            "SELECT DISTINCT unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 1").fetchall()]
+        st.units = units or [st.file_unit]
+        cleared = self._clear(st.tdef.name, st.units)
+        self._register_units(st.units)
+        st.entry.unit = "、".join(st.units)
         con.execute(
             f"""INSERT INTO _quarantine
             SELECT DISTINCT $file, $sheet, b._row, $table, b.unit, b.bad.column_name,
-                   b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {raw_row_sql}
+                   b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {st.raw_row_sql}
             FROM (SELECT _row, unit, unnest(_bad) AS bad FROM _xa_typed WHERE len(_bad) > 0) b
             JOIN _xa_raw r ON r._row = b._row""",
-            {**base, **label_params},
+            {**st.base, **st.label_params},
         )
-        self._insert_rejects(rejects, base, file_unit)
+        self._insert_rejects(st.rejects, st.base, st.file_unit)
+        return cleared
 
-        # --- good rows -> staging canonical table, derive, duplicates ---------------
+    # -- stage 4: dedupe and append ----------------------------------------------------
+    def _stage_dedupe(self, st: _Sheet) -> None:
+        con, tdef = self.con, st.tdef
         cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
         con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_new ({cols_ddl})")
         typed_cols = [c.name for c in tdef.column_list()
-                      if c.name in col_src or (c.name == "month" and const_month)]
+                      if c.name in st.col_src or (c.name == "month" and st.const_month)]
         typed_cols += [c.name + "_norm" for c in tdef.column_list()
-                       if c.norm == "company" and c.name in col_src]
+                       if c.norm == "company" and c.name in st.col_src]
         sel = ", ".join(_q(c) for c in typed_cols)
-        for col in tdef.column_list():  # ledger.line_no absent: numbered here, in file order
-            if (col.generated == "number_within_voucher" and col.name not in col_src
-                    and "voucher_no" in col_src):
-                sel += (f", row_number() OVER (PARTITION BY unit, voucher_no ORDER BY _row) "
-                        f"AS {_q(col.name)}")
         con.execute(
             f"""INSERT INTO _xa_new BY NAME
             SELECT unit, {sel}, $file AS _source_file, $sheet AS _source_sheet,
                    _row AS _source_row, _extra
             FROM _xa_typed t
-            WHERE NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
-            {"file": rel, "sheet": sheet.name},
+            WHERE _kind IS NULL
+              AND NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
+            {"file": st.rel, "sheet": st.sheet.name},
         )
-        derive_columns(con, tdef.name, level=self.level, unit=file_unit, target="_xa_new",
+        if "voucher_id" in tdef.columns and st.plan.conv.get("voucher_numbering") == "year":
+            # vouchers numbered through the year: the period is not part of the identity
+            con.execute(
+                f"""UPDATE _xa_new SET voucher_id = CAST(coalesce(fiscal_year, year(voucher_date)) AS VARCHAR)
+                    || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') WHERE voucher_id IS NULL""")
+        derive_columns(con, tdef.name, level=self.level, unit=st.file_unit, target="_xa_new",
                        normalised=True)
+        if "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns:
+            # lines numbered in file order continue after the lines of the same voucher loaded
+            # from an earlier sheet (a 明细账 holds one account per sheet)
+            con.execute(
+                f"""UPDATE _xa_new AS n SET line_no = n.line_no + e.mx FROM (
+                    SELECT unit, voucher_id, max(line_no) AS mx FROM {_q(tdef.name)}
+                    WHERE list_contains($units, unit) GROUP BY ALL) e
+                    WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
+                {"units": st.units},
+            )
+            con.execute(f"UPDATE _xa_new SET _key = {key_sql(tdef)}")
         if tdef.duplicates == "keep":
             # A repeated record is evidence (payroll: one item paid twice, e.g. once in the
             # salary file and again in a supplementary file): number it after the records of
@@ -549,7 +751,7 @@ class _Run:
         has_dups = con.execute(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
         ).fetchall()[0][0] or con.execute(
-            f"SELECT count(*) FROM {_q(tdef.name)} WHERE list_contains(?, unit)", [units]
+            f"SELECT count(*) FROM {_q(tdef.name)} WHERE list_contains(?, unit)", [st.units]
         ).fetchall()[0][0]
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _xa_dup AS
@@ -570,14 +772,14 @@ class _Run:
             SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
                    CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
                         ELSE '记录键重复：与本表第 ' || d.first_row || ' 行重复（' || d._key || '）' END,
-                   'duplicate key ' || d._key, {raw_row_sql}
+                   'duplicate key ' || d._key, {st.raw_row_sql}
             FROM (SELECT DISTINCT _source_row, unit, _key, first_row, earlier FROM _xa_dup) d
             JOIN _xa_raw r ON r._row = d._source_row""",
-            {**base, **label_params, "key_label": key_label},
+            {**st.base, **st.label_params, "key_label": key_label},
         )
         con.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
 
-        # --- check digits (kept, reported) -----------------------------------------
+        # check digits (kept, reported)
         for col in tdef.column_list():
             if col.norm in ("id_number", "credit_code"):
                 fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
@@ -586,29 +788,102 @@ class _Run:
                 ).fetchall()[0][0]
                 if n_bad:
                     what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
-                    messages_zh.append(f"{what}（{col.name}）校验位不符 {n_bad} 条（已保留原值）")
-                    messages_en.append(f"{n_bad} invalid {col.norm} check digits in {col.name}")
+                    st.messages_zh.append(f"{what}（{col.name}）校验位不符 {n_bad} 条（已保留原值）")
+                    st.messages_en.append(f"{n_bad} invalid {col.norm} check digits in {col.name}")
 
-        con.execute(f"INSERT INTO {_q(tdef.name)} BY NAME SELECT * FROM _xa_new")
+    # -- stage 5: the file's own totals ------------------------------------------------
+    def _stage_reconcile(self, st: _Sheet) -> None:
+        """Where a 合计/本月合计 row exists, the loaded lines above it (since the previous
+        row of the same kind) must add up to it; a wide payroll's items must add up to 应发."""
+        con, tdef = self.con, st.tdef
+        words = [w for w in st.plan.conv.get("reconcile_words") or []]
+        money = [c.name for c in tdef.column_list()
+                 if c.type == "decimal" and c.name in st.col_src
+                 and c.name not in set(st.plan.conv.get("non_money_columns") or ())]
+        if st.entry.rows_summary and money and words:
+            item_part = ", item" if st.wide_items else ""
+            for col in money:
+                rows = con.execute(
+                    f"""WITH s AS (
+                        SELECT DISTINCT p._row, p._summary_word AS w FROM _xa_prep p
+                        WHERE p._kind = 'summary' AND list_contains($words, p._summary_word)),
+                    b AS (SELECT s._row, s.w, coalesce(lag(s._row) OVER (PARTITION BY s.w ORDER BY s._row), 0) AS prev
+                          FROM s),
+                    tot AS (SELECT t._row{item_part}, t.{_q(col)} AS v FROM _xa_typed t
+                            WHERE t._kind = 'summary' AND t.{_q(col)} IS NOT NULL)
+                    SELECT b._row, b.w{item_part.replace(', ', ', tot.')}, tot.v,
+                           (SELECT coalesce(sum(n.{_q(col)}), 0) FROM _xa_new n
+                            WHERE n._source_row > b.prev AND n._source_row < b._row
+                            {"AND n.item = tot.item" if st.wide_items else ""}) AS loaded
+                    FROM b JOIN tot ON tot._row = b._row""",
+                    {"words": words},
+                ).fetchall()
+                for row in rows:
+                    r_no, word = row[0], row[1]
+                    item = row[2] if st.wide_items else None
+                    v, loaded = row[-2], row[-1]
+                    if v is None or Decimal(v) == Decimal(loaded):
+                        continue
+                    label = item or st.col_src[col][1] or col
+                    self._issue(st, "total_mismatch", f"{word}（第{r_no}行）", r_no, v, loaded,
+                                f"第{r_no}行「{word}」的{label}为 {Decimal(v):,.2f}，导入的明细合计为 "
+                                f"{Decimal(loaded):,.2f}，相差 {Decimal(v) - Decimal(loaded):,.2f}",
+                                f"row {r_no} {word}: {col} {v} vs loaded {loaded}")
+        # 统发 wide payroll: the items of each person add up to 应发 (gross)
+        gross = [i for i, k in st.plan.wide_kinds.items() if k == "gross"]
+        if st.wide_items and gross:
+            g = gross[0]
+            mult = st.plan.multipliers.get(g) or Decimal(1)
+            n = con.execute(
+                f"""INSERT INTO _load_issues
+                SELECT $file, $sheet, $table, $unit, 'gross_mismatch', '第' || p._row || '行', p._row,
+                       p.gross, coalesce(i.items, 0),
+                       '第' || p._row || '行工资项目合计 ' || coalesce(i.items, 0) || ' 与' || $label
+                           || ' ' || p.gross || ' 不符',
+                       'row ' || p._row || ': items ' || coalesce(i.items, 0) || ' vs gross ' || p.gross
+                FROM (SELECT _row, CAST(xa_amount(c{g}) * {mult} AS DECIMAL(38,2)) AS gross
+                      FROM _xa_prep WHERE _kind IS NULL) p
+                LEFT JOIN (SELECT _source_row, sum(amount) AS items FROM _xa_new GROUP BY 1) i
+                  ON i._source_row = p._row
+                WHERE p.gross IS NOT NULL AND p.gross <> coalesce(i.items, 0)""",
+                {**st.base, "unit": st.units[0] if st.units else st.file_unit, "label": st.labels[g]},
+            ).fetchall()[0][0]
+            if n:
+                st.messages_zh.append(f"工资项目合计与{st.labels[g]}不符 {n} 人（详见 _load_issues）")
+                st.messages_en.append(f"{n} rows whose items do not add up to {st.labels[g]}")
 
+    def _issue(self, st: _Sheet, kind, record, row_no, expected, actual, zh, en) -> None:
+        self.con.execute(
+            "INSERT INTO _load_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [st.rel, st.sheet.name, st.tdef.name, st.units[0] if st.units else st.file_unit, kind,
+             record, row_no, expected, actual, zh, en],
+        )
+        if not any(m.startswith("与文件自身合计不符") for m in st.messages_zh):
+            st.messages_zh.append("与文件自身合计不符：" + zh + "（详见 _load_issues）")
+
+    def _finish(self, st: _Sheet) -> None:
+        con, entry = self.con, st.entry
+        con.execute(f"INSERT INTO {_q(st.tdef.name)} BY NAME SELECT * FROM _xa_new")
         q_rows = con.execute(
             "SELECT count(*) FROM (SELECT _row FROM _xa_typed WHERE len(_bad) > 0 "
             "UNION SELECT _source_row FROM _xa_dup)"
-        ).fetchall()[0][0] + len(rejects)
+        ).fetchall()[0][0] + len(st.rejects)
         entry.rows_quarantined = q_rows
-        entry.rows_loaded = entry.rows_read - q_rows
+        entry.rows_loaded = (entry.rows_read - q_rows - entry.rows_summary - entry.rows_deleted
+                             - entry.rows_skipped)
+        if entry.rows_summary:
+            st.messages_zh.append(f"合计/小计/期初等非明细行 {entry.rows_summary} 行未导入")
         if q_rows:
             entry.status = "partial" if entry.rows_loaded else "error"
-            messages_zh.insert(0, f"{q_rows} 行进入隔离区（_quarantine）")
-            messages_en.insert(0, f"{q_rows} rows quarantined")
-        entry.message_zh = "；".join(messages_zh)
-        entry.message_en = "; ".join(messages_en)
-        return cleared
+            st.messages_zh.insert(0, f"{q_rows} 行进入隔离区（_quarantine）")
+            st.messages_en.insert(0, f"{q_rows} rows quarantined")
+        entry.message_zh = "；".join(st.messages_zh)
+        entry.message_en = "; ".join(st.messages_en)
 
-    def _reject_sheet(self, entry, tdef, cmap, missing, rejects, base, label_params,
-                      raw_row_sql, params, messages_zh) -> list[tuple[str, str]]:
+    def _reject_sheet(self, st: _Sheet, missing: list[str]) -> list[tuple[str, str]]:
         """A sheet without a required column: every row to quarantine, status error."""
-        con = self.con
+        con, tdef, cmap, entry = self.con, st.tdef, st.plan.cmap, st.entry
+        params = st.params
         unit_expr = (
             f"coalesce(xa_cell(r.c{cmap.unit_index}), $file_unit)"
             if cmap.unit_index is not None else "$file_unit"
@@ -625,33 +900,49 @@ class _Run:
         en = f"required column(s) missing: {', '.join(missing)}"
         con.execute(
             f"""INSERT INTO _quarantine SELECT $file, $sheet, r._row, $table, {unit_expr},
-                $col, NULL, $zh, $en, {raw_row_sql} FROM _xa_raw r""",
-            {**base, **label_params, **params, "col": ",".join(missing), "zh": zh, "en": en},
+                $col, NULL, $zh, $en, {st.raw_row_sql} FROM _xa_raw r
+                JOIN _xa_prep p ON p._row = r._row WHERE p._kind IS NULL""",
+            {**st.base, **st.label_params, **params, "col": ",".join(missing), "zh": zh, "en": en},
         )
-        self._insert_rejects(rejects, base, params["file_unit"])
+        self._insert_rejects(st.rejects, st.base, params["file_unit"])
         entry.unit = "、".join(units)
-        entry.rows_quarantined = entry.rows_read
+        entry.rows_quarantined = (entry.rows_read - entry.rows_summary - entry.rows_deleted
+                                  - entry.rows_skipped)
         entry.rows_loaded = 0
         entry.status = "error"
-        entry.message_zh = "；".join([zh, *messages_zh])
+        entry.message_zh = "；".join([zh, *st.messages_zh])
         entry.message_en = en
         return cleared
 
-    def _wide_columns(self, candidates: list[int], labels: list[str]) -> list[int]:
-        """Pay-item columns: a pay word in the header (工资, 津贴, 补贴, 奖, 绩效, 费 ...) or
-        at least 90 % of the non-empty cells are amounts."""
-        if not candidates:
-            return []
-        parts = ", ".join(
-            f"count(xa_cell(c{i})) AS n{i}, count(xa_amount(c{i})) AS a{i}" for i in candidates
-        )
-        row = self.con.execute(f"SELECT {parts} FROM _xa_raw").fetchall()[0]
+    def _wide_columns(self, st: _Sheet) -> list[int]:
+        """Pay-item columns of a wide payroll (contract ``payroll.wide``): declared by the
+        layout, else by header words (attributes, totals, deductions never; item words
+        always), else by content: money cells that are not codes or dates."""
+        spec = st.tdef.wide
+        plan = st.plan
+        cands = []
         out = []
-        for j, i in enumerate(candidates):
-            n, a = row[2 * j], row[2 * j + 1]
-            if PAY_ITEM_RE.search(labels[i]) or (n and a >= 0.9 * n):
+        for i in plan.cmap.extras:
+            if not (plan.cmap.headers[i] or "").strip():
+                continue
+            kind = plan.wide_kinds.get(i) or spec.kind(st.labels[i])
+            if kind == "item":
                 out.append(i)
-        return out
+            elif kind is None:
+                cands.append(i)
+        if cands:
+            parts = ", ".join(
+                f"count(xa_cell(c{i})), count(xa_amount(c{i})), "
+                f"count(CASE WHEN regexp_full_match(xa_cell(c{i}), '[0-9]{{{spec.code_digits},}}') THEN 1 END), "
+                f"count(xa_date(c{i}))"
+                for i in cands
+            )
+            row = self.con.execute(f"SELECT {parts} FROM _xa_raw").fetchall()[0]
+            for j, i in enumerate(cands):
+                n, a, codes, dates = row[4 * j: 4 * j + 4]
+                if n and a >= spec.money_share * n and codes < n and dates < n:
+                    out.append(i)
+        return sorted(out)
 
     def _insert_rejects(self, rejects, base, unit: str) -> None:
         if not rejects:
@@ -672,13 +963,57 @@ class _Run:
         finally:
             self.con.unregister("_xa_rejects")
 
+    def unbalanced_vouchers(self) -> int:
+        """List vouchers whose debits and credits differ (data-quality result, never dropped)
+        in ``_load_issues``; 明细账 sheets (one side of each voucher) are exempt."""
+        con = self.con
+        units = [u for (t, u) in self.cleared if t == "ledger"]
+        if not units:
+            return 0
+        exempt = pa.table({
+            "f": pa.array([f for f, _ in self.unbalanced_exempt], pa.string()),
+            "s": pa.array([s for _, s in self.unbalanced_exempt], pa.string()),
+        })
+        con.register("_xa_exempt", exempt)
+        try:
+            con.execute("DELETE FROM _load_issues WHERE kind = 'unbalanced_voucher' AND list_contains(?, unit)",
+                        [units])
+            return con.execute(
+                """INSERT INTO _load_issues
+                SELECT min(_source_file), min(_source_sheet), 'ledger', unit, 'unbalanced_voucher',
+                       voucher_id, min(_source_row), sum(coalesce(debit, 0)), sum(coalesce(credit, 0)),
+                       '凭证 ' || voucher_id || ' 借贷不平衡：借方 ' || sum(coalesce(debit, 0)) || '，贷方 '
+                           || sum(coalesce(credit, 0)),
+                       'voucher ' || voucher_id || ' unbalanced'
+                FROM ledger l
+                WHERE list_contains(?, unit)
+                  AND NOT EXISTS (SELECT 1 FROM _xa_exempt x WHERE x.f = l._source_file
+                                  AND x.s IS NOT DISTINCT FROM l._source_sheet)
+                GROUP BY unit, voucher_id
+                HAVING sum(coalesce(debit, 0)) <> sum(coalesce(credit, 0))""",
+                [units],
+            ).fetchall()[0][0]
+        finally:
+            con.unregister("_xa_exempt")
+
+
+def _sheet_rows(sheet: Sheet) -> int:
+    data = getattr(sheet, "data", None)
+    if data is not None:
+        return sum(1 for row in data.to_pylist() if any(v not in (None, "") for v in row.values()))
+    return sum(1 for row in sheet.head if any(row))
+
 
 def _write_log(con, entry: LoadEntry) -> None:
     con.execute(
-        "INSERT INTO _load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+        "INSERT INTO _load_log (file, sheet, table_name, unit, encoding, rows_read, rows_loaded, "
+        "rows_quarantined, status, message_zh, message_en, sha256, loaded_at, layout, rows_summary, "
+        "rows_deleted, rows_skipped) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
         [entry.file, entry.sheet, entry.table_name, entry.unit, entry.encoding, entry.rows_read,
          entry.rows_loaded, entry.rows_quarantined, entry.status, entry.message_zh,
-         entry.message_en, entry.sha256],
+         entry.message_en, entry.sha256, entry.layout, entry.rows_summary, entry.rows_deleted,
+         entry.rows_skipped],
     )
 
 
@@ -692,11 +1027,13 @@ def load_folder(
     city: str | None = None,
     mapping: str | Path | UserMapping | dict | None = None,
     progress: Callable[[int, int, str | None], None] | None = None,
+    layouts: list[str | Path] | tuple = (),
 ) -> LoadReport:
     """Load every export below ``data_dir`` into the DuckDB file ``db_path``.
 
     ``progress(done, total, current_file)`` is called before each file and once at the end
-    (``current_file`` None). Raises :class:`~xuncha_audit.errors.XunchaError` for bad
+    (``current_file`` None). ``layouts``: folders of the user's own layout files
+    (``--layouts DIR``, see docs/layouts.md), tried before the shipped ones. Raises :class:`~xuncha_audit.errors.XunchaError` for bad
     arguments (missing folder, unknown level, bad mapping file); problems with single files
     are recorded in ``_load_log`` and the returned report, and the run goes on.
     """
@@ -713,10 +1050,12 @@ def load_folder(
         umap = parse_mapping(mapping)
     else:
         umap = load_mapping(mapping)
+    layout_list = load_layouts(layouts)
     files = discover_files(data_dir)
     by_folder = unit is None and _folder_units(data_dir, files)
 
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    if str(db_path) != ":memory:":
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
     report = LoadReport(db_path=str(db_path))
     try:
@@ -726,7 +1065,7 @@ def load_folder(
         install_checkdigit_macros(con)
         vocab = Vocabulary.build(umap)
         with tempfile.TemporaryDirectory(prefix="xuncha_load_") as tmp:
-            run = _Run(con, vocab, level, region, city, Path(tmp))
+            run = _Run(con, vocab, level, region, city, Path(tmp), layout_list)
             for n, path in enumerate(files):
                 rel = path.relative_to(data_dir).as_posix()
                 if progress:
@@ -751,6 +1090,7 @@ def load_folder(
                 )
             if progress:
                 progress(len(files), len(files), None)
+            _after_run(run)
             if not files:
                 entry = LoadEntry(file=".", status="error", message_zh="数据目录中没有 CSV/Excel 文件",
                                   message_en="no data files found")
@@ -759,6 +1099,20 @@ def load_folder(
     finally:
         con.close()
     return report
+
+
+def _after_run(run: _Run) -> None:
+    """Whole-ledger passes once every file is in: 平行记账 tags per unit (a 明细账 has one
+    account per sheet, so a unit's accounting system shows only across sheets) and the list
+    of unbalanced vouchers."""
+    con = run.con
+    units = sorted({u for (t, u) in run.cleared if t == "ledger"})
+    if not units:
+        return
+    tdef = load_contract().table("ledger")
+    con.execute("UPDATE ledger SET book = NULL WHERE list_contains(?, unit)", [units])
+    _derive_book(con, tdef, "ledger")
+    run.unbalanced_vouchers()
 
 
 def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | None,
@@ -784,10 +1138,12 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
         except XunchaError as exc:
             entry.status, entry.rows_loaded = "error", 0
             entry.rows_quarantined = entry.rows_read = 0
+            entry.rows_summary = entry.rows_deleted = entry.rows_skipped = 0
             entry.message_zh, entry.message_en = f"{rel}：{exc.zh}", exc.en
         except Exception as exc:  # one bad sheet must not stop the run
             entry.status, entry.rows_loaded = "error", 0
             entry.rows_quarantined = entry.rows_read = 0
+            entry.rows_summary = entry.rows_deleted = entry.rows_skipped = 0
             entry.message_zh = f"读取文件 {rel} 时出错，未导入"
             entry.message_en = f"{type(exc).__name__}: {exc}"[:2000]
         _write_log(con, entry)
@@ -804,5 +1160,12 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
     return entries
 
 
-__all__ = ["BOOKKEEPING_DDL", "LEVELS", "LoadEntry", "LoadReport", "discover_files",
-           "ensure_bookkeeping", "load_folder"]
+def inspect_folder(data_dir: str | Path, **kw) -> LoadReport:
+    """Dry run of :func:`load_folder`: the same reading, recognition, parsing and accounting in
+    an in-memory database; nothing is written."""
+    return load_folder(data_dir, ":memory:", **kw)
+
+
+__all__ = ["BOOKKEEPING_DDL", "LEVELS", "LoadEntry", "LoadReport", "NothingLoadedError",
+           "check_something_loaded", "discover_files", "ensure_bookkeeping", "inspect_folder",
+           "load_folder", "nothing_loaded_lines"]

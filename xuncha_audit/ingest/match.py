@@ -33,14 +33,6 @@ PAY_ITEM_WORDS = (
     "艰苦边远地区津贴", "物业补贴", "住房补贴", "提租补贴", "独生子女费", "考核奖",
     "目标考核奖", "综治奖", "精神文明奖", "加班补贴", "下乡补贴", "驻村补贴",
 )
-# Numeric columns of a wide payroll that are not pay items (totals, deductions, ids): kept
-# in _extra, never unpivoted.
-WIDE_EXCLUDE = re.compile(
-    r"序号|合计|小计|总计|应发|实发|扣|代缴|个税|所得税|个人缴|单位缴|保险|公积金|年金|备注|说明"
-    r"|银行|账号|卡号|编号|工号|人数|天数|身份证"
-)
-
-
 def _name_key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).lower())
 
@@ -118,9 +110,14 @@ class ColumnMap:
 
     @property
     def pay_item_candidates(self) -> list[int]:
+        """Unmapped columns that may be pay items of a wide payroll: not a total, deduction
+        or attribute by its header (contract ``payroll.wide``; the loader decides the rest by
+        the cells)."""
+        spec = load_contract().table("payroll").wide
         return [
             i for i in self.extras
-            if (self.headers[i] or "").strip() and not WIDE_EXCLUDE.search(self.labels[i])
+            if (self.headers[i] or "").strip()
+            and (spec is None or spec.kind(self.labels[i]) not in ("attribute", "total", "deduction"))
         ]
 
 

@@ -107,14 +107,20 @@ def _clean_previous(out: Path) -> None:
 
 
 def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: int = 1,
-             unit_layout: str = "folders", clean: bool = False) -> dict:
+             unit_layout: str = "folders", clean: bool = False, layout: str | None = None) -> dict:
     """Write ``units`` fictional bureaus' exports and the answer key into ``out``.
 
     ``unit_layout``: ``folders`` (one sub-folder per unit when units > 1) or ``column`` (one set
-    of files for all units, each with a unit column such as 单位/所属单位).
+    of files for all units, each with a unit column such as 单位/所属单位). ``layout`` (u8, kis):
+    the ledger is written in that real system's export layout (docs/layouts.md).
     """
     from xuncha_audit.errors import XunchaError
-    from xuncha_audit.synth.writers import write_answer_key, write_unit
+    from xuncha_audit.synth.writers import LAYOUTS, layout_key, write_answer_key, write_unit
+
+    if layout is not None and layout not in LAYOUTS:
+        raise XunchaError(f"未知的导出版式「{layout}」，可选：{'、'.join(LAYOUTS)}", f"unknown layout {layout!r}")
+    if layout is not None and unit_layout == "column" and units > 1:
+        raise XunchaError("--layout 不能与 --unit-layout column 同用", "layout with unit column not supported")
 
     if scale not in SCALES:
         raise XunchaError(f"未知规模「{scale}」，可选：{'、'.join(SCALES)}", f"unknown scale {scale!r}")
@@ -140,9 +146,9 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
             combined.append((ctx, frames, streams))
             continue
         if units > 1:
-            m, q = write_unit(ctx, frames, out / name, f"{name}/", streams)
+            m, q = write_unit(ctx, frames, out / name, f"{name}/", streams, layout=layout)
         else:
-            m, q = write_unit(ctx, frames, out, "", streams)
+            m, q = write_unit(ctx, frames, out, "", streams, layout=layout)
         manifest += m
         quarantine += q
     if combined:
@@ -155,6 +161,10 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
         quarantine += q
     answer = pd.concat(answers, ignore_index=True)
     near = pd.concat(nears, ignore_index=True)
+    if layout:  # ledger keys as the layout numbers its vouchers
+        for df in (answer, near):
+            led = df["table"] == "ledger"
+            df.loc[led, "key"] = [layout_key(k, layout) for k in df.loc[led, "key"]]
     write_answer_key(out, answer, near, quarantine, manifest, unit_rows)
     return {"files": len({m["file"] for m in manifest}), "rows": int(sum(m["data_rows"] for m in manifest)),
             "planted_findings": int(answer.groupby(["unit", "finding_group"]).ngroups) if len(answer) else 0,

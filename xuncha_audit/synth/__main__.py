@@ -1,5 +1,5 @@
 """``python -m xuncha_audit.synth --out DIR --seed N --scale sample|small|1m|10m [--units N]
-[--unit-layout folders|column] [--clean]``."""
+[--unit-layout folders|column] [--clean] [--layout u8|kis]``."""
 
 from __future__ import annotations
 
@@ -22,13 +22,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="多个单位时：folders=每个单位一个子目录；column=所有单位共用文件、以「单位」列区分")
     ap.add_argument("--clean", action="store_true",
                     help="生成不含任何埋设疑点的“干净”单位（近似但合规的记录保留），用于检验检查不误报")
+    ap.add_argument("--layout", choices=["u8", "kis"], default=None,
+                    help="序时账按真实系统的导出版式写出：u8=用友 U8 序时账 (.xlsx)，kis=金蝶 KIS 凭证引出 (GBK CSV)")
     a = ap.parse_args(argv)
     if a.units < 1:
         ap.error("--units 必须 >= 1")
     t = time.perf_counter()
     try:
         s = generate(a.out, seed=a.seed, scale=a.scale, units=a.units, unit_layout=a.unit_layout,
-                     clean=a.clean)
+                     clean=a.clean, layout=a.layout)
     except Exception as e:  # user-facing message, then re-raise for the traceback
         zh = getattr(e, "zh", None)
         if zh:

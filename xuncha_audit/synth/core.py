@@ -137,6 +137,11 @@ def _fmt_key_value(v) -> str:
 def key_of(table: str, row: dict) -> str:
     """The ``_key`` ingestion will give a record of ``table`` with canonical values ``row``."""
     t = load_contract().table(table)
+    if t.key_format:  # ledger: "{voucher_id} #{line_no}", voucher_id = "YYYY-MM 凭证号"
+        row = dict(row)
+        if row.get("voucher_id") in (None, "") and "voucher_date" in row:
+            row["voucher_id"] = f"{pd.Timestamp(row['voucher_date']):%Y-%m} {row.get('voucher_no')}"
+        return t.key_format.format(**{k: _fmt_key_value(row.get(k)) for k in t.key})
     cols = t.key if all(row.get(k) not in (None, "") for k in t.key) else t.key_fallback
     return "|".join(_fmt_key_value(row.get(k)) for k in cols)
 
@@ -144,6 +149,10 @@ def key_of(table: str, row: dict) -> str:
 def keys_of(table: str, df: pd.DataFrame) -> pd.Series:
     """Vectorised ``key_of`` for a canonical frame."""
     t = load_contract().table(table)
+    if t.key_format and "voucher_id" in t.key and "voucher_id" not in df:
+        # ledger: voucher_id = "YYYY-MM 凭证号" (the period from the voucher date)
+        df = df.assign(voucher_id=pd.to_datetime(df["voucher_date"]).dt.strftime("%Y-%m")
+                       + " " + df["voucher_no"].astype(str))
     parts = []
     for k in t.key:
         col = df[k]
@@ -156,6 +165,13 @@ def keys_of(table: str, df: pd.DataFrame) -> pd.Series:
     out = parts[0].astype(str)
     for p in parts[1:]:
         out = out + "|" + p.astype(str)
+    if t.key_format:
+        import re as _re
+
+        seps = _re.findall(r"}([^{]*){", t.key_format)
+        out = parts[0].astype(str)
+        for sep, p in zip(seps, parts[1:], strict=True):
+            out = out + sep + p.astype(str)
     if getattr(t, "duplicates", None) == "keep":
         # ingestion numbers repeated keys #2, #3 ... in file order
         n = out.groupby(out).cumcount() + 1

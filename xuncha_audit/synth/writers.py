@@ -152,7 +152,10 @@ def plan_files(ctx: SynthContext, frames: dict[str, pd.DataFrame]) -> list[FileS
     ct.amount_style = "mixed"
     # ledger: one big CSV as finance software exports it
     led_enc = ["gbk", "gb18030", "utf-8-sig"][int(rng.integers(0, 3))]
-    led_cols = [c for c in load_contract().table("ledger").columns]
+    # the columns an export writes (fiscal year, period, voucher identity and the 平行记账 tag
+    # are derived on load)
+    led_cols = [c for c, col in load_contract().table("ledger").columns.items()
+                if col.generated in (None, "number_within_voucher") and c != "voucher_type"]
     if rng.random() < 0.5:
         # some systems export no line number: ingestion numbers lines within a voucher in file
         # order, which is the order written here, so the keys stay the same
@@ -357,7 +360,7 @@ def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFra
                 ws.write_string(i, 0, "合计")
                 for j, h in enumerate(cells.columns):
                     if h in total_row_cols:
-                        vals = [v for v in cells[h] if isinstance(v, float)]
+                        vals = [a for a in map(_cell_amount, cells[h]) if a is not None]
                         if vals:
                             ws.write_number(i, j, round(sum(vals), 2), money_f)
         if notes:
@@ -426,11 +429,12 @@ def add_unit_column(specs: list[FileSpec], rng: np.random.Generator) -> None:
 
 def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path, rel_prefix: str,
                streams: dict[str, Iterable[pd.DataFrame]] | None = None,
-               unit_column: bool = False) -> tuple[list[dict], list[dict]]:
+               unit_column: bool = False, layout: str | None = None) -> tuple[list[dict], list[dict]]:
     """Write one unit's export files; returns (manifest rows, expected quarantine rows).
 
     ``unit_column=True``: the frames hold several units (a ``unit`` column) and every file gets
-    a unit column (单位/所属单位 ...) instead of one folder per unit.
+    a unit column (单位/所属单位 ...) instead of one folder per unit. ``layout`` (u8, kis):
+    the ledger is written as that system exports it (:func:`write_ledger_layout`).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = ctx.sub_rng("writers-cells")
@@ -439,9 +443,15 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
     specs = plan_files(ctx, frames)
     if unit_column:
         add_unit_column(specs, ctx.sub_rng("writers-unit-column"))
+    if layout:
+        frames = _layout_frames(frames, layout)
     for spec in specs:
         path = out_dir / spec.path
         rel = f"{rel_prefix}{spec.path}"
+        if spec.table == "ledger" and layout:
+            chunks = streams["ledger"] if streams and "ledger" in streams else [frames["ledger"]]
+            manifest.append(write_ledger_layout(ctx, chunks, out_dir, layout, rel_prefix))
+            continue
         if spec.table == "ledger" and streams and "ledger" in streams:
             n = _write_ledger_stream(spec, streams["ledger"], path, rng, quarantine, rel)
             manifest.append(_man(rel, spec, "", 1, n))
@@ -472,10 +482,7 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
                 quarantine.append({"file": rel, "sheet": sheet or ("" if spec.fmt == "csv" else "Sheet1"),
                                    "row_no": header_row + 1 + b["idx"], "column": b["column"],
                                    "header": b["header"], "reason": b["reason"]})
-            if spec.total_row:
-                quarantine.append({"file": rel, "sheet": sheet or "Sheet1",
-                                   "row_no": header_row + 1 + len(cells), "column": "",
-                                   "header": "", "reason": "合计行（必填字段为空）"})
+            # a total row (合计) is a summary row: counted on load, neither loaded nor quarantined
             sheets.append((sheet or "Sheet1", cells, title))
             manifest.append(_man(rel, spec, "" if spec.fmt == "csv" else (sheet or "Sheet1"),
                                  header_row, len(cells) + (1 if spec.total_row else 0)))
@@ -488,6 +495,25 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
             _write_excel_sheets(path, spec.fmt, sheets, spec.notes_sheet,
                                 money_cols if spec.total_row else None)
     return manifest, quarantine
+
+
+def _cell_amount(v) -> float | None:
+    """The amount a written money cell stands for (1,234.50 / ￥1234.5 / 1.2万元), or None."""
+    if isinstance(v, float | int | np.integer | np.floating) and not _isna(v):
+        return float(v)
+    if not isinstance(v, str):
+        return None
+    import unicodedata
+
+    t = unicodedata.normalize("NFKC", v)
+    t = t.replace(",", "").replace("￥", "").replace("¥", "").replace("元", "").strip()
+    mult = 1.0
+    if t.endswith("万"):
+        t, mult = t[:-1], 10000.0
+    try:
+        return float(t) * mult
+    except ValueError:
+        return None
 
 
 def _man(rel: str, spec: FileSpec, sheet: str, header_row: int, rows: int) -> dict:
@@ -597,3 +623,154 @@ def write_answer_key(out: Path, answer: pd.DataFrame, near: pd.DataFrame, quaran
         "- units.csv：被巡察单位、层级、地区、城市。\n",
         encoding="utf-8",
     )
+
+
+# --------------------------------------------------------------------------------- real layouts
+# ``python -m xuncha_audit.synth --layout u8|kis`` writes the ledger as that system exports it
+# (ingest/layouts/*.yaml describe the same shapes): voucher numbers restart every month, the
+# money of U8 is one 金额 column with 方向, titles and a 合计 row (U8), GBK CSV with 1,234.56
+# amounts (KIS). Other tables keep the generic shapes; their voucher references are written the
+# way the layout numbers vouchers, so ledger links (payments.voucher_no) still hold.
+LAYOUTS = ("u8", "kis")
+_VNO_RE = r"^记-\d{6}-(\d+)$"
+
+
+def layout_voucher_no(vno: str, layout: str) -> str:
+    """A generated voucher number (记-202403-00015) as the layout writes it: numbered within
+    the month (U8 记-00015; KIS 凭证字 记 + 凭证号 15, referred to as 记-15)."""
+    import re
+
+    m = re.match(_VNO_RE, str(vno))
+    if not m:
+        return vno
+    return f"记-{m.group(1)}" if layout == "u8" else f"记-{int(m.group(1))}"
+
+
+def layout_key(key: str, layout: str) -> str:
+    """An answer-key ledger key (``2024-03 记-202403-00015 #2``) as loaded from the layout."""
+    period, rest = key.split(" ", 1)
+    vno, line = rest.rsplit(" #", 1)
+    return f"{period} {layout_voucher_no(vno, layout)} #{line}"
+
+
+def _layout_frames(frames: dict[str, pd.DataFrame], layout: str) -> dict[str, pd.DataFrame]:
+    out = {}
+    for t, df in frames.items():
+        if "voucher_no" in df.columns and t != "ledger":
+            df = df.assign(voucher_no=[v if _isna(v) else layout_voucher_no(v, layout) for v in df["voucher_no"]])
+        out[t] = df
+    return out
+
+
+def _aux_text(chunk: pd.DataFrame) -> list[str]:
+    """U8 辅助项 as pairs: 部门:办公室;个人:张三;往来单位:长沙某公司."""
+    out = []
+    for dept, person, cp in zip(chunk["department"], chunk["person"], chunk["counterparty"], strict=True):
+        parts = []
+        if not _isna(dept):
+            parts.append(f"部门:{dept}")
+        if not _isna(person):
+            parts.append(f"个人:{person}")
+        if not _isna(cp):
+            parts.append(f"往来单位:{cp}")
+        out.append(";".join(parts))
+    return out
+
+
+def write_ledger_layout(ctx: SynthContext, chunks: Iterable[pd.DataFrame], out_dir: Path, layout: str,
+                        rel_prefix: str = "") -> dict:
+    """Write a unit's ledger in a real layout; returns its manifest row."""
+    if layout == "u8":
+        return _write_u8_journal(ctx, chunks, out_dir, rel_prefix)
+    if layout == "kis":
+        return _write_kis_csv(ctx, chunks, out_dir, rel_prefix)
+    raise ValueError(f"unknown layout {layout!r}")
+
+
+def _write_u8_journal(ctx: SynthContext, chunks, out_dir: Path, rel_prefix: str) -> dict:
+    """用友 U8 序时账 as .xlsx (an .xls holds 65,536 rows only): title rows, 日期 2024.01.05,
+    凭证号数 restarting every month, 方向 借/贷 + 金额, 辅助项, a 合计 row."""
+    import xlsxwriter
+
+    name = "序时账.xlsx"
+    path = out_dir / name
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                         "strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    ws = wb.add_worksheet("序时账")
+    money_f = wb.add_format({"num_format": "#,##0.00"})
+    ws.write_string(0, 0, "序时账")
+    ws.write_string(1, 0, f"核算单位：{ctx.unit}")
+    ws.write_string(1, 4, "期间：2023.01-2024.12")
+    header = ["日期", "凭证号数", "科目编码", "科目名称", "摘要", "方向", "数量", "外币", "金额", "辅助项",
+              "制单人", "审核人"]
+    for j, h in enumerate(header):
+        ws.write_string(2, j, h)
+    r = 3
+    total = 0
+    n = 0
+    for chunk in _iter(chunks):
+        dates = pd.to_datetime(chunk["voucher_date"]).dt.strftime("%Y.%m.%d").to_numpy()
+        vnos = [layout_voucher_no(v, "u8") for v in chunk["voucher_no"]]
+        debit = chunk["debit"].to_numpy(dtype=float)
+        credit = chunk["credit"].to_numpy(dtype=float)
+        aux = _aux_text(chunk)
+        cols = {c: chunk[c].to_numpy(dtype=object) for c in
+                ("account_code", "account_name", "summary", "preparer", "approver")}
+        for i in range(len(chunk)):
+            is_debit = not np.isnan(debit[i])
+            amount = debit[i] if is_debit else credit[i]
+            ws.write_string(r, 0, dates[i])
+            ws.write_string(r, 1, vnos[i])
+            ws.write_string(r, 2, str(cols["account_code"][i]))
+            ws.write_string(r, 3, str(cols["account_name"][i]))
+            if not _isna(cols["summary"][i]):
+                ws.write_string(r, 4, str(cols["summary"][i]))
+            ws.write_string(r, 5, "借" if is_debit else "贷")
+            ws.write_number(r, 8, float(amount), money_f)
+            if aux[i]:
+                ws.write_string(r, 9, aux[i])
+            for j, c in ((10, "preparer"), (11, "approver")):
+                if not _isna(cols[c][i]):
+                    ws.write_string(r, j, str(cols[c][i]))
+            if is_debit:
+                total += round(float(amount) * 100)
+            r += 1
+        n += len(chunk)
+    ws.write_string(r, 0, "合计")
+    ws.write_number(r, 8, total / 100, money_f)
+    wb.close()
+    return {"file": f"{rel_prefix}{name}", "sheet": "序时账", "table": "ledger", "format": "xlsx",
+            "encoding": "", "header_row": 3, "data_rows": n + 1, "layout": "u8_journal",
+            "amount_style": "native", "date_style": "dot"}
+
+
+def _write_kis_csv(ctx: SynthContext, chunks, out_dir: Path, rel_prefix: str) -> dict:
+    """金蝶 KIS 凭证引出 as GBK CSV: 凭证字 + 凭证号 restarting every month, 分录序号,
+    amounts written 657,971.04, 供应商/职员/部门 as separate 辅助核算 columns."""
+    header = ["日期", "凭证字", "凭证号", "附件数", "分录序号", "摘要", "科目代码", "科目名称", "借方金额",
+              "贷方金额", "客户", "供应商", "职员", "项目", "部门", "存货", "是否限定", "自定义辅助核算类别",
+              "自定义辅助核算编码", "数量", "单价", "原币金额", "币别", "汇率"]
+    name = "凭证引出.csv"
+    path = out_dir / name
+    n = 0
+    with path.open("w", encoding="gbk", errors="replace", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\r\n")
+        w.writerow(header)
+        for chunk in _iter(chunks):
+            dates = pd.to_datetime(chunk["voucher_date"]).dt.strftime("%Y-%m-%d").to_numpy()
+            for i, row in enumerate(chunk.itertuples(index=False)):
+                no = layout_voucher_no(row.voucher_no, "kis").split("-", 1)[1]
+                debit = "" if _isna(row.debit) else f"{row.debit:,.2f}"
+                credit = "" if _isna(row.credit) else f"{row.credit:,.2f}"
+                amt = debit or credit
+                w.writerow([dates[i], "记", no, "1", row.line_no, row.summary or "", row.account_code,
+                            row.account_name, debit, credit, "",
+                            "" if _isna(row.counterparty) else row.counterparty,
+                            "" if _isna(row.person) else row.person, "",
+                            "" if _isna(row.department) else row.department, "", "否", "", "", "", "",
+                            amt, "RMB", "1"])
+            n += len(chunk)
+    return {"file": f"{rel_prefix}{name}", "sheet": "", "table": "ledger", "format": "csv",
+            "encoding": "gbk", "header_row": 1, "data_rows": n, "layout": "kis_voucher",
+            "amount_style": "comma", "date_style": "iso"}

@@ -609,8 +609,8 @@ def rest_day_postings(con, scope: Scope = Scope()) -> pd.DataFrame:
            else "CAST([] AS VARCHAR[])")
     return _df(con, f"""
         SELECT date_trunc('month', l.voucher_date) AS month,
-               count(DISTINCT l.voucher_no) AS vouchers,
-               count(DISTINCT l.voucher_no) FILTER (WHERE k.is_rest_day) AS rest_day_vouchers,
+               count(DISTINCT l.voucher_id) AS vouchers,
+               count(DISTINCT l.voucher_id) FILTER (WHERE k.is_rest_day) AS rest_day_vouchers,
                coalesce(sum(CAST(coalesce(l.debit, 0) AS DOUBLE)) FILTER (WHERE k.is_rest_day), 0) AS rest_day_amount,
                list_distinct(list(k.holiday_name) FILTER (WHERE k.is_rest_day AND k.holiday_name IS NOT NULL)) AS holidays,
                {ids} AS finding_ids

@@ -37,7 +37,7 @@ exclusions_zh: >-
   摘要中的词若只出现在该词的排除短语内（如“酒店”“酒精”“烟台”“旅游局”“礼品登记上交”），不报告；
   英文词不区分大小写（KTV、ktv 均命中）。
 params: {}
-template: "凭证{voucher_no}（{voucher_date:date}）摘要「{summary}」含敏感词「{keywords}」（{categories}），金额{amount:money}元"
+template: "凭证{voucher_id}（{voucher_date:date}）摘要「{summary}」含敏感词「{keywords}」（{categories}），金额{amount:money}元"
 example_zh: >-
   凭证 2024-03-0125 摘要“购中秋月饼及茅台酒”，命中“月饼”“茅台”“酒”，金额 8,600 元 → 一条疑点；
   凭证摘要“赴烟台出差酒店住宿费”不报告。
@@ -72,13 +72,13 @@ hits_kept AS (
     )
 ),
 hit_lines AS (
-    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.person, l.account_name,
+    SELECT l.unit, l.voucher_id, l._key, l.voucher_date, l.summary, l.person, l.account_name,
            l.debit, l.credit, h.word, h.category
     FROM ledger l
     JOIN hits_kept h ON l.summary = h.summary
 ),
 vouchers AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            array_to_string(list_sort(list(DISTINCT word)), '、') AS keywords,
            array_to_string(list_sort(list(DISTINCT category)), '、') AS categories,
            min(summary) AS summary,
@@ -87,31 +87,31 @@ vouchers AS (
            max(person) AS person,
            min(account_name) AS account_name
     FROM hit_lines
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
 ),
 voucher_amounts AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            greatest(sum(abs(coalesce(debit, 0))), sum(abs(coalesce(credit, 0)))) AS amount,
            array_to_string(list_sort(list(DISTINCT person)), '、') AS persons
-    FROM (SELECT DISTINCT unit, voucher_no, _key, debit, credit, person FROM hit_lines) d
-    GROUP BY unit, voucher_no
+    FROM (SELECT DISTINCT unit, voucher_id, _key, debit, credit, person FROM hit_lines) d
+    GROUP BY unit, voucher_id
 )
 SELECT v.unit,
-       v.voucher_no AS finding_key,
+       v.voucher_id AS finding_key,
        'ledger' AS ev_table,
        l._key AS ev_key,
        CASE WHEN v.person IS NOT NULL THEN 'person' ELSE 'account' END AS entity_type,
-       coalesce(v.person, v.account_name, v.voucher_no) AS entity_key,
+       coalesce(v.person, v.account_name, v.voucher_id) AS entity_key,
        a.amount,
        v.voucher_date AS period_start,
        v.last_date AS period_end,
        a.persons,
-       v.voucher_no,
+       v.voucher_id,
        v.voucher_date,
        v.summary,
        v.keywords,
        v.categories
 FROM vouchers v
-JOIN voucher_amounts a ON a.unit = v.unit AND a.voucher_no = v.voucher_no
-JOIN (SELECT DISTINCT unit, voucher_no, _key FROM hit_lines) l
-  ON l.unit = v.unit AND l.voucher_no = v.voucher_no
+JOIN voucher_amounts a ON a.unit = v.unit AND a.voucher_id = v.voucher_id
+JOIN (SELECT DISTINCT unit, voucher_id, _key FROM hit_lines) l
+  ON l.unit = v.unit AND l.voucher_id = v.voucher_id

@@ -48,7 +48,7 @@ rules:
 params:
   cash_withdrawal_large: {type: decimal, default_from: ledger.cash_withdrawal_large, min: 0, description_zh: 大额提现阈值（元），单笔提现不低于此额即报告}
   individual_min_amount: {type: decimal, default: 10000, min: 0, description_zh: 以含糊摘要付给个人的金额下限（元），低于此额的小额借款不报告}
-template: "凭证{voucher_no}（{voucher_date:date}）{reason}，金额{amount:money}元，摘要「{summary}」"
+template: "凭证{voucher_id}（{voucher_date:date}）{reason}，金额{amount:money}元，摘要「{summary}」"
 example_zh: >-
   凭证 2024-05-0311 摘要“付工会往来款”，借记其他应收款-机关工会 80,000 元、贷记银行存款 → 规则①；
   凭证摘要“提取备用金”，借库存现金 60,000 元、贷银行存款 → 规则③（阈值 50,000 元）。
@@ -124,7 +124,7 @@ counterparties AS (
     LEFT JOIN org_short os ON os.unit = d.unit AND os.counterparty = d.counterparty
 ),
 lines AS (
-    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.counterparty, l.counterparty_norm,
+    SELECT l.unit, l.voucher_id, l._key, l.voucher_date, l.summary, l.counterparty, l.counterparty_norm,
            l.person,
            coalesce(l.debit, 0) AS debit, coalesce(l.credit, 0) AS credit,
            greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,
@@ -142,7 +142,7 @@ lines AS (
 ),
 cand_vouchers AS (
     -- vouchers with at least one line that can meet a rule (keeps the rest of the query small)
-    SELECT DISTINCT unit, voucher_no
+    SELECT DISTINCT unit, voucher_id
     FROM lines
     WHERE (slush_words IS NOT NULL AND vague_words IS NOT NULL)
        OR (to_individual AND vague_words IS NOT NULL AND amt >= $individual_min_amount)
@@ -151,44 +151,44 @@ cand_vouchers AS (
 vlines AS (
     SELECT l.*
     FROM lines l
-    JOIN cand_vouchers c ON c.unit = l.unit AND c.voucher_no = l.voucher_no
+    JOIN cand_vouchers c ON c.unit = l.unit AND c.voucher_id = l.voucher_id
 ),
 voucher_out AS (
     -- vouchers that move money out of bank or cash
-    SELECT unit, voucher_no
+    SELECT unit, voucher_id
     FROM vlines
     WHERE credit > 0 AND (is_bank OR is_cash)
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
 ),
 bank_to_cash AS (
-    SELECT unit, voucher_no
+    SELECT unit, voucher_id
     FROM vlines
     WHERE credit > 0 AND is_bank
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
 ),
 tagged AS (
     SELECT l.*,
-           CASE WHEN o.voucher_no IS NOT NULL AND l.slush_words IS NOT NULL AND l.vague_words IS NOT NULL
+           CASE WHEN o.voucher_id IS NOT NULL AND l.slush_words IS NOT NULL AND l.vague_words IS NOT NULL
                 THEN 1 ELSE 0 END AS r_vague,
-           CASE WHEN o.voucher_no IS NOT NULL AND l.to_individual AND l.vague_words IS NOT NULL
+           CASE WHEN o.voucher_id IS NOT NULL AND l.to_individual AND l.vague_words IS NOT NULL
                      AND l.amt >= $individual_min_amount
                 THEN 1 ELSE 0 END AS r_indiv,
            CASE WHEN l.amt >= $cash_withdrawal_large
-                     AND ((l.is_cash AND l.debit > 0 AND b.voucher_no IS NOT NULL)
+                     AND ((l.is_cash AND l.debit > 0 AND b.voucher_id IS NOT NULL)
                           OR ((l.is_cash OR l.is_bank) AND l.cash_word = 1))
                 THEN 1 ELSE 0 END AS r_cash
     FROM vlines l
-    LEFT JOIN voucher_out o ON o.unit = l.unit AND o.voucher_no = l.voucher_no
-    LEFT JOIN bank_to_cash b ON b.unit = l.unit AND b.voucher_no = l.voucher_no
+    LEFT JOIN voucher_out o ON o.unit = l.unit AND o.voucher_id = l.voucher_id
+    LEFT JOIN bank_to_cash b ON b.unit = l.unit AND b.voucher_id = l.voucher_id
 ),
 flagged AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            max(r_vague) AS r_vague, max(r_indiv) AS r_indiv, max(r_cash) AS r_cash,
            array_to_string(list_sort(list(DISTINCT CASE WHEN r_vague = 1 THEN slush_words END)), '、') AS slush_words,
            array_to_string(list_sort(list(DISTINCT CASE WHEN r_vague + r_indiv > 0 THEN vague_words END)), '、') AS vague_words,
            array_to_string(list_sort(list(DISTINCT CASE WHEN r_indiv = 1 THEN counterparty END)), '、') AS individuals
     FROM tagged
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
     HAVING max(r_vague) + max(r_indiv) + max(r_cash) > 0
 ),
 ev AS (
@@ -196,28 +196,28 @@ ev AS (
     SELECT t.*, f.slush_words AS f_slush, f.vague_words AS f_vague, f.individuals,
            f.r_vague AS v_vague, f.r_indiv AS v_indiv, f.r_cash AS v_cash
     FROM tagged t
-    JOIN flagged f ON f.unit = t.unit AND f.voucher_no = t.voucher_no
+    JOIN flagged f ON f.unit = t.unit AND f.voucher_id = t.voucher_id
     WHERE t.r_vague + t.r_indiv + t.r_cash > 0
        OR ((f.r_vague + f.r_indiv) > 0 AND t.credit > 0 AND (t.is_bank OR t.is_cash))
        OR (f.r_cash = 1 AND t.credit > 0 AND t.is_bank AND t.amt >= $cash_withdrawal_large)
 ),
 per_voucher AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            greatest(sum(abs(debit)), sum(abs(credit))) AS amount,
            min(voucher_date) AS voucher_date, max(voucher_date) AS last_date,
            min(summary) AS summary,
            min(counterparty_norm) AS counterparty_norm,
            min(counterparty) AS counterparty
     FROM ev
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
 )
 SELECT e.unit,
-       e.voucher_no AS finding_key,
+       e.voucher_id AS finding_key,
        'ledger' AS ev_table,
        e._key AS ev_key,
        CASE WHEN e.v_indiv = 1 AND e.v_vague = 0 THEN 'person' ELSE 'vendor' END AS entity_type,
        CASE WHEN e.v_indiv = 1 AND e.v_vague = 0 THEN e.individuals
-            ELSE coalesce(p.counterparty_norm, e.f_slush, e.voucher_no) END AS entity_key,
+            ELSE coalesce(p.counterparty_norm, e.f_slush, e.voucher_id) END AS entity_key,
        p.amount,
        p.voucher_date AS period_start,
        p.last_date AS period_end,
@@ -228,7 +228,7 @@ SELECT e.unit,
             WHEN e.v_indiv = 1 THEN 'individual'
             ELSE 'large_cash' END AS rule,
        CASE WHEN e.v_indiv = 1 THEN e.individuals END AS persons,
-       e.voucher_no,
+       e.voucher_id,
        p.voucher_date,
        p.summary,
        concat_ws('；',
@@ -237,4 +237,4 @@ SELECT e.unit,
            CASE WHEN e.v_cash = 1 THEN '大额提取现金（阈值' || CAST(CAST($cash_withdrawal_large AS BIGINT) AS VARCHAR) || '元）' END
        ) AS reason
 FROM ev e
-JOIN per_voucher p ON p.unit = e.unit AND p.voucher_no = e.voucher_no
+JOIN per_voucher p ON p.unit = e.unit AND p.voucher_id = e.voucher_id

@@ -95,6 +95,7 @@ lines AS (
     FROM ledger l
     JOIN flagged_units fu ON fu.unit = l.unit
     WHERE greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) >= $min_amount
+      AND coalesce(l.book, '') <> '预算会计'  -- 平行记账: count an economic event once
 ),
 entity_lines AS (
     SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,

@@ -49,17 +49,18 @@ example_zh: >-
   往来单位“某服务中心”45 笔金额中 30 笔为整千元（66.7%），本单位其余分录为 8.2%，z=14.3 → 一条疑点。
 --- */
 WITH lines AS (
-    SELECT unit, _key, voucher_no, voucher_date, person, counterparty_norm,
+    SELECT unit, _key, voucher_id, voucher_date, person, counterparty_norm,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt,
            CASE WHEN greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) % $round_multiple = 0
                 THEN 1 ELSE 0 END AS is_round
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $round_multiple
+      AND coalesce(book, '') <> '预算会计'  -- 平行记账: count an economic event once
 ),
 unit_tot AS (
-    SELECT unit, count(DISTINCT hash(voucher_no, amt)) AS n_unit,
-           count(DISTINCT CASE WHEN is_round = 1 THEN hash(voucher_no, amt) END) AS k_unit
+    SELECT unit, count(DISTINCT hash(voucher_id, amt)) AS n_unit,
+           count(DISTINCT CASE WHEN is_round = 1 THEN hash(voucher_id, amt) END) AS k_unit
     FROM lines GROUP BY unit
 ),
 grouped AS (
@@ -67,8 +68,8 @@ grouped AS (
     SELECT unit, account_key, person, counterparty_norm,
            grouping(account_key) AS g_account, grouping(person) AS g_person,
            -- one amount per (entity, voucher, amount): a payment's two lines count once
-           count(DISTINCT hash(voucher_no, amt)) AS n,
-           count(DISTINCT CASE WHEN is_round = 1 THEN hash(voucher_no, amt) END) AS k
+           count(DISTINCT hash(voucher_id, amt)) AS n,
+           count(DISTINCT CASE WHEN is_round = 1 THEN hash(voucher_id, amt) END) AS k
     FROM lines
     GROUP BY GROUPING SETS ((unit, account_key), (unit, person), (unit, counterparty_norm))
 ),

@@ -30,7 +30,7 @@ exclusions_zh: >-
   （每条分录摘要都含 closing_words 中的词，如结转、计提、摊销、折旧）按会计期间惯例记在月末，不报告。
 params:
   closing_words: {type: text, default: "结转,计提,摊销,折旧,期末", description_zh: 期末处理凭证的摘要用词（逗号分隔）；月末最后一天且全部分录摘要含其一的凭证不报告}
-template: "凭证{voucher_no}的记账日期{voucher_date:date}是{day_kind}，涉及金额{amount:money}元"
+template: "凭证{voucher_id}的记账日期{voucher_date:date}是{day_kind}，涉及金额{amount:money}元"
 example_zh: >-
   凭证 2024-10-0087 日期 2024-10-03（国庆节）→ 一条疑点；日期 2024-10-12（调休上班的周六）不报告。
 --- */
@@ -38,7 +38,7 @@ WITH closing AS (
     SELECT trim(w) AS word FROM (SELECT unnest(string_split($closing_words, ',')) AS w) x
 ),
 rest_lines_all AS (
-    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.person, l.preparer,
+    SELECT l.unit, l.voucher_id, l._key, l.voucher_date, l.summary, l.person, l.preparer,
            abs(coalesce(l.debit, 0)) AS debit, abs(coalesce(l.credit, 0)) AS credit,
            CASE WHEN c.is_holiday AND c.holiday_name IS NOT NULL THEN '法定节假日（' || c.holiday_name || '）'
                 WHEN c.is_holiday THEN '法定节假日'
@@ -56,20 +56,20 @@ line_closing AS (
 ),
 closing_vouchers AS (
     -- every rest-day line of the voucher is a period-end line
-    SELECT r.unit, r.voucher_no
+    SELECT r.unit, r.voucher_id
     FROM rest_lines_all r
     LEFT JOIN line_closing lc ON lc.unit = r.unit AND lc._key = r._key
-    GROUP BY r.unit, r.voucher_no
+    GROUP BY r.unit, r.voucher_id
     HAVING count(*) = count(lc._key)
 ),
 rest_lines AS (
     SELECT r.*
     FROM rest_lines_all r
-    LEFT JOIN closing_vouchers cv ON cv.unit = r.unit AND cv.voucher_no = r.voucher_no
-    WHERE cv.voucher_no IS NULL
+    LEFT JOIN closing_vouchers cv ON cv.unit = r.unit AND cv.voucher_id = r.voucher_id
+    WHERE cv.voucher_id IS NULL
 ),
 vouchers AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            greatest(sum(debit), sum(credit)) AS amount,
            min(voucher_date) AS voucher_date,
            max(voucher_date) AS last_date,
@@ -77,10 +77,10 @@ vouchers AS (
            max(preparer) AS preparer,
            max(person) AS person
     FROM rest_lines
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
 )
 SELECT r.unit,
-       r.voucher_no AS finding_key,
+       r.voucher_id AS finding_key,
        'ledger' AS ev_table,
        r._key AS ev_key,
        CASE WHEN coalesce(v.preparer, v.person) IS NULL THEN 'unit' ELSE 'person' END AS entity_type,
@@ -89,8 +89,8 @@ SELECT r.unit,
        v.voucher_date AS period_start,
        v.last_date AS period_end,
        nullif(concat_ws('、', v.preparer, CASE WHEN v.person <> coalesce(v.preparer, '') THEN v.person END), '') AS persons,
-       r.voucher_no,
+       r.voucher_id,
        v.voucher_date,
        v.day_kind
 FROM rest_lines r
-JOIN vouchers v ON v.unit = r.unit AND v.voucher_no = r.voucher_no
+JOIN vouchers v ON v.unit = r.unit AND v.voucher_id = r.voucher_id

@@ -72,6 +72,7 @@ spend AS (
      AND coalesce(e.account_code, '') = coalesce(l.account_code, '')
      AND coalesce(e.account_name, '') = coalesce(l.account_name, '')
     WHERE coalesce(l.debit, 0) <> 0
+      AND coalesce(l.book, '') <> '预算会计'  -- 平行记账: count an economic event once
 ),
 monthly AS (
     SELECT unit, account_key, y, m, sum(amt) AS amt FROM spend GROUP BY unit, account_key, y, m

@@ -42,7 +42,7 @@ params:
   min_amount: {type: decimal, default: 1000, min: 0, description_zh: 付款金额下限（元），小额付款不报告}
   regular_min_months: {type: int, default: 3, min: 2, max: 120, description_zh: 同一单位同一金额至少在多少个不同月份付款才视为按月固定支付}
   regular_min_gap_days: {type: int, default: 20, min: 1, max: 366, description_zh: 按月固定支付的相邻两期至少相隔的天数}
-template: "向「{counterparty}」两次支付相同金额{amount:money}元，相隔{days}天：凭证{first_voucher}（{first_date:date}）与凭证{voucher_no}（{voucher_date:date}）"
+template: "向「{counterparty}」两次支付相同金额{amount:money}元，相隔{days}天：凭证{first_voucher}（{first_date:date}）与凭证{voucher_id}（{voucher_date:date}）"
 example_zh: >-
   2024-03-05 凭证 0123 与 2024-03-19 凭证 0301 各向“长沙甲建设”支付 286,400 元，且未对应同一合同的不同付款单 → 一条疑点。
 --- */
@@ -52,46 +52,47 @@ WITH cash_lines AS (
                     OR l.account_name LIKE '%库存现金%' OR l.account_name LIKE '%银行存款%'
                     OR l.account_name LIKE '%零余额%', false) AS is_money
     FROM ledger l
+    WHERE coalesce(l.book, '') <> '预算会计'  -- 平行记账: the 财务会计 lines count the payment once
 ),
 paying_vouchers AS (
-    SELECT unit, voucher_no FROM cash_lines WHERE is_money AND coalesce(credit, 0) > 0 GROUP BY unit, voucher_no
+    SELECT unit, voucher_id FROM cash_lines WHERE is_money AND coalesce(credit, 0) > 0 GROUP BY unit, voucher_id
 ),
 cp_lines AS (
-    SELECT c.unit, c.voucher_no, c._key, c.voucher_date, c.summary, c.person,
+    SELECT c.unit, c.voucher_id, c._key, c.voucher_date, c.summary, c.person,
            c.counterparty_norm, c.counterparty, c.is_money,
            coalesce(c.debit, 0) AS debit, coalesce(c.credit, 0) AS credit
     FROM cash_lines c
-    JOIN paying_vouchers p ON p.unit = c.unit AND p.voucher_no = c.voucher_no
+    JOIN paying_vouchers p ON p.unit = c.unit AND p.voucher_id = c.voucher_id
     WHERE c.counterparty_norm IS NOT NULL
       AND ((c.is_money AND coalesce(c.credit, 0) > 0) OR (NOT c.is_money AND coalesce(c.debit, 0) > 0))
 ),
 pay AS (
-    SELECT unit, voucher_no, counterparty_norm,
+    SELECT unit, voucher_id, counterparty_norm,
            min(counterparty) AS counterparty,
            min(voucher_date) AS voucher_date,
            CASE WHEN sum(CASE WHEN is_money THEN credit ELSE 0 END) > 0
                 THEN sum(CASE WHEN is_money THEN credit ELSE 0 END)
                 ELSE sum(CASE WHEN NOT is_money THEN debit ELSE 0 END) END AS amount
     FROM cp_lines
-    GROUP BY unit, voucher_no, counterparty_norm
+    GROUP BY unit, voucher_id, counterparty_norm
 ),
 pairs AS (
     SELECT b.unit, b.counterparty_norm, b.counterparty, b.amount,
-           a.voucher_no AS first_voucher, a.voucher_date AS first_date,
-           b.voucher_no, b.voucher_date,
+           a.voucher_id AS first_voucher, a.voucher_date AS first_date,
+           b.voucher_id, b.voucher_date,
            datediff('day', a.voucher_date, b.voucher_date) AS days
     FROM pay a
     JOIN pay b
       ON a.unit = b.unit AND a.counterparty_norm = b.counterparty_norm AND a.amount = b.amount
-     AND a.voucher_no <> b.voucher_no
-     AND (a.voucher_date < b.voucher_date OR (a.voucher_date = b.voucher_date AND a.voucher_no < b.voucher_no))
+     AND a.voucher_id <> b.voucher_id
+     AND (a.voucher_date < b.voucher_date OR (a.voucher_date = b.voucher_date AND a.voucher_id < b.voucher_id))
     WHERE datediff('day', a.voucher_date, b.voucher_date) <= $window_days
       AND b.amount >= $min_amount
 ),
 pay_m AS (
     -- each payment's place within its month, and in how many months the same amount was paid
     SELECT *, row_number() OVER (PARTITION BY unit, counterparty_norm, amount, pay_month
-                                 ORDER BY voucher_date, voucher_no) AS nth_in_month
+                                 ORDER BY voucher_date, voucher_id) AS nth_in_month
     FROM (SELECT p.*, date_trunc('month', p.voucher_date) AS pay_month
           FROM pay p
           -- only the counterparty-amounts of candidate pairs need their monthly pattern
@@ -105,32 +106,34 @@ series AS (
 ),
 regular AS (
     -- consecutive instalments of a fixed monthly payment: not duplicates
-    SELECT pr.unit, pr.voucher_no, pr.first_voucher, pr.counterparty_norm
+    SELECT pr.unit, pr.voucher_id, pr.first_voucher, pr.counterparty_norm
     FROM pairs pr
     JOIN series sr ON sr.unit = pr.unit AND sr.counterparty_norm = pr.counterparty_norm AND sr.amount = pr.amount
     JOIN pay_m pb ON pb.unit = pr.unit AND pb.counterparty_norm = pr.counterparty_norm
-     AND pb.voucher_no = pr.voucher_no
+     AND pb.voucher_id = pr.voucher_id
     WHERE sr.n_months >= $regular_min_months AND pb.nth_in_month = 1
       AND date_trunc('month', pr.first_date) <> date_trunc('month', pr.voucher_date)
       AND pr.days >= $regular_min_gap_days
 ),
 pair_vouchers AS (
-    SELECT DISTINCT unit, first_voucher AS voucher_no FROM pairs
+    SELECT DISTINCT unit, first_voucher AS voucher_id FROM pairs
     UNION
-    SELECT DISTINCT unit, voucher_no FROM pairs
+    SELECT DISTINCT unit, voucher_id FROM pairs
 ),
 voucher_summaries AS (
-    SELECT DISTINCT l.unit, l.voucher_no, l.summary
-    FROM ledger l JOIN pair_vouchers v ON v.unit = l.unit AND v.voucher_no = l.voucher_no
+    SELECT DISTINCT l.unit, l.voucher_id, l.summary
+    FROM ledger l JOIN pair_vouchers v ON v.unit = l.unit AND v.voucher_id = l.voucher_id
     WHERE l.summary IS NOT NULL
 ),
 linked AS (
-    -- contract payments a voucher stands for: by payments.voucher_no, or the payment number in the summary
-    SELECT v.unit, v.voucher_no, p.contract_no, p.payment_no
+    -- contract payments a voucher stands for: by payments.voucher_id, or the payment number in the summary
+    SELECT DISTINCT v.unit, v.voucher_id, p.contract_no, p.payment_no
     FROM pair_vouchers v
-    JOIN payments p ON p.unit = v.unit AND p.voucher_no = v.voucher_no
+    JOIN ledger lv ON lv.unit = v.unit AND lv.voucher_id = v.voucher_id
+    JOIN payments p ON p.unit = v.unit
+     AND (p.voucher_no = lv.voucher_no OR p.voucher_no = lv.voucher_type || '-' || lv.voucher_no)
     UNION
-    SELECT s.unit, s.voucher_no, p.contract_no, p.payment_no
+    SELECT s.unit, s.voucher_id, p.contract_no, p.payment_no
     FROM voucher_summaries s
     JOIN payments p ON p.unit = s.unit AND p.payment_no IS NOT NULL AND p.payment_no <> ''
      AND strpos(s.summary, p.payment_no) > 0
@@ -140,19 +143,19 @@ real_pairs AS (
     FROM pairs pr
     WHERE NOT EXISTS (
         SELECT 1 FROM regular g
-        WHERE g.unit = pr.unit AND g.voucher_no = pr.voucher_no AND g.first_voucher = pr.first_voucher
+        WHERE g.unit = pr.unit AND g.voucher_id = pr.voucher_id AND g.first_voucher = pr.first_voucher
           AND g.counterparty_norm = pr.counterparty_norm
     )
     AND NOT EXISTS (
         SELECT 1 FROM linked x JOIN linked y
           ON x.unit = y.unit AND x.contract_no = y.contract_no AND x.payment_no <> y.payment_no
-        WHERE x.unit = pr.unit AND x.voucher_no = pr.first_voucher AND y.voucher_no = pr.voucher_no
+        WHERE x.unit = pr.unit AND x.voucher_id = pr.first_voucher AND y.voucher_id = pr.voucher_id
     )
-    QUALIFY row_number() OVER (PARTITION BY pr.unit, pr.voucher_no, pr.counterparty_norm
+    QUALIFY row_number() OVER (PARTITION BY pr.unit, pr.voucher_id, pr.counterparty_norm
                                ORDER BY pr.first_date DESC, pr.first_voucher DESC) = 1
 )
 SELECT r.unit,
-       r.voucher_no || '|' || r.counterparty_norm AS finding_key,
+       r.voucher_id || '|' || r.counterparty_norm AS finding_key,
        'ledger' AS ev_table,
        c._key AS ev_key,
        'vendor' AS entity_type,
@@ -165,9 +168,9 @@ SELECT r.unit,
        CAST(r.days AS VARCHAR) AS days,
        r.first_voucher,
        r.first_date,
-       r.voucher_no,
+       r.voucher_id,
        r.voucher_date
 FROM real_pairs r
 JOIN cp_lines c
   ON c.unit = r.unit AND c.counterparty_norm = r.counterparty_norm
- AND (c.voucher_no = r.voucher_no OR c.voucher_no = r.first_voucher)
+ AND (c.voucher_id = r.voucher_id OR c.voucher_id = r.first_voucher)

@@ -39,7 +39,7 @@ params:
   other_accounts: {type: text, default: "会议费,培训费,办公费,印刷费,劳务费,差旅费,咨询费,委托业务费,维修费,维护费,专用材料费,邮电费,物业管理费,租赁费,其他商品和服务支出", description_zh: 其他费用科目名称关键词（逗号分隔），科目名称包含其一即视为其他费用科目}
   meal_words: {type: text, default: "餐,餐费,餐饮,用餐,工作餐", description_zh: 一般用餐词（逗号分隔），记入 meal_ok_accounts 科目时不报告}
   meal_ok_accounts: {type: text, default: "会议费,培训费", description_zh: 综合定额含伙食费的科目名称关键词（逗号分隔）}
-template: "凭证{voucher_no}（{voucher_date:date}）摘要「{summary}」含「{words}」，却记入「{accounts}」，金额{amount:money}元"
+template: "凭证{voucher_id}（{voucher_date:date}）摘要「{summary}」含「{words}」，却记入「{accounts}」，金额{amount:money}元"
 example_zh: >-
   摘要“接待省厅检查组晚餐”记入“业务活动费用-会议费”3,200 元 → 一条疑点（rule=hospitality）；
   摘要“培训班学员用餐”记入“培训费”不报告。
@@ -94,7 +94,7 @@ hits_kept AS (
     )
 ),
 hit_lines AS (
-    SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.account_name, l.person,
+    SELECT l.unit, l.voucher_id, l._key, l.voucher_date, l.summary, l.account_name, l.person,
            coalesce(l.debit, 0) AS debit, h.word, h.rule
     FROM ledger l
     JOIN acc_class c ON c.unit = l.unit AND c.account_name = l.account_name
@@ -104,7 +104,7 @@ hit_lines AS (
       AND NOT (c.meal_ok = 1 AND m.word IS NOT NULL)
 ),
 vouchers AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            array_to_string(list_sort(list(DISTINCT word)), '、') AS words,
            array_to_string(list_sort(list(DISTINCT account_name)), '、') AS accounts,
            min(summary) AS summary,
@@ -112,15 +112,15 @@ vouchers AS (
            max(voucher_date) AS last_date,
            min(account_name) AS account_name
     FROM hit_lines
-    GROUP BY unit, voucher_no
+    GROUP BY unit, voucher_id
 ),
 amounts AS (
-    SELECT unit, voucher_no, sum(debit) AS amount
-    FROM (SELECT DISTINCT unit, voucher_no, _key, debit FROM hit_lines) d
-    GROUP BY unit, voucher_no
+    SELECT unit, voucher_id, sum(debit) AS amount
+    FROM (SELECT DISTINCT unit, voucher_id, _key, debit FROM hit_lines) d
+    GROUP BY unit, voucher_id
 )
 SELECT h.unit,
-       h.voucher_no AS finding_key,
+       h.voucher_id AS finding_key,
        'ledger' AS ev_table,
        h._key AS ev_key,
        'account' AS entity_type,
@@ -130,11 +130,11 @@ SELECT h.unit,
        v.last_date AS period_end,
        h.rule,
        h.person AS persons,
-       v.voucher_no,
+       v.voucher_id,
        v.voucher_date,
        v.summary,
        v.words,
        v.accounts
 FROM hit_lines h
-JOIN vouchers v ON v.unit = h.unit AND v.voucher_no = h.voucher_no
-JOIN amounts a ON a.unit = h.unit AND a.voucher_no = h.voucher_no
+JOIN vouchers v ON v.unit = h.unit AND v.voucher_id = h.voucher_id
+JOIN amounts a ON a.unit = h.unit AND a.voucher_id = h.voucher_id

@@ -30,13 +30,14 @@ TABLE = "benford_distribution"
 _SQL = f"""
 CREATE OR REPLACE TABLE {TABLE} AS
 WITH amounts AS (
-    SELECT unit, voucher_no,
+    SELECT unit, voucher_id,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            person,
            counterparty_norm,
            greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt
     FROM ledger
     WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
+      AND coalesce(book, '') <> '预算会计'  -- 平行记账: count an economic event once
 ),
 payments AS (
     -- one row per (voucher, amount): the debit and credit line of one payment that both carry
@@ -47,7 +48,7 @@ payments AS (
            min(person) AS person1, max(person) AS person2,
            min(counterparty_norm) AS cp1, max(counterparty_norm) AS cp2
     FROM amounts
-    GROUP BY unit, voucher_no, amt
+    GROUP BY unit, voucher_id, amt
 ),
 entity_digits AS (
     SELECT unit, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,

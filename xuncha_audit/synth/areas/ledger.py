@@ -226,7 +226,7 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
                      "debit": round(amount, 2), "credit": np.nan})
         rows.append({**base, "line_no": 2, "account_code": credit[0], "account_name": credit[1],
                      "debit": np.nan, "credit": round(amount, 2)})
-        return [key_of("ledger", {"voucher_no": vno, "line_no": i}) for i in (1, 2)]
+        return [key_of("ledger", {"voucher_no": vno, "voucher_date": day, "line_no": i}) for i in (1, 2)]
 
     acc = {a[1].rsplit("-", 1)[-1]: (a[0], a[1]) for a in ACCOUNTS}
     L = lambda ks: [("ledger", k) for k in ks]  # noqa: E731

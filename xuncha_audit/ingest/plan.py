@@ -1,0 +1,404 @@
+"""How one sheet is read: its layout (or the generic alias path), header, column meanings
+and conventions, and the SQL that turns its raw cells into the source columns of the
+contract (the *source* stage of ingestion).
+
+:func:`plan_sheet` decides from the sheet's first rows only (headers, title lines, names).
+:func:`prepare_sql` builds the ``_xa_prep`` staging table from ``_xa_raw`` (all VARCHAR):
+
+* direction + amount -> ``s_debit``/``s_credit`` (本币 columns win over 原币);
+* amount units: a header suffix （万元）/（千元）, a title line 金额单位：万元 or the layout's
+  ``amount_unit`` multiply plain numeric cells exactly (DECIMAL(38,6)); a cell that names its
+  own unit (``74.15万元``) is left to the cell parser;
+* date parts (年/月/日 columns, the year from a merged header ``2024年`` or the title) ->
+  ``s_voucher_date``; 会计期间 ``2024-03``/``第3期`` -> the period number;
+* 辅助核算 (``供应商---0002---名称``, ``部门:办公室;职员:张三``, 核算项目n + 编码n/名称n) ->
+  department, person, counterparty where those columns are not in the file;
+* ``_kind``: ``summary`` (期初余额, 本月合计, 合计 ... wherever the word stands in the row),
+  ``deleted`` (删除标记 set, or a cell reading 作废) or NULL (a record).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from xuncha_audit.contract import Table, header_key, load_contract
+from xuncha_audit.ingest.layouts import Layout, combine_header, conventions, recognise
+from xuncha_audit.ingest.match import (
+    ColumnMap,
+    Vocabulary,
+    choose_table,
+    find_header_row,
+    labels_for,
+    map_columns,
+)
+
+_UNIT_IN_HEADER = re.compile(r"[（(]\s*(亿元|万元|千元|元)\s*[)）]\s*$|/\s*(亿元|万元|千元|元)\s*$")
+_UNIT_IN_TITLE = re.compile(r"(?:金额)?单位\s*[:：]\s*(亿元|万元|千元|元)")
+_YEAR = re.compile(r"(20[0-9]{2}|19[0-9]{2})\s*(?:年|[.\-/]\s*[0-9]{1,2})")
+_ACCOUNT_TITLE = re.compile(r"科目\s*[:：]\s*([0-9]{3,})\s*[ \u3000]*([^\s|，,;；]+)?")
+
+
+def _lit(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _list(values) -> str:
+    return "[" + ", ".join(_lit(v) for v in values) + "]"
+
+
+@dataclass
+class SheetPlan:
+    """Everything decided about a sheet before its rows are read."""
+
+    table: str | None
+    how: str  # layout | forced | sheet_name | file_name | headers | none | metadata
+    header_idx: int | None = None  # last header row (data starts below)
+    header_start: int | None = None
+    layout: Layout | None = None
+    cmap: ColumnMap | None = None
+    roles: dict[str, list[int]] = field(default_factory=dict)
+    aux: dict[int, dict[str, int]] = field(default_factory=dict)  # n -> {category, code, name}
+    wide_kinds: dict[int, str] = field(default_factory=dict)  # declared wide payroll kinds
+    multipliers: dict[int, Decimal] = field(default_factory=dict)
+    constants: dict[str, object] = field(default_factory=dict)
+    conv: dict = field(default_factory=dict)
+    year: int | None = None
+    title_text: str = ""
+    notes: list[str] = field(default_factory=list)
+    parents: list[str | None] = field(default_factory=list)
+
+    @property
+    def layout_name(self) -> str:
+        return self.layout.name if self.layout else "generic"
+
+
+def _title_text(head, upto: int | None) -> str:
+    if not upto:
+        return ""
+    return " ".join(c for row in head[:upto] for c in row if c)
+
+
+def plan_sheet(file_name: str, sheet_name: str | None, head: list[list[str | None]], width_for,
+               vocab: Vocabulary, layouts: list[Layout], forced: str | None = None) -> SheetPlan:
+    """Decide layout, table, header and column meanings from the first rows of a sheet
+    (``width_for(header_row)``: the number of source columns with that header row)."""
+    contract = load_contract()
+    rec = recognise(layouts, file_name, sheet_name, head) if layouts else None
+    if rec is not None and forced and rec.layout.table != forced:
+        rec = None  # a mapping-file rule forcing another table wins
+    if rec is not None:
+        lay = rec.layout
+        width = width_for(rec.header_end)
+        headers, parents = combine_header(head, rec.header_start, rec.header_end, width)
+        cmap = map_columns(headers, lay.table, vocab)
+        plan = SheetPlan(table=lay.table, how="layout", header_idx=rec.header_end,
+                         header_start=rec.header_start, layout=lay, cmap=cmap,
+                         constants=dict(lay.constants), parents=parents)
+        # the layout's column meanings override alias matching
+        for i, h in enumerate(headers):
+            target = lay.target_for(h)
+            if target is None:
+                continue
+            for col, idx in list(cmap.columns.items()):
+                if idx == i:
+                    del cmap.columns[col]
+            if cmap.unit_index == i:
+                cmap.unit_index = None
+            if target in contract.table(lay.table).columns:
+                if target in cmap.columns and cmap.columns[target] != i:
+                    plan.roles.setdefault("also:" + target, []).append(i)
+                else:
+                    cmap.columns[target] = i
+            elif target in ("attribute", "total", "gross", "net", "deduction", "item"):
+                plan.wide_kinds[i] = target
+            elif target.startswith("aux_"):
+                _, part, n = target.split("_")
+                plan.aux.setdefault(int(n), {})[part] = i
+            elif target != "extra":
+                plan.roles.setdefault(target, []).append(i)
+        used = set(cmap.columns.values()) | ({cmap.unit_index} if cmap.unit_index is not None else set())
+        used |= {i for v in plan.roles.values() for i in v}
+        used |= {i for d in plan.aux.values() for i in d.values()}
+        cmap.extras = [i for i in range(len(headers)) if i not in used]
+    else:
+        header_idx = find_header_row(head, vocab)
+        if header_idx is None:
+            return SheetPlan(table=None, how="none")
+        width = width_for(header_idx)
+        headers = (list(head[header_idx]) + [None] * width)[:width]
+        choice = choose_table(file_name, sheet_name, headers, vocab, forced)
+        if choice.table is None:
+            return SheetPlan(table=None, how="none", header_idx=header_idx)
+        cmap = choice.cmap
+        plan = SheetPlan(table=choice.table, how=choice.how, header_idx=header_idx,
+                         header_start=header_idx, cmap=cmap, parents=[None] * len(headers))
+        _generic_roles(plan, contract.table(choice.table), headers)
+    plan.conv = conventions(plan.layout)
+    plan.title_text = _title_text(head, plan.header_start)
+    tdef = contract.table(plan.table)
+    _amount_units(plan, tdef, headers)
+    _year(plan, file_name, sheet_name)
+    if plan.conv.get("account_from_title") and tdef.name == "ledger":
+        m = _ACCOUNT_TITLE.search(plan.title_text) or _ACCOUNT_TITLE.search(sheet_name or "")
+        if m and "account_code" not in plan.cmap.columns:
+            plan.constants.setdefault("account_code", m.group(1))
+            if m.group(2) and "account_name" not in plan.cmap.columns:
+                plan.constants.setdefault("account_name", m.group(2))
+    return plan
+
+
+def _generic_roles(plan: SheetPlan, tdef: Table, headers: list[str | None]) -> None:
+    """Roles (direction, amount, deleted, auxiliary ...) found by the contract's role aliases
+    among the columns no contract column took."""
+    cmap = plan.cmap
+    if not tdef.roles:
+        return
+    role_keys = {header_key(a): role for role, aliases in tdef.roles.items() for a in aliases}
+    for i in list(cmap.extras):
+        role = role_keys.get(header_key(headers[i])) if headers[i] else None
+        if role is None:
+            continue
+        if role == "direction" and ("debit" in cmap.columns or "credit" in cmap.columns):
+            continue  # with 借方/贷方 columns, 方向 is the balance direction
+        plan.roles.setdefault(role, []).append(i)
+        cmap.extras.remove(i)
+    if "amount" in plan.roles and "direction" not in plan.roles:
+        cmap.extras.extend(plan.roles.pop("amount"))  # an amount without a direction is not money of record
+        cmap.extras.sort()
+
+
+def _amount_units(plan: SheetPlan, tdef: Table, headers: list[str | None]) -> None:
+    units = plan.conv.get("amount_units") or {}
+    non_money = set(plan.conv.get("non_money_columns") or ())
+    title_unit = None
+    m = _UNIT_IN_TITLE.search(plan.title_text)
+    if m:
+        title_unit = m.group(1)
+    elif plan.conv.get("amount_unit"):
+        title_unit = str(plan.conv["amount_unit"])
+    money_idx: list[int] = []
+    for col, idx in plan.cmap.columns.items():
+        c = tdef.columns[col]
+        if c.type == "decimal" and col not in non_money:
+            money_idx.append(idx)
+    for role in ("amount",):
+        money_idx += plan.roles.get(role, [])
+    if tdef.wide:
+        money_idx += [i for i in plan.cmap.extras if i not in money_idx]
+    for idx in money_idx:
+        h = headers[idx] or ""
+        hm = _UNIT_IN_HEADER.search(h)
+        unit = (hm.group(1) or hm.group(2)) if hm else title_unit
+        if unit and unit in units and Decimal(str(units[unit])) != 1:
+            plan.multipliers[idx] = Decimal(str(units[unit]))
+    if plan.multipliers:
+        shown = sorted({str(v) for v in plan.multipliers.values()})
+        plan.notes.append("金额单位换算为元（×" + "、×".join(shown) + "）")
+
+
+def _year(plan: SheetPlan, file_name: str, sheet_name: str | None) -> None:
+    for text in [*(p for p in plan.parents if p), plan.title_text, sheet_name or "", Path(file_name).stem]:
+        m = _YEAR.search(text or "")
+        if m:
+            plan.year = int(m.group(1))
+            return
+
+
+# ---------------------------------------------------------------------------------------
+# SQL of the source stage
+def _plain_scaled(src: str, mult: Decimal) -> str:
+    """A plain number (1,234.56 or (1,234.56)) times ``mult`` as exact text; other cells
+    (empty, 74.15万元, garbage) unchanged, for the cell parser to read or reject."""
+    z = f"regexp_replace(trim({src}), '[,，\\s]', '', 'g')"
+    return (
+        f"CASE WHEN regexp_full_match({z}, '[-+]?[0-9]*\\.?[0-9]+') "
+        f"THEN CAST(CAST({z} AS DECIMAL(38,6)) * {mult} AS VARCHAR) "
+        f"WHEN regexp_full_match({z}, '\\([0-9]*\\.?[0-9]+\\)') "
+        f"THEN CAST(-CAST(regexp_extract({z}, '^\\((.*)\\)$', 1) AS DECIMAL(38,6)) * {mult} AS VARCHAR) "
+        f"ELSE {src} END"
+    )
+
+
+def _cell(i: int) -> str:
+    return f"nullif(trim(r.c{i}), '')"
+
+
+@dataclass
+class Prepared:
+    sql: str
+    col_src: dict[str, tuple[str, str | None]]  # contract column -> (prep column, label)
+    checks: list[tuple[str, str, str, str]]  # (bad condition, column label, reason_zh, reason_en)
+    summary_cond: str
+    deleted_cond: str
+
+
+def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
+                wide_items: list[int]) -> Prepared:
+    """SELECT list turning ``_xa_raw r`` into ``_xa_prep`` (see module docstring)."""
+    cmap = plan.cmap
+    conv = plan.conv
+    sel = ["r.*"]
+    col_src: dict[str, tuple[str, str | None]] = {}
+    checks: list[tuple[str, str, str, str]] = []
+    expr_of: dict[str, str] = {}
+
+    def src(i: int) -> str:
+        mult = plan.multipliers.get(i)
+        return _plain_scaled(f"r.c{i}", mult) if mult else f"r.c{i}"
+
+    for col, idx in cmap.columns.items():
+        also = plan.roles.get("also:" + col, [])
+        expr = src(idx)
+        if also:  # several headers meaning one column (客户, 供应商): the first non-empty
+            expr = "coalesce(" + ", ".join([f"nullif(trim({src(i)}), '')" for i in [idx, *also]]) + ")"
+        if col == "period":
+            z = f"nullif(trim({expr}), '')"
+            expr = (f"CASE WHEN regexp_full_match({z}, '[0-9]{{1,2}}(\\.0+)?') THEN {z} "
+                    f"ELSE nullif(regexp_extract({z}, '([0-9]{{1,2}})[^0-9]*$', 1), '') END")
+        if col == "voucher_no":  # a number stored as 15.0 is voucher 15
+            expr = f"regexp_replace({expr}, '^\\s*([0-9]+)\\.0+\\s*$', '\\1')"
+        if col == "line_no" and int(conv.get("line_base", 1)) == 0:
+            z = f"nullif(trim({expr}), '')"
+            expr = f"coalesce(CAST(TRY_CAST(TRY_CAST({z} AS DOUBLE) AS BIGINT) + 1 AS VARCHAR), {z})"
+        expr_of[col] = expr
+        if expr == f"r.c{idx}":
+            col_src[col] = (f"c{idx}", labels[idx])
+        else:
+            sel.append(f"{expr} AS s_{col}")
+            col_src[col] = (f"s_{col}", labels[idx])
+
+    # summary / deleted rows
+    skip_cols = set(wide_items)
+    text_cols = [i for i in range(width) if i not in skip_cols]
+    words = [re.sub(r"\s+", "", w) for w in conv.get("summary_words") or []]
+    sum_re = "(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + \
+        r")([:：]|[（(][^）)]*[)）])?"
+    if words and text_cols:
+        row_text = "concat_ws('|', " + ", ".join(f"r.c{i}" for i in text_cols) + ")"
+        prefilter = f"regexp_matches({row_text}, {_lit('|'.join(sorted({w[-2:] for w in words})))})"
+        cells = " OR ".join(
+            f"regexp_full_match(regexp_replace(coalesce(r.c{i}, ''), '\\s', '', 'g'), {_lit(sum_re)})"
+            for i in text_cols
+        )
+        summary_cond = f"({prefilter} AND ({cells}))"
+    else:
+        summary_cond = "FALSE"
+    deleted_parts = []
+    dvals = [str(v).lower() for v in conv.get("deleted_values") or []]
+    for i in plan.roles.get("deleted", []):
+        deleted_parts.append(f"list_contains({_list(dvals)}, lower(trim(coalesce(r.c{i}, ''))))")
+    void = [str(w) for w in conv.get("void_cell_words") or []]
+    if void and text_cols:
+        row_text = "concat_ws('|', " + ", ".join(f"r.c{i}" for i in text_cols) + ")"
+        cells = " OR ".join(f"list_contains({_list(void)}, trim(coalesce(r.c{i}, '')))" for i in text_cols)
+        deleted_parts.append(f"(regexp_matches({row_text}, '作废|删除') AND ({cells}))")
+    deleted_cond = " OR ".join(deleted_parts) or "FALSE"
+    # direction + amount -> debit / credit (本币 借方/贷方 columns win when the file has them)
+    if "direction" in plan.roles and "amount" in plan.roles and tdef.name == "ledger":
+        d = plan.roles["direction"][0]
+        a = plan.roles["amount"][0]
+        dirs = conv.get("direction") or {}
+        dz = f"lower(regexp_replace(coalesce(r.c{d}, ''), '\\s', '', 'g'))"
+        deb = _list([str(v).lower() for v in dirs.get("debit", [])])
+        cre = _list([str(v).lower() for v in dirs.get("credit", [])])
+        amt = src(a)
+        for col, lst in (("debit", deb), ("credit", cre)):
+            if col in col_src:
+                continue
+            # a 合计 row without a direction carries the total of both sides
+            sel.append(f"CASE WHEN list_contains({lst}, {dz}) THEN {amt} "
+                       f"WHEN {summary_cond} AND {dz} IN ('', '平') THEN {amt} END AS s_{col}")
+            col_src[col] = (f"s_{col}", labels[a])
+        if "debit" in col_src and col_src["debit"][0] == "s_debit":
+            checks.append((
+                f"nullif(trim(r.c{a}), '') IS NOT NULL AND NOT list_contains({deb}, {dz}) "
+                f"AND NOT list_contains({cre}, {dz})",
+                labels[d], "无法识别的借贷方向（应为 借/贷、1/0、D/C）", "unrecognised direction",
+            ))
+
+    # date parts
+    if tdef.name == "ledger" and "voucher_date" not in col_src and "month" in plan.roles \
+            and "day" in plan.roles:
+        m, dd = plan.roles["month"][0], plan.roles["day"][0]
+        year = (f"nullif(trim(r.c{plan.roles['year'][0]}), '')" if "year" in plan.roles
+                else (_lit(str(plan.year)) if plan.year else "NULL"))
+        sel.append(
+            f"CASE WHEN {_cell(m)} IS NOT NULL AND {_cell(dd)} IS NOT NULL THEN "
+            f"{year} || '-' || {_cell(m)} || '-' || {_cell(dd)} END AS s_voucher_date"
+        )
+        col_src["voucher_date"] = ("s_voucher_date", labels[m] + "/" + labels[dd])
+
+    # auxiliary accounting -> department / person / counterparty
+    aux_parts: list[str] = []
+    for i in plan.roles.get("auxiliary", []):
+        aux_parts.append(f"coalesce(r.c{i}, '')")
+    for _n, parts in sorted(plan.aux.items()):
+        if "category" in parts and "name" in parts:
+            aux_parts.append(
+                f"CASE WHEN {_cell(parts['category'])} IS NOT NULL AND {_cell(parts['name'])} IS NOT NULL "
+                f"THEN {_cell(parts['category'])} || '---' || coalesce({_cell(parts['code'])}, '') "
+                f"|| '---' || {_cell(parts['name'])} ELSE '' END"
+                if "code" in parts else
+                f"CASE WHEN {_cell(parts['category'])} IS NOT NULL AND {_cell(parts['name'])} IS NOT NULL "
+                f"THEN {_cell(parts['category'])} || ':' || {_cell(parts['name'])} ELSE '' END"
+            )
+    if aux_parts and tdef.name == "ledger":
+        aux_text = "concat_ws(';', " + ", ".join(aux_parts) + ")"
+        cats = conv.get("auxiliary") or {}
+        for col in ("department", "person", "counterparty"):
+            if col not in tdef.columns or not cats.get(col):
+                continue
+            pattern = "|".join(re.escape(w) for w in cats[col])
+            aux = f"list_filter(_aux_list, lambda e: regexp_matches(e.cat, {_lit(pattern)}))[1].name"
+            if col in col_src:  # a column of its own wins where filled
+                sel.append(f"coalesce(nullif(trim({expr_of[col]}), ''), {aux}) AS s_{col}_aux")
+                col_src[col] = (f"s_{col}_aux", col_src[col][1])
+            else:
+                sel.append(f"{aux} AS s_{col}")
+                col_src[col] = (f"s_{col}", "辅助核算")
+
+    # constants (a layout's is_winner, an account from the title line)
+    for col, value in plan.constants.items():
+        if col in col_src:
+            continue
+        v = "是" if value is True else ("否" if value is False else str(value))
+        sel.append(f"{_lit(v)} AS s_{col}")
+        col_src[col] = (f"s_{col}", None if tdef.columns[col].type == "text" else col)
+
+    sel.append(f"CASE WHEN {summary_cond} THEN 'summary' WHEN {deleted_cond} THEN 'deleted' END AS _kind")
+    sel.append(f"CASE WHEN {summary_cond} THEN {_summary_word_sql(text_cols, sum_re)} END AS _summary_word")
+    source = "_xa_raw r"
+    if aux_parts and tdef.name == "ledger":
+        source = f"(SELECT r.*, {aux_entries_sql(aux_text)} AS _aux_list FROM _xa_raw r) r"
+    inner = "SELECT " + ", ".join(sel) + " FROM " + source
+    return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
+                    deleted_cond=deleted_cond)
+
+
+def _summary_word_sql(cols: list[int], sum_re: str) -> str:
+    parts = ", ".join(
+        f"CASE WHEN regexp_full_match(regexp_replace(coalesce(r.c{i}, ''), '\\s', '', 'g'), {_lit(sum_re)}) "
+        f"THEN regexp_extract(regexp_replace(r.c{i}, '\\s', '', 'g'), {_lit(sum_re)}, 1) END"
+        for i in cols
+    )
+    return f"coalesce({parts})"
+
+
+def aux_entries_sql(text: str) -> str:
+    """SQL: a 辅助核算 text (``供应商---0002---名称``, ``部门:办公室;职员:张三``, entries
+    separated by ; or ；) as a list of {cat, name} structs."""
+    return (
+        f"list_transform(list_filter(string_split_regex(coalesce({text}, ''), '[;；]'), "
+        "lambda p: trim(p) <> ''), lambda p: CASE WHEN contains(p, '---') "
+        "THEN {'cat': trim(string_split(p, '---')[1]), 'name': trim(string_split(p, '---')[-1])} "
+        "WHEN regexp_matches(p, '[:：]') "
+        "THEN {'cat': trim(regexp_extract(p, '^([^:：]*)[:：]', 1)), "
+        "'name': trim(regexp_replace(p, '^[^:：]*[:：]', ''))} "
+        "ELSE {'cat': '', 'name': trim(p)} END)"
+    )
+
+
+__all__ = ["Prepared", "SheetPlan", "aux_entries_sql", "labels_for", "plan_sheet", "prepare_sql"]
