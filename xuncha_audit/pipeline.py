@@ -131,6 +131,7 @@ def run_pipeline(
     )
     result.seconds["load"] = time.perf_counter() - t0
     log.info("loaded", extra={"run_id": run_id, "seconds": result.seconds["load"]})
+    _unreadable_files(console, result.load, cfg.on_unreadable)
 
     con = open_db_or_explain(db_path)
     ok = False
@@ -206,6 +207,24 @@ def run_pipeline(
         con.close()
     log.info("run finished", extra={"run_id": run_id, "seconds": result.seconds})
     return result
+
+
+def _unreadable_files(console: Console, report, on_unreadable: str) -> None:
+    """Files that could not be read at all: on the console and in the JSON log; unless the
+    configuration says ``on_unreadable: continue``, the run stops with exit code 2."""
+    bad = list(getattr(report, "unreadable", None) or [])
+    for e in bad:
+        console.print(f"[red]无法读取[/red] {e.message_zh}")
+        log.error("file unreadable", extra={"file": e.file, "rows": e.rows_read, "error": e.message_en})
+    if bad and on_unreadable != "continue":
+        names = "、".join(e.file for e in bad)
+        raise XunchaError(
+            f"{len(bad)} 个数据文件无法读取（{names}），其行已计入隔离区；运行已停止。"
+            "修复或移走这些文件后重新运行，或在配置文件中设置 on_unreadable: continue 以跳过它们继续运行",
+            f"{len(bad)} data file(s) unreadable: {names}", file=bad[0].file,
+        )
+    if bad:
+        console.print(f"[yellow]已按配置 on_unreadable: continue 跳过 {len(bad)} 个无法读取的文件继续运行[/yellow]")
 
 
 def _summary(console: Console, result: PipelineResult) -> None:

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import tempfile
 from collections.abc import Callable
@@ -74,9 +75,16 @@ from xuncha_audit.ingest.match import (
     month_hint,
 )
 from xuncha_audit.ingest.normalize import cell_sql, install_parse_macros, parser_for
-from xuncha_audit.ingest.sources import DATA_SUFFIXES, Sheet, SourceError, read_source
+from xuncha_audit.ingest.sources import (
+    DATA_SUFFIXES,
+    Sheet,
+    SourceError,
+    read_source,
+    unreadable_lines,
+)
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
+_LOG = logging.getLogger("xuncha_audit.ingest")
 
 BOOKKEEPING_DDL = {
     "_load_log": (
@@ -116,6 +124,7 @@ class LoadEntry:
     message_zh: str = ""
     message_en: str = ""
     sha256: str | None = None
+    unreadable: bool = False  # the file could not be read at all (an error for the exit code)
 
 
 @dataclass
@@ -137,6 +146,11 @@ class LoadReport:
     @property
     def rows_quarantined(self) -> int:
         return sum(e.rows_quarantined for e in self.entries)
+
+    @property
+    def unreadable(self) -> list[LoadEntry]:
+        """Files that could not be read at all (their lines are counted and quarantined)."""
+        return [e for e in self.entries if e.unreadable]
 
     @property
     def errors(self) -> list[LoadEntry]:
@@ -176,15 +190,22 @@ def _is_data_file(p: Path) -> bool:
     )
 
 
-def discover_files(data_dir: Path) -> list[Path]:
+def discover_files(data_dir: Path, skipped: dict[str, int] | None = None) -> list[Path]:
     """Data files below ``data_dir`` (recursive, sorted). Hidden files and folders and
-    folders whose name starts with ``_`` (e.g. the sample data's ``_answer_key``) are skipped."""
+    folders whose name starts with ``_`` (e.g. the sample data's ``_answer_key``) are skipped;
+    when ``skipped`` is given, each such folder that holds data files is counted there
+    (folder path -> number of data files) so that the skip is recorded, not silent."""
     out = []
     for p in sorted(data_dir.rglob("*")):
         rel = p.relative_to(data_dir)
-        if any(part.startswith(".") for part in rel.parts) or any(
-            part.startswith("_") for part in rel.parts[:-1]
-        ):
+        folders = rel.parts[:-1]
+        hidden = next((i for i, part in enumerate(folders) if part.startswith((".", "_"))), None)
+        if hidden is not None:
+            if skipped is not None and _is_data_file(p):
+                key = "/".join(folders[: hidden + 1]) + "/"
+                skipped[key] = skipped.get(key, 0) + 1
+            continue
+        if rel.parts[-1].startswith("."):
             continue
         if _is_data_file(p):
             out.append(p)
@@ -660,13 +681,15 @@ class _Run:
             "row_no": pa.array([r[0] for r in rejects], pa.int64()),
             "raw_value": pa.array([r[1] for r in rejects], pa.string()),
             "reason_zh": pa.array([r[2] for r in rejects], pa.string()),
+            "reason_en": pa.array([r[3] if len(r) > 3 else "malformed CSV line" for r in rejects],
+                                  pa.string()),
             "raw_row": pa.array([json.dumps({"原始行": r[1]}, ensure_ascii=False) for r in rejects]),
         })
         self.con.register("_xa_rejects", tbl)
         try:
             self.con.execute(
                 """INSERT INTO _quarantine SELECT $file, $sheet, row_no, $table, $unit, NULL,
-                   raw_value, reason_zh, 'malformed CSV line', raw_row FROM _xa_rejects""",
+                   raw_value, reason_zh, reason_en, raw_row FROM _xa_rejects""",
                 {**base, "unit": unit},
             )
         finally:
@@ -713,7 +736,8 @@ def load_folder(
         umap = parse_mapping(mapping)
     else:
         umap = load_mapping(mapping)
-    files = discover_files(data_dir)
+    skipped_dirs: dict[str, int] = {}
+    files = discover_files(data_dir, skipped_dirs)
     by_folder = unit is None and _folder_units(data_dir, files)
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -749,6 +773,14 @@ def load_folder(
                     _load_file(run, path, rel, file_unit, rule.table if rule else None,
                                rule.sheet if rule else None)
                 )
+            for folder, n_files in skipped_dirs.items():
+                entry = LoadEntry(
+                    file=folder, status="skipped",
+                    message_zh=f"文件夹名以「.」或「_」开头，按约定跳过（其中 {n_files} 个数据文件未读取）",
+                    message_en=f"folder starting with '.' or '_' skipped ({n_files} data files)")
+                con.execute("DELETE FROM _load_log WHERE file = ?", [folder])
+                _write_log(con, entry)
+                report.entries.append(entry)
             if progress:
                 progress(len(files), len(files), None)
             if not files:
@@ -773,7 +805,17 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
         if not isinstance(exc, SourceError):
             exc = SourceError("无法读取文件", f"{type(exc).__name__}: {exc}")
         entry = LoadEntry(file=rel, sheet=exc.sheet, unit=file_unit, status="error", sha256=sha,
-                          message_zh=f"无法读取文件 {rel}：{exc.zh}", message_en=exc.en)
+                          message_zh=f"无法读取文件 {rel}：{exc.zh}", message_en=exc.en,
+                          unreadable=True)
+        lines = unreadable_lines(path)  # its rows are counted (as lines) and quarantined
+        if lines is not None:
+            entry.rows_read = entry.rows_quarantined = len(lines)
+            run._insert_rejects(lines, {"file": rel, "sheet": exc.sheet, "table": None}, file_unit)
+            entry.message_zh += f"（共 {len(lines):,} 行，已全部放入隔离区）"
+        else:
+            entry.message_zh += "（无法统计行数）"
+        _LOG.error("file unreadable", extra={"file": rel, "rows": entry.rows_read,
+                                              "message_zh": entry.message_zh, "message_en": exc.en})
         _write_log(con, entry)
         return [entry]
     for sheet in sheets:
