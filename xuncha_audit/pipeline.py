@@ -127,7 +127,7 @@ def run_pipeline(
     console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
     result.load = load_folder(
         data_dir, db_path, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
-        mapping=cfg.mapping,
+        mapping=cfg.mapping, period=(cfg.period_start, cfg.period_end),
     )
     result.seconds["load"] = time.perf_counter() - t0
     log.info("loaded", extra={"run_id": run_id, "seconds": result.seconds["load"]})

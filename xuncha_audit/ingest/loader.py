@@ -74,11 +74,17 @@ from xuncha_audit.ingest.match import (
     is_wide_payroll,
     month_hint,
 )
-from xuncha_audit.ingest.normalize import cell_sql, install_parse_macros, parser_for
+from xuncha_audit.ingest.normalize import (
+    cell_sql,
+    install_parse_macros,
+    parser_for,
+    set_date_bounds,
+)
 from xuncha_audit.ingest.sources import (
     DATA_SUFFIXES,
     Sheet,
     SourceError,
+    duplicate_header_warnings,
     read_source,
     unreadable_lines,
 )
@@ -316,6 +322,7 @@ class _Run:
         messages_en: list[str] = []
         if choice.how == "headers":
             messages_zh.append("按表头识别为「" + tdef.title + "」")
+        messages_zh.extend(duplicate_header_warnings(headers, labels))
         if repeated:
             messages_zh.append(f"数据中重复出现的表头行 {repeated} 行已忽略（不计入读取行数）")
 
@@ -461,9 +468,11 @@ class _Run:
                     if col.required or rzh:
                         params[lp] = label
                 if col.required:
-                    bad_any.append(f"{expr} IS NULL")
+                    # a text placeholder (--, NaN, 空) parses to NULL: as empty as an empty cell
+                    req = expr if rzh else pcol
+                    bad_any.append(f"{req} IS NULL")
                     bad.append(
-                        f"CASE WHEN {expr} IS NULL THEN {{'column_name': {lp_sql}, 'raw_value': NULL, "
+                        f"CASE WHEN {req} IS NULL THEN {{'column_name': {lp_sql}, 'raw_value': {expr}, "
                         "'reason_zh': '必填项为空', 'reason_en': 'required value missing'} END"
                     )
                 if rzh:
@@ -715,11 +724,13 @@ def load_folder(
     city: str | None = None,
     mapping: str | Path | UserMapping | dict | None = None,
     progress: Callable[[int, int, str | None], None] | None = None,
+    period: tuple | None = None,
 ) -> LoadReport:
     """Load every export below ``data_dir`` into the DuckDB file ``db_path``.
 
     ``progress(done, total, current_file)`` is called before each file and once at the end
-    (``current_file`` None). Raises :class:`~xuncha_audit.errors.XunchaError` for bad
+    (``current_file`` None). ``period`` (start, end) of the inspection narrows the plausible
+    dates (:func:`xuncha_audit.ingest.normalize.set_date_bounds`). Raises :class:`~xuncha_audit.errors.XunchaError` for bad
     arguments (missing folder, unknown level, bad mapping file); problems with single files
     are recorded in ``_load_log`` and the returned report, and the run goes on.
     """
@@ -747,6 +758,7 @@ def load_folder(
         create_tables(con)
         ensure_bookkeeping(con)
         install_parse_macros(con)
+        set_date_bounds(con, *(period or (None, None)))  # plausible dates (docs/parsing.md)
         install_checkdigit_macros(con)
         vocab = Vocabulary.build(umap)
         with tempfile.TemporaryDirectory(prefix="xuncha_load_") as tmp:

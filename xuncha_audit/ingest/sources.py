@@ -759,6 +759,23 @@ def read_excel_source(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
         yield ExcelSheet(name=name, head=head, width=data.num_columns, encoding=None, data=data)
 
 
+def duplicate_header_warnings(headers: list[str | None], labels: list[str] | None = None) -> list[str]:
+    """A warning per header text that stands over more than one column (``金额,金额``),
+    naming every such column: the first is the one mapped, the others are kept in
+    ``_extra`` under their labels (``金额_2``)."""
+    seen: dict[str, list[int]] = {}
+    for i, h in enumerate(headers):
+        key = (h or "").strip()
+        if key:
+            seen.setdefault(key, []).append(i)
+    out = []
+    for h, idx in seen.items():
+        if len(idx) > 1:
+            cols = "、".join(f"第 {i + 1} 列" + (f"（{labels[i]}）" if labels else "") for i in idx)
+            out.append(f"警告：表头「{h}」重复出现在 {cols}；按第 {idx[0] + 1} 列读取，其余列原样保存在 _extra 中，请核对")
+    return out
+
+
 def read_source(path: Path, workdir: Path, sheet: str | None = None) -> list[Sheet]:
     """All sheets of a source file. Raises :class:`SourceError` when it cannot be read."""
     if path.stat().st_size == 0:
@@ -783,6 +800,7 @@ __all__ = [
     "Sheet",
     "SourceError",
     "detect_encoding",
+    "duplicate_header_warnings",
     "read_source",
     "show_bytes",
     "transcode_to_utf8",
