@@ -170,3 +170,15 @@ def test_run_stops_on_unreadable_unless_configured(tmp_path):
     assert parse_run_config({"on_unreadable": "continue"}).on_unreadable == "continue"
     with pytest.raises(ConfigError):
         parse_run_config({"on_unreadable": "maybe"})
+
+
+def test_wide_csv_header_longer_than_the_head_is_not_cut(tmp_path, load):
+    # 6,000 columns: the header line alone is > 64 KiB; it used to be cut inside a cell
+    n = 6000
+    header = [*HEADER.split(","), *[f"备注{i}" for i in range(n)]]
+    rows = [",".join(header), *[",".join([r, *[str(i) for i in range(n)]]) for r in _rows(3)]]
+    entry, q, con = _load_one(load, tmp_path, ("\n".join(rows) + "\n").encode())
+    assert (entry.status, entry.rows_read, entry.rows_loaded) == ("ok", 3, 3) and not q
+    assert "重复" not in entry.message_zh
+    extra = con.execute("SELECT _extra FROM ledger WHERE voucher_no = '记-1'").fetchone()[0]
+    assert '"备注5999":"5999"' in extra.replace(" ", "")

@@ -307,9 +307,10 @@ class _Run:
         named = [(i, h.strip()) for i, h in enumerate(headers) if h and h.strip()]
         repeated = 0
         if len(named) >= 2:
-            cond = " AND ".join(f"trim(c{i}) = $rh{i}" for i, _ in named)
+            # one list comparison, planned in linear time (an AND chain is quadratic in DuckDB)
+            cells = ", ".join(f"trim(c{i})" for i, _ in named)
             repeated = con.execute(
-                f"DELETE FROM _xa_raw WHERE {cond}", {f"rh{i}": h for i, h in named}
+                f"DELETE FROM _xa_raw WHERE [{cells}] = $rh", {"rh": [h for _, h in named]}
             ).fetchall()[0][0]
         n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
         entry.rows_read = n_rows + len(rejects)
@@ -529,14 +530,18 @@ class _Run:
         entry.unit = "、".join(units)
 
         # --- quarantine unparseable rows -------------------------------------------
-        con.execute(
-            f"""INSERT INTO _quarantine
-            SELECT DISTINCT $file, $sheet, b._row, $table, b.unit, b.bad.column_name,
-                   b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {raw_row_sql}
-            FROM (SELECT _row, unit, unnest(_bad) AS bad FROM _xa_typed WHERE len(_bad) > 0) b
-            JOIN _xa_raw r ON r._row = b._row""",
-            {**base, **label_params},
-        )
+        # (skipped when there are none: on a very wide sheet, planning the raw-row JSON of
+        # every column costs seconds)
+        n_bad_rows = con.execute("SELECT count(*) FROM _xa_typed WHERE len(_bad) > 0").fetchall()[0][0]
+        if n_bad_rows:
+            con.execute(
+                f"""INSERT INTO _quarantine
+                SELECT DISTINCT $file, $sheet, b._row, $table, b.unit, b.bad.column_name,
+                       b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {raw_row_sql}
+                FROM (SELECT _row, unit, unnest(_bad) AS bad FROM _xa_typed WHERE len(_bad) > 0) b
+                JOIN _xa_raw r ON r._row = b._row""",
+                {**base, **label_params},
+            )
         self._insert_rejects(rejects, base, file_unit)
 
         # --- good rows -> staging canonical table, derive, duplicates ---------------
@@ -595,16 +600,17 @@ class _Run:
         )
         con.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
         key_label = "+".join(tdef.key)
-        con.execute(
-            f"""INSERT INTO _quarantine
-            SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
-                   CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
-                        ELSE '记录键重复：与本表第 ' || d.first_row || ' 行重复（' || d._key || '）' END,
-                   'duplicate key ' || d._key, {raw_row_sql}
-            FROM (SELECT DISTINCT _source_row, unit, _key, first_row, earlier FROM _xa_dup) d
-            JOIN _xa_raw r ON r._row = d._source_row""",
-            {**base, **label_params, "key_label": key_label},
-        )
+        if con.execute("SELECT count(*) FROM _xa_dup").fetchall()[0][0]:
+            con.execute(
+                f"""INSERT INTO _quarantine
+                SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
+                       CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
+                            ELSE '记录键重复：与本表第 ' || d.first_row || ' 行重复（' || d._key || '）' END,
+                       'duplicate key ' || d._key, {raw_row_sql}
+                FROM (SELECT DISTINCT _source_row, unit, _key, first_row, earlier FROM _xa_dup) d
+                JOIN _xa_raw r ON r._row = d._source_row""",
+                {**base, **label_params, "key_label": key_label},
+            )
         con.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
 
         # --- check digits (kept, reported) -----------------------------------------
