@@ -40,7 +40,7 @@ from xuncha_audit.errors import XunchaError
 HEAD_ROWS = 40
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))  # lines up to MAX_LINE_BYTES are read
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett"}  # .et/.ett: WPS 表格
 DATA_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES
 _CHUNK = 4 << 20
 _DELIMS = (",", "\t", ";", "|")
@@ -758,7 +758,13 @@ def read_excel_source(path: Path, sheet: str | None = None) -> Iterator[Sheet]:
     import fastexcel
 
     try:
-        reader = fastexcel.read_excel(str(path))
+        # calamine chooses the format by the extension; a WPS .et/.ett (xls or xlsx inside)
+        # or a workbook under another name is handed over as bytes, sniffed by content
+        kind = sniff_kind(path)
+        suffix = path.suffix.lower()
+        known = (kind == "zip" and suffix in (".xlsx", ".xlsm", ".xlsb", ".ods")) or (
+            kind == "ole" and suffix == ".xls")
+        reader = fastexcel.read_excel(str(path) if known else path.read_bytes())
         names = list(reader.sheet_names)
     except Exception as exc:
         raise SourceError(
@@ -804,19 +810,62 @@ def duplicate_header_warnings(headers: list[str | None], labels: list[str] | Non
     return out
 
 
+def _grid_sheets(grids: list[tuple[str, pa.Table]], encoding: str | None, sheet: str | None,
+                 what: str) -> list[Sheet]:
+    names = [n for n, _ in grids]
+    if sheet is not None:
+        if sheet not in names:
+            raise SourceError(f"文件中没有映射文件指定的表「{sheet}」（现有：{'、'.join(names)}）",
+                              f"sheet {sheet!r} not in file")
+        grids = [g for g in grids if g[0] == sheet]
+    if not grids:
+        raise SourceError(f"{what}中没有表格", f"no table in {what}")
+    out: list[Sheet] = []
+    for name, data in grids:
+        head = [[_clean_cell(v) for v in row.values()] for row in data.slice(0, HEAD_ROWS).to_pylist()]
+        out.append(ExcelSheet(name=name, head=head, width=data.num_columns, encoding=encoding, data=data))
+    return out
+
+
+def sniff_kind(path: Path) -> str:
+    """What a file is, from its bytes: ``zip`` (xlsx/xlsm, WPS .et saved as xlsx), ``ole``
+    (xls, WPS .et), ``html`` (a web page saved as .xls), ``spreadsheetml`` (Excel 2003
+    XML), or ``text`` (CSV/TSV)."""
+    from xuncha_audit.ingest.markup import sniff_markup
+
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    return sniff_markup(head) or "text"
+
+
 def read_source(path: Path, workdir: Path, sheet: str | None = None) -> list[Sheet]:
-    """All sheets of a source file. Raises :class:`SourceError` when it cannot be read."""
+    """All sheets of a source file, read by what its bytes are (:func:`sniff_kind`), not by
+    its name: a .xls that is an HTML page, SpreadsheetML or delimited text, a WPS .et that is
+    an xls/xlsx inside. Raises :class:`SourceError` when it cannot be read."""
     if path.stat().st_size == 0:
         raise SourceError("文件为空", "empty file")
     suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
+    kind = sniff_kind(path)
+    if kind == "html":
+        from xuncha_audit.ingest.markup import html_tables
+
+        grids, label = html_tables(path.read_bytes())
+        return _grid_sheets(grids, f"HTML {label}", sheet, "网页文件")
+    if kind == "spreadsheetml":
+        from xuncha_audit.ingest.markup import spreadsheetml_sheets
+
+        try:
+            grids = spreadsheetml_sheets(path.read_bytes())
+        except Exception as exc:
+            raise SourceError("无法解析 Excel 2003 XML（SpreadsheetML）文件", f"bad SpreadsheetML: {exc}") from exc
+        return _grid_sheets(grids, "SpreadsheetML", sheet, "XML 表格文件")
+    if kind == "text" and (suffix in CSV_SUFFIXES or _looks_like_text(path)):
         return read_csv_source(path, workdir)
-    try:
-        return list(read_excel_source(path, sheet))
-    except SourceError:
-        if suffix == ".xls" and _looks_like_text(path):
-            return read_csv_source(path, workdir)
-        raise
+    return list(read_excel_source(path, sheet))
 
 
 __all__ = [
@@ -831,6 +880,7 @@ __all__ = [
     "duplicate_header_warnings",
     "read_source",
     "show_bytes",
+    "sniff_kind",
     "transcode_to_utf8",
     "unreadable_lines",
 ]
