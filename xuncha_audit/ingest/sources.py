@@ -1,23 +1,26 @@
-"""Reading source files: encoding detection, streaming transcoding, CSV and Excel grids.
+"""Reading source files: what a file is, encodings, damaged lines, CSV and Excel grids.
 
 A source file yields one or more :class:`Sheet` objects. A sheet exposes its first rows
 (``head``, raw cell text, for header detection) and can materialise its data rows below a
 chosen header row into a DuckDB table of VARCHAR columns ``c0..cN`` plus ``_row`` (the row
-number as the user sees it in the file, 1-based, header and title rows included).
+number as the user sees it in the file, 1-based, header and title rows included), returning
+the lines it could not read as :class:`Reject` rows for ``_quarantine``. The rules are
+written down in ``docs/parsing.md``.
 
-CSV: the encoding is detected from the first 64 KiB (UTF-8 BOM, UTF-16 BOM, UTF-8, else
-GBK, else GB18030). UTF-8 files are read by DuckDB directly; anything else is transcoded to
-a temporary UTF-8 file in 4 MiB chunks (GB18030 decoder, a superset of GBK; undecodable
-bytes become U+FFFD and are counted). The delimiter (``,`` tab ``;`` ``|``) and header line
-are sniffed from the first 40 lines; DuckDB ``read_csv`` then reads everything below the
-header as VARCHAR, rejecting (and reporting) lines whose number of fields differs from the
-header. CSV row numbers assume one line per record: a quoted field spanning lines or a blank
-line shifts the numbers of the rows after it.
+What a file is comes from its bytes (:func:`sniff_kind`), not its name: zip and OLE
+workbooks (also WPS ``.et``), HTML pages and SpreadsheetML saved as ``.xls``
+(:mod:`xuncha_audit.ingest.markup`), otherwise delimited text.
 
-Excel (``.xlsx``, ``.xlsm``, ``.xls``): fastexcel (calamine) loads each sheet as strings into
-Arrow without a header; merged cells carry their value in the top-left cell. A ``.xls`` that
-calamine cannot open but that is really delimited text (systems often export TSV/CSV under an
-``.xls`` name) is read as CSV.
+Text (CSV/TSV/TXT): the encoding is voted line by line over the head (:func:`detect_encoding`;
+UTF-16 is transcoded first); the delimiter and header are sniffed from the first 40 lines.
+A chunk scan at C speed (:func:`_fast_scan`) checks the data region; a clean file is read by
+DuckDB ``read_csv``. A file with damage — NUL bytes, lines in another encoding, foreign line
+endings, over-long lines, blank lines or quoted fields across lines — is read line by line
+(:class:`_Lines` + :mod:`csv`, strict quoting) so that exactly the damaged lines are
+rejected with their physical line numbers and raw bytes shown safely (:func:`show_bytes`).
+
+Excel (``.xlsx``, ``.xlsm``, ``.xls``, ``.et``): fastexcel (calamine) loads each sheet as
+strings into Arrow without a header; merged cells carry their value in the top-left cell.
 """
 
 from __future__ import annotations
