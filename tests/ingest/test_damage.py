@@ -182,3 +182,13 @@ def test_wide_csv_header_longer_than_the_head_is_not_cut(tmp_path, load):
     assert "重复" not in entry.message_zh
     extra = con.execute("SELECT _extra FROM ledger WHERE voucher_no = '记-1'").fetchone()[0]
     assert '"备注5999":"5999"' in extra.replace(" ", "")
+
+
+def test_unclosed_quote_in_the_head_does_not_hide_the_header(tmp_path, load):
+    # found by the property test: the delimiter sniff parsed the head as one text, so an
+    # unclosed quote on the first data line swallowed it and the sheet was skipped
+    rows = _rows(4)
+    rows[0] = '2024-07-29,记-1,"c;,办公费,-949.28,'
+    entry, q, _con = _load_one(load, tmp_path, ("\n\n".join(["某市住房和城乡建设局", HEADER, *rows]) + "\n").encode())
+    assert (entry.status, entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == ("partial", 4, 3, 1)
+    assert q[0][0] == 5 and "引号" in q[0][2]

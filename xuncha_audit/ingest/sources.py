@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
 import re
 import tempfile
@@ -650,7 +649,8 @@ def _sniff_csv(text_head: str, newline: str = "\n") -> tuple[str, list[list[str 
     lines = ["" if len(line) > MAX_LINE_BYTES or "\x00" in line else line for line in lines]
     best = None
     for delim in _DELIMS:
-        rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delim))
+        # line by line: an unclosed quote on one line must not swallow the rest of the head
+        rows = [next(csv.reader([line], delimiter=delim), []) for line in lines if line.strip()]
         widths = [len(r) for r in rows if len(r) > 1]
         if not widths:
             continue
