@@ -14,6 +14,7 @@ checks:                     # select / ignore / params per check code
   params: {P01: {window_days: 90}}
 export: {mask: true}
 fail_on: high               # exit 1 when findings at or above this severity exist
+on_unreadable: stop         # a data file that cannot be read at all: stop (exit 2, default) or continue
 ```
 Each section is validated by the part that owns it; this module checks the top level.
 """
@@ -31,7 +32,8 @@ from xuncha_audit.errors import ConfigError
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
 
-TOP_KEYS = {"level", "region", "city", "unit", "period", "mapping", "standards", "checks", "export", "fail_on"}
+TOP_KEYS = {"level", "region", "city", "unit", "period", "mapping", "standards", "checks", "export", "fail_on",
+            "on_unreadable"}
 EXPORT_KEYS = {"mask"}
 
 
@@ -48,6 +50,7 @@ class RunConfig:
     checks: dict = field(default_factory=dict)
     mask: bool = True
     fail_on: str | None = None
+    on_unreadable: str = "stop"
     source: str | None = None
 
     def as_dict(self) -> dict:
@@ -56,7 +59,8 @@ class RunConfig:
             "period_start": self.period_start.isoformat() if self.period_start else None,
             "period_end": self.period_end.isoformat() if self.period_end else None,
             "mapping": self.mapping, "standards": self.standards, "checks": self.checks,
-            "mask": self.mask, "fail_on": self.fail_on, "source": self.source,
+            "mask": self.mask, "fail_on": self.fail_on, "on_unreadable": self.on_unreadable,
+            "source": self.source,
         }
 
 
@@ -96,6 +100,12 @@ def parse_run_config(data: dict | None, *, source: str | None = None) -> RunConf
     cfg.mask = bool(export.get("mask", True))
     if data.get("fail_on") is not None:
         cfg.fail_on = check_severity(data["fail_on"], source)
+    if data.get("on_unreadable") is not None:
+        if data["on_unreadable"] not in ("stop", "continue"):
+            raise ConfigError(f"on_unreadable 只能是 stop（停止，退出码 2）或 continue（继续），收到「{data['on_unreadable']}」",
+                              f"on_unreadable must be stop or continue, got {data['on_unreadable']!r}",
+                              file=source)
+        cfg.on_unreadable = data["on_unreadable"]
     return cfg
 
 

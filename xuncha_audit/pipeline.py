@@ -164,7 +164,7 @@ def run_pipeline(
         console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
         result.load = load_folder(
             data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
-            mapping=cfg.mapping, layouts=layouts,
+            mapping=cfg.mapping, layouts=layouts, period=(cfg.period_start, cfg.period_end),
         )
         con = open_db_or_explain(build)
         check_something_loaded(result.load)  # nothing loaded: exit 2 with the per-file listing
@@ -173,6 +173,7 @@ def run_pipeline(
         write_unit_tables(con)
         result.seconds["load"] = runstate.end_stage(con, run_id, "load", t0, detail=_load_detail(result.load))
         log.info("loaded", extra={"run_id": run_id, "seconds": result.seconds["load"]})
+        _unreadable_files(console, result.load, cfg.on_unreadable)
 
         # 2. standards
         t0 = runstate.begin_stage(con, run_id, "standards")
@@ -275,6 +276,24 @@ def run_pipeline(
                 con.close()
     log.info("run finished", extra={"run_id": run_id, "seconds": result.seconds})
     return result
+
+
+def _unreadable_files(console: Console, report, on_unreadable: str) -> None:
+    """Files that could not be read at all: on the console and in the JSON log; unless the
+    configuration says ``on_unreadable: continue``, the run stops with exit code 2."""
+    bad = list(getattr(report, "unreadable", None) or [])
+    for e in bad:
+        console.print(f"[red]无法读取[/red] {e.message_zh}")
+        log.error("file unreadable", extra={"file": e.file, "rows": e.rows_read, "error": e.message_en})
+    if bad and on_unreadable != "continue":
+        names = "、".join(e.file for e in bad)
+        raise XunchaError(
+            f"{len(bad)} 个数据文件无法读取（{names}），其行已计入隔离区；运行已停止。"
+            "修复或移走这些文件后重新运行，或在配置文件中设置 on_unreadable: continue 以跳过它们继续运行",
+            f"{len(bad)} data file(s) unreadable: {names}", file=bad[0].file,
+        )
+    if bad:
+        console.print(f"[yellow]已按配置 on_unreadable: continue 跳过 {len(bad)} 个无法读取的文件继续运行[/yellow]")
 
 
 def _short(exc: BaseException) -> str:

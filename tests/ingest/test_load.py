@@ -155,7 +155,7 @@ def test_quarantine_accounting_on_broken_file(tmp_path, load):
         (6, "凭证日期", "2024-02-30", "无法识别的日期"),
         (7, "凭证日期", None, "必填项为空"),
         (8, "借方金额", "12,3a", "无法识别的金额/数值"),
-        (9, None, "2024-01-07,记-1,重复,x,1,,,,多", "列数与表头不一致"),
+        (9, None, "2024-01-07,记-1,重复,x,1,,,,多", "列数与表头不一致（9 列，表头 8 列）"),
     ]
     raw = json.loads(con.execute("SELECT raw_row FROM _quarantine WHERE row_no = 8").fetchone()[0])
     assert raw["借方金额"] == "12,3a" and raw["凭证号"] == "记-5"
@@ -356,8 +356,11 @@ def test_underscore_folders_and_lock_files_skipped(tmp_path, load):
     write_csv(d / "_answer_key" / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
     write_csv(d / ".hidden" / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
     (d / "~$序时账.xlsx").write_bytes(b"lock")
-    report, _con = load(d)
-    assert [e.file for e in report.entries] == ["序时账.csv"]
+    report, con = load(d)
+    assert [(e.file, e.status) for e in report.entries] == [
+        ("序时账.csv", "ok"), (".hidden/", "skipped"), ("_answer_key/", "skipped")]
+    assert "1 个数据文件未读取" in report.entries[2].message_zh
+    assert con.execute("SELECT count(*) FROM _load_log WHERE status = 'skipped'").fetchone()[0] == 2
 
 
 def test_blank_lines_and_row_numbers_in_csv(tmp_path, load):

@@ -48,16 +48,78 @@ def test_amounts(con, raw, expected):
     assert _parse(con, "xa_amount", raw) == Decimal(expected)
 
 
-@pytest.mark.parametrize("raw", [None, "", "  ", "-", "—", "/", "null", "NaN", "#N/A"])
-def test_empty_and_placeholders(con, raw):
+@pytest.mark.parametrize("raw", [None, "", "  ", "\u3000", "-", "—", "－"])
+def test_empty(con, raw):
     assert _parse(con, "xa_cell", raw) is None
     assert _parse(con, "xa_amount", raw) is None
 
 
-@pytest.mark.parametrize("raw", ["abc", "12,3a", "1.2.3", "万", "(x)"])
+@pytest.mark.parametrize(
+    "raw", ["/", "null", "NaN", "nan", "#N/A", "--", "——", "空", "none", "N/A", "#VALUE!", "#DIV/0!"]
+)
+def test_placeholders_are_empty_text_but_garbage_in_typed_columns(con, raw):
+    # optional means "may be empty", not "may be garbage": a typed column quarantines them
+    assert _parse(con, "xa_cell", raw) is not None
+    assert con.execute("SELECT xa_text_c(xa_cell(?))", [raw]).fetchone()[0] is None
+    for macro in ("xa_amount", "xa_int", "xa_date", "xa_month"):
+        assert _parse(con, macro, raw) is None, macro
+
+
+@pytest.mark.parametrize(
+    "raw", ["abc", "12,3a", "1.2.3", "万", "(x)", "12,34", "1,2345.00", "1,23,456", ",123", "1_000",
+            "0x10", "1e40", "99999999999999999999999", "12 34a"]
+)
 def test_bad_amounts(con, raw):
     assert _parse(con, "xa_cell", raw) is not None
     assert _parse(con, "xa_amount", raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("74.15万元", "741500.00"), ("74.155万元", "741550.00"), ("672,639.00元", "672639.00"),
+        ("1.2亿", "120000000.00"), ("3.5亿元", "350000000.00"), ("12千元", "12000.00"),
+        ("（1,234.00）", "-1234.00"), ("-1,234.00", "-1234.00"), ("(74.15万元)", "-741500.00"),
+        ("１２，３４５．６７", "12345.67"), ("1,234,567.891", "1234567.89"), ("0.005", "0.01"),
+        ("-0.005", "-0.01"), ("1.23456789012E+11", "123456789012.00"), ("¥ 1 234.5", "1234.50"),
+    ],
+)
+def test_amount_units_and_signs(con, raw, expected):
+    assert _parse(con, "xa_amount", raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "factor", "expected"),
+    [
+        ("74.15", 10000, "741500.00"), ("74.155", 10000, "741550.00"), ("1,234.5678", 10000, "12345678.00"),
+        ("0.000001", 10000, "0.01"), ("12", 1000, "12000.00"), ("(1.5)", 10000, "-15000.00"),
+        ("74.15万元", 10000, "741500.00"),  # the cell's own unit wins
+        ("672,639.00元", 10000, "672639.00"), ("1.2亿", 10000, "120000000.00"),
+    ],
+)
+def test_column_factor_applied_exactly_before_rounding(con, raw, factor, expected):
+    from xuncha_audit.ingest.normalize import amount_sql
+
+    got = con.execute(f"SELECT {amount_sql('?', factor)}", [raw]).fetchone()[0]
+    assert got == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "factor"),
+    [("合同金额（万元）", 10000), ("金额(万元)", 10000), ("金额单位：万元", 10000), ("单位: 千元", 1000),
+     ("预算金额【亿元】", 100000000), ("金额（元）", 1), ("金额", None), ("万元户", None), (None, None)],
+)
+def test_unit_factor(text, factor):
+    from xuncha_audit.ingest.normalize import unit_factor
+
+    assert unit_factor(text) == factor
+
+
+def test_amount_sql_rejects_fractional_factors():
+    from xuncha_audit.ingest.normalize import amount_sql
+
+    with pytest.raises(ValueError):
+        amount_sql("c1", 0.5)
 
 
 @pytest.mark.parametrize(
@@ -72,9 +134,42 @@ def test_dates(con, raw):
     assert _parse(con, "xa_date", raw) == dt.date(2024, 3, 5)
 
 
-@pytest.mark.parametrize("raw", ["2024-02-30", "2024-13-01", "x", "2024", "3/5/2024"])
+@pytest.mark.parametrize(
+    "raw",
+    ["2024-02-30", "2024-13-01", "x", "2024", "3/5/2024",
+     "24/3/1", "24-03-01", "24.3.1",  # two-digit years are never guessed
+     "10000", "32873", "73051", "99999",  # Excel serials outside 1990-01-01 .. 2099-12-31
+     "0001-01-01", "1899-12-31", "2100-01-01", "9999-12-31",  # outside the plausible bounds
+     "2024-02-29 25:00", "2024/3/5 24:00:00", "2024-03-05 10:60", "2024-03-05 10:20:61",
+     "2024-03-05 10"],
+)
 def test_bad_dates(con, raw):
     assert _parse(con, "xa_date", raw) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("32874", dt.date(1990, 1, 1)), ("73050", dt.date(2099, 12, 31)), ("2024-02-29 23:59:59", dt.date(2024, 2, 29)),
+     ("1900-01-01", dt.date(1900, 1, 1)), ("2024年2月29日 8时5分", dt.date(2024, 2, 29))],
+)
+def test_date_edges(con, raw, expected):
+    assert _parse(con, "xa_date", raw) == expected
+
+
+def test_date_bounds_from_the_inspection_period():
+    from xuncha_audit.ingest.normalize import set_date_bounds
+
+    c = duckdb.connect()
+    install_parse_macros(c)
+    assert set_date_bounds(c, dt.date(2023, 1, 1), dt.date(2024, 12, 31)) == ("1953-01-01", "2034-12-28")
+    assert _parse(c, "xa_date", "1952-12-31") is None
+    assert _parse(c, "xa_date", "1953-01-01") == dt.date(1953, 1, 1)
+    assert _parse(c, "xa_date", "2035-01-01") is None
+    assert _parse(c, "xa_date", "2204-03-01") is None
+    assert _parse(c, "xa_month", "2204-03") is None
+    assert set_date_bounds(c) == ("1900-01-01", "2099-12-31")
+    assert _parse(c, "xa_date", "1952-12-31") == dt.date(1952, 12, 31)
+    c.close()
 
 
 @pytest.mark.parametrize(
@@ -103,7 +198,8 @@ def test_bools(con, raw, expected):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("3", 3), ("3.0", 3), ("3人", 3), ("１２", 12), ("1,200", 1200), ("2.5", None), ("x", None)],
+    [("3", 3), ("3.0", 3), ("3人", 3), ("１２", 12), ("1,200", 1200), ("2.5", None), ("x", None),
+     ("12,34", None), ("1_000", None), ("--", None)],
 )
 def test_ints(con, raw, expected):
     assert _parse(con, "xa_int", raw) == expected

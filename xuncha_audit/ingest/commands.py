@@ -155,16 +155,28 @@ def register(app: typer.Typer) -> None:
         city: str | None = typer.Option(None, "--city", help="所在城市，如 长沙 City"),
         mapping: Path | None = typer.Option(None, "--mapping", help="列名/文件映射文件 (YAML)"),
         layouts: list[Path] = typer.Option(None, "--layouts", help="自定义导出版式目录（见 docs/layouts.md） Your own layout files"),
+        on_unreadable: str = typer.Option(
+            "stop", "--on-unreadable",
+            help="有文件完全无法读取时：stop（退出码 2，默认）或 continue（退出码 0）"),
     ) -> None:
         """导入数据：读取目录中的 CSV/Excel，写入 DuckDB 规范表。Load a folder of exports."""
         from rich.console import Console
 
         console = Console()
+        if on_unreadable not in ("stop", "continue"):
+            _fail(console, XunchaError("--on-unreadable 只能是 stop 或 continue",
+                                       f"bad --on-unreadable {on_unreadable!r}"))
         try:
-            run_load(data_dir, db, unit=unit, level=level, region=region, city=city,
-                     mapping=mapping, console=console, layouts=layouts)
+            report = run_load(data_dir, db, unit=unit, level=level, region=region, city=city,
+                              mapping=mapping, console=console, layouts=layouts)
         except XunchaError as exc:
             _fail(console, exc)
+            return
+        if report.unreadable and on_unreadable == "stop":
+            _fail(console, XunchaError(
+                f"{len(report.unreadable)} 个数据文件无法读取（"
+                + "、".join(e.file for e in report.unreadable) + "），其行已计入隔离区",
+                "unreadable data files"))
 
     @app.command("inspect")
     def inspect_cmd(

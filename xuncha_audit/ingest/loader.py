@@ -61,6 +61,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,11 +86,24 @@ from xuncha_audit.ingest.derive import _key_expr as key_sql
 from xuncha_audit.ingest.layouts import is_metadata_sheet, load_layouts
 from xuncha_audit.ingest.mapping import UserMapping, load_mapping, parse_mapping
 from xuncha_audit.ingest.match import Vocabulary, month_hint
-from xuncha_audit.ingest.normalize import cell_sql, install_parse_macros, parser_for
+from xuncha_audit.ingest.normalize import (
+    cell_sql,
+    install_parse_macros,
+    parser_for,
+    set_date_bounds,
+)
 from xuncha_audit.ingest.plan import SheetPlan, _plain_scaled, plan_sheet, prepare_sql
-from xuncha_audit.ingest.sources import DATA_SUFFIXES, Sheet, SourceError, read_source
+from xuncha_audit.ingest.sources import (
+    DATA_SUFFIXES,
+    Sheet,
+    SourceError,
+    duplicate_header_warnings,
+    read_source,
+    unreadable_lines,
+)
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
+_LOG = logging.getLogger("xuncha_audit.ingest")
 
 BOOKKEEPING_DDL = {
     "_load_log": (
@@ -145,6 +159,8 @@ class LoadEntry:
     rows_skipped: int = 0
     mapped: list[str] = field(default_factory=list)  # "header -> column" (inspect)
     unmapped: list[str] = field(default_factory=list)  # headers kept in _extra
+
+    unreadable: bool = False  # the file could not be read at all (an error for the exit code)
 
 
 class NothingLoadedError(XunchaError):
@@ -209,6 +225,11 @@ class LoadReport:
         return sum(e.rows_skipped for e in self.entries)
 
     @property
+    def unreadable(self) -> list[LoadEntry]:
+        """Files that could not be read at all (their lines are counted and quarantined)."""
+        return [e for e in self.entries if e.unreadable]
+
+    @property
     def errors(self) -> list[LoadEntry]:
         return [e for e in self.entries if e.status == "error"]
 
@@ -249,15 +270,22 @@ def _is_data_file(p: Path) -> bool:
     )
 
 
-def discover_files(data_dir: Path) -> list[Path]:
+def discover_files(data_dir: Path, skipped: dict[str, int] | None = None) -> list[Path]:
     """Data files below ``data_dir`` (recursive, sorted). Hidden files and folders and
-    folders whose name starts with ``_`` (e.g. the sample data's ``_answer_key``) are skipped."""
+    folders whose name starts with ``_`` (e.g. the sample data's ``_answer_key``) are skipped;
+    when ``skipped`` is given, each such folder that holds data files is counted there
+    (folder path -> number of data files) so that the skip is recorded, not silent."""
     out = []
     for p in sorted(data_dir.rglob("*")):
         rel = p.relative_to(data_dir)
-        if any(part.startswith(".") for part in rel.parts) or any(
-            part.startswith("_") for part in rel.parts[:-1]
-        ):
+        folders = rel.parts[:-1]
+        hidden = next((i for i, part in enumerate(folders) if part.startswith((".", "_"))), None)
+        if hidden is not None:
+            if skipped is not None and _is_data_file(p):
+                key = "/".join(folders[: hidden + 1]) + "/"
+                skipped[key] = skipped.get(key, 0) + 1
+            continue
+        if rel.parts[-1].startswith("."):
             continue
         if _is_data_file(p):
             out.append(p)
@@ -451,15 +479,17 @@ class _Run:
         # header rows repeated inside the data (page breaks in printed exports): skipped
         named = [(i, h.strip()) for i, h in enumerate(headers) if h and h.strip()]
         if len(named) >= 2:
-            cond = " AND ".join(f"trim(c{i}) = $rh{i}" for i, _ in named)
+            # one list comparison, planned in linear time (an AND chain is quadratic in DuckDB)
+            cells = ", ".join(f"trim(c{i})" for i, _ in named)
             entry.rows_skipped = con.execute(
-                f"DELETE FROM _xa_raw WHERE {cond}", {f"rh{i}": h for i, h in named}
+                f"DELETE FROM _xa_raw WHERE [{cells}] = $rh", {"rh": [h for _, h in named]}
             ).fetchall()[0][0]
         n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
         entry.rows_read = n_rows + len(st.rejects) + entry.rows_skipped
         if entry.rows_skipped:
             st.messages_zh.append(f"数据中重复出现的表头行 {entry.rows_skipped} 行已跳过")
 
+        st.messages_zh.extend(duplicate_header_warnings(headers, st.labels))
         # a 单位 column of 台/个/件 is a unit of measure, not the inspected unit
         if cmap.unit_index is not None:
             words = list(load_contract().unit_of_measure_words)
@@ -629,9 +659,11 @@ class _Run:
                     if col.required or rzh:
                         params[lp] = label
                 if col.required:
-                    bad_any.append(f"{expr} IS NULL")
+                    # a text placeholder (--, NaN, 空) parses to NULL: as empty as an empty cell
+                    req = expr if rzh else pcol
+                    bad_any.append(f"{req} IS NULL")
                     bad.append(
-                        f"CASE WHEN {expr} IS NULL THEN {{'column_name': {lp_sql}, 'raw_value': NULL, "
+                        f"CASE WHEN {req} IS NULL THEN {{'column_name': {lp_sql}, 'raw_value': {expr}, "
                         "'reason_zh': '必填项为空', 'reason_en': 'required value missing'} END"
                     )
                 if rzh:
@@ -686,14 +718,18 @@ class _Run:
         cleared = self._clear(st.tdef.name, st.units)
         self._register_units(st.units)
         st.entry.unit = "、".join(st.units)
-        con.execute(
+        # skipped when there are none: on a very wide sheet, planning the raw-row JSON of
+        # every column costs seconds
+        n_bad = con.execute("SELECT count(*) FROM _xa_typed WHERE len(_bad) > 0").fetchall()[0][0]
+        if n_bad:
+            con.execute(
             f"""INSERT INTO _quarantine
             SELECT DISTINCT $file, $sheet, b._row, $table, b.unit, b.bad.column_name,
                    b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {st.raw_row_sql}
             FROM (SELECT _row, unit, unnest(_bad) AS bad FROM _xa_typed WHERE len(_bad) > 0) b
             JOIN _xa_raw r ON r._row = b._row""",
             {**st.base, **st.label_params},
-        )
+            )
         self._insert_rejects(st.rejects, st.base, st.file_unit)
         return cleared
 
@@ -767,16 +803,17 @@ class _Run:
         )
         con.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
         key_label = "+".join(tdef.key)
-        con.execute(
-            f"""INSERT INTO _quarantine
-            SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
-                   CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
-                        ELSE '记录键重复：与本表第 ' || d.first_row || ' 行重复（' || d._key || '）' END,
-                   'duplicate key ' || d._key, {st.raw_row_sql}
-            FROM (SELECT DISTINCT _source_row, unit, _key, first_row, earlier FROM _xa_dup) d
-            JOIN _xa_raw r ON r._row = d._source_row""",
-            {**st.base, **st.label_params, "key_label": key_label},
-        )
+        if con.execute("SELECT count(*) FROM _xa_dup").fetchall()[0][0]:
+            con.execute(
+                f"""INSERT INTO _quarantine
+                SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
+                       CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
+                            ELSE '记录键重复：与本表第 ' || d.first_row || ' 行重复（' || d._key || '）' END,
+                       'duplicate key ' || d._key, {st.raw_row_sql}
+                FROM (SELECT DISTINCT _source_row, unit, _key, first_row, earlier FROM _xa_dup) d
+                JOIN _xa_raw r ON r._row = d._source_row""",
+                {**st.base, **st.label_params, "key_label": key_label},
+            )
         con.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
 
         # check digits (kept, reported)
@@ -951,13 +988,15 @@ class _Run:
             "row_no": pa.array([r[0] for r in rejects], pa.int64()),
             "raw_value": pa.array([r[1] for r in rejects], pa.string()),
             "reason_zh": pa.array([r[2] for r in rejects], pa.string()),
+            "reason_en": pa.array([r[3] if len(r) > 3 else "malformed CSV line" for r in rejects],
+                                  pa.string()),
             "raw_row": pa.array([json.dumps({"原始行": r[1]}, ensure_ascii=False) for r in rejects]),
         })
         self.con.register("_xa_rejects", tbl)
         try:
             self.con.execute(
                 """INSERT INTO _quarantine SELECT $file, $sheet, row_no, $table, $unit, NULL,
-                   raw_value, reason_zh, 'malformed CSV line', raw_row FROM _xa_rejects""",
+                   raw_value, reason_zh, reason_en, raw_row FROM _xa_rejects""",
                 {**base, "unit": unit},
             )
         finally:
@@ -1028,12 +1067,14 @@ def load_folder(
     mapping: str | Path | UserMapping | dict | None = None,
     progress: Callable[[int, int, str | None], None] | None = None,
     layouts: list[str | Path] | tuple = (),
+    period: tuple | None = None,
 ) -> LoadReport:
     """Load every export below ``data_dir`` into the DuckDB file ``db_path``.
 
     ``progress(done, total, current_file)`` is called before each file and once at the end
     (``current_file`` None). ``layouts``: folders of the user's own layout files
-    (``--layouts DIR``, see docs/layouts.md), tried before the shipped ones. Raises :class:`~xuncha_audit.errors.XunchaError` for bad
+    (``--layouts DIR``, see docs/layouts.md), tried before the shipped ones. ``period`` (start, end) of the inspection narrows the plausible
+    dates (:func:`xuncha_audit.ingest.normalize.set_date_bounds`). Raises :class:`~xuncha_audit.errors.XunchaError` for bad
     arguments (missing folder, unknown level, bad mapping file); problems with single files
     are recorded in ``_load_log`` and the returned report, and the run goes on.
     """
@@ -1051,7 +1092,8 @@ def load_folder(
     else:
         umap = load_mapping(mapping)
     layout_list = load_layouts(layouts)
-    files = discover_files(data_dir)
+    skipped_dirs: dict[str, int] = {}
+    files = discover_files(data_dir, skipped_dirs)
     by_folder = unit is None and _folder_units(data_dir, files)
 
     if str(db_path) != ":memory:":
@@ -1062,6 +1104,7 @@ def load_folder(
         create_tables(con)
         ensure_bookkeeping(con)
         install_parse_macros(con)
+        set_date_bounds(con, *(period or (None, None)))  # plausible dates (docs/parsing.md)
         install_checkdigit_macros(con)
         vocab = Vocabulary.build(umap)
         with tempfile.TemporaryDirectory(prefix="xuncha_load_") as tmp:
@@ -1088,6 +1131,14 @@ def load_folder(
                     _load_file(run, path, rel, file_unit, rule.table if rule else None,
                                rule.sheet if rule else None)
                 )
+            for folder, n_files in skipped_dirs.items():
+                entry = LoadEntry(
+                    file=folder, status="skipped",
+                    message_zh=f"文件夹名以「.」或「_」开头，按约定跳过（其中 {n_files} 个数据文件未读取）",
+                    message_en=f"folder starting with '.' or '_' skipped ({n_files} data files)")
+                con.execute("DELETE FROM _load_log WHERE file = ?", [folder])
+                _write_log(con, entry)
+                report.entries.append(entry)
             if progress:
                 progress(len(files), len(files), None)
             _after_run(run)
@@ -1127,7 +1178,17 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
         if not isinstance(exc, SourceError):
             exc = SourceError("无法读取文件", f"{type(exc).__name__}: {exc}")
         entry = LoadEntry(file=rel, sheet=exc.sheet, unit=file_unit, status="error", sha256=sha,
-                          message_zh=f"无法读取文件 {rel}：{exc.zh}", message_en=exc.en)
+                          message_zh=f"无法读取文件 {rel}：{exc.zh}", message_en=exc.en,
+                          unreadable=True)
+        lines = unreadable_lines(path)  # its rows are counted (as lines) and quarantined
+        if lines is not None:
+            entry.rows_read = entry.rows_quarantined = len(lines)
+            run._insert_rejects(lines, {"file": rel, "sheet": exc.sheet, "table": None}, file_unit)
+            entry.message_zh += f"（共 {len(lines):,} 行，已全部放入隔离区）"
+        else:
+            entry.message_zh += "（无法统计行数）"
+        _LOG.error("file unreadable", extra={"file": rel, "rows": entry.rows_read,
+                                              "message_zh": entry.message_zh, "message_en": exc.en})
         _write_log(con, entry)
         return [entry]
     for sheet in sheets:

@@ -1,0 +1,242 @@
+"""Tables written as markup and saved under a spreadsheet name.
+
+Many web systems' "导出Excel" buttons write an **HTML page** with a ``<table>`` and name it
+``.xls`` (sometimes ``.xlsx``); older ones write **SpreadsheetML 2003** (XML with
+``urn:schemas-microsoft-com:office:spreadsheet``). Both are recognised by content
+(:func:`sniff_markup`), not by the file name, and read here into the same grid of strings
+the Excel reader produces (:class:`~xuncha_audit.ingest.sources.ExcelSheet`).
+
+HTML: the charset comes from a BOM, else the page's ``<meta charset=...>`` or
+``<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`` (gb2312 and gbk
+are read as GB18030, their superset), else UTF-8 if it decodes, else GB18030. Every
+``<table>`` is one sheet (``表1``, ``表2`` ..., or its ``<caption>``); a table nested in a
+cell is a table of its own. ``colspan``: the value stands in the first column of the span,
+the others are empty (a title over the whole width stays one title). ``rowspan``: the value
+is repeated in every row of the span — the page says the cell belongs to each of those rows
+(a voucher's date and number spanning its lines). Cell text is
+the text content with whitespace collapsed; ``<br>`` becomes a space.
+
+SpreadsheetML: one sheet per ``Worksheet`` (``ss:Name``); ``ss:Index`` (1-based column
+jumps), ``ss:MergeAcross``/``ss:MergeDown`` are honoured the same way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from html.parser import HTMLParser
+
+import pyarrow as pa
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_SS_NS = "urn:schemas-microsoft-com:office:spreadsheet"
+_CODEC = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "utf-8": "utf-8",
+          "utf8": "utf-8", "big5": "big5", "utf-16": "utf-16"}
+
+
+def sniff_markup(head: bytes) -> str | None:
+    """``"html"``, ``"spreadsheetml"`` or None from the first bytes of a file."""
+    text = head.lstrip(codecs.BOM_UTF8).lstrip()[:4096].lower()
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = head.decode("utf-16", errors="ignore").lstrip("\ufeff").lstrip()[:4096].lower().encode()
+    if not text.startswith(b"<"):
+        return None
+    if _SS_NS.encode() in text or b"<ss:workbook" in text:
+        return "spreadsheetml"
+    if re.search(rb"<(html|table|!doctype html|head|body|meta)\b", text):
+        return "html"
+    return None
+
+
+def decode_html(data: bytes) -> tuple[str, str]:
+    """(text, encoding label) of an HTML page (BOM, meta charset, UTF-8, GB18030)."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[3:].decode("utf-8", errors="replace"), "UTF-8-BOM"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace"), "UTF-16"
+    m = _META_CHARSET.search(data[:8192])
+    if m:
+        label = m.group(1).decode("ascii").lower()
+        codec = _CODEC.get(label)
+        if codec is None:
+            try:
+                codec = codecs.lookup(label).name
+            except LookupError:
+                codec = None
+        if codec:
+            return data.decode(codec, errors="replace"), label.upper()
+    try:
+        return data.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace"), "GB18030"
+
+
+class _Grid:
+    """Rows of cells with row/column spans expanded (value in the top-left cell)."""
+
+    def __init__(self, caption: str | None = None):
+        self.rows: list[list[str | None]] = []
+        self.taken: dict[tuple[int, int], object] = {}  # covered by a span: value or True
+        self.caption = caption
+        self.col = 0
+
+    def new_row(self) -> None:
+        self.rows.append([])
+        self.col = 0
+
+    def add(self, value: str | None, colspan: int = 1, rowspan: int = 1) -> None:
+        if not self.rows:
+            self.new_row()
+        r = len(self.rows) - 1
+        row = self.rows[r]
+        while (r, self.col) in self.taken:
+            held = self.taken[(r, self.col)]
+            self._put(row, self.col, None if held is True else held)
+            self.col += 1
+        self._put(row, self.col, value)
+        for dc in range(colspan):
+            for dr in range(rowspan):
+                if dr or dc:
+                    # rows below get the value (first column of the span), the rest is empty
+                    self.taken[(r + dr, self.col + dc)] = value if (dr and not dc) else True
+        for dc in range(1, colspan):
+            self._put(row, self.col + dc, None)
+        self.col += colspan
+
+    @staticmethod
+    def _put(row: list, i: int, value) -> None:
+        while len(row) <= i:
+            row.append(None)
+        row[i] = value
+
+    def finish(self) -> list[list[str | None]]:
+        # spans reaching past the last cell of a row (nothing after them on that row)
+        for (r, c), held in self.taken.items():
+            if r < len(self.rows) and (c >= len(self.rows[r]) or self.rows[r][c] is None):
+                self._put(self.rows[r], c, None if held is True else held)
+        return self.rows
+
+
+def _span(attrs: dict, name: str) -> int:
+    try:
+        return max(1, min(int(str(attrs.get(name) or "1").strip()), 1000))
+    except ValueError:
+        return 1
+
+
+class _TableParser(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.done: list[_Grid] = []
+        self.stack: list[_Grid] = []
+        self.cell: list[str] | None = None
+        self.cell_attrs: dict = {}
+        self.cells_stack: list[tuple[list[str] | None, dict]] = []
+        self.in_caption = False
+        self.caption: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table":
+            self.cells_stack.append((self.cell, self.cell_attrs))
+            self.cell, self.cell_attrs = None, {}
+            self.stack.append(_Grid())
+        elif not self.stack:
+            return
+        elif tag == "tr":
+            self._close_cell()
+            self.stack[-1].new_row()
+        elif tag in ("td", "th"):
+            self._close_cell()
+            self.cell, self.cell_attrs = [], a
+        elif tag == "br" and self.cell is not None:
+            self.cell.append(" ")
+        elif tag == "caption":
+            self.in_caption, self.caption = True, []
+
+    def handle_endtag(self, tag):
+        if not self.stack:
+            return
+        if tag in ("td", "th"):
+            self._close_cell()
+        elif tag == "caption":
+            self.in_caption = False
+            self.stack[-1].caption = " ".join("".join(self.caption).split()) or None
+        elif tag == "table":
+            self._close_cell()
+            self.done.append(self.stack.pop())
+            self.cell, self.cell_attrs = self.cells_stack.pop()
+
+    def handle_data(self, data):
+        if self.in_caption:
+            self.caption.append(data)
+        elif self.cell is not None:
+            self.cell.append(data)
+
+    def _close_cell(self):
+        if self.cell is None or not self.stack:
+            return
+        text = " ".join("".join(self.cell).split()) or None
+        self.stack[-1].add(text, _span(self.cell_attrs, "colspan"), _span(self.cell_attrs, "rowspan"))
+        self.cell, self.cell_attrs = None, {}
+
+    def close(self):
+        super().close()
+        while self.stack:
+            self._close_cell()
+            self.done.append(self.stack.pop())
+
+
+def _arrow(rows: list[list[str | None]]) -> pa.Table:
+    width = max((len(r) for r in rows), default=0)
+    cols = {f"column_{i}": pa.array([r[i] if i < len(r) else None for r in rows], pa.string())
+            for i in range(width)}
+    return pa.table(cols)
+
+
+def html_tables(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
+    """[(sheet name, grid as an Arrow table of strings)] for every non-empty table of an HTML
+    page, and the encoding label used."""
+    text, label = decode_html(data)
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    out = []
+    grids = [g for g in parser.done if any(any(c for c in r) for r in g.finish())]
+    for n, grid in enumerate(grids, start=1):
+        out.append((grid.caption or f"表{n}", _arrow(grid.finish())))
+    return out, label
+
+
+def spreadsheetml_sheets(data: bytes) -> list[tuple[str, pa.Table]]:
+    """[(worksheet name, grid)] of a SpreadsheetML 2003 workbook."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(data)
+    ns = {"ss": _SS_NS}
+    out = []
+    for n, ws in enumerate(root.iter(f"{{{_SS_NS}}}Worksheet"), start=1):
+        name = ws.get(f"{{{_SS_NS}}}Name") or f"Sheet{n}"
+        grid = _Grid()
+        r_index = 0
+        for row in ws.iterfind("ss:Table/ss:Row", ns):
+            idx = row.get(f"{{{_SS_NS}}}Index")
+            target = int(idx) - 1 if idx else r_index
+            while len(grid.rows) < target:
+                grid.new_row()
+            grid.new_row()
+            r_index = target + 1
+            for cell in row.iterfind("ss:Cell", ns):
+                c_idx = cell.get(f"{{{_SS_NS}}}Index")
+                if c_idx:
+                    while grid.col < int(c_idx) - 1:
+                        grid.add(None)
+                d = cell.find("ss:Data", ns)
+                text = "".join(d.itertext()).strip() if d is not None else ""
+                grid.add(text or None, int(cell.get(f"{{{_SS_NS}}}MergeAcross") or 0) + 1,
+                         int(cell.get(f"{{{_SS_NS}}}MergeDown") or 0) + 1)
+        out.append((name, _arrow(grid.finish())))
+    return out
+
+
+__all__ = ["decode_html", "html_tables", "sniff_markup", "spreadsheetml_sheets"]
