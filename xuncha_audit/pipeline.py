@@ -155,7 +155,7 @@ def run_pipeline(
             from xuncha_audit.validate import validate_database
 
             period = (cfg.period_start, cfg.period_end) if cfg.period_start or cfg.period_end else None
-            result.validation = validate_database(db_path, out_dir=out_dir, period=period)
+            result.validation = validate_database(db_path, out_dir=out_dir, period=period, data_docs=False)
             result.skipped_tables = set(getattr(result.validation, "critical_tables", set()) or set())
             con = open_db_or_explain(db_path)
             result.seconds["validate"] = time.perf_counter() - t0
