@@ -13,6 +13,7 @@ checks:                     # select / ignore / params per check code
   ignore: [L03]
   params: {P01: {window_days: 90}}
 export: {mask: true}
+duckdb: {memory_limit: 2GB, threads: 2, temp_directory: /data/tmp}   # optional, see dbsettings
 fail_on: high               # exit 1 when findings at or above this severity exist
 ```
 Each section is validated by the part that owns it; this module checks the top level.
@@ -31,7 +32,8 @@ from xuncha_audit.errors import ConfigError
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
 
-TOP_KEYS = {"level", "region", "city", "unit", "period", "mapping", "standards", "checks", "export", "fail_on"}
+TOP_KEYS = {"level", "region", "city", "unit", "period", "mapping", "standards", "checks", "export", "fail_on",
+            "duckdb"}
 EXPORT_KEYS = {"mask"}
 
 
@@ -49,6 +51,7 @@ class RunConfig:
     mask: bool = True
     fail_on: str | None = None
     source: str | None = None
+    duckdb: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -57,6 +60,7 @@ class RunConfig:
             "period_end": self.period_end.isoformat() if self.period_end else None,
             "mapping": self.mapping, "standards": self.standards, "checks": self.checks,
             "mask": self.mask, "fail_on": self.fail_on, "source": self.source,
+            **({"duckdb": self.duckdb} if self.duckdb else {}),
         }
 
 
@@ -94,6 +98,10 @@ def parse_run_config(data: dict | None, *, source: str | None = None) -> RunConf
         raise ConfigError(f"export 有未知字段 {sorted(set(export) - EXPORT_KEYS)}", "unknown export keys",
                           file=source)
     cfg.mask = bool(export.get("mask", True))
+    if data.get("duckdb") is not None:
+        from xuncha_audit.dbsettings import parse as parse_duckdb
+
+        cfg.duckdb = parse_duckdb(data["duckdb"], source=source)
     if data.get("fail_on") is not None:
         cfg.fail_on = check_severity(data["fail_on"], source)
     return cfg

@@ -116,6 +116,9 @@ def run_pipeline(
     registry = default_registry()
     validate_check_config(checks_cfg, registry)  # fail fast on a bad config, before loading
     overrides = standards.parse_overrides(cfg.standards, source=cfg.source) if cfg.standards else None
+    from xuncha_audit.dbsettings import set_overrides
+
+    set_overrides(cfg.duckdb)  # every connection of the run: memory_limit / threads / temp_directory
 
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
     result = PipelineResult(run_id=run_id, db_path=db_path, out_dir=out_dir)

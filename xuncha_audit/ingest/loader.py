@@ -60,6 +60,7 @@ import duckdb
 import pyarrow as pa
 
 from xuncha_audit.contract import Table, create_tables, load_contract
+from xuncha_audit.dbsettings import configure as configure_duckdb
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
 from xuncha_audit.ingest.derive import _IN_PLACE as IN_PLACE
@@ -718,6 +719,7 @@ def load_folder(
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
+    configure_duckdb(con, db_path)  # memory_limit / threads / temp_directory (xuncha_audit.dbsettings)
     report = LoadReport(db_path=str(db_path))
     try:
         create_tables(con)

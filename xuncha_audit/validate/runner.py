@@ -349,7 +349,10 @@ def validate_database(
     the_period = _normalise_period(period)
     own = con is None
     if own:
+        from xuncha_audit.dbsettings import configure
+
         con = duckdb.connect(str(db_path))
+        configure(con, db_path)
     try:
         docs_dir = out_dir if (out_dir is not None and data_docs is not False) else None
         report = _validate(con, db_path, contract, the_period, tables, docs_dir, suites_dir,
