@@ -47,7 +47,6 @@ import re
 from datetime import date
 from functools import cache
 
-import duckdb
 import pandas as pd
 
 # ----------------------------------------------------------------------------- the rule
@@ -55,8 +54,23 @@ FULL = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮ
 HALF = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+"
 _ALNUM = "0-9A-Za-z０-９Ａ-Ｚａ-ｚ"
 SEP_CHARS = " \u3000\\-－—"  # RE2/Python class body: space, ideographic space, -, －, —
-GROUP_RE = f"[+＋]?[{_ALNUM}]+"
-SEQ_RE = f"[+＋]?[{_ALNUM}]+(?:[{SEP_CHARS}][{_ALNUM}]+)*"
+_D = "0-9０-９"
+_X = "XxＸｘ"
+GROUP_RE = f"[+＋]?[{_D}]+[{_X}]?"
+SEQ = f"[+＋]?[{_D}]+(?:[{SEP_CHARS}][{_D}]+)*[{_X}]?"
+# A digit sequence with what is around it: group 2 is the sequence; a match whose group 3 is
+# not empty touches a letter or digit (``PZ2024000123``, ``91430100MA4L16JX4C``) and is no
+# number. Same regex, same leftmost-first semantics in Python's re and DuckDB's RE2.
+SEQ_RE = f"(^|[^{_ALNUM}])({SEQ})([{_ALNUM}]?)"
+# Cheap pre-test, a superset of every masked written form (a number starts after a non-letter;
+# S = an optional single separator): 15+ digits (ID, card), a mobile 1[3-9]+9 digits with an
+# optional +86/86/0086, or 0/+86 + 9 more digits (landline). Texts without it are left as is.
+_S = f"[{SEP_CHARS}]?"
+_DD = f"[{_D}]"
+_P86 = f"[+＋]?(?:[0０]{_S}[0０]{_S})?[8８]{_S}[6６]{_S}"
+PRETEST_RE = (f"(?:^|[^{_ALNUM}])(?:{_DD}(?:{_S}{_DD}){{14}}"
+              f"|(?:{_P86})?[1１]{_S}[3-9３-９](?:{_S}{_DD}){{9}}"
+              f"|(?:[0０]|{_P86}){_S}{_DD}(?:{_S}{_DD}){{8}})")
 MAX_GROUPS = 6
 MIN_DIGITS = 11  # the shortest number masked (a mobile / a 7-digit landline with area code)
 
@@ -70,6 +84,7 @@ ID15_SHAPE = r"[1-9][0-9]{5}[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}"
 MOBILE = r"1[3-9][0-9]{9}"
 LANDLINE = r"0(?:10|2[0-9]|[3-9][0-9]{2})[2-9][0-9]{6,7}"
 _TRANS = str.maketrans(FULL, HALF)
+_PRETEST = re.compile(PRETEST_RE)
 
 
 def _real_date(y: str, m: str, d: str) -> bool:
@@ -142,8 +157,8 @@ def mask_spans(text: str) -> list[tuple[str, str]]:
     """``[(written form, masked form)]`` of every sensitive number in ``text``, in text order."""
     spans: list[tuple[str, str]] = []
     for seq in re.finditer(SEQ_RE, text):
-        q = seq.group(0)
-        if sum(c in "0123456789" for c in q.translate(_TRANS)) < MIN_DIGITS:
+        q = seq.group(2)
+        if seq.group(3) or sum(c in "0123456789" for c in q.translate(_TRANS)) < MIN_DIGITS:
             continue
         groups = [(m.start(), m.end()) for m in re.finditer(GROUP_RE, q)]
         norms = [_norm(q[a:b]).upper() for a, b in groups]
@@ -165,7 +180,7 @@ def mask_text(text):
     Each written form found is replaced wherever it occurs in the text, in text order (the
     SQL macro does exactly the same).
     """
-    if text is None or not isinstance(text, str):
+    if text is None or not isinstance(text, str) or not _PRETEST.search(text):
         return text
     for written, masked in mask_spans(text):
         text = text.replace(written, masked)
@@ -230,27 +245,28 @@ def pattern_mask_body(s: str = "s") -> str:
     norm = lambda x: f"upper(translate(regexp_replace({x}, {_lit(sep)}, '', 'g'), {_lit(FULL)}, {_lit(HALF)}))"  # noqa: E731
     # per sequence q: its groups g, their lengths, start offsets; candidate ranges (i, j)
     spans = (
-        f"flatten(list_transform(list_filter(regexp_extract_all({s}, {_lit(SEQ_RE)}), "
-        f"lambda q: length(regexp_replace(translate(q, {_lit(FULL[:10])}, '0123456789'), '[^0-9]', '', 'g')) "
+        f"flatten(list_transform(list_filter(list_transform(regexp_extract_all({s}, {_lit(SEQ_RE)}), "
+        f"lambda m: CASE WHEN regexp_extract(m, {_lit(SEQ_RE)}, 3) = '' THEN regexp_extract(m, {_lit(SEQ_RE)}, 2) END), "
+        f"lambda q: q IS NOT NULL AND length(regexp_replace(translate(q, {_lit(FULL[:10])}, '0123456789'), '[^0-9]', '', 'g')) "
         f">= {MIN_DIGITS}), "
         f"lambda q: list_transform([{{'q': q, 'g': regexp_extract_all(q, {_lit(GROUP_RE)})}}], lambda t: "
         # normalised groups and credit-code flags
         f"list_transform([{{'q': t.q, 'g': t.g, 'n': list_transform(t.g, lambda x: {norm('x')}), "
         f"'pos': list_transform(range(1, len(t.g) + 1), lambda i: CAST(i + "
         f"coalesce(list_sum(list_transform(t.g[1:i - 1], lambda x: length(x))), 0) AS BIGINT))}}], lambda u: "
-        f"list_filter(flatten(list_transform(range(1, len(u.g) + 1), lambda i: "
+        f"list_transform([list_transform(flatten(list_transform(range(1, len(u.g) + 1), lambda i: "
         f"list_transform(range(least(len(u.g), i + {MAX_GROUPS - 1}), i - 1, -1), lambda j: "
-        f"{{'o': substr(u.q, u.pos[i], u.pos[j] + length(u.g[j]) - u.pos[i]), "
-        f"'d': array_to_string(u.n[i:j], ''), "
-        f"'ok': (i = j OR regexp_full_match(array_to_string(u.n[i:j], ''), '\\+?[0-9]+X?')) AND NOT "
-        f"list_bool_or(list_transform(u.n[i:j], lambda x: coalesce(({_classify_sql('x')}) = 'credit', false)))}}))), "
-        f"lambda r: r.ok))[1])[1]))"
+        f"{{'i': i, 'j': j, 'o': substr(u.q, u.pos[i], u.pos[j] + length(u.g[j]) - u.pos[i]), "
+        f"'d': array_to_string(u.n[i:j], '')}}))), "
+        # one classification per range; a range holding a credit-code group is no number
+        f"lambda r: {{'i': r.i, 'j': r.j, 'o': r.o, 'd': r.d, "
+        f"'ok': r.i = r.j OR regexp_full_match(r.d, '\\+?[0-9]+X?'), 'kind': {_classify_sql('r.d')}}})], "
+        f"lambda kk: list_filter(kk, lambda r: r.ok AND coalesce(r.kind <> 'credit', false) AND NOT "
+        f"coalesce(list_bool_or(list_transform(kk, lambda x: x.i = x.j AND x.i >= r.i AND x.i <= r.j "
+        f"AND coalesce(x.kind = 'credit', false))), false)))[1])[1])[1]))"
     )
-    cands = (f"list_filter(list_transform({spans}, lambda r: list_transform([{_classify_sql('r.d')}], lambda kind: "
-             f"{{'o': r.o, 'm': CASE WHEN kind IS NULL OR kind = 'credit' THEN NULL ELSE {_masked_sql('r.d', 'kind')} END}})[1]), "
-             f"lambda c: c.m IS NOT NULL)")
-    # cheap pre-test: every masked number has >= MIN_DIGITS digits, single separators between
-    pre = f"[0-9０-９](?:{sep}?[0-9０-９]){{{MIN_DIGITS - 1}}}"
+    cands = f"list_transform({spans}, lambda r: {{'o': r.o, 'm': {_masked_sql('r.d', 'r.kind')}}})"
+    pre = PRETEST_RE
     return (f"CASE WHEN {s} IS NULL OR NOT regexp_matches({s}, {_lit(pre)}) THEN {s} ELSE list_reduce(list_prepend({{'o': '', 'm': {s}}}, {cands}), "
             f"lambda acc, c: {{'o': '', 'm': replace(acc.m, c.o, c.m)}}).m END")
 
@@ -321,23 +337,33 @@ def mask_value_sql(expr: str) -> str:
 
 
 def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Copy of ``df`` with personal data masked in its text columns (via DuckDB)."""
+    """Copy of ``df`` with personal data masked in its text columns.
+
+    In Python (:func:`mask_value_text`, the same rule as :func:`mask_sql`): the frames masked
+    here are small (profiles, leading cadres), and compiling the SQL rule once per column costs
+    more than masking a few thousand cells.
+    """
+    out = df.copy()
     if df.empty:
-        return df.copy()
+        return out
     cols = columns or [c for c in df.columns if _is_text(df[c])]
-    if not cols:
-        return df.copy()
-    con = duckdb.connect()
-    try:
-        con.register("_df", df)
-        sel = ", ".join(
-            (mask_sql(f'"{c}"') + f' AS "{c}"') if c in cols else f'"{c}"' for c in df.columns
-        )
-        out = con.execute(f"SELECT {sel} FROM _df").df()
-    finally:
-        con.close()
-    out.index = df.index
+    for c in cols:
+        out[c] = [mask_value_text(v) for v in df[c].tolist()]
     return out
+
+
+@cache
+def _key_regex_py() -> re.Pattern:
+    return re.compile(_key_regex())
+
+
+def mask_value_text(text, *, json_keys: bool = True):
+    """Python twin of :func:`mask_sql`: sensitive JSON keys (layer 2), then numbers by type."""
+    if text is None or not isinstance(text, str):
+        return text
+    if json_keys and '"' in text:
+        text = _key_regex_py().sub(lambda m: m.group(1) + "****" + m.group(2) + '"', text)
+    return mask_text(text)
 
 
 def _is_text(s: pd.Series) -> bool:
