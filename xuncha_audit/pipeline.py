@@ -151,6 +151,9 @@ def run_pipeline(
     build = runstate.build_path_for(db_path)
     result.build_path = build
     con = duckdb.connect(str(build))
+    from xuncha_audit.dbsettings import configure
+
+    configure(con, build)  # memory_limit / threads / temp_directory for the whole run
     published = False
     try:
         interrupted = runstate.carry_history(con, db_path)
