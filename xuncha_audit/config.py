@@ -13,6 +13,7 @@ checks:                     # select / ignore / params per check code
   ignore: [L03]
   params: {P01: {window_days: 90}}
 export: {mask: true}
+duckdb: {memory_limit: 2GB, threads: 2, temp_directory: /data/tmp}   # optional, see dbsettings
 fail_on: high               # exit 1 when findings at or above this severity exist
 on_unreadable: stop         # a data file that cannot be read at all: stop (exit 2, default) or continue
 ```
@@ -33,7 +34,7 @@ from xuncha_audit.errors import ConfigError
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
 
 TOP_KEYS = {"level", "region", "city", "unit", "period", "mapping", "standards", "checks", "export", "fail_on",
-            "on_unreadable"}
+            "on_unreadable", "duckdb"}
 EXPORT_KEYS = {"mask"}
 
 
@@ -52,6 +53,7 @@ class RunConfig:
     fail_on: str | None = None
     on_unreadable: str = "stop"
     source: str | None = None
+    duckdb: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
@@ -61,6 +63,7 @@ class RunConfig:
             "mapping": self.mapping, "standards": self.standards, "checks": self.checks,
             "mask": self.mask, "fail_on": self.fail_on, "on_unreadable": self.on_unreadable,
             "source": self.source,
+            **({"duckdb": self.duckdb} if self.duckdb else {}),
         }
 
 
@@ -98,6 +101,10 @@ def parse_run_config(data: dict | None, *, source: str | None = None) -> RunConf
         raise ConfigError(f"export 有未知字段 {sorted(set(export) - EXPORT_KEYS)}", "unknown export keys",
                           file=source)
     cfg.mask = bool(export.get("mask", True))
+    if data.get("duckdb") is not None:
+        from xuncha_audit.dbsettings import parse as parse_duckdb
+
+        cfg.duckdb = parse_duckdb(data["duckdb"], source=source)
     if data.get("fail_on") is not None:
         cfg.fail_on = check_severity(data["fail_on"], source)
     if data.get("on_unreadable") is not None:

@@ -140,6 +140,9 @@ def run_pipeline(
     registry = default_registry()
     validate_check_config(checks_cfg, registry)  # fail fast on a bad config, before loading
     overrides = standards.parse_overrides(cfg.standards, source=cfg.source) if cfg.standards else None
+    from xuncha_audit.dbsettings import set_overrides
+
+    set_overrides(cfg.duckdb)  # every connection of the run: memory_limit / threads / temp_directory
 
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
     result = PipelineResult(run_id=run_id, db_path=db_path, out_dir=out_dir)
@@ -149,6 +152,9 @@ def run_pipeline(
     build = runstate.build_path_for(db_path)
     result.build_path = build
     con = duckdb.connect(str(build))
+    from xuncha_audit.dbsettings import configure
+
+    configure(con, build)  # memory_limit / threads / temp_directory for the whole run
     published = False
     try:
         interrupted = runstate.carry_history(con, db_path)
@@ -189,7 +195,7 @@ def run_pipeline(
             from xuncha_audit.validate import validate_database
 
             period = (cfg.period_start, cfg.period_end) if cfg.period_start or cfg.period_end else None
-            result.validation = validate_database(build, out_dir=out_dir, period=period)
+            result.validation = validate_database(build, out_dir=out_dir, period=period, data_docs=False)
             result.skipped_tables = set(getattr(result.validation, "critical_tables", set()) or set())
             con = open_db_or_explain(build)
             detail = f"critical failures: {sorted(result.skipped_tables)}" if result.skipped_tables else None

@@ -282,7 +282,11 @@ def open_db_or_explain(path: str | os.PathLike, *, read_only: bool = False, **kw
     import duckdb
 
     try:
-        return duckdb.connect(str(path), read_only=read_only, **kwargs)
+        from xuncha_audit.dbsettings import configure
+
+        con = duckdb.connect(str(path), read_only=read_only, **kwargs)
+        configure(con, path)  # memory_limit / threads / temp_directory
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" not in text.lower():

@@ -72,6 +72,7 @@ import duckdb
 import pyarrow as pa
 
 from xuncha_audit.contract import Table, create_tables, load_contract
+from xuncha_audit.dbsettings import configure as configure_duckdb
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
 from xuncha_audit.ingest.derive import _IN_PLACE as IN_PLACE
@@ -1099,6 +1100,7 @@ def load_folder(
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
+    configure_duckdb(con, db_path)  # memory_limit / threads / temp_directory (xuncha_audit.dbsettings)
     report = LoadReport(db_path=str(db_path))
     try:
         create_tables(con)

@@ -23,6 +23,7 @@ import duckdb
 
 from xuncha_audit.contract import load_contract
 from xuncha_audit.errors import ConfigError, XunchaError
+from xuncha_audit.validate import native
 from xuncha_audit.validate.suites import TableSuite, load_suites, uses_period
 
 log = logging.getLogger(__name__)
@@ -314,6 +315,7 @@ def validate_database(
     suites_dir: str | Path | None = None,
     extra_suites: list[str | Path] | tuple[str | Path, ...] = (),
     con: duckdb.DuckDBPyConnection | None = None,
+    data_docs: bool | None = None,
 ) -> ValidationReport:
     """Validate the canonical tables of a DuckDB file with Great Expectations.
 
@@ -322,7 +324,12 @@ def validate_database(
     - ``tables``: restrict to these canonical tables (default: every canonical table in the file).
     - ``suites_dir``: where the suites live (default: the repository's ``expectations/``;
       ``<suites_dir>/local/*.json`` is merged in); ``extra_suites``: more user suite files/dirs.
-    - ``out_dir``: when given, GX Data Docs are built under ``out_dir/data_docs/``.
+    - ``out_dir``: when given (and ``data_docs`` is not False), GX Data Docs are built under
+      ``out_dir/data_docs/``; every expectation then runs through GX (the docs render GX's
+      results).
+    - ``data_docs``: False = no Data Docs even with ``out_dir`` (``run`` passes False). Without
+      Data Docs the common expectation types are evaluated in plain SQL, a few passes per
+      table (:mod:`xuncha_audit.validate.native`), and GX is imported only for the others.
     - ``con``: an open DuckDB connection to ``db_path`` to reuse (e.g. the run's own); GX
       then queries through cursors of it. Without it the file is opened and closed here.
 
@@ -342,9 +349,13 @@ def validate_database(
     the_period = _normalise_period(period)
     own = con is None
     if own:
+        from xuncha_audit.dbsettings import configure
+
         con = duckdb.connect(str(db_path))
+        configure(con, db_path)
     try:
-        report = _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir,
+        docs_dir = out_dir if (out_dir is not None and data_docs is not False) else None
+        report = _validate(con, db_path, contract, the_period, tables, docs_dir, suites_dir,
                            extra_suites)
     finally:
         if own:
@@ -385,6 +396,13 @@ def _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir, e
         notes.append("未提供巡察期间（--period-start/--period-end），日期是否在巡察期间内未检查")
 
     docs_index = None
+    if runnable and out_dir is None:  # no Data Docs: plain SQL where it can, GX for the rest
+        outcomes.extend(_run_native(con, runnable, the_period, columns_typed(con)))
+        runnable = {t: TableSuite(table=t, expectations=[e for e in ts.expectations
+                                                          if not native.supported(e)],
+                                  sources=ts.sources)
+                    for t, ts in runnable.items()}
+        runnable = {t: ts for t, ts in runnable.items() if ts.expectations}
     if runnable:
         gx_outcomes, docs_index = _run_gx(con, db_path, runnable, the_period, out_dir)
         outcomes.extend(gx_outcomes)
@@ -393,6 +411,41 @@ def _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir, e
         db_path=str(db_path), run_at=run_at, period=the_period, outcomes=outcomes,
         tables=present, data_docs_index=docs_index, notes_zh=notes,
     )
+
+
+def columns_typed(con) -> dict[str, dict[str, str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_catalog = current_database()"
+    ).fetchall()
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    for t, c, ty in rows:
+        out[t][c] = ty
+    return out
+
+
+def _run_native(con, suites: dict[str, TableSuite], period, types) -> list[ExpectationOutcome]:
+    """Evaluate the natively supported expectations of every table (suite order kept)."""
+    params = _suite_parameters(period)
+    outcomes: list[ExpectationOutcome] = []
+    for table, ts in suites.items():
+        exps = [e for e in ts.expectations if native.supported(e)]
+        if not exps:
+            continue
+        results = {id(r[0]): r for r in native.evaluate(con, table, exps, params, types[table])}
+        for exp in exps:
+            _, success, unexpected, element, details = results[id(exp)]
+            meta = exp["meta"]
+            cols = _columns_of(exp)
+            if details.get("missing_columns"):
+                cols = details["missing_columns"]
+            outcomes.append(ExpectationOutcome(
+                table_name=table, expectation=exp["type"], expectation_id=meta["id"],
+                column="+".join(cols) if cols else None, severity=meta["severity"],
+                success=bool(success), unexpected_count=unexpected, element_count=element,
+                description_zh=meta["description_zh"], details=details,
+            ))
+    return outcomes
 
 
 def _suite_parameters(period: tuple[date, date] | None) -> dict:

@@ -1,0 +1,60 @@
+"""DuckDB resource settings: machine defaults, environment, run configuration (in that order of precedence, reversed)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from xuncha_audit import dbsettings
+from xuncha_audit.config import parse_run_config
+from xuncha_audit.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def _clean(monkeypatch):
+    for var in dbsettings.ENV.values():
+        monkeypatch.delenv(var, raising=False)
+    dbsettings.set_overrides(None)
+    yield
+    dbsettings.set_overrides(None)
+
+
+def _applied(con):
+    return con.execute("SELECT current_setting('memory_limit'), current_setting('threads'), "
+                       "current_setting('temp_directory')").fetchone()
+
+
+def test_machine_defaults_bounded(tmp_path):
+    s = dbsettings.settings(tmp_path / "x.duckdb")
+    assert s["memory_limit"].endswith("MiB") and int(s["memory_limit"][:-3]) <= 3 * 1024
+    assert s["threads"] >= 1
+    assert s["temp_directory"] == str(tmp_path / "x.duckdb") + ".tmp"
+
+
+def test_environment_then_config(monkeypatch, tmp_path):
+    monkeypatch.setenv("XUNCHA_MEMORY_LIMIT", "700MiB")
+    monkeypatch.setenv("XUNCHA_THREADS", "1")
+    con = dbsettings.connect(tmp_path / "a.duckdb")
+    mem, threads, _ = _applied(con)
+    assert mem == "700.0 MiB" and threads == 1
+    con.close()
+    cfg = parse_run_config({"duckdb": {"memory_limit": "512MiB", "temp_directory": str(tmp_path / "spill")}})
+    dbsettings.set_overrides(cfg.duckdb)
+    con = duckdb.connect()
+    dbsettings.configure(con)
+    mem, threads, tmp = _applied(con)
+    assert (mem, threads, tmp) == ("512.0 MiB", 1, str(tmp_path / "spill"))
+
+
+@pytest.mark.parametrize("section", [{"memory": "1GB"}, {"memory_limit": "lots"}, {"threads": 0}])
+def test_bad_settings_are_config_errors(section):
+    with pytest.raises(ConfigError):
+        parse_run_config({"duckdb": section})
+
+
+def test_spills_instead_of_failing(tmp_path):
+    con = duckdb.connect()
+    dbsettings.set_overrides({"memory_limit": "64MiB", "threads": 1, "temp_directory": str(tmp_path)})
+    dbsettings.configure(con)
+    n = con.execute("SELECT count(DISTINCT i::VARCHAR || 'x') FROM range(3000000) t(i)").fetchone()[0]
+    assert n == 3_000_000

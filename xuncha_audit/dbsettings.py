@@ -1,0 +1,124 @@
+"""DuckDB resource settings: ``memory_limit``, ``threads``, ``temp_directory``, in one place.
+
+Every connection that does heavy work (ingest, validation, checks, exports, the check
+engine's backends) calls :func:`configure` right after ``duckdb.connect`` (or opens it with
+:func:`connect`), so a run is bounded the same way from the first load to the last export.
+
+Where the values come from, first match wins:
+
+1. the run configuration (``duckdb: {memory_limit: 2GB, threads: 2, temp_directory: /big/tmp}``
+   in ``--config``), installed for the process by :func:`set_overrides`;
+2. environment variables ``XUNCHA_MEMORY_LIMIT`` (e.g. ``3GB``), ``XUNCHA_THREADS``,
+   ``XUNCHA_TEMP_DIR``;
+3. the machine: memory limit = half the physical memory, at most 3 GB (so that DuckDB's
+   buffers plus the Python process stay within 4 GB and a big job spills to disk instead of
+   failing or crowding a shared machine); threads = the CPUs this process may use; the
+   temporary directory = ``<database>.tmp`` next to a database file (DuckDB's own default),
+   or ``<system temp>/xuncha_duckdb`` for an in-memory database.
+
+DuckDB spills sorts, joins and aggregates larger than ``memory_limit`` to
+``temp_directory``. (``preserve_insertion_order`` is left on: parts of ingest rely on it.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from xuncha_audit.errors import ConfigError
+
+KEYS = ("memory_limit", "threads", "temp_directory")
+ENV = {"memory_limit": "XUNCHA_MEMORY_LIMIT", "threads": "XUNCHA_THREADS",
+       "temp_directory": "XUNCHA_TEMP_DIR"}
+DEFAULT_MEMORY_CAP = 3 * 2**30
+_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
+
+_overrides: dict[str, object] = {}
+
+
+def parse(section: dict | None, *, source: str | None = None) -> dict:
+    """Validate a ``duckdb:`` config section; unknown keys and bad values are errors."""
+    section = dict(section or {})
+    unknown = set(section) - set(KEYS)
+    if unknown:
+        raise ConfigError(f"duckdb 有未知字段 {sorted(unknown)}（可用：{', '.join(KEYS)}）",
+                          f"unknown duckdb keys {sorted(unknown)}", file=source)
+    out: dict[str, object] = {}
+    if section.get("memory_limit") is not None:
+        v = str(section["memory_limit"])
+        if not _MEMORY_RE.match(v):
+            raise ConfigError(f"duckdb.memory_limit「{v}」无效，应如 2GB、1500MB",
+                              f"bad memory_limit {v!r}", file=source)
+        out["memory_limit"] = v.replace(" ", "")
+    if section.get("threads") is not None:
+        try:
+            n = int(section["threads"])
+        except (TypeError, ValueError):
+            n = 0
+        if n < 1:
+            raise ConfigError(f"duckdb.threads「{section['threads']}」无效，应为正整数",
+                              f"bad threads {section['threads']!r}", file=source)
+        out["threads"] = n
+    if section.get("temp_directory") is not None:
+        out["temp_directory"] = str(section["temp_directory"])
+    return out
+
+
+def set_overrides(section: dict | None) -> None:
+    """Install the run configuration's ``duckdb`` section for this process."""
+    _overrides.clear()
+    _overrides.update(parse(section))
+
+
+def _cpus() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _machine_memory_limit() -> str:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        total = 2 * DEFAULT_MEMORY_CAP
+    return f"{max(256, min(total // 2, DEFAULT_MEMORY_CAP) // 2**20)}MiB"
+
+
+def settings(db_path: str | os.PathLike | None = None) -> dict[str, object]:
+    """The effective settings for a connection to ``db_path`` (None/``:memory:`` = in memory)."""
+    env = parse({k: os.environ.get(v) or None for k, v in ENV.items()}, source="environment")
+    out = {**env, **_overrides}
+    out.setdefault("memory_limit", _machine_memory_limit())
+    out.setdefault("threads", _cpus())
+    if "temp_directory" not in out:
+        if db_path and str(db_path) != ":memory:":
+            out["temp_directory"] = str(Path(db_path)) + ".tmp"
+        else:
+            out["temp_directory"] = str(Path(tempfile.gettempdir()) / "xuncha_duckdb")
+    return out
+
+
+def configure(con, db_path: str | os.PathLike | None = None) -> dict[str, object]:
+    """Apply :func:`settings` to an open DuckDB connection; return what was applied."""
+    s = settings(db_path)
+    con.execute(f"SET memory_limit = '{s['memory_limit']}'")
+    con.execute(f"SET threads = {int(s['threads'])}")
+    tmp = str(s["temp_directory"]).replace("'", "''")
+    con.execute(f"SET temp_directory = '{tmp}'")
+    return s
+
+
+def connect(db_path: str | os.PathLike | None = None, *, read_only: bool = False, **kwargs):
+    """``duckdb.connect`` followed by :func:`configure`."""
+    import duckdb
+
+    path = str(db_path) if db_path is not None else ":memory:"
+    con = duckdb.connect(path, read_only=read_only, **kwargs)
+    configure(con, None if path == ":memory:" else path)
+    return con
+
+
+__all__ = ["ENV", "KEYS", "configure", "connect", "parse", "set_overrides", "settings"]
