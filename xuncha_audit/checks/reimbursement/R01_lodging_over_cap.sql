@@ -12,7 +12,7 @@ entity_type: person
 what_zh: 差旅住宿费超过出差人职级对应的住宿费标准合计：按出差日期逐晚（出发日至返回日前一日）取目的地、职级档次（部级/司局级/其他）和当晚所属旺淡季的标准，累加为允许总额；住宿费超过允许总额即标记。未填住宿天数时按返回日与出发日相差天数计算；填写的住宿天数与日期不一致时按逐晚平均标准乘以填写天数。
 why_zh: 出差人员应在职务级别对应的住宿费标准限额内住宿，超标部分不得报销；超标报销属于违反中央八项规定精神的违规报销问题。
 regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第三章（住宿费：在职务级别对应的住宿费标准限额内住宿）；财行〔2016〕71号 附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》
-exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都认不出时，只按最高档（部级）标准判断：超出部级标准才报告（是否超标不取决于职级），其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点。同名人员取花名册中的最高职级（从宽）。
+exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都认不出时，只按最高档（部级）标准判断：超出部级标准才报告（是否超标不取决于职级），其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点。同名人员取花名册中的最高职级（从宽）。出差期间有任何一晚没有当日有效的住宿费标准（本库只收录 2016-01-01 起的财行〔2016〕71号 标准，2013 年财行〔2013〕531号 原表数值未找到可引用来源，未收录）时整单不判断，作为数据质量说明（「该日期无适用的住宿费标准」），不算通过；需要时用配置补充该时期的标准。
 rules:
   over_cap: 住宿费超过逐晚标准合计
 params:
@@ -34,6 +34,9 @@ claims AS (
         coalesce(t.nights, datediff('day', t.depart_date, t.return_date)) AS nights_used,
         CASE WHEN t.return_date > t.depart_date THEN CAST(t.return_date - INTERVAL 1 DAY AS DATE)
              ELSE t.depart_date END AS last_night,
+        -- calendar nights of the trip (at least one when lodging is claimed for a same-day trip)
+        CASE WHEN t.return_date > t.depart_date THEN datediff('day', t.depart_date, t.return_date)
+             ELSE 1 END AS n_cal_nights,
         coalesce(t.rank_norm, sr.rank_norm) AS rank_used,
         -- unknown rank: the most generous tier, so a finding never depends on the unknown rank
         CASE WHEN coalesce(t.rank_norm, sr.rank_norm) IS NULL THEN '部级'
@@ -97,6 +100,15 @@ judged AS (
     FROM claims c
     JOIN allowed a ON a.unit = c.unit AND a._key = c._key
     LEFT JOIN region_has_cities rh ON rh.region = c.region
+    -- judged only when every night has a cap in force: a night before the first lodging table
+    -- (财行〔2016〕71号 from 2016-01-01; no citable 2013 caps) cannot be judged
+    WHERE a.n_nights = c.n_cal_nights
+),
+no_cap AS (
+    -- cannot judge: at least one night with no lodging cap in force on its date
+    SELECT c.* FROM claims c
+    LEFT JOIN allowed a ON a.unit = c.unit AND a._key = c._key
+    WHERE coalesce(a.n_nights, 0) < c.n_cal_nights
 )
 SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
     'person' AS entity_type, person AS entity_key, CAST(NULL AS VARCHAR) AS _note,
@@ -115,5 +127,11 @@ UNION ALL
 SELECT unit, claim_no, 'travel_claims', _key, 'person', person, '职级无法识别（住宿费只按部级标准判断）',
     NULL, depart_date, return_date, 'over_cap', person, person, destination, tier, nights_used,
     lodging_amount, NULL, NULL, NULL, NULL
-FROM claims
-WHERE rank_used IS NULL
+FROM claims c
+WHERE rank_used IS NULL AND NOT EXISTS (SELECT 1 FROM no_cap n WHERE n.unit = c.unit AND n._key = c._key)
+UNION ALL
+-- data-quality note (not a finding): nights with no lodging standard in force (e.g. before 2016)
+SELECT unit, claim_no, 'travel_claims', _key, 'person', person, '该日期无适用的住宿费标准',
+    NULL, depart_date, return_date, 'over_cap', person, person, destination, tier, nights_used,
+    lodging_amount, NULL, NULL, NULL, NULL
+FROM no_cap
