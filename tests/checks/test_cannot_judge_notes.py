@@ -45,6 +45,7 @@ def _notes(code: str, case_name: str) -> list[tuple[str, str]]:
      [("张三", "该日期无适用的住宿费标准"), ("李四", "该日期无适用的住宿费标准")]),
     ("R02", "pass_no_rate_before_2014_is_a_note_not_a_finding",
      [("张三", "该日期无适用的伙食补助费、市内交通费标准")]),
+    ("R03", "pass_no_standard_before_2014_is_a_note_not_a_finding", [("张三", "该日期无适用的交通工具等级标准")]),
     ("R07", "pass_no_standard_in_force_is_a_note_not_a_finding",
      [("李四", "开始日期无适用的会议费综合定额"), ("王五", "开始日期无适用的培训费综合定额"),
       ("赵六", "会议类别「五类」不在综合定额标准中")]),
@@ -60,6 +61,7 @@ def test_cannot_judge_rows_carry_a_note(code, case, expected):
     ("P01", "pass_sum_one_cent_below_threshold"),
     ("R01", "flag_first_day_of_the_2016_table"),     # 2016-01-01 is the first night in force
     ("R02", "flag_first_day_of_the_531_rates"),
+    ("R03", "flag_first_day_of_the_531_classes"),
     ("R07", "pass_2015_meeting_exactly_at_the_2013_cap"),
     ("R07", "pass_2015_training_exactly_at_the_523_cap"),
 ])
