@@ -70,6 +70,7 @@ def test_judged_rows_carry_no_note(code, case):
 
 
 def _std_notes(code: str, case_name: str) -> list[str]:
+    """The `std_note` ("the value relied on is unverified") of the case's finding rows."""
     spec = REG.get(code)
     [case] = [c for c in load_case_file(spec.path.parent / "cases" / f"{code}.yaml") if c.name == case_name]
     con = build_case_db(case)
@@ -92,3 +93,12 @@ def _std_notes(code: str, case_name: str) -> list[str]:
 ])
 def test_r07_says_when_the_cap_it_relied_on_is_unverified(case, expected):
     assert _std_notes("R07", case) == expected
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    ("flag_over_cap_changsha",
+     ["（所依据的住宿费标准取自财行〔2016〕71号 附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》，数值待核实）"]),
+    ("flag_verified_beijing_cap_has_no_unverified_note", [""]),
+])
+def test_r01_says_when_the_lodging_cap_it_relied_on_is_unverified(case, expected):
+    assert _std_notes("R01", case) == expected
