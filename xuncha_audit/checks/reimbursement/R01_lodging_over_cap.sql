@@ -12,12 +12,12 @@ entity_type: person
 what_zh: 差旅住宿费超过出差人职级对应的住宿费标准合计：按出差日期逐晚（出发日至返回日前一日）取目的地、职级档次（部级/司局级/其他）和当晚所属旺淡季的标准，累加为允许总额；住宿费超过允许总额即标记。未填住宿天数时按返回日与出发日相差天数计算；填写的住宿天数与日期不一致时按逐晚平均标准乘以填写天数。
 why_zh: 出差人员应在职务级别对应的住宿费标准限额内住宿，超标部分不得报销；超标报销属于违反中央八项规定精神的违规报销问题。
 regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第三章（住宿费：在职务级别对应的住宿费标准限额内住宿）；财行〔2016〕71号 附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》
-exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都认不出时，只按最高档（部级）标准判断：超出部级标准才报告（是否超标不取决于职级），其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点。同名人员取花名册中的最高职级（从宽）。
+exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都认不出时，只按最高档（部级）标准判断：超出部级标准才报告（是否超标不取决于职级），其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点。同名人员取花名册中的最高职级（从宽）。出差期间有任何一晚没有当日有效的住宿费标准（本库只收录 2016-01-01 起的财行〔2016〕71号 标准，2013 年财行〔2013〕531号 原表数值未找到可引用来源，未收录）时整单不判断，作为数据质量说明（「该日期无适用的住宿费标准」），不算通过；需要时用配置补充该时期的标准。所依据的住宿费标准待核实（71号表多数行）时，疑点描述注明「数值待核实」及出处。
 rules:
   over_cap: 住宿费超过逐晚标准合计
 params:
   tolerance: {type: decimal, default: 0, min: 0, max: 100000, description_zh: 容差（元），超出金额大于该值才标记}
-template: "{person}赴{destination}出差{nights_used:int}晚，住宿费{lodging_amount:money}元，超过{rank_label}标准合计{allowed_total:money}元{cap_note}{fallback_note}，超出{amount:money}元"
+template: "{person}赴{destination}出差{nights_used:int}晚，住宿费{lodging_amount:money}元，超过{rank_label}标准合计{allowed_total:money}元{cap_note}{fallback_note}，超出{amount:money}元{std_note}"
 example_zh: 正处级干部赴张家口出差，6月29日至7月2日住3晚，6月为淡季每晚350元、7月为旺季每晚525元，允许合计1,225元；报销1,500元即超出275元。
 what_en: Lodging claimed above the sum of the nightly caps for destination city, rank tier and season on each night; districts resolve to their city, cities not in the table fall back to the region's other-places row.
 why_en: Lodging above the rank's cap may not be reimbursed (Finance Ministry travel rules).
@@ -34,6 +34,9 @@ claims AS (
         coalesce(t.nights, datediff('day', t.depart_date, t.return_date)) AS nights_used,
         CASE WHEN t.return_date > t.depart_date THEN CAST(t.return_date - INTERVAL 1 DAY AS DATE)
              ELSE t.depart_date END AS last_night,
+        -- calendar nights of the trip (at least one when lodging is claimed for a same-day trip)
+        CASE WHEN t.return_date > t.depart_date THEN datediff('day', t.depart_date, t.return_date)
+             ELSE 1 END AS n_cal_nights,
         coalesce(t.rank_norm, sr.rank_norm) AS rank_used,
         -- unknown rank: the most generous tier, so a finding never depends on the unknown rank
         CASE WHEN coalesce(t.rank_norm, sr.rank_norm) IS NULL THEN '部级'
@@ -72,7 +75,12 @@ night_caps AS (
         coalesce(max(CASE WHEN lc.city = n.lodging_city THEN lc.season END),
                  max(CASE WHEN lc.city = '其他' THEN lc.season END)) AS season,
         CASE WHEN max(CASE WHEN lc.city = n.lodging_city THEN 1 END) IS NULL THEN '其他'
-             ELSE n.lodging_city END AS cap_city
+             ELSE n.lodging_city END AS cap_city,
+        -- whether the row used is verified, and its citation
+        coalesce(bool_and(CASE WHEN lc.city = n.lodging_city THEN coalesce(lc.verified, false) END),
+                 bool_and(CASE WHEN lc.city = '其他' THEN coalesce(lc.verified, false) END)) AS verified,
+        coalesce(min(CASE WHEN lc.city = n.lodging_city THEN lc.citation END),
+                 min(CASE WHEN lc.city = '其他' THEN lc.citation END)) AS citation
     FROM nights n
     JOIN std_lodging_caps lc
       ON lc.region = n.region AND lc.tier = n.tier
@@ -84,19 +92,29 @@ night_caps AS (
 allowed AS (
     SELECT unit, _key, sum(cap) AS cap_sum, count(*) AS n_nights, min(cap) AS cap_min,
         max(cap) AS cap_max, count(DISTINCT season) AS n_seasons,
-        max(CASE WHEN cap_city = '其他' THEN 1 ELSE 0 END) AS used_other
+        max(CASE WHEN cap_city = '其他' THEN 1 ELSE 0 END) AS used_other,
+        bool_and(verified) AS all_verified, min(CASE WHEN NOT verified THEN citation END) AS unverified_citation
     FROM night_caps GROUP BY unit, _key
 ),
 region_has_cities AS (
     SELECT DISTINCT region FROM std_lodging_caps WHERE city <> '其他'
 ),
 judged AS (
-    SELECT c.*, a.cap_min, a.cap_max, a.n_seasons,
+    SELECT c.*, a.cap_min, a.cap_max, a.n_seasons, a.all_verified, a.unverified_citation,
         CAST(round(a.cap_sum * c.nights_used / a.n_nights, 2) AS DECIMAL(18, 2)) AS allowed_total,
         a.used_other = 1 AND rh.region IS NOT NULL AS fell_back
     FROM claims c
     JOIN allowed a ON a.unit = c.unit AND a._key = c._key
     LEFT JOIN region_has_cities rh ON rh.region = c.region
+    -- judged only when every night has a cap in force: a night before the first lodging table
+    -- (财行〔2016〕71号 from 2016-01-01; no citable 2013 caps) cannot be judged
+    WHERE a.n_nights = c.n_cal_nights
+),
+no_cap AS (
+    -- cannot judge: at least one night with no lodging cap in force on its date
+    SELECT c.* FROM claims c
+    LEFT JOIN allowed a ON a.unit = c.unit AND a._key = c._key
+    WHERE coalesce(a.n_nights, 0) < c.n_cal_nights
 )
 SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
     'person' AS entity_type, person AS entity_key, CAST(NULL AS VARCHAR) AS _note,
@@ -107,13 +125,20 @@ SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_ke
     CASE WHEN n_seasons > 1 THEN '（跨旺淡季逐晚计算，每晚' || CAST(CAST(cap_min AS BIGINT) AS VARCHAR) || '–' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）'
          ELSE '（每晚' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）' END AS cap_note,
     CASE WHEN fell_back THEN '；目的地不在住宿费标准表中，按' || region || '「其他」地区标准'
-         ELSE '' END AS fallback_note
+         ELSE '' END AS fallback_note,
+    CASE WHEN all_verified THEN '' ELSE concat('（所依据的住宿费标准取自', unverified_citation, '，数值待核实）') END AS std_note
 FROM judged
 WHERE lodging_amount - allowed_total > $tolerance
 UNION ALL
 -- data-quality note (not a finding): claims whose traveller's rank cannot be recognised
 SELECT unit, claim_no, 'travel_claims', _key, 'person', person, '职级无法识别（住宿费只按部级标准判断）',
     NULL, depart_date, return_date, 'over_cap', person, person, destination, tier, nights_used,
-    lodging_amount, NULL, NULL, NULL, NULL
-FROM claims
-WHERE rank_used IS NULL
+    lodging_amount, NULL, NULL, NULL, NULL, NULL
+FROM claims c
+WHERE rank_used IS NULL AND NOT EXISTS (SELECT 1 FROM no_cap n WHERE n.unit = c.unit AND n._key = c._key)
+UNION ALL
+-- data-quality note (not a finding): nights with no lodging standard in force (e.g. before 2016)
+SELECT unit, claim_no, 'travel_claims', _key, 'person', person, '该日期无适用的住宿费标准',
+    NULL, depart_date, return_date, 'over_cap', person, person, destination, tier, nights_used,
+    lodging_amount, NULL, NULL, NULL, NULL, NULL
+FROM no_cap

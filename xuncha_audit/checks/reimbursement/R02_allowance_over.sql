@@ -12,7 +12,7 @@ entity_type: person
 what_zh: 伙食补助费超过出差自然（日历）天数 × 日标准（一般 100 元/天，西藏、青海、新疆 120 元/天），或市内交通费超过天数 × 80 元/天。天数 = 返回日期 − 出发日期 + 1；日标准取目的地所在省份、出发日期有效的标准（std_travel_allowances，省份没有专门标准的用「*」默认行）。
 why_zh: 伙食补助费和市内交通费按出差自然天数定额包干，超过定额报销即多报多领。
 regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第四章（伙食补助费按出差自然（日历）天数实行定额包干）、第五章（市内交通费按出差自然天数包干）；财行〔2016〕71号 附件
-exclusions_zh: 目的地无法识别时按默认标准（100 元/天）判断；出发、返回日期颠倒的记录不判断（由数据校验报告）。
+exclusions_zh: 目的地无法识别时按默认标准（100 元/天）判断；出发、返回日期颠倒的记录不判断（由数据校验报告）；出发日期没有有效的伙食补助或市内交通费标准（本库自 2014-01-01 财行〔2013〕531号 施行起）的记录不判断，作为数据质量说明（_note「该日期无适用的伙食补助费、市内交通费标准」），不算通过。
 rules:
   meal: 伙食补助费超过天数 × 日标准
   local_transport: 市内交通费超过天数 × 日标准
@@ -71,8 +71,18 @@ flagged AS (
 SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
     'person' AS entity_type, person AS entity_key, CAST(total_excess AS DECIMAL(18, 2)) AS amount,
     depart_date AS period_start, return_date AS period_end, r.rule, person AS persons,
-    person, destination, days, depart_date, return_date, detail
+    person, destination, days, depart_date, return_date, detail, CAST(NULL AS VARCHAR) AS _note
 FROM flagged
 JOIN (SELECT 'meal' AS rule UNION ALL SELECT 'local_transport') r
   ON (r.rule = 'meal' AND meal_excess > $tolerance)
   OR (r.rule = 'local_transport' AND transport_excess > $tolerance)
+UNION ALL
+-- data-quality note (not a finding): an allowance claimed with no daily rate in force on the
+-- departure date (before 2014-01-01), so the claim is neither judged nor passed
+SELECT unit, claim_no, 'travel_claims', _key, 'person', person, NULL, depart_date, return_date,
+    CASE WHEN meal_allowance > 0 AND meal_rate IS NULL THEN 'meal' ELSE 'local_transport' END,
+    person, person, destination, days, depart_date, return_date, NULL,
+    '该日期无适用的伙食补助费、市内交通费标准'
+FROM judged
+WHERE (meal_allowance > 0 AND meal_rate IS NULL)
+   OR (local_transport_allowance > 0 AND transport_rate IS NULL)

@@ -12,7 +12,7 @@ entity_type: person
 what_zh: 报销单「交通工具及等级」文字中识别出的舱位/席别（公务舱、头等舱、商务座、特等座、G字头一等座、软卧等，std_transport_classes 的导出写法，较长的写法优先，如「超级经济舱」不算「经济舱」之外的另一项）高于出差人职级档次（部级/司局级/其他）对该交通工具的最高等级（std_travel_entitlement，出发日期有效）。职级取报销单，缺失时按姓名取花名册。
 why_zh: 出差人员应按规定等级乘坐交通工具，未按规定等级乘坐、超支部分由个人自理；超标准乘坐属于违规报销。
 regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第二章（城市间交通费）第十条（出差人员按职级乘坐交通工具的等级）
-exclusions_zh: 职级在报销单和花名册中都认不出时，只按最高档（部级）判断：是否超标不取决于职级时才报告，其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点；同名人员取花名册中的最高职级（从宽）。交通工具文字无法识别的不判断。
+exclusions_zh: 职级在报销单和花名册中都认不出时，只按最高档（部级）判断：是否超标不取决于职级时才报告，其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点；同名人员取花名册中的最高职级（从宽）。交通工具文字无法识别的不判断。出发日期没有有效的交通工具等级标准（本库自 2014-01-01 财行〔2013〕531号 施行起）的不判断，作为数据质量说明（「该日期无适用的交通工具等级标准」），不算通过。
 rules:
   over_class: 交通工具等级高于职级档次的最高等级
 params: {}
@@ -66,6 +66,17 @@ over AS (
      AND c.depart_date >= e.effective_from AND (e.effective_to IS NULL OR c.depart_date <= e.effective_to)
     WHERE cl.class_level > e.max_class_level
 ),
+no_std AS (
+    -- cannot judge: a recognised class with no entitlement row in force for the tier and mode on the
+    -- departure date (before 财行〔2013〕531号, 2014-01-01)
+    SELECT DISTINCT c.unit, c._key
+    FROM claims c
+    JOIN classes cl ON cl.transport_class = c.transport_class
+    WHERE NOT EXISTS (
+        SELECT 1 FROM std_travel_entitlement e
+        WHERE e.tier = c.tier AND e.mode = cl.mode
+          AND c.depart_date >= e.effective_from AND (e.effective_to IS NULL OR c.depart_date <= e.effective_to))
+),
 per_claim AS (
     SELECT unit, _key,
         array_to_string(list_sort(list(DISTINCT mode || class_name)), '、') AS classes,
@@ -85,4 +96,10 @@ SELECT c.unit, c.claim_no, 'travel_claims', c._key, 'person', c.person, '职级�
     c.transport_amount, c.depart_date, c.return_date, 'over_class', c.person, c.person, c.destination,
     c.depart_date, NULL, NULL, NULL
 FROM claims c
-WHERE c.rank_used IS NULL
+WHERE c.rank_used IS NULL AND NOT EXISTS (SELECT 1 FROM no_std n WHERE n.unit = c.unit AND n._key = c._key)
+UNION ALL
+-- data-quality note (not a finding): no travel-class standard in force on the departure date
+SELECT c.unit, c.claim_no, 'travel_claims', c._key, 'person', c.person, '该日期无适用的交通工具等级标准',
+    c.transport_amount, c.depart_date, c.return_date, 'over_class', c.person, c.person, c.destination,
+    c.depart_date, NULL, NULL, NULL
+FROM claims c JOIN no_std n ON n.unit = c.unit AND n._key = c._key

@@ -9,8 +9,9 @@ letters, companions within limits, 45-95 yuan per head per meal, 家常菜. Meet
 (三类/四类) 1-2 days, 280-520 yuan per person-day, in 长沙, on workdays.
 
 Planted: R01 (7: incl. a district destination, a city not in the lodging table, a trip over a
-season boundary), R02 (2), R03 (3), R04 (5 sub-rules), R05 (3), R06 (2), R07 (2), R08 (2);
-near-misses at exact caps, seasonal caps and a season boundary, adjusted workdays, back-to-back trips,
+season boundary), R02 (2), R03 (3), R04 (5 sub-rules), R05 (3), R06 (2), R07 (3: incl. a 2015 meeting over
+the 2013 standard), R08 (2); near-misses at exact caps (incl. a 2015 meeting and training exactly at the
+2013 standards), seasonal caps and a season boundary, adjusted workdays, back-to-back trips,
 30 guests with 10 companions, one 8-digit invoice number under two invoice codes.
 
 Invoices: an 8-digit (paper or old electronic) number carries its 12-digit 发票代码 in invoice_code
@@ -289,3 +290,13 @@ def _plant(ctx: SynthContext, r: _Reim, staff: pd.DataFrame) -> None:
     ctx.plant("R07", [M(m)], "三类培训每人每天780元，超过550元综合定额")
     m = r.meeting("会议", "三类", dt.date(2024, 6, 19), 1, 60, 550, "2024年全市物业管理工作会议")
     ctx.near_miss("R07", "meetings", key_of("meetings", {"record_no": m}), "每人每天恰为550元")
+    # 2015 records, judged by the standards in force then (财行〔2013〕286号 meetings, 〔2013〕523号
+    # trainings; both 待核实): 500 per person-day is within today's 550 but over 2015's 450
+    m = r.meeting("会议", "三类", dt.date(2015, 4, 14), 2, 40, 500, "2015年全市住房保障工作会议")
+    ctx.plant("R07", [M(m)], "2015年三类会议每人每天500元，超过当时财行〔2013〕286号综合定额450元（待核实）")
+    m = r.meeting("会议", "三类", dt.date(2015, 11, 17), 1, 30, 450, "2015年建筑施工安全生产工作会")
+    ctx.near_miss("R07", "meetings", key_of("meetings", {"record_no": m}),
+                  "2015年三类会议每人每天恰为450元（财行〔2013〕286号综合定额）")
+    m = r.meeting("培训", "三类", dt.date(2015, 9, 8), 3, 30, 350, "2015年工程质量监督人员业务培训")
+    ctx.near_miss("R07", "meetings", key_of("meetings", {"record_no": m}),
+                  "2015年三类培训每人每天恰为350元（财行〔2013〕523号综合定额）")
