@@ -8,6 +8,7 @@ table. A failing check is recorded (status ``error`` with the message) and the r
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 import time
@@ -15,6 +16,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from xuncha_audit.db import Backend, DuckDBBackend, quote
+from xuncha_audit.db._arrow import duck_arrow
 from xuncha_audit.engine.registry import AREAS, CheckSpec, Registry, default_registry
 from xuncha_audit.errors import ConfigError, XunchaError
 
@@ -213,32 +216,92 @@ def _result_columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: bool = False) -> None:
+def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: bool = False,
+                 backend: Backend | None = None) -> None:
     """Materialise the area's shared relations (``<area>/_shared/*.sql``) as temp tables.
 
     ``rebuild=False`` keeps relations already present on this connection (a run rebuilds
-    them once at its start, so checks of one area reuse them).
+    them once at its start, so checks of one area reuse them). ``backend``: the engine that
+    runs the checks (default: DuckDB on ``con``); Spark materialises them as checkpointed views.
     """
     registry = registry or default_registry()
+    be = backend or DuckDBBackend(con)
     for rel in registry.shared.get(area, []):
-        if not rebuild and con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [rel.name]
-        ).fetchall()[0][0]:
+        if not rebuild and be.exists(rel.name, temporary=True):
             continue
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{rel.name}" AS {rel.sql}')
+        be.create_table_as(rel.name, rel.sql, temp=True)
+
+
+def finding_id(code: str, unit: str | None, keys) -> str | None:
+    """The stable id of a finding: its check, unit and the sorted set of its evidence keys.
+
+    ``keys`` are ``table:record_key`` strings. Computed in Python (the same on every engine),
+    identical to the ids of earlier releases (``substr(sha256(code|unit|sorted keys), 1, 16)``)
+    so triage stores carry over.
+    """
+    if unit is None:
+        return None
+    text = f"{code}|{unit}|{','.join(sorted(set(keys)))}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _finding_ids(con, code: str, res: str):
+    """An Arrow table (unit, finding_key, finding_id) for the result table ``res``."""
+    import pyarrow as pa
+
+    tbl = duck_arrow(
+        con,
+        f"SELECT unit, finding_key, list(DISTINCT ev_table || ':' || ev_key) AS _keys FROM {quote(res)} "
+        "WHERE ev_key IS NOT NULL GROUP BY unit, finding_key",
+    )
+    ids = [finding_id(code, u, keys) for u, keys in
+           zip(tbl.column("unit").to_pylist(), tbl.column("_keys").to_pylist(), strict=True)]
+    return tbl.drop_columns(["_keys"]).append_column("finding_id", pa.array(ids, pa.string()))
+
+
+def _materialise_result(con, be: Backend, res: str, sql: str, binds: dict) -> None:
+    """The check's rows as temp table ``res`` on ``con`` (run on the backend, fetched back)."""
+    if isinstance(be, DuckDBBackend) and be.con is con:
+        be.create_table_as(res, sql, binds, temp=True)
+        return
+    be.create_table_as(res, sql, binds, temp=True)
+    try:
+        _copy_in(con, res, be.fetch_arrow(f"SELECT * FROM {quote(res)}"), temp=True)
+    finally:
+        be.drop(res)
+
+
+def _copy_in(con, name: str, table, *, temp: bool) -> None:
+    """Store an Arrow table in DuckDB as table ``name`` (replacing it)."""
+    view = f"_arrow_{name}"
+    con.register(view, table)
+    try:
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {quote(name)} AS "
+                    f"SELECT * FROM {quote(view)}")
+    finally:
+        con.unregister(view)
 
 
 def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
-              registry: Registry | None = None) -> CheckRun:
-    """Run one check and append its findings and evidence. Raises on failure."""
+              registry: Registry | None = None, *, backend: Backend | None = None) -> CheckRun:
+    """Run one check and append its findings and evidence. Raises on failure.
+
+    ``con`` is the DuckDB database that receives findings and evidence; ``backend`` the engine
+    that runs the check's SQL (default: DuckDB on ``con``). Whatever the engine, the rows come
+    back to ``con`` and findings are assembled there, the same way.
+    """
     t0 = time.perf_counter()
-    build_shared(con, spec.area, registry)
+    be = backend or DuckDBBackend(con)
+    build_shared(con, spec.area, registry, backend=be)
     if spec.python:
         module = importlib.import_module(f"xuncha_audit.checks.{spec.area}.{spec.python}")
-        module.prepare(con, dict(params))
+        module.prepare(be, dict(params))
+        if not (isinstance(be, DuckDBBackend) and be.con is con):
+            for table in getattr(module, "OUTPUTS", ()):  # e.g. benford_distribution for notebooks
+                _copy_in(con, table, be.fetch_arrow(f"SELECT * FROM {quote(table)}"), temp=False)
     res = f"_res_{spec.code}"
     binds = {k: v for k, v in params.items() if k in spec.referenced_params()}
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{res}" AS {spec.sql}', binds)
+    _materialise_result(con, be, res, spec.sql, binds)
     note = drop_units_missing(con, spec, res) if spec.requires else None
     cols = _result_columns(con, res)
     missing = [c for c in REQUIRED_OUTPUT if c not in cols]
@@ -253,19 +316,18 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     has_rule = "rule" in cols
     has_persons = "persons" in cols
 
-    key_expr = "ev_table || ':' || ev_key"
     extra_sel = "".join(f', min("{c}") AS "{c}"' for c in extra)
     details = (
         "json_object(" + ", ".join(f"'{c}', min(\"{c}\")" for c in extra) + ")" if extra else "NULL"
     )
     fk = f"_fk_{spec.code}"
+    ids = f"_ids_{spec.code}"
+    con.register(ids, _finding_ids(con, spec.code, res))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE "{fk}" AS
         SELECT * FROM (
-            SELECT unit, finding_key,
-                substr(sha256($code || '|' || unit || '|' ||
-                    string_agg(DISTINCT {key_expr}, ',' ORDER BY {key_expr})), 1, 16) AS finding_id,
+            SELECT r.unit, r.finding_key, any_value(i.finding_id) AS finding_id,
                 max(amount) AS amount, min(period_start) AS period_start,
                 max(period_end) AS period_end, min(entity_type) AS entity_type,
                 min(entity_key) AS entity_key,
@@ -273,14 +335,15 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
                 {"string_agg(DISTINCT persons, '、' ORDER BY persons)" if has_persons else "NULL"} AS persons,
                 {details} AS details
                 {extra_sel}
-            FROM "{res}"
+            FROM "{res}" r JOIN "{ids}" i
+              ON i.unit = r.unit AND i.finding_key IS NOT DISTINCT FROM r.finding_key
             WHERE ev_key IS NOT NULL
-            GROUP BY unit, finding_key
+            GROUP BY r.unit, r.finding_key
         )
         QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY finding_key) = 1
-        """,
-        {"code": spec.code},
+        """
     )
+    con.unregister(ids)
     fk_cols = set(_result_columns(con, fk))
     title_expr, title_binds = compile_template(spec.template, fk_cols | set(params))
     # Parameters may appear in the template: expose them as bound columns.
@@ -351,12 +414,15 @@ def run_checks(
     skip_tables: set[str] | frozenset[str] = frozenset(),
     registry: Registry | None = None,
     progress=None,
+    backend: Backend | None = None,
 ) -> RunResult:
     """Run the selected checks; replace their previous findings; keep going past failures.
 
     ``config`` is the `checks` section of the run config (see validate_check_config).
     ``skip_tables``: tables that failed a critical validation; checks reading them are
     skipped with a clear reason. ``progress(spec, CheckRun)`` is called after each check.
+    ``backend``: the engine that runs the checks' SQL (default DuckDB on ``con``; see
+    ``xuncha_audit.db``); findings, evidence and ``_check_runs`` are written to ``con``.
     """
     registry = registry or default_registry()
     config = validate_check_config(config, registry)
@@ -380,9 +446,9 @@ def run_checks(
             try:
                 if spec.area not in built:  # fresh shared relations for this run's data
                     built.add(spec.area)
-                    build_shared(con, spec.area, registry, rebuild=True)
+                    build_shared(con, spec.area, registry, rebuild=True, backend=backend)
                 params = resolve_params(con, spec, param_cfg.get(spec.code))
-                cr = run_check(con, spec, params, run_id, registry)
+                cr = run_check(con, spec, params, run_id, registry, backend=backend)
             except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
@@ -405,6 +471,7 @@ __all__ = [
     "attach_evidence_records",
     "compile_template",
     "ensure_output_tables",
+    "finding_id",
     "resolve_params",
     "run_check",
     "run_checks",

@@ -26,9 +26,9 @@ notebooks, so it is materialised here, set-based in DuckDB (no loop over rows).
 from __future__ import annotations
 
 TABLE = "benford_distribution"
+OUTPUTS = (TABLE,)  # kept in the results database whatever engine ran the check
 
-_SQL = f"""
-CREATE OR REPLACE TABLE {TABLE} AS
+_SQL = """
 WITH amounts AS (
     SELECT unit, voucher_no,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
@@ -97,6 +97,13 @@ LEFT JOIN counts c
 """
 
 
-def prepare(con, params: dict) -> None:
-    """(Re)build ``benford_distribution`` from the ledger; set-based, parameters bound."""
-    con.execute(_SQL, {"min_amount": params["min_amount"]})
+def prepare(backend, params: dict) -> None:
+    """(Re)build ``benford_distribution`` from the ledger; set-based, parameters bound.
+
+    ``backend``: the engine running the checks (``xuncha_audit.db.Backend``), or a DuckDB
+    connection.
+    """
+    from xuncha_audit.db import DuckDBBackend
+
+    be = backend if hasattr(backend, "create_table_as") else DuckDBBackend(backend)
+    be.create_table_as(TABLE, _SQL, {"min_amount": params["min_amount"]}, temp=False)
