@@ -1,18 +1,21 @@
-"""Arrow results of a DuckDB query across DuckDB versions (1.x ``arrow()``, 2.x
-``to_arrow_table()``), without the extra copy a DB-API cursor makes."""
+"""Arrow results of a DuckDB query across DuckDB versions (1.x ``fetch_arrow_table``/``arrow``,
+2.x ``to_arrow_table``)."""
 
 from __future__ import annotations
+
+import warnings
 
 import pyarrow as pa
 
 
 def duck_arrow(con, sql: str, params=None) -> pa.Table:
-    rel = con.sql(sql, params=params) if params else con.sql(sql)
-    if rel is None:  # a statement, not a query
-        return pa.table({})
-    for name in ("to_arrow_table", "arrow", "fetch_arrow_table"):
-        fn = getattr(rel, name, None)
+    # execute() (not con.sql) so a result some caller left open by fetchone() is closed first
+    cur = con.execute(sql, params) if params else con.execute(sql)
+    for name in ("to_arrow_table", "fetch_arrow_table", "arrow"):
+        fn = getattr(cur, name, None)
         if fn is not None:
-            t = fn()
+            with warnings.catch_warnings():  # DuckDB 2 warns that the cursor path copies once
+                warnings.simplefilter("ignore", UserWarning)
+                t = fn()
             return t.read_all() if isinstance(t, pa.RecordBatchReader) else t
-    raise AttributeError("this DuckDB relation cannot return Arrow")  # pragma: no cover
+    raise AttributeError("this DuckDB cursor cannot return Arrow")  # pragma: no cover

@@ -30,7 +30,31 @@ def translate(sql: str, dialect: str) -> str:
     if dialect == REFERENCE:
         return sql
     trees = sqlglot.parse(strip_comments(sql), read=REFERENCE)
+    if dialect in ("spark", "spark2", "databricks", "hive"):
+        trees = [t.transform(_duckdb_semantics) if t is not None else None for t in trees]
     return ";\n".join(t.sql(dialect=dialect) for t in trees if t is not None)
+
+
+def _double(node: exp.Expression) -> exp.Expression:
+    return exp.Cast(this=node.copy(), to=exp.DataType.build("double"))
+
+
+def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
+    """Keep DuckDB's meaning where the target engine types an operation differently.
+
+    * ``a / b``: DuckDB divides in DOUBLE whatever the operand types (DECIMAL included);
+      Spark divides decimals in DECIMAL rounded to 6 places. Make the left operand DOUBLE.
+    * ``avg(x)``: DOUBLE in DuckDB, DECIMAL(p+4, s+4) on Spark for a decimal x.
+    """
+    if isinstance(node, exp.Div) and not isinstance(node, exp.IntDiv):
+        left = node.left
+        if not (isinstance(left, exp.Cast) and left.to.is_type("double")):
+            return exp.Div(this=_double(left), expression=node.right.copy())
+    if isinstance(node, exp.Avg):
+        inner = node.this
+        if not isinstance(inner, exp.Distinct) and not (isinstance(inner, exp.Cast) and inner.to.is_type("double")):
+            return exp.Avg(this=_double(inner))
+    return node
 
 
 def referenced_tables(sql: str) -> set[str]:

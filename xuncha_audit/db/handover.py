@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xuncha_audit.db._arrow import duck_arrow
 from xuncha_audit.db.base import Backend, quote, sql_path
 from xuncha_audit.db.dialect import referenced_tables
 
@@ -46,6 +47,8 @@ def hand_over(con, backend: Backend, tables, folder: str | Path) -> list[str]:
     for name in sorted(set(tables) & existing):
         target = f"{folder_s}/{name}.parquet"
         con.execute(f"COPY (SELECT * FROM {quote(name)}) TO {sql_path(target)} (FORMAT parquet)")
-        backend.register_parquet(name, target)
+        schema = duck_arrow(con, f"SELECT * FROM {quote(name)} LIMIT 0").schema
+        n = con.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]
+        backend.register_parquet(name, target, schema, empty=n == 0)
         done.append(name)
     return done

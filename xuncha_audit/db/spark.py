@@ -33,6 +33,7 @@ SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "8",
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
@@ -131,9 +132,22 @@ class SparkBackend(Backend):
         return list(self.spark.table(name).columns)
 
     # -- data hand-over ---------------------------------------------------------------
-    def register_parquet(self, name: str, path: str | Path) -> None:
-        """Expose a Parquet file or folder (local, hdfs://, s3a://, oss://) as view ``name``."""
-        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+    def register_parquet(self, name: str, path: str | Path, schema: pa.Schema | None = None,
+                         *, empty: bool = False) -> None:
+        """Expose a Parquet file or folder (local, hdfs://, s3a://, oss://) as view ``name``.
+
+        ``schema`` (Arrow, from DuckDB) spares Spark a schema-inference job per file and keeps
+        the types exactly; ``empty``: the table has no rows (Spark cannot infer the schema of
+        an empty Parquet file, so the view is an empty frame of that schema).
+        """
+        sschema = _spark_schema(schema) if schema is not None else None
+        if empty and sschema is not None:
+            df = self.spark.createDataFrame([], sschema)
+        elif sschema is not None:
+            df = self.spark.read.schema(sschema).parquet(str(path))
+        else:
+            df = self.spark.read.parquet(str(path))
+        df.createOrReplaceTempView(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
@@ -152,6 +166,12 @@ def _spark_value(v):
     if isinstance(v, (bool, int, float, str, dt.date, decimal.Decimal)) or v is None:
         return v
     return str(v)
+
+
+def _spark_schema(schema: pa.Schema):
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema, prefer_timestamp_ntz=True)
 
 
 def _to_arrow(df) -> pa.Table:

@@ -134,6 +134,9 @@ class CheckSpec:
     # Reference tables a unit must have supplied for the check to judge it (a unit that sent
     # no roster must not see every payee flagged as "not on the roster").
     requires: tuple[str, ...] = ()
+    # Per-rule finding sentences (``template:`` given as a mapping rule -> sentence); empty when
+    # one sentence serves every rule. ``template`` then holds them all, for the docs.
+    rule_templates: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -212,7 +215,8 @@ def parse_check_file(path: Path) -> CheckSpec:
         inputs=tuple(meta["inputs"]), evidence=tuple(meta["evidence"]),
         entity_type=meta["entity_type"], what_zh=str(meta["what_zh"]).strip(),
         why_zh=str(meta["why_zh"]).strip(), regulation=str(meta["regulation"]).strip(),
-        template=str(meta["template"]).strip(), sql=m.group("sql").strip().rstrip(";"),
+        template=_template_text(meta["template"]), sql=m.group("sql").strip().rstrip(";"),
+        rule_templates=_rule_templates(path, meta),
         path=path, params=params,
         exclusions_zh=meta.get("exclusions_zh"), method_zh=meta.get("method_zh"),
         python=meta.get("python"), example_zh=meta.get("example_zh"),
@@ -233,6 +237,27 @@ def parse_check_file(path: Path) -> CheckSpec:
     if unused and not spec.python:  # a python prepare() may be the only user of a parameter
         raise _err(path, f"声明的参数 {unused} 未在 SQL 中使用", f"declared params {unused} not used in SQL")
     return spec
+
+
+def _template_text(template) -> str:
+    if isinstance(template, dict):
+        return " / ".join(f"{rule}：{str(t).strip()}" for rule, t in template.items())
+    return str(template).strip()
+
+
+def _rule_templates(path: Path, meta: dict) -> dict[str, str]:
+    """``template`` as a mapping: one sentence per rule (every rule of ``rules`` covered), and
+    optionally one for a combination of rules a single row reports (``price,displacement``)."""
+    template = meta["template"]
+    if not isinstance(template, dict):
+        return {}
+    rules = dict(meta.get("rules") or {})
+    unknown = [k for k in template if any(r not in rules for r in str(k).split(","))]
+    missing = [r for r in rules if r not in template]
+    if unknown or missing:
+        raise _err(path, f"按子规则的模板须覆盖 rules 中的每个子规则（未知 {unknown}，缺少 {missing}）",
+                   f"per-rule templates must cover the rules (unknown {unknown}, missing {missing})")
+    return {str(r): str(t).strip() for r, t in template.items()}
 
 
 @dataclass(frozen=True)

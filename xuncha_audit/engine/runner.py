@@ -56,6 +56,7 @@ TEMPLATE_FORMATS = {
     "num2": "format('{{:.2f}}', CAST({x} AS DOUBLE))",
     "pct": "format('{{:.1f}}%', 100 * CAST({x} AS DOUBLE))",
     "date": "strftime(CAST({x} AS DATE), '%Y-%m-%d')",
+    "month": "strftime(CAST({x} AS DATE), '%Y年%m月')",
 }
 
 CONFIG_KEYS = {"select", "ignore", "params"}
@@ -154,7 +155,27 @@ def _std_param(con, key: str):
     return None if row is None else row[0]
 
 
-def compile_template(template: str, available: set[str]) -> tuple[str, dict[str, object]]:
+def compile_title(spec: CheckSpec, available: set[str]) -> tuple[str, dict[str, object]]:
+    """The finding-sentence expression of a check: its template, or one per rule (chosen by
+    the finding's first rule) when the check declares per-rule templates."""
+    if not spec.rule_templates:
+        return compile_template(spec.template, available)
+    if "rule" not in available:
+        raise ConfigError(f"检查 {spec.code} 按子规则定义模板，但查询结果没有 rule 字段",
+                          f"check {spec.code} has per-rule templates but no rule column")
+    whens, binds = [], {}
+    # a template for a combination of rules (``price,displacement``) first, then by first rule
+    items = sorted(spec.rule_templates.items(), key=lambda kv: "," not in kv[0])
+    for i, (rule, template) in enumerate(items):
+        expr, b = compile_template(template, available, prefix=f"_r{i}t")
+        binds.update(b)
+        binds[f"_r{i}"] = rule
+        test = f"rule = $_r{i}" if "," in rule else f"split_part(rule, ',', 1) = $_r{i}"
+        whens.append(f"WHEN {test} THEN {expr}")
+    return f"CASE {' '.join(whens)} ELSE rule END", binds
+
+
+def compile_template(template: str, available: set[str], *, prefix: str = "_t") -> tuple[str, dict[str, object]]:
     """Compile a finding-sentence template into a SQL expression with bound literals.
 
     ``{name}`` or ``{name:fmt}`` (fmt in TEMPLATE_FORMATS) refers to a column of the
@@ -166,7 +187,7 @@ def compile_template(template: str, available: set[str]) -> tuple[str, dict[str,
     pos = 0
     for m in _TEMPLATE_RE.finditer(template):
         if m.start() > pos:
-            name = f"_t{len(binds)}"
+            name = f"{prefix}{len(binds)}"
             binds[name] = template[pos:m.start()]
             parts.append(f"${name}")
         col, fmt = m.group(1), m.group(2) or "text"
@@ -179,7 +200,7 @@ def compile_template(template: str, available: set[str]) -> tuple[str, dict[str,
         parts.append("coalesce(" + TEMPLATE_FORMATS[fmt].format(x=f'"{col}"') + ", '')")
         pos = m.end()
     if pos < len(template):
-        name = f"_t{len(binds)}"
+        name = f"{prefix}{len(binds)}"
         binds[name] = template[pos:]
         parts.append(f"${name}")
     return ("concat(" + ", ".join(parts) + ")" if parts else "''"), binds
@@ -345,7 +366,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     )
     con.unregister(ids)
     fk_cols = set(_result_columns(con, fk))
-    title_expr, title_binds = compile_template(spec.template, fk_cols | set(params))
+    title_expr, title_binds = compile_title(spec, fk_cols | set(params))
     # Parameters may appear in the template: expose them as bound columns.
     pcols = [p for p in params if p not in fk_cols]
     param_sel = "".join(f', ${p} AS "{p}"' for p in pcols)
@@ -470,6 +491,7 @@ __all__ = [
     "RunResult",
     "attach_evidence_records",
     "compile_template",
+    "compile_title",
     "ensure_output_tables",
     "finding_id",
     "resolve_params",

@@ -80,9 +80,10 @@ entities AS (
     GROUP BY unit, test, entity_type, entity_key
 ),
 digits AS (
-    SELECT 'first' AS test, d AS digit FROM range(1, 10) t(d)
+    -- unnest(generate_series()), not range() t(d): that table function mistranslates on Spark
+    SELECT 'first' AS test, unnest(generate_series(1, 9)) AS digit
     UNION ALL
-    SELECT 'first_two', d FROM range(10, 100) t(d)
+    SELECT 'first_two', unnest(generate_series(10, 99))
 )
 SELECT e.unit, e.test, e.entity_type, e.entity_key, g.digit,
        coalesce(c.cnt, 0) AS count,

@@ -20,7 +20,9 @@ rules:
 exclusions_zh: 用途为会议、档案、接待、活动、库房、值班的房间不计；面积恰好等于标准不报告；同名人员职级不同时按较高职级判断（从宽）。
 params:
   tolerance_m2: {type: decimal, default: 0, min: 0, max: 50, description_zh: 允许的面积误差（平方米/人），超过标准加误差才报告}
-template: "{building_text}{room_no}室{area_m2:num}平方米，{occupant_text}"
+template:
+  over_standard: "{building_text}{room_no}室{area_m2:num}平方米，{n_occ:int}人使用，人均{per_person:num}平方米，超过{top_rank}在{level}的标准{standard:num}平方米"
+  rank_unknown: "{building_text}{room_no}室{area_m2:num}平方米，{occupant_text}"
 example_zh: 市级单位，正处级干部一人使用 30 平方米办公室，标准 24 平方米 → 超标 6 平方米。
 --- */
 WITH rooms AS (
@@ -48,7 +50,7 @@ people AS (
 room_stats AS (
     SELECT unit, _key, min(room_no) AS room_no, min(building) AS building, min(area_m2) AS area_m2,
            count(*) AS n_occ, count(ordinal) AS n_known, min(ordinal) AS top_ordinal,
-           string_agg(person, '、') AS persons
+           array_to_string(list_sort(list(person)), '、') AS persons
     FROM people
     GROUP BY unit, _key
 ),
@@ -66,23 +68,20 @@ SELECT j.unit, concat(j._key, '|over') AS finding_key, 'offices' AS ev_table, j.
        'room' AS entity_type, j.room_no AS entity_key, CAST(NULL AS DECIMAL(18,2)) AS amount,
        CAST(NULL AS DATE) AS period_start, CAST(NULL AS DATE) AS period_end, 'over_standard' AS rule,
        j.persons, j.room_no, j.area_m2, coalesce(j.building, '') AS building_text,
-       concat(CAST(j.n_occ AS VARCHAR), '人使用，人均', format('{:g}', round(CAST(j.per_person AS DOUBLE), 1)),
-              '平方米，超过', j.top_rank, '在', j.level, '的标准', format('{:g}', CAST(j.standard AS DOUBLE)),
-              '平方米') AS occupant_text
+       NULL AS occupant_text, j.n_occ, round(CAST(j.per_person AS DOUBLE), 1) AS per_person, j.top_rank,
+       j.level, j.standard
 FROM judged j
 UNION ALL
 SELECT j.unit, concat(j._key, '|over'), 'staff', p.staff_key, 'room', j.room_no, CAST(NULL AS DECIMAL(18,2)),
        CAST(NULL AS DATE), CAST(NULL AS DATE), 'over_standard', j.persons, j.room_no, j.area_m2,
        coalesce(j.building, ''),
-       concat(CAST(j.n_occ AS VARCHAR), '人使用，人均', format('{:g}', round(CAST(j.per_person AS DOUBLE), 1)),
-              '平方米，超过', j.top_rank, '在', j.level, '的标准', format('{:g}', CAST(j.standard AS DOUBLE)),
-              '平方米')
+       NULL, j.n_occ, round(CAST(j.per_person AS DOUBLE), 1), j.top_rank, j.level, j.standard
 FROM judged j JOIN people p ON p.unit = j.unit AND p._key = j._key AND p.ordinal = j.top_ordinal
 UNION ALL
 SELECT p.unit, concat(p._key, '|unknown|', p.person), 'offices', p._key, 'room', p.room_no,
        CAST(NULL AS DECIMAL(18,2)), CAST(NULL AS DATE), CAST(NULL AS DATE), 'rank_unknown', p.person,
        p.room_no, p.area_m2, coalesce(p.building, ''),
        concat('使用人', p.person, CASE WHEN p.staff_key IS NULL THEN '不在人员花名册中' ELSE '的职级无法识别' END,
-              '，无法判断是否超标')
+              '，无法判断是否超标'), NULL, NULL, NULL, NULL, NULL
 FROM people p
 WHERE p.ordinal IS NULL

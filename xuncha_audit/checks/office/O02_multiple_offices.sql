@@ -25,9 +25,13 @@ WITH occ AS (
       AND NOT regexp_matches(coalesce(o.use, '办公'), '会议|档案|接待|活动|库|值班|资料')
 ),
 multi AS (
-    SELECT *, count(DISTINCT _key) OVER (PARTITION BY unit, person) AS n_rooms,
-           string_agg(concat(building, room_no), '、') OVER (PARTITION BY unit, person) AS rooms
+    -- per person aggregate joined back (Spark has no DISTINCT window aggregates); rooms sorted
+    SELECT occ.*, per.n_rooms, per.rooms
     FROM occ
+    JOIN (SELECT unit, person, count(DISTINCT _key) AS n_rooms,
+                 array_to_string(list_sort(list(concat(building, room_no))), '、') AS rooms
+          FROM occ GROUP BY unit, person) per
+      ON per.unit = occ.unit AND per.person = occ.person
 )
 SELECT unit, person AS finding_key, 'offices' AS ev_table, _key AS ev_key, 'person' AS entity_type,
        person AS entity_key, CAST(NULL AS DECIMAL(18,2)) AS amount, CAST(NULL AS DATE) AS period_start,

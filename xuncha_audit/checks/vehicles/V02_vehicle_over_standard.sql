@@ -18,7 +18,10 @@ rules:
   displacement: 排气量超过标准
 exclusions_zh: 没有购置日期或该类别当时没有标准的车辆不判断；新能源车辆只按价格上限判断。
 params: {}
-template: "{plate_no}（{category}，{purchase_date:date}购置）{excess_text}"
+template:
+  price: "{plate_no}（{category}，{purchase_date:date}购置）购置价{purchase_price:money}元，超过标准{max_price:money}元"
+  displacement: "{plate_no}（{category}，{purchase_date:date}购置）排气量{displacement_l:num}L，超过标准{max_displacement_l:num}L"
+  price,displacement: "{plate_no}（{category}，{purchase_date:date}购置）购置价{purchase_price:money}元，超过标准{max_price:money}元；排气量{displacement_l:num}L，超过标准{max_displacement_l:num}L"
 example_zh: 2019 年购置的机要通信用车，价格 15 万元、排量 2.0L，标准为 12 万元、1.6L → 报告价格和排量均超标。
 --- */
 WITH v AS (
@@ -54,11 +57,6 @@ SELECT unit, _key AS finding_key, 'vehicles' AS ev_table, _key AS ev_key,
        purchase_date AS period_start, purchase_date AS period_end,
        CASE WHEN over_price AND over_disp THEN 'price,displacement' WHEN over_price THEN 'price'
             ELSE 'displacement' END AS rule,
-       plate_no, category, purchase_date,
-       concat_ws('；',
-           CASE WHEN over_price THEN concat('购置价', format('{:,.2f}', CAST(purchase_price AS DOUBLE)),
-                '元，超过标准', format('{:,.2f}', CAST(max_price AS DOUBLE)), '元') END,
-           CASE WHEN over_disp THEN concat('排气量', format('{:g}', CAST(displacement_l AS DOUBLE)), 'L，超过标准',
-                format('{:g}', CAST(max_displacement_l AS DOUBLE)), 'L') END) AS excess_text
+       plate_no, category, purchase_date, purchase_price, max_price, displacement_l, max_displacement_l
 FROM judged
 WHERE over_price OR over_disp
