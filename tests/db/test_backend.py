@@ -66,3 +66,15 @@ def test_translate_binds_parameters_and_lists_tables():
     assert ":limit" in translate(sql, "spark")
     assert translate(sql, "duckdb") == sql
     assert referenced_tables(sql) == {"contracts", "std_params"}
+
+
+def test_vocabulary_aliases_resolve_renumbered_codes(monkeypatch):
+    from xuncha_audit import vocabulary
+    from xuncha_audit.engine.registry import default_registry
+
+    reg = default_registry()
+    monkeypatch.setitem(vocabulary.CODE_ALIASES, "P99", "P01")
+    assert vocabulary.canonical_code("p99") == "P01"
+    assert reg.get("P99").code == "P01"
+    assert [c.code for c in reg.select(["P99"])] == ["P01"]
+    assert vocabulary.area_of("H02") == "payroll" and vocabulary.area_of("X1") is None

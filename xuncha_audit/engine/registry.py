@@ -15,28 +15,16 @@ import yaml
 
 from xuncha_audit.errors import ConfigError
 
+# The vocabulary lives in xuncha_audit.vocabulary (SEVERITY_* are kept importable from here for
+# modules that have not moved yet: config.py, findings/batch.py).
+from xuncha_audit.vocabulary import AREAS, ENTITY_TYPES, ROUTES, SEVERITIES, canonical_code
+from xuncha_audit.vocabulary import CODE_RE as _CODE_RE
+from xuncha_audit.vocabulary import SEVERITY_RANK as SEVERITY_RANK
+from xuncha_audit.vocabulary import SEVERITY_ZH as SEVERITY_ZH
+
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 
-AREAS = {
-    "procurement": ("P", "采购与招投标"),
-    "reimbursement": ("R", "报销"),
-    "vehicles": ("V", "公务用车"),
-    "office": ("O", "办公用房"),
-    "payroll": ("H", "人事与薪酬"),
-    "ledger": ("L", "账务"),
-}
-SEVERITIES = ("high", "medium", "low")
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-ROUTES = {
-    "纪检监察": "移送纪检监察机关",
-    "组织人事": "移交组织人事部门",
-    "反馈": "反馈被巡察党组织",
-}
-ENTITY_TYPES = ("person", "vendor", "account", "vehicle", "room", "unit", "contract", "project")
-
 _HEADER_RE = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/\s*\n?(?P<sql>.*)\Z", re.S)
-_CODE_RE = re.compile(r"^[PRVOHL]\d{2}$")
 _PARAM_REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 _HEADER_KEYS = {
@@ -306,7 +294,7 @@ class Registry:
 
     def get(self, code: str) -> CheckSpec:
         try:
-            return self.checks[code.upper()]
+            return self.checks[canonical_code(code)]
         except KeyError:
             raise ConfigError(f"未知的检查编号 {code}", f"unknown check code {code!r}") from None
 
@@ -314,7 +302,7 @@ class Registry:
         t = token.strip()
         if t in AREAS:
             return [c for c in self if c.area == t]
-        up = t.upper()
+        up = canonical_code(t)
         if up in self.checks:
             return [self.checks[up]]
         if re.fullmatch(r"[PRVOHL]\d?", up):

@@ -18,8 +18,9 @@ from datetime import datetime
 
 from xuncha_audit.db import Backend, DuckDBBackend, quote
 from xuncha_audit.db._arrow import duck_arrow
-from xuncha_audit.engine.registry import AREAS, CheckSpec, Registry, default_registry
+from xuncha_audit.engine.registry import CheckSpec, Registry, default_registry
 from xuncha_audit.errors import ConfigError, XunchaError
+from xuncha_audit.vocabulary import AREAS
 
 REQUIRED_OUTPUT = (
     "unit", "finding_key", "ev_table", "ev_key", "entity_type", "entity_key",
