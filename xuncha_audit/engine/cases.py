@@ -151,7 +151,7 @@ def case_findings(case: Case, spec: CheckSpec | None = None, *, backend=None,
                   workdir: Path | None = None) -> list[dict]:
     """Run one case and return its findings in full (id, title, amount, rule, persons,
     details, evidence keys), sorted by id — what the differential tests compare."""
-    from xuncha_audit.engine.runner import build_shared
+    from xuncha_audit.engine.runner import build_shared, needed_shared
 
     registry = default_registry()
     spec = spec or registry.get(case.check)
@@ -165,7 +165,8 @@ def case_findings(case: Case, spec: CheckSpec | None = None, *, backend=None,
 
             with tempfile.TemporaryDirectory(dir=workdir) as folder:
                 hand_over(con, backend, tables_read_by([spec], registry), folder)
-                build_shared(con, spec.area, registry, rebuild=True, backend=backend)
+                build_shared(con, spec.area, registry, rebuild=True, backend=backend,
+                             only=needed_shared(spec, registry))
                 run_check(con, spec, params, run_id="case", backend=backend)
         else:
             run_check(con, spec, params, run_id="case")

@@ -238,17 +238,34 @@ def _result_columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
+def needed_shared(spec: CheckSpec, registry: Registry) -> set[str]:
+    """The area's shared relations a check reads, directly or through another relation."""
+    rels = {r.name: r for r in registry.shared.get(spec.area, [])}
+    needed: set[str] = set()
+    todo = [spec.sql]
+    while todo:
+        text = todo.pop()
+        for name, rel in rels.items():
+            if name not in needed and re.search(rf"\b{re.escape(name)}\b", text):
+                needed.add(name)
+                todo.append(rel.sql)
+    return needed
+
+
 def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: bool = False,
-                 backend: Backend | None = None) -> None:
+                 backend: Backend | None = None, only: set[str] | None = None) -> None:
     """Materialise the area's shared relations (``<area>/_shared/*.sql``) as temp tables.
 
     ``rebuild=False`` keeps relations already present on this connection (a run rebuilds
     them once at its start, so checks of one area reuse them). ``backend``: the engine that
     runs the checks (default: DuckDB on ``con``); Spark materialises them as checkpointed views.
+    ``only``: build just these relations (those one check needs).
     """
     registry = registry or default_registry()
     be = backend or DuckDBBackend(con)
     for rel in registry.shared.get(area, []):
+        if only is not None and rel.name not in only:
+            continue
         if not rebuild and be.exists(rel.name, temporary=True):
             continue
         be.create_table_as(rel.name, rel.sql, temp=True)
@@ -314,7 +331,8 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     """
     t0 = time.perf_counter()
     be = backend or DuckDBBackend(con)
-    build_shared(con, spec.area, registry, backend=be)
+    registry = registry or default_registry()
+    build_shared(con, spec.area, registry, backend=be, only=needed_shared(spec, registry))
     if spec.python:
         module = importlib.import_module(f"xuncha_audit.checks.{spec.area}.{spec.python}")
         module.prepare(be, dict(params))
