@@ -24,15 +24,59 @@ def strip_comments(sql: str) -> str:
     return _COMMENT_RE[1].sub(" ", sql)
 
 
+_UNORDERED_AGG_RE = re.compile(r"\b(string_agg|group_concat|listagg)\s*\(", re.I)
+
+
 @lru_cache(maxsize=4096)
 def translate(sql: str, dialect: str) -> str:
-    """``sql`` (reference dialect) in ``dialect``; parameters ``$x`` become ``:x`` on Spark."""
-    if dialect == REFERENCE:
+    """``sql`` (reference dialect) in ``dialect``; parameters ``$x`` become ``:x`` on Spark.
+
+    On every engine, DuckDB included, an unordered ``string_agg`` (whose order is undefined:
+    it changes with threads and engines, and so would finding titles) is made sorted — see
+    :func:`_sorted_string_agg`. A statement without one is returned unchanged for DuckDB.
+    """
+    if dialect == REFERENCE and not _UNORDERED_AGG_RE.search(strip_comments(sql)):
         return sql
     trees = sqlglot.parse(strip_comments(sql), read=REFERENCE)
+    trees = [t.transform(_sorted_string_agg) if t is not None else None for t in trees]
     if dialect in ("spark", "spark2", "databricks", "hive"):
         trees = [t.transform(_duckdb_semantics) if t is not None else None for t in trees]
     return ";\n".join(t.sql(dialect=dialect) for t in trees if t is not None)
+
+
+def _sorted_string_agg(node: exp.Expression) -> exp.Expression:
+    """``string_agg([DISTINCT] x, sep)`` without ORDER BY -> the values sorted, on every engine:
+    ``nullif(array_to_string(list_sort([list_distinct](list(x))), sep), '')`` (NULL when no
+    value, as string_agg). Windowed and ordered aggregates are left alone (the lint rules them).
+    """
+    if not isinstance(node, exp.GroupConcat) or isinstance(node.parent, exp.Window):
+        return node
+    arg = node.this
+    if isinstance(arg, exp.Order):
+        return node
+    sep = node.args.get("separator") or exp.Literal.string(",")
+    distinct = isinstance(arg, exp.Distinct)
+    value = arg.expressions[0] if distinct else arg
+    if distinct and len(arg.expressions) != 1:
+        return node
+    template = _SORTED_DISTINCT if distinct else _SORTED
+    out = template.copy()
+    for col in list(out.find_all(exp.Column)):
+        if col.name == "__v__":
+            col.replace(value.copy())
+    for lit in list(out.find_all(exp.Literal)):
+        if lit.is_string and lit.this == "__sep__":
+            lit.replace(sep.copy())
+    return out
+
+
+# list() keeps NULLs in DuckDB (string_agg and Spark's collect_list drop them): filter them out
+_SORTED = sqlglot.parse_one(
+    "nullif(array_to_string(list_sort(list_filter(list(__v__), _v -> _v IS NOT NULL)), '__sep__'), '')",
+    read=REFERENCE)
+_SORTED_DISTINCT = sqlglot.parse_one(
+    "nullif(array_to_string(list_sort(list_distinct(list_filter(list(__v__), _v -> _v IS NOT NULL))), "
+    "'__sep__'), '')", read=REFERENCE)
 
 
 def _double(node: exp.Expression) -> exp.Expression:

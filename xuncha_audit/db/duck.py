@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from xuncha_audit.db._arrow import duck_arrow
 from xuncha_audit.db.base import Backend, Params, quote, sql_path
+from xuncha_audit.db.dialect import translate
 
 
 class DuckDBBackend(Backend):
@@ -15,23 +16,30 @@ class DuckDBBackend(Backend):
     def __init__(self, con):
         self.con = con
 
+    def translate(self, sql: str) -> str:
+        # the reference dialect itself; only unordered string_agg is made sorted (see dialect)
+        return translate(sql, self.dialect)
+
     def execute(self, sql: str, params: Params = None) -> None:
+        sql = self.translate(sql)
         self.con.execute(sql, params) if params else self.con.execute(sql)
 
     def fetch_arrow(self, sql: str, params: Params = None) -> pa.Table:
-        return duck_arrow(self.con, sql, params)
+        return duck_arrow(self.con, self.translate(sql), params)
 
     def fetch_all(self, sql: str, params: Params = None) -> list[tuple]:
+        sql = self.translate(sql)
         return (self.con.execute(sql, params) if params else self.con.execute(sql)).fetchall()
 
     def scalar(self, sql: str, params: Params = None):
+        sql = self.translate(sql)
         # fetchall: DuckDB 2 keeps a result open after fetchone() and refuses the next statement
         rows = (self.con.execute(sql, params) if params else self.con.execute(sql)).fetchall()
         return rows[0][0] if rows else None
 
     def create_table_as(self, name: str, sql: str, params: Params = None, *, temp: bool = True) -> None:
         kind = "TEMP TABLE" if temp else "TABLE"
-        self.execute(f"CREATE OR REPLACE {kind} {quote(name)} AS {sql}", params)
+        self.execute(f"CREATE OR REPLACE {kind} {quote(name)} AS {self.translate(sql)}", params)
 
     def drop(self, name: str) -> None:
         # a name is a table or a view, never both
