@@ -117,7 +117,8 @@ def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
         if isinstance(node, exp.RegexpReplace):
             modifiers = node.args.get("modifiers")
             pattern = node.expression
-            anchored = isinstance(pattern, exp.Literal) and pattern.this.startswith("^")
+            anchored = isinstance(pattern, exp.Literal) and (
+                pattern.this.startswith("^") or (pattern.this.endswith("$") and not pattern.this.endswith("\\$")))
             if not (modifiers is not None and "g" in modifiers.name) and not anchored:
                 problems.append("regexp_replace without 'g': DuckDB replaces the first match, Spark every match")
         if isinstance(node, exp.TimeToStr):
