@@ -302,11 +302,8 @@ def _materialise_result(con, be: Backend, res: str, sql: str, binds: dict) -> No
     if isinstance(be, DuckDBBackend) and be.con is con:
         be.create_table_as(res, sql, binds, temp=True)
         return
-    be.create_table_as(res, sql, binds, temp=True)
-    try:
-        _copy_in(con, res, be.fetch_arrow(f"SELECT * FROM {quote(res)}"), temp=True)
-    finally:
-        be.drop(res)
+    # read once: fetched straight back, no need to materialise it on the other engine first
+    _copy_in(con, res, be.fetch_arrow(sql, binds), temp=True)
 
 
 def _copy_in(con, name: str, table, *, temp: bool) -> None:
