@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 DEMO_DB  ?= out/demo/xuncha.duckdb
 
-.PHONY: setup demo test lint lab docs bench clean samples lock wheelhouse offline-check
+.PHONY: setup demo test test-fast test-spark lint lab docs bench clean samples lock wheelhouse offline-check
 
 # Installs the locked versions (requirements/dev.lock, from `make lock`), then the project
 # itself without resolving again, so two installs a month apart get the same versions.
@@ -26,13 +26,24 @@ demo: $(STAMP)
 		--unit 某市住房和城乡建设局 --level 市级 --region 湖南 --city 长沙 \
 		--period-start 2023-01-01 --period-end 2024-12-31
 
-## make test: set up and run the whole test suite
+## make test: set up and run the whole test suite (ruff, unit, end-to-end, notebooks, Spark)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
+## make test-fast: ruff + unit tests only (no Spark, notebooks or end-to-end runs; < 2 min)
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not slow and not spark and not e2e"
+
+## make test-spark: the differential tests DuckDB vs Spark local[2] (needs Java 17+)
+test-spark: $(STAMP)
+	$(BIN)/pytest -q -m spark
+
+## make lint: ruff, and sqlfluff over the check SQL (report only, see .sqlfluff)
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint xuncha_audit/checks --nofail --format github-annotation-native | tail -n 20
 
 ## make lab: open JupyterLab on notebooks/ with the sample data loaded
 lab: demo

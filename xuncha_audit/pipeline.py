@@ -110,8 +110,11 @@ def run_pipeline(
     validate: bool = True,
     console: Console | None = None,
     layouts: list[Path] | tuple = (),
+    engine=None,
 ) -> PipelineResult:
     """Run the whole job; raise XunchaError on bad input/config.
+
+    ``engine``: ``xuncha_audit.db.engines.EngineOptions`` (None = the checks run in DuckDB).
 
     The run works in a fresh database (see ``xuncha_audit.runstate``): it sees exactly its
     inputs; ``<db>`` is replaced only when the exports and the triage store are written.
@@ -226,8 +229,16 @@ def run_pipeline(
                                      "findings": cr.findings, "seconds": cr.seconds, "error": cr.error,
                                      "note": cr.note})
 
-        result.checks = run_checks(con, config=checks_cfg, run_id=run_id, skip_tables=result.skipped_tables,
-                                   registry=registry, progress=_progress)
+        from xuncha_audit.db.engines import open_engine
+
+        backend = open_engine(engine, con, registry.select(checks_cfg.get("select"), checks_cfg.get("ignore")),
+                              registry, out_dir)
+        try:
+            result.checks = run_checks(con, config=checks_cfg, run_id=run_id, skip_tables=result.skipped_tables,
+                                       registry=registry, progress=_progress, backend=backend)
+        finally:
+            if backend is not None:
+                backend.close()
         failed = [c.check_id for c in result.checks.failed]
         result.seconds["checks"] = runstate.end_stage(
             con, run_id, "checks", t0, status="partial" if failed else "ok",
@@ -391,6 +402,10 @@ def register(app: typer.Typer) -> None:
         no_validate: bool = typer.Option(False, "--no-validate", help="跳过 Great Expectations 数据校验"),
         log_file: Path = typer.Option(None, "--log", help="JSON 行日志文件（默认 OUT/xuncha.log.jsonl）"),
         layouts: list[Path] = typer.Option(None, "--layouts", help="自定义导出版式目录（见 docs/layouts.md）"),
+        engine: str = typer.Option("duckdb", "--engine", help="运行检查的计算引擎：duckdb（默认）或 spark"),
+        spark_master: str = typer.Option(None, "--spark-master", help="Spark master，如 local[2]（默认）或 spark://主机:7077"),
+        spark_remote: str = typer.Option(None, "--spark-remote", help="Spark Connect 地址，如 sc://主机:15002"),
+        spark_data: str = typer.Option(None, "--spark-data", help="交给 Spark 的 Parquet 目录（默认 OUT/_parquet；集群上用各节点可读的路径）"),
     ) -> None:
         """运行全部流程：导入、校验、检查、导出 Run the whole job."""
         from xuncha_audit.findings.batch import (
@@ -419,11 +434,15 @@ def register(app: typer.Typer) -> None:
                 cfg.period_start, cfg.period_end = period.period_start, period.period_end
             if no_mask:
                 cfg.mask = False
+            from xuncha_audit.db.engines import EngineOptions
+
+            engine_opts = EngineOptions(engine, spark_master, spark_remote, spark_data)
             db_path = Path(db or out / "xuncha.duckdb")
             prepare_out_dir(db_path.parent)
             with run_lock(db_path):
                 result = run_pipeline(data_dir, out, cfg, db_path=db_path, select=select, ignore=ignore,
-                                      validate=not no_validate, console=console, layouts=layouts or ())
+                                      validate=not no_validate, console=console, layouts=layouts or (),
+                                      engine=engine_opts)
             _summary(console, result)
             import duckdb
 

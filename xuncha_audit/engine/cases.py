@@ -136,20 +136,51 @@ def build_case_db(case: Case) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def run_case(case: Case, spec: CheckSpec | None = None) -> tuple[list[frozenset[str]], list[str]]:
-    """Run one case; return the findings as evidence-key sets, and their titles."""
-    spec = spec or default_registry().get(case.check)
+def run_case(case: Case, spec: CheckSpec | None = None, *, backend=None,
+             workdir: Path | None = None) -> tuple[list[frozenset[str]], list[str]]:
+    """Run one case; return the findings as evidence-key sets, and their titles.
+
+    ``backend``: another engine to run the check on (e.g. a ``SparkBackend``); the case's
+    tables are handed to it as Parquet files under ``workdir``.
+    """
+    rows = case_findings(case, spec, backend=backend, workdir=workdir)
+    return [frozenset(r["evidence"]) for r in rows], [r["title"] for r in rows]
+
+
+def case_findings(case: Case, spec: CheckSpec | None = None, *, backend=None,
+                  workdir: Path | None = None) -> list[dict]:
+    """Run one case and return its findings in full (id, title, amount, rule, persons,
+    details, evidence keys), sorted by id — what the differential tests compare."""
+    from xuncha_audit.engine.runner import build_shared, needed_shared
+
+    registry = default_registry()
+    spec = spec or registry.get(case.check)
     con = build_case_db(case)
     try:
         params = resolve_params(con, spec, case.config)
-        run_check(con, spec, params, run_id="case")
+        if backend is not None:
+            import tempfile
+
+            from xuncha_audit.db.handover import hand_over, tables_read_by
+
+            with tempfile.TemporaryDirectory(dir=workdir) as folder:
+                hand_over(con, backend, tables_read_by([spec], registry), folder)
+                build_shared(con, spec.area, registry, rebuild=True, backend=backend,
+                             only=needed_shared(spec, registry))
+                run_check(con, spec, params, run_id="case", backend=backend)
+        else:
+            run_check(con, spec, params, run_id="case")
         rows = con.execute(
             """
-            SELECT f.finding_id, f.title, string_agg(e.source_table || ':' || e.record_key, '\x1f')
+            SELECT f.finding_id, f.title, f.amount, f.rule, f.persons, f.entity_type, f.entity_key,
+                   f.period_start, f.period_end, f.details,
+                   list(e.source_table || ':' || e.record_key ORDER BY e.source_table, e.record_key)
             FROM findings f JOIN evidence e USING (finding_id)
-            GROUP BY f.finding_id, f.title ORDER BY f.finding_id
+            GROUP BY ALL ORDER BY f.finding_id
             """
         ).fetchall()
     finally:
         con.close()
-    return [frozenset(r[2].split("\x1f")) for r in rows], [r[1] for r in rows]
+    names = ["finding_id", "title", "amount", "rule", "persons", "entity_type", "entity_key",
+             "period_start", "period_end", "details", "evidence"]
+    return [dict(zip(names, r, strict=True)) for r in rows]

@@ -9,8 +9,9 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from xuncha_audit.engine.registry import AREAS, ROUTES, SEVERITY_ZH, default_registry
+from xuncha_audit.engine.registry import default_registry
 from xuncha_audit.errors import XunchaError
+from xuncha_audit.vocabulary import AREAS, ROUTES, SEVERITY_ZH
 
 checks_app = typer.Typer(help="检查目录 The check catalogue: list, explain, generate docs.", no_args_is_help=True)
 console = Console()

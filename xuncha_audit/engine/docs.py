@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xuncha_audit.engine.registry import AREAS, ROUTES, SEVERITY_ZH, CheckSpec, Registry
+from xuncha_audit.engine.registry import CheckSpec, Registry
+from xuncha_audit.vocabulary import AREAS, ROUTES, SEVERITY_ZH
 
 
 def _param_default(p) -> str:

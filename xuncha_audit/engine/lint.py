@@ -9,7 +9,19 @@ constructs translate without error but change meaning, so checks must not use th
   differs (DuckDB Sunday=0, Spark Sunday=1); use ``std_calendar`` instead;
 * month/quarter/year ``datediff``/``date_diff``: DuckDB counts boundaries, Spark's
   months_between is fractional;
-* ``date - date``: an integer in DuckDB, an interval in Spark; use ``datediff('day', a, b)``.
+* ``date - date``: an integer in DuckDB, an interval in Spark; use ``datediff('day', a, b)``;
+* DISTINCT window aggregates (``count(DISTINCT x) OVER``, ``string_agg(DISTINCT x) OVER``):
+  Spark rejects them; aggregate per group and join back;
+* ``format()``/``printf()``: Spark's FORMAT_STRING prints ``{:,.2f}`` literally; numbers, money
+  and dates are formatted by the finding template (``{x:money}``, ``{x:date}``, ``{x:month}``);
+* ``strftime`` with codes other than ``%Y %m %d %H %M %S``: the Java pattern differs;
+* temporary or persistent tables (``CREATE [TEMP] TABLE``): Spark makes temp tables views, so
+  nothing is materialised; a check is one SELECT, shared relations are materialised by the engine;
+* ``range(a, b) t(x)`` as a table: sqlglot writes an invalid EXPLODE; use
+  ``unnest(generate_series(a, b - 1))``;
+* ``regexp_replace`` without the ``'g'`` flag (DuckDB replaces the first match, Spark every
+  match) unless the pattern is anchored with ``^``; POSIX classes ``[[:alpha:]]`` (RE2 knows
+  them, Java reads them as a plain character class).
 
 Also every check must partition by ``unit``.
 """
@@ -25,6 +37,11 @@ from xuncha_audit.contract import load_contract
 
 _LIST_AGGS = {"list", "string_agg", "listagg", "array_agg", "group_concat", "list_agg"}
 _DOW_RE = re.compile(r"\b(dayofweek|isodow|dayname|weekday)\b|'(dow|isodow)'|%[wua]\b|%A", re.I)
+_FORMAT_RE = re.compile(r"\b(format|printf)\s*\(", re.I)
+_DDL_RE = re.compile(r"\bCREATE\s+(OR\s+REPLACE\s+)?(TEMP|TEMPORARY\s+)?\s*(TABLE|VIEW)\b", re.I)
+_RANGE_TABLE_RE = re.compile(r"\b(range|generate_series)\s*\([^()]*\)\s+(AS\s+)?\w+\s*\(", re.I)
+_POSIX_CLASS_RE = re.compile(r"\[\[:[a-z]+:\]")
+_SAFE_STRFTIME = {"%Y", "%m", "%d", "%H", "%M", "%S"}
 _MONTH_DIFF_RE = re.compile(r"\bdate_?diff\s*\(\s*'(month|months|quarter|year|years|mm|yy)'", re.I)
 
 
@@ -65,6 +82,14 @@ def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
         problems.append("day-of-week function: use std_calendar (is_rest_day) instead")
     if _MONTH_DIFF_RE.search(text):
         problems.append("month/quarter/year datediff: compare dates or use day differences")
+    if _FORMAT_RE.search(text):
+        problems.append("format()/printf() in SQL: Spark prints the pattern literally; format in the template")
+    if _DDL_RE.search(text):
+        problems.append("CREATE TABLE/VIEW in a check: Spark makes temp tables views; a check is one SELECT")
+    if _RANGE_TABLE_RE.search(text):
+        problems.append("range()/generate_series() as a table with column aliases: use unnest(generate_series(a, b))")
+    if _POSIX_CLASS_RE.search(text):
+        problems.append("POSIX class [[:name:]] in a regex: Java (Spark) reads it as a plain class; use \\p{...}")
     if require_unit and not re.search(r"\bunit\b", text):
         problems.append("the query never mentions unit: checks must partition by unit")
     try:
@@ -86,6 +111,22 @@ def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
             unit = ((node.args.get("unit") and node.args["unit"].name) or "day").lower()
             if unit not in ("day", "days", "d"):
                 problems.append(f"datediff in {unit}: compare dates or use day differences")
+        if isinstance(node, exp.Window) and node.find(exp.Distinct) is not None \
+                and node.this.find(exp.Distinct) is not None:
+            problems.append("DISTINCT window aggregate: Spark rejects it; aggregate per group and join back")
+        if isinstance(node, exp.RegexpReplace):
+            modifiers = node.args.get("modifiers")
+            pattern = node.expression
+            anchored = isinstance(pattern, exp.Literal) and (
+                pattern.this.startswith("^") or (pattern.this.endswith("$") and not pattern.this.endswith("\\$")))
+            if not (modifiers is not None and "g" in modifiers.name) and not anchored:
+                problems.append("regexp_replace without 'g': DuckDB replaces the first match, Spark every match")
+        if isinstance(node, exp.TimeToStr):
+            fmt = node.args.get("format")
+            codes = set(re.findall(r"%-?[A-Za-z]", fmt.name)) if isinstance(fmt, exp.Literal) else {"?"}
+            if codes - _SAFE_STRFTIME:
+                problems.append(f"strftime codes {sorted(codes - _SAFE_STRFTIME)}: the Spark pattern differs; "
+                                "format dates in the template")
         if isinstance(node, exp.Sub) and _is_dateish(node.left, date_cols) and _is_dateish(node.right, date_cols):
             problems.append(f"date - date ({node.sql('duckdb')}): use datediff('day', a, b)")
     return sorted(set(problems))

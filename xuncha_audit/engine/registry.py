@@ -15,28 +15,16 @@ import yaml
 
 from xuncha_audit.errors import ConfigError
 
+# The vocabulary lives in xuncha_audit.vocabulary (SEVERITY_* are kept importable from here for
+# modules that have not moved yet: config.py, findings/batch.py).
+from xuncha_audit.vocabulary import AREAS, ENTITY_TYPES, ROUTES, SEVERITIES, canonical_code
+from xuncha_audit.vocabulary import CODE_RE as _CODE_RE
+from xuncha_audit.vocabulary import SEVERITY_RANK as SEVERITY_RANK
+from xuncha_audit.vocabulary import SEVERITY_ZH as SEVERITY_ZH
+
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 
-AREAS = {
-    "procurement": ("P", "采购与招投标"),
-    "reimbursement": ("R", "报销"),
-    "vehicles": ("V", "公务用车"),
-    "office": ("O", "办公用房"),
-    "payroll": ("H", "人事与薪酬"),
-    "ledger": ("L", "账务"),
-}
-SEVERITIES = ("high", "medium", "low")
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
-ROUTES = {
-    "纪检监察": "移送纪检监察机关",
-    "组织人事": "移交组织人事部门",
-    "反馈": "反馈被巡察党组织",
-}
-ENTITY_TYPES = ("person", "vendor", "account", "vehicle", "room", "unit", "contract", "project")
-
 _HEADER_RE = re.compile(r"\A\s*/\*\s*---\s*\n(?P<yaml>.*?)\n\s*---\s*\*/\s*\n?(?P<sql>.*)\Z", re.S)
-_CODE_RE = re.compile(r"^[PRVOHL]\d{2}$")
 _PARAM_REF_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 _HEADER_KEYS = {
@@ -135,6 +123,9 @@ class CheckSpec:
     # Reference tables a unit must have supplied for the check to judge it (a unit that sent
     # no roster must not see every payee flagged as "not on the roster").
     requires: tuple[str, ...] = ()
+    # Per-rule finding sentences (``template:`` given as a mapping rule -> sentence); empty when
+    # one sentence serves every rule. ``template`` then holds them all, for the docs.
+    rule_templates: dict[str, str] = field(default_factory=dict)
     needs: tuple = ()  # per unit: tables (or tuples of alternatives) it cannot judge without
 
     @property
@@ -214,7 +205,8 @@ def parse_check_file(path: Path) -> CheckSpec:
         inputs=tuple(meta["inputs"]), evidence=tuple(meta["evidence"]),
         entity_type=meta["entity_type"], what_zh=str(meta["what_zh"]).strip(),
         why_zh=str(meta["why_zh"]).strip(), regulation=str(meta["regulation"]).strip(),
-        template=str(meta["template"]).strip(), sql=m.group("sql").strip().rstrip(";"),
+        template=_template_text(meta["template"]), sql=m.group("sql").strip().rstrip(";"),
+        rule_templates=_rule_templates(path, meta),
         path=path, params=params,
         exclusions_zh=meta.get("exclusions_zh"), method_zh=meta.get("method_zh"),
         python=meta.get("python"), example_zh=meta.get("example_zh"),
@@ -237,6 +229,27 @@ def parse_check_file(path: Path) -> CheckSpec:
     if unused and not spec.python:  # a python prepare() may be the only user of a parameter
         raise _err(path, f"声明的参数 {unused} 未在 SQL 中使用", f"declared params {unused} not used in SQL")
     return spec
+
+
+def _template_text(template) -> str:
+    if isinstance(template, dict):
+        return " / ".join(f"{rule}：{str(t).strip()}" for rule, t in template.items())
+    return str(template).strip()
+
+
+def _rule_templates(path: Path, meta: dict) -> dict[str, str]:
+    """``template`` as a mapping: one sentence per rule (every rule of ``rules`` covered), and
+    optionally one for a combination of rules a single row reports (``price,displacement``)."""
+    template = meta["template"]
+    if not isinstance(template, dict):
+        return {}
+    rules = dict(meta.get("rules") or {})
+    unknown = [k for k in template if any(r not in rules for r in str(k).split(","))]
+    missing = [r for r in rules if r not in template]
+    if unknown or missing:
+        raise _err(path, f"按子规则的模板须覆盖 rules 中的每个子规则（未知 {unknown}，缺少 {missing}）",
+                   f"per-rule templates must cover the rules (unknown {unknown}, missing {missing})")
+    return {str(r): str(t).strip() for r, t in template.items()}
 
 
 @dataclass(frozen=True)
@@ -285,7 +298,7 @@ class Registry:
 
     def get(self, code: str) -> CheckSpec:
         try:
-            return self.checks[code.upper()]
+            return self.checks[canonical_code(code)]
         except KeyError:
             raise ConfigError(f"未知的检查编号 {code}", f"unknown check code {code!r}") from None
 
@@ -293,7 +306,7 @@ class Registry:
         t = token.strip()
         if t in AREAS:
             return [c for c in self if c.area == t]
-        up = t.upper()
+        up = canonical_code(t)
         if up in self.checks:
             return [self.checks[up]]
         if re.fullmatch(r"[PRVOHL]\d?", up):

@@ -8,6 +8,7 @@ table. A failing check is recorded (status ``error`` with the message) and the r
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import re
 import time
@@ -15,8 +16,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xuncha_audit.engine.registry import AREAS, CheckSpec, Registry, default_registry
+from xuncha_audit.db import Backend, DuckDBBackend, quote
+from xuncha_audit.db._arrow import duck_arrow
+from xuncha_audit.engine.registry import CheckSpec, Registry, default_registry
 from xuncha_audit.errors import ConfigError, XunchaError
+from xuncha_audit.vocabulary import AREAS
 
 REQUIRED_OUTPUT = (
     "unit", "finding_key", "ev_table", "ev_key", "entity_type", "entity_key",
@@ -53,6 +57,7 @@ TEMPLATE_FORMATS = {
     "num2": "format('{{:.2f}}', CAST({x} AS DOUBLE))",
     "pct": "format('{{:.1f}}%', 100 * CAST({x} AS DOUBLE))",
     "date": "strftime(CAST({x} AS DATE), '%Y-%m-%d')",
+    "month": "strftime(CAST({x} AS DATE), '%Y年%m月')",
 }
 
 CONFIG_KEYS = {"select", "ignore", "params"}
@@ -154,7 +159,27 @@ def _std_param(con, key: str):
     return None if row is None else row[0]
 
 
-def compile_template(template: str, available: set[str]) -> tuple[str, dict[str, object]]:
+def compile_title(spec: CheckSpec, available: set[str]) -> tuple[str, dict[str, object]]:
+    """The finding-sentence expression of a check: its template, or one per rule (chosen by
+    the finding's first rule) when the check declares per-rule templates."""
+    if not spec.rule_templates:
+        return compile_template(spec.template, available)
+    if "rule" not in available:
+        raise ConfigError(f"检查 {spec.code} 按子规则定义模板，但查询结果没有 rule 字段",
+                          f"check {spec.code} has per-rule templates but no rule column")
+    whens, binds = [], {}
+    # a template for a combination of rules (``price,displacement``) first, then by first rule
+    items = sorted(spec.rule_templates.items(), key=lambda kv: "," not in kv[0])
+    for i, (rule, template) in enumerate(items):
+        expr, b = compile_template(template, available, prefix=f"_r{i}t")
+        binds.update(b)
+        binds[f"_r{i}"] = rule
+        test = f"rule = $_r{i}" if "," in rule else f"split_part(rule, ',', 1) = $_r{i}"
+        whens.append(f"WHEN {test} THEN {expr}")
+    return f"CASE {' '.join(whens)} ELSE rule END", binds
+
+
+def compile_template(template: str, available: set[str], *, prefix: str = "_t") -> tuple[str, dict[str, object]]:
     """Compile a finding-sentence template into a SQL expression with bound literals.
 
     ``{name}`` or ``{name:fmt}`` (fmt in TEMPLATE_FORMATS) refers to a column of the
@@ -166,7 +191,7 @@ def compile_template(template: str, available: set[str]) -> tuple[str, dict[str,
     pos = 0
     for m in _TEMPLATE_RE.finditer(template):
         if m.start() > pos:
-            name = f"_t{len(binds)}"
+            name = f"{prefix}{len(binds)}"
             binds[name] = template[pos:m.start()]
             parts.append(f"${name}")
         col, fmt = m.group(1), m.group(2) or "text"
@@ -179,7 +204,7 @@ def compile_template(template: str, available: set[str]) -> tuple[str, dict[str,
         parts.append("coalesce(" + TEMPLATE_FORMATS[fmt].format(x=f'"{col}"') + ", '')")
         pos = m.end()
     if pos < len(template):
-        name = f"_t{len(binds)}"
+        name = f"{prefix}{len(binds)}"
         binds[name] = template[pos:]
         parts.append(f"${name}")
     return ("concat(" + ", ".join(parts) + ")" if parts else "''"), binds
@@ -212,24 +237,94 @@ def _result_columns(con, table: str) -> list[str]:
     return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: bool = False) -> None:
+def needed_shared(spec: CheckSpec, registry: Registry) -> set[str]:
+    """The area's shared relations a check reads, directly or through another relation."""
+    rels = {r.name: r for r in registry.shared.get(spec.area, [])}
+    needed: set[str] = set()
+    todo = [spec.sql]
+    while todo:
+        text = todo.pop()
+        for name, rel in rels.items():
+            if name not in needed and re.search(rf"\b{re.escape(name)}\b", text):
+                needed.add(name)
+                todo.append(rel.sql)
+    return needed
+
+
+def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: bool = False,
+                 backend: Backend | None = None, only: set[str] | None = None) -> None:
     """Materialise the area's shared relations (``<area>/_shared/*.sql``) as temp tables.
 
     ``rebuild=False`` keeps relations already present on this connection (a run rebuilds
-    them once at its start, so checks of one area reuse them).
+    them once at its start, so checks of one area reuse them). ``backend``: the engine that
+    runs the checks (default: DuckDB on ``con``); Spark materialises them as checkpointed views.
+    ``only``: build just these relations (those one check needs).
     """
     registry = registry or default_registry()
+    be = backend or DuckDBBackend(con)
     for rel in registry.shared.get(area, []):
-        if not rebuild and con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [rel.name]
-        ).fetchall()[0][0]:
+        if only is not None and rel.name not in only:
             continue
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{rel.name}" AS {rel.sql}')
+        if not rebuild and be.exists(rel.name, temporary=True):
+            continue
+        be.create_table_as(rel.name, rel.sql, temp=True)
+
+
+def finding_id(code: str, unit: str | None, keys) -> str | None:
+    """The stable id of a finding: its check, unit and the sorted set of its evidence keys.
+
+    ``keys`` are ``table:record_key`` strings. Computed in Python (the same on every engine),
+    identical to the ids of earlier releases (``substr(sha256(code|unit|sorted keys), 1, 16)``)
+    so triage stores carry over.
+    """
+    if unit is None:
+        return None
+    text = f"{code}|{unit}|{','.join(sorted(set(keys)))}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _finding_ids(con, code: str, res: str):
+    """An Arrow table (unit, finding_key, finding_id) for the result table ``res``."""
+    import pyarrow as pa
+
+    tbl = duck_arrow(
+        con,
+        f"SELECT unit, finding_key, list(DISTINCT ev_table || ':' || ev_key) AS _keys FROM {quote(res)} "
+        "WHERE ev_key IS NOT NULL GROUP BY unit, finding_key",
+    )
+    ids = [finding_id(code, u, keys) for u, keys in
+           zip(tbl.column("unit").to_pylist(), tbl.column("_keys").to_pylist(), strict=True)]
+    return tbl.drop_columns(["_keys"]).append_column("finding_id", pa.array(ids, pa.string()))
+
+
+def _materialise_result(con, be: Backend, res: str, sql: str, binds: dict) -> None:
+    """The check's rows as temp table ``res`` on ``con`` (run on the backend, fetched back)."""
+    if isinstance(be, DuckDBBackend) and be.con is con:
+        be.create_table_as(res, sql, binds, temp=True)
+        return
+    # read once: fetched straight back, no need to materialise it on the other engine first
+    _copy_in(con, res, be.fetch_arrow(sql, binds), temp=True)
+
+
+def _copy_in(con, name: str, table, *, temp: bool) -> None:
+    """Store an Arrow table in DuckDB as table ``name`` (replacing it)."""
+    view = f"_arrow_{name}"
+    con.register(view, table)
+    try:
+        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {quote(name)} AS "
+                    f"SELECT * FROM {quote(view)}")
+    finally:
+        con.unregister(view)
 
 
 def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
-              registry: Registry | None = None) -> CheckRun:
-    """Run one check and append its findings and evidence. Raises on failure."""
+              registry: Registry | None = None, *, backend: Backend | None = None) -> CheckRun:
+    """Run one check and append its findings and evidence. Raises on failure.
+
+    ``con`` is the DuckDB database that receives findings and evidence; ``backend`` the engine
+    that runs the check's SQL (default: DuckDB on ``con``). Whatever the engine, the rows come
+    back to ``con`` and findings are assembled there, the same way.
+    """
     from xuncha_audit.engine.coverage import NOTE_COLUMN, not_run_note, take_notes, units_lacking
 
     t0 = time.perf_counter()
@@ -237,13 +332,18 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     if units and len(lacking) == len(units):  # no unit supplied what the check needs
         return CheckRun(spec.code, "not_run", time.perf_counter() - t0, note=not_run_note(lacking),
                         units=units, lacking=lacking)
-    build_shared(con, spec.area, registry)
+    be = backend or DuckDBBackend(con)
+    registry = registry or default_registry()
+    build_shared(con, spec.area, registry, backend=be, only=needed_shared(spec, registry))
     if spec.python:
         module = importlib.import_module(f"xuncha_audit.checks.{spec.area}.{spec.python}")
-        module.prepare(con, dict(params))
+        module.prepare(be, dict(params))
+        if not (isinstance(be, DuckDBBackend) and be.con is con):
+            for table in getattr(module, "OUTPUTS", ()):  # e.g. benford_distribution for notebooks
+                _copy_in(con, table, be.fetch_arrow(f"SELECT * FROM {quote(table)}"), temp=False)
     res = f"_res_{spec.code}"
     binds = {k: v for k, v in params.items() if k in spec.referenced_params()}
-    con.execute(f'CREATE OR REPLACE TEMP TABLE "{res}" AS {spec.sql}', binds)
+    _materialise_result(con, be, res, spec.sql, binds)
     note = drop_units_missing(con, spec, res, lacking)
     cols = _result_columns(con, res)
     notes = take_notes(con, run_id, spec.code, res, spec.entity_type) if NOTE_COLUMN in cols else []
@@ -260,19 +360,18 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     has_rule = "rule" in cols
     has_persons = "persons" in cols
 
-    key_expr = "ev_table || ':' || ev_key"
     extra_sel = "".join(f', min("{c}") AS "{c}"' for c in extra)
     details = (
         "json_object(" + ", ".join(f"'{c}', min(\"{c}\")" for c in extra) + ")" if extra else "NULL"
     )
     fk = f"_fk_{spec.code}"
+    ids = f"_ids_{spec.code}"
+    con.register(ids, _finding_ids(con, spec.code, res))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE "{fk}" AS
         SELECT * FROM (
-            SELECT unit, finding_key,
-                substr(sha256($code || '|' || unit || '|' ||
-                    string_agg(DISTINCT {key_expr}, ',' ORDER BY {key_expr})), 1, 16) AS finding_id,
+            SELECT r.unit, r.finding_key, any_value(i.finding_id) AS finding_id,
                 max(amount) AS amount, min(period_start) AS period_start,
                 max(period_end) AS period_end, min(entity_type) AS entity_type,
                 min(entity_key) AS entity_key,
@@ -280,16 +379,17 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
                 {"string_agg(DISTINCT persons, '、' ORDER BY persons)" if has_persons else "NULL"} AS persons,
                 {details} AS details
                 {extra_sel}
-            FROM "{res}"
+            FROM "{res}" r JOIN "{ids}" i
+              ON i.unit = r.unit AND i.finding_key IS NOT DISTINCT FROM r.finding_key
             WHERE ev_key IS NOT NULL
-            GROUP BY unit, finding_key
+            GROUP BY r.unit, r.finding_key
         )
         QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY finding_key) = 1
-        """,
-        {"code": spec.code},
+        """
     )
+    con.unregister(ids)
     fk_cols = set(_result_columns(con, fk))
-    title_expr, title_binds = compile_template(spec.template, fk_cols | set(params))
+    title_expr, title_binds = compile_title(spec, fk_cols | set(params))
     # Parameters may appear in the template: expose them as bound columns.
     pcols = [p for p in params if p not in fk_cols]
     param_sel = "".join(f', ${p} AS "{p}"' for p in pcols)
@@ -369,12 +469,15 @@ def run_checks(
     skip_tables: set[str] | frozenset[str] = frozenset(),
     registry: Registry | None = None,
     progress=None,
+    backend: Backend | None = None,
 ) -> RunResult:
     """Run the selected checks; replace their previous findings; keep going past failures.
 
     ``config`` is the `checks` section of the run config (see validate_check_config).
     ``skip_tables``: tables that failed a critical validation; checks reading them are
     skipped with a clear reason. ``progress(spec, CheckRun)`` is called after each check.
+    ``backend``: the engine that runs the checks' SQL (default DuckDB on ``con``; see
+    ``xuncha_audit.db``); findings, evidence and ``_check_runs`` are written to ``con``.
     """
     registry = registry or default_registry()
     config = validate_check_config(config, registry)
@@ -398,9 +501,9 @@ def run_checks(
             try:
                 if spec.area not in built:  # fresh shared relations for this run's data
                     built.add(spec.area)
-                    build_shared(con, spec.area, registry, rebuild=True)
+                    build_shared(con, spec.area, registry, rebuild=True, backend=backend)
                 params = resolve_params(con, spec, param_cfg.get(spec.code))
-                cr = run_check(con, spec, params, run_id, registry)
+                cr = run_check(con, spec, params, run_id, registry, backend=backend)
             except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
@@ -423,7 +526,9 @@ __all__ = [
     "RunResult",
     "attach_evidence_records",
     "compile_template",
+    "compile_title",
     "ensure_output_tables",
+    "finding_id",
     "resolve_params",
     "run_check",
     "run_checks",

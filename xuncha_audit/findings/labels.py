@@ -5,17 +5,16 @@ from __future__ import annotations
 from functools import cache
 
 # Route codes (check metadata, triage store) -> display names (workbook, report), severities
-# and areas are defined once, by the check catalogue, and re-exported here.
-from xuncha_audit.engine.registry import AREAS
-from xuncha_audit.engine.registry import ROUTES as ROUTES
-from xuncha_audit.engine.registry import SEVERITY_RANK as SEVERITY_RANK
-from xuncha_audit.engine.registry import SEVERITY_ZH as SEVERITY_ZH
+# and areas: the shared vocabulary, defined once in xuncha_audit.vocabulary.
+from xuncha_audit.vocabulary import AREA_ZH as AREA_ZH
+from xuncha_audit.vocabulary import ROUTES as ROUTES
+from xuncha_audit.vocabulary import SEVERITY_RANK as SEVERITY_RANK
+from xuncha_audit.vocabulary import SEVERITY_ZH as SEVERITY_ZH
 
 STATUSES = ("待核实", "已核实", "已排除", "已移交", "已整改")
 DEFAULT_STATUS = "待核实"
 
 ROUTE_ORDER = tuple(ROUTES)
-AREA_ZH = {area: title for area, (_, title) in AREAS.items()}
 
 # Triage marks, computed by apply_triage.
 MARK_NEW = "新增"

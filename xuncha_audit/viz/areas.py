@@ -100,7 +100,7 @@ def _nodata(title: str) -> go.Figure:
 def findings_scatter(findings: pd.DataFrame) -> go.Figure:
     """Every finding with an amount on a date axis (its start date), coloured by severity,
     log amount axis; hover: finding id, check, entity and title."""
-    from xuncha_audit.findings.labels import AREA_ZH
+    from xuncha_audit.vocabulary import AREA_ZH
 
     title = "疑点时间线（每个点是一个疑点，按涉及金额）"
     df = findings[findings["amount"].notna() & findings["period_start"].notna()] \

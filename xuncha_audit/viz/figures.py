@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from xuncha_audit.findings.labels import AREA_ZH, ROUTES, SEVERITY_ZH
+from xuncha_audit.vocabulary import AREA_ZH, ROUTES, SEVERITY_ZH
 
 SEVERITY_COLORS = {"high": "#c0392b", "medium": "#e67e22", "low": "#7f8c8d"}
 FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"

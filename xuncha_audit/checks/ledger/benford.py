@@ -26,9 +26,9 @@ notebooks, so it is materialised here, set-based in DuckDB (no loop over rows).
 from __future__ import annotations
 
 TABLE = "benford_distribution"
+OUTPUTS = (TABLE,)  # kept in the results database whatever engine ran the check
 
-_SQL = f"""
-CREATE OR REPLACE TABLE {TABLE} AS
+_SQL = """
 WITH amounts AS (
     SELECT unit, voucher_id,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
@@ -81,9 +81,10 @@ entities AS (
     GROUP BY unit, test, entity_type, entity_key
 ),
 digits AS (
-    SELECT 'first' AS test, d AS digit FROM range(1, 10) t(d)
+    -- unnest(generate_series()), not range() t(d): that table function mistranslates on Spark
+    SELECT 'first' AS test, unnest(generate_series(1, 9)) AS digit
     UNION ALL
-    SELECT 'first_two', d FROM range(10, 100) t(d)
+    SELECT 'first_two', unnest(generate_series(10, 99))
 )
 SELECT e.unit, e.test, e.entity_type, e.entity_key, g.digit,
        coalesce(c.cnt, 0) AS count,
@@ -98,6 +99,13 @@ LEFT JOIN counts c
 """
 
 
-def prepare(con, params: dict) -> None:
-    """(Re)build ``benford_distribution`` from the ledger; set-based, parameters bound."""
-    con.execute(_SQL, {"min_amount": params["min_amount"]})
+def prepare(backend, params: dict) -> None:
+    """(Re)build ``benford_distribution`` from the ledger; set-based, parameters bound.
+
+    ``backend``: the engine running the checks (``xuncha_audit.db.Backend``), or a DuckDB
+    connection.
+    """
+    from xuncha_audit.db import DuckDBBackend
+
+    be = backend if hasattr(backend, "create_table_as") else DuckDBBackend(backend)
+    be.create_table_as(TABLE, _SQL, {"min_amount": params["min_amount"]}, temp=False)

@@ -19,7 +19,10 @@ rules:
   paid_twice: 同一人同月同一项目发放两次
 exclusions_zh: 金额为零的行不视为发放；同名同账号不报告；补发（项目名称含“补发”）按不同项目处理。
 params: {}
-template: "{what_text}"
+template:
+  shared_account: "同一银行账号以{n_names:int}个姓名（{persons}）领取工资，合计{total:money}元"
+  shared_id_number: "同一身份证号以{n_names:int}个姓名（{persons}）领取工资，合计{total:money}元"
+  paid_twice: "{persons}{period_start:month}的「{item}」发放{n_times:int}次，合计{total:money}元"
 example_zh: 账号 6222…1234 在 2024 年 3 月分别以「李四」「李小四」名义各领取基本工资 → 报告 1 条。
 --- */
 WITH p AS (
@@ -29,14 +32,14 @@ WITH p AS (
 ),
 -- Group first, then join back: windowed DISTINCT aggregates are slow and memory-hungry.
 acct AS (
-    SELECT unit, bank_account, count(DISTINCT name) AS n_names, array_to_string(list_sort(list(DISTINCT name)), '、') AS names,
+    SELECT unit, bank_account, count(DISTINCT name) AS n_names, array_to_string(list_sort(list_distinct(list(name))), '、') AS names,
            sum(amount) AS total, min(month) AS m0, max(month) AS m1
     FROM p WHERE bank_account IS NOT NULL
     GROUP BY unit, bank_account
     HAVING count(DISTINCT name) >= 2
 ),
 idn AS (
-    SELECT unit, id_number, count(DISTINCT name) AS n_names, array_to_string(list_sort(list(DISTINCT name)), '、') AS names,
+    SELECT unit, id_number, count(DISTINCT name) AS n_names, array_to_string(list_sort(list_distinct(list(name))), '、') AS names,
            sum(amount) AS total, min(month) AS m0, max(month) AS m1
     FROM p WHERE id_number IS NOT NULL
     GROUP BY unit, id_number
@@ -50,19 +53,13 @@ twice AS (
 )
 SELECT a.unit, concat('acct|', a.bank_account) AS finding_key, 'payroll' AS ev_table, p._key AS ev_key,
        'person' AS entity_type, a.names AS entity_key, a.total AS amount, a.m0 AS period_start, a.m1 AS period_end,
-       'shared_account' AS rule, a.names AS persons,
-       concat('同一银行账号以', CAST(a.n_names AS VARCHAR), '个姓名（', a.names, '）领取工资，合计',
-              format('{:,.2f}', CAST(a.total AS DOUBLE)), '元') AS what_text
+       'shared_account' AS rule, a.names AS persons, a.n_names, a.total, NULL AS item, NULL AS n_times
 FROM acct a JOIN p ON p.unit = a.unit AND p.bank_account = a.bank_account
 UNION ALL
 SELECT i.unit, concat('id|', i.id_number), 'payroll', p._key, 'person', i.names, i.total, i.m0, i.m1,
-       'shared_id_number', i.names,
-       concat('同一身份证号以', CAST(i.n_names AS VARCHAR), '个姓名（', i.names, '）领取工资，合计',
-              format('{:,.2f}', CAST(i.total AS DOUBLE)), '元')
+       'shared_id_number', i.names, i.n_names, i.total, NULL, NULL
 FROM idn i JOIN p ON p.unit = i.unit AND p.id_number = i.id_number
 UNION ALL
 SELECT w.unit, concat('twice|', w.who, '|', CAST(w.month AS VARCHAR), '|', w.item), 'payroll', p._key, 'person',
-       p.name, w.total - w.biggest, w.month, w.month, 'paid_twice', p.name,
-       concat(p.name, strftime(w.month, '%Y年%m月'), '的「', w.item, '」发放', CAST(w.n_times AS VARCHAR), '次，合计',
-              format('{:,.2f}', CAST(w.total AS DOUBLE)), '元')
+       p.name, w.total - w.biggest, w.month, w.month, 'paid_twice', p.name, NULL, w.total, w.item, w.n_times
 FROM twice w JOIN p ON p.unit = w.unit AND p.who = w.who AND p.month = w.month AND p.item = w.item

@@ -29,10 +29,13 @@ WITH c AS (
           WHERE t.unit = c.unit AND t.plate_no = c.plate_no AND t.date = c.date)
 ),
 g AS (
-    SELECT *,
-           sum(amount) OVER (PARTITION BY unit, plate_no, date) AS total,
-           array_to_string(list_sort(list(DISTINCT cost_type) OVER (PARTITION BY unit, plate_no, date)), '、') AS types
+    -- per car and day aggregate joined back (Spark has no DISTINCT window aggregates); types sorted
+    SELECT c.*, d.total, d.types
     FROM c
+    JOIN (SELECT unit, plate_no, date, sum(amount) AS total,
+                 array_to_string(list_sort(list_distinct(list(cost_type))), '、') AS types
+          FROM c GROUP BY unit, plate_no, date) d
+      ON d.unit = c.unit AND d.plate_no IS NOT DISTINCT FROM c.plate_no AND d.date = c.date
 )
 SELECT unit, concat(plate_no, '|', CAST(date AS VARCHAR)) AS finding_key, 'vehicle_costs' AS ev_table,
        _key AS ev_key, 'vehicle' AS entity_type, plate_no AS entity_key, total AS amount,

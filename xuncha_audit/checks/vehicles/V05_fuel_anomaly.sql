@@ -20,7 +20,10 @@ rules:
 exclusions_zh: 加油量恰好等于油箱容量不报告；插电式混合动力车辆可以加油，不按纯电动处理。
 params:
   default_tank_l: {type: decimal, default_from: vehicle.default_tank_l, min: 10, max: 1000, description_zh: 台账没有油箱容积时采用的油箱容量（升）}
-template: "车牌{plate_no}{rule_text}（涉及金额{amount:money}元）"
+template:
+  over_tank: "车牌{plate_no}于{period_start:date}一次加油{liters:num}升，超过油箱容量{tank:num}升（涉及金额{amount:money}元）"
+  twice_a_day: "车牌{plate_no}于{period_start:date}加油{n_same_day:int}次（涉及金额{amount:money}元）"
+  fuel_for_ev: "车牌{plate_no}为纯电动车辆报销加油费（涉及金额{amount:money}元）"
 example_zh: 一辆 1.6L 轿车一次加油 85 升（默认油箱 70 升）→ 报告超油箱容量。
 --- */
 WITH fuel AS (
@@ -33,32 +36,28 @@ WITH fuel AS (
     WHERE c.cost_type = '加油'
 ),
 hits AS (
-    SELECT *, 'over_tank' AS rule, CAST(_key AS VARCHAR) AS fk,
-           concat('于', strftime(date, '%Y-%m-%d'), '一次加油', format('{:g}', CAST(liters AS DOUBLE)), '升，超过油箱容量',
-                  format('{:g}', CAST(tank AS DOUBLE)), '升') AS rule_text
+    SELECT *, 'over_tank' AS rule, CAST(_key AS VARCHAR) AS fk
     FROM fuel WHERE liters IS NOT NULL AND liters > tank
     UNION ALL
-    SELECT *, 'twice_a_day', concat(plate_no, '|', CAST(date AS VARCHAR)),
-           concat('于', strftime(date, '%Y-%m-%d'), '加油', CAST(n_same_day AS VARCHAR), '次')
+    SELECT *, 'twice_a_day', concat(plate_no, '|', CAST(date AS VARCHAR))
     FROM fuel WHERE n_same_day >= 2
     UNION ALL
-    SELECT *, 'fuel_for_ev', concat(plate_no, '|ev'), '为纯电动车辆报销加油费'
+    SELECT *, 'fuel_for_ev', concat(plate_no, '|ev')
     FROM fuel WHERE is_ev
 ),
 scored AS (
     SELECT *, sum(CASE WHEN rule = 'over_tank' THEN amount * (liters - tank) / liters ELSE amount END)
                OVER (PARTITION BY unit, rule, fk) AS total,
            min(date) OVER (PARTITION BY unit, rule, fk) AS first_date,
-           max(date) OVER (PARTITION BY unit, rule, fk) AS last_date,
-           min(rule_text) OVER (PARTITION BY unit, rule, fk) AS the_text
+           max(date) OVER (PARTITION BY unit, rule, fk) AS last_date
     FROM hits
 )
 SELECT unit, concat(rule, '|', fk) AS finding_key, 'vehicle_costs' AS ev_table, _key AS ev_key,
        'vehicle' AS entity_type, plate_no AS entity_key, total AS amount,
-       first_date AS period_start, last_date AS period_end, rule, plate_no, the_text AS rule_text
+       first_date AS period_start, last_date AS period_end, rule, plate_no, liters, tank, n_same_day
 FROM scored
 UNION ALL
 SELECT DISTINCT unit, concat(rule, '|', fk), 'vehicles', vehicle_key, 'vehicle', plate_no, total,
-       first_date, last_date, rule, plate_no, the_text
+       first_date, last_date, rule, plate_no, NULL, NULL, NULL
 FROM scored
 WHERE rule = 'fuel_for_ev'

@@ -18,7 +18,10 @@ rules:
   staff_use: 被巡察单位工作人员使用该车
 exclusions_zh: 产权单位为空、为“本单位”、与被巡察单位名称相同（或只差前面的地名，如「湖南省某市某局」），或是台账中过半数车辆的产权单位（本单位在台账中的写法）的车辆视为本单位车辆；以本单位名称开头再加后缀的产权单位（如「某市某局机关服务中心」）是另一个单位（下属单位），不视为本单位；支付单位写明为产权单位的费用不计入。
 params: {}
-template: "{owner_unit}的车辆{plate_no}由本单位{use_text}"
+template:
+  costs_paid: "{owner_unit}的车辆{plate_no}由本单位支付运行费用{n_costs:int}笔，合计{amount:money}元"
+  staff_use: "{owner_unit}的车辆{plate_no}由本单位工作人员使用{n_trips:int}次"
+  costs_paid,staff_use: "{owner_unit}的车辆{plate_no}由本单位支付运行费用{n_costs:int}笔，合计{amount:money}元，工作人员使用{n_trips:int}次"
 example_zh: 产权属于某市住房保障服务中心的车辆，本单位为其支付加油费 12 笔 → 报告 1 条。
 --- */
 WITH other AS (
@@ -73,17 +76,9 @@ summary AS (
 )
 SELECT e.unit, e.plate_no AS finding_key, e.ev_table, e._key AS ev_key, 'vehicle' AS entity_type,
        e.plate_no AS entity_key, s.total AS amount, s.first_date AS period_start, s.last_date AS period_end,
-       e.rule, e.person AS persons, s.owner_unit, e.plate_no,
-       concat_ws('，',
-           CASE WHEN s.n_costs > 0 THEN concat('支付运行费用', CAST(s.n_costs AS VARCHAR), '笔，合计',
-                format('{:,.2f}', CAST(s.total AS DOUBLE)), '元') END,
-           CASE WHEN s.n_trips > 0 THEN concat('工作人员使用', CAST(s.n_trips AS VARCHAR), '次') END) AS use_text
+       e.rule, e.person AS persons, s.owner_unit, e.plate_no, s.n_costs, s.n_trips
 FROM ev e JOIN summary s ON s.unit = e.unit AND s.plate_no = e.plate_no
 UNION ALL
 SELECT o.unit, o.plate_no, 'vehicles', o._key, 'vehicle', o.plate_no, s.total, s.first_date, s.last_date,
-       NULL, NULL, s.owner_unit, o.plate_no,
-       concat_ws('，',
-           CASE WHEN s.n_costs > 0 THEN concat('支付运行费用', CAST(s.n_costs AS VARCHAR), '笔，合计',
-                format('{:,.2f}', CAST(s.total AS DOUBLE)), '元') END,
-           CASE WHEN s.n_trips > 0 THEN concat('工作人员使用', CAST(s.n_trips AS VARCHAR), '次') END)
+       NULL, NULL, s.owner_unit, o.plate_no, s.n_costs, s.n_trips
 FROM other o JOIN summary s ON s.unit = o.unit AND s.plate_no = o.plate_no

@@ -1,0 +1,80 @@
+"""The database seam: the DuckDB backend, the shared helpers, and finding ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import duckdb
+import pytest
+
+from xuncha_audit.db import DuckDBBackend, literal, quote, sql_path
+from xuncha_audit.db.dialect import referenced_tables, translate
+from xuncha_audit.engine.runner import finding_id
+
+
+def test_quote_and_literal_round_trip_through_duckdb():
+    con = duckdb.connect()
+    name = 'we"ird 表'
+    con.execute(f"CREATE TABLE {quote(name)} (a INTEGER)")
+    assert DuckDBBackend(con).exists(name)
+    values = [None, True, 3, 2.5, decimal.Decimal("12.30"), dt.date(2024, 2, 29),
+              dt.datetime(2024, 2, 29, 8, 30), "it's 中文"]
+    got = con.execute("SELECT " + ", ".join(literal(v) for v in values)).fetchone()
+    assert list(got) == values
+    assert con.execute(f"SELECT {sql_path('/tmp/o' + chr(39) + 'k.parquet')}").fetchone()[0] == "/tmp/o'k.parquet"
+    with pytest.raises(ValueError):
+        literal(float("nan"))
+
+
+def test_duckdb_backend_create_exists_columns_drop():
+    con = duckdb.connect()
+    be = DuckDBBackend(con)
+    be.create_table_as("t1", "SELECT $x AS a, 'b' AS b", {"x": 7})
+    assert be.exists("t1") and be.exists("t1", temporary=True) and not be.exists("t1", temporary=False)
+    assert be.columns("t1") == ["a", "b"]
+    assert be.scalar("SELECT a FROM t1") == 7
+    assert be.fetch_arrow("SELECT * FROM t1").num_rows == 1
+    assert be.fetch_df("SELECT * FROM t1").iloc[0]["b"] == "b"
+    be.create_table_as("t2", "SELECT 1 AS a", temp=False)
+    assert be.exists("t2", temporary=False)
+    con.execute("CREATE VIEW v AS SELECT 1 AS a")
+    assert be.exists("v")
+    for n in ("t1", "t2", "v"):
+        be.drop(n)
+        assert not be.exists(n)
+
+
+def test_finding_id_is_todays_sql_id():
+    """Ids computed in Python equal the ids earlier releases computed in DuckDB SQL."""
+    con = duckdb.connect()
+    keys = ["contracts:合同-2", "contracts:合同-10", "payments:a,b", "contracts:Z", "contracts:a", "contracts:Z"]
+    con.execute("CREATE TABLE r AS SELECT * FROM (VALUES " +
+                ", ".join(f"('甲局', {literal(k.split(':', 1)[0])}, {literal(k.split(':', 1)[1])})" for k in keys)
+                + ") t(unit, ev_table, ev_key)")
+    old = con.execute(
+        "SELECT substr(sha256('P01' || '|' || unit || '|' || string_agg(DISTINCT ev_table || ':' || ev_key, ',' "
+        "ORDER BY ev_table || ':' || ev_key)), 1, 16) FROM r GROUP BY unit").fetchone()[0]
+    assert finding_id("P01", "甲局", keys) == old
+    assert finding_id("P01", "甲局", list(reversed(keys))) == old  # order-free
+    assert finding_id("P02", "甲局", keys) != old
+    assert finding_id("P01", None, keys) is None
+
+
+def test_translate_binds_parameters_and_lists_tables():
+    sql = "WITH a AS (SELECT * FROM contracts WHERE amount > $limit) SELECT * FROM a JOIN std_params p ON true"
+    assert ":limit" in translate(sql, "spark")
+    assert translate(sql, "duckdb") == sql
+    assert referenced_tables(sql) == {"contracts", "std_params"}
+
+
+def test_vocabulary_aliases_resolve_renumbered_codes(monkeypatch):
+    from xuncha_audit import vocabulary
+    from xuncha_audit.engine.registry import default_registry
+
+    reg = default_registry()
+    monkeypatch.setitem(vocabulary.CODE_ALIASES, "P99", "P01")
+    assert vocabulary.canonical_code("p99") == "P01"
+    assert reg.get("P99").code == "P01"
+    assert [c.code for c in reg.select(["P99"])] == ["P01"]
+    assert vocabulary.area_of("H02") == "payroll" and vocabulary.area_of("X1") is None
