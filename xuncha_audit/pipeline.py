@@ -194,6 +194,9 @@ def run_pipeline(
             "standards": standards.snapshot(overrides), "seconds": result.seconds,
         }
         result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info)
+        if result.exports.get("carried"):
+            c = result.exports["carried"]
+            console.print(f"  已读回旧 findings.xlsx 中 {c['changed']} 个疑点的核实情况；旧工作簿备份为 {c['backup']}")
         result.seconds["export"] = time.perf_counter() - t0
         ok = True
     finally:

@@ -24,11 +24,12 @@ import pandas as pd
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import staged_outputs
 from xuncha_audit.findings.masking import mask_frame
+from xuncha_audit.findings.numbers import create_numbers
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
 from xuncha_audit.findings.triage import TriageStore, apply_triage, triage_applied
 from xuncha_audit.findings.views import columns_of, create_views, quote, table_exists
-from xuncha_audit.findings.workbook import write_workbook
+from xuncha_audit.findings.workbook import carry_over_workbook, write_workbook
 
 FORMULA_START = r"^[=+\-@\t\r]"
 FINDINGS_EXPORT_COLUMNS = (
@@ -167,9 +168,11 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
     if not table_exists(con, "findings"):
         raise XunchaError("数据库中没有疑点表（findings），请先运行检查",
                           "no findings table in the database")
-    if store is not None and not triage_applied(con):
+    carried = carry_over_workbook(out_dir, store)  # edits typed in the old workbook -> store
+    if store is not None and (not triage_applied(con) or (carried and carried["changed"])):
         apply_triage(con, store)
     create_views(con, mask=mask)
+    create_numbers(con, store)
     profiles = build_profiles(con)
     cadres = leading_cadres(con, profiles)
     if mask:
@@ -200,7 +203,7 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
         staged = list(st.names)
     out = Path(out_dir)
     return {"files": {n: out / n for n in staged}, "counts": manifest["counts"],
-            "sheets": sheets, "sections": sections}
+            "sheets": sheets, "sections": sections, "carried": carried}
 
 
 def columns_of_view(con, view: str) -> list[str]:
