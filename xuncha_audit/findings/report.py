@@ -92,6 +92,33 @@ FINDING_TABLE = {"finding_id": "疑点编号", "check_id": "检查", "severity_z
                  "note": "备注"}
 
 
+DEDUP_LABEL = ("去重后：同一领域内同一条证据记录只计一次（疑点金额按其证据记录平均分摊，"
+               "一条记录被多个疑点引用时取其中最大的一份）")
+
+
+def dedup_amount(con) -> tuple[float, str]:
+    """The headline amount, deduplicated by evidence record, and its label.
+
+    Within an area (a family of checks citing the same kind of records: P01, P02 and P06
+    cite the same contracts), each finding's amount is spread evenly over its evidence
+    records; a record cited by several findings counts once, with its largest share.
+    Findings without evidence records count with their own amount. Never more than the plain
+    sum of the findings' amounts. The one place this total is computed (report, papers).
+    """
+    row = con.execute("""
+        WITH f AS (SELECT finding_id, area, CAST(amount AS DOUBLE) AS amount FROM _x_findings
+                   WHERE amount IS NOT NULL),
+        e AS (SELECT DISTINCT finding_id, source_table, record_key FROM _x_evidence),
+        n AS (SELECT finding_id, count(*) AS k FROM e GROUP BY finding_id),
+        shares AS (SELECT f.area, e.source_table, e.record_key, max(f.amount / n.k) AS share
+                   FROM f JOIN e USING (finding_id) JOIN n USING (finding_id)
+                   GROUP BY ALL)
+        SELECT coalesce((SELECT sum(share) FROM shares), 0)
+             + coalesce((SELECT sum(amount) FROM f WHERE finding_id NOT IN (SELECT finding_id FROM n)), 0)
+    """).fetchall()[0]
+    return float(row[0] or 0), DEDUP_LABEL
+
+
 def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFrame, info: dict,
                  manifest_preview: dict) -> list[str]:
     """Write the report; returns the section ids (for tests and the manifest)."""
