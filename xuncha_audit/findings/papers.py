@@ -109,6 +109,17 @@ def _grid(table) -> None:
     table.style = "Table Grid"
 
 
+def _widths(table, cms: list[float]) -> None:
+    from docx.shared import Cm
+
+    table.autofit = False
+    for col, w in zip(table.columns, cms, strict=False):
+        col.width = Cm(w)  # the grid (LibreOffice, WPS) ...
+    for row in table.rows:  # ... and every cell (Word)
+        for cell, w in zip(row.cells, cms, strict=False):
+            cell.width = Cm(w)
+
+
 def _kv_table(d, rows: list[tuple[str, str, str, str]]) -> None:
     """Two label/value pairs per row."""
     t = d.add_table(rows=len(rows), cols=4)
@@ -118,6 +129,7 @@ def _kv_table(d, rows: list[tuple[str, str, str, str]]) -> None:
             cell = t.cell(i, j)
             cell.text = ""
             _font(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5, j % 2 == 0)
+    _widths(t, [2.9, 5.4, 2.6, 5.7])
 
 
 def _evidence_table(d) -> None:
@@ -133,6 +145,7 @@ def _evidence_table(d) -> None:
         _font(t.cell(2, j).paragraphs[0].add_run("{{ e." + key + " }}"), BODY_FONT, 9)
     row = t.add_row()
     row.cells[0].text = "{%tr endfor %}"
+    _widths(t, [1.2, 1.6, 2.4, 2.3, 2.2, 1.5, 2.7, 2.7])
 
 
 def _signatures(d, lines: list[str]) -> None:

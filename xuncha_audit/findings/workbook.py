@@ -62,7 +62,8 @@ ALL_SHEET = "全部疑点"
 EVIDENCE_ROWS_SHOWN = 50
 # Rows per sheet whose content sets the column widths (the rest are not measured).
 WIDTH_SAMPLE_ROWS = 500
-MAX_WIDTH = 60
+MAX_WIDTH = 36
+WRAP_WIDTH = 44
 # Hidden columns holding the exported triage values: import applies only what auditors changed.
 ORIGINAL_HEADERS = [(H_ORIG_STATUS, "text", 10), (H_ORIG_ROUTE, "text", 10), (H_ORIG_NOTE, "text", 10)]
 ORIGINAL_SELECT = "status AS _o_status, route AS _o_route, note AS _o_note"
@@ -225,14 +226,17 @@ class _Writer:
             ws.write_string(r, c, h, self.f["header"])
 
     def fit_columns(self, ws, minimums: list[int], *, first_col: int = 0,
-                    maximum: int = MAX_WIDTH, headers: list[str] | None = None) -> None:
+                    maximum: int = MAX_WIDTH, headers: list[str] | None = None,
+                    kinds: list[str] | None = None) -> None:
         """Column widths from the measured content, at least ``minimums`` and the header's
-        width (wrapped headers may take two lines), at most ``maximum``."""
+        width (wrapped headers may take two lines), at most ``maximum`` (:data:`WRAP_WIDTH`
+        for wrapped text, which grows in height instead)."""
         seen = self.widths.get(ws.name, {})
         for i, mn in enumerate(minimums):
             c = first_col + i
             head = (text_width(headers[i]) + 1) // 2 + 1 if headers else 0
-            w = max(mn, head, min(seen.get(c, 0) + 2, maximum))
+            cap = WRAP_WIDTH if kinds and kinds[i] == "wrap" else maximum
+            w = max(mn, head, min(seen.get(c, 0) + 2, cap))
             ws.set_column(c, c, w)
 
 
@@ -382,11 +386,13 @@ def _all_sheet(w: _Writer, wb, con, sheet_of: dict[str, str]) -> None:
     last = max(r - 1, 1)
     names = [h for h, _, _ in headers]
     _triage_validation(ws, 1, last, names.index(H_STATUS), names.index(H_ROUTE))
-    w.fit_columns(ws, [wd for _, _, wd in headers[:len(ALL_COLUMNS)]], headers=names)
+    w.fit_columns(ws, [wd for _, _, wd in headers[:len(ALL_COLUMNS)]], headers=names,
+                  kinds=[k for _, k, _ in headers[:len(ALL_COLUMNS)]])
     _hide_originals(ws, len(headers))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, last, len(ALL_COLUMNS) - 1)
     print_setup(ws, ALL_SHEET)
+    ws.print_area(0, 0, last, names.index("证据条数"))  # 依据 and 明细工作表 stay on screen only
 
 
 def _evidence_fields(con, check_id: str):
@@ -494,7 +500,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, name: str) -> None:
     _triage_validation(ws, 1, last, status_col, names.index(H_ROUTE))
     shown = len(headers) - len(ORIGINAL_HEADERS)
     mins = [wd for _, _, wd in headers[:shown]]
-    w.fit_columns(ws, mins, headers=names[:shown])
+    w.fit_columns(ws, mins, headers=names[:shown], kinds=kinds[:shown])
     _hide_originals(ws, len(headers))
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, last, shown - 1)
@@ -531,7 +537,8 @@ def _gone_sheet(w: _Writer, wb, con) -> None:
                                  "USING (finding_id, check_id) ORDER BY check_id, finding_id", headers, 0)
     names = [h for h, _, _ in headers]
     shown = len(cols) - len(ORIGINAL_HEADERS)
-    w.fit_columns(ws, [wd for _, _, wd in headers[:shown]], headers=names[:shown])
+    w.fit_columns(ws, [wd for _, _, wd in headers[:shown]], headers=names[:shown],
+                  kinds=[k for _, k, _ in headers[:shown]])
     _hide_originals(ws, len(headers))
     ws.freeze_panes(1, 3)
     ws.autofilter(0, 0, max(r - 1, 1), shown - 1)
