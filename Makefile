@@ -6,12 +6,15 @@ STAMP   := $(VENV)/.installed
 DEMO_OUT ?= out/demo
 DEMO_DB  ?= out/demo/xuncha.duckdb
 
-.PHONY: setup demo test lint lab docs bench clean samples
+.PHONY: setup demo test lint lab docs bench clean samples lock wheelhouse offline-check
 
-$(STAMP): pyproject.toml
+# Installs the locked versions (requirements/dev.lock, from `make lock`), then the project
+# itself without resolving again, so two installs a month apart get the same versions.
+$(STAMP): pyproject.toml requirements/dev.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 ## make setup: create .venv with everything installed
@@ -49,5 +52,19 @@ samples: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+## make lock: re-resolve requirements/*.lock from pyproject.toml (commit the result)
+lock:
+	PY=$(PY) bash release/lock.sh
+
+## make wheelhouse: every wheel for Linux and Windows x86-64 (CPython 3.11) at the locked
+## versions, the project's wheel, launchers and notebooks in dist/xuncha-audit-offline/
+wheelhouse: $(STAMP)
+	PY=$(abspath $(BIN)/python) bash release/wheelhouse.sh dist/xuncha-audit-offline
+
+## make offline-check: build the wheelhouse, install from it with --no-index into a fresh
+## venv and run the sample job there (what CI does after the tests)
+offline-check: wheelhouse
+	bash release/offline_check.sh dist/xuncha-audit-offline
+
 clean:
-	rm -rf out .pytest_cache
+	rm -rf out .pytest_cache dist

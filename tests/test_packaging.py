@@ -38,3 +38,37 @@ def test_console_script_runs():
     out = subprocess.run([sys.executable, "-m", "xuncha_audit.cli", "--help"], capture_output=True, text=True,
                          check=True)
     assert "checks" in out.stdout
+
+
+def _lock(name: str) -> dict[str, str]:
+    """name -> version of one lock file (environment markers ignored)."""
+    pins: dict[str, str] = {}
+    for line in (ROOT / "requirements" / name).read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        if m:
+            pins[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = m.group(2)
+    return pins
+
+
+def test_lock_files_cover_pyproject():
+    """`make setup` installs requirements/dev.lock: a dependency added to pyproject.toml without
+    `make lock` would be missing from every fresh install (and from the offline bundle)."""
+    from packaging.specifiers import SpecifierSet
+
+    py = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = dict(_split(r) for r in py["dependencies"])
+    dev = dict(_split(r) for r in py["optional-dependencies"]["dev"])
+    for lock, wanted in (("dev.lock", runtime | dev), ("linux.lock", runtime), ("windows.lock", runtime)):
+        pins = _lock(lock)
+        missing = sorted(set(wanted) - set(pins))
+        assert not missing, f"{lock} lacks {missing}: run `make lock`"
+        for name, spec in wanted.items():
+            assert pins[name] in SpecifierSet(spec), f"{lock}: {name}=={pins[name]} does not satisfy {spec}"
+    # the Windows lock is resolved for Windows (pip could not: it evaluates markers on the host)
+    assert "pywinpty" in _lock("windows.lock") and "pywinpty" not in _lock("linux.lock")
+
+
+def test_windows_launchers_are_crlf():
+    for bat in (ROOT / "release" / "windows").glob("*.bat"):
+        data = bat.read_bytes()
+        assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n"), bat.name

@@ -10,6 +10,8 @@ import importlib
 
 import typer
 
+from xuncha_audit import cli_messages
+
 app = typer.Typer(
     name="xuncha-audit",
     help="巡察财务疑点分析套件 xuncha-audit: 导入被巡察单位数据、运行疑点检查、导出疑点清单。",
@@ -44,6 +46,10 @@ def version() -> None:
     from xuncha_audit import __version__
 
     typer.echo(__version__)
+
+
+cli_messages.install()
+cli_messages.add_examples(app)
 
 
 _CONSOLE = False  # set by main(): running as the `xuncha-audit` console script

@@ -165,7 +165,7 @@ def test_required_params_present():
               "procurement.split_window_days", "procurement.new_vendor_days",
               "procurement.concentration_count", "procurement.concentration_share",
               "hospitality.small_group_size", "hospitality.companions_small_group_max",
-              "hospitality.companion_ratio", "travel.meal_daily", "travel.meal_daily_high",
+              "hospitality.companion_divisor", "travel.meal_daily", "travel.meal_daily_high",
               "travel.local_transport_daily", "vehicle.default_tank_l",
               "ledger.duplicate_window_days", "ledger.round_multiple",
               "ledger.cash_withdrawal_large", "meeting.max_days_default"]

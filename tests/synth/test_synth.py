@@ -24,7 +24,7 @@ from xuncha_audit.synth.writers import FILE_NAMES
 # The catalogue of shared/spec/checks.md; the registry must hold exactly these codes.
 ALL_CODES = (
     [f"P0{i}" for i in range(1, 9)] + [f"R0{i}" for i in range(1, 9)] + [f"V0{i}" for i in range(1, 7)]
-    + ["O01", "O02", "H01", "H02", "H03"] + [f"L0{i}" for i in range(1, 9)]
+    + ["O01", "O02", "H01", "H02", "H03", "H04"] + [f"L0{i}" for i in range(1, 9)]
 )
 
 

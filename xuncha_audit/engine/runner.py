@@ -241,6 +241,9 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{res}" AS {spec.sql}', binds)
     note = drop_units_missing(con, spec, res) if spec.requires else None
     cols = _result_columns(con, res)
+    if "_note" in cols:  # "cannot judge" rows are data-quality notes, never findings (issue 12)
+        con.execute(f'DELETE FROM "{res}" WHERE "_note" IS NOT NULL')
+        cols = [c for c in cols if c != "_note"]
     missing = [c for c in REQUIRED_OUTPUT if c not in cols]
     if missing:
         raise XunchaError(

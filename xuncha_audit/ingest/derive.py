@@ -204,35 +204,42 @@ def _key_expr(tdef: Table) -> str:
 
 
 def _derive_ranks(con, table: str, col: str, level: str) -> None:
+    """``<col>_norm`` from the raw rank, read with the row's 职务 (position), department and
+    unit where the table has them (a bare 主任 means different ranks in different places)."""
     try:
         from xuncha_audit.standards.ranks import normalize_rank
     except ImportError:
         return
     t, c, n = _q(table), _q(col), _q(f"{col}_norm")
+    have = {r[0] for r in con.execute(f"SELECT * FROM {t} LIMIT 0").description}
+    extra = [x for x in ("position", "department") if x in have and x != col]
+    ex_sel = "".join(f", t.{_q(x)} AS {x}" for x in extra)
+    ex_eq = "".join(f" AND t.{_q(x)} IS NOT DISTINCT FROM m.{x}" for x in extra)
+    ex_nonnull = " OR ".join([f"{c} IS NOT NULL", *(f"t.{_q(x)} IS NOT NULL" for x in extra)])
     level_expr = "coalesce((SELECT max(u.level) FROM _units u WHERE u.unit = t.unit), $level)"
-    sql = f"SELECT DISTINCT {c} AS raw, {{lvl}} AS lvl FROM {t} t WHERE {c} IS NOT NULL"
+    sql = (f"SELECT DISTINCT t.{c} AS raw, {{lvl}} AS lvl, t.unit AS unit{ex_sel} FROM {t} t "
+           f"WHERE {ex_nonnull}")
     try:
-        pairs = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
+        rows = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
     except duckdb.CatalogException:  # no _units table: the level argument for every row
         level_expr = "$level"
-        pairs = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
-    if not pairs:
+        rows = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
+    if not rows:
         return
-    raws, lvls, norms = [], [], []
-    for raw, lvl in pairs:
-        raws.append(raw)
-        lvls.append(lvl)
-        norms.append(normalize_rank(raw, lvl))
-    mapping = pa.table(
-        {"raw": pa.array(raws, pa.string()), "lvl": pa.array(lvls, pa.string()),
-         "norm": pa.array(norms, pa.string())}
-    )
+    cols: dict[str, list] = {k: [] for k in ("raw", "lvl", "unit", *extra, "norm")}
+    for row in rows:
+        for k, v in zip(("raw", "lvl", "unit", *extra), row, strict=True):
+            cols[k].append(v)
+        kw = dict(zip(extra, row[3:], strict=True))
+        cols["norm"].append(normalize_rank(row[0], row[1], unit=row[2], **kw))
+    mapping = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
     view = f"_xa_rank_map_{next(_counter)}"
     con.register(view, mapping)
     try:
         con.execute(
             f"UPDATE {t} AS t SET {n} = m.norm FROM {view} m "
-            f"WHERE t.{c} = m.raw AND m.lvl = {level_expr}",
+            f"WHERE t.{c} IS NOT DISTINCT FROM m.raw AND m.lvl = {level_expr} "
+            f"AND t.unit IS NOT DISTINCT FROM m.unit{ex_eq}",
             {"level": level},
         )
     finally:

@@ -7,6 +7,22 @@ unit's government level) to one of ``LADDER``; ``None`` when it cannot tell.
 When a text names several things (``局长、一级调研员``), the highest rank found wins: the
 ladder feeds entitlement checks (travel class, office area), where the higher reading is
 the lenient one and gives no false flags.
+
+How people actually write ranks (rosters, HR exports, reimbursement forms), all recognised:
+
+* full forms 正处级/副县级/县处级正职/乡科级副职/正局级, with decorations 正处级干部,
+  正处级领导职务, 享受正处级待遇, 正处级（主持工作）;
+* short forms as a whole entry 正处/副处/正科/副科/正厅/副厅/正部/副部/正县/副县/正乡/副乡
+  (only as a whole entry, with or without 干部/领导/待遇: inside a longer text 副部 may be
+  part of 宣传部副部长, which at a 市级 unit is 副处级);
+* rank groups without 正/副 — 处级, 科级, 厅级, 局级, 部级, 县处级, 乡科级, 厅局级, 司局级,
+  省部级 (处级干部, 科级干部) — map to the 正 rank of the group. Both readings are possible;
+  the higher one is the lenient one for entitlement checks, so no false flag follows from it.
+  A user mapping can say otherwise;
+* the 2019 职级 titles (一级巡视员 … 四级主任科员, 一级/二级科员) and the old non-leading titles;
+* posts relative to the unit's level (局长 of a 市级 unit = 正处级; 处长; 科长; 主任 where
+  the unit or the department says which 主任 it is, see ``normalize_rank``);
+* full-width characters, full-width digits (４级主任科员), spaces anywhere (正　处).
 """
 
 from __future__ import annotations
@@ -50,6 +66,25 @@ _EXPLICIT = {
     "科员及以下": "科员及以下", "科员级": "科员及以下", "办事员级": "科员及以下",
     "股级": "科员及以下", "副股级": "科员及以下",
 }
+
+# Short forms and rank groups, recognised only as a whole entry (after the decorations
+# below are removed): inside a longer text 副部 may be part of 宣传部副部长.
+_SHORT = {
+    "正部": "正部级", "副部": "副部级", "正省": "正部级", "副省": "副部级",
+    "正厅": "正厅级", "副厅": "副厅级",
+    "正司": "正厅级", "副司": "副厅级", "正地": "正厅级", "副地": "副厅级",
+    "正处": "正处级", "副处": "副处级", "正县": "正处级", "副县": "副处级",
+    "正科": "正科级", "副科": "副科级", "正乡": "正科级", "副乡": "副科级",
+    "正股": "科员及以下", "副股": "科员及以下", "股级": "科员及以下",
+    # rank groups without 正/副: the 正 rank (the higher, lenient reading; see the module doc)
+    "部级": "正部级", "省部级": "正部级", "厅级": "正厅级", "局级": "正厅级", "厅局级": "正厅级",
+    "司局级": "正厅级", "地厅级": "正厅级", "处级": "正处级", "县处级": "正处级",
+    "科级": "正科级", "乡科级": "正科级",
+}
+# Decorations around a rank word: 正处级干部, 享受正处级待遇, 正处（主持工作）.
+_DECOR_TAIL = re.compile(r"(?:实职|领导干部|干部|领导职务|非领导职务|领导|职务|职级|待遇|级别|人员|"
+                         r"主持工作|兼职|挂职|试用期)+$")
+_DECOR_HEAD = re.compile(r"^(?:享受|相当于|相当|按|原)+")
 
 # 2019 职务职级并行 titles and the old non-leading titles (level-independent).
 _GRADES = {
@@ -168,33 +203,104 @@ def _relative(part: str, level: str | None) -> list[str]:
     return []
 
 
+# A unit (or a department) whose own head is called 主任: 委员会, 办公室, 中心 ...
+_HEAD_IS_ZHUREN = re.compile(r"(委员会|委|办公室|办公厅|办|中心|站|所)$")
+# Department values that mean the unit's leadership, not an internal office.
+_LEADERSHIP_DEPT = re.compile(r"(领导|班子|党组|党委|局长|主任)$")
+
+
+def _bare_post(part: str) -> str | None:
+    """'主任' or '副主任' (with 常务/第一 etc.) when the part is a bare 主任 title."""
+    m = re.fullmatch(r"(常务|第一|专职|执行)?(副)?主任", part)
+    return None if m is None else ("副主任" if m.group(2) else "主任")
+
+
+def _zhuren(deputy: bool, level: str | None, department: str | None,
+            unit: str | None) -> list[str]:
+    """A bare 主任/副主任: the unit's head where the department or the unit says so, the head of
+    an internal office where the department names one, and unknown otherwise."""
+    if level not in _REL:
+        return []
+    dept = _clean(department) if department else ""
+    if dept and not _LEADERSHIP_DEPT.search(dept):
+        cat = "section" if dept.endswith(("科", "股")) else "internal"
+        if dept.endswith("股"):
+            cat = "group"
+    elif dept or unit is None or _HEAD_IS_ZHUREN.search(_clean(unit)):
+        cat = "head"       # leadership department, a 委/办/中心 unit, or no unit to say otherwise
+    else:
+        return []          # a 局 whose 主任 may head any internal office: cannot tell
+    pair = _REL[level].get(cat)
+    return [pair[1] if deputy else pair[0]] if pair else []
+
+
+def _short_form(part: str) -> str | None:
+    core = _DECOR_HEAD.sub("", _DECOR_TAIL.sub("", part))
+    if core.endswith("长级"):          # 副处长级, 正科长级
+        core = core[:-2]
+    if core in _SHORT:
+        return _SHORT[core]
+    if core.endswith("级") and core[:-1] in _SHORT:
+        return _SHORT[core[:-1]]
+    return None
+
+
 def normalize_rank(raw: str | None, level: str | None = "市级",
-                   mapping: dict[str, str] | None = None) -> str | None:
+                   mapping: dict[str, str] | None = None, *, position: str | None = None,
+                   department: str | None = None, unit: str | None = None) -> str | None:
     """Map a raw rank or post title to the ladder (正部级 ... 科员及以下), or None.
 
     ``level`` is the government level of the person's unit (中央/省级/市级/县级/乡级);
-    it decides what 局长/副局长/主任/书记/处长/科长 mean. ``mapping`` (raw text ->
-    ladder rank) is the user's own table and wins over everything else.
+    it decides what 局长/副局长/主任/书记/处长/科长 mean. ``position`` (the roster's 职务
+    column) is read together with ``raw``; the higher reading wins. A bare 主任 is the
+    unit's head when ``department`` is the leadership (局领导, 委领导, 班子) or the ``unit``
+    is a 委员会/办公室/中心, the head of the internal office ``department`` names otherwise
+    (办公室 主任 at a 市级 unit = 正科级), and unknown in a 局 with no department (when no
+    unit is given at all it is read as the unit's head, the higher reading). ``mapping``
+    (raw text -> ladder rank) is the user's own table and wins over everything else.
     """
-    if raw is None:
-        return None
-    text = _clean(raw)
-    if not text or text.lower() in ("nan", "none", "null", "-", "无"):
+    texts = [t for t in (raw, position) if t is not None]
+    if not texts:
         return None
     if mapping:
-        for key, val in mapping.items():
-            if _clean(key) == text:
-                if val not in ORDINAL:
-                    raise ConfigError(f"职级映射「{key}」的目标「{val}」不在职级序列中：{'、'.join(LADDER)}",
-                                      f"rank mapping target {val!r} is not on the ladder",
-                                      column=str(key))
-                return val
-    lvl = normalize_level(level)
+        for t in texts:
+            hit = _mapped(_clean(t), mapping)
+            if hit:
+                return hit
+    found: list[str] = []
+    for t in texts:
+        found += _ranks_in(_clean(t), normalize_level(level), department, unit)
+    if not found:
+        return None
+    return min(found, key=ORDINAL.__getitem__)
+
+
+def _mapped(text: str, mapping: dict[str, str]) -> str | None:
+    for key, val in mapping.items():
+        if _clean(key) == text:
+            if val not in ORDINAL:
+                raise ConfigError(f"职级映射「{key}」的目标「{val}」不在职级序列中：{'、'.join(LADDER)}",
+                                  f"rank mapping target {val!r} is not on the ladder",
+                                  column=str(key))
+            return val
+    return None
+
+
+def _ranks_in(text: str, lvl: str | None, department: str | None, unit: str | None) -> list[str]:
+    if not text or text.lower() in ("nan", "none", "null", "-", "无", "/"):
+        return []
     found = _longest_hits(text, _EXPLICIT)
     found += _longest_hits(text, _GRADES)
     found += _longest_hits(text, _TERRITORIAL)
     for part in _SPLIT.split(text):
         if not part:
+            continue
+        if part in ("正局", "副局"):    # a roster's shorthand for 局长/副局长, not 正局级
+            found += _relative(part + "长", lvl)
+            continue
+        short = _short_form(part)
+        if short is not None:
+            found.append(short)
             continue
         city = next((t for t in sorted(_CITY_LEADERS, key=len, reverse=True) if part.endswith(t)
                      and not part.endswith("县" + t)), None)
@@ -207,10 +313,12 @@ def normalize_rank(raw: str | None, level: str | None = "市级",
             continue
         if _longest_hits(part, _GRADES) or _longest_hits(part, _EXPLICIT):
             continue
+        bare = _bare_post(part)
+        if bare is not None:
+            found += _zhuren(bare == "副主任", lvl, department, unit)
+            continue
         found += _relative(part, lvl)
-    if not found:
-        return None
-    return min(found, key=ORDINAL.__getitem__)
+    return found
 
 
 def travel_tier(rank_norm: str | None) -> str | None:

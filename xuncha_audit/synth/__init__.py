@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m xuncha_audit.synth --out DIR --seed 20241 --scale sample [--units N]
+    python -m xuncha_audit.synth --out DIR --seed 20241 --scale sample [--units N] [--clean]
 
 Modules:
 
@@ -15,7 +15,14 @@ Modules:
   answer key under ``<out>/_answer_key/``.
 
 ``generate_unit(ctx, stream_ledger)`` runs the areas in ``AREA_ORDER`` for one unit;
-``generate(out, seed, scale, units)`` writes everything and returns a summary dict.
+``generate(out, seed, scale, units, clean=False)`` writes everything and returns a summary dict.
+
+Clean bureau (``clean=True``, ``--clean``): the same bureau written the same way, with no planted
+red flag, so a run of it must give no finding from the crisp checks. The payroll,
+reimbursement and ledger areas skip their plants themselves (``ctx.clean``); for the other areas
+``remove_planted`` drops the records their plants cite, then records left pointing at a removed
+one (payments of a removed contract, costs and trips of a removed vehicle). The answer key of a
+clean bureau is empty.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import pandas as pd
 from xuncha_audit.synth.core import SCALES, SynthContext, unit_names
 
 AREA_ORDER = ["payroll", "vehicles", "procurement", "reimbursement", "office", "ledger"]
+# Areas that honour ctx.clean themselves; the others' plants are removed after generation.
+CLEAN_AWARE = {"payroll", "reimbursement", "ledger"}
 # Scales whose ledger is streamed to disk in chunks instead of held in memory.
 STREAMED_SCALES = {"1m", "10m"}
 
@@ -44,10 +53,38 @@ def generate_unit(ctx: SynthContext, stream_ledger: bool = False):
             mod.prepare(ctx)
             streams["ledger"] = mod.iter_chunks(ctx)
             continue
-        frames.update(mod.generate(ctx))
+        n_plants = len(ctx.answer_key)
+        out = mod.generate(ctx)
+        if ctx.clean and area not in CLEAN_AWARE:
+            out = remove_planted(out, ctx.answer_key[n_plants:])
+        frames.update(out)
+    if ctx.clean:
+        ctx.answer_key.clear()
     if "ledger" in frames:
         streams["ledger"] = [frames["ledger"]]
     return frames, streams
+
+
+def remove_planted(frames: dict[str, pd.DataFrame], plants) -> dict[str, pd.DataFrame]:
+    """``frames`` without the records ``plants`` cite, nor records left pointing at them."""
+    from xuncha_audit.synth.core import keys_of
+
+    cited: dict[str, set[str]] = {}
+    for p in plants:
+        cited.setdefault(p.table, set()).add(p.key)
+    out = {}
+    for t, df in frames.items():
+        if t in cited and len(df):
+            df = df[~keys_of(t, df).isin(cited[t])].reset_index(drop=True)
+        out[t] = df
+    if "payments" in out and "contracts" in out and len(out["payments"]):
+        out["payments"] = out["payments"][out["payments"]["contract_no"].isin(out["contracts"]["contract_no"])]
+    if "vehicles" in out:
+        plates = set(out["vehicles"]["plate_no"])
+        for t in ("vehicle_costs", "vehicle_trips"):
+            if t in out and len(out[t]):
+                out[t] = out[t][out[t]["plate_no"].isin(plates)].reset_index(drop=True)
+    return out
 
 
 def _clean_previous(out: Path) -> None:
@@ -70,7 +107,7 @@ def _clean_previous(out: Path) -> None:
 
 
 def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: int = 1,
-             unit_layout: str = "folders") -> dict:
+             unit_layout: str = "folders", clean: bool = False) -> dict:
     """Write ``units`` fictional bureaus' exports and the answer key into ``out``.
 
     ``unit_layout``: ``folders`` (one sub-folder per unit when units > 1) or ``column`` (one set
@@ -92,7 +129,7 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
     stream = scale in STREAMED_SCALES
     combined: list[tuple[SynthContext, dict, dict]] = []
     for i, name in enumerate(names):
-        ctx = SynthContext(seed=seed, scale=scale, unit_index=i, unit=name)
+        ctx = SynthContext(seed=seed, scale=scale, unit_index=i, unit=name, clean=clean)
         frames, streams = generate_unit(ctx, stream_ledger=stream)
         answers.append(ctx.answer_frame())
         nears.append(ctx.near_miss_frame())
@@ -120,7 +157,7 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
     near = pd.concat(nears, ignore_index=True)
     write_answer_key(out, answer, near, quarantine, manifest, unit_rows)
     return {"files": len({m["file"] for m in manifest}), "rows": int(sum(m["data_rows"] for m in manifest)),
-            "planted_findings": int(answer.groupby(["unit", "finding_group"]).ngroups),
+            "planted_findings": int(answer.groupby(["unit", "finding_group"]).ngroups) if len(answer) else 0,
             "checks": sorted(answer["check_code"].unique()), "quarantine_rows": len(quarantine)}
 
 

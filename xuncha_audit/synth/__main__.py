@@ -1,5 +1,5 @@
 """``python -m xuncha_audit.synth --out DIR --seed N --scale sample|small|1m|10m [--units N]
-[--unit-layout folders|column]``."""
+[--unit-layout folders|column] [--clean]``."""
 
 from __future__ import annotations
 
@@ -20,12 +20,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--units", type=int, default=1, help="单位个数（>1 时每个单位一个子目录）")
     ap.add_argument("--unit-layout", choices=["folders", "column"], default="folders",
                     help="多个单位时：folders=每个单位一个子目录；column=所有单位共用文件、以「单位」列区分")
+    ap.add_argument("--clean", action="store_true",
+                    help="生成不含任何埋设疑点的“干净”单位（近似但合规的记录保留），用于检验检查不误报")
     a = ap.parse_args(argv)
     if a.units < 1:
         ap.error("--units 必须 >= 1")
     t = time.perf_counter()
     try:
-        s = generate(a.out, seed=a.seed, scale=a.scale, units=a.units, unit_layout=a.unit_layout)
+        s = generate(a.out, seed=a.seed, scale=a.scale, units=a.units, unit_layout=a.unit_layout,
+                     clean=a.clean)
     except Exception as e:  # user-facing message, then re-raise for the traceback
         zh = getattr(e, "zh", None)
         if zh:

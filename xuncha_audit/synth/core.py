@@ -184,6 +184,7 @@ class SynthContext:
     level: str = "市级"
     region: str = "湖南"
     city: str = "长沙"
+    clean: bool = False   # a clean bureau: no planted red flags (near-misses kept), see synth.generate
     answer_key: list[Plant] = field(default_factory=list)
     near_misses: list[dict] = field(default_factory=list)
     shared: dict = field(default_factory=dict)
@@ -362,12 +363,14 @@ class SynthContext:
                 depts.append("局领导")
             else:
                 depts.append(DEPARTMENTS[i % len(DEPARTMENTS)])
-        # Rank shown in the roster: the 2019 职务职级 spelling for some, old spelling for others.
+        # Rank shown in the roster as real rosters write it: mostly the short forms (正处, 副处,
+        # 正科, 副科), some full forms, some 2019 职务职级 titles, some with 干部.
         rank_display = []
         for lad in ladders:
-            alt = {"正科级": ["正科级", "一级主任科员"], "副科级": ["副科级", "四级主任科员"],
-                   "一级科员": ["科员", "一级科员"], "三级调研员": ["三级调研员"],
-                   "正处级": ["正处级"], "副处级": ["副处级"]}[lad]
+            alt = {"正科级": ["正科", "正科", "正科级", "一级主任科员", "正科级干部"],
+                   "副科级": ["副科", "副科", "副科级", "四级主任科员", "副科级干部"],
+                   "一级科员": ["科员", "一级科员", "一级科员"], "三级调研员": ["三级调研员", "三级调研员（副处）"],
+                   "正处级": ["正处"], "副处级": ["副处", "副处", "副处级", "副县级"]}[lad]
             rank_display.append(self.choice(alt))
         staff = pd.DataFrame({
             "person_id": self.new_ids("ZJ", n, 4),
@@ -386,7 +389,7 @@ class SynthContext:
             "ladder": ladders,
             "gender": genders,
         })
-        # A few already retired before the period (no pay in the period).
+        # A few already retired before the period: a 统发 payroll pays them 离退休费 every month.
         old = staff.index[staff["ladder"].isin(["一级科员", "副科级"])][-3:]
         staff.loc[old, "status"] = "退休"
         staff.loc[old, "leave_date"] = [dt.date(2022, 3, 31), dt.date(2021, 11, 30),
@@ -505,7 +508,10 @@ class SynthContext:
     # ------------------------------------------------------------------ answer key
     def plant(self, check_code: str, evidence: list[tuple[str, str]], note_zh: str = "",
               group: str | None = None) -> str:
-        """Record one planted finding citing ``evidence`` [(table, key), ...]; returns its group id."""
+        """Record one planted finding citing ``evidence`` [(table, key), ...]; returns its group id.
+
+        Areas written for the clean mode do not call this when ``self.clean``; the others' planted
+        rows are removed afterwards by ``synth.remove_planted`` using these records."""
         if group is None:
             n = self._group_counter.get(check_code, 0) + 1
             self._group_counter[check_code] = n

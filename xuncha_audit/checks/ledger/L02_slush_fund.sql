@@ -6,14 +6,16 @@ title_en: Signs of an off-book slush fund
 area: ledger
 severity: high
 route: 纪检监察
-inputs: [ledger, staff, std_keywords]
+inputs: [ledger, staff, std_keywords, std_places]
 evidence: [ledger]
 entity_type: vendor
 what_zh: >-
   三类迹象，一张凭证一条疑点（子规则可并列）：
   ① 以含糊摘要（往来款、暂付款、借款、代管资金等，std_keywords 的 vague_summary 列表）向食堂、工会、
   协会、学会、服务中心、培训中心等（slush_counterparty 列表，在往来单位或摘要中出现）转出资金；
-  ② 以含糊摘要向个人转出资金（往来单位是本单位职工姓名，或是 2–4 个汉字且不以机构用字结尾的人名），
+  ② 以含糊摘要向个人转出资金（往来单位是本单位职工姓名，或是 2–4 个汉字且不以机构用字结尾的人名；
+  中国移动、国家电网、湖南联通这类简称不是人名：以中国/国家/中华/全国开头、含 std_keywords 的
+  organisation_name 用字（移动、联通、电信、电网、石化、邮政…），或以省、市名开头的都不算），
   金额不低于下限；
   ③ 大额提取现金：库存现金（1001）借方且同一凭证贷记银行存款/零余额账户（1002/1011），或摘要含提现、
   取现、现金支票等词（cash_withdrawal 列表）的现金/银行分录，金额不低于大额提现阈值。
@@ -89,16 +91,37 @@ text_flags AS (
 staff_names AS (
     SELECT DISTINCT unit, name FROM staff WHERE name IS NOT NULL
 ),
+name_like AS (
+    -- 2-4 Chinese characters not ending in an organisation's word: may be a person's name
+    SELECT DISTINCT unit, counterparty
+    FROM ledger
+    WHERE counterparty IS NOT NULL
+      AND regexp_matches(counterparty, '^[一-龥·]{2,4}$')
+      AND NOT regexp_matches(counterparty,
+          '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|台|段|库|超市|银行|医院|学校)$')
+      AND NOT regexp_matches(counterparty, '^(中国|中华|国家|全国)')
+),
+org_short AS (
+    -- short organisation names (中国移动, 国家电网, 湖南联通): an organisation word inside, or a
+    -- province or city name in front of something else
+    SELECT DISTINCT n.unit, n.counterparty
+    FROM name_like n
+    JOIN std_keywords k ON k.list = 'organisation_name' AND strpos(n.counterparty, k.word) > 0
+    UNION
+    SELECT DISTINCT n.unit, n.counterparty
+    FROM name_like n
+    JOIN std_places pl ON pl.kind IN ('region', 'city') AND length(pl.name) >= 2
+     AND length(pl.name) < length(n.counterparty) AND starts_with(n.counterparty, pl.name)
+),
 counterparties AS (
     -- judged once per distinct (unit, counterparty), not per line
     SELECT d.unit, d.counterparty,
-           coalesce(sn.name IS NOT NULL
-            OR (regexp_matches(d.counterparty, '^[一-龥·]{2,4}$')
-                AND NOT regexp_matches(d.counterparty,
-                    '(公司|局|中心|会|部|厂|店|所|院|校|社|行|处|站|队|委|室|馆|团|家|堂|园|场|组|办|司|科|点|铺|坊|楼|城|村|庄|厅|台|段|库|超市|银行|医院|学校)$')), false
-           ) AS to_individual
+           coalesce(sn.name IS NOT NULL OR (nl.counterparty IS NOT NULL AND os.counterparty IS NULL), false)
+               AS to_individual
     FROM (SELECT DISTINCT unit, counterparty FROM ledger WHERE counterparty IS NOT NULL) d
     LEFT JOIN staff_names sn ON sn.unit = d.unit AND sn.name = d.counterparty
+    LEFT JOIN name_like nl ON nl.unit = d.unit AND nl.counterparty = d.counterparty
+    LEFT JOIN org_short os ON os.unit = d.unit AND os.counterparty = d.counterparty
 ),
 lines AS (
     SELECT l.unit, l.voucher_no, l._key, l.voucher_date, l.summary, l.counterparty, l.counterparty_norm,

@@ -14,12 +14,17 @@ what_zh: >-
   付款 = 贷记银行存款/零余额账户/库存现金的凭证中该往来单位的金额（有该单位的银行/现金贷方分录时取其金额，
   否则取该单位的借方分录合计）。每笔较晚的付款与其之前最近的一笔相同付款组成一条疑点，引用两张凭证中
   该往来单位的分录。同一合同的分期付款不报告：两张凭证分别对应（合同付款表 payments 的凭证号 voucher_no
-  相同，或凭证摘要写明付款单号）同一合同下不同付款单号的付款时，视为分期付款。
+  相同，或凭证摘要写明付款单号）同一合同下不同付款单号的付款时，视为分期付款。按月固定支付（如每月 15 日付房租、
+  物业费）不报告：同一往来单位同一金额至少在 regular_min_months 个不同月份各付一次时，相隔至少 regular_min_gap_days
+  天、分属不同月份、且较晚一笔是该月第一笔的两笔付款视为相邻两期；同月两笔照常报告（某月多付一笔即报告这一笔与当月正常一期）。
 what_en: >-
   Two payments to the same counterparty (normalised name) of the same amount on different vouchers
   within window_days (default 30). The later payment and the nearest earlier one form a finding.
   Installments are not duplicates: when the two vouchers are linked (payments.voucher_no, or the
-  payment number quoted in the summary) to different payment numbers of one contract.
+  payment number quoted in the summary) to different payment numbers of one contract. Fixed monthly
+  payments (rent on the 15th) are not duplicates: when the counterparty receives the amount in at least
+  regular_min_months months, two payments in different months at least regular_min_gap_days apart, the
+  later one the first of its month, are consecutive instalments; two in one month are still reported.
 why_zh: >-
   重复付款可能是工作失误，也可能是利用重复报账、重复支付套取资金后由收款方返还；需核对两次付款的发票、
   合同和验收依据，确认是否多付并追回。
@@ -31,10 +36,12 @@ regulation: >-
   《行政事业单位内部控制规范（试行）》（财会〔2012〕21号）第四章 业务层面内部控制（支出审核与支付控制）
 exclusions_zh: >-
   同一合同不同付款单号的分期付款；同一凭证内的重复分录；金额低于 min_amount 的小额付款；
-  相隔超过 window_days 天的相同金额付款（如按月固定支付的物业费一般相隔 30 天以上）。
+  相隔超过 window_days 天的相同金额付款；按月固定支付的相邻两期（见上）。
 params:
   window_days: {type: int, default_from: ledger.duplicate_window_days, min: 0, max: 3650, description_zh: 两笔相同付款相隔的最长天数}
   min_amount: {type: decimal, default: 1000, min: 0, description_zh: 付款金额下限（元），小额付款不报告}
+  regular_min_months: {type: int, default: 3, min: 2, max: 120, description_zh: 同一单位同一金额至少在多少个不同月份付款才视为按月固定支付}
+  regular_min_gap_days: {type: int, default: 20, min: 1, max: 366, description_zh: 按月固定支付的相邻两期至少相隔的天数}
 template: "向「{counterparty}」两次支付相同金额{amount:money}元，相隔{days}天：凭证{first_voucher}（{first_date:date}）与凭证{voucher_no}（{voucher_date:date}）"
 example_zh: >-
   2024-03-05 凭证 0123 与 2024-03-19 凭证 0301 各向“长沙甲建设”支付 286,400 元，且未对应同一合同的不同付款单 → 一条疑点。
@@ -81,6 +88,32 @@ pairs AS (
     WHERE datediff('day', a.voucher_date, b.voucher_date) <= $window_days
       AND b.amount >= $min_amount
 ),
+pay_m AS (
+    -- each payment's place within its month, and in how many months the same amount was paid
+    SELECT *, row_number() OVER (PARTITION BY unit, counterparty_norm, amount, pay_month
+                                 ORDER BY voucher_date, voucher_no) AS nth_in_month
+    FROM (SELECT p.*, date_trunc('month', p.voucher_date) AS pay_month
+          FROM pay p
+          -- only the counterparty-amounts of candidate pairs need their monthly pattern
+          JOIN (SELECT DISTINCT unit, counterparty_norm, amount FROM pairs) k
+            ON k.unit = p.unit AND k.counterparty_norm = p.counterparty_norm AND k.amount = p.amount) x
+),
+series AS (
+    SELECT unit, counterparty_norm, amount, count(DISTINCT pay_month) AS n_months
+    FROM pay_m
+    GROUP BY unit, counterparty_norm, amount
+),
+regular AS (
+    -- consecutive instalments of a fixed monthly payment: not duplicates
+    SELECT pr.unit, pr.voucher_no, pr.first_voucher, pr.counterparty_norm
+    FROM pairs pr
+    JOIN series sr ON sr.unit = pr.unit AND sr.counterparty_norm = pr.counterparty_norm AND sr.amount = pr.amount
+    JOIN pay_m pb ON pb.unit = pr.unit AND pb.counterparty_norm = pr.counterparty_norm
+     AND pb.voucher_no = pr.voucher_no
+    WHERE sr.n_months >= $regular_min_months AND pb.nth_in_month = 1
+      AND date_trunc('month', pr.first_date) <> date_trunc('month', pr.voucher_date)
+      AND pr.days >= $regular_min_gap_days
+),
 pair_vouchers AS (
     SELECT DISTINCT unit, first_voucher AS voucher_no FROM pairs
     UNION
@@ -106,6 +139,11 @@ real_pairs AS (
     SELECT pr.*
     FROM pairs pr
     WHERE NOT EXISTS (
+        SELECT 1 FROM regular g
+        WHERE g.unit = pr.unit AND g.voucher_no = pr.voucher_no AND g.first_voucher = pr.first_voucher
+          AND g.counterparty_norm = pr.counterparty_norm
+    )
+    AND NOT EXISTS (
         SELECT 1 FROM linked x JOIN linked y
           ON x.unit = y.unit AND x.contract_no = y.contract_no AND x.payment_no <> y.payment_no
         WHERE x.unit = pr.unit AND x.voucher_no = pr.first_voucher AND y.voucher_no = pr.voucher_no

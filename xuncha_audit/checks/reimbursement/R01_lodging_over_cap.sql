@@ -12,7 +12,7 @@ entity_type: person
 what_zh: 差旅住宿费超过出差人职级对应的住宿费标准合计：按出差日期逐晚（出发日至返回日前一日）取目的地、职级档次（部级/司局级/其他）和当晚所属旺淡季的标准，累加为允许总额；住宿费超过允许总额即标记。未填住宿天数时按返回日与出发日相差天数计算；填写的住宿天数与日期不一致时按逐晚平均标准乘以填写天数。
 why_zh: 出差人员应在职务级别对应的住宿费标准限额内住宿，超标部分不得报销；超标报销属于违反中央八项规定精神的违规报销问题。
 regulation: 《中央和国家机关差旅费管理办法》（财行〔2013〕531号）第三章（住宿费：在职务级别对应的住宿费标准限额内住宿）；财行〔2016〕71号 附件《中央和国家机关工作人员赴地方差旅住宿费标准明细表》
-exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都查不到时按「其他人员」标准判断并注明。同名人员取花名册中的最高职级（从宽）。
+exclusions_zh: 目的地无法识别为标准地名（std_places）的报销单不判断；目的地为区县时归入所属城市，城市不在标准表中时按所在省份的「其他」标准判断并在疑点中注明；职级在报销单和花名册中都认不出时，只按最高档（部级）标准判断：超出部级标准才报告（是否超标不取决于职级），其余作为数据质量说明（「职级无法识别」，按单位计人数），不作为疑点。同名人员取花名册中的最高职级（从宽）。
 rules:
   over_cap: 住宿费超过逐晚标准合计
 params:
@@ -35,7 +35,9 @@ claims AS (
         CASE WHEN t.return_date > t.depart_date THEN CAST(t.return_date - INTERVAL 1 DAY AS DATE)
              ELSE t.depart_date END AS last_night,
         coalesce(t.rank_norm, sr.rank_norm) AS rank_used,
-        coalesce(l.travel_tier, '其他') AS tier,
+        -- unknown rank: the most generous tier, so a finding never depends on the unknown rank
+        CASE WHEN coalesce(t.rank_norm, sr.rank_norm) IS NULL THEN '部级'
+             ELSE coalesce(l.travel_tier, '其他') END AS tier,
         dp.region, dp.lodging_city
     FROM travel_claims t
     LEFT JOIN _units du ON du.unit = t.unit
@@ -97,14 +99,21 @@ judged AS (
     LEFT JOIN region_has_cities rh ON rh.region = c.region
 )
 SELECT unit, claim_no AS finding_key, 'travel_claims' AS ev_table, _key AS ev_key,
-    'person' AS entity_type, person AS entity_key,
+    'person' AS entity_type, person AS entity_key, CAST(NULL AS VARCHAR) AS _note,
     CAST(lodging_amount - allowed_total AS DECIMAL(18, 2)) AS amount,
     depart_date AS period_start, return_date AS period_end, 'over_cap' AS rule, person AS persons,
     person, destination, tier, nights_used, lodging_amount, allowed_total,
-    CASE WHEN rank_used IS NULL THEN '职级不详，按其他人员' ELSE rank_used || '（' || CASE WHEN tier = '其他' THEN '其他人员' ELSE tier END || '）' END AS rank_label,
+    CASE WHEN rank_used IS NULL THEN '职级无法识别，按最高档（部级）' ELSE rank_used || '（' || CASE WHEN tier = '其他' THEN '其他人员' ELSE tier END || '）' END AS rank_label,
     CASE WHEN n_seasons > 1 THEN '（跨旺淡季逐晚计算，每晚' || CAST(CAST(cap_min AS BIGINT) AS VARCHAR) || '–' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）'
          ELSE '（每晚' || CAST(CAST(cap_max AS BIGINT) AS VARCHAR) || '元）' END AS cap_note,
     CASE WHEN fell_back THEN '；目的地不在住宿费标准表中，按' || region || '「其他」地区标准'
          ELSE '' END AS fallback_note
 FROM judged
 WHERE lodging_amount - allowed_total > $tolerance
+UNION ALL
+-- data-quality note (not a finding): claims whose traveller's rank cannot be recognised
+SELECT unit, claim_no, 'travel_claims', _key, 'person', person, '职级无法识别（住宿费只按部级标准判断）',
+    NULL, depart_date, return_date, 'over_cap', person, person, destination, tier, nights_used,
+    lodging_amount, NULL, NULL, NULL, NULL
+FROM claims
+WHERE rank_used IS NULL

@@ -9,7 +9,7 @@ route: 反馈
 inputs: [hospitality, _units, std_hospitality_caps, std_keywords]
 evidence: [hospitality]
 entity_type: person
-what_zh: 每条公务接待记录对照五项规定，违反任一项即形成一个疑点，并在疑点中列出违反的全部规定：①人均每餐费用（金额 ÷ (接待对象人数 + 陪餐人数) ÷ 餐次）超过本地区标准（std_hospitality_caps，按单位所在省份、城市，接待日期有效）；②陪餐人数超过上限（接待对象 10 人以内不超过 3 人，超过 10 人的不超过接待对象人数的三分之一，10 人接待 3 人陪餐不算超）；③无公函（「有无公函」为否）；④消费明细含禁止项目（std_keywords 的 prohibited_item：香烟、茅台、五粮液、鱼翅、燕窝等，例外短语中的出现不计）；⑤接待地点为私人会所、高消费或景区场所（std_keywords 的 private_venue，例外短语如「景区管委会」不计）。
+what_zh: 每条公务接待记录对照五项规定，违反任一项即形成一个疑点，并在疑点中列出违反的全部规定：①人均每餐费用（金额 ÷ (接待对象人数 + 陪餐人数) ÷ 餐次）超过本地区标准（std_hospitality_caps，按单位所在省份、城市，接待日期有效）；②陪餐人数超过上限（接待对象 10 人以内不超过 3 人，超过 10 人的不超过接待对象人数的三分之一，整数精确比较：10 人接待 3 人陪餐、30 人接待 10 人、60 人接待 20 人都不算超）；③无公函（「有无公函」为否）；④消费明细含禁止项目（std_keywords 的 prohibited_item：香烟、茅台、五粮液、鱼翅、燕窝等，例外短语中的出现不计）；⑤接待地点为私人会所、高消费或景区场所（std_keywords 的 private_venue，例外短语如「景区管委会」不计）。
 why_zh: 公务接待应凭公函、按标准安排工作餐、严格控制陪餐人数，不得提供香烟、高档酒水和高档菜肴，不得使用私人会所、高消费餐饮场所。
 regulation: 《党政机关国内公务接待管理规定》（中办发〔2013〕22号）第五条、第六条（公函）、第十条（工作餐、陪餐人数、禁止项目和场所）；《党政机关厉行节约反对浪费条例》第二十二条（无公函不予接待）
 exclusions_zh: 人数、餐次缺失时不判断人均标准；「有无公函」为空时不判断公函（只有明确为否才标记）。
@@ -22,7 +22,7 @@ rules:
 params:
   small_group: {type: int, default_from: hospitality.small_group_size, min: 1, max: 1000, description_zh: 接待对象「人数较少」的上限（人）}
   companions_small_max: {type: int, default_from: hospitality.companions_small_group_max, min: 0, max: 1000, description_zh: 接待对象人数不超过上限时的陪餐人数上限}
-  companion_ratio: {type: decimal, default_from: hospitality.companion_ratio, min: 0, max: 1, description_zh: 接待对象较多时陪餐人数占接待对象人数的最高比例}
+  companion_divisor: {type: int, default_from: hospitality.companion_divisor, min: 1, max: 1000, description_zh: 接待对象较多时陪餐人数不超过接待对象人数的几分之一（3 = 三分之一；按「陪餐人数 × 3 ≤ 接待对象人数」整数比较，不用 0.3333 这样的近似小数）}
   letter_required: {type: bool, default_from: hospitality.letter_required, description_zh: 是否要求公函（否则不检查公函）}
 template: "{record_no}（{date:date}，{guest_label}）接待费{total:money}元：{problems}"
 example_zh: 接待 4 人、陪餐 5 人，金额 2,400 元，人均 266.67 元超过标准 150 元，且陪餐超过 3 人、菜单含茅台：一个疑点列出三项。
@@ -88,7 +88,7 @@ judged AS (
     SELECT h.*, c.per_head_cap, ti.words AS items_found, tv.words IS NOT NULL AS venue_hit,
         CASE WHEN h.heads > 0 THEN h.amount / h.heads / h.meals_used END AS per_head,
         CASE WHEN h.guests <= $small_group THEN $companions_small_max
-             ELSE floor(h.guests * $companion_ratio + 0.001) END AS companion_limit
+             ELSE CAST(floor(h.guests / $companion_divisor) AS BIGINT) END AS companion_limit
     FROM h
     LEFT JOIN caps c ON c.region IS NOT DISTINCT FROM h.region AND c.city IS NOT DISTINCT FROM h.city
      AND c.date = h.date
@@ -98,7 +98,9 @@ judged AS (
 flags AS (
     SELECT j.*,
         coalesce(per_head > per_head_cap, FALSE) AS f_per_head,
-        coalesce(companions > companion_limit, FALSE) AS f_companions,
+        -- exact integers: companions x 3 > guests (30/10 and 60/20 are within the rule)
+        coalesce(CASE WHEN guests <= $small_group THEN companions > $companions_small_max
+                      ELSE companions * $companion_divisor > guests END, FALSE) AS f_companions,
         coalesce($letter_required AND has_official_letter = FALSE, FALSE) AS f_no_letter,
         items_found IS NOT NULL AS f_items,
         venue_hit AS f_venue

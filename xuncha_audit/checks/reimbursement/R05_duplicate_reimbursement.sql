@@ -9,7 +9,7 @@ route: 反馈
 inputs: [travel_claims, hospitality, meetings]
 evidence: [travel_claims, hospitality, meetings]
 entity_type: person
-what_zh: ①同一发票号码出现在两条及以上报销记录中（差旅费、公务接待、会议培训三张表合并比对；「发票号码」一格填写多个号码时按「、；;，,/」和空格拆开逐个比对；同一记录内重复填写不算）；②同一人两次出差的日期相互重叠（一次的出发日早于另一次的返回日且另一次的出发日早于这次的返回日；前一次返回当天再出发不算重叠）。
+what_zh: ①同一张发票出现在两条及以上报销记录中（差旅费、公务接待、会议培训三张表合并比对；「发票号码」一格填写多个号码时按「、；;，,/」和空格拆开逐个比对；同一记录内重复填写不算）。纸质发票和旧版电子发票的 8 位号码只在同一发票代码（10 或 12 位，「发票代码」列，或号码格中写成「代码-号码」）下才是同一张发票：不同代码下相同的 8 位号码不是重复；没有代码的 8 位号码只与同样没有代码的号码比对。全电发票（数电票）20 位号码全国唯一，单独比对；②同一人两次出差的日期相互重叠（一次的出发日早于另一次的返回日且另一次的出发日早于这次的返回日；前一次返回当天再出发不算重叠）。
 why_zh: 一张发票只能报销一次；同一人同一时间不可能身处两地出差，日期重叠的差旅报销可能虚报或重复报销。
 regulation: 《财政违法行为处罚处分条例》（国务院令第427号）第六条（以虚报、冒领等手段骗取财政资金）
 exclusions_zh: 序时账在数据规范中没有发票号码字段，不参与比对；不含数字或短于最小长度的「发票号码」（如「无」「/」）不比对。金额取重复记录中除最大一笔以外的合计（两条重复时即较小一笔），行程重叠取两次出差中较小的一笔报销总额。
@@ -29,15 +29,21 @@ inv_src AS (
         depart_date AS d1, return_date AS d2,
         coalesce(lodging_amount, 0) + coalesce(meal_allowance, 0) + coalesce(local_transport_allowance, 0)
             + coalesce(transport_amount, 0) AS amt,
-        invoice_no
+        invoice_no, invoice_code
     FROM travel_claims WHERE invoice_no IS NOT NULL
     UNION ALL
-    SELECT unit, 'hospitality', _key, '公务接待' || record_no, handler, date, date, amount, invoice_no
+    SELECT unit, 'hospitality', _key, '公务接待' || record_no, handler, date, date, amount, invoice_no, invoice_code
     FROM hospitality WHERE invoice_no IS NOT NULL
     UNION ALL
     SELECT unit, 'meetings', _key, '会议培训' || record_no, handler, start_date, coalesce(end_date, start_date),
-        amount, invoice_no
+        amount, invoice_no, invoice_code
     FROM meetings WHERE invoice_no IS NOT NULL
+),
+rec_code AS (
+    -- the record's 发票代码 when it gives exactly one (several codes for several numbers cannot be paired)
+    SELECT unit, ev_table, _key,
+        CASE WHEN regexp_matches(trim(invoice_code), '^[0-9]{10}$|^[0-9]{12}$') THEN trim(invoice_code) END AS code
+    FROM inv_src WHERE invoice_code IS NOT NULL
 ),
 inv_split AS (
     -- one row per number in the cell; unnest stands alone in its SELECT (Spark's explode may
@@ -51,23 +57,39 @@ inv_split AS (
         FROM inv_src
     ) x
 ),
+inv_parts AS (
+    -- a number written with its code in one token: 043002100111-12345678
+    SELECT s.unit, s.ev_table, s._key,
+        CASE WHEN regexp_matches(s.inv, '^([0-9]{10}|[0-9]{12})[-—_:：]([0-9]{8})$')
+             THEN regexp_extract(s.inv, '^([0-9]{10}|[0-9]{12})[-—_:：]([0-9]{8})$', 2) ELSE s.inv END AS num,
+        CASE WHEN regexp_matches(s.inv, '^([0-9]{10}|[0-9]{12})[-—_:：]([0-9]{8})$')
+             THEN regexp_extract(s.inv, '^([0-9]{10}|[0-9]{12})[-—_:：]([0-9]{8})$', 1) ELSE c.code END AS code
+    FROM inv_split s
+    LEFT JOIN rec_code c ON c.unit = s.unit AND c.ev_table = s.ev_table AND c._key = s._key
+),
 inv_keys AS (
-    SELECT DISTINCT unit, ev_table, _key, inv
-    FROM inv_split
-    WHERE length(inv) >= $min_invoice_length AND regexp_matches(inv, '[0-9]')
+    -- the invoice's identity: an 8-digit number only under its code; a 20-digit 全电 number alone
+    SELECT DISTINCT unit, ev_table, _key,
+        CASE WHEN regexp_matches(num, '^[0-9]{8}$') THEN coalesce(code, '') || '|' || num ELSE num END AS inv,
+        CASE WHEN regexp_matches(num, '^[0-9]{8}$') AND code IS NOT NULL THEN '发票代码' || code || '、号码' || num
+             WHEN regexp_matches(num, '^[0-9]{8}$') THEN '发票号码' || num || '（未填发票代码）'
+             ELSE '发票号码' || num END AS inv_label
+    FROM inv_parts
+    WHERE length(num) >= $min_invoice_length AND regexp_matches(num, '[0-9]')
 ),
 dup_inv AS (
     SELECT unit, inv FROM inv_keys GROUP BY unit, inv HAVING count(*) >= 2
 ),
 inv_rec AS (
-    SELECT s.unit, s.ev_table, s._key, s.rec_label, s.who, s.d1, s.d2, s.amt, k.inv
+    SELECT s.unit, s.ev_table, s._key, s.rec_label, s.who, s.d1, s.d2, s.amt, k.inv, k.inv_label
     FROM inv_keys k
     JOIN dup_inv d ON d.unit = k.unit AND d.inv = k.inv
     JOIN inv_src s ON s.unit = k.unit AND s.ev_table = k.ev_table AND s._key = k._key
 ),
 inv_groups AS (
     SELECT unit, inv, count(*) AS n_rec, sum(amt) - max(amt) AS dup_amount,
-        string_agg(rec_label, '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2
+        string_agg(rec_label, '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2,
+        min(inv_label) AS inv_label
     FROM inv_rec
     GROUP BY unit, inv
 ),
@@ -76,7 +98,7 @@ invoice_rows AS (
         'person' AS entity_type, coalesce(g.who0, r.inv) AS entity_key,
         CAST(g.dup_amount AS DECIMAL(18, 2)) AS amount, g.p1 AS period_start, g.p2 AS period_end,
         'duplicate_invoice' AS rule, r.who AS persons,
-        '发票号码' || r.inv || '在' || CAST(g.n_rec AS VARCHAR) || '条报销记录中重复出现（' || g.labels || '）' AS detail
+        g.inv_label || '在' || CAST(g.n_rec AS VARCHAR) || '条报销记录中重复出现（' || g.labels || '）' AS detail
     FROM inv_rec r
     JOIN inv_groups g ON g.unit = r.unit AND g.inv = r.inv
 ),

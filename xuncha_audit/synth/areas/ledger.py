@@ -16,7 +16,9 @@ Planted (dedicated accounts/people so the evidence is known at any scale): L01 (
 L03 (1 counterparty with 520 vouchers of 4,500-4,999), L04 (1 person: round thousands), L05 (3),
 L06 (1 account: 专用设备购置 with ~45% of 2024 spend in December), L07 (2), L08 (3);
 near-misses: 酒店/烟台/酒精 in summaries, petty cash of 8,500 and a 3,200 personal loan (L02), an adjusted working Saturday, equal quarterly
-installments 91 days apart.
+installments 91 days apart. Baseline in every mode: the office rent, the same amount paid to the
+landlord on the 15th (or the next workday) of every month (L07 near-misses). With ``ctx.clean``
+only the rent is written: no plant, no near-miss.
 
 Evidence keys: every line of a planted voucher (debit and credit lines carry the same summary),
 except L08 which cites the debit line booked under the wrong account.
@@ -55,6 +57,8 @@ ACCOUNTS = [
     ("5001021801", "业务活动费用-商品和服务费用-专用材料费", 0.05, True, False, (3, 5)),
 ]
 CREDITS = [("1011", "零余额账户用款额度"), ("1002", "银行存款")]
+RENT_ACCOUNT = ("5001021401", "业务活动费用-商品和服务费用-租赁费")
+LANDLORD = "长沙某置业有限公司"
 PLANT_ACCOUNTS = {
     "benford": ("5001022801", "业务活动费用-商品和服务费用-专家咨询费"),
     "rush": ("5001030201", "业务活动费用-资本性支出-专用设备购置"),
@@ -228,6 +232,17 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
     L = lambda ks: [("ledger", k) for k in ks]  # noqa: E731
     wd = lambda y, m, d: ctx.next_workday(dt.date(y, m, d))  # noqa: E731
 
+    # ---- fixed monthly rent (baseline): the same amount on the 15th of every month -----------
+    rent_keys = []
+    for y in (2023, 2024):
+        for m in range(1, 13):
+            rent_keys.append(voucher(wd(y, m, 15), f"支付{y}年{m}月办公用房租金", RENT_ACCOUNT, 36_800.0,
+                                     counterparty=LANDLORD, dept="办公室")[0])
+    if ctx.clean:
+        return _finish(ctx, rows)
+    for k in rent_keys:
+        ctx.near_miss("L07", "ledger", k, "按月固定支付办公用房租金，金额相同、每月一次，不属重复付款")
+
     # ---- L01 sensitive keywords ------------------------------------------------------------
     for day, summ, a, amt in [
         (wd(2024, 1, 30), "购买春节慰问购物卡", "办公费", 20_000.0),
@@ -333,6 +348,10 @@ def plants(ctx: SynthContext) -> pd.DataFrame:
                      counterparty=str(rng.choice(pools.vendors)))
         ctx.plant("L08", [("ledger", ks[0])], f"招待类支出「{summ}」记入{a}")
 
+    return _finish(ctx, rows)
+
+
+def _finish(ctx: SynthContext, rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["voucher_date"] = pd.to_datetime(df["voucher_date"])
     df = df.sort_values(["voucher_date", "voucher_no", "line_no"], kind="stable").reset_index(drop=True)

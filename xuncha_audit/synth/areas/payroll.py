@@ -2,16 +2,20 @@
 
 ``staff`` and ``relations`` come from ``ctx`` (built in core). ``payroll`` is long here (one row
 per month, person and item); the writers emit 2023 as a WIDE sheet (one column per pay item,
-zero = no payment) and 2024 as a long CSV. Approved items used by the baseline: 职务工资,
-级别工资, 津贴, 补贴, 绩效 and 奖金 (December only, the 年终一次性奖金).
+zero = no payment) and 2024 as a long CSV. The baseline uses the standard columns of a 公务员
+工资表: 职务工资, 级别工资, 津贴补贴 (the summary column), 规范津贴补贴, 岗位津贴, 车改补贴,
+提租补贴, 年终一次性奖金 (December); people retired before the period are paid 离退休费 and
+退休补贴 every month, the one retiring in June 2024 from July.
 
 Baseline (must not be flagged): everyone paid is on the roster, paid into their own account,
 under their own ID, up to and including the month they leave; one row per month, person and item.
 
 Planted: H01 (2: a ghost not on the roster; a transferred person paid after leaving), H02 (2:
 one bank account paid under two names; one item paid twice in a month), H03 (3: 过节费, 购物卡, 加班费 paid to everyone in one
-month); near-misses: namesakes with different ID numbers and accounts, a person retiring in the
-middle of the last month paid, an approved item (防暑降温费) paid to everyone in July.
+month), H04 (1: an item in no family, 专项工作补助, paid to a few people in three months of 2024);
+near-misses: namesakes with different ID numbers and accounts, a person retiring in the
+middle of the last month paid, an approved item (防暑降温费) paid to everyone in July, retirees'
+离退休费. With ``ctx.clean`` nothing is planted.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import pandas as pd
 
 from xuncha_audit.synth.core import SynthContext, key_of
 
-ITEMS = ["职务工资", "级别工资", "工作性津贴", "生活性补贴", "改革性补贴"]
+ITEMS = ["职务工资", "级别工资", "津贴补贴", "规范津贴补贴", "岗位津贴", "车改补贴", "提租补贴"]
+PENSION = {"离退休费": 1.9, "退休补贴": 0.35}
 BASE = {"正处级": (2600, 3300), "副处级": (2100, 2900), "三级调研员": (2000, 2800),
         "正科级": (1600, 2300), "副科级": (1400, 1900), "一级科员": (1100, 1600)}
 MONTHS = pd.date_range("2023-01-01", "2024-12-01", freq="MS")
@@ -54,13 +59,20 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     level = base_lo + (base_hi - base_lo) * pd.Series(person_base).groupby(
         grid["person_id"].to_numpy()).transform("first").to_numpy()
     frames = []
-    factors = dict(zip(ITEMS, (1.0, 1.15, 1.45, 0.62, 0.9), strict=True))
+    factors = dict(zip(ITEMS, (1.0, 1.15, 0.55, 1.45, 0.2, 0.3, 0.05), strict=True))
     for item, f in factors.items():
         amt = np.round(level * f + np.where(pd.to_datetime(grid["month"]).dt.year == 2024, 35, 0), 2)
         frames.append(grid.assign(item=item, amount=amt))
     dec = grid[pd.to_datetime(grid["month"]).dt.month == 12]
     frames.append(dec.assign(item="年终一次性奖金", amount=np.round(level[(pd.to_datetime(grid["month"]).dt.month == 12).to_numpy()] * 2.1, 2)))
     pay = pd.concat(frames, ignore_index=True).drop(columns="ladder")
+    pensions = _pensions(ctx, staff, rng)
+
+    if ctx.clean:
+        payroll = pd.concat([pay, pensions], ignore_index=True)
+        payroll = payroll.sort_values(["month", "person_id"], kind="stable").reset_index(drop=True)
+        return {"staff": staff.drop(columns=["ladder", "gender"]), "relations": ctx.relations.copy(),
+                "payroll": payroll}
 
     PK = lambda r: ("payroll", key_of("payroll", r))  # noqa: E731
     active = grid[grid["person_id"].isin(staff.loc[staff["status"] == "在职", "person_id"])]
@@ -86,7 +98,7 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     ghost_acc = ctx.bank_accounts(1)[0]
     g_rows = []
     for m in MONTHS[14:20].date:
-        for item, amt in (("职务工资", 1320.0), ("级别工资", 1518.0), ("工作性津贴", 1914.0)):
+        for item, amt in (("职务工资", 1320.0), ("级别工资", 1518.0), ("规范津贴补贴", 1914.0)):
             g_rows.append({"month": m, "person_id": "ZJ9901", "name": ghost_name, "id_number": ghost_id,
                            "bank_account": ghost_acc, "item": item, "amount": amt})
     g = pd.DataFrame(g_rows)
@@ -114,11 +126,18 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
 
     # ---- H02 one item paid twice in a month (the table keeps repeated keys, numbered #2) --------
     c = staff[staff["status"] == "在职"].iloc[30]
-    orig = pay[(pay["person_id"] == c["person_id"]) & (pay["item"] == "生活性补贴")
+    orig = pay[(pay["person_id"] == c["person_id"]) & (pay["item"] == "岗位津贴")
                & (pd.to_datetime(pay["month"]) == pd.Timestamp("2024-05-01"))]
     extra.append(orig.copy())
     k = key_of("payroll", orig.iloc[0].to_dict())
-    ctx.plant("H02", [("payroll", k), ("payroll", k + "#2")], f"{c['name']}2024年5月生活性补贴重复发放两次")
+    ctx.plant("H02", [("payroll", k), ("payroll", k + "#2")], f"{c['name']}2024年5月岗位津贴重复发放两次")
+
+    # ---- H04 an item in no family (low, to verify), paid to a few people in three months --------
+    few = active[active["person_id"].isin(active["person_id"].drop_duplicates().iloc[5:9])]
+    rows = few[few["month"].isin([dt.date(2024, 3, 1), dt.date(2024, 6, 1), dt.date(2024, 9, 1)])]
+    rows = rows.drop(columns="ladder").assign(item="专项工作补助", amount=600.0)
+    extra.append(rows)
+    ctx.plant("H04", [PK(r) for r in rows.to_dict("records")], "工资表出现清单外项目「专项工作补助」，2024年3、6、9月发放")
 
     # ---- near-misses -------------------------------------------------------------------------------
     p1, p2 = ctx.shared["namesakes"]
@@ -129,8 +148,28 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     rid = ctx.shared["retiring"]
     r = pay[(pay["person_id"] == rid) & (pd.to_datetime(pay["month"]) == pd.Timestamp("2024-06-01"))].iloc[0]
     ctx.near_miss("H01", "payroll", key_of("payroll", r.to_dict()), "2024年6月15日退休，发放6月工资不属吃空饷")
+    r = pensions.iloc[0]
+    ctx.near_miss("H01", "payroll", key_of("payroll", r.to_dict()), "退休人员按月领取离退休费，不属吃空饷")
 
-    payroll = pd.concat([pay, *extra], ignore_index=True)
+    payroll = pd.concat([pay, pensions, *extra], ignore_index=True)
     payroll = payroll.sort_values(["month", "person_id"], kind="stable").reset_index(drop=True)
     staff_out = staff.drop(columns=["ladder", "gender"])
     return {"staff": staff_out, "relations": ctx.relations.copy(), "payroll": payroll}
+
+
+def _pensions(ctx: SynthContext, staff: pd.DataFrame, rng) -> pd.DataFrame:
+    """离退休费 and 退休补贴 for everyone retired before a month of the period, from the month
+    after retirement (a 统发 payroll pays retirees too)."""
+    rows = []
+    retired = staff[(staff["status"] == "退休") & staff["leave_date"].notna()]
+    for _, p in retired.iterrows():
+        base = float(np.round(rng.uniform(3200, 5200), 0))
+        for m in MONTHS.date:
+            if m <= p["leave_date"]:
+                continue
+            for item, f in PENSION.items():
+                rows.append({"month": m, "person_id": p["person_id"], "name": p["name"],
+                             "id_number": p["id_number"], "bank_account": p["bank_account"],
+                             "item": item, "amount": round(base * f / 1.9, 2)})
+    return pd.DataFrame(rows, columns=["month", "person_id", "name", "id_number", "bank_account", "item",
+                                       "amount"])

@@ -10,7 +10,12 @@ letters, companions within limits, 45-95 yuan per head per meal, 家常菜. Meet
 
 Planted: R01 (7: incl. a district destination, a city not in the lodging table, a trip over a
 season boundary), R02 (2), R03 (3), R04 (5 sub-rules), R05 (3), R06 (2), R07 (2), R08 (2);
-near-misses at exact caps, seasonal caps and a season boundary, adjusted workdays, back-to-back trips.
+near-misses at exact caps, seasonal caps and a season boundary, adjusted workdays, back-to-back trips,
+30 guests with 10 companions, one 8-digit invoice number under two invoice codes.
+
+Invoices: an 8-digit (paper or old electronic) number carries its 12-digit 发票代码 in invoice_code
+(one number per record; a record with several numbers leaves the code empty); 20-digit 全电
+numbers have none. With ``ctx.clean`` nothing is planted (and no near-miss is written).
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ import numpy as np
 import pandas as pd
 
 from xuncha_audit.synth.core import SynthContext, key_of
+
+
+def invoice_code(numbers: str, code: str | None = None) -> str | None:
+    """The 发票代码 of a record's invoice cell: a 12-digit code for one 8-digit number (derived
+    from the number, so the same invoice claimed twice carries the same code), else None."""
+    parts = [x for x in str(numbers).split("、") if x]
+    if len(parts) != 1 or len(parts[0]) != 8:
+        return None
+    return code or f"0430{21 + int(parts[0]) % 3:02d}{int(parts[0]) % 10_000:04d}11"
 
 # 其他人员 lodging caps (财行〔2016〕71号) for destinations used by the baseline.
 CAPS = {"北京": 500, "上海": 500, "广州": 450, "深圳": 450, "杭州": 400, "南京": 380, "武汉": 350,
@@ -64,11 +78,13 @@ class _Reim:
             "invoice_no": invoice or "、".join(self.ctx.invoice_numbers(int(self.rng.integers(1, 3)))),
             "voucher_no": f"记-{ret:%Y%m}-{int(self.rng.integers(1, 400)):05d}",
         })
+        self.claims[-1]["invoice_code"] = invoice_code(self.claims[-1]["invoice_no"])
         return no
 
     def hospitality(self, day: dt.date, guests: int, companions: int, per_head: float,
                     letter: bool = True, items: str = "工作餐（家常菜）", venue: str | None = None,
-                    handler: str | None = None, invoice: str | None = None, meals: int = 1) -> str:
+                    handler: str | None = None, invoice: str | None = None, meals: int = 1,
+                    code: str | None = None) -> str:
         self._h += 1
         no = f"JD{day:%Y}{self._h:04d}"
         self.hosp.append({
@@ -80,6 +96,7 @@ class _Reim:
             "invoice_no": invoice or self.ctx.invoice_numbers(1)[0],
             "voucher_no": f"记-{day:%Y%m}-{int(self.rng.integers(1, 400)):05d}",
         })
+        self.hosp[-1]["invoice_code"] = invoice_code(self.hosp[-1]["invoice_no"], code)
         return no
 
     def meeting(self, kind: str, cls: str, start: dt.date, days: int, attendees: int,
@@ -95,6 +112,7 @@ class _Reim:
             "invoice_no": self.ctx.invoice_numbers(1)[0],
             "voucher_no": f"记-{start:%Y%m}-{int(self.rng.integers(1, 400)):05d}",
         })
+        self.meet[-1]["invoice_code"] = invoice_code(self.meet[-1]["invoice_no"])
         return no
 
 
@@ -142,7 +160,8 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
         r.meeting(kind, str(rng.choice(["三类", "四类"])), d, days, int(rng.integers(20, 50)),
                   float(rng.uniform(280, 520)), f"{d.year}年{rng.choice(names)}")
 
-    _plant(ctx, r, staff)
+    if not ctx.clean:
+        _plant(ctx, r, staff)
     return {"travel_claims": pd.DataFrame(r.claims), "hospitality": pd.DataFrame(r.hosp),
             "meetings": pd.DataFrame(r.meet)}
 
@@ -222,6 +241,11 @@ def _plant(ctx: SynthContext, r: _Reim, staff: pd.DataFrame) -> None:
     n1 = r.claim(p[14], "南昌", dt.date(2023, 3, 14), dt.date(2023, 3, 15), 330)
     n2 = r.claim(p[14], "福州", dt.date(2023, 3, 16), dt.date(2023, 3, 17), 360)
     ctx.near_miss("R05", "travel_claims", key_of("travel_claims", {"claim_no": n2}), "前一次出差返回次日再出发，不重叠")
+    # the same 8-digit number under two codes: two issuers' invoices, not a duplicate
+    for day, code in ((dt.date(2023, 5, 17), "043002100111"), (dt.date(2024, 5, 15), "044001900211")):
+        h = r.hospitality(day, 3, 2, 70, invoice="99000017", code=code)
+        ctx.near_miss("R05", "hospitality", key_of("hospitality", {"record_no": h}),
+                      "发票号码99000017相同但发票代码不同，是两张发票")
 
     # ---- R06 holiday spend / R08 disguised tourism --------------------------------------------
     n = r.claim(p[15], "桂林", dt.date(2024, 10, 1), dt.date(2024, 10, 4), 300, reason="参加项目对接会")
@@ -257,6 +281,8 @@ def _plant(ctx: SynthContext, r: _Reim, staff: pd.DataFrame) -> None:
     ctx.near_miss("R04", "hospitality", key_of("hospitality", {"record_no": h}), "接待10人，陪餐恰为3人")
     h = r.hospitality(dt.date(2024, 4, 24), 15, 5, 80)
     ctx.near_miss("R04", "hospitality", key_of("hospitality", {"record_no": h}), "接待15人，陪餐5人=15/3，未超")
+    h = r.hospitality(dt.date(2023, 11, 22), 30, 10, 60)
+    ctx.near_miss("R04", "hospitality", key_of("hospitality", {"record_no": h}), "接待30人，陪餐10人恰为三分之一，未超")
 
     # ---- R07 meetings ---------------------------------------------------------------------------
     m = r.meeting("培训", "三类", dt.date(2023, 11, 14), 2, 40, 780, "2023年城建监察执法骨干培训班")
