@@ -534,13 +534,7 @@ def register(app) -> None:
             "--each", help="为每个疑点各生成一份底稿和移交单（不指定 --finding/--check 时默认只按检查生成）")] = False,
         no_mask: Annotated[bool, typer.Option("--no-mask", help="不脱敏")] = False,
     ) -> None:
-        """生成巡察工作底稿、问题线索移交单和巡察报告问题部分草稿（Word）。
-
-        示例 Examples:
-          xuncha-audit papers out/demo
-          xuncha-audit papers out/demo --finding P01-0001
-          xuncha-audit papers out/demo --check P01 --team 市委第三巡察组
-        """
+        """生成巡察工作底稿、问题线索移交单和巡察报告问题部分草稿（Word）。Working papers."""
         from rich.console import Console
 
         from xuncha_audit.findings.batch import exit_code_for_exception, open_db_or_explain
