@@ -195,9 +195,10 @@ class _Writer:
 
     def cell(self, ws, r: int, c: int, value, kind: str = "text", role: str | None = None) -> None:
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-            f = self.fmt(kind, role)
-            if f is not None and (role or kind == "status"):
-                ws.write_blank(r, c, None, f)
+            # Blank cells are written only where they carry a fill (finding rows, status cells):
+            # evidence rows leave the finding columns empty at no cost.
+            if role == "finding" or kind == "status":
+                ws.write_blank(r, c, None, self.fmt(kind, role))
             return
         if type(value) is str:
             ws.write_string(r, c, value, self.fmt(kind if kind in ("wrap", "status", "text") else "text", role))
