@@ -8,15 +8,17 @@ database while it works, and exits with 0 (ok), 1 (findings at or above ``--fail
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
-import time
+import os
 import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -33,12 +35,7 @@ from xuncha_audit.errors import XunchaError
 
 log = logging.getLogger("xuncha_audit.run")
 
-RUN_DDL = """
-CREATE TABLE IF NOT EXISTS _run (
-    run_id VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, version VARCHAR,
-    data_dir VARCHAR, config_json VARCHAR, status VARCHAR
-)"""
-
+from xuncha_audit.runstate import RUN_DDL as RUN_DDL  # noqa: E402  (kept importable)
 
 CALENDAR_COVERED = (date(2004, 1, 1), date(2026, 12, 31))
 # Dates that describe people and things, not events a rest-day rule looks at (a 1995 hire
@@ -80,6 +77,26 @@ class PipelineResult:
     exports: dict = field(default_factory=dict)
     skipped_tables: set[str] = field(default_factory=set)
     seconds: dict[str, float] = field(default_factory=dict)
+    build_path: Path | None = None
+    missing_tables: list = field(default_factory=list)
+
+
+def prepare_out_dir(out_dir: Path) -> None:
+    """The output folder exists (created if needed) and is writable; else exit 2 with a
+    Chinese message naming the path (a file in the way, a read-only folder, a full disk)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise XunchaError("输出目录（--out）指向的是一个已存在的文件，不是文件夹。请换一个目录",
+                          "--out names an existing file", file=str(out_dir))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"x")
+        probe.unlink()
+    except OSError as exc:
+        from xuncha_audit.findings.batch import environment_error
+
+        err = environment_error(exc)
+        raise (err or XunchaError("无法写入输出目录", str(exc), file=str(out_dir))) from exc
 
 
 def run_pipeline(
@@ -93,20 +110,26 @@ def run_pipeline(
     validate: bool = True,
     console: Console | None = None,
 ) -> PipelineResult:
-    """Run the whole job; raise XunchaError on bad input/config."""
-    from xuncha_audit import standards
+    """Run the whole job; raise XunchaError on bad input/config.
+
+    The run works in a fresh database (see ``xuncha_audit.runstate``): it sees exactly its
+    inputs; ``<db>`` is replaced only when the exports and the triage store are written.
+    """
+    from xuncha_audit import runstate, standards
     from xuncha_audit.engine.registry import default_registry
     from xuncha_audit.engine.runner import run_checks, validate_check_config
-    from xuncha_audit.findings.batch import open_db_or_explain
+    from xuncha_audit.findings.batch import open_db_or_explain, run_lock
     from xuncha_audit.ingest.loader import load_folder
 
     console = console or Console(stderr=True)
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     if not data_dir.is_dir():
         raise XunchaError("数据目录不存在", "data directory not found", file=str(data_dir))
-    out_dir.mkdir(parents=True, exist_ok=True)
+    prepare_out_dir(out_dir)
     db_path = Path(db_path or out_dir / "xuncha.duckdb")
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    if db_path.exists() and db_path.is_dir():
+        raise XunchaError("数据库路径（--db）是一个文件夹", "--db names a directory", file=str(db_path))
+    prepare_out_dir(db_path.parent)
 
     checks_cfg = dict(cfg.checks or {})
     if select:
@@ -122,93 +145,189 @@ def run_pipeline(
     started = datetime.now()
     log.info("run started", extra={"run_id": run_id, "data_dir": str(data_dir), "db": str(db_path)})
 
-    # 1. load
-    t0 = time.perf_counter()
-    console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
-    result.load = load_folder(
-        data_dir, db_path, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
-        mapping=cfg.mapping,
-    )
-    result.seconds["load"] = time.perf_counter() - t0
-    log.info("loaded", extra={"run_id": run_id, "seconds": result.seconds["load"]})
-
-    con = open_db_or_explain(db_path)
-    ok = False
+    build = runstate.build_path_for(db_path)
+    result.build_path = build
+    con = duckdb.connect(str(build))
+    published = False
     try:
-        con.execute(RUN_DDL)
-        con.execute(
-            "INSERT INTO _run VALUES (?, ?, NULL, ?, ?, ?, 'running')",
-            [run_id, started, __version__, str(data_dir), json.dumps(cfg.as_dict(), ensure_ascii=False,
-                                                                      default=str)],
+        interrupted = runstate.carry_history(con, db_path)
+        for rid in interrupted:
+            console.print(f"[yellow]上次运行 {rid} 未正常结束，已记为「中断」[/yellow]")
+            log.warning("interrupted run found", extra={"run_id": run_id, "interrupted": rid})
+        runstate.start_run(con, run_id, started, __version__, str(data_dir),
+                           json.dumps(cfg.as_dict(), ensure_ascii=False, default=str))
+
+        # 1. load (into the fresh build: nothing of an earlier run survives)
+        t0 = runstate.begin_stage(con, run_id, "load")
+        con.close()
+        console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
+        result.load = load_folder(
+            data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
+            mapping=cfg.mapping,
         )
+        con = open_db_or_explain(build)
+        from xuncha_audit.engine.coverage import write_unit_tables
+
+        write_unit_tables(con)
+        result.seconds["load"] = runstate.end_stage(con, run_id, "load", t0, detail=_load_detail(result.load))
+        log.info("loaded", extra={"run_id": run_id, "seconds": result.seconds["load"]})
+
         # 2. standards
-        t0 = time.perf_counter()
+        t0 = runstate.begin_stage(con, run_id, "standards")
         console.print("[bold]2/5 载入标准[/bold]")
         standards.install(con, overrides, calendar_range=data_date_range(con))
-        result.seconds["standards"] = time.perf_counter() - t0
+        result.seconds["standards"] = runstate.end_stage(con, run_id, "standards", t0)
 
         # 3. validation (GX, in DuckDB)
         if validate:
-            t0 = time.perf_counter()
+            t0 = runstate.begin_stage(con, run_id, "validate")
             console.print("[bold]3/5 数据校验[/bold] (Great Expectations)")
             con.close()
             from xuncha_audit.validate import validate_database
 
             period = (cfg.period_start, cfg.period_end) if cfg.period_start or cfg.period_end else None
-            result.validation = validate_database(db_path, out_dir=out_dir, period=period)
+            result.validation = validate_database(build, out_dir=out_dir, period=period)
             result.skipped_tables = set(getattr(result.validation, "critical_tables", set()) or set())
-            con = open_db_or_explain(db_path)
-            result.seconds["validate"] = time.perf_counter() - t0
+            con = open_db_or_explain(build)
+            detail = f"critical failures: {sorted(result.skipped_tables)}" if result.skipped_tables else None
+            result.seconds["validate"] = runstate.end_stage(con, run_id, "validate", t0, detail=detail)
             if result.skipped_tables:
                 console.print(f"[yellow]关键校验未通过的表：{sorted(result.skipped_tables)}，依赖它们的检查将跳过[/yellow]")
         else:
+            runstate.end_stage(con, run_id, "validate", runstate.begin_stage(con, run_id, "validate"),
+                               status="skipped", detail="--no-validate")
             console.print("[bold]3/5 数据校验[/bold] 已跳过 (--no-validate)")
 
+        # Tables the selected checks need but nobody supplied: not "all rules passed".
+        from xuncha_audit.engine.coverage import record_required_empty, required_but_empty
+
+        result.missing_tables = required_but_empty(con, registry.select(checks_cfg.get("select"),
+                                                                         checks_cfg.get("ignore")))
+        record_required_empty(con, result.missing_tables)
+        for t, title, codes in result.missing_tables:
+            console.print(f"[red]缺少数据[/red] {title}（{t}）没有任何数据：检查 {'、'.join(codes)} 将不执行")
+
         # 4. checks
-        t0 = time.perf_counter()
+        t0 = runstate.begin_stage(con, run_id, "checks")
         console.print("[bold]4/5 运行疑点检查[/bold]")
 
         def _progress(spec, cr):
-            style = {"ok": "green", "error": "red", "skipped": "yellow"}[cr.status]
-            console.print(f"  [{style}]{cr.check_id}[/{style}] {spec.title_zh}: {cr.findings} 条 ({cr.seconds:.2f}s)"
-                          + (f" [red]{cr.error}[/red]" if cr.status == "error" else ""))
+            console.print(check_line(spec, cr))
             log.info("check", extra={"run_id": run_id, "check": cr.check_id, "status": cr.status,
-                                     "findings": cr.findings, "seconds": cr.seconds, "error": cr.error})
+                                     "findings": cr.findings, "seconds": cr.seconds, "error": cr.error,
+                                     "note": cr.note})
 
         result.checks = run_checks(con, config=checks_cfg, run_id=run_id, skip_tables=result.skipped_tables,
                                    registry=registry, progress=_progress)
-        result.seconds["checks"] = time.perf_counter() - t0
+        failed = [c.check_id for c in result.checks.failed]
+        result.seconds["checks"] = runstate.end_stage(
+            con, run_id, "checks", t0, status="partial" if failed else "ok",
+            detail=f"failed: {failed}" if failed else None)
 
-        # 5. triage + exports
-        t0 = time.perf_counter()
+        # 5. triage (marks), exports, then the triage store (written after the exports it
+        # describes), all under the store's lock; then the database takes its place.
         console.print(f"[bold]5/5 导出结果[/bold] → {out_dir}")
-        from xuncha_audit.findings import apply_triage, export_all
-        from xuncha_audit.findings.triage import STORE_NAME
+        from xuncha_audit.findings import export_all
+        from xuncha_audit.findings.triage import STORE_NAME, TriageStore, apply_triage, save_triage
 
-        store = out_dir / STORE_NAME
-        apply_triage(con, store, run_id=run_id)
-        con.execute("UPDATE _run SET finished_at = ?, status = 'ok' WHERE run_id = ?", [datetime.now(), run_id])
-        run_info = {
-            "run_id": run_id, "version": __version__, "started_at": started.isoformat(timespec="seconds"),
-            "data_dir": str(data_dir), "db": str(db_path), "config": cfg.as_dict(),
-            "standards": standards.snapshot(overrides), "seconds": result.seconds,
-        }
-        result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info)
-        if result.exports.get("carried"):
-            c = result.exports["carried"]
-            console.print(f"  已读回旧 findings.xlsx 中 {c['changed']} 个疑点的核实情况；旧工作簿备份为 {c['backup']}")
-        result.seconds["export"] = time.perf_counter() - t0
-        ok = True
-    finally:
-        if not ok:  # record the failure; the database stays usable
-            try:
-                con.execute("UPDATE _run SET finished_at = ?, status = 'failed' WHERE run_id = ?",
-                            [datetime.now(), run_id])
-            except Exception:  # the original error is what matters
-                log.warning("could not mark the run as failed", extra={"run_id": run_id})
+        store = TriageStore(out_dir / STORE_NAME)
+        from xuncha_audit.findings.workbook import carry_over_workbook
+
+        # Statuses typed in the previous findings.xlsx go into the store (and the file to 备份/)
+        # before triage reads the store; an unreadable edit stops the run here.
+        carried = carry_over_workbook(out_dir, store)
+        if carried:
+            console.print(f"  已读回旧 findings.xlsx 中 {carried['changed']} 个疑点的核实情况；"
+                          f"旧工作簿备份为 {carried['backup']}")
+        judged = judged_checks(result.checks)
+        with run_lock(store.path):
+            t0 = runstate.begin_stage(con, run_id, "triage")
+            marks = apply_triage(con, store, run_id=run_id, save=False, judged_checks=judged,
+                                 lock_held=True)
+            from xuncha_audit.findings.amounts import write_amount_dedup
+
+            write_amount_dedup(con)  # after triage: findings carry their lasting ids
+            result.seconds["triage"] = runstate.end_stage(con, run_id, "triage", t0,
+                                                          detail=json.dumps(marks.get("marks"), ensure_ascii=False))
+            t0 = runstate.begin_stage(con, run_id, "export")
+            run_info = {
+                "run_id": run_id, "version": __version__, "started_at": started.isoformat(timespec="seconds"),
+                "data_dir": str(data_dir), "db": str(db_path), "config": cfg.as_dict(),
+                "standards": standards.snapshot(overrides), "seconds": result.seconds,
+            }
+            result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info,
+                                        carry_over=False)
+            result.seconds["export"] = runstate.end_stage(con, run_id, "export", t0)
+            t0 = runstate.begin_stage(con, run_id, "save_triage")
+            save_triage(con, store, lock_held=True)
+            runstate.end_stage(con, run_id, "save_triage", t0)
+        runstate.finish_run(con, run_id, "ok")
+        con.execute("CHECKPOINT")
         con.close()
+        runstate.publish(build, db_path)
+        published = True
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            runstate.finish_run(con, run_id, "failed", message=_short(exc))
+        with contextlib.suppress(Exception):
+            con.close()
+        try:
+            runstate.record_failure(build, db_path, run_id)
+        except Exception:  # the original error is what matters
+            log.warning("could not record the failed run", extra={"run_id": run_id})
+        raise
+    finally:
+        if not published:
+            with contextlib.suppress(Exception):
+                con.close()
     log.info("run finished", extra={"run_id": run_id, "seconds": result.seconds})
     return result
+
+
+def _short(exc: BaseException) -> str:
+    msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
+    return msg[:2000]
+
+
+def _load_detail(report) -> str | None:
+    if report is None:
+        return None
+    entries = getattr(report, "entries", []) or []
+    errors = [e.file for e in entries if getattr(e, "status", None) == "error"]
+    return json.dumps({"files": len(entries), "errors": errors[:20]}, ensure_ascii=False)
+
+
+def judged_checks(checks) -> list[str]:
+    """Checks whose absent findings really are gone: those that ran (ok) or could not run
+    because their input is absent (the data that carried the findings was removed).
+    Checks that failed, or were skipped because an input failed validation, keep their
+    findings' triage as it was; checks not selected in this run are not compared."""
+    if checks is None:
+        return []
+    return [c.check_id for c in checks.checks if c.status in ("ok", "not_run")]
+
+
+STATUS_STYLE = {"ok": "green", "error": "red", "skipped": "yellow", "not_run": "yellow"}
+
+
+def check_line(spec, cr) -> str:
+    """One console line per check: findings, or why it did not judge (some) units."""
+    style = STATUS_STYLE.get(cr.status, "white")
+    head = f"  [{style}]{cr.check_id}[/{style}] {spec.title_zh}: "
+    if cr.status == "not_run":
+        text = f"[yellow]未执行[/yellow]（{cr.note or '缺少输入数据'}）"
+    elif cr.status == "skipped":
+        text = f"[yellow]跳过[/yellow] {cr.error or ''}"
+    elif cr.status == "error":
+        text = f"[red]出错[/red] {cr.error}"
+    else:
+        text = f"{cr.findings} 条 ({cr.seconds:.2f}s)"
+        if cr.note:
+            text += f" [yellow]{cr.note}[/yellow]"
+    notes = getattr(cr, "notes", None) or []
+    for n in notes:
+        text += f"\n      [cyan]数据质量说明[/cyan] {n}"
+    return head + text
 
 
 def _summary(console: Console, result: PipelineResult) -> None:
@@ -221,6 +340,13 @@ def _summary(console: Console, result: PipelineResult) -> None:
         t.add_row("检查项 checks", str(len(checks.checks)))
         t.add_row("疑点 findings", str(checks.total_findings))
         t.add_row("失败的检查 failed", ", ".join(c.check_id for c in checks.failed) or "无")
+        not_run = [c.check_id for c in checks.checks if c.status == "not_run"]
+        partly = [c.check_id for c in checks.checks if c.status == "ok" and c.note]
+        t.add_row("未执行（缺少输入）not run", ", ".join(not_run) or "无")
+        if partly:
+            t.add_row("部分单位未执行 partly not run", ", ".join(partly))
+        n_notes = sum(len(getattr(c, "notes", None) or []) for c in checks.checks)
+        t.add_row("数据质量说明 data-quality notes", str(n_notes))
     for k, v in result.seconds.items():
         t.add_row(f"耗时 {k}", f"{v:.1f}s")
     t.add_row("输出目录 out", str(result.out_dir))
@@ -249,6 +375,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """运行全部流程：导入、校验、检查、导出 Run the whole job."""
         from xuncha_audit.findings.batch import (
+            environment_error,
             exit_code_for,
             exit_code_for_exception,
             run_lock,
@@ -256,9 +383,9 @@ def register(app: typer.Typer) -> None:
         )
 
         console = Console(stderr=True)
-        out.mkdir(parents=True, exist_ok=True)
-        setup_json_log(log_file or out / "xuncha.log.jsonl")
         try:
+            prepare_out_dir(out)
+            setup_json_log(log_file or out / "xuncha.log.jsonl")
             cfg = load_run_config(config)
             if level:
                 cfg.level = check_level(level)
@@ -274,7 +401,7 @@ def register(app: typer.Typer) -> None:
             if no_mask:
                 cfg.mask = False
             db_path = Path(db or out / "xuncha.duckdb")
-            db_path.parent.mkdir(parents=True, exist_ok=True)
+            prepare_out_dir(db_path.parent)
             with run_lock(db_path):
                 result = run_pipeline(data_dir, out, cfg, db_path=db_path, select=select, ignore=ignore,
                                       validate=not no_validate, console=console)
@@ -288,9 +415,14 @@ def register(app: typer.Typer) -> None:
             log.error("bad input or config", extra={"error": exc.message()})
             console.print(f"[red]错误[/red] {exc.message()}")
             code = exit_code_for_exception(exc)
-        except Exception as exc:  # internal error: logged with traceback, exit 3
-            log.error("internal error", extra={"error": repr(exc), "traceback": traceback.format_exc()})
-            console.print(f"[red]内部错误[/red] {type(exc).__name__}: {exc}（详情见日志 / see the log）")
+        except Exception as exc:  # environment (exit 2) or internal error (exit 3)
+            env = environment_error(exc)
+            if env is not None:  # read-only folder, full disk: the user's to fix
+                log.error("cannot write", extra={"error": env.message()})
+                console.print(f"[red]错误[/red] {env.message()}")
+            else:
+                log.error("internal error", extra={"error": repr(exc), "traceback": traceback.format_exc()})
+                console.print(f"[red]内部错误[/red] {type(exc).__name__}: {exc}（详情见日志 / see the log）")
             code = exit_code_for_exception(exc)
         from xuncha_audit.cli import hard_exit
 

@@ -127,7 +127,9 @@ def test_region_fallback_for_allowances_and_hospitality():
 
 def test_effective_date_change_vehicle_and_tender():
     assert S.cap("vehicle", D(2017, 12, 4), category="一般公务用车") == 180000
-    assert S.cap("vehicle", D(2017, 12, 5), category="一般公务用车") is None
+    # after the 2017 reform 一般公务用车 is judged as 其他按照规定配备的公务用车 (18万, 待核实), not left without a cap
+    assert S.cap("vehicle", D(2017, 12, 5), category="一般公务用车") == 180000
+    assert S.cap("vehicle", D(2017, 12, 5), category="领导干部用车") is None
     assert S.cap("vehicle", D(2017, 12, 5), category="机要通信用车") == 120000
     assert S.cap("vehicle", D(2017, 12, 4), category="机要通信用车") is None
     kw = dict(scope="地方", level="市级", category="工程", kind="must_tender")

@@ -45,6 +45,7 @@ _HEADER_KEYS = {
     "what_zh": True, "why_zh": True, "regulation": True, "template": True,
     "exclusions_zh": False, "method_zh": False, "python": False, "params": False,
     "example_zh": False, "what_en": False, "why_en": False, "rules": False, "requires": False,
+    "needs": False,
 }
 _PARAM_KEYS = {"type", "default", "default_from", "min", "max", "description_zh", "description_en", "choices"}
 PARAM_TYPES = {"int": int, "decimal": float, "float": float, "text": str, "bool": bool}
@@ -134,6 +135,7 @@ class CheckSpec:
     # Reference tables a unit must have supplied for the check to judge it (a unit that sent
     # no roster must not see every payee flagged as "not on the roster").
     requires: tuple[str, ...] = ()
+    needs: tuple = ()  # per unit: tables (or tuples of alternatives) it cannot judge without
 
     @property
     def name(self) -> str:
@@ -219,10 +221,12 @@ def parse_check_file(path: Path) -> CheckSpec:
         what_en=meta.get("what_en"), why_en=meta.get("why_en"),
         rules=dict(meta.get("rules") or {}),
         requires=tuple(meta.get("requires") or ()),
+        needs=tuple(tuple(g) if isinstance(g, list) else g for g in (meta.get("needs") or ())),
     )
     from xuncha_audit.contract import load_contract
 
-    unknown_tables = [t for t in spec.requires if t not in load_contract().tables]
+    needed = [t for g in spec.needs for t in (g if isinstance(g, tuple) else (g,))]
+    unknown_tables = [t for t in (*spec.requires, *needed) if t not in load_contract().tables]
     if unknown_tables:
         raise _err(path, f"requires 中有未知的数据表 {unknown_tables}", f"requires: unknown tables {unknown_tables}")
     refs = spec.referenced_params()

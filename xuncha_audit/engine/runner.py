@@ -67,6 +67,9 @@ class CheckRun:
     findings: int = 0
     error: str | None = None
     note: str | None = None
+    notes: list[str] = field(default_factory=list)  # data-quality notes (_check_notes), as text
+    units: list[str] = field(default_factory=list)  # the run's units (for _check_coverage)
+    lacking: dict = field(default_factory=dict)  # unit -> (reason_zh, reason_en): not judged
 
 
 @dataclass
@@ -187,26 +190,22 @@ def ensure_output_tables(con) -> None:
     con.execute(EVIDENCE_DDL)
     con.execute(CHECK_RUNS_DDL)
     con.execute("ALTER TABLE _check_runs ADD COLUMN IF NOT EXISTS note VARCHAR")  # databases of 0.1 runs
+    from xuncha_audit.engine.coverage import ensure_coverage_tables
+
+    ensure_coverage_tables(con)
 
 
-def drop_units_missing(con, spec: CheckSpec, res: str) -> str | None:
-    """Remove the results of units that supplied none of a required reference table.
+def drop_units_missing(con, spec: CheckSpec, res: str, lacking: dict | None = None) -> str | None:
+    """Remove the results of units that lack a table the check needs (``needs:``, or its
+    first input and its ``requires`` tables; see engine/coverage.py): those units are
+    未执行, not clean. Returns a Chinese note naming the units and tables (None when none)."""
+    from xuncha_audit.engine.coverage import not_run_note, units_lacking
 
-    Returns a Chinese note naming the units and tables (None when nothing was dropped).
-    """
-    from xuncha_audit.contract import load_contract
-
-    notes = []
-    for table in spec.requires:
-        missing = [r[0] for r in con.execute(
-            f'SELECT DISTINCT r.unit FROM "{res}" r '
-            f'WHERE NOT EXISTS (SELECT 1 FROM "{table}" t WHERE t.unit = r.unit) ORDER BY 1'
-        ).fetchall()]
-        if missing:
-            con.execute(f'DELETE FROM "{res}" WHERE unit IN (SELECT unnest($u))', {"u": missing})
-            title = load_contract().table(table).title
-            notes.append(f"{'、'.join(missing)}未提供{title}（{table}），本检查未判断这些单位")
-    return "；".join(notes) or None
+    if lacking is None:
+        lacking = units_lacking(con, spec)[1]
+    if lacking:
+        con.execute(f'DELETE FROM "{res}" WHERE unit IN (SELECT unnest($u))', {"u": sorted(lacking)})
+    return not_run_note(lacking)
 
 
 def _result_columns(con, table: str) -> list[str]:
@@ -231,7 +230,13 @@ def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: b
 def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
               registry: Registry | None = None) -> CheckRun:
     """Run one check and append its findings and evidence. Raises on failure."""
+    from xuncha_audit.engine.coverage import NOTE_COLUMN, not_run_note, take_notes, units_lacking
+
     t0 = time.perf_counter()
+    units, lacking = units_lacking(con, spec)
+    if units and len(lacking) == len(units):  # no unit supplied what the check needs
+        return CheckRun(spec.code, "not_run", time.perf_counter() - t0, note=not_run_note(lacking),
+                        units=units, lacking=lacking)
     build_shared(con, spec.area, registry)
     if spec.python:
         module = importlib.import_module(f"xuncha_audit.checks.{spec.area}.{spec.python}")
@@ -239,11 +244,10 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     res = f"_res_{spec.code}"
     binds = {k: v for k, v in params.items() if k in spec.referenced_params()}
     con.execute(f'CREATE OR REPLACE TEMP TABLE "{res}" AS {spec.sql}', binds)
-    note = drop_units_missing(con, spec, res) if spec.requires else None
+    note = drop_units_missing(con, spec, res, lacking)
     cols = _result_columns(con, res)
-    if "_note" in cols:  # "cannot judge" rows are data-quality notes, never findings (issue 12)
-        con.execute(f'DELETE FROM "{res}" WHERE "_note" IS NOT NULL')
-        cols = [c for c in cols if c != "_note"]
+    notes = take_notes(con, run_id, spec.code, res, spec.entity_type) if NOTE_COLUMN in cols else []
+    cols = [c for c in cols if c != NOTE_COLUMN]
     missing = [c for c in REQUIRED_OUTPUT if c not in cols]
     if missing:
         raise XunchaError(
@@ -315,7 +319,18 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     n_findings = con.execute(f'SELECT count(*) FROM "{fk}"').fetchone()[0]
     con.execute(f'DROP TABLE IF EXISTS "{res}"')
     con.execute(f'DROP TABLE IF EXISTS "{fk}"')
-    return CheckRun(spec.code, "ok", time.perf_counter() - t0, int(n_rows), int(n_findings), note=note)
+    return CheckRun(spec.code, "ok", time.perf_counter() - t0, int(n_rows), int(n_findings), note=note,
+                    notes=notes, units=units, lacking=lacking)
+
+
+def record_check_coverage(con, run_id: str, spec: CheckSpec, cr: CheckRun) -> None:
+    """``_check_coverage``: one row per unit saying whether this check judged it."""
+    from xuncha_audit.engine.coverage import record_coverage, units_lacking
+
+    units, lacking = cr.units, cr.lacking
+    if not units:
+        units, lacking = units_lacking(con, spec)
+    record_coverage(con, run_id, cr.check_id, cr.status, units, lacking, reason=cr.error)
 
 
 def attach_evidence_records(con) -> None:
@@ -394,6 +409,7 @@ def run_checks(
             '? AS "rows", ? AS findings, ? AS error, ? AS note',
             [run_id, cr.check_id, cr.status, cr.seconds, cr.rows, cr.findings, cr.error, cr.note],
         )
+        record_check_coverage(con, run_id, spec, cr)
         result.checks.append(cr)
         if progress:
             progress(spec, cr)

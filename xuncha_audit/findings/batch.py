@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import json
 import logging
 import os
@@ -55,6 +56,12 @@ def lock_path_for(db_path: str | os.PathLike) -> Path:
 
 
 def pid_alive(pid: int) -> bool:
+    """True when process ``pid`` exists and is not a zombie.
+
+    A process killed with SIGKILL whose parent has not reaped it yet is a zombie (state
+    ``Z`` in ``/proc/<pid>/stat``): ``kill(pid, 0)`` still succeeds, but it holds nothing
+    any more, so its locks and staging folders are stale at once.
+    """
     if pid <= 0:
         return False
     try:
@@ -62,8 +69,19 @@ def pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:  # no /proc (macOS) or the process just went away
+        return False
+    # "pid (comm) state ...": comm may contain spaces and parentheses; the state follows
+    # the last ")".
+    rest = stat.rsplit(")", 1)[-1].split()
+    return bool(rest) and rest[0] in ("Z", "X")
 
 
 def _read_lock(path: Path) -> dict:
@@ -194,10 +212,66 @@ def exit_code_for(findings: pd.DataFrame | None, fail_on: str | None) -> int:
 
 
 def exit_code_for_exception(exc: BaseException) -> int:
-    """2 for user errors (bad input/config, busy database), 3 for anything else."""
-    if isinstance(exc, XunchaError):
+    """2 for user errors (bad input/config, busy database, an output path that cannot be
+    written: read-only folder, full disk, a file where a folder should be), 3 for anything
+    else."""
+    if isinstance(exc, XunchaError) or environment_error(exc) is not None:
         return EXIT_BAD_INPUT
     return EXIT_INTERNAL
+
+
+# errno values that are the user's environment, not a bug: permissions, read-only file
+# system, full disk or quota, a file where a folder is expected (and the reverse).
+_ENV_ERRNO = {
+    errno.EACCES: ("没有写入权限", "permission denied"),
+    errno.EPERM: ("没有操作权限", "operation not permitted"),
+    errno.EROFS: ("所在文件系统为只读", "read-only file system"),
+    errno.ENOSPC: ("磁盘空间已满", "no space left on device"),
+    errno.EDQUOT: ("磁盘配额已用完", "disk quota exceeded"),
+    errno.EEXIST: ("同名文件已存在", "file exists"),
+    errno.ENOTDIR: ("路径中有一段是文件而不是文件夹", "not a directory"),
+    errno.EISDIR: ("该路径是文件夹，不是文件", "is a directory"),
+    errno.ENAMETOOLONG: ("路径过长", "file name too long"),
+}
+_DUCKDB_ENV = (
+    ("no space left", errno.ENOSPC), ("disk quota", errno.EDQUOT),
+    ("read-only file system", errno.EROFS), ("permission denied", errno.EACCES),
+)
+
+
+def environment_error(exc: BaseException) -> XunchaError | None:
+    """The user-facing error for an OSError (or a DuckDB I/O error) caused by the
+    environment — read-only folder, full disk, a file in the way — naming the path; None
+    for anything else (an internal error).
+
+    Looks through the exception chain (``raise ... from``), so an environment error wrapped
+    by a library is still recognised.
+    """
+    seen = set()
+    cur: BaseException | None = exc
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        code, path = None, None
+        if isinstance(cur, OSError) and cur.errno in _ENV_ERRNO:
+            code, path = cur.errno, cur.filename
+        else:
+            text = str(cur).lower()
+            if type(cur).__module__.lstrip("_").startswith("duckdb"):
+                for needle, err in _DUCKDB_ENV:
+                    if needle in text:
+                        code = err
+                        m = re.search(r'"([^"]+)"', str(cur))
+                        path = m.group(1) if m else None
+                        break
+        if code is not None:
+            zh, en = _ENV_ERRNO[code]
+            return XunchaError(
+                f"无法写入：{zh}。请检查输出目录与磁盘后重试",
+                f"{en}: {cur}",
+                file=str(path) if path else None,
+            )
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 _PID_RE = re.compile(r"PID (\d+)")

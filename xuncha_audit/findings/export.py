@@ -123,12 +123,16 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         m["checks"] = _jsonable(con.execute(
             f'SELECT check_id, status, seconds, "rows", findings, error{note} FROM _check_runs '
             f"{run_filter} ORDER BY check_id", params).df())
+        from xuncha_audit.engine.coverage import manifest_sections  # 未执行 per unit, notes
+
+        m.update(manifest_sections(con, rid, mask=mask))
     counts = con.execute("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""").fetchone()
     m["counts"] = {
         "findings": counts[0],
         "amount": float(counts[1]),
         "evidence": con.execute("SELECT count(*) FROM _x_evidence").fetchone()[0],
         "gone": con.execute("SELECT count(*) FROM _x_gone").fetchone()[0],
+        **_amount_dedup(con),
         "by_severity": dict(con.execute(
             "SELECT severity, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
         "by_route": dict(con.execute(
@@ -137,6 +141,15 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
             "SELECT coalesce(mark, '未比对'), count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
     }
     return m
+
+
+def _amount_dedup(con) -> dict:
+    """The headline amount with each evidence record counted once (findings/amounts.py)."""
+    from xuncha_audit.findings.amounts import headline
+
+    h = headline(con)
+    return {} if h is None else {"amount_dedup": h["amount_dedup"], "amount_dedup_label": h["label_zh"],
+                                 "records_cited_twice": h["records_cited_twice"]}
 
 
 def _summary_info(manifest: dict, mask: bool, store) -> dict:
@@ -149,6 +162,7 @@ def _summary_info(manifest: dict, mask: bool, store) -> dict:
         "被巡察单位": "、".join(u.get("unit", "") for u in manifest.get("units", []) or []),
         "疑点总数": c["findings"],
         "涉及金额（元）": round(c["amount"], 2),
+        **({"涉及金额（按证据记录去重，元）": round(c["amount_dedup"], 2)} if "amount_dedup" in c else {}),
         "证据记录数": c["evidence"],
         "已消失疑点": c["gone"],
         "个人信息": "已脱敏（身份证号、银行账号、手机号）" if mask else "未脱敏（--no-mask），注意保密",
@@ -158,8 +172,11 @@ def _summary_info(manifest: dict, mask: bool, store) -> dict:
 
 
 def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, mask: bool = True,
-               store=None, run_info: dict | None = None) -> dict:
+               store=None, run_info: dict | None = None, carry_over: bool = True) -> dict:
     """Write all outputs under ``out_dir``; return ``{"files": {name: path}, "counts": ...}``.
+
+    ``carry_over``: first read the triage typed in the existing ``findings.xlsx`` into the
+    store and back it up (``run`` does this itself before triage, and passes False).
 
     ``store``: a triage store (path of ``triage.json`` / its folder, or a ``TriageStore``);
     when given and triage has not been applied to this run yet, ``apply_triage`` runs first.
@@ -168,7 +185,7 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
     if not table_exists(con, "findings"):
         raise XunchaError("数据库中没有疑点表（findings），请先运行检查",
                           "no findings table in the database")
-    carried = carry_over_workbook(out_dir, store)  # edits typed in the old workbook -> store
+    carried = carry_over_workbook(out_dir, store) if carry_over else None  # old workbook's edits -> store
     if store is not None and (not triage_applied(con) or (carried and carried["changed"])):
         apply_triage(con, store)
     create_views(con, mask=mask)

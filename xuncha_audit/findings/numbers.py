@@ -30,7 +30,11 @@ def create_numbers(con, store=None) -> None:
             st = None
     con.execute("CREATE OR REPLACE TEMP TABLE _x_store_seen (finding_id VARCHAR, check_id VARCHAR, "
                 "first_seen_at VARCHAR, first_seen_run VARCHAR)")
-    if st is not None:
+    if table_exists(con, "_triage_store"):
+        # A run merged the store in memory and saves it after the exports: number from that.
+        con.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
+                    "first_seen_run FROM _triage_store")
+    elif st is not None:
         st.load_into(con, "_x_store_tmp")
         con.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
                     "first_seen_run FROM _x_store_tmp")

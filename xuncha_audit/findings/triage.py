@@ -11,12 +11,22 @@ last ``mark`` (新增 | 未变 | 内容变化 | 重现 | 已消失), first/last 
 of the finding (so gone findings can still be listed) and ``history``: every change of
 status/note/route/mark with time and source. Nothing is ever deleted from the store.
 
+Identity across reruns: a finding's id is a hash of its evidence, so when its evidence
+changes (one of four split contracts disappears) the engine computes a new id. Before the
+merge, a new id is matched to a stored finding of the same check, unit and entity whose id
+is absent from this run and whose evidence overlaps (``evidence_keys``; the best overlap
+wins, one to one); the run's finding then takes the stored id (in ``findings`` and
+``evidence``), keeps its status and note, is marked 内容变化, and the computed id is kept in
+``aliases`` (so the next identical run maps it directly). Only checks that judged this run
+(``judged_checks``) can make stored findings 已消失.
+
 All merging is set-based in DuckDB: the store is read with ``read_json`` into a temp table,
 joined with ``findings``, and written back with ``COPY ... (FORMAT JSON, ARRAY true)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from pathlib import Path
@@ -69,8 +79,13 @@ STORE_COLUMNS: dict[str, str] = {
     "last_seen_at": "VARCHAR",
     "updated_at": "VARCHAR",
     "history": HISTORY_TYPE,
+    "evidence_keys": "VARCHAR[]",
+    "aliases": "VARCHAR[]",
 }
 _T = "_triage_store"
+# evidence_keys kept per finding in the store (for matching a finding whose evidence
+# changed); a finding citing more (23,000 payroll lines) keeps the first ones, sorted.
+MAX_EVIDENCE_KEYS = 2000
 
 
 def _now() -> str:
@@ -184,7 +199,65 @@ def _hist(field: str, old: str, new: str, source: str = "$source") -> str:
     )
 
 
-def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = None) -> dict:
+def _match_identities(con, rid: str) -> dict[str, str]:
+    """Give this run's findings whose evidence changed the id the store knows them by.
+
+    Returns {computed id: stored id} for the findings renamed (in ``findings`` and
+    ``evidence``)."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _ev_cur AS
+        SELECT finding_id,
+               list_slice(list_sort(list(DISTINCT source_table || ':' || record_key)), 1, {MAX_EVIDENCE_KEYS}) AS keys
+        FROM evidence WHERE finding_id IN (SELECT finding_id FROM findings) GROUP BY finding_id"""
+    )
+    pairs = con.execute(
+        f"""
+        WITH cur AS (
+            SELECT f.finding_id, any_value(f.check_id) AS check_id, any_value(f.unit) AS unit,
+                   any_value(f.entity_type) AS entity_type,
+                   any_value({mask_sql("f.entity_key")}) AS entity_key
+            FROM findings f WHERE f.finding_id NOT IN (SELECT finding_id FROM "{_T}")
+            GROUP BY f.finding_id),
+        old AS (
+            SELECT * FROM "{_T}" s WHERE s.finding_id NOT IN (SELECT finding_id FROM findings))
+        SELECT c.finding_id AS new_id, o.finding_id AS old_id,
+               CASE WHEN list_contains(coalesce(o.aliases, []), c.finding_id) THEN 1000000000
+                    ELSE len(list_intersect(coalesce(o.evidence_keys, []), coalesce(e.keys, []))) END AS overlap,
+               len(list_distinct(list_concat(coalesce(o.evidence_keys, []), coalesce(e.keys, [])))) AS union_n
+        FROM cur c JOIN old o ON o.check_id = c.check_id AND o.unit IS NOT DISTINCT FROM c.unit
+             AND o.entity_type IS NOT DISTINCT FROM c.entity_type
+             AND o.entity_key IS NOT DISTINCT FROM c.entity_key
+        LEFT JOIN _ev_cur e ON e.finding_id = c.finding_id
+        WHERE list_contains(coalesce(o.aliases, []), c.finding_id)
+           OR len(list_intersect(coalesce(o.evidence_keys, []), coalesce(e.keys, []))) > 0
+        ORDER BY overlap DESC, union_n ASC, new_id, old_id
+        """
+    ).fetchall()
+    renames: dict[str, str] = {}
+    taken: set[str] = set()
+    for new_id, old_id, _overlap, _n in pairs:  # greedy, best overlap first: one to one
+        if new_id in renames or old_id in taken:
+            continue
+        renames[new_id] = old_id
+        taken.add(old_id)
+    if renames:
+        con.execute("CREATE OR REPLACE TEMP TABLE _id_renames (new_id VARCHAR, old_id VARCHAR)")
+        con.executemany("INSERT INTO _id_renames VALUES (?, ?)", sorted(renames.items()))
+        for table in ("findings", "evidence", "_ev_cur"):
+            con.execute(f"UPDATE {table} t SET finding_id = r.old_id FROM _id_renames r "
+                        "WHERE t.finding_id = r.new_id")
+        from xuncha_audit.findings.views import table_exists
+
+        if table_exists(con, MARKS_TABLE):
+            con.execute(f"DELETE FROM {MARKS_TABLE} WHERE finding_id IN (SELECT new_id FROM _id_renames)")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE _id_renames (new_id VARCHAR, old_id VARCHAR)")
+    return renames
+
+
+def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = None,
+                 save: bool = True, judged_checks: list[str] | None = None,
+                 lock_held: bool = False) -> dict:
     """Merge the triage store into the run's ``findings`` and update the store.
 
     - ``findings.status/note`` come from the store (待核实 for a finding never triaged);
@@ -195,14 +268,24 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
       status and note stay) and listed in the table ``findings_gone``.
     - Applying twice for the same run id is idempotent.
 
-    Returns counts per mark and the run id.
+    - A finding whose evidence changed keeps the id the store knows it by (see the module
+      docstring); it is marked 内容变化 and its status and note are carried over.
+    - ``judged_checks``: the checks whose absent findings are really gone (ran, or could
+      not run because their input was removed); stored findings of other checks (not
+      selected, failed, skipped) are left as they were. None = every check.
+    - ``save=False`` leaves the merged store in the temp table ``_triage_store`` and does
+      not write the file: ``save_triage(con, store)`` writes it after the exports.
+    - ``lock_held``: the caller holds the store's lock (``run_lock(store.path)``) already.
+
+    Returns counts per mark, the run id and the renamed ids.
     """
     st = _as_store(store)
     _ensure_finding_columns(con)
     rid = run_id or _current_run_id(con)
     now = _now()
-    with run_lock(st.path):
+    with contextlib.nullcontext() if lock_held else run_lock(st.path):
         st.load_into(con)
+        renames = _match_identities(con, rid)
         # The check's default route: the engine's value, unless this run was already applied
         # (then findings.route may hold an override and the default is in _finding_marks).
         con.execute(
@@ -228,8 +311,12 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
             WHEN s.last_seen_run = $rid AND s.presence = 'present' THEN s.mark
             WHEN s.presence = 'gone' THEN '{MARK_BACK}'
             WHEN s.content_hash IS DISTINCT FROM c.content_hash THEN '{MARK_CHANGED}'
+            WHEN s.evidence_keys IS NOT NULL AND e.keys IS NOT NULL
+                 AND s.evidence_keys IS DISTINCT FROM e.keys THEN '{MARK_CHANGED}'
             ELSE '{MARK_UNCHANGED}' END"""
+        judged = sorted(set(judged_checks)) if judged_checks is not None else None
         params = {"rid": rid, "now": now, "source": f"run:{rid}"}
+        gone_params = {"all_judged": judged is None, "judged": judged or []}
         con.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _triage_new AS
@@ -240,8 +327,11 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
                        s.first_seen_run AS s_first_run, s.first_seen_at AS s_first_at,
                        s.last_seen_run AS s_last_run, s.updated_at AS s_updated,
                        s.gone_since_run AS s_gone, s.history AS s_history,
+                       s.aliases AS s_aliases, e.keys AS ev_keys, r.new_id AS renamed_from,
                        {mark_expr} AS new_mark
                 FROM c LEFT JOIN "{_T}" s USING (finding_id)
+                LEFT JOIN _ev_cur e USING (finding_id)
+                LEFT JOIN _id_renames r ON r.old_id = c.finding_id
             )
             SELECT finding_id, check_id, check_name, severity, area, unit, title, amount,
                 entity_type, entity_key, persons, period_start, period_end, default_route,
@@ -254,20 +344,30 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
                 CASE WHEN s_id IS NOT NULL AND s_last_run = $rid AND s_presence = 'present'
                      THEN s_history
                      WHEN new_mark = '{MARK_UNCHANGED}' THEN s_history
+                     WHEN renamed_from IS NOT NULL
+                     THEN list_concat(coalesce(s_history, []::{HISTORY_TYPE}),
+                                      [{_hist("evidence", "len(s_ev_old)", "len(ev_keys)")},
+                                       {_hist("mark", "s_mark", "new_mark")}])
                      ELSE list_append(coalesce(s_history, []::{HISTORY_TYPE}),
-                                      {_hist("mark", "s_mark", "new_mark")}) END AS history
-            FROM present
+                                      {_hist("mark", "s_mark", "new_mark")}) END AS history,
+                ev_keys AS evidence_keys,
+                CASE WHEN renamed_from IS NULL THEN s_aliases
+                     ELSE list_distinct(list_append(coalesce(s_aliases, []::VARCHAR[]), renamed_from)) END
+                     AS aliases
+            FROM (SELECT p.*, s.evidence_keys AS s_ev_old FROM present p
+                  LEFT JOIN "{_T}" s ON s.finding_id = p.finding_id)
             UNION ALL BY NAME
             SELECT s.* REPLACE (
-                CASE WHEN s.presence = 'present' THEN '{MARK_GONE}' ELSE s.mark END AS mark,
-                'gone' AS presence,
-                CASE WHEN s.presence = 'present' THEN $rid ELSE s.gone_since_run END AS gone_since_run,
-                CASE WHEN s.presence = 'present'
+                CASE WHEN s.presence = 'present' AND j THEN '{MARK_GONE}' ELSE s.mark END AS mark,
+                CASE WHEN j THEN 'gone' ELSE s.presence END AS presence,
+                CASE WHEN s.presence = 'present' AND j THEN $rid ELSE s.gone_since_run END AS gone_since_run,
+                CASE WHEN s.presence = 'present' AND j
                      THEN list_append(s.history, {_hist("mark", "s.mark", f"'{MARK_GONE}'")})
                      ELSE s.history END AS history)
-            FROM "{_T}" s WHERE s.finding_id NOT IN (SELECT finding_id FROM findings)
+            FROM (SELECT *, ($all_judged OR list_contains($judged, check_id)) AS j FROM "{_T}") s
+            WHERE s.finding_id NOT IN (SELECT finding_id FROM findings)
             """,
-            params,
+            {**params, **gone_params},
         )
         cols = ", ".join(f'"{k}"' for k in STORE_COLUMNS)
         con.execute(f'CREATE OR REPLACE TEMP TABLE "{_T}" AS SELECT {cols} FROM _triage_new')
@@ -294,16 +394,31 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
                 last_seen_run, gone_since_run
             FROM "{_T}" WHERE presence = 'gone' ORDER BY check_id, finding_id"""
         )
-        st.save_from(con)
         counts = dict(
             con.execute(
                 f'SELECT mark, count(*) FROM "{_T}" WHERE last_seen_run = $rid OR '
-                f"(presence = 'gone' AND gone_since_run = $rid) GROUP BY mark",
+                f"(presence = 'gone' AND gone_since_run = $rid) GROUP BY mark ORDER BY mark",
                 {"rid": rid},
             ).fetchall()
         )
-        con.execute(f'DROP TABLE "{_T}"')
-    return {"run_id": rid, "marks": counts, "store": str(st.path)}
+        con.execute("DROP TABLE IF EXISTS _ev_cur")
+        con.execute("DROP TABLE IF EXISTS _id_renames")
+        if save:
+            st.save_from(con)
+            con.execute(f'DROP TABLE "{_T}"')
+    return {"run_id": rid, "marks": counts, "store": str(st.path), "renamed": renames}
+
+
+def save_triage(con: duckdb.DuckDBPyConnection, store, *, lock_held: bool = False) -> None:
+    """Write the store merged by ``apply_triage(..., save=False)`` (atomically)."""
+    st = _as_store(store)
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_T]
+    ).fetchone()[0]:
+        raise XunchaError("没有待保存的核实记录（请先调用 apply_triage）", "no merged triage store to save")
+    with contextlib.nullcontext() if lock_held else run_lock(st.path):
+        st.save_from(con)
+    con.execute(f'DROP TABLE "{_T}"')
 
 
 def _check_status(status: str | None, **where) -> None:

@@ -79,8 +79,8 @@ hit_lines AS (
 ),
 vouchers AS (
     SELECT unit, voucher_no,
-           string_agg(DISTINCT word, '、') AS keywords,
-           string_agg(DISTINCT category, '、') AS categories,
+           array_to_string(list_sort(list(DISTINCT word)), '、') AS keywords,
+           array_to_string(list_sort(list(DISTINCT category)), '、') AS categories,
            min(summary) AS summary,
            min(voucher_date) AS voucher_date,
            max(voucher_date) AS last_date,
@@ -92,7 +92,7 @@ vouchers AS (
 voucher_amounts AS (
     SELECT unit, voucher_no,
            greatest(sum(abs(coalesce(debit, 0))), sum(abs(coalesce(credit, 0)))) AS amount,
-           string_agg(DISTINCT person, '、') AS persons
+           array_to_string(list_sort(list(DISTINCT person)), '、') AS persons
     FROM (SELECT DISTINCT unit, voucher_no, _key, debit, credit, person FROM hit_lines) d
     GROUP BY unit, voucher_no
 )

@@ -82,8 +82,8 @@ hits_kept AS (
 ),
 text_flags AS (
     SELECT txt,
-           string_agg(DISTINCT CASE WHEN list = 'slush_counterparty' THEN word END, '、') AS slush_words,
-           string_agg(DISTINCT CASE WHEN list = 'vague_summary' THEN word END, '、') AS vague_words,
+           array_to_string(list_sort(list(DISTINCT CASE WHEN list = 'slush_counterparty' THEN word END)), '、') AS slush_words,
+           array_to_string(list_sort(list(DISTINCT CASE WHEN list = 'vague_summary' THEN word END)), '、') AS vague_words,
            max(CASE WHEN list = 'cash_withdrawal' THEN 1 ELSE 0 END) AS cash_word
     FROM hits_kept
     GROUP BY txt
@@ -184,9 +184,9 @@ tagged AS (
 flagged AS (
     SELECT unit, voucher_no,
            max(r_vague) AS r_vague, max(r_indiv) AS r_indiv, max(r_cash) AS r_cash,
-           string_agg(DISTINCT CASE WHEN r_vague = 1 THEN slush_words END, '、') AS slush_words,
-           string_agg(DISTINCT CASE WHEN r_vague + r_indiv > 0 THEN vague_words END, '、') AS vague_words,
-           string_agg(DISTINCT CASE WHEN r_indiv = 1 THEN counterparty END, '、') AS individuals
+           array_to_string(list_sort(list(DISTINCT CASE WHEN r_vague = 1 THEN slush_words END)), '、') AS slush_words,
+           array_to_string(list_sort(list(DISTINCT CASE WHEN r_vague + r_indiv > 0 THEN vague_words END)), '、') AS vague_words,
+           array_to_string(list_sort(list(DISTINCT CASE WHEN r_indiv = 1 THEN counterparty END)), '、') AS individuals
     FROM tagged
     GROUP BY unit, voucher_no
     HAVING max(r_vague) + max(r_indiv) + max(r_cash) > 0

@@ -105,8 +105,8 @@ hit_lines AS (
 ),
 vouchers AS (
     SELECT unit, voucher_no,
-           string_agg(DISTINCT word, '、') AS words,
-           string_agg(DISTINCT account_name, '、') AS accounts,
+           array_to_string(list_sort(list(DISTINCT word)), '、') AS words,
+           array_to_string(list_sort(list(DISTINCT account_name)), '、') AS accounts,
            min(summary) AS summary,
            min(voucher_date) AS voucher_date,
            max(voucher_date) AS last_date,

@@ -6,17 +6,20 @@ title_en: One person occupying two or more office rooms
 area: office
 severity: medium
 route: 反馈
-inputs: [offices]
+inputs: [offices, staff]
 evidence: [offices]
 entity_type: person
-what_zh: 同一人被登记为两间及以上办公室的使用人（会议室、档案室等非办公用途的房间不计）。
-what_en: One person listed as occupant of two or more office rooms (meeting rooms, archives and the like excluded).
+what_zh: 同一人被登记为两间及以上办公室的使用人（会议室、档案室等非办公用途的房间不计），包括在本次一并导入的两个单位各占一间办公室（按姓名对应；两个单位花名册中同名者身份证号不同的视为两人，不报告）。
+what_en: One person listed as occupant of two or more office rooms (meeting rooms, archives and the like excluded), also across two units of the same run (matched by name unless the two rosters give different ID numbers).
 why_zh: 多处占用办公用房是办公用房清理整改的重点，常见于调任后未腾退原办公室、在下属单位另设办公室。
 regulation: 《党政机关办公用房管理办法》（2017）第十六条（不得在不同单位同时占用办公用房，调动后应及时腾退）
 exclusions_zh: 用途为会议、档案、接待、活动、库房、值班的房间不计；同一房间在台账中登记两次不算两处。
+rules:
+  same_unit: 在本单位占用两间及以上办公室
+  two_units: 在本单位和本次导入的其他单位同时占用办公室
 params: {}
 template: "{person}同时占用{n_rooms:int}间办公室：{rooms}"
-example_zh: 张某同时登记为 301 室和 5 号楼 102 室使用人 → 报告 1 条，引用 2 间办公室。
+example_zh: 张某同时登记为 301 室和 5 号楼 102 室使用人 → 报告 1 条，引用 2 间办公室；李某在市住建局登记 201 室、在下属服务中心又登记 105 室 → 两个单位各报告 1 条。
 --- */
 WITH occ AS (
     SELECT o.unit, o._key, o.room_no, coalesce(o.building, '') AS building, trim(p.name) AS person
@@ -24,13 +27,39 @@ WITH occ AS (
     WHERE o.occupants IS NOT NULL AND trim(p.name) <> ''
       AND NOT regexp_matches(coalesce(o.use, '办公'), '会议|档案|接待|活动|库|值班|资料')
 ),
-multi AS (
-    SELECT *, count(DISTINCT _key) OVER (PARTITION BY unit, person) AS n_rooms,
-           string_agg(concat(building, room_no), '、') OVER (PARTITION BY unit, person) AS rooms
+per_unit AS (
+    SELECT unit, person, count(DISTINCT _key) AS n_rooms, array_to_string(list_sort(list(DISTINCT concat(building, room_no))), '、') AS rooms
     FROM occ
+    GROUP BY unit, person
+),
+ids AS (
+    SELECT unit, name, min(id_number) AS id_number
+    FROM staff
+    WHERE id_number IS NOT NULL
+    GROUP BY unit, name
+),
+elsewhere AS (
+    -- the same person holding office rooms in another unit of this run: the same name, unless both
+    -- units' rosters give that name different ID numbers (two people)
+    SELECT a.unit, a.person, sum(b.n_rooms) AS n_other,
+           array_to_string(list_sort(list(concat(b.unit, '占用', b.rooms))), '；') AS other_rooms
+    FROM per_unit a
+    JOIN per_unit b ON b.person = a.person AND b.unit <> a.unit
+    LEFT JOIN ids ia ON ia.unit = a.unit AND ia.name = a.person
+    LEFT JOIN ids ib ON ib.unit = b.unit AND ib.name = b.person
+    WHERE ia.id_number IS NULL OR ib.id_number IS NULL OR ia.id_number = ib.id_number
+    GROUP BY a.unit, a.person
+),
+flagged AS (
+    SELECT p.unit, p.person, p.n_rooms, p.rooms, coalesce(e.n_other, 0) AS n_other, e.other_rooms
+    FROM per_unit p
+    LEFT JOIN elsewhere e ON e.unit = p.unit AND e.person = p.person
+    WHERE p.n_rooms >= 2 OR e.person IS NOT NULL
 )
-SELECT unit, person AS finding_key, 'offices' AS ev_table, _key AS ev_key, 'person' AS entity_type,
-       person AS entity_key, CAST(NULL AS DECIMAL(18,2)) AS amount, CAST(NULL AS DATE) AS period_start,
-       CAST(NULL AS DATE) AS period_end, person AS persons, person, n_rooms, rooms
-FROM multi
-WHERE n_rooms >= 2
+SELECT o.unit, o.person AS finding_key, 'offices' AS ev_table, o._key AS ev_key, 'person' AS entity_type,
+       o.person AS entity_key, CAST(NULL AS DECIMAL(18,2)) AS amount, CAST(NULL AS DATE) AS period_start,
+       CAST(NULL AS DATE) AS period_end, CASE WHEN f.n_other > 0 THEN 'two_units' ELSE 'same_unit' END AS rule,
+       o.person AS persons, o.person, f.n_rooms + f.n_other AS n_rooms,
+       concat('本单位', f.rooms, CASE WHEN f.n_other > 0 THEN concat('；另在', f.other_rooms) ELSE '' END) AS rooms
+FROM occ o
+JOIN flagged f ON f.unit = o.unit AND f.person = o.person

@@ -29,14 +29,14 @@ WITH p AS (
 ),
 -- Group first, then join back: windowed DISTINCT aggregates are slow and memory-hungry.
 acct AS (
-    SELECT unit, bank_account, count(DISTINCT name) AS n_names, string_agg(DISTINCT name, '、') AS names,
+    SELECT unit, bank_account, count(DISTINCT name) AS n_names, array_to_string(list_sort(list(DISTINCT name)), '、') AS names,
            sum(amount) AS total, min(month) AS m0, max(month) AS m1
     FROM p WHERE bank_account IS NOT NULL
     GROUP BY unit, bank_account
     HAVING count(DISTINCT name) >= 2
 ),
 idn AS (
-    SELECT unit, id_number, count(DISTINCT name) AS n_names, string_agg(DISTINCT name, '、') AS names,
+    SELECT unit, id_number, count(DISTINCT name) AS n_names, array_to_string(list_sort(list(DISTINCT name)), '、') AS names,
            sum(amount) AS total, min(month) AS m0, max(month) AS m1
     FROM p WHERE id_number IS NOT NULL
     GROUP BY unit, id_number

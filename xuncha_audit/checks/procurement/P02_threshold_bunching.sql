@@ -63,7 +63,7 @@ base AS (
     WHERE c.amount IS NOT NULL AND c.amount > 0 AND c.sign_date IS NOT NULL
 ),
 thr AS (
-    SELECT b.*, t.kind, t.threshold, b.amount / t.threshold AS ratio
+    SELECT b.*, t.kind, t.threshold, b.amount / t.threshold AS ratio, t.verified, t.citation
     FROM base b
     JOIN unit_thresholds t
       ON t.unit = b.unit AND t.kind IN ('open_tender', 'procurement_limit') AND t.category = b.category
@@ -101,7 +101,8 @@ SELECT unit, _key AS finding_key, 'contracts' AS ev_table, _key AS ev_key,
        sign_date AS period_start, sign_date AS period_end, 'near_threshold' AS rule,
        concat('合同', contract_no, '（', coalesce(vendor, '供应商未填'), '）') AS subject,
        concat('为', category, kind_zh, CAST(CAST(threshold AS DECIMAL(18, 2)) AS VARCHAR), '元的',
-              CAST(round(100 * ratio, 1) AS VARCHAR), '%，紧贴标准之下且未招标') AS detail
+              CAST(round(100 * ratio, 1) AS VARCHAR), '%，紧贴标准之下且未招标',
+              CASE WHEN verified THEN '' ELSE concat('（所依据的数额标准取自', citation, '，数值待核实）') END) AS detail
 FROM per_contract
 UNION ALL
 SELECT n.unit, concat('test|', n.category, '|', n.kind) AS finding_key, 'contracts' AS ev_table,

@@ -29,7 +29,7 @@ params:
     default: 货物
     choices: [货物, 服务, 工程]
     description_zh: 合同未填采购类别时按此类别取数额标准
-template: "合同{contract_no}（{contract_name}）金额{amount:money}元，达到{category}公开招标数额标准{threshold:money}元，但采购方式为{method_zh}，供应商{vendor}"
+template: "合同{contract_no}（{contract_name}）金额{amount:money}元，达到{category}公开招标数额标准{threshold:money}元，但采购方式为{method_zh}，供应商{vendor}{std_note}"
 example_zh: 市级单位 2024 年签订物业服务合同 1,200,000 元，采购方式为竞争性磋商；湖南市级服务类公开招标数额标准 1,000,000 元，报告。
 what_en: Contract amount at or above the open-tender threshold of its category (by unit level, region and sign date) and the method is not open tender.
 why_en: Open tendering is mandatory above the threshold unless the finance authority approved another method in advance.
@@ -46,7 +46,7 @@ con AS (
                AND NOT ($allow_invited AND c.procurement_method LIKE '%邀请招标%')))
 ),
 thr AS (
-    SELECT c.*, t.threshold
+    SELECT c.*, t.threshold, t.verified, t.citation
     FROM con c
     JOIN unit_thresholds t
       ON t.unit = c.unit AND t.kind = 'open_tender' AND t.category = c.category
@@ -59,6 +59,7 @@ SELECT unit, _key AS finding_key, 'contracts' AS ev_table, _key AS ev_key,
        'vendor' AS entity_type, vendor_norm AS entity_key, amount,
        sign_date AS period_start, sign_date AS period_end, 'not_tendered' AS rule,
        contract_no, coalesce(contract_name, '未填合同名称') AS contract_name, vendor, category, threshold,
-       coalesce(procurement_method, '空（未记录）') AS method_zh
+       coalesce(procurement_method, '空（未记录）') AS method_zh,
+       CASE WHEN verified THEN '' ELSE concat('（所依据的数额标准取自', citation, '，数值待核实）') END AS std_note
 FROM thr
 WHERE amount >= threshold

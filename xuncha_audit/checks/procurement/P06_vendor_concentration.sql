@@ -16,7 +16,7 @@ why_zh: >-
 regulation: >-
   《中华人民共和国政府采购法》第三条（公开透明、公平竞争原则）、第三十一条（单一来源采购的适用情形）；《中华人民共和国政府采购法实施条例》第二十条（以不合理条件对供应商实行差别待遇或者歧视待遇）
 exclusions_zh: >-
-  询价、竞争性谈判、竞争性磋商、框架协议、公开招标、邀请招标算竞争性方式，不计入 ①；采购方式为空的不计入 ①。② 默认对只有一份合同的供应商也计算占比（参数 share_min_contracts 可提高要求）；采购类别为空的合同按 default_category 归类。
+  询价、竞争性谈判、竞争性磋商、框架协议、公开招标、邀请招标算竞争性方式，不计入 ①；采购方式为空的不计入 ①。② 该类别当年只有一份合同或只有一家供应商时不计算占比（一份招标合同独占该类别不是 100% 的集中）；默认对只有一份合同的供应商也计算占比（参数 share_min_contracts 可提高要求）；采购类别为空的合同按 default_category 归类。
 rules:
   non_competitive_count: 一年内非竞争方式合同份数达到 min_count
   category_share: 一年内占某类别采购额的比例超过 share
@@ -75,9 +75,11 @@ cnt AS (
     HAVING count(*) >= $min_count
 ),
 cat_total AS (
+    -- a share is only meaningful where the category had several contracts from several vendors that year
     SELECT unit, category, yr, sum(amount) AS cat_sum
     FROM base
     GROUP BY unit, category, yr
+    HAVING count(*) >= 2 AND count(DISTINCT vkey) >= 2
 ),
 shares AS (
     SELECT b.unit, b.vkey, b.category, b.yr, count(*) AS n, sum(b.amount) AS total,

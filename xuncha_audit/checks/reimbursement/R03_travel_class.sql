@@ -68,8 +68,8 @@ over AS (
 ),
 per_claim AS (
     SELECT unit, _key,
-        string_agg(DISTINCT mode || class_name, '、') AS classes,
-        string_agg(DISTINCT mode || max_class_name, '、') AS entitled
+        array_to_string(list_sort(list(DISTINCT mode || class_name)), '、') AS classes,
+        array_to_string(list_sort(list(DISTINCT mode || max_class_name)), '、') AS entitled
     FROM over GROUP BY unit, _key
 )
 SELECT c.unit, c.claim_no AS finding_key, 'travel_claims' AS ev_table, c._key AS ev_key,

@@ -82,7 +82,7 @@ kw_real AS (
     WHERE (length(k.txt_u) - length(replace(k.txt_u, k.word_u, ''))) / length(k.word_u) > coalesce(e.n_excl, 0)
 ),
 text_hits AS (
-    SELECT list, txt, string_agg(DISTINCT word, '、') AS words FROM kw_real GROUP BY list, txt
+    SELECT list, txt, array_to_string(list_sort(list(DISTINCT word)), '、') AS words FROM kw_real GROUP BY list, txt
 ),
 judged AS (
     SELECT h.*, c.per_head_cap, ti.words AS items_found, tv.words IS NOT NULL AS venue_hit,

@@ -7,6 +7,7 @@ area: reimbursement
 severity: high
 route: 反馈
 inputs: [travel_claims, hospitality, meetings]
+needs: [[travel_claims, hospitality, meetings]]
 evidence: [travel_claims, hospitality, meetings]
 entity_type: person
 what_zh: ①同一张发票出现在两条及以上报销记录中（差旅费、公务接待、会议培训三张表合并比对；「发票号码」一格填写多个号码时按「、；;，,/」和空格拆开逐个比对；同一记录内重复填写不算）。纸质发票和旧版电子发票的 8 位号码只在同一发票代码（10 或 12 位，「发票代码」列，或号码格中写成「代码-号码」）下才是同一张发票：不同代码下相同的 8 位号码不是重复；没有代码的 8 位号码只与同样没有代码的号码比对。全电发票（数电票）20 位号码全国唯一，单独比对；②同一人两次出差的日期相互重叠（一次的出发日早于另一次的返回日且另一次的出发日早于这次的返回日；前一次返回当天再出发不算重叠）。
@@ -88,7 +89,7 @@ inv_rec AS (
 ),
 inv_groups AS (
     SELECT unit, inv, count(*) AS n_rec, sum(amt) - max(amt) AS dup_amount,
-        string_agg(rec_label, '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2,
+        array_to_string(list_sort(list(rec_label)), '、') AS labels, min(who) AS who0, min(d1) AS p1, max(d2) AS p2,
         min(inv_label) AS inv_label
     FROM inv_rec
     GROUP BY unit, inv

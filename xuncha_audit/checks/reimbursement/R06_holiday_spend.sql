@@ -7,6 +7,7 @@ area: reimbursement
 severity: medium
 route: 反馈
 inputs: [hospitality, travel_claims, _units, std_calendar, std_places, std_tourist_destinations, travel_destination, rest_day_count]
+needs: [[hospitality, travel_claims]]
 evidence: [hospitality, travel_claims]
 entity_type: person
 what_zh: ①公务接待发生在休息日（周末或法定节假日，按官方日历 std_calendar；调休上班的周六、周日是工作日，不标记）；②出差目的地为旅游目的地（std_tourist_destinations：目的地文字含景区/旅游地名称，或目的地所属城市即旅游城市），且住宿夜晚中休息日所占比例超过阈值（默认超过一半；第 N 晚按入住当日是否休息日计）。

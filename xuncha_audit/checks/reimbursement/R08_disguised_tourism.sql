@@ -7,6 +7,7 @@ area: reimbursement
 severity: low
 route: 反馈
 inputs: [travel_claims, meetings, _units, std_calendar, std_places, std_tourist_destinations, travel_destination, rest_day_count]
+needs: [[travel_claims, meetings]]
 evidence: [travel_claims, meetings]
 entity_type: person
 what_zh: 出差事由（或会议、培训的名称/事由）含「考察」「学习」「交流」「调研」等字样，目的地（会议地点）为旅游目的地（std_tourist_destinations：文字含景区/旅游地名称，或出差目的地所属城市即旅游城市），且行程（出发日至返回日，会议开始日至结束日）跨越至少一个休息日（官方日历，调休上班日不算休息日）。

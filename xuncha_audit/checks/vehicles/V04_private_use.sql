@@ -31,7 +31,7 @@ WITH c AS (
 g AS (
     SELECT *,
            sum(amount) OVER (PARTITION BY unit, plate_no, date) AS total,
-           string_agg(DISTINCT cost_type, '、') OVER (PARTITION BY unit, plate_no, date) AS types
+           array_to_string(list_sort(list(DISTINCT cost_type) OVER (PARTITION BY unit, plate_no, date)), '、') AS types
     FROM c
 )
 SELECT unit, concat(plate_no, '|', CAST(date AS VARCHAR)) AS finding_key, 'vehicle_costs' AS ev_table,

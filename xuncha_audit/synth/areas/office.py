@@ -7,7 +7,8 @@ Baseline (must not be flagged): leaders alone in rooms at 85-98% of their standa
 2-4 to a room at 6.5-8.9 m² each; meeting rooms and archives (use != 办公) without occupants;
 every active person in exactly one room; retired, transferred and seconded staff in none.
 
-Planted: O01 (3), O02 (2); near-misses: a 副处级 alone in exactly 18.0 m², a room shared by a
+Planted: O01 (4: one occupant not in the roster above every standard), O02 (2); near-misses:
+two occupants not in the roster (8.5 m², within the lowest standard; 16 m², a data-quality note), a 副处级 alone in exactly 18.0 m², a room shared by a
 副处级 and clerks within the 副处 standard, meeting rooms larger than any standard.
 """
 
@@ -82,6 +83,20 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     no0 = next(r["room_no"] for r in rooms if clerks[0] in r["occupants"].split("、")
                and r["room_no"] != no2)
     ctx.plant("O02", [R(no0), R(no2)], f"{clerks[0]}同时在两处办公用房登记为使用人")
+
+    # issue 12: occupants not in the roster (borrowed or hired staff). Judged only where the answer does
+    # not depend on the rank; otherwise a data-quality note, never a finding. Fixed names (no draw from
+    # the shared stream, so later areas are unaffected).
+    outsiders = [n for n in ("欧阳明远", "司马文静", "上官雨桐") if n not in ctx._used_names]
+    ctx._used_names.update(outsiders)
+    if len(outsiders) == 3:
+        no = room(8, [outsiders[0]], 48.0)
+        ctx.plant("O01", [R(no)], f"{outsiders[0]}不在花名册中，独用48㎡，超过市级各职级最高标准42㎡")
+        no = room(8, [outsiders[1]], 8.5)
+        ctx.near_miss("O01", "offices", key_of("offices", {"room_no": no}), "使用人不在花名册中，但8.5㎡不超过最低标准9㎡")
+        no = room(8, [outsiders[2]], 16.0)
+        ctx.near_miss("O01", "offices", key_of("offices", {"room_no": no}),
+                      "使用人不在花名册中，16㎡是否超标取决于职级：数据质量说明，不是疑点")
 
     for use, area in (("会议", 86.0), ("会议", 42.0), ("档案", 60.0), ("接待", 30.0)):
         no = room(7, [], area, use=use)

@@ -13,9 +13,13 @@ Baseline (must not be flagged):
 Thresholds as in the standards data (地方, 市级): open tender 货物/服务 100万, 工程 400万;
 procurement limit 30万 (货物/服务), 60万 (工程). Planted P01 groups reach 100万/400万 or 30万.
 
-Planted: P01 (3 groups), P02 (17 contracts + 1 unit-level bunching group), P03 (3 + 1 exactly at
+Planted: P01 (6 groups: same vendor, similar names, procurement limit; issue 12: the statutory
+fiscal-year 品目 test across departments and vendors, consecutive numbers signed the same day, a 2015
+pair judged by the 2015 standard), P02 (17 contracts + 1 unit-level bunching group), P03 (3 + 1 exactly at
 the threshold), P04 (5 sub-rules), P05 (3), P06 (1 + incidental), P07 (2), P08 (1); near-misses for
-P01 (outside the window, sum just below, one contract tendered), P02, P03, P04 (similar addresses
+P01 (outside the window, sum just below, one contract tendered, the same item in two fiscal years,
+30 monthly direct purchases, government procurement methods above the limit, 2015 below the 2015
+standard), P02, P03, P04 (similar addresses
 and phones), P05 (no contract; a name one character off), P06, P07, P08 (120 days; exactly 90 days).
 ``_near_misses`` draws only from the procurement stream, so the later areas are unaffected.
 Incidental P06 findings caused by other plants (e.g. the P01 split group is also 5
@@ -275,9 +279,10 @@ def _plant(ctx: SynthContext, b: _Builder, by_cat: dict, depts: list[str]) -> No
     [vn] = b.add_vendors(1, trade="货物")
     for amt, d in zip([650_000, 700_000, 720_000],
                       [dt.date(2023, 1, 9), dt.date(2023, 7, 10), dt.date(2024, 1, 8)], strict=True):
-        no = b.contract(vn, amt, d, "询价", "货物", f"{d.year}年{d.month}月检测耗材采购", "科技与标准定额科")
+        obj = {2023: {1: "检测耗材", 7: "实验仪器配件"}, 2024: {1: "标准试块"}}[d.year][d.month]
+        no = b.contract(vn, amt, d, "询价", "货物", f"{d.year}年{d.month}月{obj}采购", "科技与标准定额科")
         ctx.near_miss("P01", "contracts", key_of("contracts", {"contract_no": no}),
-                      "同一供应商3份合同相隔182天以上，任意180天窗口内合计低于200万元")
+                      "同一供应商3份不同品目的合同相隔182天以上，任意180天窗口内合计低于公开招标数额标准")
 
     # ---- P02 threshold bunching --------------------------------------------------------------
     for amt, cat, meth, dept, obj in [
@@ -518,6 +523,63 @@ def _near_misses_inner(ctx: SynthContext, b: _Builder) -> None:
     no = b.contract(v, 128_000, sign, "询价", "货物", "2024年防汛应急照明设备采购", "住房保障科")
     ctx.near_miss("P08", *K(no), "供应商成立恰好90天后签约，不足90天才报")
 
+    _issue12_plants(ctx, b)
+
+
+def _issue12_plants(ctx: SynthContext, b: _Builder) -> None:
+    """P01 semantics of issue 12 (statutory fiscal-year 品目 grouping, span cap, government
+    procurement methods, supporting signals) and records from 2015 judged by the 2015 standard.
+    Appended after every other procurement draw, so the rows above stay as they were."""
+    K = lambda no: ("contracts", key_of("contracts", {"contract_no": no}))  # noqa: E731
+    old_reg = {"registered_date": dt.date(2010, 3, 1)}
+
+    # statutory test (实施条例第二十八条): the same 品目 in one fiscal year, two departments, two vendors,
+    # 248 days apart (no window grouping would join them)
+    va, vb = b.add_vendors(2, trade="服务")
+    a = b.contract(va, 530_000, dt.date(2024, 1, 15), "询价", "服务", "2024年办公区物业保洁服务（上半年）", "办公室")
+    c = b.contract(vb, 510_000, dt.date(2024, 9, 19), "竞争性磋商", "服务", "2024年办公区物业保洁服务（下半年）",
+                   "住房保障科")
+    ctx.plant("P01", [K(a), K(c)], "同一财政年度内两个部门分两次向两家供应商采购同一品目（物业保洁服务），合计104万元")
+    # near-miss: the same item in two fiscal years, two departments and vendors
+    va, vb = b.add_vendors(2, trade="服务")
+    for v, amt, d, dept in ((va, 530_000, dt.date(2023, 10, 10), "办公室"),
+                            (vb, 510_000, dt.date(2024, 2, 20), "住房保障科")):
+        no = b.contract(v, amt, d, "询价", "服务", f"办公区绿化养护服务（{d.year}年度）", dept)
+        ctx.near_miss("P01", *K(no), "同一品目分属两个财政年度、两个部门和两家供应商，不适用法定口径")
+    # span cap near-miss: 30 monthly 38,000 direct purchases (at most 228,000 within 180 days of a
+    # group's first contract, 456,000 a year)
+    [v] = b.add_vendors(1, trade="服务")
+    y, m = 2022, 7
+    for _ in range(30):
+        d = dt.date(y, m, 5)
+        while d.weekday() >= 5:  # the first weekday from the 5th (2022 lies outside the sample calendar)
+            d += dt.timedelta(days=1)
+        no = b.contract(v, 38_000, d, "直接采购", "服务", f"机关食堂食材配送服务（{y}年{m}月）", "办公室", pay=False)
+        ctx.near_miss("P01", *K(no), "每月一份3.8万元的直接采购合同，30个月合计114万元，但180天内不超过6份（22.8万元）")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    # government procurement methods do not dodge the procurement limit (330,000 > 300,000)
+    [v] = b.add_vendors(1, trade="服务")
+    for amt, d, meth, obj in ((120_000, dt.date(2024, 3, 6), "询价", "政务公开专栏维护服务"),
+                              (110_000, dt.date(2024, 4, 10), "竞争性磋商", "信用信息归集服务"),
+                              (100_000, dt.date(2024, 5, 15), "单一来源", "既有业务系统接口改造")):
+        no = b.contract(v, amt, d, meth, "服务", f"2024年{obj}", "行政审批科")
+        ctx.near_miss("P01", *K(no), "询价、竞争性磋商、单一来源本身是政府采购方式，合计超过30万元限额不算规避")
+    # supporting signals: consecutive contract numbers signed the same day
+    [v] = b.add_vendors(1, trade="货物")
+    nos = [b.contract(v, amt, dt.date(2024, 11, 18), "询价", "货物", f"2024年{obj}采购", "工程质量安全监管科")
+           for amt, obj in ((430_000, "执法记录仪"), (380_000, "移动执法终端"), (320_000, "执法无人机"))]
+    ctx.plant("P01", [K(n) for n in nos], "同一供应商同日签订3份编号相连的货物合同，合计113万元")
+    # 2015 records: the standard in force then (公开招标 120万元, 待核实), not today's 100万元
+    va, vb = b.add_vendors(2, trade="服务", **old_reg)
+    a = b.contract(va, 680_000, dt.date(2015, 4, 10), "询价", "服务", "2015年城建档案数字化加工服务（一期）", "办公室")
+    c = b.contract(vb, 590_000, dt.date(2015, 10, 15), "竞争性磋商", "服务", "2015年城建档案数字化加工服务（二期）",
+                   "城市建设科")
+    ctx.plant("P01", [K(a), K(c)], "2015年同一品目两次采购合计127万元，达到当时120万元公开招标数额标准（待核实）")
+    [v] = b.add_vendors(1, trade="货物", **old_reg)
+    for amt, d, obj in ((620_000, dt.date(2015, 5, 12), "档案密集架"), (530_000, dt.date(2015, 7, 8), "公文柜")):
+        no = b.contract(v, amt, d, "询价", "货物", f"2015年{obj}采购", "办公室")
+        ctx.near_miss("P01", *K(no), "2015年同一供应商两份合同合计115万元，低于当时120万元标准（按现行100万元才会报）")
+
 
 def _incidental_p06(ctx: SynthContext, contracts: pd.DataFrame) -> None:
     """Record as P06 what other plants cause: a vendor holding > 50% of a category's yearly spend,
@@ -527,7 +589,10 @@ def _incidental_p06(ctx: SynthContext, contracts: pd.DataFrame) -> None:
     K = lambda nos: [("contracts", key_of("contracts", {"contract_no": n})) for n in nos]  # noqa: E731
     tot = c.groupby(["category", "year"])["amount"].transform("sum")
     share = c.groupby(["category", "year", "vendor"])["amount"].transform("sum") / tot
-    for _, g in c[share > 0.5].groupby(["category", "year", "vendor"]):
+    # a share needs a category-year with several contracts from several vendors (P06)
+    several = ((c.groupby(["category", "year"])["amount"].transform("size") >= 2)
+               & (c.groupby(["category", "year"])["vendor"].transform("nunique") >= 2))
+    for _, g in c[(share > 0.5) & several].groupby(["category", "year", "vendor"]):
         if not set(g["contract_no"]) & planted:
             ctx.plant("P06", K(g["contract_no"]), "供应商占该类别年度采购额一半以上（由其他埋点引起）")
     nc = c[c["procurement_method"].isin(NON_COMPETITIVE)]

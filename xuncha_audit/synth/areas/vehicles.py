@@ -6,9 +6,12 @@ does not count); prices and displacements under the caps (一般公务用车 <= 
 before any disposal; refuelling 25-60 L, at most once a day, never for an electric vehicle
 (which only charges); trips (派车单) on workdays; every vehicle owned by the unit itself.
 
-Planted: V01 (1), V02 (1), V03 (2), V04 (2), V05 (3), V06 (1); near-misses: exactly 70 L, a
+Planted: V01 (1), V02 (2), V03 (3), V04 (2), V05 (3), V06 (2); near-misses: exactly 70 L, a
 rest-day refuel with a dispatch record, costs of a disposed vehicle before disposal, a
-vehicle exactly at the 机要通信 cap, a disposed vehicle not counted against the quota.
+vehicle exactly at the 机要通信 cap, a disposed vehicle not counted against the quota; issue 12:
+a subordinate named with the bureau's prefix (…局机关服务中心, V06), the bureau's own car written
+with a province prefix (not V06), a car marked 已处置 without a disposal date (V03) and one 待处置
+(not V03), a battery-electric car over the new-energy cap (V02) and a plug-in hybrid within it.
 """
 
 from __future__ import annotations
@@ -181,6 +184,38 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     ctx.plant("V05", [CK(a)], "纯电动车发生加油费")
     a = cost(law[0], dt.date(2023, 4, 19), "加油", 70.0 * 7.7, 70.0)
     ctx.near_miss("V05", "vehicle_costs", key_of("vehicle_costs", {"cost_no": a}), "加油恰为70升，未超")
+
+    # ---- issue 12 (appended after every other draw, so the rows above stay as they were) -------------
+    # V06: a subordinate named with the bureau's prefix is another unit, not the bureau itself
+    pfx = vehicle("执法执勤用车", MODELS["执法执勤用车"][1], owner=f"{unit}机关服务中心",
+                  bought=dt.date(2019, 8, 6))
+    pfx_costs = [cost(pfx, d, "加油", 44.0 * 7.8, 44.0) for d in (dt.date(2024, 4, 10), dt.date(2024, 6, 12),
+                                                                 dt.date(2024, 9, 11))]
+    ctx.plant("V06", [("vehicles", key_of("vehicles", {"plate_no": pfx}))] + [CK(n) for n in pfx_costs],
+              f"产权属{unit}机关服务中心（以本局名称为前缀的下属单位）的车辆，由本单位支付油费")
+    # near-miss: the bureau's own car with the province written before its name
+    prov = vehicle("应急保障用车", MODELS["应急保障用车"][0], owner=f"湖南省{unit}", bought=dt.date(2020, 4, 1))
+    quota["应急保障用车"] += 1
+    cost(prov, dt.date(2024, 5, 15), "加油", 41.0 * 7.8, 41.0)
+    ctx.near_miss("V06", "vehicles", key_of("vehicles", {"plate_no": prov}), "产权单位写作「湖南省」+本局名称，仍是本单位车辆")
+    # V03: marked 已处置 without a disposal date (bought 2015, judged by the 2011 caps: within them)
+    und = vehicle("执法执勤用车", MODELS["执法执勤用车"][2], status="已处置", bought=dt.date(2015, 9, 1))
+    a = cost(und, dt.date(2024, 2, 21), "加油", 46.0 * 7.8, 46.0)
+    b = cost(und, dt.date(2024, 4, 17), "维修", 2240.0)
+    ctx.plant("V03", [CK(a), CK(b), ("vehicles", key_of("vehicles", {"plate_no": und}))],
+              "车辆台账记为已处置但没有处置日期，仍报销加油费和维修费")
+    pend = vehicle("执法执勤用车", MODELS["执法执勤用车"][0], status="待处置", bought=dt.date(2015, 3, 1))
+    c = cost(pend, dt.date(2024, 3, 20), "加油", 39.0 * 7.8, 39.0)
+    ctx.near_miss("V03", "vehicle_costs", key_of("vehicle_costs", {"cost_no": c}), "待处置（尚未处置）车辆的加油费")
+    # V02: the new-energy cap (18万, any category) matches; a plug-in hybrid within it is no finding
+    nev = vehicle("机要通信用车", ("比亚迪汉EV", None, 215_000), ev=True, bought=dt.date(2020, 6, 18))
+    ctx.plant("V02", [("vehicles", key_of("vehicles", {"plate_no": nev}))],
+              "2020年购置纯电动机要通信用车21.5万元，超过新能源轿车18万元标准")
+    phev = vehicle("机要通信用车", ("比亚迪秦PLUS DM-i", 1.5, 170_000), bought=dt.date(2021, 9, 9))
+    vehicles[-1]["energy"] = "插电式混合动力"
+    ctx.near_miss("V02", "vehicles", key_of("vehicles", {"plate_no": phev}),
+                  "插电式混合动力机要通信用车17万元，高于12万元但在新能源轿车18万元标准内")
+    quota["机要通信用车"] += 2
 
     # drop baseline refuels that fall on the day of a planted cost of the same vehicle
     cdf = pd.DataFrame(costs)

@@ -1,0 +1,89 @@
+"""The honest headline amount: an evidence record counts once.
+
+P01, P02 and P06 cite the same contracts; P02 reports each contract and the group; R01 and
+R05 can cite the same claim. Summing ``findings.amount`` counts such money two or three
+times. The headline instead:
+
+1. spreads each finding's amount over its evidence records — in proportion to the record's
+   own ``amount`` where the cited records have one, else evenly;
+2. counts every evidence record (source table + unit + record key) once, at the largest
+   share any finding gives it.
+
+So the deduplicated total never exceeds the plain sum, equals it when no record is cited
+twice, and a contract cited by a split group, a bunching group and a concentration finding
+counts once. Tables (written by ``write_amount_dedup(con)`` after the checks):
+
+- ``_amount_records(source_table, unit, record_key, amount, findings, check_ids)``: per
+  cited record, the amount it counts for and how many findings cite it;
+- ``amount_headline`` (view): ``amount_raw`` (plain sum), ``amount_dedup``, ``records``,
+  ``records_cited_twice`` — what the report's 涉及金额 shows, labelled 去重后;
+- ``amount_by_check`` (view): per check, the plain sum and the amount after deduplication
+  within the check.
+"""
+
+from __future__ import annotations
+
+HEADLINE_LABEL_ZH = "涉及金额（按证据记录去重，同一记录只计一次）"
+
+
+def write_amount_dedup(con) -> None:
+    have = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    if "findings" not in have or "evidence" not in have:
+        return
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE _amount_shares AS
+        WITH ev AS (
+            SELECT DISTINCT e.finding_id, e.check_id, e.unit, e.source_table, e.record_key,
+                   greatest(coalesce(TRY_CAST(json_extract_string(e.record, '$.amount') AS DOUBLE), 0), 0) AS w
+            FROM evidence e),
+        tot AS (SELECT finding_id, sum(w) AS w_sum, count(*) AS n FROM ev GROUP BY finding_id)
+        SELECT ev.finding_id, ev.check_id, ev.unit, ev.source_table, ev.record_key,
+               CAST(f.amount AS DOUBLE) * CASE WHEN t.w_sum > 0 THEN ev.w / t.w_sum ELSE 1.0 / t.n END AS share
+        FROM ev JOIN tot t USING (finding_id)
+        JOIN (SELECT finding_id, any_value(amount) AS amount FROM findings GROUP BY finding_id) f
+             USING (finding_id)
+        WHERE f.amount IS NOT NULL
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE _amount_records AS
+        SELECT source_table, unit, record_key, round(max(share), 2) AS amount,
+               count(DISTINCT finding_id) AS findings,
+               array_to_string(list_sort(list(DISTINCT check_id)), ',') AS check_ids
+        FROM _amount_shares GROUP BY source_table, unit, record_key
+        ORDER BY source_table, unit, record_key
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW amount_headline AS
+        SELECT (SELECT coalesce(sum(amount), 0) FROM findings)::DECIMAL(18,2) AS amount_raw,
+               (SELECT coalesce(round(sum(amount), 2), 0) FROM _amount_records)::DECIMAL(18,2) AS amount_dedup,
+               (SELECT count(*) FROM _amount_records) AS records,
+               (SELECT count(*) FROM _amount_records WHERE findings > 1) AS records_cited_twice
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW amount_by_check AS
+        SELECT s.check_id, r.amount_raw, round(sum(s.share), 2)::DECIMAL(18,2) AS amount_dedup
+        FROM (SELECT check_id, source_table, unit, record_key, max(share) AS share
+              FROM _amount_shares GROUP BY ALL) s
+        JOIN (SELECT check_id, sum(amount)::DECIMAL(18,2) AS amount_raw FROM findings GROUP BY 1) r
+             USING (check_id)
+        GROUP BY s.check_id, r.amount_raw ORDER BY s.check_id
+        """
+    )
+
+
+def headline(con) -> dict | None:
+    """{amount_raw, amount_dedup, records, records_cited_twice, label_zh} or None."""
+    try:
+        row = con.execute("SELECT * FROM amount_headline").fetchone()
+    except Exception:
+        return None
+    return {"amount_raw": float(row[0]), "amount_dedup": float(row[1]), "records": int(row[2]),
+            "records_cited_twice": int(row[3]), "label_zh": HEADLINE_LABEL_ZH}
