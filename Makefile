@@ -45,8 +45,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint xuncha_audit/checks --nofail --format github-annotation-native | tail -n 20
 
-## make lab: open JupyterLab on notebooks/ with the sample data loaded
-lab: demo
+## make lab: open JupyterLab on notebooks/ with the sample data loaded (runs the demo only
+## when its database does not exist yet: opening the notebooks never overwrites findings.xlsx)
+lab: $(STAMP)
+	@test -f $(DEMO_DB) || $(MAKE) demo
 	XUNCHA_DB=$(abspath $(DEMO_DB)) XUNCHA_LIVE=1 $(BIN)/jupyter lab --notebook-dir=notebooks \
 		$(if $(filter 0,$(shell id -u)),--allow-root)
 

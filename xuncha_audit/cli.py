@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "xuncha_audit.validate.commands",
     "xuncha_audit.engine.commands",
     "xuncha_audit.findings.commands",
+    "xuncha_audit.findings.papers",
     "xuncha_audit.pipeline",
 ]
 

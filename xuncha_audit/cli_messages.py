@@ -87,6 +87,11 @@ EXAMPLES: dict[str, list[str]] = {
         "xuncha-audit sample --db 输出/xuncha.duckdb --table payments --method mus --size 30 --out 样本.xlsx",
         "xuncha-audit sample --db 输出/xuncha.duckdb --finding 疑点编号 --method random --size 10 --out 抽样.xlsx",
     ],
+    "papers": [
+        "xuncha-audit papers 输出",
+        "xuncha-audit papers 输出 --finding P01-0001 --team 市委第三巡察组",
+        "xuncha-audit papers 输出 --check P01 --check P04",
+    ],
     "version": ["xuncha-audit version"],
     "standards show": ["xuncha-audit standards show", "xuncha-audit standards show std_lodging_caps"],
     "standards check-config": ["xuncha-audit standards check-config run.yaml"],

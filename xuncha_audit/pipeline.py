@@ -251,6 +251,14 @@ def run_pipeline(
         from xuncha_audit.findings.triage import STORE_NAME, TriageStore, apply_triage, save_triage
 
         store = TriageStore(out_dir / STORE_NAME)
+        from xuncha_audit.findings.workbook import carry_over_workbook
+
+        # Statuses typed in the previous findings.xlsx go into the store (and the file to 备份/)
+        # before triage reads the store; an unreadable edit stops the run here.
+        carried = carry_over_workbook(out_dir, store)
+        if carried:
+            console.print(f"  已读回旧 findings.xlsx 中 {carried['changed']} 个疑点的核实情况；"
+                          f"旧工作簿备份为 {carried['backup']}")
         judged = judged_checks(result.checks)
         with run_lock(store.path):
             t0 = runstate.begin_stage(con, run_id, "triage")
@@ -267,7 +275,8 @@ def run_pipeline(
                 "data_dir": str(data_dir), "db": str(db_path), "config": cfg.as_dict(),
                 "standards": standards.snapshot(overrides), "seconds": result.seconds,
             }
-            result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info)
+            result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info,
+                                        carry_over=False)
             result.seconds["export"] = runstate.end_stage(con, run_id, "export", t0)
             t0 = runstate.begin_stage(con, run_id, "save_triage")
             save_triage(con, store, lock_held=True)

@@ -58,7 +58,16 @@ def test_by_route_and_amount_and_timeline():
     assert dict(zip(fig.data[0].y, fig.data[0].x, strict=True)) == {"P01 拆分规避招标": 150.0, "V02 超标准配车": 30.0}
     fig = viz.spending_timeline(FINDINGS)
     proc = next(t for t in fig.data if t.name == "采购与招投标")
-    assert list(proc.x) == ["2024-01"] and list(proc.y) == [150.0]
+    assert list(proc.x) == ["2024-01-01"] and list(proc.y) == [150.0]
+    assert fig.layout.xaxis.type == "date"  # months in time order, not in order of appearance
+    later = FINDINGS.assign(period_start=pd.to_datetime(["2024-09-05", "2023-01-20", "2024-03-01", "2016-05-02"]),
+                            area=["procurement", "procurement", "procurement", "vehicles"])
+    for t in viz.spending_timeline(later).data:
+        assert list(t.x) == sorted(t.x)
+    fig = viz.findings_by_area_severity(FINDINGS)
+    assert {t.name for t in fig.data} == {"高风险", "中风险"} and len(fig.data) <= 3
+    high = next(t for t in fig.data if t.name == "高风险")
+    assert dict(zip(high.y, high.x, strict=True)) == {"报销": 0, "公务用车": 1, "采购与招投标": 2}
 
 
 def test_top_entities_and_profile_chart_and_empty():

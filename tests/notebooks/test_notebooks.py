@@ -134,7 +134,10 @@ def test_runs_on_sample_database(name, sample_db, monkeypatch):
              if any(a.get("text") == "无数据" for a in f["layout"].get("annotations", []))]
     assert empty == [], "the sample data should fill every figure"
     # Drill-down: the evidence rows of the top findings are shown under the figures.
-    assert "证据下钻" in _text(nb) or (name == "00_总览" and "record_key" in _text(nb))
+    assert "证据下钻" in _text(nb) or (name == "00_总览" and "记录编号" in _text(nb))
+    # Evidence tables in Chinese, the record JSON flattened into columns.
+    if "证据下钻" in _text(nb):
+        assert "<th>记录编号</th>" in _text(nb) and "<th>record</th>" not in _text(nb)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -151,3 +154,19 @@ def test_live_mode_displays_drilldown_widgets(sample_db, monkeypatch):
     widgets = [o for c in nb.cells for o in c.get("outputs", [])
                if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widgets) == 4
+
+
+def test_exported_html_keeps_the_charts_offline(sample_db, monkeypatch):
+    """nbconvert drops application/vnd.plotly.v1+json; the notebooks' renderer also emits
+    HTML drawing each figure with plotly.js embedded once (no CDN)."""
+    from nbconvert import HTMLExporter
+
+    nb = _execute("01_采购", sample_db, monkeypatch)
+    figs = _plotly_figures(nb)
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert html.count("Plotly.newPlot(") == len(figs) >= 4
+    for fig in figs:
+        assert fig["layout"]["title"]["text"] in html or json.dumps(fig["layout"]["title"]["text"]) in html
+    # plotly.js itself is in the page, not loaded from a CDN
+    assert "window.define = undefined" in html and len(html) > 3_000_000
+    assert "cdn.plot.ly/plotly" not in html.replace('"https://cdn.plot.ly/un/"', "")

@@ -225,6 +225,18 @@ def test_evidence_for_keeps_the_order_asked(db):
     assert vd.evidence_for(db, []).empty
 
 
+def test_evidence_table_in_chinese_with_the_json_flattened(db):
+    ev = vd.evidence_table(db, ["f2", "f1"])
+    assert list(ev.columns[:5]) == ["疑点编号", "检查", "疑点描述", "来源表", "记录编号"]
+    assert "record" not in ev.columns and not any("{" in str(v) for v in ev.to_numpy().ravel())
+    from xuncha_audit.findings.labels import column_labels
+
+    plate, handler = column_labels()["vehicles"]["plate_no"], column_labels()["hospitality"]["handler"]
+    assert ev[handler].tolist() == ["张三", ""] and ev[plate].tolist() == ["", "湘A1"]
+    assert ev["来源表"].tolist()[1] != "vehicles"  # the table's Chinese name
+    assert list(vd.evidence_table(db, []).columns) == ["疑点编号", "检查", "疑点描述", "来源表", "记录编号"]
+
+
 def test_fleet_vs_quota_counts_vehicles_in_use(db):
     f = vd.fleet_vs_quota(db).set_index("category")
     assert f.loc["一般公务用车", "in_use"] == 2 and f.loc["一般公务用车", "quota"] == 1

@@ -24,11 +24,12 @@ import pandas as pd
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import staged_outputs
 from xuncha_audit.findings.masking import mask_frame
+from xuncha_audit.findings.numbers import create_numbers
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
 from xuncha_audit.findings.triage import TriageStore, apply_triage, triage_applied
 from xuncha_audit.findings.views import columns_of, create_views, quote, table_exists
-from xuncha_audit.findings.workbook import write_workbook
+from xuncha_audit.findings.workbook import carry_over_workbook, write_workbook
 
 FORMULA_START = r"^[=+\-@\t\r]"
 FINDINGS_EXPORT_COLUMNS = (
@@ -171,8 +172,11 @@ def _summary_info(manifest: dict, mask: bool, store) -> dict:
 
 
 def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, mask: bool = True,
-               store=None, run_info: dict | None = None) -> dict:
+               store=None, run_info: dict | None = None, carry_over: bool = True) -> dict:
     """Write all outputs under ``out_dir``; return ``{"files": {name: path}, "counts": ...}``.
+
+    ``carry_over``: first read the triage typed in the existing ``findings.xlsx`` into the
+    store and back it up (``run`` does this itself before triage, and passes False).
 
     ``store``: a triage store (path of ``triage.json`` / its folder, or a ``TriageStore``);
     when given and triage has not been applied to this run yet, ``apply_triage`` runs first.
@@ -181,9 +185,11 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
     if not table_exists(con, "findings"):
         raise XunchaError("数据库中没有疑点表（findings），请先运行检查",
                           "no findings table in the database")
-    if store is not None and not triage_applied(con):
+    carried = carry_over_workbook(out_dir, store) if carry_over else None  # old workbook's edits -> store
+    if store is not None and (not triage_applied(con) or (carried and carried["changed"])):
         apply_triage(con, store)
     create_views(con, mask=mask)
+    create_numbers(con, store)
     profiles = build_profiles(con)
     cadres = leading_cadres(con, profiles)
     if mask:
@@ -214,7 +220,7 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
         staged = list(st.names)
     out = Path(out_dir)
     return {"files": {n: out / n for n in staged}, "counts": manifest["counts"],
-            "sheets": sheets, "sections": sections}
+            "sheets": sheets, "sections": sections, "carried": carried}
 
 
 def columns_of_view(con, view: str) -> list[str]:

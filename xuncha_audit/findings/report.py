@@ -1,7 +1,12 @@
-"""``report.html``: a self-contained report (Plotly JS inlined, opens offline, no external
-script, style or font). Sections: 概览, 疑点分布, 按移送去向, 涉及金额, 重点对象,
-领导干部画像 (one section per leading cadre), 已消失疑点, 数据质量, 运行信息.
-Every value is HTML-escaped; data comes from the masked ``_x_*`` views.
+"""``report.html``: a self-contained report that leads with what matters (Plotly JS and a
+small sort/filter script inlined: opens offline, no external script, style or font).
+
+Sections: 概览 (counts, the deduplicated amount, labelled), 重点疑点 (Top 10 by severity and
+amount), 疑点分布, 按移送去向 (sortable, filterable tables), 涉及金额 (monthly chart on a date
+axis), 重点对象, 领导干部画像, 已消失疑点, 数据质量 (made here: files with problems, quarantine
+counts, validation failures first, passed rules folded), 运行信息. Printing hides the
+navigation and the plot toolbars. Every value is HTML-escaped; data comes from the masked
+``_x_*`` views.
 """
 
 from __future__ import annotations
@@ -19,20 +24,62 @@ from xuncha_audit.findings.labels import ROUTES, SEVERITY_ZH
 from xuncha_audit.findings.views import table_exists
 
 MAX_ROWS_PER_ROUTE = 300
+TOP_N = 10
 
 CSS = """
 body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0;color:#222;background:#f6f7f9}
-header{background:#1f4e79;color:#fff;padding:18px 32px}header h1{margin:0;font-size:22px}
+header{background:#1f4e79;color:#fff;padding:16px 32px}header h1{margin:0;font-size:22px}
+header .sub{color:#dde6f0;font-size:13px;margin-top:4px}
 nav{background:#fff;border-bottom:1px solid #ddd;padding:8px 32px;position:sticky;top:0;z-index:5}
 nav a{margin-right:16px;color:#1f4e79;text-decoration:none;font-size:14px}
 main{padding:8px 32px 40px}section{background:#fff;margin:16px 0;padding:16px 20px;border-radius:6px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 h2{font-size:18px;color:#1f4e79;margin-top:0}h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 th{background:#ddebf7}td.num{text-align:right;white-space:nowrap}.nw{white-space:nowrap}
+table.dt th{cursor:pointer;user-select:none}table.dt th:after{content:" ⇅";color:#99a}
+table.dt th.asc:after{content:" ▲";color:#1f4e79}table.dt th.desc:after{content:" ▼";color:#1f4e79}
+input.flt{margin:4px 0 6px;padding:4px 8px;width:260px;border:1px solid #bbb;border-radius:4px;font-size:13px}
 .cards{display:flex;flex-wrap:wrap;gap:12px}.card{border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:130px}
-.card b{display:block;font-size:22px;color:#1f4e79}.muted{color:#777;font-size:12px}
+.card b{display:block;font-size:22px;color:#1f4e79}.card.main b{font-size:26px}.card small{display:block;color:#777;font-size:11px;max-width:300px}
+.muted{color:#777;font-size:12px}.bad{color:#c0392b;font-weight:bold}.ok{color:#27ae60}
 .sev-high{color:#c0392b;font-weight:bold}.sev-medium{color:#e67e22}.sev-low{color:#7f8c8d}
-.cadre{border-left:4px solid #1f4e79;padding-left:12px;margin:18px 0}
+.cadre{border-left:4px solid #1f4e79;padding-left:12px;margin:14px 0}
+details{margin:8px 0}summary{cursor:pointer;color:#1f4e79}
+.twocol{display:grid;grid-template-columns:1fr 1fr;gap:12px}@media (max-width:1100px){.twocol{grid-template-columns:1fr}}
+@media print{
+  nav,.modebar,.modebar-container,input.flt{display:none!important}
+  body{background:#fff}main{padding:0}section{box-shadow:none;margin:0 0 10px;padding:0;break-inside:auto}
+  header{background:#fff;color:#000;border-bottom:2px solid #1f4e79;padding:0 0 6px}header .sub{color:#333}
+  h2{break-after:avoid}tr{break-inside:avoid}table.dt th:after{content:""}
+  details:not([open]) > *:not(summary){display:none}.twocol{grid-template-columns:1fr}
+  @page{size:A4;margin:12mm}
+}
+"""
+
+# Sort by clicking a header (numbers by their data-v value), filter by typing: no library.
+SCRIPT = r"""
+(function(){
+function key(td){var v=td.getAttribute('data-v');if(v!==null&&v!=='')return parseFloat(v);return td.textContent.trim();}
+function cmp(a,b){if(typeof a==='number'&&typeof b==='number')return a-b;if(typeof a==='number')return -1;if(typeof b==='number')return 1;return a.localeCompare(b,'zh-CN');}
+document.querySelectorAll('table.dt').forEach(function(t){
+  var body=t.tBodies[0];if(!body)return;
+  var inp=document.createElement('input');inp.type='search';inp.className='flt';inp.placeholder='筛选（输入任意文字）…';
+  t.parentNode.insertBefore(inp,t);
+  inp.addEventListener('input',function(){var q=inp.value.trim().toLowerCase();
+    Array.prototype.forEach.call(body.rows,function(r){r.style.display=!q||r.textContent.toLowerCase().indexOf(q)>=0?'':'none';});});
+  Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th,i){
+    th.title='点击排序';
+    th.addEventListener('click',function(){
+      var asc=!th.classList.contains('asc');
+      Array.prototype.forEach.call(th.parentNode.cells,function(h){h.classList.remove('asc','desc');});
+      th.classList.add(asc?'asc':'desc');
+      var rows=Array.prototype.slice.call(body.rows);
+      rows.sort(function(a,b){var r=cmp(key(a.cells[i]),key(b.cells[i]));return asc?r:-r;});
+      rows.forEach(function(r){body.appendChild(r);});
+    });
+  });
+});
+})();
 """
 
 
@@ -42,14 +89,23 @@ def get_plotlyjs() -> str:
     return _get_plotlyjs()
 
 
+def _missing(v) -> bool:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
 def esc(v) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+    if _missing(v):
         return ""
     return html.escape(str(v), quote=True)
 
 
 def money(v) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
+    if _missing(v):
         return ""
     return f"{float(v):,.2f}"
 
@@ -59,72 +115,174 @@ def fig_html(fig) -> str:
                        config={"displaylogo": False, "responsive": True})
 
 
-NOWRAP = {"finding_id", "check_id", "severity_zh", "unit", "status", "mark", "subject_type_zh",
-          "name", "table_name", "column", "result", "file", "sheet"}
+NOWRAP = {"finding_id", "short_no", "check_id", "check_name", "route", "severity_zh", "unit", "status", "mark",
+          "subject_type_zh", "name", "table_name", "column", "result", "file", "sheet"}
 
 
-def table_html(df: pd.DataFrame, columns: dict[str, str], money_cols=(), num_cols=()) -> str:
+def table_html(df: pd.DataFrame, columns: dict[str, str], money_cols=(), num_cols=(), *,
+               interactive: bool = True) -> str:
+    """An HTML table; ``interactive``: sortable by header click and filterable (class dt)."""
     if df.empty:
         return '<p class="muted">无</p>'
     head = "".join(f'<th class="nw">{esc(h)}</th>' if c in NOWRAP else f"<th>{esc(h)}</th>"
                    for c, h in columns.items())
     body = []
-    for row in df[list(columns)].itertuples(index=False, name=None):
+    for row in df.reindex(columns=list(columns)).itertuples(index=False, name=None):
         cells = []
         for col, v in zip(columns, row, strict=True):
             if col in money_cols:
-                cells.append(f'<td class="num">{money(v)}</td>')
+                dv = "" if _missing(v) else f' data-v="{float(v)}"'
+                cells.append(f'<td class="num"{dv}>{money(v)}</td>')
             elif col in num_cols:
-                cells.append(f'<td class="num">{esc(v)}</td>')
+                dv = "" if _missing(v) else f' data-v="{esc(v)}"'
+                cells.append(f'<td class="num"{dv}>{esc(v)}</td>')
             elif col == "severity_zh":
                 sev = {"高": "high", "中": "medium", "低": "low"}.get(v, "")
-                cells.append(f'<td class="nw sev-{sev}">{esc(v)}</td>')
+                rank = {"high": 3, "medium": 2, "low": 1}.get(sev, 0)
+                cells.append(f'<td class="nw sev-{sev}" data-v="{rank}">{esc(v)}</td>')
             elif col in NOWRAP:
                 cells.append(f'<td class="nw">{esc(v)}</td>')
             else:
                 cells.append(f"<td>{esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    cls = ' class="dt"' if interactive else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-FINDING_TABLE = {"finding_id": "疑点编号", "check_id": "检查", "severity_zh": "等级", "unit": "单位",
+FINDING_TABLE = {"short_no": "序号", "check_id": "检查", "severity_zh": "等级", "unit": "单位",
                  "title": "疑点描述", "amount": "金额（元）", "status": "核实状态", "mark": "本次变化",
-                 "note": "备注"}
+                 "note": "备注", "finding_id": "疑点编号"}
+TOP_TABLE = {"short_no": "序号", "check_name": "问题", "severity_zh": "等级", "unit": "单位",
+             "title": "疑点描述", "amount": "金额（元）", "route": "建议移送", "status": "核实状态"}
+
+
+DEDUP_LABEL = ("去重后：同一领域内同一条证据记录只计一次（疑点金额按其证据记录平均分摊，"
+               "一条记录被多个疑点引用时取其中最大的一份）")
+
+
+def dedup_amount(con) -> tuple[float, str]:
+    """The headline amount, deduplicated by evidence record, and its label.
+
+    Within an area (a family of checks citing the same kind of records: P01, P02 and P06
+    cite the same contracts), each finding's amount is spread evenly over its evidence
+    records; a record cited by several findings counts once, with its largest share.
+    Findings without evidence records count with their own amount. Never more than the plain
+    sum of the findings' amounts. The one place this total is computed (report, papers).
+    """
+    row = con.execute("""
+        WITH f AS (SELECT finding_id, area, CAST(amount AS DOUBLE) AS amount FROM _x_findings
+                   WHERE amount IS NOT NULL),
+        e AS (SELECT DISTINCT finding_id, source_table, record_key FROM _x_evidence),
+        n AS (SELECT finding_id, count(*) AS k FROM e GROUP BY finding_id),
+        shares AS (SELECT f.area, e.source_table, e.record_key, max(f.amount / n.k) AS share
+                   FROM f JOIN e USING (finding_id) JOIN n USING (finding_id)
+                   GROUP BY ALL)
+        SELECT coalesce((SELECT sum(share) FROM shares), 0)
+             + coalesce((SELECT sum(amount) FROM f WHERE finding_id NOT IN (SELECT finding_id FROM n)), 0)
+    """).fetchall()[0]
+    return float(row[0] or 0), DEDUP_LABEL
+
+
+def _quality(con) -> str:
+    """The data-quality section: compact, problems first, nothing empty shown as <NA>."""
+    parts = []
+    if table_exists(con, "_load_log"):
+        ll = con.execute("""SELECT file, sheet, table_name, unit, rows_read, rows_loaded, rows_quarantined,
+                                   status, message_zh FROM _load_log ORDER BY file, sheet""").df()
+        n_files, n_read = len(ll), int(ll["rows_read"].fillna(0).sum())
+        n_q = int(ll["rows_quarantined"].fillna(0).sum())
+        bad = ll[(ll["status"] != "ok") | (ll["rows_quarantined"].fillna(0) > 0)]
+        parts.append(f"<p>导入 {n_files} 个文件（工作表），读取 {n_read:,} 行，"
+                     f"{'<span class=bad>' if n_q else '<span class=ok>'}隔离 {n_q:,} 行</span>"
+                     f"（无法入库的行见 findings.xlsx「数据质量」）。</p>")
+        cols = {"file": "文件", "sheet": "工作表", "table_name": "数据表", "unit": "单位", "rows_read": "读取",
+                "rows_loaded": "入库", "rows_quarantined": "隔离", "status": "状态", "message_zh": "说明"}
+        nums = ("rows_read", "rows_loaded", "rows_quarantined")
+        if len(bad):
+            parts.append("<h3>有问题的文件</h3>" + table_html(bad, cols, num_cols=nums))
+        parts.append(f"<details><summary>全部 {n_files} 个文件</summary>"
+                     + table_html(ll, cols, num_cols=nums) + "</details>")
+    if table_exists(con, "_validation"):
+        v = con.execute("""SELECT table_name, "column", description_zh, severity,
+                             CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END AS result,
+                             unexpected_count, element_count
+                           FROM _validation ORDER BY success NULLS FIRST, severity, table_name""").df()
+        failed = v[v["result"] != "通过"]
+        passed = v[v["result"] == "通过"]
+        cols = {"table_name": "数据表", "column": "列", "description_zh": "校验内容", "severity": "严重程度",
+                "result": "结果", "unexpected_count": "异常行数", "element_count": "检查行数"}
+        parts.append(f"<h3>数据校验：{len(failed)} 条未通过或未执行，{len(passed)} 条通过</h3>")
+        if len(failed):
+            parts.append(table_html(failed, cols, num_cols=("unexpected_count", "element_count")))
+        if len(passed):
+            parts.append(f"<details><summary>通过的 {len(passed)} 条校验规则</summary>"
+                         + table_html(passed, cols, num_cols=("unexpected_count", "element_count"))
+                         + "</details>")
+    return "".join(parts) or '<p class="muted">无导入记录</p>'
 
 
 def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFrame, info: dict,
                  manifest_preview: dict) -> list[str]:
     """Write the report; returns the section ids (for tests and the manifest)."""
-    f = con.execute("SELECT * FROM _x_findings").df()
-    gone = con.execute("SELECT * FROM _x_gone").df()
+    from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
+    from xuncha_audit.findings.workbook import beijing_text
+
+    if not table_exists(con, NUMBERS_TABLE):
+        create_numbers(con)
+    f = con.execute(f"""SELECT x.*, n.short_no FROM _x_findings x
+                        LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""").df()
+    gone = con.execute(f"""SELECT x.*, n.short_no FROM _x_gone x
+                           LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""").df()
     sections: list[tuple[str, str, str]] = []
+    generated = beijing_text(info.get("生成时间", ""))
 
     # 概览
-    total_amount = float(f["amount"].astype(float).sum()) if len(f) else 0.0
-    cards = [("疑点总数", len(f)), ("涉及金额（元）", money(total_amount))]
-    for sev in ("high", "medium", "low"):
-        cards.append((f"{SEVERITY_ZH[sev]}风险", int((f["severity"] == sev).sum()) if len(f) else 0))
+    plain = float(f["amount"].astype(float).sum()) if len(f) else 0.0
+    dedup, label = dedup_amount(con)
+    sev = {s_: int((f["severity"] == s_).sum()) if len(f) else 0 for s_ in ("high", "medium", "low")}
+    cards = [
+        ("main", "疑点", f"{len(f)}", "　".join(f"{SEVERITY_ZH[k]}风险 {v}" for k, v in sev.items())),
+        ("main", "涉及金额（元，去重后）", money(dedup), f"{label}；未去重合计 {money(plain)} 元"),
+    ]
     for mark in ("新增", "内容变化", "重现"):
         if len(f) and (f["mark"] == mark).any():
-            cards.append((mark, int((f["mark"] == mark).sum())))
-    cards.append(("已消失", len(gone)))
-    info_rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in info.items())
-    sections.append(("overview", "概览",
-                     '<div class="cards">' + "".join(f'<div class="card">{esc(k)}<b>{esc(v)}</b></div>'
-                                                     for k, v in cards) + "</div>"
-                     + f"<h3>运行信息</h3><table>{info_rows}</table>"))
+            cards.append(("", mark, str(int((f["mark"] == mark).sum())), "与上次运行相比"))
+    if len(gone):
+        cards.append(("", "已消失", str(len(gone)), "以前发现、本次不再出现"))
+    checks = manifest_preview.get("checks", []) or []
+    not_run = [c for c in checks if c.get("status") not in ("ok", None)]
+    if not_run:
+        cards.append(("", "未执行或出错的检查", str(len(not_run)), "见“运行信息”"))
+    card_html = "".join(f'<div class="card {cls}">{esc(k)}<b>{esc(v)}</b><small>{esc(note)}</small></div>'
+                        for cls, k, v, note in cards)
+    info_line = "；".join(f"{esc(k)}：{esc(beijing_text(v) if k == '生成时间' else v)}"
+                         for k, v in info.items() if k in ("被巡察单位", "运行编号", "版本", "个人信息"))
+    sections.append(("overview", "概览", f'<div class="cards">{card_html}</div><p class="muted">{info_line}</p>'))
+
+    # 重点疑点 Top 10
+    if len(f):
+        top = f.assign(_a=f["amount"].astype(float)).sort_values(
+            ["_sev_rank", "_a", "finding_id"], ascending=[False, False, True], na_position="last").head(TOP_N)
+        top_html = (table_html(top, TOP_TABLE, money_cols=("amount",), interactive=False)
+                    + '<p class="muted">按风险等级、再按涉及金额排序；序号可在 findings.xlsx「全部疑点」中查找，'
+                      "xuncha-audit papers OUT --finding 序号 生成该疑点的工作底稿。</p>")
+    else:
+        top_html = '<p class="muted">本次未发现疑点。</p>'
+    sections.append(("top", f"重点疑点（前 {TOP_N} 个）", top_html))
 
     # 疑点分布
     sections.append(("distribution", "疑点分布",
-                     fig_html(viz.findings_by_area_check(f)) + fig_html(viz.findings_by_severity_route(f))))
+                     '<div class="twocol">' + fig_html(viz.findings_by_area_severity(f))
+                     + fig_html(viz.findings_by_severity_route(f)) + "</div>"))
 
     # 按移送去向
     parts = []
     for code, name in ROUTES.items():
         part = f[f["route_code"] == code] if len(f) else f
         amount = money(part["amount"].astype(float).sum()) if len(part) else "0.00"
+        part = part.sort_values(["_sev_rank", "amount"], ascending=[False, False], na_position="last")
         shown = part.head(MAX_ROWS_PER_ROUTE)
-        more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条，完整清单见 findings.xlsx。</p>'
+        more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条，完整清单见 findings.xlsx「全部疑点」。</p>'
                 if len(part) > MAX_ROWS_PER_ROUTE else "")
         parts.append(f'<h3 id="route-{esc(code)}">{esc(name)}（{len(part)} 个，{amount} 元）</h3>'
                      + table_html(shown, FINDING_TABLE, money_cols=("amount",)) + more)
@@ -135,7 +293,8 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     # 涉及金额
     sections.append(("amounts", "涉及金额",
-                     fig_html(viz.amount_by_check(f)) + fig_html(viz.spending_timeline(f))))
+                     fig_html(viz.spending_timeline(f)) + fig_html(viz.amount_by_check(f))
+                     + f'<p class="muted">图中金额为各疑点金额之和（未去重）；去重后合计 {money(dedup)} 元。</p>'))
 
     # 重点对象
     top_cols = {"subject_type_zh": "类型", "name": "名称", "unit": "单位", "findings": "疑点数",
@@ -146,20 +305,20 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
                                   num_cols=("findings", "risk_score"))
                      + '<p class="muted">风险评分 = Σ风险等级权重（高3、中2、低1）+ ln(1 + 金额/1万元) + 0.5×(涉及检查数−1)。</p>'))
 
-    # 领导干部画像
+    # 领导干部画像: a chart only where it says more than one bar would
     cadre_parts = []
     if cadres.empty:
         cadre_parts.append('<p class="muted">未提供人员花名册（staff），无法识别领导干部。</p>')
     for n, row in enumerate(cadres.itertuples(index=False), start=1):
-        ids = [i for i in str(row.finding_ids or "").split("、") if i]
+        ids = [i for i in str(row.finding_ids or "").split("、") if i and i != "nan"]
         mine = f[f["finding_id"].isin(ids)] if ids else f.iloc[0:0]
         head = (f'<div class="cadre" id="cadre-{n}"><h3>{esc(row.name)}（{esc(row.unit)}，{esc(row.position)}，'
                 f"{esc(row.rank)}）</h3>"
                 f"<p>涉及疑点 {int(row.findings)} 个，涉及金额 {money(row.amount)} 元，"
-                f"风险评分 {esc(row.risk_score)}；角色：{esc(row.roles)}；领域：{esc(row.areas)}</p>")
+                f"风险评分 {esc(row.risk_score)}；角色：{esc(row.roles) or '—'}；领域：{esc(row.areas) or '—'}</p>")
         if len(mine):
-            body = fig_html(viz.profile_chart(mine, str(row.name))) + table_html(
-                mine, FINDING_TABLE, money_cols=("amount",))
+            chart = fig_html(viz.profile_chart(mine, str(row.name))) if mine["check_id"].nunique() > 1 else ""
+            body = chart + table_html(mine, FINDING_TABLE, money_cols=("amount",), interactive=False)
         else:
             body = '<p class="muted">本次未发现涉及该干部的疑点。</p>'
         cadre_parts.append(head + body + "</div>")
@@ -167,35 +326,27 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     # 已消失疑点
     sections.append(("gone", "已消失疑点（以前发现、本次不再出现）",
-                     table_html(gone, {"finding_id": "疑点编号", "check_id": "检查", "unit": "单位",
-                                       "title": "疑点描述", "amount": "金额（元）", "status": "核实状态",
-                                       "note": "备注"}, money_cols=("amount",))))
+                     table_html(gone, {"short_no": "序号", "finding_id": "疑点编号", "check_id": "检查",
+                                       "unit": "单位", "title": "疑点描述", "amount": "金额（元）",
+                                       "status": "核实状态", "note": "备注"}, money_cols=("amount",))))
 
     # 数据质量
-    dq = []
-    if table_exists(con, "_load_log"):
-        ll = con.execute("SELECT * FROM _load_log ORDER BY file, sheet").df()
-        dq.append(fig_html(viz.data_quality(ll)))
-        dq.append(table_html(ll, {"file": "文件", "sheet": "工作表", "table_name": "数据表",
-                                  "rows_read": "读取", "rows_loaded": "入库",
-                                  "rows_quarantined": "隔离", "status": "状态", "message_zh": "说明"},
-                             num_cols=("rows_read", "rows_loaded", "rows_quarantined")))
-    if table_exists(con, "_validation"):
-        v = con.execute("""SELECT table_name, "column", description_zh, severity,
-                             CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END AS result, unexpected_count
-                           FROM _validation ORDER BY success, table_name""").df()
-        dq.append("<h3>数据校验</h3>" + table_html(v, {"table_name": "数据表", "column": "列",
-                  "description_zh": "校验内容", "severity": "严重程度", "result": "结果",
-                  "unexpected_count": "异常行数"}, num_cols=("unexpected_count",)))
-    sections.append(("quality", "数据质量", "".join(dq) or '<p class="muted">无导入记录</p>'))
+    sections.append(("quality", "数据质量", _quality(con)))
 
-    # 运行信息
-    checks = manifest_preview.get("checks", [])
+    # 运行信息: checks that did not run (or failed) first
     cdf = pd.DataFrame(checks) if checks else pd.DataFrame(columns=["check_id", "status", "seconds", "findings", "error"])
-    sections.append(("run", "运行信息（检查执行情况）",
-                     table_html(cdf, {"check_id": "检查", "status": "状态", "seconds": "耗时（秒）",
-                                      "findings": "疑点数", "error": "说明"},
-                                num_cols=("seconds", "findings"))))
+    if "note" not in cdf.columns:
+        cdf["note"] = None
+    cdf["说明"] = cdf["error"].where(cdf["error"].notna(), cdf["note"])
+    cdf["_r"] = (cdf["status"] == "ok").astype(int)
+    cdf = cdf.sort_values(["_r", "check_id"])
+    run_cols = {"check_id": "检查", "status": "状态", "seconds": "耗时（秒）", "findings": "疑点数", "说明": "说明"}
+    problems = cdf[cdf["_r"] == 0]
+    run_html = (table_html(problems, run_cols, num_cols=("seconds", "findings")) if len(problems)
+                else '<p class="ok">全部检查均已执行。</p>')
+    run_html += (f"<details><summary>全部 {len(cdf)} 项检查</summary>"
+                 + table_html(cdf, run_cols, num_cols=("seconds", "findings")) + "</details>")
+    sections.append(("run", "运行信息（检查执行情况）", run_html))
 
     nav = "".join(f'<a href="#{sid}">{esc(title.split("（")[0])}</a>' for sid, title, _ in sections)
     body = "".join(f'<section id="{sid}"><h2>{esc(title)}</h2>{content}</section>'
@@ -207,8 +358,9 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 <style>{CSS}</style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head><body>
-<header><h1>巡察财务疑点分析报告</h1><div class="muted" style="color:#dde">{esc(info.get("生成时间", ""))}
+<header><h1>巡察财务疑点分析报告</h1><div class="sub">{esc(info.get("被巡察单位", ""))}　生成于 {esc(generated)}（北京时间）
 　本报告含巡察工作秘密，注意保密。</div></header>
-<nav>{nav}</nav><main>{body}</main></body></html>"""
+<nav>{nav}</nav><main>{body}</main>
+<script>{SCRIPT}</script></body></html>"""
     path.write_text(doc, encoding="utf-8")
     return [sid for sid, _, _ in sections]

@@ -588,20 +588,33 @@ def read_workbook_triage(xlsx_path: str | os.PathLike):
         first = bad.iloc[0]
         _check_route(first[H_ROUTE], file=str(path), sheet=first["sheet"],
                      row=int(first["row"]), column=H_ROUTE)
-    dup = df[df.duplicated(H_ID, keep=False)]
-    if len(dup):
-        conflicting = dup.groupby(H_ID)[[H_STATUS, H_NOTE, H_ROUTE]].nunique(dropna=False)
-        conflicting = conflicting[(conflicting > 1).any(axis=1)]
-        if len(conflicting):
-            fid = conflicting.index[0]
-            first = dup[dup[H_ID] == fid].iloc[1]
-            raise XunchaError(
-                f"疑点 {fid} 在工作簿中出现多次且核实内容不一致",
-                f"finding {fid} appears several times with different triage",
-                file=str(path), sheet=first["sheet"], row=int(first["row"]), column=H_ID,
-            )
-        df = df.drop_duplicates(H_ID)
+    if df.duplicated(H_ID).any():
+        df = _merge_listings(df, path)
     return df
+
+
+def _merge_listings(df, path: Path):
+    """A finding listed on several sheets (its check sheet and 全部疑点): per column, the value
+    an auditor changed (differs from the hidden exported value) wins, wherever it was typed;
+    two different changes of one finding are an error naming the second place."""
+    base = df.drop_duplicates(H_ID).set_index(H_ID, drop=False)
+    for cur, orig in ((H_STATUS, H_ORIG_STATUS), (H_NOTE, H_ORIG_NOTE), (H_ROUTE, H_ORIG_ROUTE)):
+        same = df[cur].eq(df[orig]) & df[orig].notna()
+        edited = df[df[cur].notna() & ~same]
+        if edited.empty:
+            continue
+        n = edited.groupby(H_ID)[cur].nunique()
+        if (n > 1).any():
+            fid = n[n > 1].index[0]
+            second = edited[edited[H_ID] == fid].iloc[1]
+            raise XunchaError(
+                f"疑点 {fid} 在工作簿中出现多次，填写的「{cur}」不一致",
+                f"finding {fid} appears several times with different {cur}",
+                file=str(path), sheet=second["sheet"], row=int(second["row"]), column=cur,
+            )
+        chosen = edited.drop_duplicates(H_ID).set_index(H_ID)[cur]
+        base.loc[chosen.index, cur] = chosen
+    return base.reset_index(drop=True)
 
 
 def import_workbook(xlsx_path: str | os.PathLike, store) -> dict:

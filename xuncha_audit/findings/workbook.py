@@ -1,16 +1,24 @@
-"""``findings.xlsx``: the workbook auditors work in (xlsxwriter, constant-memory mode).
+"""``findings.xlsx``: the workbook auditors work in and hand around (xlsxwriter,
+constant-memory mode).
 
-Sheets: 汇总 (counts and amounts by area, check, route, status), one sheet per check (a
-疑点 row per finding followed by its 证据 rows, grouped so they fold; evidence fields
-inline with Chinese headers), 已消失 (findings of earlier runs no longer found, with their
-triage), 画像 (one row per person / vendor), 数据质量 (load log, quarantine, validation).
+Sheets: 汇总 (run facts in Beijing time, a linked table of contents, counts and amounts by
+area, check, route, status), 全部疑点 (one row per finding across all checks, for filters and
+pivots), one sheet per check (a 疑点 row per finding, visibly distinct, followed by at most
+:data:`EVIDENCE_ROWS_SHOWN` 证据 rows grouped under it so they fold; evidence fields inline
+with Chinese headers; a 说明 row gives the total and where to see all), 已消失 (findings of
+earlier runs no longer found, with their triage), 画像 (one row per person / vendor), 数据质量
+(load log, quarantine, validation). Every finding has a short number (P01-0007, see
+:mod:`xuncha_audit.findings.numbers`) next to its stable id. Every sheet prints on A4
+landscape, fitted to the page width, with its header row repeated; column widths follow
+the content (CJK characters count double).
 
 Every text cell is written with ``write_string`` and the workbook has
 ``strings_to_formulas/numbers/urls`` off, so text from the inspected unit's files
 (``=HYPERLINK(...)``, ``+1``, ``@SUM(A1)``) stays text. Numbers and dates keep their types
 and formats. The 核实状态 column has a drop-down of the five statuses; 核实情况备注 is free
-text; 移送去向 has a drop-down of the three routes. ``xuncha-audit triage import`` reads
-them back.
+text; 移送去向 has a drop-down of the three routes — in 全部疑点 and in the check sheets (a
+change typed in either is read back). ``xuncha-audit triage import`` reads them back, and
+so does every rerun before it overwrites the workbook (:func:`carry_over_workbook`).
 """
 
 from __future__ import annotations
@@ -18,7 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import xlsxwriter
@@ -29,6 +39,7 @@ from xuncha_audit.findings.labels import (
     column_labels,
 )
 from xuncha_audit.findings.masking import mask_sql, mask_value_sql, sensitive_columns
+from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
 from xuncha_audit.findings.profiles import PROFILE_COLUMNS
 from xuncha_audit.findings.triage import (
     H_ID,
@@ -44,103 +55,203 @@ from xuncha_audit.findings.triage import (
 from xuncha_audit.findings.views import quote, record_field_types, table_exists
 
 KIND_EVIDENCE = "证据"
+KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
+H_NO = "序号"
+ALL_SHEET = "全部疑点"
+# Evidence rows shown per finding; the rest are in evidence.parquet/.csv and DuckDB.
+EVIDENCE_ROWS_SHOWN = 50
+# Rows per sheet whose content sets the column widths (the rest are not measured).
+WIDTH_SAMPLE_ROWS = 500
+MAX_WIDTH = 36
+WRAP_WIDTH = 44
 # Hidden columns holding the exported triage values: import applies only what auditors changed.
 ORIGINAL_HEADERS = [(H_ORIG_STATUS, "text", 10), (H_ORIG_ROUTE, "text", 10), (H_ORIG_NOTE, "text", 10)]
 ORIGINAL_SELECT = "status AS _o_status, route AS _o_route, note AS _o_note"
+BATCH = 2000
 
 
 def _hide_originals(ws, ncols: int) -> None:
     first = ncols - len(ORIGINAL_HEADERS)
     ws.set_column(first, ncols - 1, 10, None, {"hidden": True})
-BATCH = 2000
 
-# Check-sheet finding columns: (view column, header, kind, width)
+
+# Check-sheet finding columns: (view column, header, kind, minimum width)
 FINDING_SHEET_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
-    ("kind", H_KIND, "text", 7),
-    ("finding_id", H_ID, "text", 18),
-    ("severity_zh", "风险等级", "text", 8),
-    ("unit", "被巡察单位", "text", 14),
-    ("route", H_ROUTE, "text", 16),
-    ("mark", "本次变化", "text", 9),
-    ("title", "疑点描述", "wrap", 48),
-    ("amount", "涉及金额（元）", "money", 15),
-    ("entity_key", "对象", "text", 18),
+    ("kind", H_KIND, "text", 6),
+    ("short_no", H_NO, "text", 10),
+    ("finding_id", H_ID, "text", 17),
+    ("severity_zh", "风险等级", "text", 6),
+    ("unit", "被巡察单位", "text", 10),
+    ("route", H_ROUTE, "text", 14),
+    ("mark", "本次变化", "text", 6),
+    ("title", "疑点描述", "wrap", 40),
+    ("amount", "涉及金额（元）", "money", 14),
+    ("entity_key", "对象", "text", 10),
     ("period_start", "起始日期", "date", 11),
     ("period_end", "截止日期", "date", 11),
-    ("persons", "涉及人员", "text", 14),
+    ("persons", "涉及人员", "text", 10),
     ("status", H_STATUS, "status", 10),
-    ("note", H_NOTE, "wrap", 30),
-    ("regulation", "依据", "text", 28),
-    ("source_title", "来源表", "text", 14),
-    ("record_key", "记录编号", "text", 18),
+    ("note", H_NOTE, "wrap", 24),
+    ("ev_total", "证据条数", "int", 6),
+    ("regulation", "依据", "wrap", 24),
+    ("source_title", "来源表", "text", 10),
+    ("record_key", "记录编号", "text", 12),
+)
+
+# 全部疑点: one row per finding (view column, header, kind, minimum width)
+ALL_COLUMNS: tuple[tuple[str, str, str, int], ...] = (
+    ("short_no", H_NO, "text", 10),
+    ("finding_id", H_ID, "text", 17),
+    ("unit", "被巡察单位", "text", 10),
+    ("area_zh", "领域", "text", 8),
+    ("check_id", "检查代码", "text", 6),
+    ("check_name", "检查名称", "text", 12),
+    ("severity_zh", "风险等级", "text", 6),
+    ("title", "疑点描述", "wrap", 40),
+    ("amount", "涉及金额（元）", "money", 14),
+    ("entity_type_zh", "对象类型", "text", 6),
+    ("entity_key", "对象", "text", 10),
+    ("persons", "涉及人员", "text", 10),
+    ("period_start", "起始日期", "date", 11),
+    ("period_end", "截止日期", "date", 11),
+    ("mark", "本次变化", "text", 6),
+    ("status", H_STATUS, "status", 10),
+    ("route", H_ROUTE, "text", 14),
+    ("note", H_NOTE, "wrap", 24),
+    ("ev_total", "证据条数", "int", 6),
+    ("regulation", "依据", "wrap", 24),
+    ("sheet", "明细工作表", "text", 12),
 )
 
 
 HOW_TO = (
-    "1. 每个检查一张工作表：“疑点”行是一个疑点，其下的“证据”行是它引用的原始记录（可用左侧 +/- 折叠）。",
-    f"2. 在疑点行填写「{H_STATUS}」（下拉选择：" + "、".join(STATUSES) + f"）和「{H_NOTE}」，"
-    f"需要时修改「{H_ROUTE}」。",
-    "3. 保存后运行 xuncha-audit triage import findings.xlsx，把核实情况读回核实记录（triage.json）；"
-    "下次运行时按疑点编号自动带入，已消失的疑点及其备注保留在“已消失”工作表。",
-    "4. 本工作簿含巡察工作秘密；身份证号、银行账号、手机号默认已脱敏。",
+    f"1. 「{ALL_SHEET}」每个疑点一行，可筛选、排序、做数据透视表；每个检查另有一张工作表："
+    "“疑点”行是一个疑点，其下的“证据”行是它引用的原始记录（可用左侧 +/- 折叠）。",
+    f"2. 在「{ALL_SHEET}」或检查工作表的疑点行填写「{H_STATUS}」（下拉选择："
+    + "、".join(STATUSES) + f"）和「{H_NOTE}」，需要时修改「{H_ROUTE}」。",
+    "3. 保存即可：下次运行（或 xuncha-audit export）会先把填写的内容读回核实记录（triage.json），"
+    "旧工作簿另存到输出目录的“备份”文件夹；也可随时运行 xuncha-audit triage import findings.xlsx。"
+    "已消失的疑点及其备注保留在“已消失”工作表。",
+    f"4. 「{H_NO}」（如 P01-0007）是便于口头称呼的短编号，按疑点首次出现的先后编排，重新运行不变；"
+    f"「{H_ID}」是 16 位稳定编号。",
+    f"5. 每个疑点最多列出 {EVIDENCE_ROWS_SHOWN} 条证据，其余见 evidence.parquet / evidence.csv 或 DuckDB 的 evidence 表。",
+    "6. 本工作簿含巡察工作秘密；身份证号、银行账号、手机号默认已脱敏。",
 )
 
 
+def text_width(s: str) -> int:
+    """Display width in Excel column units: CJK and full-width characters count double."""
+    return len(s) + sum(1 for ch in s if ord(ch) > 0x2E7F)
+
+
 class _Writer:
-    """Typed cell writing: text stays text, numbers numbers, dates dates."""
+    """Typed cell writing: text stays text, numbers numbers, dates dates; finding rows and
+    evidence rows styled apart; column widths measured on the first rows."""
+
+    BASE: ClassVar[dict] = {
+        "money": {"num_format": "#,##0.00"},
+        "int": {"num_format": "0"},
+        "num": {"num_format": "0.00"},
+        "date": {"num_format": "yyyy-mm-dd"},
+        "datetime": {"num_format": "yyyy-mm-dd hh:mm:ss"},
+        "wrap": {"text_wrap": True, "valign": "top"},
+        "text": {"valign": "top"},
+        "status": {"bg_color": "#FFF2CC", "border": 1, "valign": "top"},
+    }
+    ROLE: ClassVar[dict] = {
+        None: {},
+        "finding": {"bold": True, "bg_color": "#DDEBF7", "top": 1, "top_color": "#5B9BD5"},
+        "evidence": {"font_color": "#404040"},
+        "more": {"italic": True, "font_color": "#7F7F7F"},
+    }
 
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         self.wb = wb
         self.f = {
-            "header": wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                     "text_wrap": True, "valign": "vcenter"}),
+            "header": wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF",
+                                     "border": 1, "text_wrap": True, "valign": "vcenter"}),
             "title": wb.add_format({"bold": True, "font_size": 14}),
             "section": wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E79"}),
-            "money": wb.add_format({"num_format": "#,##0.00"}),
-            "int": wb.add_format({"num_format": "0"}),
-            "num": wb.add_format({"num_format": "0.00"}),
-            "date": wb.add_format({"num_format": "yyyy-mm-dd"}),
-            "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-            "wrap": wb.add_format({"text_wrap": True, "valign": "top"}),
-            "text": None,
-            "status": wb.add_format({"bg_color": "#FFF2CC", "border": 1}),
-            "finding": wb.add_format({"bold": True}),
+            "link": wb.add_format({"font_color": "#0563C1", "underline": 1}),
         }
+        self._fmt: dict = {}
+        self.widths: dict[str, dict[int, int]] = {}
 
-    def cell(self, ws, r: int, c: int, value, kind: str = "text") -> None:
-        # Fast paths first: most cells are plain text or empty.
-        if type(value) is str:
-            if kind == "text":
-                ws.write_string(r, c, value)
-                return
-            ws.write_string(r, c, value, self.f.get(kind) if kind in ("wrap", "status", "finding") else None)
-            return
-        if value is None and kind != "status":
-            return
+    def fmt(self, kind: str, role: str | None = None):
+        key = (kind, role)
+        if key not in self._fmt:
+            props = {**self.BASE.get(kind, {}), **self.ROLE.get(role, {})}
+            if kind == "status" and role == "finding":
+                props["bg_color"] = "#FFF2CC"
+            self._fmt[key] = self.wb.add_format(props) if props else None
+        return self._fmt[key]
+
+    def _measure(self, ws, r: int, c: int, text: str) -> None:
+        if r <= WIDTH_SAMPLE_ROWS:
+            w = self.widths.setdefault(ws.name, {})
+            n = text_width(text)
+            if n > w.get(c, 0):
+                w[c] = n
+
+    def cell(self, ws, r: int, c: int, value, kind: str = "text", role: str | None = None) -> None:
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
-            if kind == "status":
-                ws.write_blank(r, c, None, self.f["status"])
+            # Blank cells are written only where they carry a fill (finding rows, status cells):
+            # evidence rows leave the finding columns empty at no cost.
+            if role == "finding" or kind == "status":
+                ws.write_blank(r, c, None, self.fmt(kind, role))
+            return
+        if type(value) is str:
+            ws.write_string(r, c, value, self.fmt(kind if kind in ("wrap", "status", "text") else "text", role))
+            self._measure(ws, r, c, value)
             return
         if isinstance(value, bool):
-            ws.write_string(r, c, "是" if value else "否")
-        elif isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
-            fmt = self.f.get(kind) if kind in ("money", "int", "num") else (
-                self.f["money"] if isinstance(value, (float, decimal.Decimal)) else self.f["int"])
-            ws.write_number(r, c, float(value), fmt)
+            ws.write_string(r, c, "是" if value else "否", self.fmt("text", role))
+        elif isinstance(value, (int, float, decimal.Decimal)):
+            k = kind if kind in ("money", "int", "num") else (
+                "money" if isinstance(value, (float, decimal.Decimal)) else "int")
+            ws.write_number(r, c, float(value), self.fmt(k, role))
+            self._measure(ws, r, c, f"{float(value):,.2f}" if k == "money" else str(value))
         elif isinstance(value, (dt.datetime, pd.Timestamp)):
-            ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), self.f["datetime"])
+            ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), self.fmt("datetime", role))
+            self._measure(ws, r, c, "2024-01-01 00:00:00")
         elif isinstance(value, dt.date):
-            ws.write_datetime(r, c, value, self.f["date"])
+            ws.write_datetime(r, c, value, self.fmt("date", role))
+            self._measure(ws, r, c, "2024-01-01")
         else:
-            fmt = self.f.get(kind) if kind in ("wrap", "status", "finding") else None
-            ws.write_string(r, c, str(value), fmt)
+            text = str(value)
+            ws.write_string(r, c, text, self.fmt(kind if kind in ("wrap", "status") else "text", role))
+            self._measure(ws, r, c, text)
 
-    def header(self, ws, r: int, headers: list[str], widths: list[int] | None = None) -> None:
+    def header(self, ws, r: int, headers: list[str]) -> None:
         for c, h in enumerate(headers):
             ws.write_string(r, c, h, self.f["header"])
-        if widths:
-            for c, w in enumerate(widths):
-                ws.set_column(c, c, w)
+
+    def fit_columns(self, ws, minimums: list[int], *, first_col: int = 0,
+                    maximum: int = MAX_WIDTH, headers: list[str] | None = None,
+                    kinds: list[str] | None = None) -> None:
+        """Column widths from the measured content, at least ``minimums`` and the header's
+        width (wrapped headers may take two lines), at most ``maximum`` (:data:`WRAP_WIDTH`
+        for wrapped text, which grows in height instead)."""
+        seen = self.widths.get(ws.name, {})
+        for i, mn in enumerate(minimums):
+            c = first_col + i
+            head = (text_width(headers[i]) + 1) // 2 + 1 if headers else 0
+            cap = WRAP_WIDTH if kinds and kinds[i] == "wrap" else maximum
+            w = max(mn, head, min(seen.get(c, 0) + 2, cap))
+            ws.set_column(c, c, w)
+
+
+def print_setup(ws, title: str, *, repeat_header: bool = True) -> None:
+    """A4 landscape, fitted to the page width, header row repeated on every page."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if repeat_header:
+        ws.repeat_rows(0)
+    safe = title.replace("&", "&&")
+    ws.set_header(f"&L{safe}&R巡察工作秘密")
+    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def sheet_name(text: str, used: set[str]) -> str:
@@ -176,10 +287,13 @@ def _write_query(w: _Writer, ws, con, sql: str, headers: list[tuple[str, str, in
     return r
 
 
-def _summary(w: _Writer, wb, con, info: dict) -> None:
+def _internal_link(name: str) -> str:
+    return "internal:'" + name.replace("'", "''") + "'!A1"
+
+
+def _summary(w: _Writer, wb, con, info: dict, sheets: list[tuple[str, str, int, object]]) -> None:
+    """``sheets``: (sheet name, what it holds, rows, amount) for the table of contents."""
     ws = wb.add_worksheet("汇总")
-    ws.set_column(0, 0, 26)
-    ws.set_column(1, 7, 16)
     ws.write_string(0, 0, "巡察财务疑点清单 汇总", w.f["title"])
     r = 2
     for label, value in info.items():
@@ -187,6 +301,17 @@ def _summary(w: _Writer, wb, con, info: dict) -> None:
         w.cell(ws, r, 1, value)
         r += 1
     r += 1
+    ws.write_string(r, 0, "工作表目录（点击跳转）", w.f["section"])
+    r += 1
+    w.header(ws, r, ["工作表", "内容", "疑点数", "涉及金额（元）"])
+    for name, what, n, amount in sheets:
+        r += 1
+        ws.write_url(r, 0, _internal_link(name), w.f["link"], name)
+        w._measure(ws, r, 0, name)
+        w.cell(ws, r, 1, what)
+        w.cell(ws, r, 2, n, "int")
+        w.cell(ws, r, 3, amount, "money")
+    r += 2
     blocks = [
         ("按领域", """SELECT area_zh, count(*), count(*) FILTER (WHERE severity='high'),
                 count(*) FILTER (WHERE severity='medium'), count(*) FILTER (WHERE severity='low'),
@@ -217,92 +342,171 @@ def _summary(w: _Writer, wb, con, info: dict) -> None:
     for line in HOW_TO:
         r += 1
         ws.write_string(r, 0, line)
+    widths = w.widths.get(ws.name, {})
+    ws.set_column(0, 0, max(16, min(widths.get(0, 0) + 2, 30)))  # how-to lines overflow to the right
+    for c in range(1, 7):
+        ws.set_column(c, c, max(10, min(widths.get(c, 0) + 2, 48)))
+    print_setup(ws, "汇总", repeat_header=False)
 
 
-def _check_sheets(w: _Writer, wb, con, used: set[str], mask: bool) -> list[str]:
-    checks = con.execute(
-        "SELECT check_id, any_value(check_name) FROM _x_findings GROUP BY check_id ORDER BY check_id"
-    ).fetchall()
-    labels = column_labels()
-    types = record_field_types()
-    names = []
+def _triage_validation(ws, first: int, last: int, status_col: int, route_col: int) -> None:
     status_list = list(STATUSES)
     route_list = list(ROUTES.values())
-    for check_id, check_name in checks:
-        ws = wb.add_worksheet(sheet_name(f"{check_id} {check_name or ''}", used))
-        names.append(ws.name)
-        # Record fields cited by this check's evidence, labelled from the contract.
-        fields = con.execute(
-            """SELECT k, min(source_table) FROM (
-                 SELECT unnest(json_keys(CASE WHEN json_valid(record) THEN record END)) AS k,
-                     source_table FROM _x_evidence WHERE check_id = $c)
-               GROUP BY k""",
-            {"c": check_id},
-        ).fetchall()
-        fields.sort(key=lambda kt: (kt[1], _field_order(kt[1], kt[0]), kt[0]))
-        fcols = list(FINDING_SHEET_COLUMNS)
-        ev_exprs, ev_headers = [], []
-        for key, table in fields:
-            label = labels.get(table, {}).get(key, key)
-            typ = types.get(key, "text")
-            raw = (f"CASE WHEN json_valid(record) THEN "
-                   f"json_extract_string(record, {_lit('$.' + _json_key(key))}) END")
-            if typ in ("decimal", "int"):
-                expr, kind, width = f"TRY_CAST({raw} AS DOUBLE)", "money" if typ == "decimal" else "int", 14
-            elif typ in ("date", "month"):
-                expr, kind, width = f"TRY_CAST(left({raw}, 10) AS DATE)", "date", 11
-            elif typ == "bool":
-                expr = f"CASE lower({raw}) WHEN 'true' THEN '是' WHEN 'false' THEN '否' ELSE {raw} END"
-                kind, width = "text", 8
-            else:
-                # ``record`` is already masked in _x_evidence (sensitive keys and patterns).
-                expr, kind, width = raw, "text", 16
-            ev_exprs.append(expr)
-            ev_headers.append((f"证据·{label}", kind, width))
-        headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers + ORIGINAL_HEADERS
-        w.header(ws, 0, [h for h, _, _ in headers], [wd for _, _, wd in headers])
-        fsel = ", ".join(
-            "'疑点' AS kind" if c == "kind" else (f"NULL AS {c}" if c in ("source_title", "record_key") else c)
-            for c, _, _, _ in fcols
-        )
-        esel = ", ".join(
-            f"'{KIND_EVIDENCE}'" if c == "kind" else (c if c in ("finding_id", "source_title", "record_key") else "NULL")
-            for c, _, _, _ in fcols
-        )
-        nulls = ", ".join(f"NULL AS ev_{i}" for i in range(len(ev_exprs)))
-        sql = f"""
-            WITH f AS (SELECT *, row_number() OVER (ORDER BY _sev_rank DESC, amount DESC NULLS LAST,
-                                                     finding_id) AS _o
-                       FROM _x_findings WHERE check_id = $c)
-            SELECT * EXCLUDE (_o, _t) FROM (
-                SELECT {fsel}{", " + nulls if nulls else ""}, {ORIGINAL_SELECT}, _o, 0 AS _t FROM f
-                UNION ALL
-                SELECT {esel}{", " + ", ".join(ev_exprs) if ev_exprs else ""}, NULL, NULL, NULL, f._o, 1
-                FROM _x_evidence e JOIN f USING (finding_id)
-            ) ORDER BY _o, _t, source_title NULLS FIRST, record_key
-        """
-        kinds = [k for _, k, _ in headers]
-        r = 1
-        for row in _rows(con.execute(sql, {"c": check_id})):
-            if row[0] == KIND_EVIDENCE:
-                ws.set_row(r, None, None, {"level": 1})
-            for c, v in enumerate(row):
-                w.cell(ws, r, c, v, kinds[c] if row[0] == KIND_FINDING or c >= len(fcols) or kinds[c] != "status" else "text")
-            r += 1
-        last = max(r - 1, 1)
-        sc = [h for h, _, _ in headers].index(H_STATUS)
-        rc = [h for h, _, _ in headers].index(H_ROUTE)
-        ws.data_validation(1, sc, max(last, 1), sc, {
-            "validate": "list", "source": status_list, "ignore_blank": True,
-            "error_title": "核实状态", "error_message": "只能选择：" + "、".join(status_list)})
-        ws.data_validation(1, rc, max(last, 1), rc, {
-            "validate": "list", "source": route_list, "ignore_blank": True,
-            "error_title": "移送去向", "error_message": "只能选择：" + "、".join(route_list)})
-        _hide_originals(ws, len(headers))
-        ws.freeze_panes(1, 2)
-        ws.autofilter(0, 0, last, len(headers) - 1 - len(ORIGINAL_HEADERS))
-        ws.outline_settings(True, False, True, False)
-    return names
+    ws.data_validation(first, status_col, max(last, first), status_col, {
+        "validate": "list", "source": status_list, "ignore_blank": True,
+        "error_title": "核实状态", "error_message": "只能选择：" + "、".join(status_list)})
+    ws.data_validation(first, route_col, max(last, first), route_col, {
+        "validate": "list", "source": route_list, "ignore_blank": True,
+        "error_title": "移送去向", "error_message": "只能选择：" + "、".join(route_list)})
+
+
+def _all_sheet(w: _Writer, wb, con, sheet_of: dict[str, str]) -> None:
+    ws = wb.add_worksheet(ALL_SHEET)
+    headers = [(h, k, wd) for _, h, k, wd in ALL_COLUMNS] + ORIGINAL_HEADERS
+    w.header(ws, 0, [h for h, _, _ in headers])
+    con.execute("CREATE OR REPLACE TEMP TABLE _x_sheet_of (check_id VARCHAR, sheet VARCHAR)")
+    if sheet_of:
+        con.executemany("INSERT INTO _x_sheet_of VALUES (?, ?)", list(sheet_of.items()))
+    sel = ", ".join(c if c not in ("ev_total",) else "coalesce(ev.n, 0) AS ev_total"
+                    for c, _, _, _ in ALL_COLUMNS)
+    sql = f"""
+        SELECT {sel}, {ORIGINAL_SELECT}
+        FROM _x_findings f
+        LEFT JOIN {NUMBERS_TABLE} USING (finding_id, check_id)
+        LEFT JOIN (SELECT finding_id, count(*) AS n FROM _x_evidence GROUP BY finding_id) ev
+            USING (finding_id)
+        LEFT JOIN _x_sheet_of USING (check_id)
+        ORDER BY _sev_rank DESC, amount DESC NULLS LAST, check_id, finding_id
+    """
+    kinds = [k for _, k, _ in headers]
+    r = 1
+    for row in _rows(con.execute(sql)):
+        for c, v in enumerate(row):
+            w.cell(ws, r, c, v, kinds[c])
+        r += 1
+    last = max(r - 1, 1)
+    names = [h for h, _, _ in headers]
+    _triage_validation(ws, 1, last, names.index(H_STATUS), names.index(H_ROUTE))
+    w.fit_columns(ws, [wd for _, _, wd in headers[:len(ALL_COLUMNS)]], headers=names,
+                  kinds=[k for _, k, _ in headers[:len(ALL_COLUMNS)]])
+    _hide_originals(ws, len(headers))
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, last, len(ALL_COLUMNS) - 1)
+    print_setup(ws, ALL_SHEET)
+    ws.print_area(0, 0, last, names.index("证据条数"))  # 依据 and 明细工作表 stay on screen only
+
+
+def _evidence_fields(con, check_id: str):
+    """(SQL expressions, headers) of the record fields this check's evidence cites."""
+    labels = column_labels()
+    types = record_field_types()
+    fields = con.execute(
+        """SELECT k, min(source_table) FROM (
+             SELECT unnest(json_keys(CASE WHEN json_valid(record) THEN record END)) AS k,
+                 source_table FROM _x_evidence WHERE check_id = $c)
+           GROUP BY k""",
+        {"c": check_id},
+    ).fetchall()
+    fields.sort(key=lambda kt: (kt[1], _field_order(kt[1], kt[0]), kt[0]))
+    exprs, headers = [], []
+    for key, table in fields:
+        label = labels.get(table, {}).get(key, key)
+        typ = types.get(key, "text")
+        raw = (f"CASE WHEN json_valid(record) THEN "
+               f"json_extract_string(record, {_lit('$.' + _json_key(key))}) END")
+        if typ in ("decimal", "int"):
+            expr, kind, width = f"TRY_CAST({raw} AS DOUBLE)", "money" if typ == "decimal" else "int", 12
+        elif typ in ("date", "month"):
+            expr, kind, width = f"TRY_CAST(left({raw}, 10) AS DATE)", "date", 11
+        elif typ == "bool":
+            expr = f"CASE lower({raw}) WHEN 'true' THEN '是' WHEN 'false' THEN '否' ELSE {raw} END"
+            kind, width = "text", 6
+        else:
+            # ``record`` is already masked in _x_evidence (sensitive keys and patterns).
+            expr, kind, width = raw, "text", 8
+        exprs.append(expr)
+        headers.append((f"证据·{label}", kind, width))
+    return exprs, headers
+
+
+def _check_sheet(w: _Writer, wb, con, check_id: str, name: str) -> None:
+    ws = wb.add_worksheet(name)
+    fcols = list(FINDING_SHEET_COLUMNS)
+    ev_exprs, ev_headers = _evidence_fields(con, check_id)
+    headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers + ORIGINAL_HEADERS
+    names = [h for h, _, _ in headers]
+    w.header(ws, 0, names)
+    per_finding = ("finding_id", "short_no", "source_title", "record_key", "ev_total", "title")
+    fsel = ", ".join(
+        "'疑点' AS kind" if c == "kind" else (f"NULL AS {c}" if c in ("source_title", "record_key") else c)
+        for c, _, _, _ in fcols
+    )
+    esel = ", ".join(
+        f"'{KIND_EVIDENCE}'" if c == "kind" else (c if c in ("finding_id", "short_no", "source_title", "record_key")
+                                                  else "NULL")
+        for c, _, _, _ in fcols
+    )
+    more_title = (f"'另有 ' || (f.ev_total - {EVIDENCE_ROWS_SHOWN}) || ' 条证据未列出（共 ' || f.ev_total || "
+                  "' 条）。完整证据见输出目录的 evidence.parquet / evidence.csv，或在 DuckDB 中查询 "
+                  "SELECT * FROM evidence WHERE finding_id = ''' || f.finding_id || ''''")
+    msel = ", ".join(
+        f"'{KIND_MORE}'" if c == "kind" else (f"f.{c}" if c in ("finding_id", "short_no")
+                                              else (more_title if c == "title" else "NULL"))
+        for c, _, _, _ in fcols
+    )
+    assert all(c in [x for x, _, _, _ in fcols] for c in per_finding)
+    nulls = ", ".join(f"NULL AS ev_{i}" for i in range(len(ev_exprs)))
+    ev_part = ", " + ", ".join(ev_exprs) if ev_exprs else ""
+    null_part = ", " + nulls if nulls else ""
+    sql = f"""
+        WITH f AS (SELECT x.*, n.short_no, coalesce(ec.n, 0) AS ev_total,
+                          row_number() OVER (ORDER BY _sev_rank DESC, amount DESC NULLS LAST,
+                                             x.finding_id) AS _o
+                   FROM _x_findings x
+                   LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)
+                   LEFT JOIN (SELECT finding_id, count(*) AS n FROM _x_evidence
+                              WHERE check_id = $c GROUP BY finding_id) ec USING (finding_id)
+                   WHERE x.check_id = $c),
+        e AS (SELECT e.*, f.short_no, f._o,
+                     row_number() OVER (PARTITION BY e.finding_id
+                                        ORDER BY e.source_title, e.record_key) AS _rn
+              FROM _x_evidence e JOIN f USING (finding_id) WHERE e.check_id = $c)
+        SELECT * EXCLUDE (_o, _t, _rn) FROM (
+            SELECT {fsel}{null_part}, {ORIGINAL_SELECT}, _o, 0 AS _t, 0 AS _rn FROM f
+            UNION ALL
+            SELECT {esel}{ev_part}, NULL, NULL, NULL, _o, 1, _rn
+            FROM e WHERE _rn <= {EVIDENCE_ROWS_SHOWN}
+            UNION ALL
+            SELECT {msel}{null_part}, NULL, NULL, NULL, f._o, 2, 0
+            FROM f WHERE f.ev_total > {EVIDENCE_ROWS_SHOWN}
+        ) ORDER BY _o, _t, _rn
+    """
+    kinds = [k for _, k, _ in headers]
+    status_col = names.index(H_STATUS)
+    r = 1
+    for row in _rows(con.execute(sql, {"c": check_id})):
+        kind = row[0]
+        if kind == KIND_FINDING:
+            role = "finding"
+        else:
+            ws.set_row(r, None, None, {"level": 1})
+            role = "evidence" if kind == KIND_EVIDENCE else "more"
+        for c, v in enumerate(row):
+            k = kinds[c]
+            if k == "status" and kind != KIND_FINDING:
+                k = "text"
+            w.cell(ws, r, c, v, k, role if c < len(headers) - len(ORIGINAL_HEADERS) else None)
+        r += 1
+    last = max(r - 1, 1)
+    _triage_validation(ws, 1, last, status_col, names.index(H_ROUTE))
+    shown = len(headers) - len(ORIGINAL_HEADERS)
+    mins = [wd for _, _, wd in headers[:shown]]
+    w.fit_columns(ws, mins, headers=names[:shown], kinds=kinds[:shown])
+    _hide_originals(ws, len(headers))
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, last, shown - 1)
+    ws.outline_settings(True, False, True, False)
+    print_setup(ws, name)
 
 
 def _field_order(table: str, key: str) -> int:
@@ -320,21 +524,27 @@ def _lit(s: str) -> str:
 
 def _gone_sheet(w: _Writer, wb, con) -> None:
     ws = wb.add_worksheet("已消失")
-    cols = [("'疑点'", H_KIND, "text", 7), ("finding_id", H_ID, "text", 18),
-            ("check_id", "检查代码", "text", 8), ("check_name", "检查名称", "text", 16),
-            ("severity_zh", "风险等级", "text", 8), ("unit", "被巡察单位", "text", 14),
-            ("route", H_ROUTE, "text", 16), ("title", "疑点描述", "wrap", 48),
-            ("amount", "涉及金额（元）", "money", 15), ("status", H_STATUS, "status", 10),
-            ("note", H_NOTE, "wrap", 30), ("'已消失'", "本次变化", "text", 9),
+    cols = [("'疑点'", H_KIND, "text", 6), ("n.short_no", H_NO, "text", 10),
+            ("finding_id", H_ID, "text", 17),
+            ("check_id", "检查代码", "text", 6), ("check_name", "检查名称", "text", 12),
+            ("severity_zh", "风险等级", "text", 6), ("unit", "被巡察单位", "text", 10),
+            ("route", H_ROUTE, "text", 14), ("title", "疑点描述", "wrap", 40),
+            ("amount", "涉及金额（元）", "money", 14), ("status", H_STATUS, "status", 10),
+            ("note", H_NOTE, "wrap", 24), ("'已消失'", "本次变化", "text", 6),
             *[(c, h, k, w) for c, (h, k, w) in zip(("status", "route", "note"), ORIGINAL_HEADERS, strict=True)]]
     headers = [(h, k, wd) for _, h, k, wd in cols]
-    w.header(ws, 0, [h for h, _, _ in headers], [wd for _, _, wd in headers])
     sel = ", ".join(c for c, _, _, _ in cols)
-    r = _write_query(w, ws, con, f"SELECT {sel} FROM _x_gone", headers, 0)
+    r = _write_query(w, ws, con, f"SELECT {sel} FROM _x_gone LEFT JOIN {NUMBERS_TABLE} n "
+                                 "USING (finding_id, check_id) ORDER BY check_id, finding_id", headers, 0)
+    names = [h for h, _, _ in headers]
+    shown = len(cols) - len(ORIGINAL_HEADERS)
+    w.fit_columns(ws, [wd for _, _, wd in headers[:shown]], headers=names[:shown],
+                  kinds=[k for _, k, _ in headers[:shown]])
     _hide_originals(ws, len(headers))
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1 - len(ORIGINAL_HEADERS))
-    ws.data_validation(1, 9, max(r - 1, 1), 9, {"validate": "list", "source": list(STATUSES)})
+    ws.freeze_panes(1, 3)
+    ws.autofilter(0, 0, max(r - 1, 1), shown - 1)
+    _triage_validation(ws, 1, max(r - 1, 1), names.index(H_STATUS), names.index(H_ROUTE))
+    print_setup(ws, "已消失")
 
 
 def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame) -> None:
@@ -342,8 +552,9 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame) -> None:
     cols = list(PROFILE_COLUMNS)
     kinds = {"findings": "int", "high": "int", "medium": "int", "low": "int", "amount": "money",
              "risk_score": "num", "first_date": "date", "last_date": "date"}
-    widths = {"name": 22, "unit": 14, "checks": 30, "areas": 18, "roles": 20, "finding_ids": 40}
-    w.header(ws, 0, [PROFILE_COLUMNS[c] for c in cols], [widths.get(c, 10) for c in cols])
+    mins = {"name": 12, "unit": 10, "checks": 24, "areas": 12, "roles": 12, "finding_ids": 30,
+            "amount": 14, "first_date": 11, "last_date": 11}
+    w.header(ws, 0, [PROFILE_COLUMNS[c] for c in cols])
     df = profiles.reindex(columns=cols)
     for c in ("first_date", "last_date"):
         df[c] = pd.to_datetime(df[c], errors="coerce")
@@ -355,14 +566,15 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame) -> None:
                 v = v.date()
             w.cell(ws, r, c, v, kinds.get(cols[c], "text"))
         r += 1
+    w.fit_columns(ws, [mins.get(c, 6) for c in cols], headers=[PROFILE_COLUMNS[c] for c in cols],
+                  maximum=40)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1)
+    print_setup(ws, "画像")
 
 
 def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
     ws = wb.add_worksheet("数据质量")
-    ws.set_column(0, 0, 24)
-    ws.set_column(1, 12, 14)
     r = 0
     if table_exists(con, "_load_log"):
         ws.write_string(r, 0, "导入记录（每个文件读取、入库、隔离行数）", w.f["section"])
@@ -391,29 +603,136 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
         r = _write_query(w, ws, con, f"""
             SELECT table_name, {quote("column")}, description_zh, expectation, severity,
                    CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END, unexpected_count,
-                   element_count, {details}, run_at
-            FROM _validation ORDER BY success, table_name""",
+                   element_count, {details}, strftime(timezone('Asia/Shanghai', timezone(current_setting('TimeZone'), run_at)), '%Y-%m-%d %H:%M:%S')
+            FROM _validation ORDER BY success NULLS FIRST, table_name""",
             [("数据表", "text", 0), ("列", "text", 0), ("校验内容", "text", 0), ("校验规则", "text", 0),
              ("严重程度", "text", 0), ("结果", "text", 0), ("异常行数", "int", 0),
-             ("检查行数", "int", 0), ("详情", "text", 0), ("校验时间", "text", 0)], r + 1) + 1
+             ("检查行数", "int", 0), ("详情", "text", 0), ("校验时间（北京时间）", "text", 0)], r + 1) + 1
     if r == 0:
         ws.write_string(0, 0, "数据库中没有导入记录、隔离记录或校验结果")
+    w.fit_columns(ws, [12] * 11, maximum=40)
+    print_setup(ws, "数据质量", repeat_header=False)
 
 
 def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask: bool) -> list[str]:
     """Write ``findings.xlsx`` to ``path`` from the ``_x_*`` views. Returns the sheet names."""
+    if not table_exists(con, NUMBERS_TABLE):
+        create_numbers(con)
+    info = {k: (beijing_text(v) + "（北京时间）" if k == "生成时间" and v else v) for k, v in info.items()}
     wb = xlsxwriter.Workbook(str(path), {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
         "strings_to_urls": False, "default_date_format": "yyyy-mm-dd",
     })
     try:
         w = _Writer(wb)
-        used = {"汇总", "已消失", "画像", "数据质量"}
-        _summary(w, wb, con, info)
-        names = _check_sheets(w, wb, con, used, mask)
+        used = {"汇总", ALL_SHEET, "已消失", "画像", "数据质量"}
+        checks = con.execute(
+            "SELECT check_id, any_value(check_name), count(*), sum(amount) FROM _x_findings "
+            "GROUP BY check_id ORDER BY check_id").fetchall()
+        named = [(cid, sheet_name(f"{cid} {cname or ''}", used), n, amt) for cid, cname, n, amt in checks]
+        total = con.execute("SELECT count(*), sum(amount) FROM _x_findings").fetchone()
+        gone = con.execute("SELECT count(*), sum(amount) FROM _x_gone").fetchone()
+        toc = [(ALL_SHEET, "每个疑点一行（筛选、排序、数据透视）", total[0], total[1])]
+        toc += [(name, f"{cid} 的疑点及证据", n, amt) for cid, name, n, amt in named]
+        toc += [("已消失", "以前发现、本次不再出现的疑点", gone[0], gone[1]),
+                ("画像", "人员与供应商画像", None, None), ("数据质量", "导入、隔离、校验记录", None, None)]
+        _summary(w, wb, con, info, toc)
+        _all_sheet(w, wb, con, {cid: name for cid, name, _, _ in named})
+        for cid, name, _, _ in named:
+            _check_sheet(w, wb, con, cid, name)
         _gone_sheet(w, wb, con)
         _profile_sheet(w, wb, profiles)
         _quality_sheet(w, wb, con, mask)
     finally:
         wb.close()
-    return ["汇总", *names, "已消失", "画像", "数据质量"]
+    return ["汇总", ALL_SHEET, *[name for _, name, _, _ in named], "已消失", "画像", "数据质量"]
+
+WORKBOOK_NAME = "findings.xlsx"
+BACKUP_DIR = "备份"
+BEIJING = "Asia/Shanghai"
+
+
+def beijing_now() -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(BEIJING))
+
+
+def beijing_text(value) -> str:
+    """A timestamp as Beijing time text (``2026-12-02 10:05:00``); naive values are taken as
+    the machine's local time, text that is not a timestamp is returned unchanged."""
+    from zoneinfo import ZoneInfo
+
+    if value is None or value == "":
+        return ""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return str(value)
+    if pd.isna(ts):
+        return ""
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(dt.datetime.now().astimezone().tzinfo)
+    return ts.tz_convert(ZoneInfo(BEIJING)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def pending_edits(path: Path) -> int:
+    """Finding rows of a workbook whose 核实状态/备注/移送去向 differ from what was exported."""
+    from xuncha_audit.findings.triage import read_workbook_triage
+
+    df = read_workbook_triage(path)
+    edited = pd.Series(False, index=df.index)
+    for cur, orig in ((H_STATUS, H_ORIG_STATUS), (H_NOTE, H_ORIG_NOTE), (H_ROUTE, H_ORIG_ROUTE)):
+        edited |= df[cur].notna() & ~(df[cur].eq(df[orig]) & df[orig].notna())
+    return int(edited.sum())
+
+
+def carry_over_workbook(out_dir, store) -> dict | None:
+    """Before an export overwrites ``OUT/findings.xlsx``: read the statuses, routes and notes
+    typed in it back into the triage store, then keep the file as a dated backup
+    ``OUT/备份/findings-YYYYMMDD-HHMMSS.xlsx`` (Beijing time; backups are never deleted).
+
+    When the edits cannot be read back (a bad status, a conflict, no triage store) the export
+    stops with an error naming the workbook, so nothing typed in it is overwritten.
+    Returns ``{"changed": n, "backup": path}`` or None when there was no workbook.
+    """
+    from xuncha_audit.errors import XunchaError
+    from xuncha_audit.findings.triage import TriageStore, import_workbook
+
+    path = Path(out_dir) / WORKBOOK_NAME
+    if not path.exists():
+        return None
+    hint = (f"为免丢失，本次未覆盖该工作簿。请改正后运行 xuncha-audit triage import {path}，"
+            "或先把它移出输出目录再运行")
+    try:
+        edits = pending_edits(path)
+    except XunchaError as exc:
+        if "没有含「疑点编号」" in exc.zh:  # not a workbook of ours (or no findings): keep a copy
+            edits = 0
+        else:
+            raise XunchaError(f"{exc.zh}。{hint}", exc.en, file=exc.file, sheet=exc.sheet,
+                              row=exc.row, column=exc.column) from exc
+    changed = 0
+    if edits:
+        st = store if isinstance(store, TriageStore) else (TriageStore(store) if store else None)
+        if st is None or not st.exists():
+            raise XunchaError(
+                f"工作簿中有 {edits} 个疑点填写了核实情况，但没有核实记录文件可以读入。{hint}",
+                "the workbook holds triage edits and there is no triage store to import them into",
+                file=str(path))
+        try:
+            changed = import_workbook(path, st)["changed"]
+        except XunchaError as exc:
+            raise XunchaError(f"{exc.zh}。{hint}", exc.en, file=exc.file or str(path),
+                              sheet=exc.sheet, row=exc.row, column=exc.column) from exc
+    backup_dir = Path(out_dir) / BACKUP_DIR
+    backup_dir.mkdir(exist_ok=True)
+    stamp = beijing_now().strftime("%Y%m%d-%H%M%S")
+    backup = backup_dir / f"findings-{stamp}.xlsx"
+    i = 2
+    while backup.exists():
+        backup = backup_dir / f"findings-{stamp}-{i}.xlsx"
+        i += 1
+    shutil.copy2(path, backup)
+    return {"changed": changed, "edits": edits, "backup": backup}
+

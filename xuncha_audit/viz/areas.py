@@ -634,10 +634,60 @@ def relation_graph(edges: pd.DataFrame) -> go.Figure:
 _LIVE = {"on": False}
 
 
+# Figures carry the Plotly mimetype (JupyterLab's renderer) and HTML drawing them with a copy
+# of plotly.js embedded once per notebook: a notebook exported with nbconvert (which drops
+# application/vnd.plotly.v1+json) keeps its charts, offline (no CDN).
+OFFLINE_RENDERER = "xuncha_offline"
+NOTEBOOK_RENDERER = f"plotly_mimetype+{OFFLINE_RENDERER}"
+
+
+def _register_offline_renderer() -> None:
+    """plotly's ``notebook`` renderer, except that its one-time plotly.js is loaded with AMD
+    ``define`` hidden: nbconvert's HTML loads require.js from a CDN when online, and plotly.js
+    would then register as an AMD module instead of ``window.Plotly`` and draw nothing."""
+    import plotly.io as pio
+    from plotly.io._base_renderers import NotebookRenderer  # the renderer plotly ships
+    from plotly.offline import get_plotlyjs
+
+    if OFFLINE_RENDERER in pio.renderers:
+        return
+
+    class OfflineNotebookRenderer(NotebookRenderer):
+        def activate(self) -> None:
+            from IPython.display import HTML, display
+
+            display(HTML(
+                "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};"
+                "window._xa_define = window.define; window.define = undefined;</script>"
+                f"<script>{get_plotlyjs()}</script>"
+                "<script>window.define = window._xa_define;</script>"))
+
+    pio.renderers[OFFLINE_RENDERER] = OfflineNotebookRenderer(connected=False)
+
+
+def use_offline_renderer() -> bool:
+    """Select :data:`NOTEBOOK_RENDERER` when running in a kernel (embeds plotly.js once in
+    the notebook's output). Returns whether it is in use."""
+    import plotly.io as pio
+
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebooks
+        return False
+    if get_ipython() is None or not hasattr(get_ipython(), "kernel"):
+        return False
+    _register_offline_renderer()
+    if pio.renderers.default != NOTEBOOK_RENDERER:
+        pio.renderers.default = NOTEBOOK_RENDERER
+    return True
+
+
 def set_live(on: bool) -> None:
     """Live mode for :func:`show`: figures become :func:`drilldown` widgets (click or select
-    points to see their evidence). Off for papermill/nbclient runs and saved outputs."""
+    points to see their evidence). Off for papermill/nbclient runs and saved outputs.
+    Also selects the offline notebook renderer (:func:`use_offline_renderer`)."""
     _LIVE["on"] = bool(on)
+    use_offline_renderer()
 
 
 def show(fig: go.Figure, con=None, top: int = 3, max_rows: int = 20) -> None:
@@ -650,9 +700,9 @@ def show(fig: go.Figure, con=None, top: int = 3, max_rows: int = 20) -> None:
     ids = finding_ids_of(fig)[:top]
     if con is None or not ids:
         return
-    from xuncha_audit.viz.data import evidence_for
+    from xuncha_audit.viz.data import evidence_table
 
-    ev = evidence_for(con, ids, limit=max_rows)
+    ev = evidence_table(con, ids, limit=max_rows)
     display(Markdown(f"**证据下钻：前 {len(ids)} 个疑点的证据记录**（共 {len(finding_ids_of(fig))} 个疑点）"))
     display(ev)
 
@@ -684,7 +734,7 @@ def drilldown(fig: go.Figure, con, max_rows: int = 50):
         return fig
     from IPython.display import display
 
-    from xuncha_audit.viz.data import evidence_for
+    from xuncha_audit.viz.data import evidence_table
 
     out = widgets.Output()
 
@@ -694,7 +744,7 @@ def drilldown(fig: go.Figure, con, max_rows: int = 50):
             return
         out.clear_output()
         with out:
-            display(evidence_for(con, ids, limit=max_rows))
+            display(evidence_table(con, ids, limit=max_rows))
 
     for trace in fw.data:
         trace.on_click(on_points)

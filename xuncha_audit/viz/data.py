@@ -122,6 +122,47 @@ def evidence_for(con, finding_ids: Iterable[str], limit: int = 200) -> pd.DataFr
         LIMIT $limit""", {"ids": ids, "limit": int(limit)})
 
 
+# Evidence table headers in Chinese (the record's own fields get their contract labels).
+EVIDENCE_HEADERS = {"finding_id": "疑点编号", "check_id": "检查", "title": "疑点描述",
+                    "source_table": "来源表", "record_key": "记录编号"}
+
+
+def evidence_table(con, finding_ids: Iterable[str], limit: int = 200) -> pd.DataFrame:
+    """:func:`evidence_for` for reading: Chinese headers, the source table's Chinese name,
+    and the record JSON flattened into one column per field, labelled with the contract's
+    Chinese column names (fields of several tables side by side; empty where a record lacks one)."""
+    import json
+
+    from xuncha_audit.findings.labels import column_labels, table_titles
+
+    ev = evidence_for(con, finding_ids, limit=limit)
+    base = ev.drop(columns=["record"])
+    if ev.empty:
+        return base.rename(columns=EVIDENCE_HEADERS)
+
+    def parse(text):
+        try:
+            v = json.loads(text) if isinstance(text, str) else {}
+        except ValueError:
+            return {"记录内容": text}
+        return v if isinstance(v, dict) else {"记录内容": text}
+
+    records = [parse(t) for t in ev["record"]]
+    labels = column_labels()
+    names: dict[str, str] = {}
+    for table, rec in zip(ev["source_table"], records, strict=True):
+        for key in rec:
+            if key not in names:
+                names[key] = labels.get(table, {}).get(key, key)
+    fields = pd.DataFrame.from_records(records, columns=list(names)).rename(columns=names)
+    fields = fields.loc[:, ~fields.columns.duplicated()].astype(object)
+    fields = fields.where(fields.notna(), "")
+    titles = table_titles()
+    base = base.assign(source_table=base["source_table"].map(lambda t: titles.get(t, t)))
+    out = pd.concat([base.reset_index(drop=True).rename(columns=EVIDENCE_HEADERS), fields], axis=1)
+    return out.loc[:, ~out.columns.duplicated()]
+
+
 def load_log(con, scope: Scope = Scope()) -> pd.DataFrame:
     """``_load_log`` rows in scope (per input file and sheet)."""
     cols = ["file", "sheet", "table_name", "unit", "rows_read", "rows_loaded",

@@ -90,11 +90,16 @@ def amount_by_check(findings: pd.DataFrame) -> go.Figure:
          .groupby("label")["amount"].sum().sort_values())
     bar = go.Bar(x=s.tolist(), y=s.index.tolist(), orientation="h",
                  hovertemplate="%{y}<br>%{x:,.2f} 元<extra></extra>")
-    return _fig([bar], title, xaxis_title="元", height=max(300, 40 * len(s) + 120))
+    # One check often dwarfs the rest: a log axis keeps the small ones readable.
+    spread = s[s > 0].max() / s[s > 0].min() if (s > 0).sum() > 1 else 1
+    layout = {"xaxis_type": "log"} if spread > 100 else {}
+    return _fig([bar], title, xaxis_title="元" + ("（对数刻度）" if layout else ""),
+                height=max(300, 26 * len(s) + 120), **layout)
 
 
 def spending_timeline(findings: pd.DataFrame) -> go.Figure:
-    """Monthly amount of flagged spending (by the finding's start date), one line per area."""
+    """Monthly amount of flagged spending (by the finding's start date), one line per area,
+    on a date axis (months in time order, whatever order the areas' data come in)."""
     title = "疑点涉及金额月度分布"
     if findings.empty:
         return _empty(title)
@@ -107,9 +112,29 @@ def spending_timeline(findings: pd.DataFrame) -> go.Figure:
     traces = []
     for area, part in g.groupby("area_zh"):
         part = part.sort_values("month")
-        traces.append(go.Scatter(name=area, x=part["month"].dt.strftime("%Y-%m").tolist(),
-                                 y=part["amount"].tolist(), mode="lines+markers"))
-    return _fig(traces, title, yaxis_title="元", xaxis_type="category")
+        traces.append(go.Scatter(name=area, x=part["month"].dt.strftime("%Y-%m-%d").tolist(),
+                                 y=part["amount"].tolist(), mode="lines+markers",
+                                 hovertemplate="%{x|%Y-%m}<br>%{y:,.2f} 元<extra>" + str(area) + "</extra>"))
+    return _fig(traces, title, yaxis_title="元", xaxis_type="date",
+                xaxis={"type": "date", "tickformat": "%Y-%m", "gridcolor": "#eeeeee"})
+
+
+def findings_by_area_severity(findings: pd.DataFrame) -> go.Figure:
+    """Horizontal stacked bars: findings per area, split by severity (three colours)."""
+    title = "各领域疑点数（按风险等级）"
+    if findings.empty:
+        return _empty(title)
+    df = findings.assign(area_zh=_area_zh(findings["area"]))
+    counts = df.groupby(["area_zh", "severity"]).size()
+    order = df.groupby("area_zh").size().sort_values().index.tolist()
+    traces = []
+    for sev in ("high", "medium", "low"):
+        vals = [int(counts.get((a, sev), 0)) for a in order]
+        if any(vals):
+            traces.append(go.Bar(name=f"{SEVERITY_ZH[sev]}风险", y=order, x=vals, orientation="h",
+                                 marker_color=SEVERITY_COLORS[sev]))
+    return _fig(traces, title, barmode="stack", xaxis_title="疑点数",
+                height=max(260, 36 * len(order) + 140))
 
 
 def top_entities(profiles: pd.DataFrame, n: int = 15) -> go.Figure:
