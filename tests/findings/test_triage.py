@@ -70,7 +70,7 @@ def test_two_runs_with_triage_in_between_keep_every_note(tmp_path):
     assert rows[H02] == ("待核实", "转反馈", "反馈")  # route override carried forward
     assert rows[R03_NEW] == ("待核实", None, "反馈")
     gone = con.execute("SELECT finding_id, status, note, mark FROM findings_gone").fetchall()
-    assert gone == [(P01_GONE, "已核实", "已约谈经办人，电话13812345678", "已消失")]
+    assert gone == [(P01_GONE, "已核实", "已约谈经办人，电话138****5678", "已消失")]  # stored masked
 
     # Gone findings are listed in the workbook and the report of the rerun.
     export_all(con, out, store=store)
@@ -88,7 +88,7 @@ def test_two_runs_with_triage_in_between_keep_every_note(tmp_path):
     apply_triage(con, store)
     assert _marks(con)[P01_GONE] == "重现"
     assert con.execute("SELECT note FROM findings WHERE finding_id = ?", [P01_GONE]).fetchone()[0] \
-        == "已约谈经办人，电话13812345678"
+        == "已约谈经办人，电话138****5678"
     df = TriageStore(store).frame()
     notes = dict(zip(df["finding_id"], df["note"], strict=True))
     assert notes[V02] == "车辆已移交机关事务局" and notes[H02] == "转反馈"
@@ -154,7 +154,7 @@ def test_import_does_not_overwrite_note_with_its_masked_form(tmp_path, run_db):
     res = import_workbook(out / "findings.xlsx", out)
     assert res["changed"] == 0
     note = TriageStore(out / "triage.json").frame().set_index("finding_id").loc[R01, "note"]
-    assert note == "联系电话13812345678"
+    assert note == "联系电话138****5678"  # the note is stored masked (issue 16)
 
 
 def test_engine_schema_unchanged_and_rerun_in_same_db(tmp_path, run_db):
@@ -197,3 +197,26 @@ def test_import_row_numbers_survive_blank_rows(tmp_path, run_db):
     with pytest.raises(XunchaError) as ei:
         import_workbook(out / "findings.xlsx", out)
     assert (ei.value.sheet, ei.value.row) == ("P01 拆分规避招标", 7)
+
+
+def test_notes_are_stored_masked_from_the_cli_and_the_workbook(tmp_path):
+    """An ID number, card or phone typed into a note never reaches triage.json raw (any form)."""
+    out = tmp_path / "out"
+    store = out / "triage.json"
+    con = duckdb.connect(str(make_run_db(tmp_path / "r1.duckdb", 1)))
+    apply_triage(con, store)
+    export_all(con, out, store=store)
+    con.close()
+    set_triage(store, P01_GONE, note="经办人电话 138-0865-2525，身份证430102198503071234")
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    ws = wb["V02 超标准配车"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index("疑点编号")].value == V02 and row[0].value == "疑点":
+            row[header.index("核实情况备注")].value = "收款卡号 6222 0212 3456 7890 123"
+    wb.save(out / "findings.xlsx")
+    import_workbook(out / "findings.xlsx", store)
+    raw = store.read_text(encoding="utf-8")
+    for plain in ("138-0865-2525", "430102198503071234", "6222 0212 3456 7890 123"):
+        assert plain not in raw
+    assert "经办人电话" in raw and "收款卡号" in raw

@@ -47,7 +47,7 @@ from xuncha_audit.findings.labels import (
     STATUSES,
     route_code,
 )
-from xuncha_audit.findings.masking import mask_sql
+from xuncha_audit.findings.masking import mask_sql, mask_text
 
 STORE_NAME = "triage.json"
 HISTORY_TYPE = 'STRUCT("at" VARCHAR, "source" VARCHAR, "field" VARCHAR, "old" VARCHAR, "new" VARCHAR)[]'
@@ -501,6 +501,7 @@ def set_triage(store, finding_id: str, *, status: str | None = None, note: str |
     st = _as_store(store)
     _check_status(status, column="--status")
     rcode = "" if route in ("默认", "default") else _check_route(route, column="--route")
+    note = mask_text(note)  # stored masked (ID numbers, cards, phones in any written form)
     if not st.exists():
         raise XunchaError(
             "核实记录文件不存在（先运行一次检查生成疑点，或检查 --store 路径）",
@@ -635,6 +636,8 @@ def import_workbook(xlsx_path: str | os.PathLike, store) -> dict:
     upd = df[[H_ID, H_STATUS, H_NOTE, "route_code"]].copy()
     upd.columns = ["finding_id", "status", "note", "route"]
     upd = upd.astype({"finding_id": "str", "status": "object", "note": "object", "route": "object"})
+    # a note is stored masked: an ID number or a card typed into a note never reaches triage.json
+    upd["note"] = upd["note"].map(mask_text)
     if not st.exists():
         raise XunchaError("核实记录文件不存在", "triage store not found", file=str(st.path))
     con = duckdb.connect()
