@@ -117,7 +117,7 @@ def test_profile_and_quality_sheets(exported):
     wang = next(r for r in people if r[1] == "王五")
     assert wang[header.index("领导干部")] == "是" and wang[header.index("疑点数")] == 2
     dq = [c for row in wb["数据质量"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "导入记录（每个文件读取、入库、隔离行数）" in dq and "合同台账.xlsx" in dq
+    assert "导入记录（读取 = 入库 + 隔离 + 汇总行 + 删除/作废 + 跳过）" in dq and "合同台账.xlsx" in dq
     assert "身份证号校验位错误" in dq and "数据校验（Great Expectations）" in dq
 
 

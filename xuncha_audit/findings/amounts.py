@@ -7,7 +7,8 @@ times. The headline instead:
 1. spreads each finding's amount over its evidence records — in proportion to the record's
    own ``amount`` where the cited records have one, else evenly;
 2. counts every evidence record (source table + unit + record key) once, at the largest
-   share any finding gives it.
+   share any finding gives it;
+3. adds, whole, the amount of a finding that cites no evidence record.
 
 So the deduplicated total never exceeds the plain sum, equals it when no record is cited
 twice, and a contract cited by a split group, a bunching group and a concentration finding
@@ -23,7 +24,21 @@ counts once. Tables (written by ``write_amount_dedup(con)`` after the checks):
 
 from __future__ import annotations
 
-HEADLINE_LABEL_ZH = "涉及金额（按证据记录去重，同一记录只计一次）"
+HEADLINE_LABEL_ZH = "去重后：同一证据记录只计一次（疑点金额按其证据记录的金额分摊，取各疑点中最大的一份）"
+
+_SHARES = """
+        WITH ev AS (
+            SELECT DISTINCT e.finding_id, e.check_id, e.unit, e.source_table, e.record_key,
+                   greatest(coalesce(CASE WHEN json_valid(e.record) THEN
+                       TRY_CAST(json_extract_string(e.record, '$.amount') AS DOUBLE) END, 0), 0) AS w
+            FROM {evidence} e),
+        tot AS (SELECT finding_id, sum(w) AS w_sum, count(*) AS n FROM ev GROUP BY finding_id)
+        SELECT ev.finding_id, ev.check_id, ev.unit, ev.source_table, ev.record_key,
+               CAST(f.amount AS DOUBLE) * CASE WHEN t.w_sum > 0 THEN ev.w / t.w_sum ELSE 1.0 / t.n END AS share
+        FROM ev JOIN tot t USING (finding_id)
+        JOIN (SELECT finding_id, any_value(amount) AS amount FROM {findings} GROUP BY finding_id) f
+             USING (finding_id)
+        WHERE f.amount IS NOT NULL"""
 
 
 def write_amount_dedup(con) -> None:
@@ -31,22 +46,8 @@ def write_amount_dedup(con) -> None:
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
     if "findings" not in have or "evidence" not in have:
         return
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE _amount_shares AS
-        WITH ev AS (
-            SELECT DISTINCT e.finding_id, e.check_id, e.unit, e.source_table, e.record_key,
-                   greatest(coalesce(TRY_CAST(json_extract_string(e.record, '$.amount') AS DOUBLE), 0), 0) AS w
-            FROM evidence e),
-        tot AS (SELECT finding_id, sum(w) AS w_sum, count(*) AS n FROM ev GROUP BY finding_id)
-        SELECT ev.finding_id, ev.check_id, ev.unit, ev.source_table, ev.record_key,
-               CAST(f.amount AS DOUBLE) * CASE WHEN t.w_sum > 0 THEN ev.w / t.w_sum ELSE 1.0 / t.n END AS share
-        FROM ev JOIN tot t USING (finding_id)
-        JOIN (SELECT finding_id, any_value(amount) AS amount FROM findings GROUP BY finding_id) f
-             USING (finding_id)
-        WHERE f.amount IS NOT NULL
-        """
-    )
+    con.execute("CREATE OR REPLACE TABLE _amount_shares AS "
+                + _SHARES.format(findings="findings", evidence="evidence"))
     con.execute(
         """
         CREATE OR REPLACE TABLE _amount_records AS
@@ -61,7 +62,11 @@ def write_amount_dedup(con) -> None:
         """
         CREATE OR REPLACE VIEW amount_headline AS
         SELECT (SELECT coalesce(sum(amount), 0) FROM findings)::DECIMAL(18,2) AS amount_raw,
-               (SELECT coalesce(round(sum(amount), 2), 0) FROM _amount_records)::DECIMAL(18,2) AS amount_dedup,
+               ((SELECT coalesce(round(sum(amount), 2), 0) FROM _amount_records)
+                + (SELECT coalesce(sum(amount), 0) FROM findings
+                   WHERE amount IS NOT NULL
+                     AND finding_id NOT IN (SELECT finding_id FROM _amount_shares)))::DECIMAL(18,2)
+                   AS amount_dedup,
                (SELECT count(*) FROM _amount_records) AS records,
                (SELECT count(*) FROM _amount_records WHERE findings > 1) AS records_cited_twice
         """
@@ -87,3 +92,22 @@ def headline(con) -> dict | None:
         return None
     return {"amount_raw": float(row[0]), "amount_dedup": float(row[1]), "records": int(row[2]),
             "records_cited_twice": int(row[3]), "label_zh": HEADLINE_LABEL_ZH}
+
+
+def compute_headline(con, findings: str = "findings", evidence: str = "evidence") -> dict:
+    """The same headline as ``amount_headline``, by one SELECT (nothing written: works on a
+    read-only connection and on the export views ``_x_findings`` / ``_x_evidence``)."""
+    row = con.execute(f"""
+        WITH shares AS ({_SHARES.format(findings=findings, evidence=evidence)}),
+        records AS (SELECT source_table, unit, record_key, round(max(share), 2) AS amount,
+                           count(DISTINCT finding_id) AS n
+                    FROM shares GROUP BY ALL)
+        SELECT (SELECT coalesce(sum(amount), 0) FROM {findings}),
+               (SELECT coalesce(sum(amount), 0) FROM records)
+               + (SELECT coalesce(sum(amount), 0) FROM {findings}
+                  WHERE amount IS NOT NULL AND finding_id NOT IN (SELECT finding_id FROM shares)),
+               (SELECT count(*) FROM records), (SELECT count(*) FROM records WHERE n > 1)
+    """).fetchone()
+    return {"amount_raw": float(row[0]), "amount_dedup": round(float(row[1]), 2), "records": int(row[2]),
+            "records_cited_twice": int(row[3]), "label_zh": HEADLINE_LABEL_ZH}
+

@@ -145,10 +145,10 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
 
 def _amount_dedup(con) -> dict:
     """The headline amount with each evidence record counted once (findings/amounts.py)."""
-    from xuncha_audit.findings.amounts import headline
+    from xuncha_audit.findings.amounts import compute_headline, headline
 
-    h = headline(con)
-    return {} if h is None else {"amount_dedup": h["amount_dedup"], "amount_dedup_label": h["label_zh"],
+    h = headline(con) or compute_headline(con, "_x_findings", "_x_evidence")
+    return {"amount_dedup": h["amount_dedup"], "amount_dedup_label": h["label_zh"],
                                  "records_cited_twice": h["records_cited_twice"]}
 
 

@@ -20,6 +20,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs as _get_plotlyjs
 
 from xuncha_audit import viz
+from xuncha_audit.findings.amounts import HEADLINE_LABEL_ZH, compute_headline, headline
 from xuncha_audit.findings.labels import ROUTES, SEVERITY_ZH
 from xuncha_audit.findings.views import table_exists
 
@@ -156,52 +157,105 @@ TOP_TABLE = {"short_no": "序号", "check_name": "问题", "severity_zh": "等�
              "title": "疑点描述", "amount": "金额（元）", "route": "建议移送", "status": "核实状态"}
 
 
-DEDUP_LABEL = ("去重后：同一领域内同一条证据记录只计一次（疑点金额按其证据记录平均分摊，"
-               "一条记录被多个疑点引用时取其中最大的一份）")
-
-
 def dedup_amount(con) -> tuple[float, str]:
-    """The headline amount, deduplicated by evidence record, and its label.
-
-    Within an area (a family of checks citing the same kind of records: P01, P02 and P06
-    cite the same contracts), each finding's amount is spread evenly over its evidence
-    records; a record cited by several findings counts once, with its largest share.
-    Findings without evidence records count with their own amount. Never more than the plain
-    sum of the findings' amounts. The one place this total is computed (report, papers).
-    """
-    row = con.execute("""
-        WITH f AS (SELECT finding_id, area, CAST(amount AS DOUBLE) AS amount FROM _x_findings
-                   WHERE amount IS NOT NULL),
-        e AS (SELECT DISTINCT finding_id, source_table, record_key FROM _x_evidence),
-        n AS (SELECT finding_id, count(*) AS k FROM e GROUP BY finding_id),
-        shares AS (SELECT f.area, e.source_table, e.record_key, max(f.amount / n.k) AS share
-                   FROM f JOIN e USING (finding_id) JOIN n USING (finding_id)
-                   GROUP BY ALL)
-        SELECT coalesce((SELECT sum(share) FROM shares), 0)
-             + coalesce((SELECT sum(amount) FROM f WHERE finding_id NOT IN (SELECT finding_id FROM n)), 0)
-    """).fetchall()[0]
-    return float(row[0] or 0), DEDUP_LABEL
+    """The headline amount, each evidence record counted once, and its label: the one
+    computation of findings/amounts.py, shared by the report, the papers, the workbook's 汇总,
+    the manifest and the closing summary (``amount_headline`` when the run wrote it, else the
+    same query over the export views, which needs no write access)."""
+    h = headline(con)
+    if h is None:
+        h = compute_headline(con, "_x_findings", "_x_evidence")
+    return h["amount_dedup"], HEADLINE_LABEL_ZH
 
 
-def _quality(con) -> str:
-    """The data-quality section: compact, problems first, nothing empty shown as <NA>."""
+DEDUP_LABEL = HEADLINE_LABEL_ZH
+
+
+def _coverage_html(con, manifest: dict) -> str:
+    """Which tables each unit supplied, which checks did not judge a unit and why, and the
+    "cannot judge" notes (issue 12 items 3 and 4): missing data never reads as clean."""
     parts = []
+    if table_exists(con, "_unit_tables"):
+        ut = con.execute("""
+            SELECT unit,
+                   string_agg(CASE WHEN supplied THEN table_title || '（' || format('{:,}', "rows") || ' 行）' END,
+                              '、' ORDER BY table_name) AS supplied,
+                   string_agg(CASE WHEN NOT supplied THEN table_title END, '、' ORDER BY table_name) AS missing,
+                   count(*) FILTER (WHERE supplied) AS n_supplied, count(*) AS n_tables
+            FROM _unit_tables GROUP BY unit ORDER BY unit""").df()
+        if len(ut):
+            parts.append("<h3>各单位提供的数据</h3>"
+                         + table_html(ut, {"unit": "单位", "n_supplied": "已提供（张表）", "supplied": "已提供的数据表",
+                                           "missing": "未提供的数据表"}, num_cols=("n_supplied",),
+                                      interactive=False))
+    not_run = pd.DataFrame(manifest.get("not_run") or [])
+    if len(not_run):
+        not_run["status_zh"] = not_run["status"].map(
+            {"not_run": "未执行", "skipped": "跳过", "error": "出错"}).fillna(not_run["status"])
+        parts.append(f'<h3><span class="bad">未判断的检查与单位：{len(not_run)} 项</span></h3>'
+                     '<p class="muted">这些检查对所列单位没有作出判断（缺少输入数据、输入未通过关键校验或出错），'
+                     "“0 个疑点”不代表没有问题。</p>"
+                     + table_html(not_run, {"check_id": "检查", "unit": "单位", "status_zh": "状态",
+                                            "reason_zh": "原因"}))
+    elif manifest.get("checks"):
+        parts.append('<p class="ok">每项检查都对每个单位作出了判断。</p>')
+    notes = pd.DataFrame(manifest.get("notes") or [])
+    if len(notes):
+        from xuncha_audit.engine.coverage import note_text
+
+        notes["text"] = [note_text(r.unit, r.reason_zh, int(r.n), r.entity_type, r.examples)
+                         for r in notes.itertuples(index=False)]
+        parts.append(f"<h3>无法判断的说明（数据质量说明）：{len(notes)} 条</h3>"
+                     '<p class="muted">检查遇到无法判断的记录（如职级无法识别、当时没有适用的标准）时不报疑点，'
+                     "而在此说明，需补充资料后人工判断。</p>"
+                     + table_html(notes, {"check_id": "检查", "unit": "单位", "text": "说明", "n": "数量"},
+                                  num_cols=("n",)))
+    return "".join(parts)
+
+
+def _quality(con, manifest: dict | None = None) -> str:
+    """The data-quality section: what each unit supplied and what could not be judged, then
+    the load accounting, load issues and validation; problems first, nothing shown as <NA>."""
+    parts = [_coverage_html(con, manifest or {})]
     if table_exists(con, "_load_log"):
-        ll = con.execute("""SELECT file, sheet, table_name, unit, rows_read, rows_loaded, rows_quarantined,
-                                   status, message_zh FROM _load_log ORDER BY file, sheet""").df()
+        cols_have = set(con.execute("SELECT * FROM _load_log LIMIT 0").df().columns)
+        extra = [c for c in ("rows_summary", "rows_deleted", "rows_skipped") if c in cols_have]
+        sel = ", ".join(["file", "sheet", "table_name", "unit", "rows_read", "rows_loaded", "rows_quarantined",
+                         *extra, "status", "message_zh"] + (["layout"] if "layout" in cols_have else []))
+        ll = con.execute(f"SELECT {sel} FROM _load_log ORDER BY file, sheet").df()
+        for c in ("rows_summary", "rows_deleted", "rows_skipped"):
+            if c not in ll.columns:
+                ll[c] = 0
         n_files, n_read = len(ll), int(ll["rows_read"].fillna(0).sum())
-        n_q = int(ll["rows_quarantined"].fillna(0).sum())
+        sums = {c: int(ll[c].fillna(0).sum()) for c in
+                ("rows_loaded", "rows_quarantined", "rows_summary", "rows_deleted", "rows_skipped")}
+        n_q = sums["rows_quarantined"]
+        balanced = n_read == sum(sums.values())
+        parts.append(
+            f"<h3>导入行数核对</h3><p>导入 {n_files} 个文件（工作表），读取 {n_read:,} 行 = 入库 {sums['rows_loaded']:,}"
+            f" + {'<span class=bad>' if n_q else '<span class=ok>'}隔离 {n_q:,}</span>"
+            f" + 汇总行 {sums['rows_summary']:,} + 已删除/作废 {sums['rows_deleted']:,} + 跳过 {sums['rows_skipped']:,}"
+            + ("（<span class=ok>核对相符</span>）" if balanced else "（<span class=bad>核对不符，请查看导入记录</span>）")
+            + "。隔离的行见 findings.xlsx「数据质量」。</p>")
+        cols = {"file": "文件", "sheet": "工作表", "layout": "版式", "table_name": "数据表", "unit": "单位",
+                "rows_read": "读取", "rows_loaded": "入库", "rows_quarantined": "隔离", "rows_summary": "汇总行",
+                "rows_deleted": "删除/作废", "rows_skipped": "跳过", "status": "状态", "message_zh": "说明"}
+        nums = ("rows_read", "rows_loaded", "rows_quarantined", "rows_summary", "rows_deleted", "rows_skipped")
         bad = ll[(ll["status"] != "ok") | (ll["rows_quarantined"].fillna(0) > 0)]
-        parts.append(f"<p>导入 {n_files} 个文件（工作表），读取 {n_read:,} 行，"
-                     f"{'<span class=bad>' if n_q else '<span class=ok>'}隔离 {n_q:,} 行</span>"
-                     f"（无法入库的行见 findings.xlsx「数据质量」）。</p>")
-        cols = {"file": "文件", "sheet": "工作表", "table_name": "数据表", "unit": "单位", "rows_read": "读取",
-                "rows_loaded": "入库", "rows_quarantined": "隔离", "status": "状态", "message_zh": "说明"}
-        nums = ("rows_read", "rows_loaded", "rows_quarantined")
         if len(bad):
             parts.append("<h3>有问题的文件</h3>" + table_html(bad, cols, num_cols=nums))
         parts.append(f"<details><summary>全部 {n_files} 个文件</summary>"
                      + table_html(ll, cols, num_cols=nums) + "</details>")
+    if table_exists(con, "_load_issues"):
+        li = con.execute("""SELECT kind, file, sheet, table_name, unit, record, expected, actual, message_zh
+                            FROM _load_issues ORDER BY kind, file, sheet, row_no NULLS LAST, record""").df()
+        if len(li):
+            parts.append(f'<h3><span class="bad">导入核对问题：{len(li)} 条</span></h3>'
+                         '<p class="muted">合计行与明细不符、凭证借贷不平衡、工资项目与应发不符等；'
+                         "这些行已入库，未被丢弃。</p>"
+                         + table_html(li, {"kind": "类型", "file": "文件", "unit": "单位", "record": "记录",
+                                           "expected": "应为", "actual": "实为", "message_zh": "说明"},
+                                      money_cols=("expected", "actual")))
     if table_exists(con, "_validation"):
         v = con.execute("""SELECT table_name, "column", description_zh, severity,
                              CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END AS result,
@@ -253,6 +307,11 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     not_run = [c for c in checks if c.get("status") not in ("ok", None)]
     if not_run:
         cards.append(("", "未执行或出错的检查", str(len(not_run)), "见“运行信息”"))
+    uncovered = manifest_preview.get("not_run") or []
+    if uncovered:
+        cards.append(("", "未判断（检查×单位）", str(len(uncovered)), "缺少数据等原因，见“数据质量与检查覆盖”"))
+    if manifest_preview.get("notes"):
+        cards.append(("", "无法判断的说明", str(len(manifest_preview["notes"])), "不计为疑点，见“数据质量与检查覆盖”"))
     card_html = "".join(f'<div class="card {cls}">{esc(k)}<b>{esc(v)}</b><small>{esc(note)}</small></div>'
                         for cls, k, v, note in cards)
     info_line = "；".join(f"{esc(k)}：{esc(beijing_text(v) if k == '生成时间' else v)}"
@@ -331,7 +390,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
                                        "status": "核实状态", "note": "备注"}, money_cols=("amount",))))
 
     # 数据质量
-    sections.append(("quality", "数据质量", _quality(con)))
+    sections.append(("quality", "数据质量与检查覆盖", _quality(con, manifest_preview)))
 
     # 运行信息: checks that did not run (or failed) first
     cdf = pd.DataFrame(checks) if checks else pd.DataFrame(columns=["check_id", "status", "seconds", "findings", "error"])

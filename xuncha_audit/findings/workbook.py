@@ -52,7 +52,7 @@ from xuncha_audit.findings.triage import (
     H_STATUS,
     KIND_FINDING,
 )
-from xuncha_audit.findings.views import quote, record_field_types, table_exists
+from xuncha_audit.findings.views import columns_of, quote, record_field_types, table_exists
 
 KIND_EVIDENCE = "证据"
 KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
@@ -576,15 +576,56 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame) -> None:
 def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
     ws = wb.add_worksheet("数据质量")
     r = 0
-    if table_exists(con, "_load_log"):
-        ws.write_string(r, 0, "导入记录（每个文件读取、入库、隔离行数）", w.f["section"])
+    run_id = _latest_run_id(con)
+    if run_id and table_exists(con, "_check_coverage"):
+        n = con.execute("SELECT count(*) FROM _check_coverage WHERE run_id = $r AND status <> 'ok'",
+                        {"r": run_id}).fetchone()[0]
+        ws.write_string(r, 0, f"未判断的检查与单位（{n} 项；缺少输入数据、输入未通过关键校验或出错，"
+                              "“0 个疑点”不代表没有问题）", w.f["section"])
         r = _write_query(w, ws, con, """
-            SELECT file, sheet, table_name, unit, encoding, rows_read, rows_loaded,
-                   rows_quarantined, status, message_zh, sha256 FROM _load_log ORDER BY file, sheet""",
-            [("文件", "text", 0), ("工作表", "text", 0), ("数据表", "text", 0), ("单位", "text", 0),
-             ("编码", "text", 0), ("读取行数", "int", 0), ("入库行数", "int", 0),
-             ("隔离行数", "int", 0), ("状态", "text", 0), ("说明", "text", 0),
-             ("SHA-256", "text", 0)], r + 1) + 1
+            SELECT check_id, unit, status_zh, reason_zh FROM _check_coverage
+            WHERE run_id = $r AND status <> 'ok' ORDER BY check_id, unit""",
+            [("检查", "text", 0), ("单位", "text", 0), ("状态", "text", 0), ("原因", "text", 0)],
+            r + 1, {"r": run_id}) + 1
+    if run_id and table_exists(con, "_check_notes"):
+        ex = mask_sql("examples") if mask else "examples"
+        ws.write_string(r, 0, "无法判断的说明（不计为疑点，需补充资料后人工判断）", w.f["section"])
+        r = _write_query(w, ws, con, f"""
+            SELECT check_id, unit, reason_zh, n, {ex} FROM _check_notes
+            WHERE run_id = $r ORDER BY check_id, unit, reason_zh""",
+            [("检查", "text", 0), ("单位", "text", 0), ("原因", "text", 0), ("数量", "int", 0),
+             ("示例", "text", 0)], r + 1, {"r": run_id}) + 1
+    if table_exists(con, "_unit_tables"):
+        ws.write_string(r, 0, "各单位提供的数据表（行数为 0 即未提供）", w.f["section"])
+        r = _write_query(w, ws, con, """
+            SELECT unit, table_title, table_name, "rows", files,
+                   CASE WHEN supplied THEN '已提供' ELSE '未提供' END FROM _unit_tables
+            ORDER BY unit, supplied, table_name""",
+            [("单位", "text", 0), ("数据表", "text", 0), ("表名", "text", 0), ("行数", "int", 0),
+             ("文件数", "int", 0), ("是否提供", "text", 0)], r + 1) + 1
+    if table_exists(con, "_load_log"):
+        have = set(columns_of(con, "_load_log"))
+        acc = [c if c in have else f"NULL AS {c}" for c in
+               ("layout", "rows_summary", "rows_deleted", "rows_skipped")]
+        ws.write_string(r, 0, "导入记录（读取 = 入库 + 隔离 + 汇总行 + 删除/作废 + 跳过）", w.f["section"])
+        r = _write_query(w, ws, con, f"""
+            SELECT file, sheet, {acc[0]}, table_name, unit, encoding, rows_read, rows_loaded,
+                   rows_quarantined, {acc[1]}, {acc[2]}, {acc[3]}, status, message_zh, sha256
+            FROM _load_log ORDER BY file, sheet""",
+            [("文件", "text", 0), ("工作表", "text", 0), ("版式", "text", 0), ("数据表", "text", 0),
+             ("单位", "text", 0), ("编码", "text", 0), ("读取行数", "int", 0), ("入库行数", "int", 0),
+             ("隔离行数", "int", 0), ("汇总行", "int", 0), ("删除/作废", "int", 0), ("跳过", "int", 0),
+             ("状态", "text", 0), ("说明", "text", 0), ("SHA-256", "text", 0)], r + 1) + 1
+    if table_exists(con, "_load_issues"):
+        rec = mask_sql("record") if mask else "record"
+        ws.write_string(r, 0, "导入核对问题（合计行不符、凭证借贷不平衡、工资项目与应发不符；这些行已入库）",
+                        w.f["section"])
+        r = _write_query(w, ws, con, f"""
+            SELECT kind, file, sheet, table_name, unit, {rec}, row_no, expected, actual, message_zh
+            FROM _load_issues ORDER BY kind, file, sheet, row_no NULLS LAST""",
+            [("类型", "text", 0), ("文件", "text", 0), ("工作表", "text", 0), ("数据表", "text", 0),
+             ("单位", "text", 0), ("记录", "text", 0), ("行号", "int", 0), ("应为", "money", 0),
+             ("实为", "money", 0), ("说明", "text", 0)], r + 1) + 1
     if table_exists(con, "_quarantine"):
         sens = ", ".join(_lit(c) for c in sorted(sensitive_columns()))
         raw_value = (f"CASE WHEN column_name IN ({sens}) THEN {mask_value_sql('raw_value')} "
@@ -610,8 +651,15 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
              ("检查行数", "int", 0), ("详情", "text", 0), ("校验时间（北京时间）", "text", 0)], r + 1) + 1
     if r == 0:
         ws.write_string(0, 0, "数据库中没有导入记录、隔离记录或校验结果")
-    w.fit_columns(ws, [12] * 11, maximum=40)
+    w.fit_columns(ws, [12] * 15, maximum=40)
     print_setup(ws, "数据质量", repeat_header=False)
+
+
+def _latest_run_id(con) -> str | None:
+    if not table_exists(con, "_run"):
+        return None
+    row = con.execute("SELECT run_id FROM _run ORDER BY started_at DESC NULLS LAST LIMIT 1").fetchone()
+    return row[0] if row else None
 
 
 def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask: bool) -> list[str]:
@@ -635,7 +683,7 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         toc = [(ALL_SHEET, "每个疑点一行（筛选、排序、数据透视）", total[0], total[1])]
         toc += [(name, f"{cid} 的疑点及证据", n, amt) for cid, name, n, amt in named]
         toc += [("已消失", "以前发现、本次不再出现的疑点", gone[0], gone[1]),
-                ("画像", "人员与供应商画像", None, None), ("数据质量", "导入、隔离、校验记录", None, None)]
+                ("画像", "人员与供应商画像", None, None), ("数据质量", "检查覆盖、无法判断的说明、导入核对、隔离、校验记录", None, None)]
         _summary(w, wb, con, info, toc)
         _all_sheet(w, wb, con, {cid: name for cid, name, _, _ in named})
         for cid, name, _, _ in named:
