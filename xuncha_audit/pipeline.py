@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xuncha_audit import __version__
@@ -171,10 +172,12 @@ def run_pipeline(
         t0 = runstate.begin_stage(con, run_id, "load")
         con.close()
         console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
-        result.load = load_folder(
-            data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
-            mapping=cfg.mapping, layouts=layouts, period=(cfg.period_start, cfg.period_end),
-        )
+        with load_progress(console) as on_file:
+            result.load = load_folder(
+                data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
+                mapping=cfg.mapping, layouts=layouts, period=(cfg.period_start, cfg.period_end),
+                progress=on_file,
+            )
         con = open_db_or_explain(build)
         check_something_loaded(result.load)  # nothing loaded: exit 2 with the per-file listing
         from xuncha_audit.engine.coverage import write_unit_tables
@@ -198,11 +201,13 @@ def run_pipeline(
             from xuncha_audit.validate import validate_database
 
             period = (cfg.period_start, cfg.period_end) if cfg.period_start or cfg.period_end else None
-            result.validation = validate_database(build, out_dir=out_dir, period=period, data_docs=False)
+            with console.status("  数据校验中 validating…"):
+                result.validation = validate_database(build, out_dir=out_dir, period=period, data_docs=False)
             result.skipped_tables = set(getattr(result.validation, "critical_tables", set()) or set())
             con = open_db_or_explain(build)
             detail = f"critical failures: {sorted(result.skipped_tables)}" if result.skipped_tables else None
             result.seconds["validate"] = runstate.end_stage(con, run_id, "validate", t0, detail=detail)
+            console.print(f"  数据校验完成 {result.seconds['validate']:.1f}s")
             if result.skipped_tables:
                 console.print(f"[yellow]关键校验未通过的表：{sorted(result.skipped_tables)}，依赖它们的检查将跳过[/yellow]")
         else:
@@ -275,9 +280,11 @@ def run_pipeline(
                 "data_dir": str(data_dir), "db": str(db_path), "config": cfg.as_dict(),
                 "standards": standards.snapshot(overrides), "seconds": result.seconds,
             }
-            result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info,
-                                        carry_over=False)
+            with console.status("  导出中 exporting…"):
+                result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info,
+                                            carry_over=False)
             result.seconds["export"] = runstate.end_stage(con, run_id, "export", t0)
+            console.print(f"  导出完成 {result.seconds['export']:.1f}s")
             t0 = runstate.begin_stage(con, run_id, "save_triage")
             save_triage(con, store, lock_held=True)
             runstate.end_stage(con, run_id, "save_triage", t0)
@@ -302,6 +309,23 @@ def run_pipeline(
                 con.close()
     log.info("run finished", extra={"run_id": run_id, "seconds": result.seconds})
     return result
+
+
+@contextlib.contextmanager
+def load_progress(console: Console):
+    """A per-file progress bar while loading; yields the ``progress(done, total, file)``
+    callback of :func:`~xuncha_audit.ingest.loader.load_folder`. Transient, and shown only
+    when the console is a terminal (Rich draws nothing into a log file, a pipe or a test)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("  [bold]导入[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_file(done: int, total: int, current: str | None) -> None:
+            bar.update(task, total=total, completed=done, description=escape(current or "完成"))
+
+        yield on_file
 
 
 def _unreadable_files(console: Console, report, on_unreadable: str) -> None:
