@@ -392,7 +392,7 @@ def check_line(spec, cr) -> str:
     return head + text
 
 
-def _summary(console: Console, result: PipelineResult) -> None:
+def _summary(console: Console, result: PipelineResult, *, mask: bool = True) -> None:
     t = Table(title="运行结果 Run summary")
     t.add_column("项目")
     t.add_column("值", justify="right")
@@ -413,6 +413,97 @@ def _summary(console: Console, result: PipelineResult) -> None:
         t.add_row(f"耗时 {k}", f"{v:.1f}s")
     t.add_row("输出目录 out", str(result.out_dir))
     console.print(t)
+    try:
+        _closing(console, result, mask=mask)
+    except Exception as exc:  # the summary must never fail a run that finished
+        log.warning("closing summary failed", extra={"run_id": result.run_id, "error": repr(exc)})
+        console.print(f"[yellow]无法显示结果摘要 (summary unavailable)[/yellow]：{escape(str(exc))}；"
+                      f"结果见 {escape(str(result.out_dir))}", soft_wrap=True)
+
+
+TOP_N = 5
+TITLE_WIDTH = 60
+
+
+def _money(v) -> str:
+    return "—" if v is None or v != v else f"{float(v):,.2f}"
+
+
+def _cut(text, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]:
+    """The first ``n`` findings by severity, then amount (as the report's 重点疑点), with
+    their short numbers (P01-0007) from the triage store; works on a read-only connection."""
+    from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
+    from xuncha_audit.findings.views import findings_select, table_exists
+
+    if not table_exists(con, "findings"):
+        return []
+    # Only the findings (not the evidence): the numbering needs _x_findings and _x_gone.
+    con.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
+    gone = "findings_gone" if table_exists(con, "findings_gone") else None
+    con.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
+                + (findings_select(con, mask=mask, source=gone) if gone
+                   else "SELECT * FROM _x_findings WHERE false"))
+    try:
+        create_numbers(con, store)
+        num = f"LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)"
+        short = "n.short_no"
+    except Exception:  # an unreadable store: the 16-hex ids still name the findings
+        num, short = "", "NULL"
+    rows = con.execute(f"""
+        SELECT coalesce({short}, x.finding_id) AS no, x.check_id, x.severity_zh, x.unit, x.title,
+               x.amount
+        FROM _x_findings x {num}
+        ORDER BY x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id
+        LIMIT {int(n)}""").fetchall()
+    return [dict(zip(("no", "check_id", "severity_zh", "unit", "title", "amount"), r, strict=True)) for r in rows]
+
+
+def _closing(console: Console, result: PipelineResult, *, mask: bool = True) -> None:
+    """After the table: where the outputs are, the deduplicated amount, the top findings."""
+    from xuncha_audit.findings.amounts import headline
+    from xuncha_audit.findings.papers import PAPERS_DIR
+
+    def say(text: str) -> None:
+        console.print(text, soft_wrap=True, highlight=False)  # paths unbroken, to copy
+
+    out = Path(result.out_dir)
+    files = (result.exports or {}).get("files") or {}
+    say("[bold]输出文件 Outputs[/bold]")
+    for name, label in (("report.html", "报告 report"), ("findings.xlsx", "疑点工作簿 workbook")):
+        path = Path(files.get(name) or out / name)
+        if path.exists():
+            say(f"  {label}：{escape(str(path.resolve()))}")
+    papers = (result.exports or {}).get("papers")
+    if papers:
+        say(f"  Word 工作底稿 papers：{escape(str(Path(papers).resolve()))}")
+    elif (out / PAPERS_DIR).is_dir():
+        say(f"  Word 工作底稿 papers：{escape(str((out / PAPERS_DIR).resolve()))}"
+            f"（此前由 papers 命令生成，重新生成：xuncha-audit papers {escape(str(out))}）")
+    else:
+        say(f"  Word 工作底稿 papers：未生成，可运行 xuncha-audit papers {escape(str(out))}")
+
+    if result.checks is None or not Path(result.db_path).exists():
+        return
+    with duckdb.connect(str(result.db_path), read_only=True) as con:
+        h = headline(con)
+        top = top_findings(con, out, mask=mask)
+    if h is not None:
+        extra = (f"；未去重合计 {_money(h['amount_raw'])} 元，{h['records_cited_twice']} 条证据记录被多个疑点引用"
+                 if h["records_cited_twice"] else "")
+        say(f"[bold]涉及金额（去重后）[/bold] {_money(h['amount_dedup'])} 元"
+            f"（同一证据记录只计一次{extra}）")
+    if not top:
+        say("[bold]重点疑点 Top findings[/bold]：本次未发现疑点 (no findings)")
+        return
+    say(f"[bold]重点疑点 Top findings[/bold]（前 {len(top)} 个，按风险等级、金额排序；完整清单见 findings.xlsx）")
+    for f in top:
+        say(f"  {escape(str(f['no']))}  {escape(str(f['severity_zh'] or ''))}  "
+            f"{_money(f['amount']):>16}  {escape(_cut(f['title']))}")
 
 
 def register(app: typer.Typer) -> None:
@@ -476,7 +567,7 @@ def register(app: typer.Typer) -> None:
                 result = run_pipeline(data_dir, out, cfg, db_path=db_path, select=select, ignore=ignore,
                                       validate=not no_validate, console=console, layouts=layouts or (),
                                       engine=engine_opts)
-            _summary(console, result)
+            _summary(console, result, mask=cfg.mask)
             import duckdb
 
             with duckdb.connect(str(db_path), read_only=True) as con:
