@@ -506,6 +506,26 @@ def _closing(console: Console, result: PipelineResult, *, mask: bool = True) -> 
             f"{_money(f['amount']):>16}  {escape(_cut(f['title']))}")
 
 
+def open_in_browser(console: Console, path: Path) -> bool:
+    """Open ``path`` (report.html) in the default browser; never raises: without a browser
+    (a server, an SSH session) it prints where the file is instead."""
+    import webbrowser
+
+    try:
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(str(path))
+        if webbrowser.open(path.as_uri()):
+            console.print(f"已在浏览器中打开 (opened) {escape(str(path))}", soft_wrap=True, highlight=False)
+            return True
+        why = "没有可用的浏览器 (no browser found)"
+    except Exception as exc:  # no display, no browser, odd path: the run's result stands
+        why = f"{type(exc).__name__}: {exc}"
+    console.print(f"[yellow]未能打开浏览器[/yellow]（{escape(why)}）；请手动打开 open it by hand: "
+                  f"{escape(str(path))}", soft_wrap=True, highlight=False)
+    return False
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
@@ -530,6 +550,7 @@ def register(app: typer.Typer) -> None:
         spark_master: str = typer.Option(None, "--spark-master", help="Spark master，如 local[2]（默认）或 spark://主机:7077"),
         spark_remote: str = typer.Option(None, "--spark-remote", help="Spark Connect 地址，如 sc://主机:15002"),
         spark_data: str = typer.Option(None, "--spark-data", help="交给 Spark 的 Parquet 目录（默认 OUT/_parquet；集群上用各节点可读的路径）"),
+        open_report: bool = typer.Option(False, "--open", help="运行结束后用浏览器打开 report.html"),
     ) -> None:
         """运行全部流程：导入、校验、检查、导出 Run the whole job."""
         from xuncha_audit.findings.batch import (
@@ -573,6 +594,9 @@ def register(app: typer.Typer) -> None:
             with duckdb.connect(str(db_path), read_only=True) as con:
                 findings = con.execute("SELECT severity, status FROM findings").df()
             code = exit_code_for(findings, cfg.fail_on)
+            if open_report:
+                open_in_browser(console, Path((result.exports.get("files") or {}).get("report.html")
+                                              or out / "report.html"))
         except XunchaError as exc:
             log.error("bad input or config", extra={"error": exc.message()})
             console.print(f"[red]错误[/red] {exc.message()}")
