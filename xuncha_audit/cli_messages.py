@@ -77,12 +77,14 @@ EXAMPLES: dict[str, list[str]] = {
     "run": [
         "xuncha-audit run 数据目录 --out 输出 --unit 某市住房和城乡建设局 --level 市级 --region 湖南 --city 长沙",
         "xuncha-audit run 省级数据/ --out 输出 --level 县级 --region 湖南 --select P --fail-on high",
+        "xuncha-audit run 数据目录 --out 输出 --unit 某局 --open",
     ],
     "load": ["xuncha-audit load 数据目录 --db 输出/xuncha.duckdb --unit 某局",
              "xuncha-audit load 数据目录 --db 输出/xuncha.duckdb --layouts 我的版式/"],
     "inspect": ["xuncha-audit inspect 数据目录", "xuncha-audit inspect 数据目录 --layouts 我的版式/"],
     "tables": ["xuncha-audit tables --db 输出/xuncha.duckdb"],
-    "export": ["xuncha-audit export --db 输出/xuncha.duckdb --out 输出"],
+    "export": ["xuncha-audit export --db 输出/xuncha.duckdb --out 输出",
+               "xuncha-audit export --db 输出/xuncha.duckdb --out 输出 --open"],
     "sample": [
         "xuncha-audit sample --db 输出/xuncha.duckdb --table payments --method mus --size 30 --out 样本.xlsx",
         "xuncha-audit sample --db 输出/xuncha.duckdb --finding 疑点编号 --method random --size 10 --out 抽样.xlsx",

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from xuncha_audit import __version__
@@ -171,10 +172,12 @@ def run_pipeline(
         t0 = runstate.begin_stage(con, run_id, "load")
         con.close()
         console.print(f"[bold]1/5 导入数据[/bold] {data_dir} → {db_path}")
-        result.load = load_folder(
-            data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
-            mapping=cfg.mapping, layouts=layouts, period=(cfg.period_start, cfg.period_end),
-        )
+        with load_progress(console) as on_file:
+            result.load = load_folder(
+                data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
+                mapping=cfg.mapping, layouts=layouts, period=(cfg.period_start, cfg.period_end),
+                progress=on_file,
+            )
         con = open_db_or_explain(build)
         check_something_loaded(result.load)  # nothing loaded: exit 2 with the per-file listing
         from xuncha_audit.engine.coverage import write_unit_tables
@@ -198,11 +201,13 @@ def run_pipeline(
             from xuncha_audit.validate import validate_database
 
             period = (cfg.period_start, cfg.period_end) if cfg.period_start or cfg.period_end else None
-            result.validation = validate_database(build, out_dir=out_dir, period=period, data_docs=False)
+            with console.status("  数据校验中 validating…"):
+                result.validation = validate_database(build, out_dir=out_dir, period=period, data_docs=False)
             result.skipped_tables = set(getattr(result.validation, "critical_tables", set()) or set())
             con = open_db_or_explain(build)
             detail = f"critical failures: {sorted(result.skipped_tables)}" if result.skipped_tables else None
             result.seconds["validate"] = runstate.end_stage(con, run_id, "validate", t0, detail=detail)
+            console.print(f"  数据校验完成 {result.seconds['validate']:.1f}s")
             if result.skipped_tables:
                 console.print(f"[yellow]关键校验未通过的表：{sorted(result.skipped_tables)}，依赖它们的检查将跳过[/yellow]")
         else:
@@ -275,9 +280,11 @@ def run_pipeline(
                 "data_dir": str(data_dir), "db": str(db_path), "config": cfg.as_dict(),
                 "standards": standards.snapshot(overrides), "seconds": result.seconds,
             }
-            result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info,
-                                        carry_over=False)
+            with console.status("  导出中 exporting…"):
+                result.exports = export_all(con, out_dir, mask=cfg.mask, store=store, run_info=run_info,
+                                            carry_over=False)
             result.seconds["export"] = runstate.end_stage(con, run_id, "export", t0)
+            console.print(f"  导出完成 {result.seconds['export']:.1f}s")
             t0 = runstate.begin_stage(con, run_id, "save_triage")
             save_triage(con, store, lock_held=True)
             runstate.end_stage(con, run_id, "save_triage", t0)
@@ -302,6 +309,23 @@ def run_pipeline(
                 con.close()
     log.info("run finished", extra={"run_id": run_id, "seconds": result.seconds})
     return result
+
+
+@contextlib.contextmanager
+def load_progress(console: Console):
+    """A per-file progress bar while loading; yields the ``progress(done, total, file)``
+    callback of :func:`~xuncha_audit.ingest.loader.load_folder`. Transient, and shown only
+    when the console is a terminal (Rich draws nothing into a log file, a pipe or a test)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("  [bold]导入[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=console, transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def on_file(done: int, total: int, current: str | None) -> None:
+            bar.update(task, total=total, completed=done, description=escape(current or "完成"))
+
+        yield on_file
 
 
 def _unreadable_files(console: Console, report, on_unreadable: str) -> None:
@@ -368,7 +392,7 @@ def check_line(spec, cr) -> str:
     return head + text
 
 
-def _summary(console: Console, result: PipelineResult) -> None:
+def _summary(console: Console, result: PipelineResult, *, mask: bool = True) -> None:
     t = Table(title="运行结果 Run summary")
     t.add_column("项目")
     t.add_column("值", justify="right")
@@ -389,6 +413,117 @@ def _summary(console: Console, result: PipelineResult) -> None:
         t.add_row(f"耗时 {k}", f"{v:.1f}s")
     t.add_row("输出目录 out", str(result.out_dir))
     console.print(t)
+    try:
+        _closing(console, result, mask=mask)
+    except Exception as exc:  # the summary must never fail a run that finished
+        log.warning("closing summary failed", extra={"run_id": result.run_id, "error": repr(exc)})
+        console.print(f"[yellow]无法显示结果摘要 (summary unavailable)[/yellow]：{escape(str(exc))}；"
+                      f"结果见 {escape(str(result.out_dir))}", soft_wrap=True)
+
+
+TOP_N = 5
+TITLE_WIDTH = 60
+
+
+def _money(v) -> str:
+    return "—" if v is None or v != v else f"{float(v):,.2f}"
+
+
+def _cut(text, width: int = TITLE_WIDTH) -> str:
+    text = " ".join(str(text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]:
+    """The first ``n`` findings by severity, then amount (as the report's 重点疑点), with
+    their short numbers (P01-0007) from the triage store; works on a read-only connection."""
+    from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
+    from xuncha_audit.findings.views import findings_select, table_exists
+
+    if not table_exists(con, "findings"):
+        return []
+    # Only the findings (not the evidence): the numbering needs _x_findings and _x_gone.
+    con.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
+    gone = "findings_gone" if table_exists(con, "findings_gone") else None
+    con.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
+                + (findings_select(con, mask=mask, source=gone) if gone
+                   else "SELECT * FROM _x_findings WHERE false"))
+    try:
+        create_numbers(con, store)
+        num = f"LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)"
+        short = "n.short_no"
+    except Exception:  # an unreadable store: the 16-hex ids still name the findings
+        num, short = "", "NULL"
+    rows = con.execute(f"""
+        SELECT coalesce({short}, x.finding_id) AS no, x.check_id, x.severity_zh, x.unit, x.title,
+               x.amount
+        FROM _x_findings x {num}
+        ORDER BY x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id
+        LIMIT {int(n)}""").fetchall()
+    return [dict(zip(("no", "check_id", "severity_zh", "unit", "title", "amount"), r, strict=True)) for r in rows]
+
+
+def _closing(console: Console, result: PipelineResult, *, mask: bool = True) -> None:
+    """After the table: where the outputs are, the deduplicated amount, the top findings."""
+    from xuncha_audit.findings.amounts import headline
+    from xuncha_audit.findings.papers import PAPERS_DIR
+
+    def say(text: str) -> None:
+        console.print(text, soft_wrap=True, highlight=False)  # paths unbroken, to copy
+
+    out = Path(result.out_dir)
+    files = (result.exports or {}).get("files") or {}
+    say("[bold]输出文件 Outputs[/bold]")
+    for name, label in (("report.html", "报告 report"), ("findings.xlsx", "疑点工作簿 workbook")):
+        path = Path(files.get(name) or out / name)
+        if path.exists():
+            say(f"  {label}：{escape(str(path.resolve()))}")
+    papers = (result.exports or {}).get("papers")
+    if papers:
+        say(f"  Word 工作底稿 papers：{escape(str(Path(papers).resolve()))}")
+    elif (out / PAPERS_DIR).is_dir():
+        say(f"  Word 工作底稿 papers：{escape(str((out / PAPERS_DIR).resolve()))}"
+            f"（此前由 papers 命令生成，重新生成：xuncha-audit papers {escape(str(out))}）")
+    else:
+        say(f"  Word 工作底稿 papers：未生成，可运行 xuncha-audit papers {escape(str(out))}")
+
+    if result.checks is None or not Path(result.db_path).exists():
+        return
+    with duckdb.connect(str(result.db_path), read_only=True) as con:
+        h = headline(con)
+        top = top_findings(con, out, mask=mask)
+    if h is not None:
+        extra = (f"；未去重合计 {_money(h['amount_raw'])} 元，{h['records_cited_twice']} 条证据记录被多个疑点引用"
+                 if h["records_cited_twice"] else "")
+        say(f"[bold]涉及金额（去重后）[/bold] {_money(h['amount_dedup'])} 元"
+            f"（同一证据记录只计一次{extra}）")
+    if not top:
+        say("[bold]重点疑点 Top findings[/bold]：本次未发现疑点 (no findings)")
+        return
+    say(f"[bold]重点疑点 Top findings[/bold]（前 {len(top)} 个，按风险等级、金额排序；完整清单见 findings.xlsx）")
+    for f in top:
+        say(f"  {escape(str(f['no']))}  {escape(str(f['severity_zh'] or ''))}  "
+            f"{_money(f['amount']):>16}  {escape(_cut(f['title']))}")
+
+
+def open_in_browser(console: Console, path: Path) -> bool:
+    """Open ``path`` (report.html) in the default browser; never raises: without a browser
+    (a server, an SSH session) it prints where the file is instead."""
+    import webbrowser
+
+    try:
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise FileNotFoundError(str(path))
+        if webbrowser.open(path.as_uri()):
+            console.print(f"已在浏览器中打开 (opened) {escape(str(path))}", soft_wrap=True, highlight=False)
+            return True
+        why = "没有可用的浏览器 (no browser found)"
+    except Exception as exc:  # no display, no browser, odd path: the run's result stands
+        why = f"{type(exc).__name__}: {exc}"
+    console.print(f"[yellow]未能打开浏览器[/yellow]（{escape(why)}）；请手动打开 open it by hand: "
+                  f"{escape(str(path))}", soft_wrap=True, highlight=False)
+    return False
 
 
 def register(app: typer.Typer) -> None:
@@ -415,6 +550,7 @@ def register(app: typer.Typer) -> None:
         spark_master: str = typer.Option(None, "--spark-master", help="Spark master，如 local[2]（默认）或 spark://主机:7077"),
         spark_remote: str = typer.Option(None, "--spark-remote", help="Spark Connect 地址，如 sc://主机:15002"),
         spark_data: str = typer.Option(None, "--spark-data", help="交给 Spark 的 Parquet 目录（默认 OUT/_parquet；集群上用各节点可读的路径）"),
+        open_report: bool = typer.Option(False, "--open", help="运行结束后用浏览器打开 report.html"),
     ) -> None:
         """运行全部流程：导入、校验、检查、导出 Run the whole job."""
         from xuncha_audit.findings.batch import (
@@ -452,12 +588,15 @@ def register(app: typer.Typer) -> None:
                 result = run_pipeline(data_dir, out, cfg, db_path=db_path, select=select, ignore=ignore,
                                       validate=not no_validate, console=console, layouts=layouts or (),
                                       engine=engine_opts)
-            _summary(console, result)
+            _summary(console, result, mask=cfg.mask)
             import duckdb
 
             with duckdb.connect(str(db_path), read_only=True) as con:
                 findings = con.execute("SELECT severity, status FROM findings").df()
             code = exit_code_for(findings, cfg.fail_on)
+            if open_report:
+                open_in_browser(console, Path((result.exports.get("files") or {}).get("report.html")
+                                              or out / "report.html"))
         except XunchaError as exc:
             log.error("bad input or config", extra={"error": exc.message()})
             console.print(f"[red]错误[/red] {exc.message()}")

@@ -104,6 +104,7 @@ def export_cmd(
     out: Annotated[Path, typer.Option("--out", help="输出目录")],
     no_mask: Annotated[bool, typer.Option("--no-mask", help="不脱敏（身份证号、银行账号、手机号原样输出）")] = False,
     store: StoreOpt = None,
+    open_report: Annotated[bool, typer.Option("--open", help="导出后用浏览器打开 report.html")] = False,
 ) -> None:
     """重新导出疑点清单、工作簿、报告（例如导入核实记录之后）。Re-export a run's outputs."""
     from xuncha_audit.errors import XunchaError
@@ -121,6 +122,12 @@ def export_cmd(
     c = res["counts"]
     typer.echo(f"已导出 {c['findings']} 个疑点、{c['evidence']} 条证据到 {out}"
                f"（{'已脱敏' if not no_mask else '未脱敏'}）")
+    if open_report:
+        from rich.console import Console
+
+        from xuncha_audit.pipeline import open_in_browser
+
+        open_in_browser(Console(stderr=True), Path(res["files"].get("report.html") or out / "report.html"))
 
 
 def sample_cmd(
