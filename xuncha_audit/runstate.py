@@ -191,7 +191,19 @@ def begin_stage(con, run_id: str, stage: str) -> float:
     return time.perf_counter()
 
 
+def _fault_pause(stage: str) -> None:
+    """Fault injection for the kill tests: ``XUNCHA_STAGE_PAUSE=validate:3`` holds the run
+    3 s at the end of that stage (still inside it), so a SIGKILL aimed at a stage lands in
+    it whatever the machine's speed. Unset in normal use."""
+    spec = os.environ.get("XUNCHA_STAGE_PAUSE", "")
+    name, _, secs = spec.partition(":")
+    if name == stage:
+        with contextlib.suppress(ValueError):
+            time.sleep(min(float(secs or 0), 60.0))
+
+
 def end_stage(con, run_id: str, stage: str, t0: float, status: str = "ok", detail: str | None = None) -> float:
+    _fault_pause(stage)
     secs = time.perf_counter() - t0
     con.execute(
         "UPDATE _run_stages SET status = ?, finished_at = ?, seconds = ?, detail = ? "
