@@ -78,3 +78,19 @@ def test_vocabulary_aliases_resolve_renumbered_codes(monkeypatch):
     assert reg.get("P99").code == "P01"
     assert [c.code for c in reg.select(["P99"])] == ["P01"]
     assert vocabulary.area_of("H02") == "payroll" and vocabulary.area_of("X1") is None
+
+
+def test_joined_list_aggregate_is_null_when_empty_on_spark():
+    """DuckDB joins a list of NULLs to NULL, Spark an empty collect_list to '': the Spark
+    translation makes "no value" NULL too (found by the L01/L02 differential cases)."""
+    sql = ("SELECT unit, array_to_string(list_sort(list(DISTINCT CASE WHEN a THEN w END)), '、') AS k, "
+           "array_to_string(tags, ',') AS t FROM x GROUP BY unit, tags")
+    spark = translate(sql, "spark")
+    assert "NULLIF(ARRAY_JOIN(ARRAY_SORT(COLLECT_LIST(DISTINCT" in spark
+    assert spark.count("NULLIF") == 1  # a stored list column is joined as it is
+    import duckdb
+
+    with duckdb.connect() as c:
+        got = c.execute("SELECT array_to_string(list_sort(list(DISTINCT CASE WHEN false THEN 'w' END)), '、')"
+                        ).fetchone()[0]
+    assert got is None  # the DuckDB behaviour the translation matches

@@ -89,7 +89,14 @@ def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
     * ``a / b``: DuckDB divides in DOUBLE whatever the operand types (DECIMAL included);
       Spark divides decimals in DECIMAL rounded to 6 places. Make the left operand DOUBLE.
     * ``avg(x)``: DOUBLE in DuckDB, DECIMAL(p+4, s+4) on Spark for a decimal x.
+    * ``array_to_string(<list aggregate>, sep)``: DuckDB's ``list()`` keeps NULLs and joining
+      a list of NULLs gives NULL; Spark's ``collect_list`` drops them and joins an empty array
+      to ''. Wrapped in ``nullif(…, '')`` so that "no value" is NULL on both (L01 persons,
+      L02 keyword lists: an empty string there made Spark report a rule DuckDB did not).
     """
+    if (isinstance(node, exp.ArrayToString) and node.find(exp.ArrayAgg) is not None
+            and not isinstance(node.parent, exp.Nullif)):
+        return exp.Nullif(this=node.copy(), expression=exp.Literal.string(""))
     if isinstance(node, exp.Div) and not isinstance(node, exp.IntDiv):
         left = node.left
         if not (isinstance(left, exp.Cast) and left.to.is_type("double")):
