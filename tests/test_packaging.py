@@ -14,9 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _split(req: str) -> tuple[str, str]:
-    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", req)
+    """(normalised name, version specifier); extras (``pyspark[connect]``) are left out: the
+    lock pins the package, and the extra's own packages are pinned as dependencies."""
+    req = req.split("#")[0]
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(\[[^\]]*\])?\s*(.*)$", req)
     name = re.sub(r"[-_.]+", "-", m.group(1)).lower()
-    return name, m.group(2).replace(" ", "")
+    return name, m.group(3).replace(" ", "")
 
 
 def test_environment_yml_matches_pyproject():
@@ -72,3 +75,13 @@ def test_windows_launchers_are_crlf():
     for bat in (ROOT / "release" / "windows").glob("*.bat"):
         data = bat.read_bytes()
         assert b"\r\n" in data and data.count(b"\n") == data.count(b"\r\n"), bat.name
+
+
+def test_tests_never_import_conftest_by_name():
+    """conftest.py files in folders without __init__.py are all imported as ``conftest``: a
+    ``from conftest import`` finds whichever folder's was imported last (under xdist, or when
+    a few files are selected, another folder's). Helpers live in ``<folder>_support.py``."""
+    bad = [f"{p.relative_to(ROOT)}:{n}" for p in (ROOT / "tests").rglob("*.py")
+           for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if re.match(r"^\s*(from conftest import|import conftest)", line)]
+    assert not bad, bad

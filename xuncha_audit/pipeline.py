@@ -599,16 +599,16 @@ def register(app: typer.Typer) -> None:
                                               or out / "report.html"))
         except XunchaError as exc:
             log.error("bad input or config", extra={"error": exc.message()})
-            console.print(f"[red]错误[/red] {exc.message()}")
+            console.print(f"[red]错误[/red] {exc.message()}", soft_wrap=True)
             code = exit_code_for_exception(exc)
         except Exception as exc:  # environment (exit 2) or internal error (exit 3)
             env = environment_error(exc)
             if env is not None:  # read-only folder, full disk: the user's to fix
                 log.error("cannot write", extra={"error": env.message()})
-                console.print(f"[red]错误[/red] {env.message()}")
+                console.print(f"[red]错误[/red] {env.message()}", soft_wrap=True)
             else:
                 log.error("internal error", extra={"error": repr(exc), "traceback": traceback.format_exc()})
-                console.print(f"[red]内部错误[/red] {type(exc).__name__}: {exc}（详情见日志 / see the log）")
+                console.print(f"[red]内部错误[/red] {type(exc).__name__}: {exc}（详情见日志 / see the log）", soft_wrap=True)
             code = exit_code_for_exception(exc)
         from xuncha_audit.cli import hard_exit
 

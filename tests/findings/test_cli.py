@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import openpyxl
-from conftest import fid
+from findings_support import fid
 from typer.testing import CliRunner
 
 from xuncha_audit.cli import app

@@ -41,8 +41,9 @@ def _data(tmp_path: Path) -> Path:
 
 
 def _run(*args):
-    return CliRunner().invoke(app, ["run", *map(str, args), "--select", "P06", "--no-validate",
-                                    "--unit", "某局"])
+    # A narrow terminal: an error naming a file must not break the path over two lines.
+    return CliRunner(env={"COLUMNS": "40"}).invoke(app, ["run", *map(str, args), "--select", "P06",
+                                                         "--no-validate", "--unit", "某局"])
 
 
 def test_out_naming_an_existing_file_is_exit_2_naming_it(tmp_path):
@@ -51,7 +52,7 @@ def test_out_naming_an_existing_file_is_exit_2_naming_it(tmp_path):
     target.write_text("not a folder")
     res = _run(data, "--out", target)
     assert res.exit_code == 2, res.output
-    assert "已存在的文件" in res.output and "report.txt" in res.output
+    assert "已存在的文件" in res.output and str(target) in res.output  # the whole path, unbroken
     assert "Traceback" not in res.output
 
 

@@ -17,7 +17,7 @@ import duckdb
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
-from conftest import BANK, HOSTILE, ID_NUMBER, PHONE, make_run_db
+from findings_support import BANK, HOSTILE, ID_NUMBER, PHONE, make_run_db
 
 from xuncha_audit.findings.export import OUTPUTS, export_all
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 import duckdb
-from conftest import fid
+from findings_support import fid
 
 from xuncha_audit.findings.triage import TriageStore, apply_triage, save_triage, set_triage
 

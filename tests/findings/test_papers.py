@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from conftest import ID_NUMBER, fid, make_run_db
 from docx import Document
+from findings_support import ID_NUMBER, fid, make_run_db
 from typer.testing import CliRunner
 
 from xuncha_audit.cli import app

@@ -9,7 +9,7 @@ import re
 import duckdb
 import pytest
 from bs4 import BeautifulSoup
-from conftest import make_run_db
+from findings_support import make_run_db
 
 from xuncha_audit.findings.export import export_all
 from xuncha_audit.findings.report import DEDUP_LABEL, dedup_amount

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import openpyxl
 import pytest
-from conftest import fid, make_run_db
+from findings_support import fid, make_run_db
 
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.export import export_all

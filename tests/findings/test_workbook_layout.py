@@ -8,7 +8,7 @@ import re
 
 import duckdb
 import openpyxl
-from conftest import fid, make_run_db
+from findings_support import fid, make_run_db
 
 from xuncha_audit.findings.export import export_all
 from xuncha_audit.findings.triage import apply_triage

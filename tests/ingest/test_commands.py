@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import LEDGER_HEADER, LEDGER_ROWS, write_csv
+from ingest_support import LEDGER_HEADER, LEDGER_ROWS, write_csv, write_xls
 from typer.testing import CliRunner
 
 from xuncha_audit.cli import app
@@ -39,7 +39,6 @@ def test_bad_input_exit_code_2(tmp_path):
 
 
 def test_inspect_is_a_dry_run_listing_layout_columns_and_counts(tmp_path):
-    from conftest import write_xls
     from test_layouts import u8_journal_rows
 
     d = tmp_path / "d"

@@ -5,7 +5,7 @@ be read at all counts its lines and is an error (exit code 2 unless told to cont
 from __future__ import annotations
 
 import pytest
-from conftest import assert_accounting
+from ingest_support import assert_accounting
 from typer.testing import CliRunner
 
 HEADER = "凭证日期,凭证号,摘要,科目名称,借方金额,贷方金额"

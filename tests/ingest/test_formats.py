@@ -8,7 +8,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import LEDGER_HEADER, LEDGER_ROWS, assert_accounting, write_csv, write_xls, write_xlsx
+from ingest_support import (
+    LEDGER_HEADER,
+    LEDGER_ROWS,
+    assert_accounting,
+    write_csv,
+    write_xls,
+    write_xlsx,
+)
 
 from xuncha_audit.ingest.markup import html_tables, sniff_markup
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import assert_accounting, write_csv, write_xls, write_xlsx
+from ingest_support import assert_accounting, write_csv, write_xls, write_xlsx
 
 from xuncha_audit.errors import ConfigError
 

@@ -7,7 +7,14 @@ import json
 from decimal import Decimal
 
 import pytest
-from conftest import LEDGER_HEADER, LEDGER_ROWS, assert_accounting, write_csv, write_xls, write_xlsx
+from ingest_support import (
+    LEDGER_HEADER,
+    LEDGER_ROWS,
+    assert_accounting,
+    write_csv,
+    write_xls,
+    write_xlsx,
+)
 
 from xuncha_audit.errors import ConfigError, XunchaError
 

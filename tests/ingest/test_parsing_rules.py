@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import assert_accounting, write_csv
+from ingest_support import assert_accounting, write_csv
 
 HEADER = ["凭证日期", "凭证号", "摘要", "科目名称", "借方金额", "贷方金额"]
 

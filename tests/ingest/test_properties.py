@@ -17,6 +17,7 @@ from unittest import mock
 import duckdb
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from ingest_support import write_xlsx
 
 import xuncha_audit.ingest.sources as sources
 from xuncha_audit.ingest.loader import load_folder
@@ -206,7 +207,6 @@ def workbook(draw):
 @PROFILE
 @given(workbook())
 def test_workbook_garbage_cells_and_header_positions(tmp_path_factory, case):
-    from conftest import write_xlsx
 
     rows, good, bad, merge = case
     d = tmp_path_factory.mktemp("propx")

@@ -18,7 +18,7 @@ console = Console()
 
 
 def _fail(exc: XunchaError) -> None:
-    console.print(f"[red]错误[/red] {exc.message()}")
+    console.print(f"[red]错误[/red] {exc.message()}", soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 

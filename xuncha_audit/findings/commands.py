@@ -23,7 +23,7 @@ def _fail(exc: Exception) -> None:
 
     from xuncha_audit.findings.batch import exit_code_for_exception
 
-    Console(stderr=True).print(f"[bold red]错误[/]：{exc}", highlight=False)
+    Console(stderr=True).print(f"[bold red]错误[/]：{exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code_for_exception(exc))
 
 

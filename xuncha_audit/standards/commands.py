@@ -128,7 +128,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"[red]日期格式应为 YYYY-MM-DD：{exc}[/red]")
             raise typer.Exit(2) from exc
         except XunchaError as exc:
-            console.print(f"[red]{exc.message()}[/red]")
+            console.print(f"[red]{exc.message()}[/red]", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
         hidden = set() if full else HIDDEN | {"citation", "note", "full_name", "adcode"}
         cols = [c for c in spec.all_columns if c not in hidden]
@@ -152,7 +152,7 @@ def register(app: typer.Typer) -> None:
             cfg = S.load_overrides(file)
             snap = S.snapshot(cfg)
         except XunchaError as exc:
-            console.print(f"[red]配置有误：{exc.message()}[/red]")
+            console.print(f"[red]配置有误：{exc.message()}[/red]", soft_wrap=True)
             raise typer.Exit(exc.exit_code) from exc
         n_rows = sum(len(b["rows"]) for b in cfg["tables"].values())
         n_rem = sum(len(b["remove"]) for b in cfg["tables"].values())

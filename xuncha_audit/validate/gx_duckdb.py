@@ -40,7 +40,7 @@ from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 TESTED_VERSIONS = {
     "great-expectations": "1.24.1",
     "duckdb-engine": "0.17.0",
-    "duckdb": "2.0.0",
+    "duckdb": "2.0.1",
     "sqlalchemy": "2.1.9",
 }
 
