@@ -20,7 +20,7 @@ exclusions_zh: 用途为会议、档案、接待、活动、库房、值班的�
 params:
   tolerance_m2: {type: decimal, default: 0, min: 0, max: 50, description_zh: 允许的面积误差（平方米/人），超过标准加误差才报告}
   as_of: {type: text, default: '', description_zh: 判断所依据的日期（YYYY-MM-DD），按当日有效的面积标准判断；留空为运行当天}
-template: "{building_text}{room_no}室{area_m2:num}平方米，{occupant_text}{std_note}"
+template: "{building_text}{room_no}室{area_m2:num}平方米，{n_occ:int}人使用，人均{per_person_1:num}平方米，超过{std_label}{std_value:num}平方米{partial_note}{std_note}"
 example_zh: 市级单位，正处级干部一人使用 30 平方米办公室，标准 24 平方米 → 超标 6 平方米。
 --- */
 WITH judge_day AS (
@@ -90,14 +90,12 @@ verdict AS (
 ),
 flagged AS (
     SELECT v.*,
-           concat(CAST(v.n_occ AS VARCHAR), '人使用，人均', format('{:g}', round(CAST(v.per_person AS DOUBLE), 1)),
-                  '平方米，超过',
-                  CASE WHEN v.outcome = 'over'
-                       THEN concat(v.top_rank, '在', v.level, '的标准', format('{:g}', CAST(v.standard AS DOUBLE)))
-                       ELSE concat(v.level, '各职级的最高标准', format('{:g}', CAST(v.max_area AS DOUBLE))) END,
-                  '平方米',
-                  CASE WHEN v.n_known < v.n_occ THEN '（部分使用人职级无法识别，不影响结论）' ELSE '' END)
-               AS occupant_text,
+           -- numbers are formatted by the template, not here (portable to Spark)
+           round(CAST(v.per_person AS DOUBLE), 1) AS per_person_1,
+           CASE WHEN v.outcome = 'over' THEN concat(v.top_rank, '在', v.level, '的标准')
+                ELSE concat(v.level, '各职级的最高标准') END AS std_label,
+           CASE WHEN v.outcome = 'over' THEN v.standard ELSE v.max_area END AS std_value,
+           CASE WHEN v.n_known < v.n_occ THEN '（部分使用人职级无法识别，不影响结论）' ELSE '' END AS partial_note,
            CASE WHEN v.outcome = 'over' AND NOT v.verified
                      THEN concat('（所依据的面积标准取自', v.citation, '，数值待核实）')
                 WHEN v.outcome = 'over_any' AND NOT v.all_verified
@@ -126,15 +124,16 @@ notes AS (
 SELECT f.unit, concat(f._key, '|over') AS finding_key, 'offices' AS ev_table, f._key AS ev_key,
        'room' AS entity_type, f.room_no AS entity_key, CAST(NULL AS DECIMAL(18,2)) AS amount,
        CAST(NULL AS DATE) AS period_start, CAST(NULL AS DATE) AS period_end, 'over_standard' AS rule,
-       f.persons, f.room_no, f.area_m2, coalesce(f.building, '') AS building_text, f.occupant_text, f.std_note,
+       f.persons, f.room_no, f.area_m2, coalesce(f.building, '') AS building_text, f.n_occ, f.per_person_1,
+       f.std_label, f.std_value, f.partial_note, f.std_note,
        CAST(NULL AS VARCHAR) AS _note
 FROM flagged f
 UNION ALL
 SELECT f.unit, concat(f._key, '|over'), 'staff', p.staff_key, 'room', f.room_no, CAST(NULL AS DECIMAL(18,2)),
        CAST(NULL AS DATE), CAST(NULL AS DATE), 'over_standard', f.persons, f.room_no, f.area_m2,
-       coalesce(f.building, ''), f.occupant_text, f.std_note, NULL
+       coalesce(f.building, ''), f.n_occ, f.per_person_1, f.std_label, f.std_value, f.partial_note, f.std_note, NULL
 FROM flagged f JOIN people p ON p.unit = f.unit AND p._key = f._key AND p.ordinal = f.top_ordinal
 UNION ALL
 SELECT n.unit, n.finding_key, 'offices', n._key, n.entity_type, n.entity_key, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, n.reason
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, n.reason
 FROM notes n

@@ -18,7 +18,10 @@ rules:
   displacement: 排气量超过标准
 exclusions_zh: 没有购置日期、或该类别在购置日期没有配备标准（如领导干部用车、业务用车，2017 年 12 月 5 日前的机要通信用车）的车辆不作判断，作为数据质量说明（_note）列出，不成疑点、也不算通过；2017 年 12 月 5 日起的新能源车辆（纯电动、插电式混合动力、增程式、燃料电池，不含不可外接充电的油电混合）不论类别按新能源轿车 18 万元价格上限判断、不限排量；车改后仍记为一般公务用车的车辆按其他按照规定配备的公务用车标准（18 万元、1.8 升，待核实）判断。所依据的标准数值待核实时，疑点描述注明。
 params: {}
-template: "{plate_no}（{category}，{purchase_date:date}购置）{excess_text}{std_note}"
+template:
+  price: "{plate_no}（{category}，{purchase_date:date}购置）购置价{purchase_price:money}元，超过{energy_label}标准{max_price:money}元{std_note}"
+  displacement: "{plate_no}（{category}，{purchase_date:date}购置）排气量{displacement_l:num}L，超过标准{max_displacement_l:num}L{std_note}"
+  price,displacement: "{plate_no}（{category}，{purchase_date:date}购置）购置价{purchase_price:money}元，超过{energy_label}标准{max_price:money}元；排气量{displacement_l:num}L，超过标准{max_displacement_l:num}L{std_note}"
 example_zh: 2019 年购置的机要通信用车，价格 15 万元、排量 2.0L，标准为 12 万元、1.6L → 报告价格和排量均超标。
 --- */
 WITH v AS (
@@ -67,17 +70,14 @@ SELECT unit, _key AS finding_key, 'vehicles' AS ev_table, _key AS ev_key,
        CASE WHEN over_price AND over_disp THEN 'price,displacement' WHEN over_price THEN 'price'
             ELSE 'displacement' END AS rule,
        plate_no, category, purchase_date,
-       concat_ws('；',
-           CASE WHEN over_price THEN concat('购置价', format('{:,.2f}', CAST(purchase_price AS DOUBLE)),
-                '元，超过', CASE WHEN cap_energy IS NOT NULL THEN '新能源轿车' ELSE '' END, '标准',
-                format('{:,.2f}', CAST(max_price AS DOUBLE)), '元') END,
-           CASE WHEN over_disp THEN concat('排气量', format('{:g}', CAST(displacement_l AS DOUBLE)), 'L，超过标准',
-                format('{:g}', CAST(max_displacement_l AS DOUBLE)), 'L') END) AS excess_text,
+       -- the numbers are formatted by the per-rule templates, not here (portable to Spark)
+       purchase_price, max_price, displacement_l, max_displacement_l,
+       CASE WHEN cap_energy IS NOT NULL THEN '新能源轿车' ELSE '' END AS energy_label,
        CASE WHEN verified THEN '' ELSE concat('（所依据的标准取自', citation, '，数值待核实）') END AS std_note,
        CAST(NULL AS VARCHAR) AS _note
 FROM judged
 WHERE over_price OR over_disp
 UNION ALL
-SELECT unit, _key, 'vehicles', _key, 'vehicle', plate_no, NULL, NULL, NULL, NULL, plate_no, NULL, NULL, NULL, NULL,
-       reason
+SELECT unit, _key, 'vehicles', _key, 'vehicle', plate_no, NULL, NULL, NULL, NULL, plate_no, NULL, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, reason
 FROM unjudged
