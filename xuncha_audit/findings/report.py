@@ -22,7 +22,7 @@ from plotly.offline import get_plotlyjs as _get_plotlyjs
 from xuncha_audit import viz
 from xuncha_audit.findings.amounts import HEADLINE_LABEL_ZH, compute_headline, headline
 from xuncha_audit.findings.labels import ROUTES, SEVERITY_ZH
-from xuncha_audit.findings.views import table_exists
+from xuncha_audit.findings.views import columns_of, table_exists
 
 MAX_ROWS_PER_ROUTE = 300
 TOP_N = 10
@@ -190,8 +190,9 @@ def _coverage_html(con, manifest: dict) -> str:
                                       interactive=False))
     not_run = pd.DataFrame(manifest.get("not_run") or [])
     if len(not_run):
-        not_run["status_zh"] = not_run["status"].map(
-            {"not_run": "未执行", "skipped": "跳过", "error": "出错"}).fillna(not_run["status"])
+        from xuncha_audit.engine.coverage import COVERAGE_STATUS_ZH
+
+        not_run["status_zh"] = not_run["status"].map(COVERAGE_STATUS_ZH).fillna(not_run["status"])
         parts.append(f'<h3><span class="bad">未判断的检查与单位：{len(not_run)} 项</span></h3>'
                      '<p class="muted">这些检查对所列单位没有作出判断（缺少输入数据、输入未通过关键校验或出错），'
                      "“0 个疑点”不代表没有问题。</p>"
@@ -218,7 +219,7 @@ def _quality(con, manifest: dict | None = None) -> str:
     the load accounting, load issues and validation; problems first, nothing shown as <NA>."""
     parts = [_coverage_html(con, manifest or {})]
     if table_exists(con, "_load_log"):
-        cols_have = set(con.execute("SELECT * FROM _load_log LIMIT 0").df().columns)
+        cols_have = set(columns_of(con, "_load_log"))
         extra = [c for c in ("rows_summary", "rows_deleted", "rows_skipped") if c in cols_have]
         sel = ", ".join(["file", "sheet", "table_name", "unit", "rows_read", "rows_loaded", "rows_quarantined",
                          *extra, "status", "message_zh"] + (["layout"] if "layout" in cols_have else []))
