@@ -68,6 +68,8 @@ def test_run_without_findings_says_so(tmp_path):
     res = _run(_data(tmp_path), tmp_path / "out", "--select", "V01", "--no-validate")
     assert res.exit_code == 0, res.output
     assert "本次未发现疑点" in res.stderr
+    # ... and does not read as clean: V01 never received vehicles
+    assert "V01" in res.stderr.split("本次未发现疑点")[1] and "不代表没有问题" in res.stderr
     assert "无法显示结果摘要" not in res.stderr
 
 

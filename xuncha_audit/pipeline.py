@@ -498,7 +498,10 @@ def _closing(console: Console, result: PipelineResult, *, mask: bool = True) -> 
         say(f"[bold]涉及金额（去重后）[/bold] {_money(h['amount_dedup'])} 元"
             f"（同一证据记录只计一次{extra}）")
     if not top:
-        say("[bold]重点疑点 Top findings[/bold]：本次未发现疑点 (no findings)")
+        not_judged = [c.check_id for c in result.checks.checks if c.status != "ok" or c.note]
+        caveat = (f"；{len(not_judged)} 项检查未执行或未判断全部单位（{'、'.join(not_judged[:10])}"
+                  f"{' 等' if len(not_judged) > 10 else ''}），不代表没有问题" if not_judged else "")
+        say(f"[bold]重点疑点 Top findings[/bold]：本次未发现疑点 (no findings){caveat}")
         return
     say(f"[bold]重点疑点 Top findings[/bold]（前 {len(top)} 个，按风险等级、金额排序；完整清单见 findings.xlsx）")
     for f in top:
