@@ -276,14 +276,20 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     words = [re.sub(r"\s+", "", w) for w in conv.get("summary_words") or []]
     sum_re = "(" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + \
         r")([:：]|[（(][^）)]*[)）])?"
+    # One expression over the row as a list, evaluated once per row in a subquery: a condition
+    # per column (OR-ed, with the regex repeated) grew the statement with the sheet's width and
+    # made DuckDB spend minutes binding a 6,000-column sheet.
+    row_list = "[" + ", ".join(f"r.c{i}" for i in text_cols) + "]"
+    pre_cols: list[str] = []
     if words and text_cols:
-        row_text = "concat_ws('|', " + ", ".join(f"r.c{i}" for i in text_cols) + ")"
+        row_text = f"array_to_string({row_list}, '|')"
         prefilter = f"regexp_matches({row_text}, {_lit('|'.join(sorted({w[-2:] for w in words})))})"
-        cells = " OR ".join(
-            f"regexp_full_match(regexp_replace(coalesce(r.c{i}, ''), '\\s', '', 'g'), {_lit(sum_re)})"
-            for i in text_cols
-        )
-        summary_cond = f"({prefilter} AND ({cells}))"
+        full_re = "^" + sum_re + "$"
+        word = (f"list_filter(list_transform({row_list}, lambda x: regexp_extract("
+                f"regexp_replace(coalesce(x, ''), '\\s', '', 'g'), {_lit(full_re)}, 1)), "
+                f"lambda w: w <> '')[1]")
+        pre_cols.append(f"CASE WHEN {prefilter} THEN {word} END AS _xa_sum_word")
+        summary_cond = "(r._xa_sum_word IS NOT NULL)"
     else:
         summary_cond = "FALSE"
     deleted_parts = []
@@ -292,9 +298,11 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         deleted_parts.append(f"list_contains({_list(dvals)}, lower(trim(coalesce(r.c{i}, ''))))")
     void = [str(w) for w in conv.get("void_cell_words") or []]
     if void and text_cols:
-        row_text = "concat_ws('|', " + ", ".join(f"r.c{i}" for i in text_cols) + ")"
-        cells = " OR ".join(f"list_contains({_list(void)}, trim(coalesce(r.c{i}, '')))" for i in text_cols)
-        deleted_parts.append(f"(regexp_matches({row_text}, '作废|删除') AND ({cells}))")
+        row_text = f"array_to_string({row_list}, '|')"
+        cells = (f"list_has_any({_list(void)}, "
+                 f"list_transform({row_list}, lambda x: trim(coalesce(x, ''))))")
+        pre_cols.append(f"(regexp_matches({row_text}, '作废|删除') AND {cells}) AS _xa_void")
+        deleted_parts.append("r._xa_void")
     deleted_cond = " OR ".join(deleted_parts) or "FALSE"
     # direction + amount -> debit / credit (本币 借方/贷方 columns win when the file has them)
     if "direction" in plan.roles and "amount" in plan.roles and tdef.name == "ledger":
@@ -369,22 +377,14 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         col_src[col] = (f"s_{col}", None if tdef.columns[col].type == "text" else col)
 
     sel.append(f"CASE WHEN {summary_cond} THEN 'summary' WHEN {deleted_cond} THEN 'deleted' END AS _kind")
-    sel.append(f"CASE WHEN {summary_cond} THEN {_summary_word_sql(text_cols, sum_re)} END AS _summary_word")
-    source = "_xa_raw r"
+    sel.append("r._xa_sum_word AS _summary_word" if pre_cols and summary_cond != "FALSE"
+               else "CAST(NULL AS VARCHAR) AS _summary_word")
     if aux_parts and tdef.name == "ledger":
-        source = f"(SELECT r.*, {aux_entries_sql(aux_text)} AS _aux_list FROM _xa_raw r) r"
+        pre_cols.append(f"{aux_entries_sql(aux_text)} AS _aux_list")
+    source = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r) r" if pre_cols else "_xa_raw r"
     inner = "SELECT " + ", ".join(sel) + " FROM " + source
     return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
                     deleted_cond=deleted_cond)
-
-
-def _summary_word_sql(cols: list[int], sum_re: str) -> str:
-    parts = ", ".join(
-        f"CASE WHEN regexp_full_match(regexp_replace(coalesce(r.c{i}, ''), '\\s', '', 'g'), {_lit(sum_re)}) "
-        f"THEN regexp_extract(regexp_replace(r.c{i}, '\\s', '', 'g'), {_lit(sum_re)}, 1) END"
-        for i in cols
-    )
-    return f"coalesce({parts})"
 
 
 def aux_entries_sql(text: str) -> str:
