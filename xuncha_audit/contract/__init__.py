@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -265,7 +265,14 @@ def header_key(text: object) -> str:
     Case-, space- and full-width-insensitive; unit suffixes such as ``（元）``, ``(元)``,
     ``/元`` are dropped.
     """
-    s = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    return _header_key(str(text or ""))
+
+
+@lru_cache(maxsize=65536)
+def _header_key(text: str) -> str:
+    # cached: planning a sheet asks for the same headers many times (layout recognition, each
+    # table's mapping), which on a 6,000-column sheet was 370,000 calls
+    s = unicodedata.normalize("NFKC", text).strip().lower()
     s = re.sub(r"\s+", "", s)
     s = s.replace("*", "").replace("★", "")
     prev = None
