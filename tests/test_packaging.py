@@ -8,6 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,7 @@ def test_tests_never_import_conftest_by_name():
     assert not bad, bad
 
 
+@pytest.mark.slow
 def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path):
     """`make test` relies on --dist loadgroup: the Spark tests share one JVM on one worker and the
     run/kill tests do not compete for the same cores. pytest 9.2 + pytest-xdist 3.8 silently

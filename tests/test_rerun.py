@@ -30,7 +30,7 @@ FILES = ["合同台账.xlsx", "2023-2024年付款明细.csv", "干部名册.csv"
          "办公用房使用情况.csv", "工商登记.csv"]
 SELECT = ["P", "H", "O"]
 
-pytestmark = pytest.mark.xdist_group("rerun")
+pytestmark = [pytest.mark.xdist_group("rerun"), pytest.mark.slow]
 
 
 def small_data(dest: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import openpyxl
+import pytest
 from findings_support import fid
 from typer.testing import CliRunner
 
@@ -13,6 +14,7 @@ from xuncha_audit.findings.triage import TriageStore
 R01 = fid("R01", "市交通运输局", ["travel_claims:CL-0042"])
 
 
+@pytest.mark.slow
 def test_cli_export_set_import(tmp_path, run_db):
     runner = CliRunner()
     out = tmp_path / "out"

@@ -75,6 +75,7 @@ def test_duckdb_disk_full_is_an_environment_error():
     assert err is not None and "磁盘空间已满" in err.message() and "/srv/out/x.duckdb" in err.message()
 
 
+@pytest.mark.slow
 def test_full_disk_during_export_is_exit_2_and_keeps_previous_outputs(tmp_path, monkeypatch):
     data, out = _data(tmp_path), tmp_path / "out"
     assert _run(data, "--out", out).exit_code == 0

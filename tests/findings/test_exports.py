@@ -209,6 +209,7 @@ def test_manifest_contents(exported):
         assert len(m["outputs"][name]["sha256"]) == 64
 
 
+@pytest.mark.slow
 def test_killed_export_leaves_previous_outputs_intact(tmp_path):
     db = make_run_db(tmp_path / "run.duckdb", 1)
     out = tmp_path / "out"

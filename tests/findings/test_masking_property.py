@@ -29,6 +29,9 @@ from xuncha_audit.findings.masking import (
     mask_text,
 )
 
+# minutes of GX/property/rerun work: part of make test, not of the fast tier
+pytestmark = pytest.mark.slow
+
 FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 
 

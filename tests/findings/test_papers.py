@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import duckdb
 import pytest
 from docx import Document
@@ -25,15 +27,23 @@ P01 = fid("P01", U1, [f"contracts:HT-2024-00{i}" for i in (1, 2, 3)])
 H02 = fid("H02", U2, ["staff:S-003"])
 
 
-@pytest.fixture
-def run_out(tmp_path):
-    out = tmp_path / "out"
+@pytest.fixture(scope="module")
+def _built(tmp_path_factory):
+    # the run and its export are built once per module; each test works on its own copy
+    out = tmp_path_factory.mktemp("papers") / "out"
     db = make_run_db(out / "xuncha.duckdb", 1)
     con = duckdb.connect(str(db))
     apply_triage(con, out / "triage.json")
     export_all(con, out, store=out / "triage.json")
     con.close()
     set_triage(out / "triage.json", P01, note="已调取合同原件")
+    return out
+
+
+@pytest.fixture
+def run_out(_built, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(_built, out)
     return out
 
 

@@ -17,8 +17,10 @@ from xuncha_audit.findings.triage import apply_triage
 from xuncha_audit.findings.views import create_views
 
 
-@pytest.fixture
-def report(tmp_path):
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    # built once for the module: every test only reads the written report
+    tmp_path = tmp_path_factory.mktemp("report")
     db = make_run_db(tmp_path / "run.duckdb", 1)
     con = duckdb.connect(str(db))
     # P02 cites one of P01's contracts again (same family): counted once in the headline.

@@ -31,6 +31,7 @@ def _marks(con) -> dict[str, str]:
         "SELECT finding_id, mark FROM findings JOIN _finding_marks USING (finding_id)").fetchall())
 
 
+@pytest.mark.slow
 def test_two_runs_with_triage_in_between_keep_every_note(tmp_path):
     out = tmp_path / "out"
     store = out / "triage.json"

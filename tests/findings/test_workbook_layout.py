@@ -8,6 +8,7 @@ import re
 
 import duckdb
 import openpyxl
+import pytest
 from findings_support import fid, make_run_db
 
 from xuncha_audit.findings.export import export_all
@@ -58,6 +59,7 @@ def test_flat_sheet_one_row_per_finding(tmp_path):
     assert head.index("序号") + 1 == head.index("疑点编号")
 
 
+@pytest.mark.slow
 def test_short_numbers_stable_across_reruns(tmp_path):
     out = tmp_path / "out"
     _export(make_run_db(tmp_path / "r1.duckdb", 1), out)

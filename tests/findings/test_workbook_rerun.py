@@ -11,6 +11,9 @@ from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.export import export_all
 from xuncha_audit.findings.triage import TriageStore, apply_triage
 
+# minutes of GX/property/rerun work: part of make test, not of the fast tier
+pytestmark = pytest.mark.slow
+
 U1, U2 = "市交通运输局", "市林业局"
 P01_KEEP = fid("P01", U1, [f"contracts:HT-2024-00{i}" for i in (1, 2, 3)])
 P01_GONE = fid("P01", U1, ["contracts:HT-2024-011", "contracts:HT-2024-012"])

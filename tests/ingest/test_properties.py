@@ -15,12 +15,16 @@ from decimal import Decimal
 from unittest import mock
 
 import duckdb
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from ingest_support import write_xlsx
 
 import xuncha_audit.ingest.sources as sources
 from xuncha_audit.ingest.loader import load_folder
+
+# minutes of GX/property/rerun work: part of make test, not of the fast tier
+pytestmark = pytest.mark.slow
 
 PROFILE = settings(
     max_examples=20, derandomize=True, deadline=None, database=None,

@@ -35,7 +35,7 @@ CRISP = {
     "V01", "V02", "V03", "V04", "V05", "V06", "O01", "O02", "H01", "H02", "H03", "H04",
 }
 
-pytestmark = pytest.mark.xdist_group("clean_bureau")
+pytestmark = [pytest.mark.xdist_group("clean_bureau"), pytest.mark.slow]
 
 
 def _run(data: Path, db: Path) -> duckdb.DuckDBPyConnection:

@@ -47,6 +47,7 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_files(sample, tmp_path):
     """Byte-identical output from a fresh interpreter with another string-hash seed."""
     import os
@@ -223,6 +224,7 @@ def test_sub_streams_are_independent():
     assert ctx.sub_rng("ledger-chunk-1").random(4).tolist() == draws["ledger-chunk-1"]
 
 
+@pytest.mark.slow
 def test_units_write_one_folder_each(tmp_path):
     generate(tmp_path / "p", seed=3, scale="sample", units=2)
     units = pd.read_csv(tmp_path / "p" / "_answer_key" / "units.csv")
@@ -273,6 +275,7 @@ def test_committed_sample_loads_as_the_answer_key_says(tmp_path):
         con.close()
 
 
+@pytest.mark.slow
 def test_unit_column_layout_one_set_of_files(tmp_path):
     out = tmp_path / "c"
     generate(out, seed=4, scale="sample", units=2, unit_layout="column")

@@ -11,6 +11,9 @@ import warnings
 import duckdb
 import pytest
 
+# minutes of GX/property/rerun work: part of make test, not of the fast tier
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 
+import pytest
 from validate_testdata import PERIOD
 
 from xuncha_audit.validate import native
@@ -19,6 +20,7 @@ def _key(o):
             o.element_count if o.expectation != "unexpected_rows_expectation" else None)
 
 
+@pytest.mark.slow
 def test_native_equals_gx(gx_loaded, broken_db, tmp_path):
     a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
     shutil.copy(broken_db, a)
