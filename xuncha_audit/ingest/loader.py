@@ -386,6 +386,8 @@ class _Run:
         entry.layout = plan.layout_name if plan.table else None
         if plan.table is None:
             entry.status = "skipped"
+            # nothing read goes unaccounted: the sheet's non-blank rows are counted as skipped
+            entry.rows_read = entry.rows_skipped = _sheet_rows(sheet)
             if plan.header_idx is None:
                 entry.message_zh = "未找到可识别的表头（不像数据表），已跳过"
                 entry.message_en = "no recognisable header row; skipped"
