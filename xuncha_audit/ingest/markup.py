@@ -13,7 +13,10 @@ are read as GB18030, their superset), else UTF-8 if it decodes, else GB18030. Ev
 cell is a table of its own. ``colspan``: the value stands in the first column of the span,
 the others are empty (a title over the whole width stays one title). ``rowspan``: the value
 is repeated in every row of the span — the page says the cell belongs to each of those rows
-(a voucher's date and number spanning its lines). Cell text is
+(a voucher's date and number spanning its lines). A table of title lines only (no row with
+two non-empty cells) that is followed by another table is put above that table as its
+title lines, not read as a sheet of its own (web exports that write ``明细账`` /
+``科目：1011 …`` in one table and the data in the next). Cell text is
 the text content with whitespace collapsed; ``<br>`` becomes a space.
 
 SpreadsheetML: one sheet per ``Worksheet`` (``ss:Name``); ``ss:Index`` (1-based column
@@ -219,9 +222,21 @@ def html_tables(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
     parser.feed(text)
     parser.close()
     out = []
-    grids = [g for g in parser.done if any(any(c for c in r) for r in g.finish())]
-    for n, grid in enumerate(grids, start=1):
-        out.append((grid.caption or f"表{n}", _arrow(grid.finish())))
+    grids = [(g.caption, g.finish()) for g in parser.done if any(any(c for c in r) for r in g.finish())]
+    # a table of title lines only (every row at most one non-empty cell: 明细账 / 单位：… /
+    # 科目：…), followed by another table, is that table's title block: web exports write the
+    # title and the data as two tables (用友政务 uf.expTable's grid-top table)
+    merged: list[tuple[str | None, list[list[str | None]]]] = []
+    pending: list[list[str | None]] = []
+    for i, (caption, rows) in enumerate(grids):
+        title_only = all(sum(1 for c in r if c) <= 1 for r in rows)
+        if title_only and i + 1 < len(grids):
+            pending.extend(rows)
+            continue
+        merged.append((caption, pending + rows))
+        pending = []
+    for n, (caption, rows) in enumerate(merged, start=1):
+        out.append((caption or f"表{n}", _arrow(rows)))
     return out, label
 
 
