@@ -156,3 +156,20 @@ def test_bad_xml_in_a_folder_is_logged_not_fatal(tmp_path, load):
     bad = [e for e in report.entries if e.file.endswith("坏.xml")]
     assert len(bad) == 1 and bad[0].status == "error" and "XML" in bad[0].message_zh
     assert con.execute("SELECT count(*) FROM ledger").fetchone()[0] == 8
+
+
+def test_unrecognised_sheets_count_every_row_as_skipped(tmp_path, load):
+    """Nothing read goes unaccounted: a sheet no layout or table recognises is skipped whole,
+    and all its non-blank rows are counted (read = skipped), not only the rows read for
+    recognition."""
+    from ingest_support import write_csv, write_xlsx
+
+    d = tmp_path / "d"
+    rows = [["甲", "乙", "丙"]] + [[f"x{i}", f"y{i}", ""] for i in range(120)] + [["", "", ""]]
+    write_csv(d / "杂项.csv", rows, encoding="gbk")
+    write_xlsx(d / "杂项表.xlsx", {"Sheet1": rows})
+    report, con = load(d, unit=UNIT)
+    assert len(report.entries) == 2
+    for e in report.entries:
+        assert (e.status, e.rows_read, e.rows_skipped, e.rows_loaded) == ("skipped", 121, 121, 0), e
+    assert_accounting(con)

@@ -1040,9 +1040,18 @@ class _Run:
 
 
 def _sheet_rows(sheet: Sheet) -> int:
+    """Non-blank rows of a sheet that is skipped whole (every row is counted as skipped)."""
     data = getattr(sheet, "data", None)
     if data is not None:
         return sum(1 for row in data.to_pylist() if any(v not in (None, "") for v in row.values()))
+    path = getattr(sheet, "path", None)
+    if path is not None and getattr(sheet, "source_encoding", "utf-8") in ("utf-8", "gbk", "gb18030"):
+        # a delimited file: its non-blank lines, not only the first rows read for recognition
+        blank = b" \t\r\n\"" + str(getattr(sheet, "delimiter", ",")).encode()
+        sep = getattr(sheet, "newline", b"\n")
+        with open(path, "rb") as fh:
+            lines = fh if sep == b"\n" else fh.read().split(sep)
+            return sum(1 for line in lines if line.strip(blank))
     return sum(1 for row in sheet.head if any(row))
 
 
