@@ -122,6 +122,23 @@ def test_record_xml_grid():
     assert [list(r.values()) for r in sheets["b"]] == [["k"], ["v"]]
 
 
+def test_nested_records_point_back_at_their_outer_record():
+    # the shape of a 国库集中支付 voucher message: <Voucher> fields, <DetailList><Detail>...
+    xml = ('<?xml version="1.0" encoding="GBK"?><Root>'
+           "<Voucher><VoucherNo>001</VoucherNo><PayAmt>300.00</PayAmt><DetailList>"
+           "<Detail><Id>1</Id><PayAmt>100.00</PayAmt></Detail><Detail><Id>2</Id><PayAmt>200.00</PayAmt></Detail>"
+           "</DetailList></Voucher>"
+           "<Voucher><VoucherNo>002</VoucherNo><PayAmt>50.00</PayAmt><DetailList>"
+           "<Detail><Id>3</Id><PayAmt>50.00</PayAmt></Detail></DetailList></Voucher></Root>")
+    grids, label = xml_records(xml.encode("gbk"))
+    assert label == "GBK"
+    sheets = {name: [list(r.values()) for r in t.to_pylist()] for name, t in grids}
+    assert sheets["Voucher"] == [["VoucherNo", "PayAmt"], ["001", "300.00"], ["002", "50.00"]]
+    # Voucher_行号: the row of the outer record in the Voucher sheet (row 1 = field names)
+    assert sheets["Detail"] == [["Id", "PayAmt", "Voucher_行号"], ["1", "100.00", "2"],
+                                ["2", "200.00", "2"], ["3", "50.00", "3"]]
+
+
 def test_sniff_record_xml():
     assert sniff_markup(b'\xef\xbb\xbf<?xml version="1.0" encoding="GBK"?><a><b>1</b></a>') == "xml"
     assert sniff_markup(b'<?xml version="1.0"?><html><body><table>') == "html"

@@ -31,7 +31,9 @@ names in first-seen order (a child repeated within one record becomes ``名称_2
 per record in file order (row 2 = the first record); an attribute of a simple child is a
 field ``名称_属性``. Namespaces are dropped from tag names.
 An element whose children are all records is a container, not a record; an element with both
-simple children and records is a record too (its simple children), so no value is lost.
+simple children and records is a record too (its simple children), so no value is lost. A
+record nested in another record gets a field ``外层标签_行号``: the row of the outer record in
+its sheet.
 Which sheet is which table, and what each field means, is said by a layout
 (``xuncha_audit/ingest/layouts``), not here. The encoding comes from a BOM or the XML
 declaration (gb2312/gbk read as GB18030), else UTF-8.
@@ -321,7 +323,8 @@ def xml_records(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
 
     text, label = decode_xml(data)
     parser = ET.XMLPullParser(events=("start", "end"))
-    # per open element: [simple fields [(name, value)], has record/container children]
+    # per open element: [simple fields [(name, value)], has record/container children,
+    # has simple children, records below it still waiting for their enclosing record]
     stack: list[list] = []
     records: dict[str, list[list[tuple[str, str | None]]]] = {}
     chunk = 1 << 20
@@ -329,9 +332,9 @@ def xml_records(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
     def handle() -> None:
         for event, elem in parser.read_events():
             if event == "start":
-                stack.append([[(_local(k), v.strip() or None) for k, v in elem.attrib.items()], False, False])
+                stack.append([[(_local(k), v.strip() or None) for k, v in elem.attrib.items()], False, False, []])
                 continue
-            fields, has_complex, has_simple = stack.pop()
+            fields, has_complex, has_simple, waiting = stack.pop()
             name = _local(elem.tag)
             if stack and not has_simple and not has_complex:
                 # a simple element: a field of the element it stands in (its attributes too,
@@ -342,9 +345,15 @@ def xml_records(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
             else:
                 # a record (its attributes and simple children), or a container of records
                 if fields:
-                    records.setdefault(name, []).append(fields)
+                    rows = records.setdefault(name, [])
+                    rows.append(fields)
+                    # records nested in this one point back at its row (row 1 = field names)
+                    for inner in waiting:
+                        inner.append((f"{name}_行号", str(len(rows) + 1)))
+                    waiting = [fields]
                 if stack:
                     stack[-1][1] = True
+                    stack[-1][3].extend(waiting)
             elem.clear()
 
     try:
