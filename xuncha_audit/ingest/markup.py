@@ -13,8 +13,8 @@ are read as GB18030, their superset), else UTF-8 if it decodes, else GB18030. Ev
 cell is a table of its own. ``colspan``: the value stands in the first column of the span,
 the others are empty (a title over the whole width stays one title). ``rowspan``: the value
 is repeated in every row of the span — the page says the cell belongs to each of those rows
-(a voucher's date and number spanning its lines). A table of title lines only (no row with
-two non-empty cells) that is followed by another table is put above that table as its
+(a voucher's date and number spanning its lines). A table of title lines only (at most 10
+rows, none with two non-empty cells) that is followed by another table is put above that table as its
 title lines, not read as a sheet of its own (web exports that write ``明细账`` /
 ``科目：1011 …`` in one table and the data in the next). Cell text is
 the text content with whitespace collapsed; ``<br>`` becomes a space.
@@ -216,6 +216,9 @@ def _arrow(rows: list[list[str | None]]) -> pa.Table:
     return pa.table(cols)
 
 
+_TITLE_TABLE_ROWS = 10  # a longer table of single cells is a sheet of its own (notes, not a title)
+
+
 def html_tables(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
     """[(sheet name, grid as an Arrow table of strings)] for every non-empty table of an HTML
     page, and the encoding label used."""
@@ -231,7 +234,7 @@ def html_tables(data: bytes) -> tuple[list[tuple[str, pa.Table]], str]:
     merged: list[tuple[str | None, list[list[str | None]]]] = []
     pending: list[list[str | None]] = []
     for i, (caption, rows) in enumerate(grids):
-        title_only = all(sum(1 for c in r if c) <= 1 for r in rows)
+        title_only = len(rows) <= _TITLE_TABLE_ROWS and all(sum(1 for c in r if c) <= 1 for r in rows)
         if title_only and i + 1 < len(grids):
             pending.extend(rows)
             continue
