@@ -386,6 +386,8 @@ class _Run:
         entry.layout = plan.layout_name if plan.table else None
         if plan.table is None:
             entry.status = "skipped"
+            # nothing read goes unaccounted: the sheet's non-blank rows are counted as skipped
+            entry.rows_read = entry.rows_skipped = _sheet_rows(sheet)
             if plan.header_idx is None:
                 entry.message_zh = "未找到可识别的表头（不像数据表），已跳过"
                 entry.message_en = "no recognisable header row; skipped"
@@ -1038,9 +1040,18 @@ class _Run:
 
 
 def _sheet_rows(sheet: Sheet) -> int:
+    """Non-blank rows of a sheet that is skipped whole (every row is counted as skipped)."""
     data = getattr(sheet, "data", None)
     if data is not None:
         return sum(1 for row in data.to_pylist() if any(v not in (None, "") for v in row.values()))
+    path = getattr(sheet, "path", None)
+    if path is not None and getattr(sheet, "source_encoding", "utf-8") in ("utf-8", "gbk", "gb18030"):
+        # a delimited file: its non-blank lines, not only the first rows read for recognition
+        blank = b" \t\r\n\"" + str(getattr(sheet, "delimiter", ",")).encode()
+        sep = getattr(sheet, "newline", b"\n")
+        with open(path, "rb") as fh:
+            lines = fh if sep == b"\n" else fh.read().split(sep)
+            return sum(1 for line in lines if line.strip(blank))
     return sum(1 for row in sheet.head if any(row))
 
 

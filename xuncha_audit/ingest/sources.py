@@ -43,7 +43,8 @@ HEAD_ROWS = 40
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))  # lines up to MAX_LINE_BYTES are read
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".et", ".ett"}  # .et/.ett: WPS 表格
-DATA_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES
+XML_SUFFIXES = {".xml"}  # record XML (markup.xml_records), SpreadsheetML saved as .xml
+DATA_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES | XML_SUFFIXES
 _CHUNK = 4 << 20
 _DELIMS = (",", "\t", ";", "|")
 
@@ -833,7 +834,8 @@ def _grid_sheets(grids: list[tuple[str, pa.Table]], encoding: str | None, sheet:
 def sniff_kind(path: Path) -> str:
     """What a file is, from its bytes: ``zip`` (xlsx/xlsm, WPS .et saved as xlsx), ``ole``
     (xls, WPS .et), ``html`` (a web page saved as .xls), ``spreadsheetml`` (Excel 2003
-    XML), or ``text`` (CSV/TSV)."""
+    XML), ``xml`` (record XML, :func:`~xuncha_audit.ingest.markup.xml_records`), or
+    ``text`` (CSV/TSV)."""
     from xuncha_audit.ingest.markup import sniff_markup
 
     with path.open("rb") as fh:
@@ -866,6 +868,14 @@ def read_source(path: Path, workdir: Path, sheet: str | None = None) -> list[She
         except Exception as exc:
             raise SourceError("无法解析 Excel 2003 XML（SpreadsheetML）文件", f"bad SpreadsheetML: {exc}") from exc
         return _grid_sheets(grids, "SpreadsheetML", sheet, "XML 表格文件")
+    if kind == "xml":
+        from xuncha_audit.ingest.markup import MarkupError, xml_records
+
+        try:
+            grids, label = xml_records(path.read_bytes())
+        except MarkupError as exc:
+            raise SourceError(exc.zh, exc.en) from exc
+        return _grid_sheets(grids, f"XML {label}", sheet, "XML 文件")
     if kind == "text" and (suffix in CSV_SUFFIXES or _looks_like_text(path)):
         return read_csv_source(path, workdir)
     return list(read_excel_source(path, sheet))
