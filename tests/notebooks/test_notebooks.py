@@ -8,9 +8,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from xuncha_audit.config import RunConfig
 from xuncha_audit.pipeline import run_pipeline
@@ -26,7 +24,11 @@ PLOTLY = "application/vnd.plotly.v1+json"
 pytestmark = pytest.mark.xdist_group("notebooks")
 
 
-def _read(name: str) -> nbformat.NotebookNode:
+def _read(name: str):
+    # imported here, not at module level: nbformat pulls in jsonschema's format checkers, whose
+    # grammar building cost every pytest process (and each xdist worker) ~5 s at collection
+    import nbformat
+
     return nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
 
 
@@ -91,7 +93,9 @@ def empty_db(sample_db, tmp_path_factory) -> Path:
     return path
 
 
-def _execute(name: str, db: Path, monkeypatch, live: bool = False) -> nbformat.NotebookNode:
+def _execute(name: str, db: Path, monkeypatch, live: bool = False):
+    from nbclient import NotebookClient
+
     nb = _read(name)
     monkeypatch.setenv("XUNCHA_DB", str(db))
     monkeypatch.setenv("XUNCHA_LIVE", "1" if live else "0")
