@@ -123,3 +123,21 @@ def test_outputs_written(sample_run):
     for name in ("findings.xlsx", "findings.csv", "findings.parquet", "evidence.csv", "evidence.parquet",
                  "report.html", "manifest.json"):
         assert (result.out_dir / name).stat().st_size > 0, name
+
+
+def test_deductions_are_loaded_as_deductions_not_pay(sample_run):
+    """代扣/扣款 (issue 11): the 代扣 columns of the wide wage sheet and the long deductions
+    export go to payroll_deductions, and no deduction is read as a pay item."""
+    _, con = sample_run
+    man = pd.read_csv(ANSWERS / "manifest.csv")
+    files = dict(con.execute("SELECT _source_file, count(*) FROM payroll_deductions GROUP BY 1").fetchall())
+    for row in man[man["table"] == "payroll_deductions"].itertuples():
+        assert files.get(row.file) == row.data_rows, (row.file, files)
+    wide = man.loc[(man["table"] == "payroll") & (man["layout"] == "wide"), "file"]
+    assert all(files.get(f, 0) > 0 for f in wide), files
+    assert con.execute("SELECT count(*) FROM payroll p JOIN (SELECT DISTINCT item FROM payroll_deductions) d "
+                       "ON p.item = d.item OR p.item = '代扣' || d.item OR d.item = '代扣' || p.item"
+                       ).fetchone()[0] == 0
+    log = con.execute("SELECT table_name, rows_read, rows_loaded FROM _load_log WHERE table_name = "
+                      "'payroll_deductions'").fetchall()
+    assert log and all(read == loaded for _t, read, loaded in log), log

@@ -98,8 +98,9 @@ def assert_accounting(con) -> None:
         ).fetchone()[0]
         assert q == quarantined, (file, sheet, q, quarantined)
         if table and table != "payroll" and status != "error":
+            # a wide sheet's row becomes several records (one per item): count source rows
             n = con.execute(
-                f'SELECT count(*) FROM "{table}" WHERE _source_file = ? '
+                f'SELECT count(DISTINCT _source_row) FROM "{table}" WHERE _source_file = ? '
                 "AND _source_sheet IS NOT DISTINCT FROM ? AND list_contains(string_split(?, '、'), unit)",
                 [file, sheet, unit or ""],
             ).fetchone()[0]

@@ -9,6 +9,7 @@ no money column left unmapped, and voucher numbers that restart every period kep
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -316,21 +317,21 @@ PEOPLE = [("430102198001010011", "张三", [2800, 1500, 300, 2100, 900, 10], 120
           ("430102199003030033", "王五", [2100, 900, 0, 1700, 700, 10], 900)]
 
 
-def fiscal_payroll_workbook(path, gross_error: bool = False):
+def fiscal_payroll_workbook(path, gross_error: bool = False, garbled_fund: str | None = None):
     rows = [["2024年3月财政统一发放工资明细表（应发）"], ["预算单位：301001 某市某局"], ["金额单位：元"],
             PAY_HEADER]
     sums = [0] * 6
     for n, (idn, name, items, fund) in enumerate(PEOPLE, 1):
         gross = sum(items) + (1 if gross_error and n == 2 else 0)
-        rows.append([n, idn, name, 301001, "某市某局", "在职", "中国建设银行", "2024-03", *items, fund,
-                     gross, gross - fund])
+        rows.append([n, idn, name, 301001, "某市某局", "在职", "中国建设银行", "2024-03", *items,
+                     garbled_fund if garbled_fund and n == 2 else fund, gross, gross - fund])
         sums = [a + b for a, b in zip(sums, items, strict=True)]
     rows.append(["合计（3人）", None, None, None, None, None, None, None, *sums,
                  sum(p[3] for p in PEOPLE), sum(sums), sum(sums) - sum(p[3] for p in PEOPLE)])
     deductions = [["序号", "身份证号", "姓名", "医疗保险", "养老保险", "职业年金", "失业保险", "个税", "公积金", "合计"]]
     for n, (idn, name, _items, fund) in enumerate(PEOPLE, 1):
         deductions.append([n, idn, name, 150, 600, 300, 20, 45, fund, 1115 + fund])
-    write_xls(path, {"工资": rows, "扣款": deductions})
+    return write_xls(path, {"工资": rows, "扣款": deductions})
 
 
 def test_fiscal_payroll_wide(tmp_path, load):
@@ -346,9 +347,37 @@ def test_fiscal_payroll_wide(tmp_path, load):
     assert con.execute("SELECT DISTINCT month FROM payroll").fetchone()[0].isoformat() == "2024-03-01"
     assert _issues(con) == []  # items add up to 应发 and to the 合计 row
     assert "代扣住房公积金" in msg
+    # 代扣 of the wage sheet: deductions of the row's month and person, never pay items
+    got = con.execute("SELECT id_number, item, amount, month, _source_sheet FROM payroll_deductions "
+                      "WHERE _source_sheet = '工资' ORDER BY 1").fetchall()
+    assert got == [(idn, "代扣住房公积金", Decimal(fund), date(2024, 3, 1), "工资")
+                   for idn, _n, _i, fund in sorted(PEOPLE)]
+    # the 扣款 sheet: every money column but its 合计 is a deduction; the 合计 row is a summary
     ded = _log(con, "扣款")
-    assert (ded[0], ded[8]) == ("fiscal_payroll_deductions", "skipped") and "扣款" in ded[9]
-    assert _units(con, "payroll") == [UNIT]
+    assert (ded[0], ded[1], ded[2], ded[3], ded[5], ded[8]) == (
+        "fiscal_payroll_deductions", "payroll_deductions", 3, 3, 0, "ok"), ded[9]
+    sheet = con.execute("SELECT item, sum(amount), count(*) FROM payroll_deductions "
+                        "WHERE _source_sheet = '扣款' GROUP BY 1 ORDER BY 1").fetchall()
+    assert sheet == sorted([("医疗保险", Decimal(450), 3), ("养老保险", Decimal(1800), 3),
+                            ("职业年金", Decimal(900), 3), ("失业保险", Decimal(60), 3),
+                            ("个税", Decimal(135), 3), ("公积金", Decimal(3100), 3)])
+    assert con.execute("SELECT count(*) FROM payroll WHERE item IN (SELECT item FROM payroll_deductions)"
+                       ).fetchone()[0] == 0
+    assert _units(con, "payroll") == _units(con, "payroll_deductions") == [UNIT]
+    assert_accounting(con)
+
+
+def test_fiscal_payroll_garbled_deduction_quarantines_the_row(tmp_path, load):
+    fiscal_payroll_workbook(tmp_path / "d" / "统发工资2024年3月.xls", garbled_fund="壹仟元")
+    _report, con = load(tmp_path / "d", unit=UNIT)
+    log = _log(con, "工资")
+    assert (log[2], log[3], log[4]) == (4, 2, 1), log[-1]
+    q = con.execute("SELECT column_name, raw_value FROM _quarantine WHERE sheet = '工资'").fetchall()
+    assert q == [("代扣住房公积金", "壹仟元")]
+    # neither the pay items nor the deductions of the quarantined row are loaded
+    assert con.execute("SELECT count(DISTINCT name) FROM payroll").fetchone()[0] == 2
+    assert con.execute("SELECT count(*) FROM payroll_deductions WHERE name = '李四' "
+                       "AND _source_sheet = '工资'").fetchone()[0] == 0
     assert_accounting(con)
 
 
@@ -357,6 +386,33 @@ def test_fiscal_payroll_items_not_matching_gross_reported(tmp_path, load):
     _report, con = load(tmp_path / "d", unit=UNIT)
     issues = _issues(con, "gross_mismatch")
     assert len(issues) == 1 and "应发工资" in issues[0][2]
+
+
+def test_generic_wide_payroll_and_long_deductions_export(tmp_path, load):
+    """Without a layout: 代扣 columns of a wide wage sheet are deductions by the contract's words,
+    and a long 代扣款明细 export goes to payroll_deductions by its name and headers."""
+    write_xlsx(tmp_path / "d" / "2024年3月工资表.xlsx", {"工资表": [
+        ["工号", "姓名", "身份证号", "岗位工资", "薪级工资", "代扣养老保险", "代扣个人所得税"],
+        ["A01", "张三", "430102198001010011", 2800, 1500, 344, 51.6],
+        ["A02", "李四", "430102198502020022", 2400, 1200, 288, 0]]})
+    write_csv(tmp_path / "d" / "2024年代扣款明细.csv", [
+        ["扣款月份", "工号", "姓名", "扣款项目", "扣款金额"],
+        ["2024-04", "A01", "张三", "养老保险", "344.00"],
+        ["2024-04", "A02", "李四", "养老保险", "壹佰元"]], "utf-8")
+    _report, con = load(tmp_path / "d", unit=UNIT)
+    assert con.execute("SELECT DISTINCT item FROM payroll ORDER BY 1").fetchall() == [("岗位工资",), ("薪级工资",)]
+    got = con.execute("SELECT person_id, month, item, amount, _source_file FROM payroll_deductions "
+                      "ORDER BY _source_file, person_id, item").fetchall()
+    assert got == [
+        ("A01", date(2024, 3, 1), "代扣个人所得税", Decimal("51.60"), "2024年3月工资表.xlsx"),
+        ("A01", date(2024, 3, 1), "代扣养老保险", Decimal("344.00"), "2024年3月工资表.xlsx"),
+        ("A02", date(2024, 3, 1), "代扣养老保险", Decimal("288.00"), "2024年3月工资表.xlsx"),
+        ("A01", date(2024, 4, 1), "养老保险", Decimal("344.00"), "2024年代扣款明细.csv"),
+    ]
+    long = con.execute("SELECT table_name, rows_read, rows_loaded, rows_quarantined, message_zh FROM _load_log "
+                       "WHERE file LIKE '%代扣款明细.csv'").fetchone()
+    assert long[:4] == ("payroll_deductions", 2, 1, 1), long[-1]
+    assert_accounting(con)
 
 
 # --- 政府采购合同公告 and 中标（成交）结果 -----------------------------------------------------

@@ -1,48 +1,184 @@
 """The sample job through real export layouts (issue 11): the generator writes the bureau's
-ledger as 用友 U8 序时账 (.xlsx, 方向 + 金额, 凭证号数 restarting every month, 合计 row) and as
-金蝶 KIS 凭证引出 (GBK CSV, 凭证字 + 凭证号 restarting every month, 1,234.56 amounts); the real
-pipeline must load it through the layout and find every planted ledger flag, no unplanted one
-from the exact ledger checks, and no near-miss — as on the generic sample."""
+tables as real systems export them (:mod:`xuncha_audit.synth.layouts`) and the real pipeline
+must load them through the shipped layouts and find what it finds on the generic sample.
+
+* ledger: 用友 U8 序时账, 金蝶 K3 WISE 凭证引出, 金蝶 KIS 凭证引出, 金蝶 EAS 凭证查询 — every
+  planted ledger flag found, nothing unplanted from the exact ledger checks, no near-miss;
+* payroll: 财政统一发放工资 (one workbook a month, 工资 + 扣款 sheets, a 补发 workbook) — every
+  planted payroll flag found, deductions loaded as deductions (equal to what was generated),
+  never as pay items;
+* procurement: 政府采购合同公告 + 中标（成交）结果 — every contract and award loaded once with
+  its exact amount (合同金额（万元）, 74.15万元); the published notices carry no 采购类别, 需求部门
+  or credit code, so a planted flag may be missed only where its evidence came from ccgp.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import duckdb
+import pandas as pd
 import pytest
 
 from xuncha_audit.config import RunConfig
 from xuncha_audit.pipeline import run_pipeline
-from xuncha_audit.synth import generate
+from xuncha_audit.synth import generate, generate_unit
+from xuncha_audit.synth.core import SynthContext
 from xuncha_audit.synth.evaluate import evaluate
+from xuncha_audit.synth.layouts import LayoutChoice, published
 
 CRISP_LEDGER = {"L01", "L02", "L05", "L07", "L08"}
+CRISP_PAYROLL = {"H01", "H02", "H03", "H04"}
+SEED = 20241
+
+
+def _run(tmp_path, select, **layouts):
+    data = tmp_path / "data"
+    generate(data, seed=SEED, scale="sample", **layouts)
+    cfg = RunConfig(unit="某市住房和城乡建设局", level="市级", region="湖南", city="长沙",
+                    period_start=date(2023, 1, 1), period_end=date(2024, 12, 31))
+    result = run_pipeline(data, tmp_path / "out", cfg, select=select, validate=False)
+    return data, duckdb.connect(str(result.db_path), read_only=True)
+
+
+def _assert_accounting(con):
+    bad = con.execute(
+        "SELECT file, sheet FROM _load_log WHERE rows_read <> rows_loaded + rows_quarantined "
+        "+ rows_summary + rows_deleted + rows_skipped").fetchall()
+    assert bad == []
+
+
+def _assert_all_found(scores, prefix, crisp):
+    area = scores[scores.index.str.startswith(prefix)]
+    assert len(area) and (area["planted"] > 0).all()
+    missed = area[area["detected"] < area["planted"]]
+    assert missed.empty, missed[["planted", "detected", "missed_groups"]].to_string()
+    exact = area[area.index.isin(crisp)]
+    assert (exact["unexpected"] == 0).all(), exact[["findings", "unexpected"]].to_string()
+    assert (scores["near_miss_hits"] == 0).all(), scores[["near_miss_hits"]].to_string()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("layout", "layout_name"), [("u8", "u8_journal"), ("kis", "kis_voucher")])
-def test_sample_job_through_a_real_layout(tmp_path, layout, layout_name):
-    data = tmp_path / "data"
-    generate(data, seed=20241, scale="sample", layout=layout)
-    cfg = RunConfig(unit="某市住房和城乡建设局", level="市级", region="湖南", city="长沙",
-                    period_start=date(2023, 1, 1), period_end=date(2024, 12, 31))
-    result = run_pipeline(data, tmp_path / "out", cfg, select=["ledger", "P"], validate=False)
-    con = duckdb.connect(str(result.db_path), read_only=True)
+@pytest.mark.parametrize(("layout", "layout_name"), [
+    ("u8", "u8_journal"), ("k3", "k3_wise_voucher"), ("kis", "kis_voucher"), ("eas", "eas_voucher")])
+def test_sample_job_through_a_real_ledger_layout(tmp_path, layout, layout_name):
+    data, con = _run(tmp_path, ["ledger", "P"], layout=layout)
     try:
-        log = con.execute("SELECT layout, rows_read, rows_loaded, rows_quarantined, rows_summary "
+        log = con.execute("SELECT layout, rows_read, rows_loaded, rows_quarantined, rows_summary, rows_deleted "
                           "FROM _load_log WHERE table_name = 'ledger'").fetchall()
-        assert len(log) == 1 and log[0][0] == layout_name and log[0][3] == 0, log
+        assert [r[0] for r in log] == [layout_name] and log[0][3] == 0, log
+        man = pd.read_csv(data / "_answer_key" / "manifest.csv")
+        assert log[0][1] == man.loc[man["table"] == "ledger", "data_rows"].sum()
+        if layout == "eas":  # the query lists a deleted voucher: counted, not loaded
+            assert log[0][5] > 0
         # voucher numbers restart every month and still stay apart
         n_months = con.execute(
             "SELECT count(DISTINCT voucher_id) - count(DISTINCT voucher_no) FROM ledger").fetchone()[0]
         assert n_months > 0
         assert con.execute("SELECT count(*) FROM _load_issues").fetchone()[0] == 0  # totals, balance
+        ctx = SynthContext(seed=SEED, scale="sample")
+        frames, _ = generate_unit(ctx)
+        want = frames["ledger"][["debit", "credit"]].sum().round(2)
+        got = con.execute("SELECT sum(debit), sum(credit) FROM ledger").fetchone()
+        assert [Decimal(str(v)) for v in want] == list(got)
+        _assert_accounting(con)
         scores = evaluate(con, data / "_answer_key").set_index("check")
     finally:
         con.close()
-    ledger = scores[scores.index.str.startswith("L")]
-    missed = ledger[ledger["detected"] < ledger["planted"]]
-    assert missed.empty, missed[["planted", "detected", "missed_groups"]].to_string()
-    crisp = ledger[ledger.index.isin(CRISP_LEDGER)]
-    assert (crisp["unexpected"] == 0).all(), crisp[["findings", "unexpected"]].to_string()
+    _assert_all_found(scores, "L", CRISP_LEDGER)
+
+
+@pytest.mark.slow
+def test_sample_job_through_the_fiscal_payroll_layout(tmp_path):
+    data, con = _run(tmp_path, ["payroll"], payroll_layout="fiscal")
+    try:
+        layouts = dict(con.execute("SELECT layout, count(*) FROM _load_log WHERE table_name LIKE 'payroll%' "
+                                   "GROUP BY 1").fetchall())
+        assert set(layouts) == {"fiscal_payroll", "fiscal_payroll_deductions"}, layouts
+        assert con.execute("SELECT count(*) FROM _quarantine WHERE table_name LIKE 'payroll%'").fetchone()[0] == 0
+        # every person's items add up to 应发, every 合计 row to its sheet
+        assert con.execute("SELECT count(*) FROM _load_issues WHERE table_name LIKE 'payroll%'").fetchone()[0] == 0
+        _assert_accounting(con)
+        ctx = SynthContext(seed=SEED, scale="sample")
+        frames, _ = generate_unit(ctx)
+        pay = con.execute("SELECT item, sum(amount) FROM payroll GROUP BY 1").fetchall()
+        want_pay = frames["payroll"].groupby("item")["amount"].sum().round(2)
+        assert {i: Decimal(str(v)) for i, v in want_pay.items()} == dict(pay)
+        ded = con.execute("SELECT month, id_number, regexp_replace(item, '^代扣', ''), amount "
+                          "FROM payroll_deductions").fetchall()
+        gen = frames["payroll_deductions"]
+        gen = gen[gen["amount"] != 0]
+        want = sorted((pd.Timestamp(m).date(), i, it, Decimal(f"{a:.2f}"))
+                      for m, i, it, a in gen[["month", "id_number", "item", "amount"]].itertuples(index=False))
+        assert sorted(ded) == want
+        # a deduction is never a pay item
+        assert con.execute("SELECT count(*) FROM payroll p JOIN (SELECT DISTINCT item FROM payroll_deductions) d "
+                           "USING (item)").fetchone()[0] == 0
+        scores = evaluate(con, data / "_answer_key").set_index("check")
+    finally:
+        con.close()
+    _assert_all_found(scores, "H", CRISP_PAYROLL)
+
+
+@pytest.mark.slow
+def test_sample_job_through_the_ccgp_procurement_layouts(tmp_path):
+    data, con = _run(tmp_path, ["procurement"], procurement_layout="ccgp")
+    try:
+        log = con.execute("SELECT layout, table_name, sum(rows_loaded) FROM _load_log "
+                          "WHERE table_name IN ('contracts', 'bids') GROUP BY ALL").fetchall()
+        ctx = SynthContext(seed=SEED, scale="sample")
+        frames, _ = generate_unit(ctx)
+        c, b = frames["contracts"], frames["bids"]
+        pub = published(c)
+        by = {(lay, t): n for lay, t, n in log}
+        assert by[("ccgp_contracts", "contracts")] == pub.sum()
+        assert by[("ccgp_awards", "bids")] == b["is_winner"].sum()
+        # every contract loaded once with its exact amount (万元 notices and yuan register alike)
+        got = dict(con.execute("SELECT contract_no, amount FROM contracts").fetchall())
+        assert got == {k: Decimal(f"{v:.2f}") for k, v in zip(c["contract_no"], c["amount"], strict=True)}
+        got = {(p, w): (a, bool(x)) for p, w, a, x in con.execute(
+            "SELECT project_code, bidder, bid_amount, is_winner FROM bids").fetchall()}
+        assert got == {(p, w): (Decimal(f"{a:.2f}"), bool(x)) for p, w, a, x in
+                       b[["project_code", "bidder", "bid_amount", "is_winner"]].itertuples(index=False)}
+        _assert_accounting(con)
+        scores = evaluate(con, data / "_answer_key").set_index("check")
+        ev = con.execute("SELECT finding_id, check_id, source_table, record_key FROM evidence").df()
+    finally:
+        con.close()
+    # what the notices do not carry (采购类别, 需求部门, 信用代码) may cost a flag whose evidence
+    # came from them; a flag whose records all stayed in the unit's registers is always found
+    ak = pd.read_csv(data / "_answer_key" / "answer_key.csv", dtype=str)
+    ccgp_keys = {("contracts", k) for k in c.loc[pub, "contract_no"]}
+    ccgp_keys |= {("bids", f"{p}|{w}") for p, w in b.loc[b["is_winner"], ["project_code", "bidder"]].itertuples(
+        index=False)}
+    proc = scores[scores.index.str.startswith("P")]
+    assert (proc["planted"] > 0).all()
+    for code, row in proc.iterrows():
+        for group in row["missed_groups"].split():
+            recs = ak[(ak["check_code"] == code) & (ak["finding_group"] == group)]
+            assert any((t, k) in ccgp_keys for t, k in zip(recs["table"], recs["key"], strict=True)), \
+                f"{code} {group} missed although none of its records came from ccgp"
+    planted = {(t, k) for t, k in zip(ak["table"], ak["key"], strict=True)}
+    for fid, g in ev[ev["check_id"].str.startswith("P")].groupby("finding_id"):
+        recs = set(zip(g["source_table"], g["record_key"], strict=True))
+        if not recs & planted:
+            assert recs & ccgp_keys, f"{g['check_id'].iloc[0]} {fid}: unplanted finding on register records"
     assert (scores["near_miss_hits"] == 0).all(), scores[["near_miss_hits"]].to_string()
+
+
+def test_unknown_layout_choices_are_errors_in_chinese():
+    from xuncha_audit.errors import XunchaError
+
+    for kw, word in (({"ledger": "sap"}, "序时账"), ({"payroll": "u8"}, "工资"), ({"procurement": "x"}, "采购")):
+        with pytest.raises(XunchaError) as e:
+            LayoutChoice(**kw)
+        assert word in e.value.zh and "可选" in e.value.zh
+
+
+def test_cli_rejects_an_unknown_layout(tmp_path, capsys):
+    from xuncha_audit.synth.__main__ import main
+
+    assert main(["--out", str(tmp_path / "x"), "--payroll-layout", "excel"]) == 2
+    assert "未知的工资导出版式「excel」" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

@@ -38,8 +38,10 @@ always. A row is quarantined when
 Wide payroll (one column per pay item): the columns are classified by the contract
 (``payroll.wide``: totals, deductions, attributes, items, descriptors; else by content: money
 cells that are not codes or dates); pay items are unpivoted into ``item``/``amount`` records;
-empty and zero cells are no payment. Accounting stays per source row: a person-month row is
-loaded (all its items) or quarantined (none of them). A missing month column is taken from
+empty and zero cells are no payment. Deduction columns (代扣/扣款) go to ``payroll_deductions``
+with the row's month and person, never to ``payroll``; a sheet of deductions only (统发 扣款表)
+is loaded into ``payroll_deductions`` itself. Accounting stays per source row: a person-month row
+is loaded (all its items and deductions) or quarantined (none of them). A missing month column is taken from
 the sheet name, file name or title rows (``2024年3月工资表``).
 
 Units: a unit column in the file (contract ``unit_aliases``) wins for its rows; else the
@@ -300,7 +302,11 @@ def _folder_units(data_dir: Path, files: list[Path]) -> bool:
 
 _EMPTY_BAD = ("CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, "
               "reason_en VARCHAR)[])")
-_TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup")
+_TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup", "_xa_ded")
+# Tables filled from another table's sheets: replaced together with it (a unit's payroll
+# reloaded replaces the deductions read from its payroll sheets as well).
+COMPANION_TABLES = {"payroll": ("payroll_deductions",)}
+DEDUCTIONS = "payroll_deductions"
 
 
 @dataclass
@@ -325,6 +331,7 @@ class _Sheet:
     col_src: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     checks: list = field(default_factory=list)
     wide_items: list[int] = field(default_factory=list)
+    deduction_cols: list[int] = field(default_factory=list)  # wide payroll: 代扣/扣款 columns
     const_month: str | None = None
     params: dict = field(default_factory=dict)
     units: list[str] = field(default_factory=list)
@@ -361,13 +368,14 @@ class _Run:
     def _clear(self, table: str, units: list[str]) -> list[tuple[str, str]]:
         done = []
         for u in units:
-            if (table, u) in self.cleared:
-                continue
-            self.con.execute(f"DELETE FROM {_q(table)} WHERE unit = ?", [u])
-            self.con.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [table, u])
-            self.con.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ?", [table, u])
-            self.con.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [table, u])
-            done.append((table, u))
+            for t in (table, *COMPANION_TABLES.get(table, ())):
+                if (t, u) in self.cleared or (t, u) in done:
+                    continue
+                self.con.execute(f"DELETE FROM {_q(t)} WHERE unit = ?", [u])
+                self.con.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [t, u])
+                self.con.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ?", [t, u])
+                self.con.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [t, u])
+                done.append((t, u))
         return done
 
     # -- one sheet ---------------------------------------------------------------
@@ -440,12 +448,12 @@ class _Run:
         if st.tdef.name == "payroll" and st.tdef.wide and not st.wide_items \
                 and "amount" not in st.col_src and "item" not in st.col_src \
                 and any(k in ("deduction", "total") for k in st.plan.wide_kinds.values()):
-            # a wide sheet of deductions only (统发 扣款表): no pay items to load
+            # a wide sheet of totals only: neither pay items nor deductions to load
             st.entry.rows_skipped = st.entry.rows_read - st.entry.rows_summary
             st.entry.status = "skipped"
             st.entry.message_zh = "；".join(
-                ["本表只有扣款/合计列，没有工资项目，未导入工资发放明细", *st.messages_zh])
-            st.entry.message_en = "deductions only, no pay items; skipped"
+                ["本表只有合计列，没有工资项目或扣款项目，未导入", *st.messages_zh])
+            st.entry.message_en = "totals only, no pay items or deductions; skipped"
             return []
         missing = [
             c.name for c in st.tdef.column_list()
@@ -458,6 +466,8 @@ class _Run:
         cleared = self._stage_quarantine(st)
         self._stage_dedupe(st)
         self._stage_reconcile(st)
+        if st.deduction_cols:
+            cleared += self._stage_deductions(st)
         self._finish(st)
         return cleared
 
@@ -471,8 +481,13 @@ class _Run:
         if plan.cmap.unit_index is not None:
             entry.mapped.append(f"{labels[plan.cmap.unit_index]} → unit")
         if st.wide_items:
-            entry.mapped.append("、".join(labels[i] for i in st.wide_items) + " → item/amount（工资项目）")
-        entry.unmapped = [labels[i] for i in plan.cmap.extras if i not in st.wide_items]
+            what = "扣款项目" if st.tdef.name == DEDUCTIONS else "工资项目"
+            entry.mapped.append("、".join(labels[i] for i in st.wide_items) + f" → item/amount（{what}）")
+        if st.deduction_cols:
+            entry.mapped.append("、".join(labels[i] for i in st.deduction_cols)
+                                + f" → {DEDUCTIONS}.item/amount（扣款项目）")
+        entry.unmapped = [labels[i] for i in plan.cmap.extras
+                          if i not in st.wide_items and i not in st.deduction_cols]
 
     # -- stage 1: source ---------------------------------------------------------------
     def _stage_source(self, st: _Sheet) -> None:
@@ -507,13 +522,24 @@ class _Run:
                                       "不是被巡察单位，保留在 _extra")
                 st.messages_en.append(f"column {st.labels[i]} is a unit of measure")
 
-        # wide payroll: which columns are pay items (declared in the contract, wide:)
+        # wide payroll: which columns are pay items and which deductions (contract, wide:)
         if st.tdef.wide and "amount" not in cmap.columns and "item" not in cmap.columns:
             st.wide_items = self._wide_columns(st)
+            st.deduction_cols = self._deduction_columns(st)
+            if not st.wide_items and st.deduction_cols:
+                # a sheet of deductions only (统发 扣款表): its rows are deduction records
+                self._as_deductions_sheet(st)
         prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
         st.col_src = dict(prep.col_src)
         st.checks = prep.checks
+        amount_parser = parser_for(load_contract().table(DEDUCTIONS).columns["amount"])
+        for i in st.deduction_cols:
+            # a garbled deduction quarantines its row, as a garbled pay item does: loaded as
+            # nothing it would silently drop money from the deductions
+            cell = _plain_scaled(f"r.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers else f"r.c{i}"
+            st.checks.append((f"xa_cell(r.c{i}) IS NOT NULL AND xa_amount({cell}) IS NULL",
+                              st.labels[i], amount_parser[1], amount_parser[2], f"r.c{i}"))
         kinds = dict(con.execute(
             "SELECT _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1").fetchall())
         entry.rows_summary = int(kinds.get("summary", 0))
@@ -522,7 +548,7 @@ class _Run:
             st.messages_zh.append(f"删除/作废的分录 {entry.rows_deleted} 行未导入")
         if st.wide_items:
             self._unpivot(st)
-        if st.tdef.name == "payroll" and "month" not in st.col_src:
+        if st.tdef.name in ("payroll", DEDUCTIONS) and "month" not in st.col_src:
             st.const_month = month_hint(st.sheet.name, Path(st.rel).name, plan.title_text)
             if st.const_month:
                 st.messages_zh.append(f"发放月份取自标题/文件名：{st.const_month[:7]}")
@@ -552,18 +578,16 @@ class _Run:
             (mult,) = mults
             con.execute(f"UPDATE _xa_src SET raw_amount = {_plain_scaled('raw_amount', mult)}")
         st.src_table = "_xa_src"
-        st.col_src["item"] = ("item", "工资项目")
+        what = "扣款项目" if st.tdef.name == DEDUCTIONS else "工资项目"
+        st.col_src["item"] = ("item", what)
         st.col_src["amount"] = ("raw_amount", None)  # reported under the item
         st.messages_zh.append(
-            f"宽表工资：{len(st.wide_items)} 个工资项目列已转为明细（"
+            f"宽表{'扣款' if st.tdef.name == DEDUCTIONS else '工资'}：{len(st.wide_items)} 个{what}列已转为明细（"
             + "、".join(st.labels[i] for i in st.wide_items) + "）"
         )
-        kinds = st.plan.wide_kinds
-        others = [i for i in st.plan.cmap.extras if i not in st.wide_items]
-        ded = [st.labels[i] for i in others if kinds.get(i) == "deduction"
-               or (i not in kinds and st.tdef.wide.kind(st.labels[i]) == "deduction")]
-        if ded:
-            st.messages_zh.append("扣款列保留为扣款（不计入工资项目，见 _extra）：" + "、".join(ded))
+        if st.deduction_cols:
+            st.messages_zh.append("扣款列不计入工资项目，载入工资代扣款明细（payroll_deductions）："
+                                  + "、".join(st.labels[i] for i in st.deduction_cols))
 
     # -- stage 2: typed staging ------------------------------------------------------
     def _stage_typed(self, st: _Sheet) -> None:
@@ -679,8 +703,10 @@ class _Run:
                 select.append(f"CAST($const_month AS DATE) AS {_q(col.name)}")
                 params["const_month"] = st.const_month
         for n, check in enumerate(st.checks):
-            # conditions over raw cells of the sheet (e.g. an unrecognised 方向)
+            # conditions over raw cells of the sheet (e.g. an unrecognised 方向), with the
+            # offending cell when the check names it
             select.append(f"({check[0]}) AS _chk{n}")
+            select.append(f"{check[4] if len(check) > 4 else 'CAST(NULL AS VARCHAR)'} AS _chkraw{n}")
         extras = [i for i in cmap.extras if i not in st.wide_items]
         if extras:
             select.append(
@@ -700,10 +726,10 @@ class _Run:
             f"FROM {source_sql} r {joins}",
             params,
         )
-        for n, (_cond, label, rzh, ren) in enumerate(st.checks):
+        for n, (_cond, label, rzh, ren, *_raw) in enumerate(st.checks):
             con.execute(
                 f"""UPDATE _xa_typed SET _bad = list_append(_bad, {{'column_name': $lab,
-                    'raw_value': NULL, 'reason_zh': $zh, 'reason_en': $en}}) WHERE _chk{n}""",
+                    'raw_value': _chkraw{n}, 'reason_zh': $zh, 'reason_en': $en}}) WHERE _chk{n}""",
                 {"lab": label, "zh": rzh, "en": ren},
             )
         # summary and deleted rows are counted, never quarantined
@@ -952,6 +978,76 @@ class _Run:
         entry.status = "error"
         entry.message_zh = "；".join([zh, *st.messages_zh])
         entry.message_en = en
+        return cleared
+
+    def _deduction_columns(self, st: _Sheet) -> list[int]:
+        """代扣/扣款 columns of a wide payroll: declared ``deduction`` by the layout, else by
+        the contract's deduction words (never pay items, never totals)."""
+        spec, plan = st.tdef.wide, st.plan
+        return [i for i in plan.cmap.extras
+                if (plan.cmap.headers[i] or "").strip() and i not in st.wide_items
+                and (plan.wide_kinds.get(i) or spec.kind(st.labels[i])) == "deduction"]
+
+    def _as_deductions_sheet(self, st: _Sheet) -> None:
+        """Read a wide sheet without pay items but with deductions (统发 扣款表) as
+        ``payroll_deductions``: its deduction columns are unpivoted like pay items; payroll
+        columns the deductions table has not (银行账号) are kept in ``_extra``."""
+        tdef = load_contract().table(DEDUCTIONS)
+        cmap = st.plan.cmap
+        for col in [c for c in cmap.columns if c not in tdef.columns]:
+            cmap.extras.append(cmap.columns.pop(col))
+        cmap.extras.sort()
+        st.tdef = tdef
+        st.entry.table_name = tdef.name
+        st.wide_items, st.deduction_cols = st.deduction_cols, []
+        st.messages_zh.append("本表只有扣款，没有工资项目：载入工资代扣款明细（payroll_deductions）")
+        st.messages_en.append("deductions only: loaded into payroll_deductions")
+
+    def _stage_deductions(self, st: _Sheet) -> list[tuple[str, str]]:
+        """The deduction columns of a wide payroll's loaded rows into ``payroll_deductions``
+        (month and person of the row; empty and zero cells are no deduction). The source row
+        is accounted for once, by the payroll entry: loaded with its pay items and deductions,
+        or quarantined with all of them (a garbled deduction is a check of the typed stage)."""
+        con = self.con
+        tdef = load_contract().table(DEDUCTIONS)
+        cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_ded ({cols_ddl})")
+        params = {"file": st.rel, "sheet": st.sheet.name}
+        for n, i in enumerate(st.deduction_cols):
+            cell = (_plain_scaled(f"p.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers
+                    else f"p.c{i}")
+            params[f"d{n}"] = st.labels[i]
+            con.execute(
+                f"""INSERT INTO _xa_ded BY NAME
+                SELECT n.unit, n.month, n.person_id, n.id_number, n.name, $d{n} AS item,
+                       CAST(xa_amount({cell}) AS DECIMAL(18,2)) AS amount, $file AS _source_file,
+                       $sheet AS _source_sheet, n._source_row
+                FROM _xa_prep p
+                JOIN (SELECT DISTINCT unit, month, person_id, id_number, name, _source_row FROM _xa_new) n
+                  ON n._source_row = p._row
+                WHERE p._kind IS NULL AND xa_cell(p.c{i}) IS NOT NULL
+                  AND xa_amount({cell}) IS DISTINCT FROM 0""",
+                {k: v for k, v in params.items() if k in ("file", "sheet", f"d{n}")},
+            )
+        n_rows = con.execute("SELECT count(*) FROM _xa_ded").fetchall()[0][0]
+        if not n_rows:
+            return []
+        cleared = self._clear(DEDUCTIONS, st.units)
+        derive_columns(con, DEDUCTIONS, level=self.level, unit=st.file_unit, target="_xa_ded",
+                       normalised=True)
+        # duplicates are kept (contract): a key seen before is numbered after the earlier ones
+        con.execute(
+            f"""UPDATE _xa_ded AS n SET _key = s.base || '#' || CAST(s.k AS VARCHAR) FROM (
+                SELECT x.rowid AS rid, x.base, coalesce(e.cnt, 0) + row_number() OVER (
+                    PARTITION BY x.unit, x.base ORDER BY x._source_row, x.rowid) AS k
+                FROM (SELECT rowid, unit, _source_row, _key AS base FROM _xa_ded) x
+                LEFT JOIN (SELECT unit, regexp_replace(_key, '#[0-9]+$', '') AS base, count(*) AS cnt
+                           FROM {_q(DEDUCTIONS)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
+            ) s WHERE n.rowid = s.rid AND s.k > 1"""
+        )
+        con.execute(f"INSERT INTO {_q(DEDUCTIONS)} BY NAME SELECT * FROM _xa_ded")
+        st.messages_zh.append(f"扣款 {n_rows} 条载入工资代扣款明细（payroll_deductions）")
+        st.messages_en.append(f"{n_rows} deductions loaded into payroll_deductions")
         return cleared
 
     def _wide_columns(self, st: _Sheet) -> list[int]:

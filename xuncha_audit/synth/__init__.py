@@ -3,6 +3,7 @@
 Usage::
 
     python -m xuncha_audit.synth --out DIR --seed 20241 --scale sample [--units N] [--clean]
+        [--layout u8|k3|kis|eas] [--payroll-layout fiscal] [--procurement-layout ccgp]
 
 Modules:
 
@@ -13,6 +14,8 @@ Modules:
   vehicles V, office O, payroll H, ledger L). The ledger area also streams (``iter_chunks``).
 * ``writers``: export files (alias headers, encodings, formats, styles, broken rows) and the
   answer key under ``<out>/_answer_key/``.
+* ``layouts``: the same tables written as real systems export them (the shipped layouts of
+  ``ingest/layouts``), one choice per table family, and the answer-key keys those files load with.
 
 ``generate_unit(ctx, stream_ledger)`` runs the areas in ``AREA_ORDER`` for one unit;
 ``generate(out, seed, scale, units, clean=False)`` writes everything and returns a summary dict.
@@ -107,20 +110,24 @@ def _clean_previous(out: Path) -> None:
 
 
 def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: int = 1,
-             unit_layout: str = "folders", clean: bool = False, layout: str | None = None) -> dict:
+             unit_layout: str = "folders", clean: bool = False, layout: str | None = None,
+             payroll_layout: str | None = None, procurement_layout: str | None = None) -> dict:
     """Write ``units`` fictional bureaus' exports and the answer key into ``out``.
 
     ``unit_layout``: ``folders`` (one sub-folder per unit when units > 1) or ``column`` (one set
-    of files for all units, each with a unit column such as 单位/所属单位). ``layout`` (u8, kis):
-    the ledger is written in that real system's export layout (docs/layouts.md).
+    of files for all units, each with a unit column such as 单位/所属单位). ``layout`` (u8, k3,
+    kis, eas), ``payroll_layout`` (fiscal), ``procurement_layout`` (ccgp): those tables are
+    written in that real system's export layout (:mod:`xuncha_audit.synth.layouts`,
+    docs/layouts.md); unknown choices are errors.
     """
     from xuncha_audit.errors import XunchaError
-    from xuncha_audit.synth.writers import LAYOUTS, layout_key, write_answer_key, write_unit
+    from xuncha_audit.synth.layouts import LayoutChoice
+    from xuncha_audit.synth.writers import write_answer_key, write_unit
 
-    if layout is not None and layout not in LAYOUTS:
-        raise XunchaError(f"未知的导出版式「{layout}」，可选：{'、'.join(LAYOUTS)}", f"unknown layout {layout!r}")
-    if layout is not None and unit_layout == "column" and units > 1:
-        raise XunchaError("--layout 不能与 --unit-layout column 同用", "layout with unit column not supported")
+    layouts = LayoutChoice(ledger=layout, payroll=payroll_layout, procurement=procurement_layout)
+    if layouts.any and unit_layout == "column" and units > 1:
+        raise XunchaError("真实导出版式（--layout、--payroll-layout、--procurement-layout）不能与 "
+                          "--unit-layout column 同用", "real layouts with a unit column not supported")
 
     if scale not in SCALES:
         raise XunchaError(f"未知规模「{scale}」，可选：{'、'.join(SCALES)}", f"unknown scale {scale!r}")
@@ -134,6 +141,7 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
     names = unit_names(units)
     stream = scale in STREAMED_SCALES
     combined: list[tuple[SynthContext, dict, dict]] = []
+    unit_frames: dict[str, dict[str, pd.DataFrame]] = {}
     for i, name in enumerate(names):
         ctx = SynthContext(seed=seed, scale=scale, unit_index=i, unit=name, clean=clean)
         frames, streams = generate_unit(ctx, stream_ledger=stream)
@@ -146,9 +154,11 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
             combined.append((ctx, frames, streams))
             continue
         if units > 1:
-            m, q = write_unit(ctx, frames, out / name, f"{name}/", streams, layout=layout)
+            m, q = write_unit(ctx, frames, out / name, f"{name}/", streams, layouts=layouts)
         else:
-            m, q = write_unit(ctx, frames, out, "", streams, layout=layout)
+            m, q = write_unit(ctx, frames, out, "", streams, layouts=layouts)
+        if layouts.any:
+            unit_frames[ctx.unit] = {t: frames[t] for t in ("payroll",) if t in frames}
         manifest += m
         quarantine += q
     if combined:
@@ -161,10 +171,9 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
         quarantine += q
     answer = pd.concat(answers, ignore_index=True)
     near = pd.concat(nears, ignore_index=True)
-    if layout:  # ledger keys as the layout numbers its vouchers
-        for df in (answer, near):
-            led = df["table"] == "ledger"
-            df.loc[led, "key"] = [layout_key(k, layout) for k in df.loc[led, "key"]]
+    if layouts.any:  # keys as the layout-written files load (voucher numbers, person keys)
+        answer = layouts.answer_key(answer, unit_frames)
+        near = layouts.answer_key(near, unit_frames)
     write_answer_key(out, answer, near, quarantine, manifest, unit_rows)
     return {"files": len({m["file"] for m in manifest}), "rows": int(sum(m["data_rows"] for m in manifest)),
             "planted_findings": int(answer.groupby(["unit", "finding_group"]).ngroups) if len(answer) else 0,

@@ -1,5 +1,6 @@
 """``python -m xuncha_audit.synth --out DIR --seed N --scale sample|small|1m|10m [--units N]
-[--unit-layout folders|column] [--clean] [--layout u8|kis]``."""
+[--unit-layout folders|column] [--clean] [--layout u8|k3|kis|eas] [--payroll-layout fiscal]
+[--procurement-layout ccgp]``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 
 from xuncha_audit.synth import generate
 from xuncha_audit.synth.core import SCALES
+from xuncha_audit.synth.layouts import FAMILIES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,15 +24,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="多个单位时：folders=每个单位一个子目录；column=所有单位共用文件、以「单位」列区分")
     ap.add_argument("--clean", action="store_true",
                     help="生成不含任何埋设疑点的“干净”单位（近似但合规的记录保留），用于检验检查不误报")
-    ap.add_argument("--layout", choices=["u8", "kis"], default=None,
-                    help="序时账按真实系统的导出版式写出：u8=用友 U8 序时账 (.xlsx)，kis=金蝶 KIS 凭证引出 (GBK CSV)")
+    # choices are checked by generate() (LayoutChoice), so an unknown one gets a Chinese message
+    for flag, family in (("--layout", "ledger"), ("--payroll-layout", "payroll"),
+                         ("--procurement-layout", "procurement")):
+        _f, what, known = FAMILIES[family]
+        ap.add_argument(flag, default=None, metavar="|".join(known),
+                        help=f"{what}按真实系统的导出版式写出："
+                        + "；".join(f"{k}={desc}" for k, (_n, desc) in known.items()))
     a = ap.parse_args(argv)
     if a.units < 1:
         ap.error("--units 必须 >= 1")
     t = time.perf_counter()
     try:
         s = generate(a.out, seed=a.seed, scale=a.scale, units=a.units, unit_layout=a.unit_layout,
-                     clean=a.clean, layout=a.layout)
+                     clean=a.clean, layout=a.layout, payroll_layout=a.payroll_layout,
+                     procurement_layout=a.procurement_layout)
     except Exception as e:  # user-facing message, then re-raise for the traceback
         zh = getattr(e, "zh", None)
         if zh:

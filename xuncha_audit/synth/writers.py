@@ -9,7 +9,9 @@ suffix such as ``（元）``), the amount style (``1234.56``, ``1,234.56``, ``�
 (``2024-03-05``, ``2024/3/5``, ``20240305``, ``2024年3月5日``, ``2024.03.05``, Excel dates or bare
 Excel serial numbers). A few files get unknown extra columns (序号, 备注), one Excel file a
 合计 row, one workbook an extra 填表说明 sheet, and a few files deliberately broken rows
-(unparseable dates or amounts in required columns) that ingestion must quarantine.
+(unparseable dates or amounts in required columns) that ingestion must quarantine. Payroll
+deductions are written as 代扣… columns of the 2023 wide wage sheet and as a long 2024
+代扣款明细 CSV.
 
 ``write_unit(ctx, frames, out_dir, rel_prefix, streams)`` writes one unit's files and returns its
 manifest and expected-quarantine rows; ``write_answer_key(out, ...)`` writes, under
@@ -33,6 +35,7 @@ import pandas as pd
 
 from xuncha_audit.contract import load_contract
 from xuncha_audit.synth.core import SynthContext
+from xuncha_audit.synth.layouts import LayoutChoice
 
 CSV_ENCODINGS = ["utf-8", "utf-8-sig", "gbk", "gb18030"]
 # Format pool for the 13 "register" tables (ledger and payroll have fixed shapes); every
@@ -104,7 +107,7 @@ def _choose_headers(table: str, rng: np.random.Generator, cols: list[str]) -> di
 def plan_files(ctx: SynthContext, frames: dict[str, pd.DataFrame]) -> list[FileSpec]:
     rng = ctx.sub_rng("writers")
     specs: list[FileSpec] = []
-    tables = [t for t in load_contract().tables if t not in ("ledger", "payroll")]
+    tables = [t for t in load_contract().tables if t not in ("ledger", "payroll", "payroll_deductions")]
     free = [t for t in tables if t not in FIXED_SHAPE]
     pool = list(FORMAT_POOL)
     order = rng.permutation(len(free))
@@ -172,6 +175,12 @@ def plan_files(ctx: SynthContext, frames: dict[str, pd.DataFrame]) -> list[FileS
     specs.append(FileSpec(table="payroll", path="2024年工资表.csv", fmt="csv", encoding="gb18030",
                           amount_style="comma", date_style="month_iso",
                           headers=_choose_headers("payroll", rng, pcols)))
+    # deductions: 2023 as 代扣 columns of the wide sheet, 2024 a long CSV of their own
+    if "payroll_deductions" in frames:
+        dcols = list(load_contract().table("payroll_deductions").columns)
+        specs.append(FileSpec(table="payroll_deductions", path="2024年代扣款明细.csv", fmt="csv",
+                              encoding="gb18030", amount_style="plain", date_style="month_iso",
+                              headers=_choose_headers("payroll_deductions", rng, dcols)))
     return specs
 
 
@@ -401,12 +410,20 @@ def _write_excel_sheets(path: Path, fmt: str, sheets: list[tuple[str, pd.DataFra
         wb.save(str(path))
 
 
-def _wide_payroll(df: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
-    """One row per month and person, one column per pay item (0 = not paid)."""
+def _wide_payroll(df: pd.DataFrame, spec: FileSpec, ded: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per month and person, one column per pay item (0 = not paid), then one 代扣
+    column per deduction of ``ded`` (the same months)."""
     items = list(dict.fromkeys(df["item"]))
     lead = ["unit"] if "unit" in spec.headers else []
     w = df.pivot_table(index=[*lead, "month", "person_id", "name", "id_number", "bank_account"],
                        columns="item", values="amount", aggfunc="sum", sort=False).reset_index()
+    ded_items: list[str] = []
+    if ded is not None and len(ded):
+        ded_items = list(dict.fromkeys(ded["item"]))
+        d = ded.pivot_table(index=[*lead, "month", "person_id"], columns="item", values="amount",
+                            aggfunc="sum", sort=False)
+        d.columns = [f"代扣{c}" for c in d.columns]
+        w = w.merge(d.reset_index(), on=[*lead, "month", "person_id"], how="left")
     w = w.sort_values([*lead, "month", "person_id"], kind="stable")
     h = spec.headers
     out = pd.DataFrame({h["unit"]: w["unit"].astype(str).to_numpy()} if lead else {})
@@ -415,7 +432,7 @@ def _wide_payroll(df: pd.DataFrame, spec: FileSpec) -> pd.DataFrame:
     out[h["name"]] = w["name"].to_numpy()
     out[h["id_number"]] = w["id_number"].to_numpy()
     out[h["bank_account"]] = w["bank_account"].to_numpy()
-    for it in items:
+    for it in [*items, *(f"代扣{i}" for i in ded_items)]:
         out[it] = [0.0 if np.isnan(v) else float(v) for v in w[it].to_numpy(dtype=float)]
     return out
 
@@ -429,13 +446,17 @@ def add_unit_column(specs: list[FileSpec], rng: np.random.Generator) -> None:
 
 def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path, rel_prefix: str,
                streams: dict[str, Iterable[pd.DataFrame]] | None = None,
-               unit_column: bool = False, layout: str | None = None) -> tuple[list[dict], list[dict]]:
+               unit_column: bool = False, layouts: LayoutChoice | None = None) -> tuple[list[dict], list[dict]]:
     """Write one unit's export files; returns (manifest rows, expected quarantine rows).
 
     ``unit_column=True``: the frames hold several units (a ``unit`` column) and every file gets
-    a unit column (单位/所属单位 ...) instead of one folder per unit. ``layout`` (u8, kis):
-    the ledger is written as that system exports it (:func:`write_ledger_layout`).
+    a unit column (单位/所属单位 ...) instead of one folder per unit. ``layouts``: the table
+    families written as a real system exports them (:mod:`xuncha_audit.synth.layouts`); the
+    files of the generic shapes are planned as without it, so they stay the same.
     """
+    from xuncha_audit.synth import layouts as real
+
+    layouts = layouts or LayoutChoice()
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = ctx.sub_rng("writers-cells")
     manifest: list[dict] = []
@@ -443,25 +464,33 @@ def write_unit(ctx: SynthContext, frames: dict[str, pd.DataFrame], out_dir: Path
     specs = plan_files(ctx, frames)
     if unit_column:
         add_unit_column(specs, ctx.sub_rng("writers-unit-column"))
-    if layout:
-        frames = _layout_frames(frames, layout)
+    frames = layouts.frames(frames)
+    if layouts.payroll:
+        manifest += real.write_payroll_fiscal(ctx, frames, out_dir, rel_prefix)
+        specs = [s for s in specs if s.table not in ("payroll", "payroll_deductions")]
+    if layouts.procurement:
+        manifest += real.write_procurement_ccgp(ctx, frames, out_dir, rel_prefix)
+        frames = real.split_procurement(frames)
     for spec in specs:
         path = out_dir / spec.path
         rel = f"{rel_prefix}{spec.path}"
-        if spec.table == "ledger" and layout:
+        if spec.table == "ledger" and layouts.ledger:
             chunks = streams["ledger"] if streams and "ledger" in streams else [frames["ledger"]]
-            manifest.append(write_ledger_layout(ctx, chunks, out_dir, layout, rel_prefix))
+            manifest += real.write_ledger(ctx, chunks, out_dir, layouts.ledger, rel_prefix)
             continue
         if spec.table == "ledger" and streams and "ledger" in streams:
             n = _write_ledger_stream(spec, streams["ledger"], path, rng, quarantine, rel)
             manifest.append(_man(rel, spec, "", 1, n))
             continue
         df = frames[spec.table]
-        if spec.table == "payroll":
+        if spec.table in ("payroll", "payroll_deductions"):
             year = 2023 if spec.wide else 2024
             df = df[pd.to_datetime(df["month"]).dt.year == year]
         if spec.wide:
-            cells = _wide_payroll(df, spec)
+            ded = frames.get("payroll_deductions")
+            if ded is not None:
+                ded = ded[pd.to_datetime(ded["month"]).dt.year == 2023]
+            cells = _wide_payroll(df, spec, ded)
             title = _title_rows(ctx, spec, "2023年", unit_column)
             _write_excel_sheets(path, spec.fmt, [("工资表", cells, title)], False, None)
             manifest.append(_man(rel, spec, "工资表", len(title) + 1, len(cells)))
@@ -623,154 +652,3 @@ def write_answer_key(out: Path, answer: pd.DataFrame, near: pd.DataFrame, quaran
         "- units.csv：被巡察单位、层级、地区、城市。\n",
         encoding="utf-8",
     )
-
-
-# --------------------------------------------------------------------------------- real layouts
-# ``python -m xuncha_audit.synth --layout u8|kis`` writes the ledger as that system exports it
-# (ingest/layouts/*.yaml describe the same shapes): voucher numbers restart every month, the
-# money of U8 is one 金额 column with 方向, titles and a 合计 row (U8), GBK CSV with 1,234.56
-# amounts (KIS). Other tables keep the generic shapes; their voucher references are written the
-# way the layout numbers vouchers, so ledger links (payments.voucher_no) still hold.
-LAYOUTS = ("u8", "kis")
-_VNO_RE = r"^记-\d{6}-(\d+)$"
-
-
-def layout_voucher_no(vno: str, layout: str) -> str:
-    """A generated voucher number (记-202403-00015) as the layout writes it: numbered within
-    the month (U8 记-00015; KIS 凭证字 记 + 凭证号 15, referred to as 记-15)."""
-    import re
-
-    m = re.match(_VNO_RE, str(vno))
-    if not m:
-        return vno
-    return f"记-{m.group(1)}" if layout == "u8" else f"记-{int(m.group(1))}"
-
-
-def layout_key(key: str, layout: str) -> str:
-    """An answer-key ledger key (``2024-03 记-202403-00015 #2``) as loaded from the layout."""
-    period, rest = key.split(" ", 1)
-    vno, line = rest.rsplit(" #", 1)
-    return f"{period} {layout_voucher_no(vno, layout)} #{line}"
-
-
-def _layout_frames(frames: dict[str, pd.DataFrame], layout: str) -> dict[str, pd.DataFrame]:
-    out = {}
-    for t, df in frames.items():
-        if "voucher_no" in df.columns and t != "ledger":
-            df = df.assign(voucher_no=[v if _isna(v) else layout_voucher_no(v, layout) for v in df["voucher_no"]])
-        out[t] = df
-    return out
-
-
-def _aux_text(chunk: pd.DataFrame) -> list[str]:
-    """U8 辅助项 as pairs: 部门:办公室;个人:张三;往来单位:长沙某公司."""
-    out = []
-    for dept, person, cp in zip(chunk["department"], chunk["person"], chunk["counterparty"], strict=True):
-        parts = []
-        if not _isna(dept):
-            parts.append(f"部门:{dept}")
-        if not _isna(person):
-            parts.append(f"个人:{person}")
-        if not _isna(cp):
-            parts.append(f"往来单位:{cp}")
-        out.append(";".join(parts))
-    return out
-
-
-def write_ledger_layout(ctx: SynthContext, chunks: Iterable[pd.DataFrame], out_dir: Path, layout: str,
-                        rel_prefix: str = "") -> dict:
-    """Write a unit's ledger in a real layout; returns its manifest row."""
-    if layout == "u8":
-        return _write_u8_journal(ctx, chunks, out_dir, rel_prefix)
-    if layout == "kis":
-        return _write_kis_csv(ctx, chunks, out_dir, rel_prefix)
-    raise ValueError(f"unknown layout {layout!r}")
-
-
-def _write_u8_journal(ctx: SynthContext, chunks, out_dir: Path, rel_prefix: str) -> dict:
-    """用友 U8 序时账 as .xlsx (an .xls holds 65,536 rows only): title rows, 日期 2024.01.05,
-    凭证号数 restarting every month, 方向 借/贷 + 金额, 辅助项, a 合计 row."""
-    import xlsxwriter
-
-    name = "序时账.xlsx"
-    path = out_dir / name
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                         "strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
-    ws = wb.add_worksheet("序时账")
-    money_f = wb.add_format({"num_format": "#,##0.00"})
-    ws.write_string(0, 0, "序时账")
-    ws.write_string(1, 0, f"核算单位：{ctx.unit}")
-    ws.write_string(1, 4, "期间：2023.01-2024.12")
-    header = ["日期", "凭证号数", "科目编码", "科目名称", "摘要", "方向", "数量", "外币", "金额", "辅助项",
-              "制单人", "审核人"]
-    for j, h in enumerate(header):
-        ws.write_string(2, j, h)
-    r = 3
-    total = 0
-    n = 0
-    for chunk in _iter(chunks):
-        dates = pd.to_datetime(chunk["voucher_date"]).dt.strftime("%Y.%m.%d").to_numpy()
-        vnos = [layout_voucher_no(v, "u8") for v in chunk["voucher_no"]]
-        debit = chunk["debit"].to_numpy(dtype=float)
-        credit = chunk["credit"].to_numpy(dtype=float)
-        aux = _aux_text(chunk)
-        cols = {c: chunk[c].to_numpy(dtype=object) for c in
-                ("account_code", "account_name", "summary", "preparer", "approver")}
-        for i in range(len(chunk)):
-            is_debit = not np.isnan(debit[i])
-            amount = debit[i] if is_debit else credit[i]
-            ws.write_string(r, 0, dates[i])
-            ws.write_string(r, 1, vnos[i])
-            ws.write_string(r, 2, str(cols["account_code"][i]))
-            ws.write_string(r, 3, str(cols["account_name"][i]))
-            if not _isna(cols["summary"][i]):
-                ws.write_string(r, 4, str(cols["summary"][i]))
-            ws.write_string(r, 5, "借" if is_debit else "贷")
-            ws.write_number(r, 8, float(amount), money_f)
-            if aux[i]:
-                ws.write_string(r, 9, aux[i])
-            for j, c in ((10, "preparer"), (11, "approver")):
-                if not _isna(cols[c][i]):
-                    ws.write_string(r, j, str(cols[c][i]))
-            if is_debit:
-                total += round(float(amount) * 100)
-            r += 1
-        n += len(chunk)
-    ws.write_string(r, 0, "合计")
-    ws.write_number(r, 8, total / 100, money_f)
-    wb.close()
-    return {"file": f"{rel_prefix}{name}", "sheet": "序时账", "table": "ledger", "format": "xlsx",
-            "encoding": "", "header_row": 3, "data_rows": n + 1, "layout": "u8_journal",
-            "amount_style": "native", "date_style": "dot"}
-
-
-def _write_kis_csv(ctx: SynthContext, chunks, out_dir: Path, rel_prefix: str) -> dict:
-    """金蝶 KIS 凭证引出 as GBK CSV: 凭证字 + 凭证号 restarting every month, 分录序号,
-    amounts written 657,971.04, 供应商/职员/部门 as separate 辅助核算 columns."""
-    header = ["日期", "凭证字", "凭证号", "附件数", "分录序号", "摘要", "科目代码", "科目名称", "借方金额",
-              "贷方金额", "客户", "供应商", "职员", "项目", "部门", "存货", "是否限定", "自定义辅助核算类别",
-              "自定义辅助核算编码", "数量", "单价", "原币金额", "币别", "汇率"]
-    name = "凭证引出.csv"
-    path = out_dir / name
-    n = 0
-    with path.open("w", encoding="gbk", errors="replace", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\r\n")
-        w.writerow(header)
-        for chunk in _iter(chunks):
-            dates = pd.to_datetime(chunk["voucher_date"]).dt.strftime("%Y-%m-%d").to_numpy()
-            for i, row in enumerate(chunk.itertuples(index=False)):
-                no = layout_voucher_no(row.voucher_no, "kis").split("-", 1)[1]
-                debit = "" if _isna(row.debit) else f"{row.debit:,.2f}"
-                credit = "" if _isna(row.credit) else f"{row.credit:,.2f}"
-                amt = debit or credit
-                w.writerow([dates[i], "记", no, "1", row.line_no, row.summary or "", row.account_code,
-                            row.account_name, debit, credit, "",
-                            "" if _isna(row.counterparty) else row.counterparty,
-                            "" if _isna(row.person) else row.person, "",
-                            "" if _isna(row.department) else row.department, "", "否", "", "", "", "",
-                            amt, "RMB", "1"])
-            n += len(chunk)
-    return {"file": f"{rel_prefix}{name}", "sheet": "", "table": "ledger", "format": "csv",
-            "encoding": "gbk", "header_row": 1, "data_rows": n, "layout": "kis_voucher",
-            "amount_style": "comma", "date_style": "iso"}

@@ -72,7 +72,7 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
         payroll = pd.concat([pay, pensions], ignore_index=True)
         payroll = payroll.sort_values(["month", "person_id"], kind="stable").reset_index(drop=True)
         return {"staff": staff.drop(columns=["ladder", "gender"]), "relations": ctx.relations.copy(),
-                "payroll": payroll}
+                "payroll": payroll, "payroll_deductions": deductions(ctx, payroll)}
 
     PK = lambda r: ("payroll", key_of("payroll", r))  # noqa: E731
     active = grid[grid["person_id"].isin(staff.loc[staff["status"] == "在职", "person_id"])]
@@ -154,7 +154,34 @@ def generate(ctx: SynthContext) -> dict[str, pd.DataFrame]:
     payroll = pd.concat([pay, pensions, *extra], ignore_index=True)
     payroll = payroll.sort_values(["month", "person_id"], kind="stable").reset_index(drop=True)
     staff_out = staff.drop(columns=["ladder", "gender"])
-    return {"staff": staff_out, "relations": ctx.relations.copy(), "payroll": payroll}
+    return {"staff": staff_out, "relations": ctx.relations.copy(), "payroll": payroll,
+            "payroll_deductions": deductions(ctx, payroll)}
+
+
+# 代扣/扣款 withheld every month, as shares of the base pay (职务工资 + 级别工资) of that month:
+# social insurance, occupational annuity and housing fund at their statutory personal rates.
+DEDUCTION_RATES = {"养老保险": 0.08, "医疗保险": 0.02, "职业年金": 0.04, "失业保险": 0.005,
+                   "住房公积金": 0.12}
+DEDUCTIONS = [*DEDUCTION_RATES, "个人所得税"]
+
+
+def deductions(ctx: SynthContext, payroll: pd.DataFrame) -> pd.DataFrame:
+    """``payroll_deductions``: the deductions of every person-month paid a base salary
+    (retirees' 离退休费 carry none). Drawn from their own stream, so the other tables do not
+    change when deductions change."""
+    rng = ctx.sub_rng("payroll-deductions")
+    first = payroll.drop_duplicates(["month", "person_id", "item"])
+    base = first[first["item"].isin(["职务工资", "级别工资"])].groupby(
+        ["month", "person_id", "name", "id_number"], sort=True, as_index=False)["amount"].sum()
+    frames = [base.assign(item=item, amount=np.round(base["amount"] * rate, 2))
+              for item, rate in DEDUCTION_RATES.items()]
+    tax = np.round(base["amount"] * rng.uniform(0.02, 0.05, len(base)), 2)
+    frames.append(base.assign(item="个人所得税", amount=tax))
+    out = pd.concat(frames, ignore_index=True)
+    out["item"] = pd.Categorical(out["item"], DEDUCTIONS, ordered=True)
+    out = out.sort_values(["month", "person_id", "item"], kind="stable").reset_index(drop=True)
+    out["item"] = out["item"].astype(str)
+    return out[["month", "person_id", "id_number", "name", "item", "amount"]]
 
 
 def _pensions(ctx: SynthContext, staff: pd.DataFrame, rng) -> pd.DataFrame:
