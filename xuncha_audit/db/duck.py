@@ -81,6 +81,14 @@ class DuckDBBackend(Backend):
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    def iter_rows(self, sql: str, params: Params = None, batch: int = 10_000) -> Iterator[tuple]:
+        """The rows, fetched ``batch`` at a time: a large result never sits in Python whole.
+        The query runs when iteration starts; run nothing else on the connection meanwhile."""
+        sql = self.translate(sql)
+        cur = self.con.execute(sql, params) if params else self.con.execute(sql)
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
     def execute_many(self, sql: str, rows) -> None:
         """One statement run for each row of parameters (``executemany``)."""
         self.con.executemany(self.translate(sql), rows)
