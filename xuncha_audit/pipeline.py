@@ -51,9 +51,10 @@ def data_date_range(con) -> tuple[date, date]:
     One query over every date column of the canonical tables; the calendar then warns
     (weekend-only fallback) only when the data really reaches years no calendar covers.
     """
+    be = of(con)
     from xuncha_audit.contract import load_contract
 
-    existing = {r[0] for r in of(con).fetch_all("SELECT table_name FROM information_schema.tables")}
+    existing = {r[0] for r in be.fetch_all("SELECT table_name FROM information_schema.tables")}
     parts = [
         f'SELECT min("{c.name}") AS lo, max("{c.name}") AS hi FROM "{t.name}"'
         for t in load_contract().tables.values() if t.name in existing
@@ -61,7 +62,7 @@ def data_date_range(con) -> tuple[date, date]:
     ]
     lo, hi = CALENDAR_COVERED
     if parts:
-        row = of(con).fetch_one(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})")
+        row = be.fetch_one(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})")
         lo = min(lo, row[0]) if row[0] else lo
         hi = max(hi, row[1]) if row[1] else hi
     # Sanity bounds: a garbled year 2204 must not build a 200-year calendar.
@@ -438,16 +439,17 @@ def _cut(text, width: int = TITLE_WIDTH) -> str:
 def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]:
     """The first ``n`` findings by severity, then amount (as the report's 重点疑点), with
     their short numbers (P01-0007) from the triage store; works on a read-only connection."""
+    be = of(con)
     from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
     from xuncha_audit.findings.views import findings_select
 
-    if not of(con).exists("findings"):
+    if not be.exists("findings"):
         return []
     # Only the findings (not the evidence): the numbering needs _x_findings and _x_gone.
-    of(con).execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
-    gone = "findings_gone" if of(con).exists("findings_gone") else None
-    of(con).execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
-                    + (findings_select(con, mask=mask, source=gone) if gone
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
+    gone = "findings_gone" if be.exists("findings_gone") else None
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
+               + (findings_select(con, mask=mask, source=gone) if gone
                    else "SELECT * FROM _x_findings WHERE false"))
     try:
         create_numbers(con, store)
@@ -455,7 +457,7 @@ def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]
         short = "n.short_no"
     except Exception:  # an unreadable store: the 16-hex ids still name the findings
         num, short = "", "NULL"
-    rows = of(con).fetch_all(f"""
+    rows = be.fetch_all(f"""
         SELECT coalesce({short}, x.finding_id) AS no, x.check_id, x.severity_zh, x.unit, x.title,
                x.amount
         FROM _x_findings x {num}

@@ -56,11 +56,12 @@ STAGE_ZH = {"load": "导入", "standards": "载入标准", "validate": "数据�
 
 
 def ensure_run_tables(con) -> None:
-    of(con).execute(RUN_DDL)
-    of(con).execute(RUN_STAGES_DDL)
+    be = of(con)
+    be.execute(RUN_DDL)
+    be.execute(RUN_STAGES_DDL)
     for col, typ in (("stage", "VARCHAR"), ("status_zh", "VARCHAR"), ("pid", "BIGINT"),
                      ("message", "VARCHAR"), ("data_dir", "VARCHAR"), ("config_json", "VARCHAR")):
-        of(con).execute(f'ALTER TABLE _run ADD COLUMN IF NOT EXISTS "{col}" {typ}')
+        be.execute(f'ALTER TABLE _run ADD COLUMN IF NOT EXISTS "{col}" {typ}')
 
 
 def build_path_for(db_path: Path) -> Path:
@@ -98,14 +99,15 @@ def _remove_db_file(p: Path) -> None:
 def _copy_history(con, alias: str) -> None:
     """Copy `_run`/`_run_stages` rows of the attached database ``alias`` that ``con`` does
     not have yet; runs still marked running there are recorded as interrupted."""
-    have = {r[0] for r in of(con).fetch_all(
+    be = of(con)
+    have = {r[0] for r in be.fetch_all(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = $a", {"a": alias})}
     if "_run" in have:
-        cols = {r[0] for r in of(con).fetch_all(
+        cols = {r[0] for r in be.fetch_all(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = $a AND table_name = '_run'",
             {"a": alias})}
         sel = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in RUN_COLUMNS)
-        of(con).execute(
+        be.execute(
             f"""INSERT INTO _run BY NAME
             SELECT * REPLACE (
                 CASE WHEN status = 'running' OR status IS NULL THEN 'interrupted' ELSE status END AS status,
@@ -115,7 +117,7 @@ def _copy_history(con, alias: str) -> None:
             WHERE run_id NOT IN (SELECT run_id FROM _run)"""
         )
     if "_run_stages" in have:
-        of(con).execute(
+        be.execute(
             f"""INSERT INTO _run_stages BY NAME
             SELECT * REPLACE (CASE WHEN status = 'running' THEN 'interrupted' ELSE status END AS status)
             FROM (SELECT {", ".join(f'"{c}"' for c in STAGE_COLUMNS)} FROM "{alias}"._run_stages)
@@ -131,25 +133,26 @@ def carry_history(con, db_path: Path) -> list[str]:
     The previous database is opened read-only; when another program holds it (a notebook)
     the user gets a clear message (exit 2), as before.
     """
+    be = of(con)
     from xuncha_audit.findings.batch import DatabaseBusyError
 
     ensure_run_tables(con)
-    before = {r[0] for r in of(con).fetch_all("SELECT run_id FROM _run")}
+    before = {r[0] for r in be.fetch_all("SELECT run_id FROM _run")}
     for n, b in enumerate(leftover_builds(db_path)):
         alias = f"_dead{n}"
         try:
-            of(con).attach(b, alias)
+            be.attach(b, alias)
         except duckdb.Error:  # killed while the file was being created: nothing to record
             _remove_db_file(b)
             continue
         try:
             _copy_history(con, alias)
         finally:
-            of(con).detach(alias)
+            be.detach(alias)
         _remove_db_file(b)
     if db_path.exists():
         try:
-            of(con).attach(db_path, "_prev", read_only=True)
+            be.attach(db_path, "_prev", read_only=True)
         except duckdb.Error as exc:
             text = str(exc)
             if "lock" in text.lower():
@@ -164,8 +167,8 @@ def carry_history(con, db_path: Path) -> list[str]:
         try:
             _copy_history(con, "_prev")
         finally:
-            of(con).detach("_prev")
-    found = of(con).fetch_all(
+            be.detach("_prev")
+    found = be.fetch_all(
         "SELECT run_id FROM _run WHERE status = 'interrupted' ORDER BY started_at")
     return [r[0] for r in found if r[0] not in before]
 
@@ -180,8 +183,9 @@ def start_run(con, run_id: str, started: datetime, version: str, data_dir: str, 
 
 
 def begin_stage(con, run_id: str, stage: str) -> float:
-    of(con).execute("UPDATE _run SET stage = ? WHERE run_id = ?", [stage, run_id])
-    of(con).execute(
+    be = of(con)
+    be.execute("UPDATE _run SET stage = ? WHERE run_id = ?", [stage, run_id])
+    be.execute(
         "INSERT INTO _run_stages VALUES (?, ?, 'running', ?, NULL, NULL, NULL)",
         [run_id, stage, datetime.now()],
     )
@@ -211,12 +215,13 @@ def end_stage(con, run_id: str, stage: str, t0: float, status: str = "ok", detai
 
 
 def finish_run(con, run_id: str, status: str, message: str | None = None) -> None:
-    of(con).execute(
+    be = of(con)
+    be.execute(
         "UPDATE _run SET finished_at = ?, status = ?, status_zh = ?, message = ? WHERE run_id = ?",
         [datetime.now(), status, RUN_STATUS_ZH[status], message, run_id],
     )
     if status != "ok":
-        of(con).execute(
+        be.execute(
             "UPDATE _run_stages SET status = ?, finished_at = ? WHERE run_id = ? AND status = 'running'",
             [status, datetime.now(), run_id],
         )

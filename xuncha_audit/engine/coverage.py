@@ -45,8 +45,9 @@ NOTE_EXAMPLES = 5
 
 
 def ensure_coverage_tables(con) -> None:
-    of(con).execute(COVERAGE_DDL)
-    of(con).execute(NOTES_DDL)
+    be = of(con)
+    be.execute(COVERAGE_DDL)
+    be.execute(NOTES_DDL)
 
 
 def _existing_tables(con) -> set[str]:
@@ -58,9 +59,10 @@ def _existing_tables(con) -> set[str]:
 def write_unit_tables(con) -> None:
     """``_unit_tables``: for every unit of the run and every canonical table, the rows and
     files it supplied (0 = not supplied)."""
+    be = of(con)
     contract = load_contract()
     have = _existing_tables(con)
-    of(con).execute(UNIT_TABLES_DDL)
+    be.execute(UNIT_TABLES_DDL)
     tables = [t for t in contract.tables if t in have]
     if not tables:
         return
@@ -72,7 +74,7 @@ def write_unit_tables(con) -> None:
     files = ("SELECT unit, table_name, count(DISTINCT file) AS files FROM _load_log "
              "WHERE rows_loaded > 0 GROUP BY ALL" if "_load_log" in have
              else "SELECT NULL AS unit, NULL AS table_name, 0 AS files WHERE false")
-    of(con).execute(
+    be.execute(
         f"""INSERT INTO _unit_tables
         WITH c AS ({counts}), u AS ({units} UNION SELECT unit FROM c), t AS ({titles}),
              f AS ({files})
@@ -118,20 +120,21 @@ def group_text(group: tuple[str, ...]) -> tuple[str, str]:
 def units_lacking(con, spec) -> tuple[list[str], dict[str, tuple[str, str]]]:
     """(all units of the run, {unit: (reason_zh, reason_en)} for units lacking a needed
     table). A table absent from the database counts as empty."""
-    have = _existing_tables(con) | {r[0] for r in of(con).fetch_all(
+    be = of(con)
+    have = _existing_tables(con) | {r[0] for r in be.fetch_all(
         "SELECT table_name FROM duckdb_tables() WHERE temporary")}
     groups = needs_of(spec)
     tables = sorted({t for g in groups for t in g if t in have})
     parts = ["SELECT unit FROM _units"] if "_units" in have else []
     parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in tables]
-    units = sorted(r[0] for r in of(con).fetch_all(
+    units = sorted(r[0] for r in be.fetch_all(
         f"SELECT DISTINCT unit FROM ({' UNION '.join(parts)}) WHERE unit IS NOT NULL")) \
         if parts else []
     if not units:
         return [], {}
     present: dict[str, set[str]] = {}
     if tables:
-        rows = of(con).fetch_all(" UNION ALL ".join(
+        rows = be.fetch_all(" UNION ALL ".join(
             f"SELECT DISTINCT '{t}' AS t, unit FROM \"{t}\"" for t in tables))
         for t, u in rows:
             present.setdefault(t, set()).add(u)
@@ -157,8 +160,9 @@ def not_run_note(lacking: dict[str, tuple[str, str]]) -> str | None:
 def record_coverage(con, run_id: str, check_id: str, status: str, units: list[str],
                     lacking: dict[str, tuple[str, str]], reason: str | None = None) -> None:
     """Write one `_check_coverage` row per unit for a check of this run."""
+    be = of(con)
     ensure_coverage_tables(con)
-    of(con).execute("DELETE FROM _check_coverage WHERE run_id = ? AND check_id = ?", [run_id, check_id])
+    be.execute("DELETE FROM _check_coverage WHERE run_id = ? AND check_id = ?", [run_id, check_id])
     rows = []
     for u in units:
         if status in ("skipped", "error"):
@@ -169,16 +173,17 @@ def record_coverage(con, run_id: str, check_id: str, status: str, units: list[st
             st, zh, en = "ok", None, None
         rows.append((run_id, check_id, u, st, COVERAGE_STATUS_ZH[st], zh, en))
     if rows:
-        of(con).execute_many("INSERT INTO _check_coverage VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        be.execute_many("INSERT INTO _check_coverage VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def take_notes(con, run_id: str, check_id: str, res: str, entity_type: str) -> list[str]:
     """Move the rows of the result table ``res`` that carry a ``_note`` into
     ``_check_notes`` (one row per unit and reason, counting distinct entities) and delete
     them from ``res``. Returns the notes as console lines."""
+    be = of(con)
     ensure_coverage_tables(con)
-    of(con).execute("DELETE FROM _check_notes WHERE run_id = ? AND check_id = ?", [run_id, check_id])
-    of(con).execute(
+    be.execute("DELETE FROM _check_notes WHERE run_id = ? AND check_id = ?", [run_id, check_id])
+    be.execute(
         f"""INSERT INTO _check_notes
         SELECT $run_id, $check, unit, "{NOTE_COLUMN}", count(DISTINCT coalesce(entity_key, finding_key)),
                coalesce(min(entity_type), $etype),
@@ -187,8 +192,8 @@ def take_notes(con, run_id: str, check_id: str, res: str, entity_type: str) -> l
         GROUP BY unit, "{NOTE_COLUMN}" """,
         {"run_id": run_id, "check": check_id, "etype": entity_type},
     )
-    of(con).execute(f'DELETE FROM "{res}" WHERE "{NOTE_COLUMN}" IS NOT NULL')
-    return [note_text(u, reason, n, et, ex) for u, reason, n, et, ex in of(con).fetch_all(
+    be.execute(f'DELETE FROM "{res}" WHERE "{NOTE_COLUMN}" IS NOT NULL')
+    return [note_text(u, reason, n, et, ex) for u, reason, n, et, ex in be.fetch_all(
         "SELECT unit, reason_zh, n, entity_type, examples FROM _check_notes "
         "WHERE run_id = ? AND check_id = ? ORDER BY unit, reason_zh", [run_id, check_id])]
 
@@ -230,14 +235,15 @@ def record_required_empty(con, missing: list[tuple[str, str, list[str]]]) -> Non
     """One failed `_validation` row per required table that is empty (validation must not
     say "all rules passed" on tables that were never supplied). Severity ``warning``: the
     checks that need it are 未执行 (see `_check_coverage`), not skipped as broken."""
+    be = of(con)
     if not missing or "_validation" not in _existing_tables(con):
         return
     from datetime import UTC, datetime
 
     now = datetime.now(UTC).replace(tzinfo=None)
-    of(con).execute("DELETE FROM _validation WHERE expectation = ?", [REQUIRED_EXPECTATION])
+    be.execute("DELETE FROM _validation WHERE expectation = ?", [REQUIRED_EXPECTATION])
     for t, title, codes in missing:
-        of(con).execute(
+        be.execute(
             "INSERT INTO _validation BY NAME SELECT ? AS run_at, ? AS table_name, ? AS expectation, "
             "? AS expectation_id, NULL AS \"column\", 'warning' AS severity, false AS success, "
             "0 AS unexpected_count, 0 AS element_count, ? AS description_zh, ? AS details",

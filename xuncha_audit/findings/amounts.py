@@ -44,13 +44,14 @@ _SHARES = """
 
 
 def write_amount_dedup(con) -> None:
-    have = {r[0] for r in of(con).fetch_all(
+    be = of(con)
+    have = {r[0] for r in be.fetch_all(
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary")}
     if "findings" not in have or "evidence" not in have:
         return
-    of(con).execute("CREATE OR REPLACE TABLE _amount_shares AS "
-                    + _SHARES.format(findings="findings", evidence="evidence"))
-    of(con).execute(
+    be.execute("CREATE OR REPLACE TABLE _amount_shares AS "
+               + _SHARES.format(findings="findings", evidence="evidence"))
+    be.execute(
         """
         CREATE OR REPLACE TABLE _amount_records AS
         SELECT source_table, unit, record_key, round(max(share), 2) AS amount,
@@ -60,7 +61,7 @@ def write_amount_dedup(con) -> None:
         ORDER BY source_table, unit, record_key
         """
     )
-    of(con).execute(
+    be.execute(
         """
         CREATE OR REPLACE VIEW amount_headline AS
         SELECT (SELECT coalesce(sum(amount), 0) FROM findings)::DECIMAL(18,2) AS amount_raw,
@@ -73,7 +74,7 @@ def write_amount_dedup(con) -> None:
                (SELECT count(*) FROM _amount_records WHERE findings > 1) AS records_cited_twice
         """
     )
-    of(con).execute(
+    be.execute(
         """
         CREATE OR REPLACE VIEW amount_by_check AS
         SELECT s.check_id, r.amount_raw, round(sum(s.share), 2)::DECIMAL(18,2) AS amount_dedup

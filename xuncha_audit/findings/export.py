@@ -85,6 +85,7 @@ def _jsonable(df: pd.DataFrame) -> list[dict]:
 
 
 def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
+    be = of(con)
     from xuncha_audit import __version__
 
     run_info = dict(run_info or {})
@@ -94,47 +95,47 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "masked": mask,
     }
-    if of(con).exists("_run"):
-        m["run"] = _jsonable(of(con).fetch_df(
+    if be.exists("_run"):
+        m["run"] = _jsonable(be.fetch_df(
             "SELECT run_id, started_at, finished_at, version FROM _run "
             "ORDER BY started_at DESC NULLS LAST LIMIT 1"))
         m["run"] = m["run"][0] if m["run"] else None
-    if of(con).exists("_load_log"):
-        m["inputs"] = _jsonable(of(con).fetch_df(
+    if be.exists("_load_log"):
+        m["inputs"] = _jsonable(be.fetch_df(
             "SELECT file, sheet, table_name, unit, encoding, rows_read, rows_loaded, "
             "rows_quarantined, status, sha256 FROM _load_log ORDER BY file, sheet"))
-    if of(con).exists("_units"):
-        m["units"] = _jsonable(of(con).fetch_df("SELECT * FROM _units ORDER BY unit"))
+    if be.exists("_units"):
+        m["units"] = _jsonable(be.fetch_df("SELECT * FROM _units ORDER BY unit"))
     m["standards"] = run_info.pop("standards", None)
     m["config"] = run_info.pop("config", None)
     if run_info:
         m["run_info"] = run_info
-    if of(con).exists("_check_runs"):
+    if be.exists("_check_runs"):
         run_filter = ""
         params: dict = {}
         rid = m.get("run", {}) and m["run"].get("run_id") if m.get("run") else None
-        if rid and of(con).scalar("SELECT count(*) FROM _check_runs WHERE run_id = $r",
-                                  {"r": rid}):
+        if rid and be.scalar("SELECT count(*) FROM _check_runs WHERE run_id = $r",
+                             {"r": rid}):
             run_filter, params = "WHERE run_id = $r", {"r": rid}
         note = ", note" if "note" in columns_of(con, "_check_runs") else ""
-        m["checks"] = _jsonable(of(con).fetch_df(
+        m["checks"] = _jsonable(be.fetch_df(
             f'SELECT check_id, status, seconds, "rows", findings, error{note} FROM _check_runs '
             f"{run_filter} ORDER BY check_id", params))
         from xuncha_audit.engine.coverage import manifest_sections  # 未执行 per unit, notes
 
         m.update(manifest_sections(con, rid, mask=mask))
-    counts = of(con).fetch_one("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""")
+    counts = be.fetch_one("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""")
     m["counts"] = {
         "findings": counts[0],
         "amount": float(counts[1]),
-        "evidence": of(con).scalar("SELECT count(*) FROM _x_evidence"),
-        "gone": of(con).scalar("SELECT count(*) FROM _x_gone"),
+        "evidence": be.scalar("SELECT count(*) FROM _x_evidence"),
+        "gone": be.scalar("SELECT count(*) FROM _x_gone"),
         **_amount_dedup(con),
-        "by_severity": dict(of(con).fetch_all(
+        "by_severity": dict(be.fetch_all(
             "SELECT severity, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1")),
-        "by_route": dict(of(con).fetch_all(
+        "by_route": dict(be.fetch_all(
             "SELECT route, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1")),
-        "by_mark": dict(of(con).fetch_all(
+        "by_mark": dict(be.fetch_all(
             "SELECT coalesce(mark, '未比对'), count(*) FROM _x_findings GROUP BY 1 ORDER BY 1")),
     }
     return m

@@ -326,11 +326,12 @@ def _select(con, finding: list[str] | None, check: list[str] | None) -> pd.DataF
 
 
 def _evidence(con, finding_ids: list[str]) -> dict[str, tuple[list[dict], int]]:
+    be = of(con)
     if not finding_ids:
         return {}
-    of(con).execute("CREATE OR REPLACE TEMP TABLE _p_ids (finding_id VARCHAR)")
-    of(con).execute_many("INSERT INTO _p_ids VALUES (?)", [[i] for i in finding_ids])
-    df = of(con).fetch_df(f"""
+    be.execute("CREATE OR REPLACE TEMP TABLE _p_ids (finding_id VARCHAR)")
+    be.execute_many("INSERT INTO _p_ids VALUES (?)", [[i] for i in finding_ids])
+    df = be.fetch_df(f"""
         SELECT * FROM (
             SELECT e.*, row_number() OVER (PARTITION BY finding_id ORDER BY source_title, record_key) AS rn,
                    count(*) OVER (PARTITION BY finding_id) AS total
@@ -475,6 +476,7 @@ def write_papers(con, out_dir: str | Path, *, finding: list[str] | None = None,
 def _overlay_store(con, store, mask: bool) -> None:
     """Status, note and route as the triage store holds them now (set or imported after the
     run), not as the run's database recorded them."""
+    be = of(con)
     from xuncha_audit.findings.labels import ROUTES
     from xuncha_audit.findings.masking import mask_sql
     from xuncha_audit.findings.triage import TriageStore
@@ -488,10 +490,10 @@ def _overlay_store(con, store, mask: bool) -> None:
     st.load_into(con, "_p_store")
     note = mask_sql("s.note") if mask else "s.note"
     code = "coalesce(s.route, s.default_route, x.route_code)"
-    of(con).execute(f"""UPDATE _x_findings x SET status = coalesce(s.status, x.status), note = {note},
+    be.execute(f"""UPDATE _x_findings x SET status = coalesce(s.status, x.status), note = {note},
                     route_code = {code}, route = {_case(code, ROUTES)}
                     FROM _p_store s WHERE s.finding_id = x.finding_id""")
-    of(con).execute("DROP TABLE _p_store")
+    be.execute("DROP TABLE _p_store")
 
 
 def _safe(name: str) -> str:

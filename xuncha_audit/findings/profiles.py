@@ -88,6 +88,7 @@ PROFILE_COLUMNS = {
 
 def _mentions_sql(con) -> str:
     """SQL of (finding_id, subject_type, raw_name, role) for every appearance."""
+    be = of(con)
     parts = [
         """SELECT finding_id, 'person' AS subject_type, trim(p) AS raw_name, '涉及人员' AS role,
                false AS from_evidence
@@ -96,7 +97,7 @@ def _mentions_sql(con) -> str:
         """SELECT finding_id, entity_type, entity_key, '疑点对象', false FROM findings
            WHERE entity_type IN ('person', 'vendor') AND entity_key IS NOT NULL""",
     ]
-    if of(con).exists("evidence"):
+    if be.exists("evidence"):
         for table, field, role, is_list in PERSON_FIELDS:
             val = f"CASE WHEN json_valid(record) THEN json_extract_string(record, '$.{field}') END"
             if is_list:
@@ -116,7 +117,7 @@ def _mentions_sql(con) -> str:
                 f"json_extract_string(record, '$.{field}') END, '{role}', true "
                 f"FROM evidence WHERE source_table = '{table}'"
             )
-    if of(con).exists("finding_persons") and {"finding_id", "name", "role"} <= set(
+    if be.exists("finding_persons") and {"finding_id", "name", "role"} <= set(
         columns_of(con, "finding_persons")
     ):
         parts.append("SELECT finding_id, 'person', name, role, false FROM finding_persons")
@@ -150,10 +151,11 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Sorted by risk score (highest first). Columns: see :data:`PROFILE_COLUMNS` plus
     ``subject_type`` (person | vendor), ``department``.
     """
+    be = of(con)
     from xuncha_audit.ingest.derive import company_norm_sql, install_macros
 
     install_macros(con)
-    if not of(con).exists("findings"):
+    if not be.exists("findings"):
         return pd.DataFrame(columns=["subject_type", *PROFILE_COLUMNS, "department"])
     staff = _staff_sql(con)
     staff_join = (
@@ -243,7 +245,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     FROM a {staff_join}
     ORDER BY risk_score DESC, findings DESC, name
     """
-    return of(con).fetch_df(sql)
+    return be.fetch_df(sql)
 
 
 def leading_cadres(con: duckdb.DuckDBPyConnection, profiles: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -49,13 +49,14 @@ class Sample:
 def _population(con, table: str | None, finding: str | None, unit: str | None,
                 amount_column: str | None) -> tuple[pd.DataFrame, str, str | None]:
     """The population as a DataFrame ordered by (unit, _key), its description and amount column."""
+    be = of(con)
     from xuncha_audit.contract import load_contract
 
     contract = load_contract()
     if (table is None) == (finding is None):
         raise XunchaError("请指定 --table 或 --finding 之一", "exactly one of --table/--finding")
     if finding is not None:
-        rows = of(con).fetch_all(
+        rows = be.fetch_all(
             "SELECT DISTINCT source_table FROM evidence WHERE finding_id = $f", {"f": finding}
         )
         if not rows:
@@ -69,7 +70,7 @@ def _population(con, table: str | None, finding: str | None, unit: str | None,
     if table not in contract.tables:
         raise XunchaError(f"未知的数据表：{table}（可选：{'、'.join(contract.tables)}）",
                           f"unknown table {table}")
-    exists = of(con).fetch_all(
+    exists = be.fetch_all(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = $t", {"t": table}
     )[0][0]
     if not exists:
@@ -90,7 +91,7 @@ def _population(con, table: str | None, finding: str | None, unit: str | None,
         where.append("t.unit = $unit")
         params["unit"] = unit
     cond = f"WHERE {' AND '.join(where)}" if where else ""
-    df = of(con).fetch_df(f"SELECT t.* FROM {quote(table)} t {cond} ORDER BY t.unit, t._key", params)
+    df = be.fetch_df(f"SELECT t.* FROM {quote(table)} t {cond} ORDER BY t.unit, t._key", params)
     what = f"疑点 {finding} 的证据（{tdef.title}）" if finding else f"{tdef.title}（{table}）"
     if unit:
         what += f"，单位 {unit}"

@@ -95,11 +95,12 @@ def findings_select(con, *, mask: bool, source: str = "findings") -> str:
 def create_views(con, *, mask: bool) -> None:
     """Create TEMP tables ``_x_findings``, ``_x_evidence``, ``_x_gone`` (materialised once:
     masking is regex work, and every sheet and figure reads them)."""
-    of(con).execute(
+    be = of(con)
+    be.execute(
         "CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask)
         + " ORDER BY _route_rank, check_id, _sev_rank DESC, amount DESC NULLS LAST, finding_id"
     )
-    if of(con).exists("evidence"):
+    if be.exists("evidence"):
         titles = _case("source_table", table_titles())
         main = []
         for out, keys in MAIN_FIELDS.items():
@@ -113,7 +114,7 @@ def create_views(con, *, mask: bool) -> None:
                 expr = f"TRY_CAST(left({expr}, 10) AS DATE)"
             main.append(f"{expr} AS {out}")
         rec = text_or_mask("record", mask)
-        of(con).execute(
+        be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
             SELECT finding_id, check_id, unit, source_table, source_title, _rk AS record_key,
                 {", ".join(main)}, _rec AS record
@@ -125,15 +126,15 @@ def create_views(con, *, mask: bool) -> None:
         cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in (
             "finding_id", "check_id", "unit", "source_table", "source_title", "record_key",
             *MAIN_FIELDS, "record"))
-        of(con).execute(f"CREATE OR REPLACE TEMP TABLE _x_evidence AS SELECT {cols} WHERE false")
-    if of(con).exists("findings_gone"):
-        of(con).execute(
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _x_evidence AS SELECT {cols} WHERE false")
+    if be.exists("findings_gone"):
+        be.execute(
             "CREATE OR REPLACE TEMP TABLE _x_gone AS "
             + findings_select(con, mask=mask, source="findings_gone")
             + " ORDER BY check_id, finding_id"
         )
     else:
-        of(con).execute(
+        be.execute(
             "CREATE OR REPLACE TEMP TABLE _x_gone AS SELECT * FROM _x_findings WHERE false"
         )
 

@@ -170,6 +170,7 @@ def build_calendar(con, start: _dt.date, end: _dt.date, *, warn: str = "always")
     Years that neither chinese-calendar nor holidays covers get weekend-only rest days and a
     warning; ``warn="once"`` gives that warning once per process (``install`` uses it).
     """
+    be = of(con)
     if end < start:
         raise ValueError("calendar end before start")
     table, fallback = calendar_arrow(start, end)
@@ -178,8 +179,8 @@ def build_calendar(con, start: _dt.date, end: _dt.date, *, warn: str = "always")
         _warn(fallback)
     name = f"_xa_std_calendar_{id(table)}"
     cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in CALENDAR_COLUMNS.items())
-    with of(con).registered(name, table):
-        of(con).execute(f"CREATE OR REPLACE TABLE std_calendar AS SELECT {cols} FROM {name}")
+    with be.registered(name, table):
+        be.execute(f"CREATE OR REPLACE TABLE std_calendar AS SELECT {cols} FROM {name}")
 
 
 def is_rest_day(d: _dt.date) -> bool:
