@@ -27,6 +27,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from xuncha_audit.db import literal, of, sql_path
 from xuncha_audit.errors import ConfigError
 
 KEYS = ("memory_limit", "threads", "temp_directory")
@@ -104,10 +105,10 @@ def settings(db_path: str | os.PathLike | None = None) -> dict[str, object]:
 def configure(con, db_path: str | os.PathLike | None = None) -> dict[str, object]:
     """Apply :func:`settings` to an open DuckDB connection; return what was applied."""
     s = settings(db_path)
-    con.execute(f"SET memory_limit = '{s['memory_limit']}'")
-    con.execute(f"SET threads = {int(s['threads'])}")
-    tmp = str(s["temp_directory"]).replace("'", "''")
-    con.execute(f"SET temp_directory = '{tmp}'")
+    be = of(con)
+    be.execute(f"SET memory_limit = {literal(str(s['memory_limit']))}")
+    be.execute(f"SET threads = {int(s['threads'])}")
+    be.execute(f"SET temp_directory = {sql_path(s['temp_directory'])}")
     return s
 
 

@@ -32,6 +32,7 @@ from xuncha_audit.config import (
     load_run_config,
     parse_run_config,
 )
+from xuncha_audit.db import of
 from xuncha_audit.errors import XunchaError
 
 log = logging.getLogger("xuncha_audit.run")
@@ -50,9 +51,10 @@ def data_date_range(con) -> tuple[date, date]:
     One query over every date column of the canonical tables; the calendar then warns
     (weekend-only fallback) only when the data really reaches years no calendar covers.
     """
+    be = of(con)
     from xuncha_audit.contract import load_contract
 
-    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    existing = {r[0] for r in be.fetch_all("SELECT table_name FROM information_schema.tables")}
     parts = [
         f'SELECT min("{c.name}") AS lo, max("{c.name}") AS hi FROM "{t.name}"'
         for t in load_contract().tables.values() if t.name in existing
@@ -60,7 +62,7 @@ def data_date_range(con) -> tuple[date, date]:
     ]
     lo, hi = CALENDAR_COVERED
     if parts:
-        row = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})").fetchall()[0]  # fetchone() leaves the result open (DuckDB 2)
+        row = be.fetch_one(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})")
         lo = min(lo, row[0]) if row[0] else lo
         hi = max(hi, row[1]) if row[1] else hi
     # Sanity bounds: a garbled year 2204 must not build a 200-year calendar.
@@ -289,7 +291,7 @@ def run_pipeline(
             save_triage(con, store, lock_held=True)
             runstate.end_stage(con, run_id, "save_triage", t0)
         runstate.finish_run(con, run_id, "ok")
-        con.execute("CHECKPOINT")
+        of(con).execute("CHECKPOINT")
         con.close()
         runstate.publish(build, db_path)
         published = True
@@ -437,16 +439,17 @@ def _cut(text, width: int = TITLE_WIDTH) -> str:
 def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]:
     """The first ``n`` findings by severity, then amount (as the report's 重点疑点), with
     their short numbers (P01-0007) from the triage store; works on a read-only connection."""
+    be = of(con)
     from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
-    from xuncha_audit.findings.views import findings_select, table_exists
+    from xuncha_audit.findings.views import findings_select
 
-    if not table_exists(con, "findings"):
+    if not be.exists("findings"):
         return []
     # Only the findings (not the evidence): the numbering needs _x_findings and _x_gone.
-    con.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
-    gone = "findings_gone" if table_exists(con, "findings_gone") else None
-    con.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
-                + (findings_select(con, mask=mask, source=gone) if gone
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
+    gone = "findings_gone" if be.exists("findings_gone") else None
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
+               + (findings_select(con, mask=mask, source=gone) if gone
                    else "SELECT * FROM _x_findings WHERE false"))
     try:
         create_numbers(con, store)
@@ -454,12 +457,12 @@ def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]
         short = "n.short_no"
     except Exception:  # an unreadable store: the 16-hex ids still name the findings
         num, short = "", "NULL"
-    rows = con.execute(f"""
+    rows = be.fetch_all(f"""
         SELECT coalesce({short}, x.finding_id) AS no, x.check_id, x.severity_zh, x.unit, x.title,
                x.amount
         FROM _x_findings x {num}
         ORDER BY x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id
-        LIMIT {int(n)}""").fetchall()
+        LIMIT {int(n)}""")
     return [dict(zip(("no", "check_id", "severity_zh", "unit", "title", "amount"), r, strict=True)) for r in rows]
 
 
@@ -595,7 +598,7 @@ def register(app: typer.Typer) -> None:
             import duckdb
 
             with duckdb.connect(str(db_path), read_only=True) as con:
-                findings = con.execute("SELECT severity, status FROM findings").df()
+                findings = of(con).fetch_df("SELECT severity, status FROM findings")
             code = exit_code_for(findings, cfg.fail_on)
             if open_report:
                 open_in_browser(console, Path((result.exports.get("files") or {}).get("report.html")

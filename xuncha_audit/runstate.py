@@ -27,6 +27,7 @@ from pathlib import Path
 
 import duckdb
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 
 BUILD_INFIX = ".build-"
@@ -55,11 +56,12 @@ STAGE_ZH = {"load": "导入", "standards": "载入标准", "validate": "数据�
 
 
 def ensure_run_tables(con) -> None:
-    con.execute(RUN_DDL)
-    con.execute(RUN_STAGES_DDL)
+    be = of(con)
+    be.execute(RUN_DDL)
+    be.execute(RUN_STAGES_DDL)
     for col, typ in (("stage", "VARCHAR"), ("status_zh", "VARCHAR"), ("pid", "BIGINT"),
                      ("message", "VARCHAR"), ("data_dir", "VARCHAR"), ("config_json", "VARCHAR")):
-        con.execute(f'ALTER TABLE _run ADD COLUMN IF NOT EXISTS "{col}" {typ}')
+        be.execute(f'ALTER TABLE _run ADD COLUMN IF NOT EXISTS "{col}" {typ}')
 
 
 def build_path_for(db_path: Path) -> Path:
@@ -97,14 +99,15 @@ def _remove_db_file(p: Path) -> None:
 def _copy_history(con, alias: str) -> None:
     """Copy `_run`/`_run_stages` rows of the attached database ``alias`` that ``con`` does
     not have yet; runs still marked running there are recorded as interrupted."""
-    have = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = $a", {"a": alias}).fetchall()}
+    be = of(con)
+    have = {r[0] for r in be.fetch_all(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = $a", {"a": alias})}
     if "_run" in have:
-        cols = {r[0] for r in con.execute(
+        cols = {r[0] for r in be.fetch_all(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = $a AND table_name = '_run'",
-            {"a": alias}).fetchall()}
+            {"a": alias})}
         sel = ", ".join(f'"{c}"' if c in cols else f'NULL AS "{c}"' for c in RUN_COLUMNS)
-        con.execute(
+        be.execute(
             f"""INSERT INTO _run BY NAME
             SELECT * REPLACE (
                 CASE WHEN status = 'running' OR status IS NULL THEN 'interrupted' ELSE status END AS status,
@@ -114,7 +117,7 @@ def _copy_history(con, alias: str) -> None:
             WHERE run_id NOT IN (SELECT run_id FROM _run)"""
         )
     if "_run_stages" in have:
-        con.execute(
+        be.execute(
             f"""INSERT INTO _run_stages BY NAME
             SELECT * REPLACE (CASE WHEN status = 'running' THEN 'interrupted' ELSE status END AS status)
             FROM (SELECT {", ".join(f'"{c}"' for c in STAGE_COLUMNS)} FROM "{alias}"._run_stages)
@@ -130,25 +133,26 @@ def carry_history(con, db_path: Path) -> list[str]:
     The previous database is opened read-only; when another program holds it (a notebook)
     the user gets a clear message (exit 2), as before.
     """
+    be = of(con)
     from xuncha_audit.findings.batch import DatabaseBusyError
 
     ensure_run_tables(con)
-    before = {r[0] for r in con.execute("SELECT run_id FROM _run").fetchall()}
+    before = {r[0] for r in be.fetch_all("SELECT run_id FROM _run")}
     for n, b in enumerate(leftover_builds(db_path)):
         alias = f"_dead{n}"
         try:
-            con.execute(f"ATTACH '{_sql_str(b)}' AS \"{alias}\"")
+            be.attach(b, alias)
         except duckdb.Error:  # killed while the file was being created: nothing to record
             _remove_db_file(b)
             continue
         try:
             _copy_history(con, alias)
         finally:
-            con.execute(f'DETACH "{alias}"')
+            be.detach(alias)
         _remove_db_file(b)
     if db_path.exists():
         try:
-            con.execute(f"ATTACH '{_sql_str(db_path)}' AS _prev (READ_ONLY)")
+            be.attach(db_path, "_prev", read_only=True)
         except duckdb.Error as exc:
             text = str(exc)
             if "lock" in text.lower():
@@ -163,19 +167,15 @@ def carry_history(con, db_path: Path) -> list[str]:
         try:
             _copy_history(con, "_prev")
         finally:
-            con.execute("DETACH _prev")
-    found = con.execute(
-        "SELECT run_id FROM _run WHERE status = 'interrupted' ORDER BY started_at").fetchall()
+            be.detach("_prev")
+    found = be.fetch_all(
+        "SELECT run_id FROM _run WHERE status = 'interrupted' ORDER BY started_at")
     return [r[0] for r in found if r[0] not in before]
-
-
-def _sql_str(p: Path) -> str:
-    return str(p).replace("'", "''")
 
 
 def start_run(con, run_id: str, started: datetime, version: str, data_dir: str, config_json: str) -> None:
     ensure_run_tables(con)
-    con.execute(
+    of(con).execute(
         "INSERT INTO _run BY NAME SELECT ? AS run_id, ? AS started_at, ? AS version, ? AS data_dir, "
         "? AS config_json, 'running' AS status, ? AS status_zh, 'load' AS stage, ? AS pid",
         [run_id, started, version, data_dir, config_json, RUN_STATUS_ZH["running"], os.getpid()],
@@ -183,8 +183,9 @@ def start_run(con, run_id: str, started: datetime, version: str, data_dir: str, 
 
 
 def begin_stage(con, run_id: str, stage: str) -> float:
-    con.execute("UPDATE _run SET stage = ? WHERE run_id = ?", [stage, run_id])
-    con.execute(
+    be = of(con)
+    be.execute("UPDATE _run SET stage = ? WHERE run_id = ?", [stage, run_id])
+    be.execute(
         "INSERT INTO _run_stages VALUES (?, ?, 'running', ?, NULL, NULL, NULL)",
         [run_id, stage, datetime.now()],
     )
@@ -205,7 +206,7 @@ def _fault_pause(stage: str) -> None:
 def end_stage(con, run_id: str, stage: str, t0: float, status: str = "ok", detail: str | None = None) -> float:
     _fault_pause(stage)
     secs = time.perf_counter() - t0
-    con.execute(
+    of(con).execute(
         "UPDATE _run_stages SET status = ?, finished_at = ?, seconds = ?, detail = ? "
         "WHERE run_id = ? AND stage = ?",
         [status, datetime.now(), secs, detail, run_id, stage],
@@ -214,12 +215,13 @@ def end_stage(con, run_id: str, stage: str, t0: float, status: str = "ok", detai
 
 
 def finish_run(con, run_id: str, status: str, message: str | None = None) -> None:
-    con.execute(
+    be = of(con)
+    be.execute(
         "UPDATE _run SET finished_at = ?, status = ?, status_zh = ?, message = ? WHERE run_id = ?",
         [datetime.now(), status, RUN_STATUS_ZH[status], message, run_id],
     )
     if status != "ok":
-        con.execute(
+        be.execute(
             "UPDATE _run_stages SET status = ?, finished_at = ? WHERE run_id = ? AND status = 'running'",
             [status, datetime.now(), run_id],
         )
@@ -247,14 +249,14 @@ def record_failure(build: Path, db_path: Path, run_id: str) -> None:
         con = duckdb.connect(str(db_path))
         try:
             ensure_run_tables(con)
-            con.execute(f"ATTACH '{_sql_str(build)}' AS _failed (READ_ONLY)")
+            of(con).attach(build, "_failed", read_only=True)
             try:
                 for table, cols in (("_run", RUN_COLUMNS), ("_run_stages", STAGE_COLUMNS)):
-                    con.execute(
-                        f"INSERT INTO {table} BY NAME SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} "
+                    of(con).execute(
+                        f"INSERT INTO {table} BY NAME SELECT {', '.join(quote(c) for c in cols)} "
                         f"FROM _failed.{table} WHERE run_id = ?", [run_id])
             finally:
-                con.execute("DETACH _failed")
+                of(con).detach("_failed")
         finally:
             con.close()
     finally:

@@ -94,3 +94,36 @@ def test_joined_list_aggregate_is_null_when_empty_on_spark():
         got = c.execute("SELECT array_to_string(list_sort(list(DISTINCT CASE WHEN false THEN 'w' END)), '、')"
                         ).fetchone()[0]
     assert got is None  # the DuckDB behaviour the translation matches
+
+
+def test_duckdb_backend_duckdb_only_jobs(tmp_path):
+    """copy_to, registered, transaction, attach/detach, execute_many, iter_rows, fetch_records."""
+    import pandas as pd
+
+    be = DuckDBBackend(duckdb.connect())
+    be.execute("CREATE TABLE t (a INTEGER, d DECIMAL(5, 2))")
+    be.execute_many("INSERT INTO t VALUES (?, ?)", [[1, 2.5], [2, 1]])
+    assert be.fetch_one("SELECT count(*), sum(a) FROM t") == (2, 3)
+    assert be.fetch_records("SELECT a FROM t ORDER BY a") == [{"a": 1}, {"a": 2}]
+    assert list(be.iter_rows("SELECT a FROM t ORDER BY a", batch=1)) == [(1,), (2,)]
+    assert str(be.fetch_df("SELECT d FROM t").dtypes["d"]) == "float64"  # DuckDB's pandas conversion
+    with be.registered("_v", pd.DataFrame({"x": [1, 2, 3]})):
+        assert be.scalar("SELECT sum(x) FROM _v") == 6
+    assert not be.exists("_v")
+    with pytest.raises(RuntimeError), be.transaction() as tx:
+        tx.execute("INSERT INTO t VALUES (3, 0)")
+        raise RuntimeError("rolled back")
+    assert be.scalar("SELECT count(*) FROM t") == 2
+    with be.transaction() as tx:
+        tx.execute("INSERT INTO t VALUES (3, 0)")
+    assert be.scalar("SELECT count(*) FROM t") == 3
+    out = tmp_path / "o'k.csv"
+    be.copy_to("SELECT a FROM t WHERE a > $n ORDER BY a", out, "FORMAT CSV, HEADER true", {"n": 1})
+    assert out.read_text().split() == ["a", "2", "3"]
+    be.copy_to(quote("t"), tmp_path / "t.parquet")
+    assert be.scalar(f"SELECT count(*) FROM {sql_path(tmp_path / 't.parquet')}") == 3
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).execute("CREATE TABLE x AS SELECT 42 AS v").close()
+    be.attach(other, "o't", read_only=True)
+    assert be.scalar('SELECT v FROM "o\'t".x') == 42
+    be.detach("o't")

@@ -8,10 +8,11 @@ a backend speaks another dialect (:func:`xuncha_audit.db.dialect.translate`).
 
 Small helpers that several modules used to copy live here once: :func:`quote` (identifiers),
 :func:`literal` (a value as a SQL literal, for the few places that cannot bind), and
-:func:`sql_path` (a filesystem path as a SQL string literal).
+:func:`sql_path` (a filesystem path as a SQL string literal). :func:`of` gives the backend of a connection
+(modules take a Backend or a raw DuckDB connection and run their SQL through ``of(con)``).
 """
 
 from xuncha_audit.db.base import Backend, literal, quote, sql_path
-from xuncha_audit.db.duck import DuckDBBackend
+from xuncha_audit.db.duck import DuckDBBackend, of
 
-__all__ = ["Backend", "DuckDBBackend", "literal", "quote", "sql_path"]
+__all__ = ["Backend", "DuckDBBackend", "literal", "of", "quote", "sql_path"]

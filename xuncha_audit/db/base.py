@@ -81,6 +81,15 @@ class Backend(ABC):
         cols = [c.to_pylist() for c in t.columns]
         return list(zip(*cols, strict=True)) if cols else []
 
+    def fetch_records(self, sql: str, params: Params = None) -> list[dict]:
+        """The rows as dicts keyed by column name."""
+        return self.fetch_arrow(sql, params).to_pylist()
+
+    def fetch_one(self, sql: str, params: Params = None) -> tuple | None:
+        """The first row (None when there is none)."""
+        rows = self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
     def scalar(self, sql: str, params: Params = None) -> Any:
         """The first column of the first row (None when there is no row)."""
         rows = self.fetch_all(sql, params)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pandas as pd
 import pyarrow as pa
 
 from xuncha_audit.db._arrow import duck_arrow
@@ -64,5 +69,78 @@ class DuckDBBackend(Backend):
         """Write table ``name`` to one Parquet file (the hand-over format to other engines)."""
         self.con.execute(f"COPY {quote(name)} TO {sql_path(path)} (FORMAT parquet)")
 
+    def fetch_df(self, sql: str, params: Params = None) -> pd.DataFrame:
+        """DuckDB's own pandas conversion (DECIMAL as float64, DATE as datetime64), as the
+        callers' ``con.execute(...).df()`` gave before they moved onto the backend."""
+        sql = self.translate(sql)
+        return (self.con.execute(sql, params) if params else self.con.execute(sql)).df()
+
+    def fetch_records(self, sql: str, params: Params = None) -> list[dict]:
+        sql = self.translate(sql)
+        cur = self.con.execute(sql, params) if params else self.con.execute(sql)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def iter_rows(self, sql: str, params: Params = None, batch: int = 10_000) -> Iterator[tuple]:
+        """The rows, fetched ``batch`` at a time: a large result never sits in Python whole.
+        The query runs when iteration starts; run nothing else on the connection meanwhile."""
+        sql = self.translate(sql)
+        cur = self.con.execute(sql, params) if params else self.con.execute(sql)
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    def execute_many(self, sql: str, rows) -> None:
+        """One statement run for each row of parameters (``executemany``)."""
+        self.con.executemany(self.translate(sql), rows)
+
+    # DuckDB-only jobs (callers that need them hold a DuckDBBackend: see ``of``)
+
+    def copy_to(self, query: str, path, options: str = "FORMAT parquet", params: Params = None) -> None:
+        """``COPY (query) TO path (options)``: DuckDB writes the file itself (no Python rows).
+        ``query`` is a SELECT statement or a quoted table name."""
+        query = query if query.lstrip().startswith('"') else f"({self.translate(query)})"
+        sql = f"COPY {query} TO {sql_path(path)} ({options})"
+        self.con.execute(sql, params) if params else self.con.execute(sql)
+
+    @contextlib.contextmanager
+    def registered(self, name: str, data) -> Iterator[str]:
+        """A DataFrame or Arrow table readable as view ``name`` for the ``with`` block."""
+        self.con.register(name, data)
+        try:
+            yield name
+        finally:
+            self.con.unregister(name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[DuckDBBackend]:
+        """BEGIN … COMMIT on a cursor of the connection (ROLLBACK when the block raises).
+        Yields the backend of that cursor: statements of the transaction go through it."""
+        cur = self.con.cursor()
+        try:
+            cur.execute("BEGIN")
+            try:
+                yield DuckDBBackend(cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+        finally:
+            cur.close()
+
+    def attach(self, path, alias: str, *, read_only: bool = False) -> None:
+        """``ATTACH path AS alias`` (another database file, its tables as ``alias.table``)."""
+        self.con.execute(f"ATTACH {sql_path(path)} AS {quote(alias)}{' (READ_ONLY)' if read_only else ''}")
+
+    def detach(self, alias: str) -> None:
+        self.con.execute(f"DETACH {quote(alias)}")
+
     def close(self) -> None:
         self.con.close()
+
+
+def of(con: Any) -> Backend:
+    """The backend of ``con``: a Backend as it is, a raw DuckDB connection (or cursor) wrapped
+    in a DuckDBBackend. Modules take either, so callers that pass a connection keep working.
+    Not cached: the wrapper holds nothing but the connection (a cache keyed by connection
+    would keep it alive, and with it the database file's lock)."""
+    return con if isinstance(con, Backend) else DuckDBBackend(con)

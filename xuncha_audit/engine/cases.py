@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from xuncha_audit.contract import create_tables, load_contract
+from xuncha_audit.db import of, quote
 from xuncha_audit.engine.registry import CHECKS_DIR, CheckSpec, default_registry
 from xuncha_audit.engine.runner import ensure_output_tables, resolve_params, run_check
 from xuncha_audit.errors import ConfigError
@@ -107,10 +108,10 @@ def build_case_db(case: Case) -> duckdb.DuckDBPyConnection:
     ctx = case.context
     units = ctx.get("units") or [{"unit": DEFAULT_UNIT, "level": ctx["level"], "region": ctx["region"],
                                   "city": ctx["city"]}]
-    con.execute("CREATE TABLE _units (unit VARCHAR, level VARCHAR, region VARCHAR, city VARCHAR)")
+    of(con).execute("CREATE TABLE _units (unit VARCHAR, level VARCHAR, region VARCHAR, city VARCHAR)")
     for u in units:
-        con.execute("INSERT INTO _units VALUES (?, ?, ?, ?)",
-                    [u["unit"], u.get("level", ctx["level"]), u.get("region", ctx["region"]),
+        of(con).execute("INSERT INTO _units VALUES (?, ?, ?, ?)",
+                        [u["unit"], u.get("level", ctx["level"]), u.get("region", ctx["region"]),
                      u.get("city", ctx["city"])])
     for tname, rows in case.tables.items():
         table = contract.table(tname)
@@ -128,10 +129,9 @@ def build_case_db(case: Case) -> duckdb.DuckDBPyConnection:
         for col in df.columns:
             if df[col].dtype == object or str(df[col].dtype).startswith("str"):
                 df[col] = df[col].astype(object).where(df[col].notna(), None)
-        con.register("_case_rows", df)
-        cols = ", ".join(f'"{c}"' for c in df.columns)
-        con.execute(f'INSERT INTO "{tname}" ({cols}) SELECT {cols} FROM _case_rows')
-        con.unregister("_case_rows")
+        cols = ", ".join(quote(c) for c in df.columns)
+        with of(con).registered("_case_rows", df):
+            of(con).execute(f"INSERT INTO {quote(tname)} ({cols}) SELECT {cols} FROM _case_rows")
     for tname, rows in case.tables.items():  # empty tables need no derived columns
         if rows:
             derive_columns(con, tname, level=ctx["level"], unit=units[0]["unit"])
@@ -174,7 +174,7 @@ def case_findings(case: Case, spec: CheckSpec | None = None, *, backend=None,
                 run_check(con, spec, params, run_id="case", backend=backend)
         else:
             run_check(con, spec, params, run_id="case")
-        rows = con.execute(
+        rows = of(con).fetch_all(
             """
             SELECT f.finding_id, f.title, f.amount, f.rule, f.persons, f.entity_type, f.entity_key,
                    f.period_start, f.period_end, f.details,
@@ -182,7 +182,7 @@ def case_findings(case: Case, spec: CheckSpec | None = None, *, backend=None,
             FROM findings f JOIN evidence e USING (finding_id)
             GROUP BY ALL ORDER BY f.finding_id
             """
-        ).fetchall()
+        )
     finally:
         con.close()
     names = ["finding_id", "title", "amount", "rule", "persons", "entity_type", "entity_key",

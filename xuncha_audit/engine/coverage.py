@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 
 from xuncha_audit.contract import load_contract
+from xuncha_audit.db import of
 
 COVERAGE_STATUS_ZH = {"ok": "已执行", "not_run": "未执行", "skipped": "跳过", "error": "出错"}
 
@@ -44,22 +45,24 @@ NOTE_EXAMPLES = 5
 
 
 def ensure_coverage_tables(con) -> None:
-    con.execute(COVERAGE_DDL)
-    con.execute(NOTES_DDL)
+    be = of(con)
+    be.execute(COVERAGE_DDL)
+    be.execute(NOTES_DDL)
 
 
 def _existing_tables(con) -> set[str]:
-    return {r[0] for r in con.execute(
+    return {r[0] for r in of(con).fetch_all(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = current_schema()").fetchall()}
+        "AND schema_name = current_schema()")}
 
 
 def write_unit_tables(con) -> None:
     """``_unit_tables``: for every unit of the run and every canonical table, the rows and
     files it supplied (0 = not supplied)."""
+    be = of(con)
     contract = load_contract()
     have = _existing_tables(con)
-    con.execute(UNIT_TABLES_DDL)
+    be.execute(UNIT_TABLES_DDL)
     tables = [t for t in contract.tables if t in have]
     if not tables:
         return
@@ -71,7 +74,7 @@ def write_unit_tables(con) -> None:
     files = ("SELECT unit, table_name, count(DISTINCT file) AS files FROM _load_log "
              "WHERE rows_loaded > 0 GROUP BY ALL" if "_load_log" in have
              else "SELECT NULL AS unit, NULL AS table_name, 0 AS files WHERE false")
-    con.execute(
+    be.execute(
         f"""INSERT INTO _unit_tables
         WITH c AS ({counts}), u AS ({units} UNION SELECT unit FROM c), t AS ({titles}),
              f AS ({files})
@@ -117,21 +120,22 @@ def group_text(group: tuple[str, ...]) -> tuple[str, str]:
 def units_lacking(con, spec) -> tuple[list[str], dict[str, tuple[str, str]]]:
     """(all units of the run, {unit: (reason_zh, reason_en)} for units lacking a needed
     table). A table absent from the database counts as empty."""
-    have = _existing_tables(con) | {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    be = of(con)
+    have = _existing_tables(con) | {r[0] for r in be.fetch_all(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary")}
     groups = needs_of(spec)
     tables = sorted({t for g in groups for t in g if t in have})
     parts = ["SELECT unit FROM _units"] if "_units" in have else []
     parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in tables]
-    units = sorted(r[0] for r in con.execute(
-        f"SELECT DISTINCT unit FROM ({' UNION '.join(parts)}) WHERE unit IS NOT NULL").fetchall()) \
+    units = sorted(r[0] for r in be.fetch_all(
+        f"SELECT DISTINCT unit FROM ({' UNION '.join(parts)}) WHERE unit IS NOT NULL")) \
         if parts else []
     if not units:
         return [], {}
     present: dict[str, set[str]] = {}
     if tables:
-        rows = con.execute(" UNION ALL ".join(
-            f"SELECT DISTINCT '{t}' AS t, unit FROM \"{t}\"" for t in tables)).fetchall()
+        rows = be.fetch_all(" UNION ALL ".join(
+            f"SELECT DISTINCT '{t}' AS t, unit FROM \"{t}\"" for t in tables))
         for t, u in rows:
             present.setdefault(t, set()).add(u)
     lacking: dict[str, list[tuple[str, str]]] = {}
@@ -156,8 +160,9 @@ def not_run_note(lacking: dict[str, tuple[str, str]]) -> str | None:
 def record_coverage(con, run_id: str, check_id: str, status: str, units: list[str],
                     lacking: dict[str, tuple[str, str]], reason: str | None = None) -> None:
     """Write one `_check_coverage` row per unit for a check of this run."""
+    be = of(con)
     ensure_coverage_tables(con)
-    con.execute("DELETE FROM _check_coverage WHERE run_id = ? AND check_id = ?", [run_id, check_id])
+    be.execute("DELETE FROM _check_coverage WHERE run_id = ? AND check_id = ?", [run_id, check_id])
     rows = []
     for u in units:
         if status in ("skipped", "error"):
@@ -168,16 +173,17 @@ def record_coverage(con, run_id: str, check_id: str, status: str, units: list[st
             st, zh, en = "ok", None, None
         rows.append((run_id, check_id, u, st, COVERAGE_STATUS_ZH[st], zh, en))
     if rows:
-        con.executemany("INSERT INTO _check_coverage VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        be.execute_many("INSERT INTO _check_coverage VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def take_notes(con, run_id: str, check_id: str, res: str, entity_type: str) -> list[str]:
     """Move the rows of the result table ``res`` that carry a ``_note`` into
     ``_check_notes`` (one row per unit and reason, counting distinct entities) and delete
     them from ``res``. Returns the notes as console lines."""
+    be = of(con)
     ensure_coverage_tables(con)
-    con.execute("DELETE FROM _check_notes WHERE run_id = ? AND check_id = ?", [run_id, check_id])
-    con.execute(
+    be.execute("DELETE FROM _check_notes WHERE run_id = ? AND check_id = ?", [run_id, check_id])
+    be.execute(
         f"""INSERT INTO _check_notes
         SELECT $run_id, $check, unit, "{NOTE_COLUMN}", count(DISTINCT coalesce(entity_key, finding_key)),
                coalesce(min(entity_type), $etype),
@@ -186,10 +192,10 @@ def take_notes(con, run_id: str, check_id: str, res: str, entity_type: str) -> l
         GROUP BY unit, "{NOTE_COLUMN}" """,
         {"run_id": run_id, "check": check_id, "etype": entity_type},
     )
-    con.execute(f'DELETE FROM "{res}" WHERE "{NOTE_COLUMN}" IS NOT NULL')
-    return [note_text(u, reason, n, et, ex) for u, reason, n, et, ex in con.execute(
+    be.execute(f'DELETE FROM "{res}" WHERE "{NOTE_COLUMN}" IS NOT NULL')
+    return [note_text(u, reason, n, et, ex) for u, reason, n, et, ex in be.fetch_all(
         "SELECT unit, reason_zh, n, entity_type, examples FROM _check_notes "
-        "WHERE run_id = ? AND check_id = ? ORDER BY unit, reason_zh", [run_id, check_id]).fetchall()]
+        "WHERE run_id = ? AND check_id = ? ORDER BY unit, reason_zh", [run_id, check_id])]
 
 
 ENTITY_COUNTER_ZH = {"person": "人", "vendor": "家供应商", "account": "个科目", "vehicle": "辆车",
@@ -210,7 +216,7 @@ def required_but_empty(con, specs) -> list[tuple[str, str, list[str]]]:
 
     def rows(t: str) -> int:
         if t not in counts:
-            counts[t] = con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] if t in have else 0
+            counts[t] = of(con).scalar(f'SELECT count(*) FROM "{t}"') if t in have else 0
         return counts[t]
 
     need: dict[str, list[str]] = {}
@@ -229,14 +235,15 @@ def record_required_empty(con, missing: list[tuple[str, str, list[str]]]) -> Non
     """One failed `_validation` row per required table that is empty (validation must not
     say "all rules passed" on tables that were never supplied). Severity ``warning``: the
     checks that need it are 未执行 (see `_check_coverage`), not skipped as broken."""
+    be = of(con)
     if not missing or "_validation" not in _existing_tables(con):
         return
     from datetime import UTC, datetime
 
     now = datetime.now(UTC).replace(tzinfo=None)
-    con.execute("DELETE FROM _validation WHERE expectation = ?", [REQUIRED_EXPECTATION])
+    be.execute("DELETE FROM _validation WHERE expectation = ?", [REQUIRED_EXPECTATION])
     for t, title, codes in missing:
-        con.execute(
+        be.execute(
             "INSERT INTO _validation BY NAME SELECT ? AS run_at, ? AS table_name, ? AS expectation, "
             "? AS expectation_id, NULL AS \"column\", 'warning' AS severity, false AS success, "
             "0 AS unexpected_count, 0 AS element_count, ? AS description_zh, ? AS details",
@@ -252,10 +259,7 @@ def manifest_sections(con, run_id: str | None, *, mask: bool = True) -> dict:
     have = _existing_tables(con)
     out: dict = {}
 
-    def rows(sql: str, params=None) -> list[dict]:
-        cur = con.execute(sql, params or [])
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    rows = of(con).fetch_records
 
     if "_unit_tables" in have:
         supplied: dict[str, list[str]] = {}

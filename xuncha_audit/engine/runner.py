@@ -16,8 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from xuncha_audit.db import Backend, DuckDBBackend, quote
-from xuncha_audit.db._arrow import duck_arrow
+from xuncha_audit.db import Backend, DuckDBBackend, of, quote
 from xuncha_audit.engine.registry import CheckSpec, Registry, default_registry
 from xuncha_audit.errors import ConfigError, XunchaError
 from xuncha_audit.vocabulary import AREAS
@@ -153,7 +152,7 @@ def resolve_params(con, spec: CheckSpec, overrides: dict | None = None) -> dict[
 
 def _std_param(con, key: str):
     try:
-        row = con.execute("SELECT value FROM std_params WHERE key = ?", [key]).fetchone()
+        row = of(con).fetch_one("SELECT value FROM std_params WHERE key = ?", [key])
     except Exception:
         return None
     return None if row is None else row[0]
@@ -211,10 +210,10 @@ def compile_template(template: str, available: set[str], *, prefix: str = "_t") 
 
 
 def ensure_output_tables(con) -> None:
-    con.execute(FINDINGS_DDL)
-    con.execute(EVIDENCE_DDL)
-    con.execute(CHECK_RUNS_DDL)
-    con.execute("ALTER TABLE _check_runs ADD COLUMN IF NOT EXISTS note VARCHAR")  # databases of 0.1 runs
+    of(con).execute(FINDINGS_DDL)
+    of(con).execute(EVIDENCE_DDL)
+    of(con).execute(CHECK_RUNS_DDL)
+    of(con).execute("ALTER TABLE _check_runs ADD COLUMN IF NOT EXISTS note VARCHAR")  # databases of 0.1 runs
     from xuncha_audit.engine.coverage import ensure_coverage_tables
 
     ensure_coverage_tables(con)
@@ -229,12 +228,8 @@ def drop_units_missing(con, spec: CheckSpec, res: str, lacking: dict | None = No
     if lacking is None:
         lacking = units_lacking(con, spec)[1]
     if lacking:
-        con.execute(f'DELETE FROM "{res}" WHERE unit IN (SELECT unnest($u))', {"u": sorted(lacking)})
+        of(con).execute(f'DELETE FROM "{res}" WHERE unit IN (SELECT unnest($u))', {"u": sorted(lacking)})
     return not_run_note(lacking)
-
-
-def _result_columns(con, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
 def needed_shared(spec: CheckSpec, registry: Registry) -> set[str]:
@@ -261,7 +256,7 @@ def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: b
     ``only``: build just these relations (those one check needs).
     """
     registry = registry or default_registry()
-    be = backend or DuckDBBackend(con)
+    be = backend or of(con)
     for rel in registry.shared.get(area, []):
         if only is not None and rel.name not in only:
             continue
@@ -287,8 +282,7 @@ def _finding_ids(con, code: str, res: str):
     """An Arrow table (unit, finding_key, finding_id) for the result table ``res``."""
     import pyarrow as pa
 
-    tbl = duck_arrow(
-        con,
+    tbl = of(con).fetch_arrow(
         f"SELECT unit, finding_key, list(DISTINCT ev_table || ':' || ev_key) AS _keys FROM {quote(res)} "
         "WHERE ev_key IS NOT NULL GROUP BY unit, finding_key",
     )
@@ -309,12 +303,8 @@ def _materialise_result(con, be: Backend, res: str, sql: str, binds: dict) -> No
 def _copy_in(con, name: str, table, *, temp: bool) -> None:
     """Store an Arrow table in DuckDB as table ``name`` (replacing it)."""
     view = f"_arrow_{name}"
-    con.register(view, table)
-    try:
-        con.execute(f"CREATE OR REPLACE {'TEMP ' if temp else ''}TABLE {quote(name)} AS "
-                    f"SELECT * FROM {quote(view)}")
-    finally:
-        con.unregister(view)
+    with of(con).registered(view, table):
+        of(con).create_table_as(name, f"SELECT * FROM {quote(view)}", temp=temp)
 
 
 def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
@@ -332,7 +322,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     if units and len(lacking) == len(units):  # no unit supplied what the check needs
         return CheckRun(spec.code, "not_run", time.perf_counter() - t0, note=not_run_note(lacking),
                         units=units, lacking=lacking)
-    be = backend or DuckDBBackend(con)
+    be = backend or of(con)
     registry = registry or default_registry()
     build_shared(con, spec.area, registry, backend=be, only=needed_shared(spec, registry))
     if spec.python:
@@ -345,7 +335,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     binds = {k: v for k, v in params.items() if k in spec.referenced_params()}
     _materialise_result(con, be, res, spec.sql, binds)
     note = drop_units_missing(con, spec, res, lacking)
-    cols = _result_columns(con, res)
+    cols = of(con).columns(res)
     notes = take_notes(con, run_id, spec.code, res, spec.entity_type) if NOTE_COLUMN in cols else []
     cols = [c for c in cols if c != NOTE_COLUMN]
     missing = [c for c in REQUIRED_OUTPUT if c not in cols]
@@ -355,7 +345,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
             f"check {spec.code} output lacks columns {missing}",
             file=str(spec.path),
         )
-    n_rows = con.execute(f'SELECT count(*) FROM "{res}"').fetchone()[0]
+    n_rows = of(con).scalar(f'SELECT count(*) FROM "{res}"')
     extra = [c for c in cols if c not in REQUIRED_OUTPUT and c not in OPTIONAL_OUTPUT]
     has_rule = "rule" in cols
     has_persons = "persons" in cols
@@ -366,34 +356,30 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     )
     fk = f"_fk_{spec.code}"
     ids = f"_ids_{spec.code}"
-    con.register(ids, _finding_ids(con, spec.code, res))
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE "{fk}" AS
-        SELECT * FROM (
-            SELECT r.unit, r.finding_key, any_value(i.finding_id) AS finding_id,
-                max(amount) AS amount, min(period_start) AS period_start,
-                max(period_end) AS period_end, min(entity_type) AS entity_type,
-                min(entity_key) AS entity_key,
-                {"string_agg(DISTINCT rule, ',' ORDER BY rule)" if has_rule else "NULL"} AS rule,
-                {"string_agg(DISTINCT persons, '、' ORDER BY persons)" if has_persons else "NULL"} AS persons,
-                {details} AS details
-                {extra_sel}
-            FROM "{res}" r JOIN "{ids}" i
-              ON i.unit = r.unit AND i.finding_key IS NOT DISTINCT FROM r.finding_key
-            WHERE ev_key IS NOT NULL
-            GROUP BY r.unit, r.finding_key
-        )
-        QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY finding_key) = 1
-        """
-    )
-    con.unregister(ids)
-    fk_cols = set(_result_columns(con, fk))
+    with of(con).registered(ids, _finding_ids(con, spec.code, res)):
+        of(con).create_table_as(fk, f"""
+            SELECT * FROM (
+                SELECT r.unit, r.finding_key, any_value(i.finding_id) AS finding_id,
+                    max(amount) AS amount, min(period_start) AS period_start,
+                    max(period_end) AS period_end, min(entity_type) AS entity_type,
+                    min(entity_key) AS entity_key,
+                    {"string_agg(DISTINCT rule, ',' ORDER BY rule)" if has_rule else "NULL"} AS rule,
+                    {"string_agg(DISTINCT persons, '、' ORDER BY persons)" if has_persons else "NULL"} AS persons,
+                    {details} AS details
+                    {extra_sel}
+                FROM "{res}" r JOIN "{ids}" i
+                  ON i.unit = r.unit AND i.finding_key IS NOT DISTINCT FROM r.finding_key
+                WHERE ev_key IS NOT NULL
+                GROUP BY r.unit, r.finding_key
+            )
+            QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY finding_key) = 1
+            """)
+    fk_cols = set(of(con).columns(fk))
     title_expr, title_binds = compile_title(spec, fk_cols | set(params))
     # Parameters may appear in the template: expose them as bound columns.
     pcols = [p for p in params if p not in fk_cols]
     param_sel = "".join(f', ${p} AS "{p}"' for p in pcols)
-    con.execute(
+    of(con).execute(
         f"""
         INSERT INTO findings
         SELECT finding_id, $run_id, $code, $name, $severity, $area, unit, $route, rule,
@@ -407,7 +393,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
             "regulation": spec.regulation, **title_binds, **{p: params[p] for p in pcols},
         },
     )
-    con.execute(
+    of(con).execute(
         f"""
         INSERT INTO evidence
         SELECT DISTINCT f.finding_id, $code, r.unit, r.ev_table, r.ev_key, NULL
@@ -416,9 +402,9 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
         """,
         {"code": spec.code},
     )
-    n_findings = con.execute(f'SELECT count(*) FROM "{fk}"').fetchone()[0]
-    con.execute(f'DROP TABLE IF EXISTS "{res}"')
-    con.execute(f'DROP TABLE IF EXISTS "{fk}"')
+    n_findings = of(con).scalar(f'SELECT count(*) FROM "{fk}"')
+    of(con).execute(f'DROP TABLE IF EXISTS "{res}"')
+    of(con).execute(f'DROP TABLE IF EXISTS "{fk}"')
     return CheckRun(spec.code, "ok", time.perf_counter() - t0, int(n_rows), int(n_findings), note=note,
                     notes=notes, units=units, lacking=lacking)
 
@@ -438,15 +424,15 @@ def attach_evidence_records(con) -> None:
     from xuncha_audit.contract import load_contract
 
     contract = load_contract()
-    tables = [r[0] for r in con.execute(
-        "SELECT DISTINCT source_table FROM evidence WHERE record IS NULL").fetchall()]
-    existing = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = [r[0] for r in of(con).fetch_all(
+        "SELECT DISTINCT source_table FROM evidence WHERE record IS NULL")]
+    existing = {r[0] for r in of(con).fetch_all("SELECT table_name FROM information_schema.tables")}
     for t in tables:
         if t not in contract.tables or t not in existing:
             continue
         cols = list(contract.table(t).columns)
         obj = ", ".join(f"'{c}', \"{c}\"" for c in cols)
-        con.execute(
+        of(con).execute(
             f"""
             UPDATE evidence SET record = j.rec
             FROM (SELECT t.unit, t._key, CAST(json_object({obj}) AS VARCHAR) AS rec
@@ -487,8 +473,8 @@ def run_checks(
     ensure_output_tables(con)
     result = RunResult(run_id)
     codes = [c.code for c in checks]
-    con.execute("DELETE FROM evidence WHERE check_id IN (SELECT unnest($c))", {"c": codes})
-    con.execute("DELETE FROM findings WHERE check_id IN (SELECT unnest($c))", {"c": codes})
+    of(con).execute("DELETE FROM evidence WHERE check_id IN (SELECT unnest($c))", {"c": codes})
+    of(con).execute("DELETE FROM findings WHERE check_id IN (SELECT unnest($c))", {"c": codes})
     param_cfg = {str(k).upper(): v for k, v in (config.get("params") or {}).items()}
     built: set[str] = set()
     for spec in checks:
@@ -507,7 +493,7 @@ def run_checks(
             except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
-        con.execute(
+        of(con).execute(
             "INSERT INTO _check_runs BY NAME SELECT ? AS run_id, ? AS check_id, ? AS status, ? AS seconds, "
             '? AS "rows", ? AS findings, ? AS error, ? AS note',
             [run_id, cr.check_id, cr.status, cr.seconds, cr.rows, cr.findings, cr.error, cr.note],

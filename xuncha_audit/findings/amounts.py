@@ -24,6 +24,8 @@ counts once. Tables (written by ``write_amount_dedup(con)`` after the checks):
 
 from __future__ import annotations
 
+from xuncha_audit.db import of
+
 HEADLINE_LABEL_ZH = "去重后：同一证据记录只计一次（疑点金额按其证据记录的金额分摊，取各疑点中最大的一份）"
 
 _SHARES = """
@@ -42,13 +44,14 @@ _SHARES = """
 
 
 def write_amount_dedup(con) -> None:
-    have = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    be = of(con)
+    have = {r[0] for r in be.fetch_all(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary")}
     if "findings" not in have or "evidence" not in have:
         return
-    con.execute("CREATE OR REPLACE TABLE _amount_shares AS "
-                + _SHARES.format(findings="findings", evidence="evidence"))
-    con.execute(
+    be.execute("CREATE OR REPLACE TABLE _amount_shares AS "
+               + _SHARES.format(findings="findings", evidence="evidence"))
+    be.execute(
         """
         CREATE OR REPLACE TABLE _amount_records AS
         SELECT source_table, unit, record_key, round(max(share), 2) AS amount,
@@ -58,7 +61,7 @@ def write_amount_dedup(con) -> None:
         ORDER BY source_table, unit, record_key
         """
     )
-    con.execute(
+    be.execute(
         """
         CREATE OR REPLACE VIEW amount_headline AS
         SELECT (SELECT coalesce(sum(amount), 0) FROM findings)::DECIMAL(18,2) AS amount_raw,
@@ -71,7 +74,7 @@ def write_amount_dedup(con) -> None:
                (SELECT count(*) FROM _amount_records WHERE findings > 1) AS records_cited_twice
         """
     )
-    con.execute(
+    be.execute(
         """
         CREATE OR REPLACE VIEW amount_by_check AS
         SELECT s.check_id, r.amount_raw, round(sum(s.share), 2)::DECIMAL(18,2) AS amount_dedup
@@ -87,7 +90,7 @@ def write_amount_dedup(con) -> None:
 def headline(con) -> dict | None:
     """{amount_raw, amount_dedup, records, records_cited_twice, label_zh} or None."""
     try:
-        row = con.execute("SELECT * FROM amount_headline").fetchone()
+        row = of(con).fetch_one("SELECT * FROM amount_headline")
     except Exception:
         return None
     return {"amount_raw": float(row[0]), "amount_dedup": float(row[1]), "records": int(row[2]),
@@ -97,7 +100,7 @@ def headline(con) -> dict | None:
 def compute_headline(con, findings: str = "findings", evidence: str = "evidence") -> dict:
     """The same headline as ``amount_headline``, by one SELECT (nothing written: works on a
     read-only connection and on the export views ``_x_findings`` / ``_x_evidence``)."""
-    row = con.execute(f"""
+    row = of(con).fetch_one(f"""
         WITH shares AS ({_SHARES.format(findings=findings, evidence=evidence)}),
         records AS (SELECT source_table, unit, record_key, round(max(share), 2) AS amount,
                            count(DISTINCT finding_id) AS n
@@ -107,7 +110,7 @@ def compute_headline(con, findings: str = "findings", evidence: str = "evidence"
                + (SELECT coalesce(sum(amount), 0) FROM {findings}
                   WHERE amount IS NOT NULL AND finding_id NOT IN (SELECT finding_id FROM shares)),
                (SELECT count(*) FROM records), (SELECT count(*) FROM records WHERE n > 1)
-    """).fetchone()
+    """)
     return {"amount_raw": float(row[0]), "amount_dedup": round(float(row[1]), 2), "records": int(row[2]),
             "records_cited_twice": int(row[3]), "label_zh": HEADLINE_LABEL_ZH}
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import staged_outputs
 from xuncha_audit.findings.masking import mask_frame
@@ -28,7 +29,7 @@ from xuncha_audit.findings.numbers import create_numbers
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
 from xuncha_audit.findings.triage import TriageStore, apply_triage, triage_applied
-from xuncha_audit.findings.views import columns_of, create_views, quote, table_exists
+from xuncha_audit.findings.views import columns_of, create_views
 from xuncha_audit.findings.workbook import carry_over_workbook, write_workbook
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -48,8 +49,8 @@ def neutralise_sql(expr: str) -> str:
 
 
 def _csv_select(con, view: str, columns: list[str]) -> str:
-    types = dict(con.execute(
-        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {view})").fetchall())
+    types = dict(of(con).fetch_all(
+        f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {view})"))
     sel = []
     for c in columns:
         q = quote(c)
@@ -57,14 +58,10 @@ def _csv_select(con, view: str, columns: list[str]) -> str:
     return f"SELECT {', '.join(sel)} FROM {view}"
 
 
-def _sql_path(p: Path) -> str:
-    return "'" + str(p).replace("'", "''") + "'"
-
-
 def write_csv(con, sql: str, path: Path) -> None:
     """CSV in UTF-8 with BOM (so Excel/WPS open it), via DuckDB COPY."""
     raw = path.with_name(path.name + ".raw")
-    con.execute(f"COPY ({sql}) TO {_sql_path(raw)} (FORMAT CSV, HEADER true)")
+    of(con).copy_to(sql, raw, "FORMAT CSV, HEADER true")
     with path.open("wb") as out, raw.open("rb") as src:
         out.write(b"\xef\xbb\xbf")
         shutil.copyfileobj(src, out, 1 << 20)
@@ -72,7 +69,7 @@ def write_csv(con, sql: str, path: Path) -> None:
 
 
 def write_parquet(con, sql: str, path: Path) -> None:
-    con.execute(f"COPY ({sql}) TO {_sql_path(path)} (FORMAT PARQUET)")
+    of(con).copy_to(sql, path, "FORMAT PARQUET")
 
 
 def sha256_file(path: Path) -> str:
@@ -88,6 +85,7 @@ def _jsonable(df: pd.DataFrame) -> list[dict]:
 
 
 def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
+    be = of(con)
     from xuncha_audit import __version__
 
     run_info = dict(run_info or {})
@@ -97,48 +95,48 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         "generated_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "masked": mask,
     }
-    if table_exists(con, "_run"):
-        m["run"] = _jsonable(con.execute(
+    if be.exists("_run"):
+        m["run"] = _jsonable(be.fetch_df(
             "SELECT run_id, started_at, finished_at, version FROM _run "
-            "ORDER BY started_at DESC NULLS LAST LIMIT 1").df())
+            "ORDER BY started_at DESC NULLS LAST LIMIT 1"))
         m["run"] = m["run"][0] if m["run"] else None
-    if table_exists(con, "_load_log"):
-        m["inputs"] = _jsonable(con.execute(
+    if be.exists("_load_log"):
+        m["inputs"] = _jsonable(be.fetch_df(
             "SELECT file, sheet, table_name, unit, encoding, rows_read, rows_loaded, "
-            "rows_quarantined, status, sha256 FROM _load_log ORDER BY file, sheet").df())
-    if table_exists(con, "_units"):
-        m["units"] = _jsonable(con.execute("SELECT * FROM _units ORDER BY unit").df())
+            "rows_quarantined, status, sha256 FROM _load_log ORDER BY file, sheet"))
+    if be.exists("_units"):
+        m["units"] = _jsonable(be.fetch_df("SELECT * FROM _units ORDER BY unit"))
     m["standards"] = run_info.pop("standards", None)
     m["config"] = run_info.pop("config", None)
     if run_info:
         m["run_info"] = run_info
-    if table_exists(con, "_check_runs"):
+    if be.exists("_check_runs"):
         run_filter = ""
         params: dict = {}
         rid = m.get("run", {}) and m["run"].get("run_id") if m.get("run") else None
-        if rid and con.execute("SELECT count(*) FROM _check_runs WHERE run_id = $r",
-                               {"r": rid}).fetchone()[0]:
+        if rid and be.scalar("SELECT count(*) FROM _check_runs WHERE run_id = $r",
+                             {"r": rid}):
             run_filter, params = "WHERE run_id = $r", {"r": rid}
         note = ", note" if "note" in columns_of(con, "_check_runs") else ""
-        m["checks"] = _jsonable(con.execute(
+        m["checks"] = _jsonable(be.fetch_df(
             f'SELECT check_id, status, seconds, "rows", findings, error{note} FROM _check_runs '
-            f"{run_filter} ORDER BY check_id", params).df())
+            f"{run_filter} ORDER BY check_id", params))
         from xuncha_audit.engine.coverage import manifest_sections  # 未执行 per unit, notes
 
         m.update(manifest_sections(con, rid, mask=mask))
-    counts = con.execute("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""").fetchone()
+    counts = be.fetch_one("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""")
     m["counts"] = {
         "findings": counts[0],
         "amount": float(counts[1]),
-        "evidence": con.execute("SELECT count(*) FROM _x_evidence").fetchone()[0],
-        "gone": con.execute("SELECT count(*) FROM _x_gone").fetchone()[0],
+        "evidence": be.scalar("SELECT count(*) FROM _x_evidence"),
+        "gone": be.scalar("SELECT count(*) FROM _x_gone"),
         **_amount_dedup(con),
-        "by_severity": dict(con.execute(
-            "SELECT severity, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
-        "by_route": dict(con.execute(
-            "SELECT route, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
-        "by_mark": dict(con.execute(
-            "SELECT coalesce(mark, '未比对'), count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()),
+        "by_severity": dict(be.fetch_all(
+            "SELECT severity, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1")),
+        "by_route": dict(be.fetch_all(
+            "SELECT route, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1")),
+        "by_mark": dict(be.fetch_all(
+            "SELECT coalesce(mark, '未比对'), count(*) FROM _x_findings GROUP BY 1 ORDER BY 1")),
     }
     return m
 
@@ -182,7 +180,7 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
     when given and triage has not been applied to this run yet, ``apply_triage`` runs first.
     ``run_info``: ``{"standards": ..., "config": ..., anything else}`` for the manifest.
     """
-    if not table_exists(con, "findings"):
+    if not of(con).exists("findings"):
         raise XunchaError("数据库中没有疑点表（findings），请先运行检查",
                           "no findings table in the database")
     carried = carry_over_workbook(out_dir, store) if carry_over else None  # old workbook's edits -> store
@@ -224,4 +222,4 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
 
 
 def columns_of_view(con, view: str) -> list[str]:
-    return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {view}").fetchall()]
+    return [r[0] for r in of(con).fetch_all(f"DESCRIBE SELECT * FROM {view}")]

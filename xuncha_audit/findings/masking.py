@@ -49,6 +49,8 @@ from functools import cache
 
 import pandas as pd
 
+from xuncha_audit.db import of
+
 # ----------------------------------------------------------------------------- the rule
 FULL = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ＋"
 HALF = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+"
@@ -273,7 +275,7 @@ def pattern_mask_body(s: str = "s") -> str:
 
 def install_sql_macro(con, name: str = "xuncha_mask") -> None:
     """Create the temporary macro ``xuncha_mask(s)`` (pattern masking, by type) on ``con``."""
-    con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {pattern_mask_body('s')}")
+    of(con).execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {pattern_mask_body('s')}")
 
 
 def pattern_mask_sql(expr: str) -> str:

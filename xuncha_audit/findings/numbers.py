@@ -9,7 +9,7 @@ store) are numbered after the store's, by severity, amount and id.
 
 from __future__ import annotations
 
-from xuncha_audit.findings.views import table_exists
+from xuncha_audit.db import of
 
 NUMBERS_TABLE = "_x_numbers"
 
@@ -21,6 +21,7 @@ def short_no_sql(check: str, n: str) -> str:
 def create_numbers(con, store=None) -> None:
     """TEMP table ``_x_numbers(finding_id, check_id, short_no)`` for the findings and the
     gone findings of ``_x_findings``/``_x_gone`` (create the views first)."""
+    be = of(con)
     from xuncha_audit.findings.triage import TriageStore
 
     st = None
@@ -28,20 +29,20 @@ def create_numbers(con, store=None) -> None:
         st = store if isinstance(store, TriageStore) else TriageStore(store)
         if not st.exists():
             st = None
-    con.execute("CREATE OR REPLACE TEMP TABLE _x_store_seen (finding_id VARCHAR, check_id VARCHAR, "
-                "first_seen_at VARCHAR, first_seen_run VARCHAR)")
-    if table_exists(con, "_triage_store"):
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_store_seen (finding_id VARCHAR, check_id VARCHAR, "
+               "first_seen_at VARCHAR, first_seen_run VARCHAR)")
+    if be.exists("_triage_store"):
         # A run merged the store in memory and saves it after the exports: number from that.
-        con.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
-                    "first_seen_run FROM _triage_store")
+        be.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
+                   "first_seen_run FROM _triage_store")
     elif st is not None:
         st.load_into(con, "_x_store_tmp")
-        con.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
-                    "first_seen_run FROM _x_store_tmp")
-        con.execute("DROP TABLE _x_store_tmp")
+        be.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
+                   "first_seen_run FROM _x_store_tmp")
+        be.execute("DROP TABLE _x_store_tmp")
     gone = "UNION ALL SELECT finding_id, check_id, _sev_rank, amount FROM _x_gone" \
-        if table_exists(con, "_x_gone") else ""
-    con.execute(f"""
+        if be.exists("_x_gone") else ""
+    be.execute(f"""
         CREATE OR REPLACE TEMP TABLE {NUMBERS_TABLE} AS
         WITH seen AS (
             SELECT finding_id, check_id,
@@ -60,4 +61,4 @@ def create_numbers(con, store=None) -> None:
         SELECT finding_id, check_id, {short_no_sql("check_id", "n")} AS short_no
         FROM (SELECT * FROM seen UNION ALL SELECT * FROM fresh)
     """)
-    con.execute("DROP TABLE _x_store_seen")
+    be.execute("DROP TABLE _x_store_seen")

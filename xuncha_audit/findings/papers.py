@@ -26,6 +26,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
+from xuncha_audit.db import of
 from xuncha_audit.errors import XunchaError
 
 TEMPLATE_PAPER = "巡察工作底稿.docx"
@@ -304,9 +305,9 @@ def _specs() -> dict:
 def _select(con, finding: list[str] | None, check: list[str] | None) -> pd.DataFrame:
     from xuncha_audit.findings.numbers import NUMBERS_TABLE
 
-    f = con.execute(f"""
+    f = of(con).fetch_df(f"""
         SELECT x.*, n.short_no FROM _x_findings x LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)
-        ORDER BY x.check_id, n.short_no""").df()
+        ORDER BY x.check_id, n.short_no""")
     if finding:
         wanted = {v.strip() for v in finding}
         hit = f["finding_id"].isin(wanted) | f["short_no"].isin(wanted)
@@ -325,16 +326,17 @@ def _select(con, finding: list[str] | None, check: list[str] | None) -> pd.DataF
 
 
 def _evidence(con, finding_ids: list[str]) -> dict[str, tuple[list[dict], int]]:
+    be = of(con)
     if not finding_ids:
         return {}
-    con.execute("CREATE OR REPLACE TEMP TABLE _p_ids (finding_id VARCHAR)")
-    con.executemany("INSERT INTO _p_ids VALUES (?)", [[i] for i in finding_ids])
-    df = con.execute(f"""
+    be.execute("CREATE OR REPLACE TEMP TABLE _p_ids (finding_id VARCHAR)")
+    be.execute_many("INSERT INTO _p_ids VALUES (?)", [[i] for i in finding_ids])
+    df = be.fetch_df(f"""
         SELECT * FROM (
             SELECT e.*, row_number() OVER (PARTITION BY finding_id ORDER BY source_title, record_key) AS rn,
                    count(*) OVER (PARTITION BY finding_id) AS total
             FROM _x_evidence e WHERE finding_id IN (SELECT finding_id FROM _p_ids))
-        WHERE rn <= {EVIDENCE_ROWS} ORDER BY finding_id, rn""").df()
+        WHERE rn <= {EVIDENCE_ROWS} ORDER BY finding_id, rn""")
     out: dict[str, tuple[list[dict], int]] = {}
     for fid, g in df.groupby("finding_id", sort=False):
         rows = []
@@ -421,10 +423,10 @@ def write_papers(con, out_dir: str | Path, *, finding: list[str] | None = None,
     from docxtpl import DocxTemplate
 
     from xuncha_audit.findings.numbers import create_numbers
-    from xuncha_audit.findings.views import create_views, table_exists
+    from xuncha_audit.findings.views import create_views
     from xuncha_audit.findings.workbook import beijing_now
 
-    if not table_exists(con, "findings"):
+    if not of(con).exists("findings"):
         raise XunchaError("数据库中没有疑点表（findings），请先运行检查", "no findings table in the database")
     out_dir = Path(out_dir)
     tdir = Path(templates) if templates else out_dir / TEMPLATES_DIR
@@ -474,6 +476,7 @@ def write_papers(con, out_dir: str | Path, *, finding: list[str] | None = None,
 def _overlay_store(con, store, mask: bool) -> None:
     """Status, note and route as the triage store holds them now (set or imported after the
     run), not as the run's database recorded them."""
+    be = of(con)
     from xuncha_audit.findings.labels import ROUTES
     from xuncha_audit.findings.masking import mask_sql
     from xuncha_audit.findings.triage import TriageStore
@@ -487,10 +490,10 @@ def _overlay_store(con, store, mask: bool) -> None:
     st.load_into(con, "_p_store")
     note = mask_sql("s.note") if mask else "s.note"
     code = "coalesce(s.route, s.default_route, x.route_code)"
-    con.execute(f"""UPDATE _x_findings x SET status = coalesce(s.status, x.status), note = {note},
+    be.execute(f"""UPDATE _x_findings x SET status = coalesce(s.status, x.status), note = {note},
                     route_code = {code}, route = {_case(code, ROUTES)}
                     FROM _p_store s WHERE s.finding_id = x.finding_id""")
-    con.execute("DROP TABLE _p_store")
+    be.execute("DROP TABLE _p_store")
 
 
 def _safe(name: str) -> str:

@@ -30,7 +30,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from xuncha_audit.db import of
 from xuncha_audit.findings.labels import AREA_ZH
+from xuncha_audit.findings.views import columns_of
 
 # (table, field, role label, is a '、' list)
 PERSON_FIELDS: tuple[tuple[str, str, str, bool], ...] = (
@@ -84,25 +86,9 @@ PROFILE_COLUMNS = {
 }
 
 
-def _exists(con, name: str) -> bool:
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = $n", {"n": name}
-        ).fetchone()[0]
-    )
-
-
-def _columns(con, name: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = $n", {"n": name}
-        ).fetchall()
-    }
-
-
 def _mentions_sql(con) -> str:
     """SQL of (finding_id, subject_type, raw_name, role) for every appearance."""
+    be = of(con)
     parts = [
         """SELECT finding_id, 'person' AS subject_type, trim(p) AS raw_name, '涉及人员' AS role,
                false AS from_evidence
@@ -111,7 +97,7 @@ def _mentions_sql(con) -> str:
         """SELECT finding_id, entity_type, entity_key, '疑点对象', false FROM findings
            WHERE entity_type IN ('person', 'vendor') AND entity_key IS NOT NULL""",
     ]
-    if _exists(con, "evidence"):
+    if be.exists("evidence"):
         for table, field, role, is_list in PERSON_FIELDS:
             val = f"CASE WHEN json_valid(record) THEN json_extract_string(record, '$.{field}') END"
             if is_list:
@@ -131,17 +117,17 @@ def _mentions_sql(con) -> str:
                 f"json_extract_string(record, '$.{field}') END, '{role}', true "
                 f"FROM evidence WHERE source_table = '{table}'"
             )
-    if _exists(con, "finding_persons") and {"finding_id", "name", "role"} <= _columns(
-        con, "finding_persons"
+    if be.exists("finding_persons") and {"finding_id", "name", "role"} <= set(
+        columns_of(con, "finding_persons")
     ):
         parts.append("SELECT finding_id, 'person', name, role, false FROM finding_persons")
     return "\nUNION ALL\n".join(parts)
 
 
 def _staff_sql(con) -> str | None:
-    if not _exists(con, "staff"):
+    if not of(con).exists("staff"):
         return None
-    cols = _columns(con, "staff")
+    cols = set(columns_of(con, "staff"))
     if "name" not in cols:
         return None
 
@@ -165,10 +151,11 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Sorted by risk score (highest first). Columns: see :data:`PROFILE_COLUMNS` plus
     ``subject_type`` (person | vendor), ``department``.
     """
+    be = of(con)
     from xuncha_audit.ingest.derive import company_norm_sql, install_macros
 
     install_macros(con)
-    if not _exists(con, "findings"):
+    if not be.exists("findings"):
         return pd.DataFrame(columns=["subject_type", *PROFILE_COLUMNS, "department"])
     staff = _staff_sql(con)
     staff_join = (
@@ -258,7 +245,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     FROM a {staff_join}
     ORDER BY risk_score DESC, findings DESC, name
     """
-    return con.execute(sql).df()
+    return be.fetch_df(sql)
 
 
 def leading_cadres(con: duckdb.DuckDBPyConnection, profiles: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -270,7 +257,7 @@ def leading_cadres(con: duckdb.DuckDBPyConnection, profiles: pd.DataFrame | None
             "checks", "areas", "roles", "finding_ids"]
     if staff is None:
         return pd.DataFrame(columns=cols)
-    leaders = con.execute(f"SELECT * FROM ({staff}) WHERE is_leader ORDER BY unit, name").df()
+    leaders = of(con).fetch_df(f"SELECT * FROM ({staff}) WHERE is_leader ORDER BY unit, name")
     prof = build_profiles(con) if profiles is None else profiles
     prof = prof[prof["subject_type"] == "person"][
         ["name", "unit", "findings", "amount", "risk_score", "checks", "areas", "roles", "finding_ids"]

@@ -20,9 +20,10 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs as _get_plotlyjs
 
 from xuncha_audit import viz
+from xuncha_audit.db import of
 from xuncha_audit.findings.amounts import HEADLINE_LABEL_ZH, compute_headline, headline
 from xuncha_audit.findings.labels import ROUTES, SEVERITY_ZH
-from xuncha_audit.findings.views import columns_of, table_exists
+from xuncha_audit.findings.views import columns_of
 
 MAX_ROWS_PER_ROUTE = 300
 TOP_N = 10
@@ -174,15 +175,16 @@ DEDUP_LABEL = HEADLINE_LABEL_ZH
 def _coverage_html(con, manifest: dict) -> str:
     """Which tables each unit supplied, which checks did not judge a unit and why, and the
     "cannot judge" notes (issue 12 items 3 and 4): missing data never reads as clean."""
+    be = of(con)
     parts = []
-    if table_exists(con, "_unit_tables"):
-        ut = con.execute("""
+    if be.exists("_unit_tables"):
+        ut = be.fetch_df("""
             SELECT unit,
                    string_agg(CASE WHEN supplied THEN table_title || '（' || format('{:,}', "rows") || ' 行）' END,
                               '、' ORDER BY table_name) AS supplied,
                    string_agg(CASE WHEN NOT supplied THEN table_title END, '、' ORDER BY table_name) AS missing,
                    count(*) FILTER (WHERE supplied) AS n_supplied, count(*) AS n_tables
-            FROM _unit_tables GROUP BY unit ORDER BY unit""").df()
+            FROM _unit_tables GROUP BY unit ORDER BY unit""")
         if len(ut):
             parts.append("<h3>各单位提供的数据</h3>"
                          + table_html(ut, {"unit": "单位", "n_supplied": "已提供（张表）", "supplied": "已提供的数据表",
@@ -217,13 +219,14 @@ def _coverage_html(con, manifest: dict) -> str:
 def _quality(con, manifest: dict | None = None) -> str:
     """The data-quality section: what each unit supplied and what could not be judged, then
     the load accounting, load issues and validation; problems first, nothing shown as <NA>."""
+    be = of(con)
     parts = [_coverage_html(con, manifest or {})]
-    if table_exists(con, "_load_log"):
+    if be.exists("_load_log"):
         cols_have = set(columns_of(con, "_load_log"))
         extra = [c for c in ("rows_summary", "rows_deleted", "rows_skipped") if c in cols_have]
         sel = ", ".join(["file", "sheet", "table_name", "unit", "rows_read", "rows_loaded", "rows_quarantined",
                          *extra, "status", "message_zh"] + (["layout"] if "layout" in cols_have else []))
-        ll = con.execute(f"SELECT {sel} FROM _load_log ORDER BY file, sheet").df()
+        ll = be.fetch_df(f"SELECT {sel} FROM _load_log ORDER BY file, sheet")
         for c in ("rows_summary", "rows_deleted", "rows_skipped"):
             if c not in ll.columns:
                 ll[c] = 0
@@ -247,9 +250,9 @@ def _quality(con, manifest: dict | None = None) -> str:
             parts.append("<h3>有问题的文件</h3>" + table_html(bad, cols, num_cols=nums))
         parts.append(f"<details><summary>全部 {n_files} 个文件</summary>"
                      + table_html(ll, cols, num_cols=nums) + "</details>")
-    if table_exists(con, "_load_issues"):
-        li = con.execute("""SELECT kind, file, sheet, table_name, unit, record, expected, actual, message_zh
-                            FROM _load_issues ORDER BY kind, file, sheet, row_no NULLS LAST, record""").df()
+    if be.exists("_load_issues"):
+        li = be.fetch_df("""SELECT kind, file, sheet, table_name, unit, record, expected, actual, message_zh
+                            FROM _load_issues ORDER BY kind, file, sheet, row_no NULLS LAST, record""")
         if len(li):
             parts.append(f'<h3><span class="bad">导入核对问题：{len(li)} 条</span></h3>'
                          '<p class="muted">合计行与明细不符、凭证借贷不平衡、工资项目与应发不符等；'
@@ -257,11 +260,11 @@ def _quality(con, manifest: dict | None = None) -> str:
                          + table_html(li, {"kind": "类型", "file": "文件", "unit": "单位", "record": "记录",
                                            "expected": "应为", "actual": "实为", "message_zh": "说明"},
                                       money_cols=("expected", "actual")))
-    if table_exists(con, "_validation"):
-        v = con.execute("""SELECT table_name, "column", description_zh, severity,
+    if be.exists("_validation"):
+        v = be.fetch_df("""SELECT table_name, "column", description_zh, severity,
                              CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END AS result,
                              unexpected_count, element_count
-                           FROM _validation ORDER BY success NULLS FIRST, severity, table_name""").df()
+                           FROM _validation ORDER BY success NULLS FIRST, severity, table_name""")
         failed = v[v["result"] != "通过"]
         passed = v[v["result"] == "通过"]
         cols = {"table_name": "数据表", "column": "列", "description_zh": "校验内容", "severity": "严重程度",
@@ -279,15 +282,16 @@ def _quality(con, manifest: dict | None = None) -> str:
 def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFrame, info: dict,
                  manifest_preview: dict) -> list[str]:
     """Write the report; returns the section ids (for tests and the manifest)."""
+    be = of(con)
     from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
     from xuncha_audit.findings.workbook import beijing_text
 
-    if not table_exists(con, NUMBERS_TABLE):
+    if not be.exists(NUMBERS_TABLE):
         create_numbers(con)
-    f = con.execute(f"""SELECT x.*, n.short_no FROM _x_findings x
-                        LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""").df()
-    gone = con.execute(f"""SELECT x.*, n.short_no FROM _x_gone x
-                           LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""").df()
+    f = be.fetch_df(f"""SELECT x.*, n.short_no FROM _x_findings x
+                        LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""")
+    gone = be.fetch_df(f"""SELECT x.*, n.short_no FROM _x_gone x
+                           LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""")
     sections: list[tuple[str, str, str]] = []
     generated = beijing_text(info.get("生成时间", ""))
 

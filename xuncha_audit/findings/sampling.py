@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 
 METHODS = {"mus": "货币单位抽样（MUS，系统PPS）", "random": "简单随机抽样"}
@@ -45,22 +46,19 @@ class Sample:
     params: dict[str, object] = field(default_factory=dict)
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _population(con, table: str | None, finding: str | None, unit: str | None,
                 amount_column: str | None) -> tuple[pd.DataFrame, str, str | None]:
     """The population as a DataFrame ordered by (unit, _key), its description and amount column."""
+    be = of(con)
     from xuncha_audit.contract import load_contract
 
     contract = load_contract()
     if (table is None) == (finding is None):
         raise XunchaError("请指定 --table 或 --finding 之一", "exactly one of --table/--finding")
     if finding is not None:
-        rows = con.execute(
+        rows = be.fetch_all(
             "SELECT DISTINCT source_table FROM evidence WHERE finding_id = $f", {"f": finding}
-        ).fetchall()
+        )
         if not rows:
             raise XunchaError(f"数据库中没有疑点 {finding} 的证据记录",
                               f"no evidence for finding {finding}")
@@ -72,9 +70,9 @@ def _population(con, table: str | None, finding: str | None, unit: str | None,
     if table not in contract.tables:
         raise XunchaError(f"未知的数据表：{table}（可选：{'、'.join(contract.tables)}）",
                           f"unknown table {table}")
-    exists = con.execute(
+    exists = be.fetch_all(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = $t", {"t": table}
-    ).fetchall()[0][0]
+    )[0][0]
     if not exists:
         raise XunchaError(f"数据库中没有数据表 {table}（本次运行未导入）", f"table {table} not loaded")
     tdef = contract.table(table)
@@ -93,7 +91,7 @@ def _population(con, table: str | None, finding: str | None, unit: str | None,
         where.append("t.unit = $unit")
         params["unit"] = unit
     cond = f"WHERE {' AND '.join(where)}" if where else ""
-    df = con.execute(f"SELECT t.* FROM {_q(table)} t {cond} ORDER BY t.unit, t._key", params).df()
+    df = be.fetch_df(f"SELECT t.* FROM {quote(table)} t {cond} ORDER BY t.unit, t._key", params)
     what = f"疑点 {finding} 的证据（{tdef.title}）" if finding else f"{tdef.title}（{table}）"
     if unit:
         what += f"，单位 {unit}"

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import atomic_write
 from xuncha_audit.findings.batch import run_lock
@@ -111,12 +112,13 @@ class TriageStore:
         return self.path.exists() and self.path.stat().st_size > 0
 
     def load_into(self, con: duckdb.DuckDBPyConnection, table: str = _T) -> None:
+        be = of(con)
         cols = ", ".join(f'"{k}" {v}' for k, v in STORE_COLUMNS.items())
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" ({cols})')
+        be.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" ({cols})')
         if not self.exists():
             return
         try:
-            con.execute(
+            be.execute(
                 f'INSERT INTO "{table}" SELECT * FROM read_json($p, format=\'array\', '
                 f"columns={_struct_cols()})",
                 {"p": str(self.path)},
@@ -130,23 +132,17 @@ class TriageStore:
 
     def save_from(self, con: duckdb.DuckDBPyConnection, table: str = _T) -> None:
         with atomic_write(self.path) as tmp:
-            con.execute(
-                f"COPY (SELECT * FROM \"{table}\" ORDER BY finding_id) TO '{_sql_path(tmp)}' "
-                "(FORMAT JSON, ARRAY true)"
-            )
+            of(con).copy_to(f"SELECT * FROM {quote(table)} ORDER BY finding_id", tmp,
+                            "FORMAT JSON, ARRAY true")
 
     def frame(self):
         """The store as a DataFrame (for inspection and tests)."""
         con = duckdb.connect()
         try:
             self.load_into(con)
-            return con.execute(f'SELECT * FROM "{_T}" ORDER BY finding_id').df()
+            return of(con).fetch_df(f'SELECT * FROM "{_T}" ORDER BY finding_id')
         finally:
             con.close()
-
-
-def _sql_path(p: Path) -> str:
-    return str(p).replace("'", "''")
 
 
 def _as_store(store) -> TriageStore:
@@ -159,9 +155,10 @@ MARKS_TABLE = "_finding_marks"
 def _ensure_finding_columns(con) -> None:
     """The engine's ``findings`` keeps its schema (it inserts positionally); marks and the
     check's default route live in ``_finding_marks(finding_id, run_id, default_route, mark)``."""
+    be = of(con)
     for col in ("status", "note"):
-        con.execute(f'ALTER TABLE findings ADD COLUMN IF NOT EXISTS "{col}" VARCHAR')
-    con.execute(
+        be.execute(f'ALTER TABLE findings ADD COLUMN IF NOT EXISTS "{col}" VARCHAR')
+    be.execute(
         f"CREATE TABLE IF NOT EXISTS {MARKS_TABLE} (finding_id VARCHAR, run_id VARCHAR, "
         "default_route VARCHAR, mark VARCHAR)"
     )
@@ -169,23 +166,23 @@ def _ensure_finding_columns(con) -> None:
 
 def triage_applied(con) -> bool:
     """True when every finding of the database has a mark for its run."""
-    from xuncha_audit.findings.views import table_exists
-
-    if not table_exists(con, MARKS_TABLE):
+    be = of(con)
+    if not be.exists(MARKS_TABLE):
         return False
-    return not con.execute(
+    return not be.scalar(
         f"""SELECT count(*) FROM findings f LEFT JOIN {MARKS_TABLE} m USING (finding_id)
             WHERE m.finding_id IS NULL OR m.run_id IS DISTINCT FROM f.run_id"""
-    ).fetchone()[0]
+    )
 
 
 def _current_run_id(con) -> str:
-    rid = con.execute("SELECT max(run_id) FROM findings").fetchone()[0]
+    be = of(con)
+    rid = be.scalar("SELECT max(run_id) FROM findings")
     if rid is None:
         try:
-            rid = con.execute(
+            rid = be.fetch_one(
                 "SELECT run_id FROM _run ORDER BY started_at DESC NULLS LAST LIMIT 1"
-            ).fetchone()
+            )
             rid = rid[0] if rid else None
         except duckdb.Error:
             rid = None
@@ -204,13 +201,14 @@ def _match_identities(con, rid: str) -> dict[str, str]:
 
     Returns {computed id: stored id} for the findings renamed (in ``findings`` and
     ``evidence``)."""
-    con.execute(
+    be = of(con)
+    be.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ev_cur AS
         SELECT finding_id,
                list_slice(list_sort(list(DISTINCT source_table || ':' || record_key)), 1, {MAX_EVIDENCE_KEYS}) AS keys
         FROM evidence WHERE finding_id IN (SELECT finding_id FROM findings) GROUP BY finding_id"""
     )
-    pairs = con.execute(
+    pairs = be.fetch_all(
         f"""
         WITH cur AS (
             SELECT f.finding_id, any_value(f.check_id) AS check_id, any_value(f.unit) AS unit,
@@ -232,7 +230,7 @@ def _match_identities(con, rid: str) -> dict[str, str]:
            OR len(list_intersect(coalesce(o.evidence_keys, []), coalesce(e.keys, []))) > 0
         ORDER BY overlap DESC, union_n ASC, new_id, old_id
         """
-    ).fetchall()
+    )
     renames: dict[str, str] = {}
     taken: set[str] = set()
     for new_id, old_id, _overlap, _n in pairs:  # greedy, best overlap first: one to one
@@ -241,17 +239,15 @@ def _match_identities(con, rid: str) -> dict[str, str]:
         renames[new_id] = old_id
         taken.add(old_id)
     if renames:
-        con.execute("CREATE OR REPLACE TEMP TABLE _id_renames (new_id VARCHAR, old_id VARCHAR)")
-        con.executemany("INSERT INTO _id_renames VALUES (?, ?)", sorted(renames.items()))
+        be.execute("CREATE OR REPLACE TEMP TABLE _id_renames (new_id VARCHAR, old_id VARCHAR)")
+        be.execute_many("INSERT INTO _id_renames VALUES (?, ?)", sorted(renames.items()))
         for table in ("findings", "evidence", "_ev_cur"):
-            con.execute(f"UPDATE {table} t SET finding_id = r.old_id FROM _id_renames r "
-                        "WHERE t.finding_id = r.new_id")
-        from xuncha_audit.findings.views import table_exists
-
-        if table_exists(con, MARKS_TABLE):
-            con.execute(f"DELETE FROM {MARKS_TABLE} WHERE finding_id IN (SELECT new_id FROM _id_renames)")
+            be.execute(f"UPDATE {table} t SET finding_id = r.old_id FROM _id_renames r "
+                       "WHERE t.finding_id = r.new_id")
+        if be.exists(MARKS_TABLE):
+            be.execute(f"DELETE FROM {MARKS_TABLE} WHERE finding_id IN (SELECT new_id FROM _id_renames)")
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE _id_renames (new_id VARCHAR, old_id VARCHAR)")
+        be.execute("CREATE OR REPLACE TEMP TABLE _id_renames (new_id VARCHAR, old_id VARCHAR)")
     return renames
 
 
@@ -279,6 +275,7 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
 
     Returns counts per mark, the run id and the renamed ids.
     """
+    be = of(con)
     st = _as_store(store)
     _ensure_finding_columns(con)
     rid = run_id or _current_run_id(con)
@@ -288,7 +285,7 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
         renames = _match_identities(con, rid)
         # The check's default route: the engine's value, unless this run was already applied
         # (then findings.route may hold an override and the default is in _finding_marks).
-        con.execute(
+        be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _f_cur AS
             SELECT f.*, CASE WHEN m.finding_id IS NOT NULL AND m.run_id IS NOT DISTINCT FROM f.run_id
                              THEN m.default_route ELSE f.route END AS default_route
@@ -317,7 +314,7 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
         judged = sorted(set(judged_checks)) if judged_checks is not None else None
         params = {"rid": rid, "now": now, "source": f"run:{rid}"}
         gone_params = {"all_judged": judged is None, "judged": judged or []}
-        con.execute(
+        be.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _triage_new AS
             WITH c AS ({cur}),
@@ -370,23 +367,23 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
             {**params, **gone_params},
         )
         cols = ", ".join(f'"{k}"' for k in STORE_COLUMNS)
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{_T}" AS SELECT {cols} FROM _triage_new')
-        con.execute("DROP TABLE _triage_new")
-        con.execute(
+        be.execute(f'CREATE OR REPLACE TEMP TABLE "{_T}" AS SELECT {cols} FROM _triage_new')
+        be.execute("DROP TABLE _triage_new")
+        be.execute(
             f"""
             UPDATE findings f SET status = s.status, note = s.note,
                 route = coalesce(s.route, s.default_route)
             FROM "{_T}" s WHERE s.finding_id = f.finding_id
             """
         )
-        con.execute(f"DELETE FROM {MARKS_TABLE}")
-        con.execute(
+        be.execute(f"DELETE FROM {MARKS_TABLE}")
+        be.execute(
             f"""INSERT INTO {MARKS_TABLE}
             SELECT DISTINCT c.finding_id, c.run_id, s.default_route, s.mark
             FROM _f_cur c JOIN "{_T}" s USING (finding_id)"""
         )
-        con.execute("DROP TABLE _f_cur")
-        con.execute(
+        be.execute("DROP TABLE _f_cur")
+        be.execute(
             f"""CREATE OR REPLACE TABLE findings_gone AS
             SELECT finding_id, check_id, check_name, severity, area, unit,
                 coalesce(route, default_route) AS route, title, amount, entity_type, entity_key,
@@ -395,30 +392,31 @@ def apply_triage(con: duckdb.DuckDBPyConnection, store, *, run_id: str | None = 
             FROM "{_T}" WHERE presence = 'gone' ORDER BY check_id, finding_id"""
         )
         counts = dict(
-            con.execute(
+            be.fetch_all(
                 f'SELECT mark, count(*) FROM "{_T}" WHERE last_seen_run = $rid OR '
                 f"(presence = 'gone' AND gone_since_run = $rid) GROUP BY mark ORDER BY mark",
                 {"rid": rid},
-            ).fetchall()
+            )
         )
-        con.execute("DROP TABLE IF EXISTS _ev_cur")
-        con.execute("DROP TABLE IF EXISTS _id_renames")
+        be.execute("DROP TABLE IF EXISTS _ev_cur")
+        be.execute("DROP TABLE IF EXISTS _id_renames")
         if save:
             st.save_from(con)
-            con.execute(f'DROP TABLE "{_T}"')
+            be.execute(f'DROP TABLE "{_T}"')
     return {"run_id": rid, "marks": counts, "store": str(st.path), "renamed": renames}
 
 
 def save_triage(con: duckdb.DuckDBPyConnection, store, *, lock_held: bool = False) -> None:
     """Write the store merged by ``apply_triage(..., save=False)`` (atomically)."""
+    be = of(con)
     st = _as_store(store)
-    if not con.execute(
+    if not be.scalar(
         "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_T]
-    ).fetchone()[0]:
+    ):
         raise XunchaError("没有待保存的核实记录（请先调用 apply_triage）", "no merged triage store to save")
     with contextlib.nullcontext() if lock_held else run_lock(st.path):
         st.save_from(con)
-    con.execute(f'DROP TABLE "{_T}"')
+    be.execute(f'DROP TABLE "{_T}"')
 
 
 def _check_status(status: str | None, **where) -> None:
@@ -447,10 +445,11 @@ def _apply_updates(con, st: TriageStore, source: str) -> int:
 
     NULL = leave unchanged. Each changed field gets a history entry. Returns changed rows.
     """
+    be = of(con)
     now = _now()
-    missing = con.execute(
+    missing = be.scalar(
         f'SELECT list(finding_id) FROM _triage_upd WHERE finding_id NOT IN (SELECT finding_id FROM "{_T}")'
-    ).fetchone()[0]
+    )
     if missing:
         raise XunchaError(
             f"核实记录中没有这些疑点编号：{'、'.join(missing[:10])}"
@@ -458,14 +457,14 @@ def _apply_updates(con, st: TriageStore, source: str) -> int:
             f"finding ids not in the triage store: {missing[:10]}",
             file=str(st.path),
         )
-    changed = con.execute(
+    changed = be.scalar(
         f"""
         SELECT count(*) FROM _triage_upd u JOIN "{_T}" s USING (finding_id)
         WHERE (u.status IS NOT NULL AND u.status IS DISTINCT FROM s.status)
            OR (u.note IS NOT NULL AND u.note IS DISTINCT FROM s.note)
            OR (u.route IS NOT NULL AND nullif(u.route, '') IS DISTINCT FROM s.route)
         """
-    ).fetchone()[0]
+    )
     hist = []
     for field in ("status", "note", "route"):
         new = "nullif(u.route, '')" if field == "route" else f"u.{field}"
@@ -473,7 +472,7 @@ def _apply_updates(con, st: TriageStore, source: str) -> int:
             f"CASE WHEN u.{field} IS NOT NULL AND {new} IS DISTINCT FROM s.{field} "
             f"THEN [{_hist(field, 's.' + field, new)}] ELSE [] END"
         )
-    con.execute(
+    be.execute(
         f"""
         UPDATE "{_T}" s SET
             history = list_concat(coalesce(s.history, []::{HISTORY_TYPE}), {", ".join(hist)}),
@@ -511,7 +510,7 @@ def set_triage(store, finding_id: str, *, status: str | None = None, note: str |
     try:
         with run_lock(st.path):
             st.load_into(con)
-            con.execute(
+            of(con).execute(
                 "CREATE TEMP TABLE _triage_upd AS SELECT $id AS finding_id, "
                 "CAST($status AS VARCHAR) AS status, CAST($note AS VARCHAR) AS note, "
                 "CAST($route AS VARCHAR) AS route",
@@ -519,9 +518,9 @@ def set_triage(store, finding_id: str, *, status: str | None = None, note: str |
             )
             n = _apply_updates(con, st, source)
             st.save_from(con)
-            row = con.execute(
+            row = of(con).fetch_one(
                 f'SELECT status, note, route FROM "{_T}" WHERE finding_id = $id', {"id": finding_id}
-            ).fetchone()
+            )
     finally:
         con.close()
     return {"changed": n, "status": row[0], "note": row[1], "route": row[2]}
@@ -644,22 +643,22 @@ def import_workbook(xlsx_path: str | os.PathLike, store) -> dict:
     try:
         with run_lock(st.path):
             st.load_into(con)
-            con.register("_upd_df", upd)
-            # Unchanged cells are not updates: masked note as exported, route as displayed.
-            con.execute(
-                f"""
-                CREATE TEMP TABLE _triage_upd AS
-                SELECT u.finding_id,
-                    CAST(u.status AS VARCHAR) AS status,
-                    CASE WHEN u.note IS NULL OR u.note = s.note OR u.note = {mask_sql("s.note")}
-                         THEN NULL ELSE CAST(u.note AS VARCHAR) END AS note,
-                    CASE WHEN u.route IS NULL OR u.route = coalesce(s.route, s.default_route)
-                         THEN NULL
-                         WHEN u.route = s.default_route THEN ''
-                         ELSE CAST(u.route AS VARCHAR) END AS route
-                FROM _upd_df u LEFT JOIN "{_T}" s USING (finding_id)
-                """
-            )
+            with of(con).registered("_upd_df", upd):
+                # Unchanged cells are not updates: masked note as exported, route as displayed.
+                of(con).execute(
+                    f"""
+                    CREATE TEMP TABLE _triage_upd AS
+                    SELECT u.finding_id,
+                        CAST(u.status AS VARCHAR) AS status,
+                        CASE WHEN u.note IS NULL OR u.note = s.note OR u.note = {mask_sql("s.note")}
+                             THEN NULL ELSE CAST(u.note AS VARCHAR) END AS note,
+                        CASE WHEN u.route IS NULL OR u.route = coalesce(s.route, s.default_route)
+                             THEN NULL
+                             WHEN u.route = s.default_route THEN ''
+                             ELSE CAST(u.route AS VARCHAR) END AS route
+                    FROM _upd_df u LEFT JOIN "{_T}" s USING (finding_id)
+                    """
+                )
             n = _apply_updates(con, st, f"import:{Path(xlsx_path).name}")
             st.save_from(con)
     finally:

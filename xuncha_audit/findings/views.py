@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.findings.labels import (
     AREA_ZH,
     DEFAULT_STATUS,
@@ -38,23 +39,15 @@ def _case(expr: str, mapping: dict[str, str]) -> str:
     return f"CASE {expr} {whens} ELSE {expr} END"
 
 
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def columns_of(con, table: str) -> list[str]:
     return [
         r[0]
-        for r in con.execute(
+        for r in of(con).fetch_all(
             "SELECT column_name FROM information_schema.columns WHERE table_name = $t "
             "ORDER BY ordinal_position",
             {"t": table},
-        ).fetchall()
+        )
     ]
-
-
-def table_exists(con, table: str) -> bool:
-    return bool(columns_of(con, table))
 
 
 def text_or_mask(expr: str, mask: bool) -> str:
@@ -65,7 +58,7 @@ def findings_select(con, *, mask: bool, source: str = "findings") -> str:
     """SELECT of the findings export (contract column names, display route)."""
     have = set(columns_of(con, source))
     src = quote(source)
-    if "mark" not in have and table_exists(con, "_finding_marks"):
+    if "mark" not in have and of(con).exists("_finding_marks"):
         src = f"(SELECT f.*, m.mark FROM {src} f LEFT JOIN _finding_marks m USING (finding_id))"
         have.add("mark")
 
@@ -102,11 +95,12 @@ def findings_select(con, *, mask: bool, source: str = "findings") -> str:
 def create_views(con, *, mask: bool) -> None:
     """Create TEMP tables ``_x_findings``, ``_x_evidence``, ``_x_gone`` (materialised once:
     masking is regex work, and every sheet and figure reads them)."""
-    con.execute(
+    be = of(con)
+    be.execute(
         "CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask)
         + " ORDER BY _route_rank, check_id, _sev_rank DESC, amount DESC NULLS LAST, finding_id"
     )
-    if table_exists(con, "evidence"):
+    if be.exists("evidence"):
         titles = _case("source_table", table_titles())
         main = []
         for out, keys in MAIN_FIELDS.items():
@@ -120,7 +114,7 @@ def create_views(con, *, mask: bool) -> None:
                 expr = f"TRY_CAST(left({expr}, 10) AS DATE)"
             main.append(f"{expr} AS {out}")
         rec = text_or_mask("record", mask)
-        con.execute(
+        be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
             SELECT finding_id, check_id, unit, source_table, source_title, _rk AS record_key,
                 {", ".join(main)}, _rec AS record
@@ -132,15 +126,15 @@ def create_views(con, *, mask: bool) -> None:
         cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in (
             "finding_id", "check_id", "unit", "source_table", "source_title", "record_key",
             *MAIN_FIELDS, "record"))
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _x_evidence AS SELECT {cols} WHERE false")
-    if table_exists(con, "findings_gone"):
-        con.execute(
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _x_evidence AS SELECT {cols} WHERE false")
+    if be.exists("findings_gone"):
+        be.execute(
             "CREATE OR REPLACE TEMP TABLE _x_gone AS "
             + findings_select(con, mask=mask, source="findings_gone")
             + " ORDER BY check_id, finding_id"
         )
     else:
-        con.execute(
+        be.execute(
             "CREATE OR REPLACE TEMP TABLE _x_gone AS SELECT * FROM _x_findings WHERE false"
         )
 

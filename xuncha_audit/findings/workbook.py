@@ -33,6 +33,7 @@ from typing import ClassVar
 import pandas as pd
 import xlsxwriter
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.findings.labels import (
     ROUTES,
     STATUSES,
@@ -52,7 +53,7 @@ from xuncha_audit.findings.triage import (
     H_STATUS,
     KIND_FINDING,
 )
-from xuncha_audit.findings.views import columns_of, quote, record_field_types, table_exists
+from xuncha_audit.findings.views import columns_of, record_field_types
 
 KIND_EVIDENCE = "证据"
 KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
@@ -265,22 +266,13 @@ def sheet_name(text: str, used: set[str]) -> str:
     return name
 
 
-def _rows(cur):
-    while True:
-        batch = cur.fetchmany(BATCH)
-        if not batch:
-            return
-        yield from batch
-
-
 def _write_query(w: _Writer, ws, con, sql: str, headers: list[tuple[str, str, int]],
                  start_row: int, params: dict | None = None) -> int:
     """Write a header + the query's rows from ``start_row``; return the next free row."""
     w.header(ws, start_row, [h for h, _, _ in headers])
     r = start_row + 1
-    cur = con.execute(sql, params or {})
     kinds = [k for _, k, _ in headers]
-    for row in _rows(cur):
+    for row in of(con).iter_rows(sql, params, BATCH):
         for c, v in enumerate(row):
             w.cell(ws, r, c, v, kinds[c])
         r += 1
@@ -361,12 +353,13 @@ def _triage_validation(ws, first: int, last: int, status_col: int, route_col: in
 
 
 def _all_sheet(w: _Writer, wb, con, sheet_of: dict[str, str]) -> None:
+    be = of(con)
     ws = wb.add_worksheet(ALL_SHEET)
     headers = [(h, k, wd) for _, h, k, wd in ALL_COLUMNS] + ORIGINAL_HEADERS
     w.header(ws, 0, [h for h, _, _ in headers])
-    con.execute("CREATE OR REPLACE TEMP TABLE _x_sheet_of (check_id VARCHAR, sheet VARCHAR)")
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_sheet_of (check_id VARCHAR, sheet VARCHAR)")
     if sheet_of:
-        con.executemany("INSERT INTO _x_sheet_of VALUES (?, ?)", list(sheet_of.items()))
+        be.execute_many("INSERT INTO _x_sheet_of VALUES (?, ?)", list(sheet_of.items()))
     sel = ", ".join(c if c not in ("ev_total",) else "coalesce(ev.n, 0) AS ev_total"
                     for c, _, _, _ in ALL_COLUMNS)
     sql = f"""
@@ -380,7 +373,7 @@ def _all_sheet(w: _Writer, wb, con, sheet_of: dict[str, str]) -> None:
     """
     kinds = [k for _, k, _ in headers]
     r = 1
-    for row in _rows(con.execute(sql)):
+    for row in be.iter_rows(sql, batch=BATCH):
         for c, v in enumerate(row):
             w.cell(ws, r, c, v, kinds[c])
         r += 1
@@ -400,13 +393,13 @@ def _evidence_fields(con, check_id: str):
     """(SQL expressions, headers) of the record fields this check's evidence cites."""
     labels = column_labels()
     types = record_field_types()
-    fields = con.execute(
+    fields = of(con).fetch_all(
         """SELECT k, min(source_table) FROM (
              SELECT unnest(json_keys(CASE WHEN json_valid(record) THEN record END)) AS k,
                  source_table FROM _x_evidence WHERE check_id = $c)
            GROUP BY k""",
         {"c": check_id},
-    ).fetchall()
+    )
     fields.sort(key=lambda kt: (kt[1], _field_order(kt[1], kt[0]), kt[0]))
     exprs, headers = [], []
     for key, table in fields:
@@ -484,7 +477,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, name: str) -> None:
     kinds = [k for _, k, _ in headers]
     status_col = names.index(H_STATUS)
     r = 1
-    for row in _rows(con.execute(sql, {"c": check_id})):
+    for row in of(con).iter_rows(sql, {"c": check_id}, BATCH):
         kind = row[0]
         if kind == KIND_FINDING:
             role = "finding"
@@ -574,12 +567,13 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame) -> None:
 
 
 def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
+    be = of(con)
     ws = wb.add_worksheet("数据质量")
     r = 0
     run_id = _latest_run_id(con)
-    if run_id and table_exists(con, "_check_coverage"):
-        n = con.execute("SELECT count(*) FROM _check_coverage WHERE run_id = $r AND status <> 'ok'",
-                        {"r": run_id}).fetchone()[0]
+    if run_id and be.exists("_check_coverage"):
+        n = be.scalar("SELECT count(*) FROM _check_coverage WHERE run_id = $r AND status <> 'ok'",
+                      {"r": run_id})
         ws.write_string(r, 0, f"未判断的检查与单位（{n} 项；缺少输入数据、输入未通过关键校验或出错，"
                               "“0 个疑点”不代表没有问题）", w.f["section"])
         r = _write_query(w, ws, con, """
@@ -587,7 +581,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
             WHERE run_id = $r AND status <> 'ok' ORDER BY check_id, unit""",
             [("检查", "text", 0), ("单位", "text", 0), ("状态", "text", 0), ("原因", "text", 0)],
             r + 1, {"r": run_id}) + 1
-    if run_id and table_exists(con, "_check_notes"):
+    if run_id and be.exists("_check_notes"):
         ex = mask_sql("examples") if mask else "examples"
         ws.write_string(r, 0, "无法判断的说明（不计为疑点，需补充资料后人工判断）", w.f["section"])
         r = _write_query(w, ws, con, f"""
@@ -595,7 +589,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
             WHERE run_id = $r ORDER BY check_id, unit, reason_zh""",
             [("检查", "text", 0), ("单位", "text", 0), ("原因", "text", 0), ("数量", "int", 0),
              ("示例", "text", 0)], r + 1, {"r": run_id}) + 1
-    if table_exists(con, "_unit_tables"):
+    if be.exists("_unit_tables"):
         ws.write_string(r, 0, "各单位提供的数据表（行数为 0 即未提供）", w.f["section"])
         r = _write_query(w, ws, con, """
             SELECT unit, table_title, table_name, "rows", files,
@@ -603,7 +597,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
             ORDER BY unit, supplied, table_name""",
             [("单位", "text", 0), ("数据表", "text", 0), ("表名", "text", 0), ("行数", "int", 0),
              ("文件数", "int", 0), ("是否提供", "text", 0)], r + 1) + 1
-    if table_exists(con, "_load_log"):
+    if be.exists("_load_log"):
         have = set(columns_of(con, "_load_log"))
         acc = [c if c in have else f"NULL AS {c}" for c in
                ("layout", "rows_summary", "rows_deleted", "rows_skipped")]
@@ -616,7 +610,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
              ("单位", "text", 0), ("编码", "text", 0), ("读取行数", "int", 0), ("入库行数", "int", 0),
              ("隔离行数", "int", 0), ("汇总行", "int", 0), ("删除/作废", "int", 0), ("跳过", "int", 0),
              ("状态", "text", 0), ("说明", "text", 0), ("SHA-256", "text", 0)], r + 1) + 1
-    if table_exists(con, "_load_issues"):
+    if be.exists("_load_issues"):
         rec = mask_sql("record") if mask else "record"
         ws.write_string(r, 0, "导入核对问题（合计行不符、凭证借贷不平衡、工资项目与应发不符；这些行已入库）",
                         w.f["section"])
@@ -626,7 +620,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
             [("类型", "text", 0), ("文件", "text", 0), ("工作表", "text", 0), ("数据表", "text", 0),
              ("单位", "text", 0), ("记录", "text", 0), ("行号", "int", 0), ("应为", "money", 0),
              ("实为", "money", 0), ("说明", "text", 0)], r + 1) + 1
-    if table_exists(con, "_quarantine"):
+    if be.exists("_quarantine"):
         sens = ", ".join(_lit(c) for c in sorted(sensitive_columns()))
         raw_value = (f"CASE WHEN column_name IN ({sens}) THEN {mask_value_sql('raw_value')} "
                      f"ELSE {mask_sql('raw_value')} END") if mask else "raw_value"
@@ -638,7 +632,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
             [("文件", "text", 0), ("工作表", "text", 0), ("行号", "int", 0), ("数据表", "text", 0),
              ("单位", "text", 0), ("列", "text", 0), ("原始值", "text", 0), ("原因", "text", 0),
              ("原始行", "text", 0)], r + 1) + 1
-    if table_exists(con, "_validation"):
+    if be.exists("_validation"):
         details = mask_sql("details") if mask else "details"
         ws.write_string(r, 0, "数据校验（Great Expectations）", w.f["section"])
         r = _write_query(w, ws, con, f"""
@@ -656,15 +650,17 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
 
 
 def _latest_run_id(con) -> str | None:
-    if not table_exists(con, "_run"):
+    be = of(con)
+    if not be.exists("_run"):
         return None
-    row = con.execute("SELECT run_id FROM _run ORDER BY started_at DESC NULLS LAST LIMIT 1").fetchone()
+    row = be.fetch_one("SELECT run_id FROM _run ORDER BY started_at DESC NULLS LAST LIMIT 1")
     return row[0] if row else None
 
 
 def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask: bool) -> list[str]:
     """Write ``findings.xlsx`` to ``path`` from the ``_x_*`` views. Returns the sheet names."""
-    if not table_exists(con, NUMBERS_TABLE):
+    be = of(con)
+    if not be.exists(NUMBERS_TABLE):
         create_numbers(con)
     info = {k: (beijing_text(v) + "（北京时间）" if k == "生成时间" and v else v) for k, v in info.items()}
     wb = xlsxwriter.Workbook(str(path), {
@@ -674,12 +670,12 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
     try:
         w = _Writer(wb)
         used = {"汇总", ALL_SHEET, "已消失", "画像", "数据质量"}
-        checks = con.execute(
+        checks = be.fetch_all(
             "SELECT check_id, any_value(check_name), count(*), sum(amount) FROM _x_findings "
-            "GROUP BY check_id ORDER BY check_id").fetchall()
+            "GROUP BY check_id ORDER BY check_id")
         named = [(cid, sheet_name(f"{cid} {cname or ''}", used), n, amt) for cid, cname, n, amt in checks]
-        total = con.execute("SELECT count(*), sum(amount) FROM _x_findings").fetchone()
-        gone = con.execute("SELECT count(*), sum(amount) FROM _x_gone").fetchone()
+        total = be.fetch_one("SELECT count(*), sum(amount) FROM _x_findings")
+        gone = be.fetch_one("SELECT count(*), sum(amount) FROM _x_gone")
         toc = [(ALL_SHEET, "每个疑点一行（筛选、排序、数据透视）", total[0], total[1])]
         toc += [(name, f"{cid} 的疑点及证据", n, amt) for cid, name, n, amt in named]
         toc += [("已消失", "以前发现、本次不再出现的疑点", gone[0], gone[1]),

@@ -21,6 +21,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from xuncha_audit.db import of
 from xuncha_audit.errors import ConfigError
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -548,22 +549,20 @@ def install(con, config: dict | None = None, *,
     ``config`` is the standards section of a user config (see ``load_overrides``), raw or
     already validated; unknown keys raise ``ConfigError``.
     """
+    be = of(con)
     from xuncha_audit.standards.calendar import build_calendar
 
     _, arrows, _ = _prepare(config)
     for name, table in arrows.items():
         spec = TABLES[name]
         view = f"_xa_{name}_src"
-        con.register(view, table)
-        try:
-            cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in spec.all_columns.items())
-            con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {cols} FROM "{view}"')
-        finally:
-            con.unregister(view)
+        cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in spec.all_columns.items())
+        with be.registered(view, table):
+            be.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {cols} FROM "{view}"')
     # Derived once for every keyword check: the word's exclusion phrases as one literal,
     # upper-case regex alternation (\Q...\E quotes them); NULL when it has none. A check
     # removes these from the text before looking for the word (酒店 is not 酒).
-    con.execute(
+    be.execute(
         r"""CREATE OR REPLACE TABLE std_keywords AS
         SELECT *, nullif(array_to_string(list_transform(list_distinct(list_filter(
                    list_transform(string_split(coalesce(exclusions, ''), ','), lambda x: trim(x)),

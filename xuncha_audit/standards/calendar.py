@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import pyarrow as pa
 
+from xuncha_audit.db import of
+
 log = logging.getLogger(__name__)
 
 CALENDAR_COLUMNS = {
@@ -168,6 +170,7 @@ def build_calendar(con, start: _dt.date, end: _dt.date, *, warn: str = "always")
     Years that neither chinese-calendar nor holidays covers get weekend-only rest days and a
     warning; ``warn="once"`` gives that warning once per process (``install`` uses it).
     """
+    be = of(con)
     if end < start:
         raise ValueError("calendar end before start")
     table, fallback = calendar_arrow(start, end)
@@ -175,12 +178,9 @@ def build_calendar(con, start: _dt.date, end: _dt.date, *, warn: str = "always")
         _WARNED.add(fallback)
         _warn(fallback)
     name = f"_xa_std_calendar_{id(table)}"
-    con.register(name, table)
-    try:
-        cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in CALENDAR_COLUMNS.items())
-        con.execute(f"CREATE OR REPLACE TABLE std_calendar AS SELECT {cols} FROM {name}")
-    finally:
-        con.unregister(name)
+    cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in CALENDAR_COLUMNS.items())
+    with be.registered(name, table):
+        be.execute(f"CREATE OR REPLACE TABLE std_calendar AS SELECT {cols} FROM {name}")
 
 
 def is_rest_day(d: _dt.date) -> bool:

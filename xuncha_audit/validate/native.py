@@ -23,6 +23,8 @@ suites keep their full GX meaning; GX is imported only then, or for Data Docs.
 
 from __future__ import annotations
 
+from xuncha_audit.db import of, quote
+
 EXAMPLES = 5
 
 _KWARGS = {
@@ -41,10 +43,6 @@ def supported(exp: dict) -> bool:
     return allowed is not None and set(exp.get("kwargs", {})) <= allowed
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _param(value, params: dict):
     if isinstance(value, dict) and "$PARAMETER" in value:
         return params[value["$PARAMETER"]]
@@ -59,7 +57,7 @@ def _plain(v):
 def evaluate(con, table: str, exps: list[dict], params: dict, column_types: dict[str, str]) -> list[tuple]:
     """``[(exp, success, unexpected, element_count, details)]`` for the supported ``exps``."""
     out: list[tuple] = []
-    t = _q(table)
+    t = quote(table)
     aggs: list[str] = ["count(*)"]
     binds: dict = {}
     plan: list[tuple[dict, int, str | None]] = []  # (exp, index of its aggregates, violation SQL)
@@ -69,7 +67,7 @@ def evaluate(con, table: str, exps: list[dict], params: dict, column_types: dict
         if etype in ("expect_table_columns_to_match_set", "expect_column_to_exist",
                      "unexpected_rows_expectation"):
             continue
-        c = _q(kw["column"])
+        c = quote(kw["column"])
         ctype = column_types.get(kw["column"], "VARCHAR")
         if etype == "expect_column_values_to_not_be_null":
             plan.append((exp, len(aggs), f"{c} IS NULL"))
@@ -92,7 +90,8 @@ def evaluate(con, table: str, exps: list[dict], params: dict, column_types: dict
         plan.append((exp, len(aggs), bad))
         aggs.append(f"count({c})")
         aggs.append(f"count_if({bad})")
-    row = con.execute(f"SELECT {', '.join(aggs)} FROM {t}", binds).fetchall()[0] if plan else [None]
+    be = of(con)
+    row = be.fetch_one(f"SELECT {', '.join(aggs)} FROM {t}", binds) if plan else [None]
     n = row[0]
     for exp, i, bad in plan:
         kw = exp["kwargs"]
@@ -110,8 +109,8 @@ def evaluate(con, table: str, exps: list[dict], params: dict, column_types: dict
                 details["examples"] = [None] * min(EXAMPLES, unexpected)
             else:
                 used = {k: v for k, v in binds.items() if f"${k}" in bad}
-                vals = con.execute(f"SELECT {_q(kw['column'])} FROM {t} WHERE {bad} LIMIT {EXAMPLES}",
-                                   used).fetchall()
+                vals = be.fetch_all(f"SELECT {quote(kw['column'])} FROM {t} WHERE {bad} LIMIT {EXAMPLES}",
+                                    used)
                 details["examples"] = [_plain(v[0]) for v in vals]
             details = {"examples": details["examples"], "unexpected_percent": details["unexpected_percent"]}
         out.append((exp, success, unexpected, n, details))
@@ -119,10 +118,8 @@ def evaluate(con, table: str, exps: list[dict], params: dict, column_types: dict
         kw = exp.get("kwargs", {})
         if exp["type"] == "unexpected_rows_expectation":
             sql = kw["unexpected_rows_query"].replace("{batch}", t)
-            cur = con.execute(sql)
-            names = [d[0] for d in cur.description]
-            rows = cur.fetchall()
-            examples = [{k: _plain(v) for k, v in zip(names, r, strict=True)} for r in rows[:EXAMPLES]]
+            rows = be.fetch_records(sql)
+            examples = [{k: _plain(v) for k, v in r.items()} for r in rows[:EXAMPLES]]
             out.append((exp, not rows, len(rows), None, {"examples": examples}))
         elif exp["type"] == "expect_table_columns_to_match_set":
             wanted = list(kw.get("column_set") or [])

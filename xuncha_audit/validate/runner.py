@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from xuncha_audit.contract import load_contract
+from xuncha_audit.db import of, quote
 from xuncha_audit.errors import ConfigError, XunchaError
 from xuncha_audit.validate import native
 from xuncha_audit.validate.suites import TableSuite, load_suites, uses_period
@@ -161,10 +162,10 @@ def _normalise_period(period) -> tuple[date, date] | None:
 
 
 def _table_columns(con) -> dict[str, set[str]]:
-    rows = con.execute(
+    rows = of(con).fetch_all(
         "SELECT table_name, column_name FROM information_schema.columns "
         "WHERE table_schema = 'main' AND table_catalog = current_database()"
-    ).fetchall()
+    )
     out: dict[str, set[str]] = defaultdict(set)
     for t, c in rows:
         out[t].add(c)
@@ -287,23 +288,15 @@ def _empty_table(table: str, exp: dict) -> ExpectationOutcome:
 
 def _write_results(con, run_at: datetime, tables: list[str],
                    outcomes: list[ExpectationOutcome]) -> None:
-    cur = con.cursor()
-    try:
-        cur.execute("BEGIN")
-        cur.execute(VALIDATION_DDL)
-        cur.execute(f"DELETE FROM {VALIDATION_TABLE} WHERE list_contains($tables, table_name)",
-                    {"tables": tables})
+    with of(con).transaction() as tx:
+        tx.execute(VALIDATION_DDL)
+        tx.execute(f"DELETE FROM {VALIDATION_TABLE} WHERE list_contains($tables, table_name)",
+                   {"tables": tables})
         if outcomes:
-            cols = ", ".join(f'"{c}"' for c in VALIDATION_COLUMNS)
+            cols = ", ".join(quote(c) for c in VALIDATION_COLUMNS)
             marks = ", ".join("?" for _ in VALIDATION_COLUMNS)
-            cur.executemany(f"INSERT INTO {VALIDATION_TABLE} ({cols}) VALUES ({marks})",
+            tx.execute_many(f"INSERT INTO {VALIDATION_TABLE} ({cols}) VALUES ({marks})",
                             [o.row(run_at) for o in outcomes])
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
-    finally:
-        cur.close()
 
 
 def validate_database(
@@ -375,7 +368,7 @@ def _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir, e
     outcomes: list[ExpectationOutcome] = []
     runnable: dict[str, TableSuite] = {}
     for t in present:
-        empty = con.execute(f'SELECT NOT EXISTS (SELECT 1 FROM "{t}")').fetchone()[0]
+        empty = of(con).scalar(f"SELECT NOT EXISTS (SELECT 1 FROM {quote(t)})")
         run_exps: list[dict] = []
         for exp in suites[t].expectations:
             missing = [c for c in _columns_of(exp) if c not in columns[t]]
@@ -414,10 +407,10 @@ def _validate(con, db_path, contract, the_period, tables, out_dir, suites_dir, e
 
 
 def columns_typed(con) -> dict[str, dict[str, str]]:
-    rows = con.execute(
+    rows = of(con).fetch_all(
         "SELECT table_name, column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = 'main' AND table_catalog = current_database()"
-    ).fetchall()
+    )
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for t, c, ty in rows:
         out[t][c] = ty

@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from xuncha_audit.db import of
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -40,13 +42,6 @@ def connect(db_path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         raise XunchaError(f"找不到数据库文件：{path}（先运行 xuncha-audit run 或 make demo）",
                           f"database not found: {path}", file=str(path))
     return duckdb.connect(str(path), read_only=True)
-
-
-def table_exists(con, name: str) -> bool:
-    return bool(len(con.execute(
-        "SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND NOT temporary "
-        "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = ? AND NOT internal",
-        [name, name]).df()))
 
 
 def _date(v) -> dt.date | None:
@@ -76,11 +71,12 @@ def _where(scope: Scope, unit_col: str | None = "unit", start_col: str | None = 
 
 
 def _df(con, sql: str, params: dict | None = None) -> pd.DataFrame:
-    return con.execute(sql, params or {}).df()
+    return of(con).fetch_df(sql, params or {})
 
 
 def _need(con, *tables: str) -> bool:
-    return all(table_exists(con, t) for t in tables)
+    be = of(con)
+    return all(be.exists(t, temporary=False) for t in tables)
 
 
 # ---------------------------------------------------------------- overview
