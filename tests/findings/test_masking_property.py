@@ -14,7 +14,7 @@ import re
 
 import duckdb
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from xuncha_audit.findings.masking import (
@@ -185,8 +185,11 @@ def digit_runs(text: str) -> list[str]:
 # ----------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomised: CI must not fail on a new random draw (the examples are fixed by the seed);
+# the explicit example is one such draw, a bank card that also passes both credit-code checks
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 @given(free_texts())
+@example(("联系电话：370000000000000007联系电话：", ["370000000000000007"], []))
 def test_personal_numbers_masked_credit_codes_kept(con, case):
     text, secrets, codes = case
     out = mask_text(text)
@@ -200,7 +203,7 @@ def test_personal_numbers_masked_credit_codes_kept(con, case):
     assert con.execute("SELECT xuncha_mask(?)", [text]).fetchone()[0] == out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(credit_codes())
 def test_valid_credit_codes_stay_readable(con, code):
     if classify(code) != "credit":  # the rare all-digit code that is also a valid ID number
@@ -210,7 +213,7 @@ def test_valid_credit_codes_stay_readable(con, code):
     assert con.execute("SELECT xuncha_mask(?)", [text]).fetchone()[0] == text
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.text(alphabet="0123456789-: ./年月日元PZHT", max_size=40))
 def test_sql_and_python_agree_on_any_text(con, text):
     assert con.execute("SELECT xuncha_mask(?)", [text]).fetchone()[0] == mask_text(text)
@@ -251,3 +254,13 @@ def test_all_digit_credit_code_is_not_an_id():
         code = str(int(code) + 10**9)[:18]
     assert code.isdigit() and classify(code) == "credit"
     assert mask_text(f"代码{code}") == f"代码{code}"
+
+
+def test_a_card_passing_the_credit_checks_is_still_a_card(con):
+    # 370000000000000007: Luhn-valid card whose digits also pass the GB 32100 check characters;
+    # 3-7 is no 登记管理部门+机构类别 pair, so it is masked as the card it is
+    text = "联系电话：370000000000000007联系电话："
+    assert classify("370000000000000007") == "card"
+    out = mask_text(text)
+    assert "370000000000000007" not in out and out.endswith("0007联系电话：")
+    assert con.execute("SELECT xuncha_mask(?)", [text]).fetchone()[0] == out

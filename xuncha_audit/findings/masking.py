@@ -80,6 +80,13 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# GB 32100-2015 表1: 登记管理部门码 + 机构类别码, the only first two characters a code can have
+# (1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政, 6 旅游, 7 宗教, 8 工会, 9 工商, A 军队, N 农业,
+# Y 其他). A bank card that happens to pass both check digits (37…, 1 in ~340 18-digit cards)
+# is not read as a credit code and left unmasked.
+CREDIT_HEADS = ("11", "12", "13", "19", "21", "29", "31", "32", "33", "34", "35", "39", "41", "49",
+                "51", "52", "53", "59", "61", "62", "69", "71", "72", "79", "81", "89", "91", "92",
+                "93", "A1", "A9", "N1", "N2", "N3", "N9", "Y1")
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 ID18_SHAPE = r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9X]"
 ID15_SHAPE = r"[1-9][0-9]{5}[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}"
@@ -102,7 +109,7 @@ def _id_check_ok(s: str) -> bool:
 
 
 def _credit_ok(s: str) -> bool:
-    if len(s) != 18 or any(c not in CREDIT_CHARS for c in s):
+    if len(s) != 18 or any(c not in CREDIT_CHARS for c in s) or s[:2] not in CREDIT_HEADS:
         return False
     total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(s[:17], CREDIT_WEIGHTS, strict=True))
     if CREDIT_CHARS[(31 - total % 31) % 31] != s[17]:
@@ -209,7 +216,9 @@ def _classify_sql(d: str) -> str:
     id_check = (f"substr('{ID_CHECK}', 1 + CAST(list_sum(list_transform(range(1, 18), lambda k: "
                 f"CAST(substr({d}, k, 1) AS INTEGER) * {_sql_list(ID_WEIGHTS)}[k])) % 11 AS INTEGER), 1) "
                 f"= substr({d}, 18, 1)")
-    credit = (f"(regexp_full_match({d}, '[{CREDIT_CHARS}]{{18}}') AND substr('{CREDIT_CHARS}', 1 + CAST((31 - "
+    heads = ", ".join(_lit(h) for h in CREDIT_HEADS)
+    credit = (f"(regexp_full_match({d}, '[{CREDIT_CHARS}]{{18}}') AND list_contains([{heads}], substr({d}, 1, 2)) "
+              f"AND substr('{CREDIT_CHARS}', 1 + CAST((31 - "
               f"list_sum(list_transform(range(1, 18), lambda k: (strpos('{CREDIT_CHARS}', substr({d}, k, 1)) - 1)"
               f" * {_sql_list(CREDIT_WEIGHTS)}[k])) % 31) % 31 AS INTEGER), 1) = substr({d}, 18, 1) AND ("
               f"NOT regexp_full_match({d}, '[0-9]{{18}}') OR substr('0123456789X0', 1 + CAST((11 - list_sum("
