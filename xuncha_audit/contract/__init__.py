@@ -13,6 +13,8 @@ from pathlib import Path
 
 import yaml
 
+from xuncha_audit.db import of
+
 CONTRACT_PATH = Path(__file__).with_name("tables.yaml")
 
 DUCKDB_TYPES = {
@@ -285,8 +287,9 @@ def _header_key(text: str) -> str:
 def create_tables(con, names: list[str] | None = None) -> None:
     """Create empty canonical tables (all contract columns + system columns) in ``con``."""
     contract = load_contract()
+    be = of(con)
     for name in names or list(contract.tables):
-        con.execute(contract.table(name).ddl())
+        be.execute(contract.table(name).ddl())
 
 
 __all__ = [

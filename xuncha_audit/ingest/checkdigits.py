@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from xuncha_audit.db import of
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -97,8 +99,9 @@ SQL_MACROS = {
 
 def install_checkdigit_macros(con) -> None:
     """Create ``xa_id_number_valid(s)`` and ``xa_credit_code_valid(s)`` (temporary)."""
+    be = of(con)
     for name, body in SQL_MACROS.items():
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+        be.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
 
 
 __all__ = [

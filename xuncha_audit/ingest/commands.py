@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 
 STATUS_ZH = {"ok": "成功", "partial": "部分隔离", "error": "错误", "skipped": "跳过"}
@@ -116,23 +117,24 @@ def table_counts(db: Path) -> list[tuple[str, str, str, int, int]]:
     if not Path(db).is_file():
         raise XunchaError("数据库文件不存在", f"database not found: {db}", file=str(db))
     con = duckdb.connect(str(db), read_only=True)
+    be = of(con)
     try:
-        existing = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
+        existing = {r[0] for r in be.fetch_all(
+            "SELECT table_name FROM information_schema.tables")}
         quarantined: dict[tuple[str, str], int] = {}
         if "_quarantine" in existing:
-            for t, u, n in con.execute(
+            for t, u, n in be.fetch_all(
                 "SELECT table_name, unit, count(DISTINCT (file, sheet, row_no)) FROM _quarantine "
                 "GROUP BY ALL"
-            ).fetchall():
+            ):
                 quarantined[(t, u)] = n
         out = []
         for name, tdef in load_contract().tables.items():
             if name not in existing:
                 continue
-            rows = con.execute(
-                f'SELECT unit, count(*) FROM "{name}" GROUP BY unit ORDER BY unit'
-            ).fetchall()
+            rows = be.fetch_all(
+                f'SELECT unit, count(*) FROM {quote(name)} GROUP BY unit ORDER BY unit'
+            )
             units = {u for u, _ in rows} | {u for (t, u) in quarantined if t == name}
             counts = dict(rows)
             for u in sorted(units, key=lambda x: x or ""):

@@ -49,6 +49,7 @@ import duckdb
 import pyarrow as pa
 
 from xuncha_audit.contract import Table, load_contract
+from xuncha_audit.db import literal, of, quote
 
 DEFAULT_UNIT = "默认单位"
 
@@ -80,24 +81,19 @@ _BRACKET_RE = r"[(\[【〔〖][\p{Han}]{1,8}[)\]】〕〗]"
 _SUFFIX_RE = "(" + "|".join(sorted(COMPANY_SUFFIXES, key=len, reverse=True)) + ")+$"
 
 
-def _lit(text: str) -> str:
-    """A SQL string literal for a constant of this module (never user data)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 MACROS = {
     # translate() is slow in DuckDB (per-call map); only strings holding full-width
     # characters pay for it.
     "xa_fw": (
         r"CASE WHEN regexp_matches(s, '[\x{FF01}-\x{FF5E}\x{3000}]') "
-        f"THEN translate(s, {_lit(_FW)}, {_lit(_HW)}) ELSE s END"
+        f"THEN translate(s, {literal(_FW)}, {literal(_HW)}) ELSE s END"
     ),
-    "xa_nows": f"regexp_replace(s, {_lit(_WS + '+')}, '', 'g')",
+    "xa_nows": f"regexp_replace(s, {literal(_WS + '+')}, '', 'g')",
     "xa_norm_name": (
         "nullif(regexp_replace(xa_nows(xa_fw(s)), '[・•‧∙.．]', '·', 'g'), '')"
     ),
     "xa_norm_plate": (
-        "nullif(upper(regexp_replace(xa_fw(s), " + _lit(_WS[:-1] + r".\-·・•_]")
+        "nullif(upper(regexp_replace(xa_fw(s), " + literal(_WS[:-1] + r".\-·・•_]")
         + ", '', 'g')), '')"
     ),
     "xa_norm_phone": (
@@ -109,7 +105,7 @@ MACROS = {
     # Split on explicit separators; a part holding whitespace is split further only when
     # every token is at least two characters ("张三 李四"), so a padded two-character
     # name ("张　三", common in exports) stays one name.
-    "xa_ws_tokens": f"string_split_regex(trim(s), {_lit(_WS + '+')})",
+    "xa_ws_tokens": f"string_split_regex(trim(s), {literal(_WS + '+')})",
     "xa_norm_name_list": (
         "nullif(array_to_string(list_filter(list_transform(flatten(list_transform("
         "string_split_regex(xa_fw(s), '[、;,/]+'), lambda x: CASE WHEN len(xa_ws_tokens(x)) > 1"
@@ -119,7 +115,7 @@ MACROS = {
     ),
     "xa_company_norm": (
         "coalesce(nullif(regexp_replace(regexp_replace(lower(xa_nows(xa_fw(s))),"
-        f" {_lit(_BRACKET_RE)}, '', 'g'), {_lit(_SUFFIX_RE)}, ''), ''),"
+        f" {literal(_BRACKET_RE)}, '', 'g'), {literal(_SUFFIX_RE)}, ''), ''),"
         " nullif(lower(xa_nows(xa_fw(s))), ''))"
     ),
 }
@@ -140,15 +136,16 @@ def install_macros(con, *, force: bool = True) -> None:
 
     ``force=False`` only creates them when the connection does not have them yet.
     """
+    be = of(con)
     if not force:
         try:
-            con.execute("SELECT xa_macros_v1()").fetchall()
+            be.fetch_all("SELECT xa_macros_v1()")
             return
         except duckdb.Error:
             pass
     for name, body in MACROS.items():
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
-    con.execute("CREATE OR REPLACE TEMP MACRO xa_macros_v1() AS 1")  # marker: installed
+        be.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+    be.execute("CREATE OR REPLACE TEMP MACRO xa_macros_v1() AS 1")  # marker: installed
 
 
 def company_norm_sql(expr: str) -> str:
@@ -179,10 +176,6 @@ def normalize_company(name: str | None) -> str | None:
 _counter = itertools.count()
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 VOUCHER_DISPLAY_SQL = (
     "CASE WHEN voucher_type IS NOT NULL AND NOT starts_with(coalesce(voucher_no, ''), voucher_type) "
     "THEN voucher_type || '-' || coalesce(voucher_no, '') ELSE voucher_no END"
@@ -193,19 +186,20 @@ def _derive_voucher_identity(con, tdef: Table, t: str) -> None:
     """fiscal_year and period from the voucher date where absent; voucher_id =
     ``YYYY-MM 凭证字-凭证号`` (period numbering; a loader sets ``YYYY 记-15`` itself for a
     layout that numbers vouchers per year)."""
+    be = of(con)
     gens = {c.generated: c.name for c in tdef.column_list() if c.generated}
     sets = []
     if "year_of_voucher_date" in gens:
-        sets.append(f"{_q(gens['year_of_voucher_date'])} = coalesce({_q(gens['year_of_voucher_date'])}, "
+        sets.append(f"{quote(gens['year_of_voucher_date'])} = coalesce({quote(gens['year_of_voucher_date'])}, "
                     "year(voucher_date))")
     if "month_of_voucher_date" in gens:
-        sets.append(f"{_q(gens['month_of_voucher_date'])} = coalesce({_q(gens['month_of_voucher_date'])}, "
+        sets.append(f"{quote(gens['month_of_voucher_date'])} = coalesce({quote(gens['month_of_voucher_date'])}, "
                     "month(voucher_date))")
     if sets:
-        con.execute(f"UPDATE {t} SET {', '.join(sets)}")
+        be.execute(f"UPDATE {t} SET {', '.join(sets)}")
     if "voucher_identity" in gens:
-        vid = _q(gens["voucher_identity"])
-        con.execute(
+        vid = quote(gens["voucher_identity"])
+        be.execute(
             f"""UPDATE {t} SET {vid} = CASE WHEN fiscal_year IS NULL OR period IS NULL
                 THEN {VOUCHER_DISPLAY_SQL}
                 ELSE lpad(CAST(fiscal_year AS VARCHAR), 4, '0') || '-' || lpad(CAST(period AS VARCHAR), 2, '0')
@@ -227,15 +221,15 @@ def _derive_book(con, tdef: Table, t: str) -> None:
     budget = list(pa_cfg.get("budget_prefixes", ()))
     detect = list(pa_cfg.get("detect_prefixes", ()))
     words = list(pa_cfg.get("detect_words", ()))
-    con.execute(
-        f"""UPDATE {t} AS t SET {_q(col)} = CASE
+    of(con).execute(
+        f"""UPDATE {t} AS t SET {quote(col)} = CASE
                 WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN '预算会计'
                 ELSE '财务会计' END
             FROM (SELECT unit, bool_or(list_contains($detect, left(trim(account_code), 1))
                                       OR list_has_any($words, list_filter($words, lambda w: contains(coalesce(account_name, ''), w))))
                                AND bool_or(regexp_matches(trim(coalesce(account_code, '')), '^[1-5]')) AS gov
                   FROM {t} GROUP BY unit) g
-            WHERE g.unit IS NOT DISTINCT FROM t.unit AND t.{_q(col)} IS NULL""",
+            WHERE g.unit IS NOT DISTINCT FROM t.unit AND t.{quote(col)} IS NULL""",
         {"budget": budget, "detect": detect, "words": words},
     )
 
@@ -248,15 +242,15 @@ def _key_expr(tdef: Table) -> str:
         pieces = []
         for lit, name in re.findall(r"([^{]*)(?:{(\w+)})?", tdef.key_format):
             if lit:
-                pieces.append(_lit(lit))
+                pieces.append(literal(lit))
             if name:
-                pieces.append(f"coalesce(CAST({_q(name)} AS VARCHAR), '')")
+                pieces.append(f"coalesce(CAST({quote(name)} AS VARCHAR), '')")
         return " || ".join(pieces)
 
     def part(c: str) -> str:
-        expr = f"CAST({_q(c)} AS VARCHAR)"
+        expr = f"CAST({quote(c)} AS VARCHAR)"
         if c == "person_id":
-            alts = [f"CAST({_q(a)} AS VARCHAR)" for a in ("id_number", "name") if a in cols]
+            alts = [f"CAST({quote(a)} AS VARCHAR)" for a in ("id_number", "name") if a in cols]
             if alts:
                 expr = f"coalesce({expr}, {', '.join(alts)})"
         return f"coalesce({expr}, '')"
@@ -264,8 +258,8 @@ def _key_expr(tdef: Table) -> str:
     main = " || '|' || ".join(part(c) for c in tdef.key)
     if not tdef.key_fallback:
         return main
-    all_null = " AND ".join(f"{_q(c)} IS NULL" for c in tdef.key)
-    fb_present = " OR ".join(f"{_q(c)} IS NOT NULL" for c in tdef.key_fallback)
+    all_null = " AND ".join(f"{quote(c)} IS NULL" for c in tdef.key)
+    fb_present = " OR ".join(f"{quote(c)} IS NOT NULL" for c in tdef.key_fallback)
     fallback = " || '|' || ".join(part(c) for c in tdef.key_fallback)
     return f"CASE WHEN {all_null} AND ({fb_present}) THEN {fallback} ELSE {main} END"
 
@@ -277,20 +271,21 @@ def _derive_ranks(con, table: str, col: str, level: str) -> None:
         from xuncha_audit.standards.ranks import normalize_rank
     except ImportError:
         return
-    t, c, n = _q(table), _q(col), _q(f"{col}_norm")
-    have = {r[0] for r in con.execute(f"SELECT * FROM {t} LIMIT 0").description}
+    be = of(con)
+    t, c, n = quote(table), quote(col), quote(f"{col}_norm")
+    have = set(be.columns(table))
     extra = [x for x in ("position", "department") if x in have and x != col]
-    ex_sel = "".join(f", t.{_q(x)} AS {x}" for x in extra)
-    ex_eq = "".join(f" AND t.{_q(x)} IS NOT DISTINCT FROM m.{x}" for x in extra)
-    ex_nonnull = " OR ".join([f"{c} IS NOT NULL", *(f"t.{_q(x)} IS NOT NULL" for x in extra)])
+    ex_sel = "".join(f", t.{quote(x)} AS {x}" for x in extra)
+    ex_eq = "".join(f" AND t.{quote(x)} IS NOT DISTINCT FROM m.{x}" for x in extra)
+    ex_nonnull = " OR ".join([f"{c} IS NOT NULL", *(f"t.{quote(x)} IS NOT NULL" for x in extra)])
     level_expr = "coalesce((SELECT max(u.level) FROM _units u WHERE u.unit = t.unit), $level)"
     sql = (f"SELECT DISTINCT t.{c} AS raw, {{lvl}} AS lvl, t.unit AS unit{ex_sel} FROM {t} t "
            f"WHERE {ex_nonnull}")
     try:
-        rows = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
+        rows = be.fetch_all(sql.format(lvl=level_expr), {"level": level})
     except duckdb.CatalogException:  # no _units table: the level argument for every row
         level_expr = "$level"
-        rows = con.execute(sql.format(lvl=level_expr), {"level": level}).fetchall()
+        rows = be.fetch_all(sql.format(lvl=level_expr), {"level": level})
     if not rows:
         return
     cols: dict[str, list] = {k: [] for k in ("raw", "lvl", "unit", *extra, "norm")}
@@ -301,16 +296,13 @@ def _derive_ranks(con, table: str, col: str, level: str) -> None:
         cols["norm"].append(normalize_rank(row[0], row[1], unit=row[2], **kw))
     mapping = pa.table({k: pa.array(v, pa.string()) for k, v in cols.items()})
     view = f"_xa_rank_map_{next(_counter)}"
-    con.register(view, mapping)
-    try:
-        con.execute(
+    with be.registered(view, mapping):
+        be.execute(
             f"UPDATE {t} AS t SET {n} = m.norm FROM {view} m "
             f"WHERE t.{c} IS NOT DISTINCT FROM m.raw AND m.lvl = {level_expr} "
             f"AND t.unit IS NOT DISTINCT FROM m.unit{ex_eq}",
             {"level": level},
         )
-    finally:
-        con.unregister(view)
 
 
 def derive_columns(
@@ -331,13 +323,14 @@ def derive_columns(
     company norms and leaves ``unit`` alone.
     """
     tdef = load_contract().table(table)
+    be = of(con)
     install_macros(con, force=False)
     physical = target or table
-    t = _q(physical)
+    t = quote(physical)
 
     sets = [] if normalised else ["unit = coalesce(unit, $unit)"]
     for col in tdef.column_list():
-        c = _q(col.name)
+        c = quote(col.name)
         if normalised:
             pass
         elif col.norm in _IN_PLACE and col.type == "text":
@@ -345,7 +338,7 @@ def derive_columns(
         elif col.norm == "displacement" and col.type == "decimal":
             sets.append(f"{c} = CASE WHEN {c} > 100 THEN {c} / 1000 ELSE {c} END")
         if col.norm == "company" and not normalised:
-            sets.append(f"{_q(col.name + '_norm')} = {company_norm_sql(c)}")
+            sets.append(f"{quote(col.name + '_norm')} = {company_norm_sql(c)}")
         if col.default is not None:
             sets.append(f"{c} = coalesce({c}, CAST($d_{col.name} AS {col.duckdb_type}))")
     params: dict[str, object] = {} if normalised else {"unit": unit or DEFAULT_UNIT}
@@ -353,16 +346,16 @@ def derive_columns(
         if col.default is not None:
             params[f"d_{col.name}"] = str(col.default)
     if sets:
-        con.execute(f"UPDATE {t} SET {', '.join(sets)}", params)
+        be.execute(f"UPDATE {t} SET {', '.join(sets)}", params)
 
     _derive_voucher_identity(con, tdef, t)
     for col in tdef.column_list():
         if col.generated == "number_within_voucher" and "voucher_no" in tdef.columns:
-            c = _q(col.name)
-            if not con.execute(f"SELECT count(*) FROM {t} WHERE {c} IS NULL").fetchall()[0][0]:
+            c = quote(col.name)
+            if not be.scalar(f"SELECT count(*) FROM {t} WHERE {c} IS NULL"):
                 continue
             part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
-            con.execute(
+            be.execute(
                 f"""
                 UPDATE {t} AS t SET {c} = s.n FROM (
                     SELECT rid, coalesce(mx, 0) + row_number() OVER (
@@ -380,10 +373,10 @@ def derive_columns(
 
     if any(c.generated == "book_by_account" for c in tdef.column_list()):
         _derive_book(con, tdef, t)
-    con.execute(f"UPDATE {t} SET _key = {_key_expr(tdef)}")
+    be.execute(f"UPDATE {t} SET _key = {_key_expr(tdef)}")
     if tdef.duplicates == "keep":
         # A repeated record is evidence here (one item paid twice): keep it, number the key.
-        con.execute(
+        be.execute(
             f"""
             UPDATE {t} AS t SET _key = t._key || '#' || CAST(s.rn AS VARCHAR) FROM (
                 SELECT rowid AS rid, row_number() OVER (

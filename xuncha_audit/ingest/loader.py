@@ -74,6 +74,8 @@ import duckdb
 import pyarrow as pa
 
 from xuncha_audit.contract import Table, create_tables, load_contract
+from xuncha_audit.db import of
+from xuncha_audit.db import quote as _q
 from xuncha_audit.dbsettings import configure as configure_duckdb
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
@@ -247,14 +249,11 @@ class LoadReport:
 def ensure_bookkeeping(con) -> None:
     """Create ``_load_log``, ``_quarantine``, ``_units`` and ``_load_issues`` when missing
     (and add the accounting columns to a ``_load_log`` of an older database)."""
+    be = of(con)
     for ddl in BOOKKEEPING_DDL.values():
-        con.execute(ddl)
+        be.execute(ddl)
     for col, typ in _LOG_NEW_COLUMNS.items():
-        con.execute(f"ALTER TABLE _load_log ADD COLUMN IF NOT EXISTS {col} {typ}")
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+        be.execute(f"ALTER TABLE _load_log ADD COLUMN IF NOT EXISTS {col} {typ}")
 
 
 def _sha256(path: Path) -> str:
@@ -343,6 +342,7 @@ class _Run:
     def __init__(self, con, vocab: Vocabulary, level: str, region, city, workdir: Path,
                  layouts=(), dry_run: bool = False):
         self.con = con
+        self.be = of(con)
         self.vocab = vocab
         self.level = level
         self.region = region
@@ -359,8 +359,8 @@ class _Run:
         for u in units:
             if u in self.units:
                 continue
-            self.con.execute("DELETE FROM _units WHERE unit = ?", [u])
-            self.con.execute(
+            self.be.execute("DELETE FROM _units WHERE unit = ?", [u])
+            self.be.execute(
                 "INSERT INTO _units VALUES (?, ?, ?, ?)", [u, self.level, self.region, self.city]
             )
             self.units.append(u)
@@ -371,10 +371,10 @@ class _Run:
             for t in (table, *COMPANION_TABLES.get(table, ())):
                 if (t, u) in self.cleared or (t, u) in done:
                     continue
-                self.con.execute(f"DELETE FROM {_q(t)} WHERE unit = ?", [u])
-                self.con.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [t, u])
-                self.con.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ?", [t, u])
-                self.con.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [t, u])
+                self.be.execute(f"DELETE FROM {_q(t)} WHERE unit = ?", [u])
+                self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [t, u])
+                self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ?", [t, u])
+                self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [t, u])
                 done.append((t, u))
         return done
 
@@ -382,7 +382,7 @@ class _Run:
     def load_sheet(
         self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str, forced: str | None
     ) -> None:
-        con = self.con
+        con, be = self.con, self.be
         if forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *self.layouts]):
             entry.status = "skipped"
             entry.rows_read = entry.rows_skipped = _sheet_rows(sheet)
@@ -423,15 +423,15 @@ class _Run:
             elif plan.how == "headers":
                 st.messages_zh.append("按表头识别为「" + tdef.title + "」")
             st.messages_zh.extend(plan.notes)
-            con.execute("BEGIN TRANSACTION")
+            be.execute("BEGIN TRANSACTION")
             try:
                 cleared = self._stages(st)
                 if self.dry_run:
-                    con.execute("ROLLBACK")
+                    be.execute("ROLLBACK")
                 else:
-                    con.execute("COMMIT")
+                    be.execute("COMMIT")
             except BaseException:
-                con.execute("ROLLBACK")
+                be.execute("ROLLBACK")
                 raise
             if not self.dry_run:
                 self.cleared.update(cleared)
@@ -439,7 +439,7 @@ class _Run:
                 self.unbalanced_exempt.add((rel, sheet.name))
         finally:
             for name in _TEMP_TABLES:
-                con.execute(f"DROP TABLE IF EXISTS {name}")
+                be.execute(f"DROP TABLE IF EXISTS {name}")
 
     def _stages(self, st: _Sheet) -> list[tuple[str, str]]:
         """source -> typed staging -> quarantine -> dedupe (and the row accounting)."""
@@ -491,7 +491,7 @@ class _Run:
 
     # -- stage 1: source ---------------------------------------------------------------
     def _stage_source(self, st: _Sheet) -> None:
-        con, plan, entry = self.con, st.plan, st.entry
+        be, plan, entry = self.be, st.plan, st.entry
         cmap = plan.cmap
         headers = cmap.headers
         # header rows repeated inside the data (page breaks in printed exports): skipped
@@ -499,10 +499,10 @@ class _Run:
         if len(named) >= 2:
             # one list comparison, planned in linear time (an AND chain is quadratic in DuckDB)
             cells = ", ".join(f"trim(c{i})" for i, _ in named)
-            entry.rows_skipped = con.execute(
+            entry.rows_skipped = be.scalar(
                 f"DELETE FROM _xa_raw WHERE [{cells}] = $rh", {"rh": [h for _, h in named]}
-            ).fetchall()[0][0]
-        n_rows = con.execute("SELECT count(*) FROM _xa_raw").fetchall()[0][0]
+            )
+        n_rows = be.scalar("SELECT count(*) FROM _xa_raw")
         entry.rows_read = n_rows + len(st.rejects) + entry.rows_skipped
         if entry.rows_skipped:
             st.messages_zh.append(f"数据中重复出现的表头行 {entry.rows_skipped} 行已跳过")
@@ -512,9 +512,9 @@ class _Run:
         if cmap.unit_index is not None:
             words = list(load_contract().unit_of_measure_words)
             i = cmap.unit_index
-            n, m = con.execute(
+            n, m = be.fetch_one(
                 f"SELECT count(xa_cell(c{i})), count(CASE WHEN list_contains($w, xa_cell(c{i})) "
-                f"THEN 1 END) FROM _xa_raw", {"w": words}).fetchall()[0]
+                f"THEN 1 END) FROM _xa_raw", {"w": words})
             if n and m >= 0.5 * n:
                 cmap.unit_index = None
                 cmap.extras = sorted([*cmap.extras, i])
@@ -530,7 +530,7 @@ class _Run:
                 # a sheet of deductions only (统发 扣款表): its rows are deduction records
                 self._as_deductions_sheet(st)
         prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
         st.col_src = dict(prep.col_src)
         st.checks = prep.checks
         amount_parser = parser_for(load_contract().table(DEDUCTIONS).columns["amount"])
@@ -540,8 +540,8 @@ class _Run:
             cell = _plain_scaled(f"r.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers else f"r.c{i}"
             st.checks.append((f"xa_cell(r.c{i}) IS NOT NULL AND xa_amount({cell}) IS NULL",
                               st.labels[i], amount_parser[1], amount_parser[2], f"r.c{i}"))
-        kinds = dict(con.execute(
-            "SELECT _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1").fetchall())
+        kinds = dict(be.fetch_all(
+            "SELECT _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1"))
         entry.rows_summary = int(kinds.get("summary", 0))
         entry.rows_deleted = int(kinds.get("deleted", 0))
         if entry.rows_deleted:
@@ -554,15 +554,14 @@ class _Run:
                 st.messages_zh.append(f"发放月份取自标题/文件名：{st.const_month[:7]}")
 
     def _unpivot(self, st: _Sheet) -> None:
-        con = self.con
+        be = self.be
         items = pa.table({
             "src_col": pa.array([f"c{i}" for i in st.wide_items], pa.string()),
             "item": pa.array([st.labels[i] for i in st.wide_items], pa.string()),
         })
-        con.register("_xa_items", items)
-        try:
+        with be.registered("_xa_items", items):
             on = ", ".join(f"c{i}" for i in st.wide_items)
-            con.execute(
+            be.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _xa_src AS
                 SELECT u.* EXCLUDE (src_col), m.item FROM (
                     UNPIVOT _xa_prep ON {on} INTO NAME src_col VALUE raw_amount
@@ -570,13 +569,11 @@ class _Run:
                 WHERE xa_cell(u.raw_amount) IS NOT NULL
                   AND xa_amount(u.raw_amount) IS DISTINCT FROM 0"""
             )
-        finally:
-            con.unregister("_xa_items")
         # an amount unit of the sheet applies to the pay-item cells as well
         mults = {st.plan.multipliers.get(i) for i in st.wide_items} - {None}
         if len(mults) == 1:
             (mult,) = mults
-            con.execute(f"UPDATE _xa_src SET raw_amount = {_plain_scaled('raw_amount', mult)}")
+            be.execute(f"UPDATE _xa_src SET raw_amount = {_plain_scaled('raw_amount', mult)}")
         st.src_table = "_xa_src"
         what = "扣款项目" if st.tdef.name == DEDUCTIONS else "工资项目"
         st.col_src["item"] = ("item", what)
@@ -594,7 +591,7 @@ class _Run:
         """Each source column is cleaned (xa_cell) and parsed once per DISTINCT value into a
         small map table, then joined back: exports repeat dates, names, accounts and
         departments on every line, so this does far less string work than per row."""
-        con, tdef, cmap = self.con, st.tdef, st.plan.cmap
+        be, tdef, cmap = self.be, st.tdef, st.plan.cmap
         col_src, params, src_table = st.col_src, st.params, st.src_table
         fed: dict[str, list] = {}
         for col in tdef.column_list():
@@ -647,7 +644,7 @@ class _Run:
                 if col.norm == "company":
                     parsed += f", {company_norm_sql(expr)} AS {_q('p_' + col.name + '_norm')}"
                     pref[(src, col.name + "_norm")] = f"{a}.{_q('p_' + col.name + '_norm')}"
-            con.execute(
+            be.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _xa_{a} AS
                 SELECT c, k{parsed} FROM (
                     SELECT c, {cell_sql("c")} AS k FROM (SELECT DISTINCT {_q(src)} AS c FROM {src_table})
@@ -721,37 +718,37 @@ class _Run:
             if bad else _EMPTY_BAD
         )
         select.append(f"{bad_sql} AS _bad")
-        con.execute(
+        be.execute(
             f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
             f"FROM {source_sql} r {joins}",
             params,
         )
         for n, (_cond, label, rzh, ren, *_raw) in enumerate(st.checks):
-            con.execute(
+            be.execute(
                 f"""UPDATE _xa_typed SET _bad = list_append(_bad, {{'column_name': $lab,
                     'raw_value': _chkraw{n}, 'reason_zh': $zh, 'reason_en': $en}}) WHERE _chk{n}""",
                 {"lab": label, "zh": rzh, "en": ren},
             )
         # summary and deleted rows are counted, never quarantined
-        con.execute(f"UPDATE _xa_typed SET _bad = {_EMPTY_BAD} WHERE _kind IS NOT NULL")
+        be.execute(f"UPDATE _xa_typed SET _bad = {_EMPTY_BAD} WHERE _kind IS NOT NULL")
         for src, a in alias.items():
             if src not in inline:
-                con.execute(f"DROP TABLE _xa_{a}")
+                be.execute(f"DROP TABLE _xa_{a}")
 
     # -- stage 3: quarantine -----------------------------------------------------------
     def _stage_quarantine(self, st: _Sheet) -> list[tuple[str, str]]:
-        con = self.con
-        units = [r[0] for r in con.execute(
-            "SELECT DISTINCT unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 1").fetchall()]
+        be = self.be
+        units = [r[0] for r in be.fetch_all(
+            "SELECT DISTINCT unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 1")]
         st.units = units or [st.file_unit]
         cleared = self._clear(st.tdef.name, st.units)
         self._register_units(st.units)
         st.entry.unit = "、".join(st.units)
         # skipped when there are none: on a very wide sheet, planning the raw-row JSON of
         # every column costs seconds
-        n_bad = con.execute("SELECT count(*) FROM _xa_typed WHERE len(_bad) > 0").fetchall()[0][0]
+        n_bad = be.scalar("SELECT count(*) FROM _xa_typed WHERE len(_bad) > 0")
         if n_bad:
-            con.execute(
+            be.execute(
             f"""INSERT INTO _quarantine
             SELECT DISTINCT $file, $sheet, b._row, $table, b.unit, b.bad.column_name,
                    b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {st.raw_row_sql}
@@ -764,15 +761,15 @@ class _Run:
 
     # -- stage 4: dedupe and append ----------------------------------------------------
     def _stage_dedupe(self, st: _Sheet) -> None:
-        con, tdef = self.con, st.tdef
+        be, tdef = self.be, st.tdef
         cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_new ({cols_ddl})")
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_new ({cols_ddl})")
         typed_cols = [c.name for c in tdef.column_list()
                       if c.name in st.col_src or (c.name == "month" and st.const_month)]
         typed_cols += [c.name + "_norm" for c in tdef.column_list()
                        if c.norm == "company" and c.name in st.col_src]
         sel = ", ".join(_q(c) for c in typed_cols)
-        con.execute(
+        be.execute(
             f"""INSERT INTO _xa_new BY NAME
             SELECT unit, {sel}, $file AS _source_file, $sheet AS _source_sheet,
                    _row AS _source_row, _extra
@@ -783,27 +780,27 @@ class _Run:
         )
         if "voucher_id" in tdef.columns and st.plan.conv.get("voucher_numbering") == "year":
             # vouchers numbered through the year: the period is not part of the identity
-            con.execute(
+            be.execute(
                 f"""UPDATE _xa_new SET voucher_id = CAST(coalesce(fiscal_year, year(voucher_date)) AS VARCHAR)
                     || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') WHERE voucher_id IS NULL""")
-        derive_columns(con, tdef.name, level=self.level, unit=st.file_unit, target="_xa_new",
+        derive_columns(be, tdef.name, level=self.level, unit=st.file_unit, target="_xa_new",
                        normalised=True)
         if "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns:
             # lines numbered in file order continue after the lines of the same voucher loaded
             # from an earlier sheet (a 明细账 holds one account per sheet)
-            con.execute(
+            be.execute(
                 f"""UPDATE _xa_new AS n SET line_no = n.line_no + e.mx FROM (
                     SELECT unit, voucher_id, max(line_no) AS mx FROM {_q(tdef.name)}
                     WHERE list_contains($units, unit) GROUP BY ALL) e
                     WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
                 {"units": st.units},
             )
-            con.execute(f"UPDATE _xa_new SET _key = {key_sql(tdef)}")
+            be.execute(f"UPDATE _xa_new SET _key = {key_sql(tdef)}")
         if tdef.duplicates == "keep":
             # A repeated record is evidence (payroll: one item paid twice, e.g. once in the
             # salary file and again in a supplementary file): number it after the records of
             # the same key already loaded instead of quarantining it.
-            con.execute(
+            be.execute(
                 f"""UPDATE _xa_new AS n SET _key = s.base || '#' || CAST(s.k AS VARCHAR) FROM (
                     SELECT x.rowid AS rid, x.base, e.cnt + row_number() OVER (
                         PARTITION BY x.unit, x.base ORDER BY x._source_row, x.rowid) AS k
@@ -813,12 +810,12 @@ class _Run:
                           FROM {_q(tdef.name)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
                 ) s WHERE n.rowid = s.rid"""
             )
-        has_dups = con.execute(
+        has_dups = be.scalar(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
-        ).fetchall()[0][0] or con.execute(
+        ) or be.scalar(
             f"SELECT count(*) FROM {_q(tdef.name)} WHERE list_contains(?, unit)", [st.units]
-        ).fetchall()[0][0]
-        con.execute(
+        )
+        be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _xa_dup AS
             SELECT n._source_row, n.unit, n._key,
                    min(n._source_row) OVER (PARTITION BY n.unit, n._key) AS first_row,
@@ -830,10 +827,10 @@ class _Run:
             WHERE $check""",
             {"check": bool(has_dups)},
         )
-        con.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
+        be.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
         key_label = "+".join(tdef.key)
-        if con.execute("SELECT count(*) FROM _xa_dup").fetchall()[0][0]:
-            con.execute(
+        if be.scalar("SELECT count(*) FROM _xa_dup"):
+            be.execute(
                 f"""INSERT INTO _quarantine
                 SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
                        CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
@@ -843,15 +840,15 @@ class _Run:
                 JOIN _xa_raw r ON r._row = d._source_row""",
                 {**st.base, **st.label_params, "key_label": key_label},
             )
-        con.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
+        be.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
 
         # check digits (kept, reported)
         for col in tdef.column_list():
             if col.norm in ("id_number", "credit_code"):
                 fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
-                n_bad = con.execute(
+                n_bad = be.scalar(
                     f"SELECT count(*) FROM _xa_new WHERE NOT {fn}({_q(col.name)})"
-                ).fetchall()[0][0]
+                )
                 if n_bad:
                     what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
                     st.messages_zh.append(f"{what}（{col.name}）校验位不符 {n_bad} 条（已保留原值）")
@@ -861,7 +858,7 @@ class _Run:
     def _stage_reconcile(self, st: _Sheet) -> None:
         """Where a 合计/本月合计 row exists, the loaded lines above it (since the previous
         row of the same kind) must add up to it; a wide payroll's items must add up to 应发."""
-        con, tdef = self.con, st.tdef
+        be, tdef = self.be, st.tdef
         words = [w for w in st.plan.conv.get("reconcile_words") or []]
         money = [c.name for c in tdef.column_list()
                  if c.type == "decimal" and c.name in st.col_src
@@ -869,7 +866,7 @@ class _Run:
         if st.entry.rows_summary and money and words:
             item_part = ", item" if st.wide_items else ""
             for col in money:
-                rows = con.execute(
+                rows = be.fetch_all(
                     f"""WITH s AS (
                         SELECT DISTINCT p._row, p._summary_word AS w FROM _xa_prep p
                         WHERE p._kind = 'summary' AND list_contains($words, p._summary_word)),
@@ -883,7 +880,7 @@ class _Run:
                             {"AND n.item = tot.item" if st.wide_items else ""}) AS loaded
                     FROM b JOIN tot ON tot._row = b._row""",
                     {"words": words},
-                ).fetchall()
+                )
                 for row in rows:
                     r_no, word = row[0], row[1]
                     item = row[2] if st.wide_items else None
@@ -900,7 +897,7 @@ class _Run:
         if st.wide_items and gross:
             g = gross[0]
             mult = st.plan.multipliers.get(g) or Decimal(1)
-            n = con.execute(
+            n = be.scalar(
                 f"""INSERT INTO _load_issues
                 SELECT $file, $sheet, $table, $unit, 'gross_mismatch', '第' || p._row || '行', p._row,
                        p.gross, coalesce(i.items, 0),
@@ -913,13 +910,13 @@ class _Run:
                   ON i._source_row = p._row
                 WHERE p.gross IS NOT NULL AND p.gross <> coalesce(i.items, 0)""",
                 {**st.base, "unit": st.units[0] if st.units else st.file_unit, "label": st.labels[g]},
-            ).fetchall()[0][0]
+            )
             if n:
                 st.messages_zh.append(f"工资项目合计与{st.labels[g]}不符 {n} 人（详见 _load_issues）")
                 st.messages_en.append(f"{n} rows whose items do not add up to {st.labels[g]}")
 
     def _issue(self, st: _Sheet, kind, record, row_no, expected, actual, zh, en) -> None:
-        self.con.execute(
+        self.be.execute(
             "INSERT INTO _load_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [st.rel, st.sheet.name, st.tdef.name, st.units[0] if st.units else st.file_unit, kind,
              record, row_no, expected, actual, zh, en],
@@ -928,12 +925,12 @@ class _Run:
             st.messages_zh.append("与文件自身合计不符：" + zh + "（详见 _load_issues）")
 
     def _finish(self, st: _Sheet) -> None:
-        con, entry = self.con, st.entry
-        con.execute(f"INSERT INTO {_q(st.tdef.name)} BY NAME SELECT * FROM _xa_new")
-        q_rows = con.execute(
+        be, entry = self.be, st.entry
+        be.execute(f"INSERT INTO {_q(st.tdef.name)} BY NAME SELECT * FROM _xa_new")
+        q_rows = be.scalar(
             "SELECT count(*) FROM (SELECT _row FROM _xa_typed WHERE len(_bad) > 0 "
             "UNION SELECT _source_row FROM _xa_dup)"
-        ).fetchall()[0][0] + len(st.rejects)
+        ) + len(st.rejects)
         entry.rows_quarantined = q_rows
         entry.rows_loaded = (entry.rows_read - q_rows - entry.rows_summary - entry.rows_deleted
                              - entry.rows_skipped)
@@ -948,14 +945,14 @@ class _Run:
 
     def _reject_sheet(self, st: _Sheet, missing: list[str]) -> list[tuple[str, str]]:
         """A sheet without a required column: every row to quarantine, status error."""
-        con, tdef, cmap, entry = self.con, st.tdef, st.plan.cmap, st.entry
+        be, tdef, cmap, entry = self.be, st.tdef, st.plan.cmap, st.entry
         params = st.params
         unit_expr = (
             f"coalesce(xa_cell(r.c{cmap.unit_index}), $file_unit)"
             if cmap.unit_index is not None else "$file_unit"
         )
-        units = [r[0] for r in con.execute(
-            f"SELECT DISTINCT {unit_expr} FROM _xa_raw r ORDER BY 1", params).fetchall()]
+        units = [r[0] for r in be.fetch_all(
+            f"SELECT DISTINCT {unit_expr} FROM _xa_raw r ORDER BY 1", params)]
         units = units or [params["file_unit"]]
         cleared = self._clear(tdef.name, units)
         self._register_units(units)
@@ -964,7 +961,7 @@ class _Run:
         )
         zh = f"缺少必填列 {names}，本表所有行未导入"
         en = f"required column(s) missing: {', '.join(missing)}"
-        con.execute(
+        be.execute(
             f"""INSERT INTO _quarantine SELECT $file, $sheet, r._row, $table, {unit_expr},
                 $col, NULL, $zh, $en, {st.raw_row_sql} FROM _xa_raw r
                 JOIN _xa_prep p ON p._row = r._row WHERE p._kind IS NULL""",
@@ -1008,16 +1005,16 @@ class _Run:
         (month and person of the row; empty and zero cells are no deduction). The source row
         is accounted for once, by the payroll entry: loaded with its pay items and deductions,
         or quarantined with all of them (a garbled deduction is a check of the typed stage)."""
-        con = self.con
+        be = self.be
         tdef = load_contract().table(DEDUCTIONS)
         cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _xa_ded ({cols_ddl})")
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_ded ({cols_ddl})")
         params = {"file": st.rel, "sheet": st.sheet.name}
         for n, i in enumerate(st.deduction_cols):
             cell = (_plain_scaled(f"p.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers
                     else f"p.c{i}")
             params[f"d{n}"] = st.labels[i]
-            con.execute(
+            be.execute(
                 f"""INSERT INTO _xa_ded BY NAME
                 SELECT n.unit, n.month, n.person_id, n.id_number, n.name, $d{n} AS item,
                        CAST(xa_amount({cell}) AS DECIMAL(18,2)) AS amount, $file AS _source_file,
@@ -1029,14 +1026,14 @@ class _Run:
                   AND xa_amount({cell}) IS DISTINCT FROM 0""",
                 {k: v for k, v in params.items() if k in ("file", "sheet", f"d{n}")},
             )
-        n_rows = con.execute("SELECT count(*) FROM _xa_ded").fetchall()[0][0]
+        n_rows = be.scalar("SELECT count(*) FROM _xa_ded")
         if not n_rows:
             return []
         cleared = self._clear(DEDUCTIONS, st.units)
-        derive_columns(con, DEDUCTIONS, level=self.level, unit=st.file_unit, target="_xa_ded",
+        derive_columns(be, DEDUCTIONS, level=self.level, unit=st.file_unit, target="_xa_ded",
                        normalised=True)
         # duplicates are kept (contract): a key seen before is numbered after the earlier ones
-        con.execute(
+        be.execute(
             f"""UPDATE _xa_ded AS n SET _key = s.base || '#' || CAST(s.k AS VARCHAR) FROM (
                 SELECT x.rowid AS rid, x.base, coalesce(e.cnt, 0) + row_number() OVER (
                     PARTITION BY x.unit, x.base ORDER BY x._source_row, x.rowid) AS k
@@ -1045,7 +1042,7 @@ class _Run:
                            FROM {_q(DEDUCTIONS)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
             ) s WHERE n.rowid = s.rid AND s.k > 1"""
         )
-        con.execute(f"INSERT INTO {_q(DEDUCTIONS)} BY NAME SELECT * FROM _xa_ded")
+        be.execute(f"INSERT INTO {_q(DEDUCTIONS)} BY NAME SELECT * FROM _xa_ded")
         st.messages_zh.append(f"扣款 {n_rows} 条载入工资代扣款明细（payroll_deductions）")
         st.messages_en.append(f"{n_rows} deductions loaded into payroll_deductions")
         return cleared
@@ -1073,7 +1070,7 @@ class _Run:
                 f"count(xa_date(c{i}))"
                 for i in cands
             )
-            row = self.con.execute(f"SELECT {parts} FROM _xa_raw").fetchall()[0]
+            row = self.be.fetch_one(f"SELECT {parts} FROM _xa_raw")
             for j, i in enumerate(cands):
                 n, a, codes, dates = row[4 * j: 4 * j + 4]
                 if n and a >= spec.money_share * n and codes < n and dates < n:
@@ -1091,20 +1088,17 @@ class _Run:
                                   pa.string()),
             "raw_row": pa.array([json.dumps({"原始行": r[1]}, ensure_ascii=False) for r in rejects]),
         })
-        self.con.register("_xa_rejects", tbl)
-        try:
-            self.con.execute(
+        with self.be.registered("_xa_rejects", tbl):
+            self.be.execute(
                 """INSERT INTO _quarantine SELECT $file, $sheet, row_no, $table, $unit, NULL,
                    raw_value, reason_zh, reason_en, raw_row FROM _xa_rejects""",
                 {**base, "unit": unit},
             )
-        finally:
-            self.con.unregister("_xa_rejects")
 
     def unbalanced_vouchers(self) -> int:
         """List vouchers whose debits and credits differ (data-quality result, never dropped)
         in ``_load_issues``; 明细账 sheets (one side of each voucher) are exempt."""
-        con = self.con
+        be = self.be
         units = [u for (t, u) in self.cleared if t == "ledger"]
         if not units:
             return 0
@@ -1112,11 +1106,10 @@ class _Run:
             "f": pa.array([f for f, _ in self.unbalanced_exempt], pa.string()),
             "s": pa.array([s for _, s in self.unbalanced_exempt], pa.string()),
         })
-        con.register("_xa_exempt", exempt)
-        try:
-            con.execute("DELETE FROM _load_issues WHERE kind = 'unbalanced_voucher' AND list_contains(?, unit)",
-                        [units])
-            return con.execute(
+        with be.registered("_xa_exempt", exempt):
+            be.execute("DELETE FROM _load_issues WHERE kind = 'unbalanced_voucher' AND list_contains(?, unit)",
+                       [units])
+            return be.scalar(
                 """INSERT INTO _load_issues
                 SELECT min(_source_file), min(_source_sheet), 'ledger', unit, 'unbalanced_voucher',
                        voucher_id, min(_source_row), sum(coalesce(debit, 0)), sum(coalesce(credit, 0)),
@@ -1130,9 +1123,7 @@ class _Run:
                 GROUP BY unit, voucher_id
                 HAVING sum(coalesce(debit, 0)) <> sum(coalesce(credit, 0))""",
                 [units],
-            ).fetchall()[0][0]
-        finally:
-            con.unregister("_xa_exempt")
+            )
 
 
 def _sheet_rows(sheet: Sheet) -> int:
@@ -1152,7 +1143,7 @@ def _sheet_rows(sheet: Sheet) -> int:
 
 
 def _write_log(con, entry: LoadEntry) -> None:
-    con.execute(
+    of(con).execute(
         "INSERT INTO _load_log (file, sheet, table_name, unit, encoding, rows_read, rows_loaded, "
         "rows_quarantined, status, message_zh, message_en, sha256, loaded_at, layout, rows_summary, "
         "rows_deleted, rows_skipped) "
@@ -1207,6 +1198,7 @@ def load_folder(
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(db_path))
+    be = of(con)
     configure_duckdb(con, db_path)  # memory_limit / threads / temp_directory (xuncha_audit.dbsettings)
     report = LoadReport(db_path=str(db_path))
     try:
@@ -1226,7 +1218,7 @@ def load_folder(
                 if rule and rule.skip:
                     entry = LoadEntry(file=rel, status="skipped", unit=rule.unit or unit,
                                       message_zh="映射文件设定跳过", message_en="skipped by mapping")
-                    con.execute("DELETE FROM _load_log WHERE file = ? AND table_name IS NULL", [rel])
+                    be.execute("DELETE FROM _load_log WHERE file = ? AND table_name IS NULL", [rel])
                     _write_log(con, entry)
                     report.entries.append(entry)
                     continue
@@ -1245,7 +1237,7 @@ def load_folder(
                     file=folder, status="skipped",
                     message_zh=f"文件夹名以「.」或「_」开头，按约定跳过（其中 {n_files} 个数据文件未读取）",
                     message_en=f"folder starting with '.' or '_' skipped ({n_files} data files)")
-                con.execute("DELETE FROM _load_log WHERE file = ?", [folder])
+                be.execute("DELETE FROM _load_log WHERE file = ?", [folder])
                 _write_log(con, entry)
                 report.entries.append(entry)
             if progress:
@@ -1270,7 +1262,7 @@ def _after_run(run: _Run) -> None:
     if not units:
         return
     tdef = load_contract().table("ledger")
-    con.execute("UPDATE ledger SET book = NULL WHERE list_contains(?, unit)", [units])
+    of(con).execute("UPDATE ledger SET book = NULL WHERE list_contains(?, unit)", [units])
     _derive_book(con, tdef, "ledger")
     run.unbalanced_vouchers()
 
@@ -1278,7 +1270,7 @@ def _after_run(run: _Run) -> None:
 def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | None,
                sheet_name: str | None) -> list[LoadEntry]:
     con = run.con
-    con.execute("DELETE FROM _load_log WHERE file = ? AND unit = ?", [rel, file_unit])
+    of(con).execute("DELETE FROM _load_log WHERE file = ? AND unit = ?", [rel, file_unit])
     sha = _sha256(path)
     entries: list[LoadEntry] = []
     try:

@@ -49,6 +49,7 @@ quarantines the row. Optional means "may be empty", never "may be garbage".
 
 from __future__ import annotations
 
+from xuncha_audit.db import literal, of
 from xuncha_audit.ingest.derive import _WS, install_macros
 
 _NUM_RE = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
@@ -67,12 +68,8 @@ DATE_MIN, DATE_MAX = "1900-01-01", "2099-12-31"
 SERIAL_MIN, SERIAL_MAX = 32874, 73050  # Excel serials of 1990-01-01 and 2099-12-31
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _list(values) -> str:
-    return "[" + ", ".join(_lit(v) for v in values) + "]"
+    return "[" + ", ".join(literal(v) for v in values) + "]"
 
 
 _TIME_RE = (
@@ -85,7 +82,7 @@ _MONTH_RE = r"([0-9]{4})[-/.年]([0-9]{1,2})(月份|月)?"
 # Characters trimmed from both ends of every cell (after full-width -> half-width).
 TRIM_CHARS = " \t\r\n\x0b\x0c\u00a0\u3000\ufeff\u200b\u2002\u2003\u2009\u202f\u2060"
 _CELL_BODY = (
-    f"CASE WHEN strlen(z) <= 3 AND z IN ({', '.join(_lit(p) for p in _EMPTY_MARKS)}) "
+    f"CASE WHEN strlen(z) <= 3 AND z IN ({', '.join(literal(p) for p in _EMPTY_MARKS)}) "
     "THEN NULL ELSE nullif(z, '') END"
 )
 
@@ -102,7 +99,7 @@ CELL_GATE = (
 
 def cell_sql(src: str) -> str:
     """``xa_cell(src)``, computed only for cells that need it (see :data:`CELL_GATE`)."""
-    return f"CASE WHEN regexp_matches({src}, {_lit(CELL_GATE)}) THEN xa_cell({src}) ELSE {src} END"
+    return f"CASE WHEN regexp_matches({src}, {literal(CELL_GATE)}) THEN xa_cell({src}) ELSE {src} END"
 
 
 def _let(body: str, arg: str = "s") -> str:
@@ -112,15 +109,15 @@ def _let(body: str, arg: str = "s") -> str:
 
 
 PARSE_MACROS = {
-    "xa_trim": f"trim(replace(xa_fw(s), chr(8722), '-'), {_lit(TRIM_CHARS)})",
+    "xa_trim": f"trim(replace(xa_fw(s), chr(8722), '-'), {literal(TRIM_CHARS)})",
     "xa_cell": _let(_CELL_BODY, "xa_trim(s)"),
     "xa_num": _let(
-        f"CASE WHEN regexp_full_match(z, {_lit(_NUM_RE)}) THEN coalesce("
+        f"CASE WHEN regexp_full_match(z, {literal(_NUM_RE)}) THEN coalesce("
         "TRY_CAST(z AS DECIMAL(38,6)), TRY_CAST(TRY_CAST(z AS DOUBLE) AS DECIMAL(38,6))) END"
     ),
     # amounts: exact DECIMAL(38,6) until the unit factor is applied; rounded to 2 decimals last
     "xa_amount_n": _let(
-        f"CASE WHEN regexp_full_match(z, {_lit(_AMOUNT_NUM_RE)}) "
+        f"CASE WHEN regexp_full_match(z, {literal(_AMOUNT_NUM_RE)}) "
         "THEN TRY_CAST(replace(z, ',', '') AS DECIMAL(38,6)) END"
     ),
     "xa_amount_c": "xa_amount_scaled_c(s, 1)",
@@ -128,7 +125,7 @@ PARSE_MACROS = {
     "xa_int_n": _let("CASE WHEN z % 1 = 0 THEN TRY_CAST(z AS BIGINT) END"),
     "xa_int_c": _let(
         "coalesce(CASE WHEN regexp_full_match(z, '[-+]?[0-9]{1,18}') THEN TRY_CAST(z AS BIGINT) END, "
-        f"xa_int_n(xa_amount_n(regexp_replace(z, {_lit(_WS[:-1] + '人天次晚个辆间名位]')}, '', 'g'))))"
+        f"xa_int_n(xa_amount_n(regexp_replace(z, {literal(_WS[:-1] + '人天次晚个辆间名位]')}, '', 'g'))))"
     ),
     "xa_int": "xa_int_c(xa_cell(s))",
     # plausibility bounds: DuckDB variables xa_date_min / xa_date_max (set_date_bounds), or defaults
@@ -143,8 +140,8 @@ PARSE_MACROS = {
     ),
     "xa_ym": _let("TRY_CAST(z.y || '-' || lpad(z.m, 2, '0') || '-01' AS DATE)"),
     "xa_date_y": _let(
-        f"CASE WHEN regexp_full_match(z, {_lit(_DATE_RE)}) THEN "
-        f"xa_ymd(regexp_extract(z, {_lit(_DATE_RE)}, ['y', 'm', 'd', 't', 'h', 'mi', 's'])) "
+        f"CASE WHEN regexp_full_match(z, {literal(_DATE_RE)}) THEN "
+        f"xa_ymd(regexp_extract(z, {literal(_DATE_RE)}, ['y', 'm', 'd', 't', 'h', 'mi', 's'])) "
         "WHEN regexp_full_match(z, '[0-9]{8}') THEN TRY_CAST("
         "substr(z, 1, 4) || '-' || substr(z, 5, 2) || '-' || substr(z, 7, 2) AS DATE) "
         r"WHEN regexp_full_match(z, '[0-9]{5}(\.[0-9]+)?') "
@@ -158,8 +155,8 @@ PARSE_MACROS = {
     ),
     "xa_date": "xa_date_x(xa_cell(s))",
     "xa_month_x": _let(
-        f"xa_date_in(CASE WHEN regexp_full_match(z, {_lit(_MONTH_RE)}) THEN "
-        f"xa_ym(regexp_extract(z, {_lit(_MONTH_RE)}, ['y', 'm'])) "
+        f"xa_date_in(CASE WHEN regexp_full_match(z, {literal(_MONTH_RE)}) THEN "
+        f"xa_ym(regexp_extract(z, {literal(_MONTH_RE)}, ['y', 'm'])) "
         "WHEN regexp_full_match(z, '[0-9]{6}') THEN TRY_CAST("
         "substr(z, 1, 4) || '-' || substr(z, 5, 2) || '-01' AS DATE) "
         "ELSE CAST(date_trunc('month', xa_date_x(z)) AS DATE) END)"
@@ -176,7 +173,7 @@ PARSE_MACROS = {
         r"WHEN regexp_full_match(z, '([0-9.]+)(l|升|t|td|tsi|tfsi)?') "
         r"THEN TRY_CAST(xa_num(regexp_extract(z, '^([0-9.]+)', 1)) AS DECIMAL(18,2)) END"
     ),
-    "xa_displacement_c": f"xa_displacement_x(lower(regexp_replace(s, {_lit(_WS + '+')}, '', 'g')))",
+    "xa_displacement_c": f"xa_displacement_x(lower(regexp_replace(s, {literal(_WS + '+')}, '', 'g')))",
     "xa_displacement": "xa_displacement_c(xa_cell(s))",
     "xa_text_c": _let(
         f"CASE WHEN strlen(z) <= 8 AND list_contains({_list(_PLACEHOLDERS)}, lower(z)) THEN NULL ELSE z END"
@@ -189,9 +186,9 @@ _UNIT_SPLIT = "^(.*?)(" + "|".join(AMOUNT_UNITS) + ")?$"
 PARSE_MACROS_2 = {
     # t: cleaned, without currency marks and spaces, no brackets; a cell unit wins over f
     "xa_amount_k": (
-        f"list_transform([regexp_extract(s, {_lit(_UNIT_SPLIT)}, ['n', 'u'])], lambda z: "
+        f"list_transform([regexp_extract(s, {literal(_UNIT_SPLIT)}, ['n', 'u'])], lambda z: "
         "CASE WHEN abs(xa_amount_n(z.n)) < 100000000000000000000 THEN xa_amount_n(z.n) * "
-        "CASE z.u " + " ".join(f"WHEN {_lit(u)} THEN {n}" for u, n in AMOUNT_UNITS.items())
+        "CASE z.u " + " ".join(f"WHEN {literal(u)} THEN {n}" for u, n in AMOUNT_UNITS.items())
         + " ELSE CAST(f AS BIGINT) END END)[1]"
     ),
     "xa_amount_g": (
@@ -205,7 +202,7 @@ PARSE_MACROS_2 = {
         "WHEN f = 1 AND regexp_full_match(z, '[-+]?[0-9]+(\\.[0-9]+)?') "
         "THEN TRY_CAST(z AS DECIMAL(18,2)) "
         "ELSE TRY_CAST(xa_amount_g(regexp_replace(z, "
-        f"{_lit(_WS[:-1] + '￥¥$]|RMB|rmb|CNY|人民币')}, '', 'g'), f) AS DECIMAL(18,2)) END)[1]"
+        f"{literal(_WS[:-1] + '￥¥$]|RMB|rmb|CNY|人民币')}, '', 'g'), f) AS DECIMAL(18,2)) END)[1]"
     ),
     "xa_amount_scaled": "xa_amount_scaled_c(xa_cell(s), f)",
 }
@@ -226,14 +223,15 @@ DISPLACEMENT_PARSER = ("xa_displacement_c", "无法识别的排气量", "unparse
 def install_parse_macros(con) -> None:
     """Create the ``xa_*`` parsing macros (and the normalisers they build on)."""
     install_macros(con)
+    be = of(con)
     later = {n: b for n, b in PARSE_MACROS.items() if "xa_amount_scaled" in b}
     for name, body in PARSE_MACROS.items():
         if name not in later:
-            con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+            be.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
     for name, body in PARSE_MACROS_2.items():
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s, f) AS {body}")
+        be.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s, f) AS {body}")
     for name, body in later.items():
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
+        be.execute(f"CREATE OR REPLACE TEMP MACRO {name}(s) AS {body}")
 
 
 def set_date_bounds(con, start=None, end=None) -> tuple[str, str]:
@@ -251,8 +249,9 @@ def set_date_bounds(con, start=None, end=None) -> tuple[str, str]:
     if end is not None:
         end = end if isinstance(end, dt.date) else dt.date.fromisoformat(str(end))
         hi = min(hi, end.replace(year=end.year + 10, day=min(end.day, 28)))
-    con.execute(f"SET VARIABLE xa_date_min = DATE '{lo.isoformat()}'")
-    con.execute(f"SET VARIABLE xa_date_max = DATE '{hi.isoformat()}'")
+    be = of(con)
+    be.execute(f"SET VARIABLE xa_date_min = DATE '{lo.isoformat()}'")
+    be.execute(f"SET VARIABLE xa_date_max = DATE '{hi.isoformat()}'")
     return lo.isoformat(), hi.isoformat()
 
 

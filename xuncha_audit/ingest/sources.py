@@ -37,6 +37,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
+from xuncha_audit.db import of
 from xuncha_audit.errors import XunchaError
 
 HEAD_ROWS = 40
@@ -208,14 +209,12 @@ class ExcelSheet(Sheet):
         cols["_row"] = pa.array(range(start, start + body.num_rows), pa.int64())
         arrow = pa.table(cols)
         view = f"{table}_arrow"
-        con.register(view, arrow)
-        try:
-            con.execute(
+        be = of(con)
+        with be.registered(view, arrow):
+            be.execute(
                 f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM "{view}" '
                 f"WHERE {_not_blank(self.width)}"
             )
-        finally:
-            con.unregister(view)
         return []
 
 
@@ -491,30 +490,31 @@ class CsvSheet(Sheet):
         VARCHAR columns, lines with another number of fields rejected."""
         skip = self.header_lines[header_idx] + 1
         columns = {f"c{i}": "VARCHAR" for i in range(self.width_for(header_idx))}
-        con.execute("DROP TABLE IF EXISTS _xa_rej")
-        con.execute("DROP TABLE IF EXISTS _xa_rej_scan")
-        con.execute(
+        be = of(con)
+        be.execute("DROP TABLE IF EXISTS _xa_rej")
+        be.execute("DROP TABLE IF EXISTS _xa_rej_scan")
+        be.execute(
             f"""CREATE OR REPLACE TEMP TABLE "{table}_csv" AS SELECT * FROM read_csv(
                 $path, header = false, skip = $skip, delim = $delim, quote = '"', escape = '"',
                 columns = $columns, auto_detect = false, strict_mode = true,
                 store_rejects = true, rejects_table = '_xa_rej', rejects_scan = '_xa_rej_scan')""",
             {"path": str(path), "skip": skip, "delim": self.delimiter, "columns": columns},
         )
-        rejects = con.execute(
+        rejects = be.fetch_all(
             "SELECT line, first(csv_line), string_agg(DISTINCT error_type, ', ') "
             "FROM _xa_rej GROUP BY line ORDER BY line"
-        ).fetchall()
+        )
         first_line = skip + 1  # 1-based physical line of the first data row
         keep = _not_blank(self.width_for(header_idx))
         if not rejects:
-            con.execute(
+            be.execute(
                 f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
                 SELECT *, rowid + $first AS _row FROM "{table}_csv" WHERE {keep}""",
                 {"first": first_line},
             )
         else:
-            n_good = con.execute(f'SELECT count(*) FROM "{table}_csv"').fetchall()[0][0]
-            con.execute(
+            n_good = be.scalar(f'SELECT count(*) FROM "{table}_csv"')
+            be.execute(
                 f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
                 WITH lines AS (
                     SELECT line, row_number() OVER (ORDER BY line) AS k
@@ -527,7 +527,7 @@ class CsvSheet(Sheet):
                 FROM good JOIN lines USING (k) WHERE {keep}""",
                 {"first": first_line, "last": first_line + n_good + len(rejects)},
             )
-        con.execute(f'DROP TABLE "{table}_csv"')
+        be.execute(f'DROP TABLE "{table}_csv"')
         width = self.width_for(header_idx)
         out = []
         for line, text, err in rejects:
@@ -547,7 +547,8 @@ class CsvSheet(Sheet):
         width = self.width_for(header_idx)
         cols = [f"c{i}" for i in range(width)]
         ddl = ", ".join(f'"{c}" VARCHAR' for c in cols)
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" ({ddl}, _row BIGINT)')
+        be = of(con)
+        be.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" ({ddl}, _row BIGINT)')
         lines = _Lines(self.path, self.source_encoding, self.newline, self.header_lines[header_idx] + 2)
         lines.open()
         rejects = lines.damaged
@@ -565,11 +566,8 @@ class CsvSheet(Sheet):
                 | {"_row": pa.array(rows, pa.int64())}
             )
             view = f"{table}_batch"
-            con.register(view, arrow)
-            try:
-                con.execute(f'INSERT INTO "{table}" SELECT * FROM "{view}"')
-            finally:
-                con.unregister(view)
+            with be.registered(view, arrow):
+                be.execute(f'INSERT INTO "{table}" SELECT * FROM "{view}"')
             batch.clear()
             rows.clear()
 

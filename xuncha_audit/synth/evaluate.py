@@ -21,14 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from xuncha_audit.db import of
+
 
 def evaluate(con, answer_dir: str | Path) -> pd.DataFrame:
     answer_dir = Path(answer_dir)
     ak = pd.read_csv(answer_dir / "answer_key.csv", dtype=str)
     nm = pd.read_csv(answer_dir / "near_misses.csv", dtype=str)
-    ev = con.execute(
+    ev = of(con).fetch_df(
         "SELECT e.finding_id, e.check_id, e.unit, e.source_table, e.record_key FROM evidence e"
-    ).df()
+    )
     if ak["unit"].nunique() == 1 and ev["unit"].nunique() <= 1:
         # one unit on both sides: a flat folder loaded without --unit gets a default unit name
         ev["unit"] = ak["unit"].iloc[0]
@@ -56,8 +58,8 @@ def evaluate(con, answer_dir: str | Path) -> pd.DataFrame:
 def compare_quarantine(con, answer_dir: str | Path) -> pd.DataFrame:
     """Expected vs actual quarantined rows: one row per (file, sheet, row_no) found in only one."""
     exp = pd.read_csv(Path(answer_dir) / "expected_quarantine.csv", dtype=str, keep_default_na=False)
-    got = con.execute("SELECT DISTINCT file, coalesce(sheet, '') AS sheet, CAST(row_no AS VARCHAR) AS row_no "
-                      "FROM _quarantine").df()
+    got = of(con).fetch_df("SELECT DISTINCT file, coalesce(sheet, '') AS sheet, CAST(row_no AS VARCHAR) AS row_no "
+                           "FROM _quarantine")
     exp["sheet"] = exp["sheet"].where(~exp["file"].str.lower().str.endswith(".csv"), "")
     m = exp[["file", "sheet", "row_no"]].merge(got, how="outer", indicator=True)
     m = m[m["_merge"] != "both"].rename(columns={"_merge": "where"})
@@ -69,8 +71,8 @@ def unexpected_evidence(con, answer_dir: str | Path, code: str) -> pd.DataFrame:
     """Evidence rows of ``code``'s findings that cite no planted record (for debugging)."""
     ak = pd.read_csv(Path(answer_dir) / "answer_key.csv", dtype=str)
     planted = set(ak.loc[ak["check_code"] == code, "key"])
-    ev = con.execute("SELECT finding_id, source_table, record_key FROM evidence WHERE check_id = ?",
-                     [code]).df()
+    ev = of(con).fetch_df("SELECT finding_id, source_table, record_key FROM evidence WHERE check_id = ?",
+                          [code])
     hit = ev.groupby("finding_id")["record_key"].apply(lambda s: bool(set(s) & planted))
     return ev[ev["finding_id"].map(hit) == False]  # noqa: E712
 
