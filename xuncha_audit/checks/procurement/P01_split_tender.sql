@@ -39,7 +39,7 @@ template: "{subject}在{period_start:date}至{period_end:date}期间签订{n_con
 example_zh: >-
   市级单位办公室 2024 年 1 月 5 日、3 月 2 日、4 月 18 日与同一公司签订三份办公设备采购合同，金额分别为400,000、350,000、300,000 元，合计 1,050,000 元，达到湖南市级货物公开招标数额标准 1,000,000 元，三份均为询价，报告一条疑点。
 what_en: >-
-  Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement limit), whose sum reaches it: the same item and category in one fiscal year whatever the vendor or department (the statute's test), or the same vendor, or the same department with near-identical names, where a group spans at most window_days from its first contract. Government procurement methods (询价, 竞争性谈判/磋商, 单一来源, 框架协议) do not count as dodging the procurement limit. Sequential contract numbers and same-day signing are reported as supporting signals.
+  Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement limit), whose sum reaches it: the same item and category in one fiscal year whatever the vendor or department (the statute's test), or the same vendor, or the same department with near-identical names, where a group spans at most window_days from its first contract. Government procurement methods (询价, 竞争性谈判/磋商, 单一来源, 框架协议) do not count as dodging the procurement limit. Sequential contract numbers and same-day signing are reported as supporting signals. A contract without a category takes the one its name implies (std_keywords list procurement_category, e.g. 施工/装修/修缮 works, 物业/监理/运维 services; the word nearest the end of the name decides), else default_category; the finding says when the category was inferred or defaulted.
 why_en: Splitting a purchase into pieces below the threshold is the classic way to dodge tendering.
 --- */
 WITH RECURSIVE

@@ -50,7 +50,7 @@ template: "{subject}金额{amount:money}元，{detail}"
 example_zh: >-
   湖南市级单位的货物类询价合同 985,000 元，为公开招标数额标准 1,000,000 元的 98.5%，报告；另如单位 2023–2024 年有 9 份服务合同落在政府采购限额标准 300,000 元的 90%–100%，而 100%–110% 只有 1 份，z = (9−1)/√10 = 2.53 < 3.09，不报告统计疑点。
 what_en: >-
-  Per contract: a non-tendered contract whose amount lies in [low, 100%) of an applicable threshold. Per unit, category and threshold: significantly more contracts just below than just above the threshold (binomial test, normal approximation).
+  Per contract: a non-tendered contract whose amount lies in [low, 100%) of an applicable threshold. Per unit, category and threshold: significantly more contracts just below than just above the threshold (binomial test, normal approximation). A contract without a category takes the one its name implies (std_keywords list procurement_category, e.g. 施工/装修/修缮 works, 物业/监理/运维 services; the word nearest the end of the name decides), else default_category; the finding says when the category was inferred or defaulted.
 why_en: Amounts set just under the threshold suggest the budget was shaped to avoid tendering.
 --- */
 WITH

@@ -31,7 +31,7 @@ params:
     description_zh: 合同未填采购类别、且合同名称中无类别用词（标准数据 std_keywords 的 procurement_category 列表）时按此类别取数额标准
 template: "合同{contract_no}（{contract_name}）金额{amount:money}元，达到{category}公开招标数额标准{threshold:money}元，但采购方式为{method_zh}，供应商{vendor}{category_note}{std_note}"
 example_zh: 市级单位 2024 年签订物业服务合同 1,200,000 元，采购方式为竞争性磋商；湖南市级服务类公开招标数额标准 1,000,000 元，报告。
-what_en: Contract amount at or above the open-tender threshold of its category (by unit level, region and sign date) and the method is not open tender.
+what_en: Contract amount at or above the open-tender threshold of its category (by unit level, region and sign date) and the method is not open tender. A contract without a category takes the one its name implies (std_keywords list procurement_category, e.g. 施工/装修/修缮 works, 物业/监理/运维 services; the word nearest the end of the name decides), else default_category; the finding says when the category was inferred or defaulted.
 why_en: Open tendering is mandatory above the threshold unless the finance authority approved another method in advance.
 --- */
 WITH

@@ -46,7 +46,7 @@ params:
     description_zh: 合同未填采购类别、且合同名称中无类别用词（标准数据 std_keywords 的 procurement_category 列表）时按此类别统计
 template: "供应商{vendor}{detail}"
 example_zh: 某供应商 2024 年以单一来源方式与本单位签订 4 份服务合同，合计 272,900 元，报告非竞争方式集中。
-what_en: A vendor with >= N non-competitive contracts in a year, or more than X% of a category's yearly spend.
+what_en: A vendor with >= N non-competitive contracts in a year, or more than X% of a category's yearly spend. A contract without a category takes the one its name implies (std_keywords list procurement_category, e.g. 施工/装修/修缮 works, 物业/监理/运维 services; the word nearest the end of the name decides), else default_category; the finding says when the category was inferred or defaulted.
 why_en: Repeated non-competitive awards or a dominant share suggest steering.
 --- */
 WITH single_id AS (
