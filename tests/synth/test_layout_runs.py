@@ -154,6 +154,11 @@ def test_sample_job_through_the_ccgp_procurement_layouts(tmp_path):
         index=False)}
     proc = scores[scores.index.str.startswith("P")]
     assert (proc["planted"] > 0).all()
+    # the missing 采购类别 is inferred from the contract name (施工/维修工程 -> 工程, 物业服务 -> 服务):
+    # no works contract measured against the goods threshold, nothing of P02/P03/P06 missed
+    by_cat = proc.loc[["P02", "P03", "P06"]]
+    assert (by_cat["unexpected"] == 0).all(), by_cat[["findings", "unexpected"]].to_string()
+    assert (by_cat["detected"] == by_cat["planted"]).all(), by_cat[["planted", "detected"]].to_string()
     for code, row in proc.iterrows():
         for group in row["missed_groups"].split():
             recs = ak[(ak["check_code"] == code) & (ak["finding_group"] == group)]

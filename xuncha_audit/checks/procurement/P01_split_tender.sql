@@ -6,17 +6,17 @@ title_en: Split tenders that dodge the tender threshold
 area: procurement
 severity: high
 route: 纪检监察
-inputs: [contracts, _units, std_procurement_thresholds, unit_thresholds]
+inputs: [contracts, _units, std_procurement_thresholds, unit_thresholds, std_keywords, contract_category]
 evidence: [contracts]
 entity_type: vendor
 what_zh: >-
-  同一单位的多份未招标合同，单份金额均低于适用的数额标准，但合计达到该标准。三种归组方式：① 法定口径（《政府采购法实施条例》第二十八条）：同一财政年度内、同一采购类别（货物、服务）、同一品目（合同名称去掉期次/批次/标段/序号/年月/数字和标点后相同）的多次采购，不论供应商和需求部门，合计达到公开招标数额标准；② 同一供应商（按统一社会信用代码；合同未填代码时，若同名供应商在本单位只出现过一个代码则用该代码，否则按规范化名称）、同一采购类别；③ 同一需求部门、同一采购类别、合同名称「近似相同」（如「办公楼维修（一期）」与「办公楼维修二期」）。②③ 按签订日期排序，从组内第一份合同起不超过 window_days 天（默认 180 天）的合同归为一组，超出后从下一份合同重新起算，因此一组的跨度不超过 window_days 天、各组互不重叠。分别对公开招标数额标准和政府采购限额标准（std_procurement_thresholds，按单位层级、地区、类别、签订日期取值）判断；询价、竞争性谈判、竞争性磋商、单一来源、框架协议本身就是政府采购方式，只可能规避公开招标，不算规避政府采购限额。同一串合同同时构成两种规避时只按公开招标报告，一组合同是另一组的子集时只报告较大的一组（相同时法定口径优先）。每组一条疑点，列出组内全部合同，金额为合计；合同编号前后相连、多份同日签订作为佐证写入疑点描述。所依据的标准数值待核实时，疑点描述注明。
+  同一单位的多份未招标合同，单份金额均低于适用的数额标准，但合计达到该标准。三种归组方式：① 法定口径（《政府采购法实施条例》第二十八条）：同一财政年度内、同一采购类别（货物、服务）、同一品目（合同名称去掉期次/批次/标段/序号/年月/数字和标点后相同）的多次采购，不论供应商和需求部门，合计达到公开招标数额标准；② 同一供应商（按统一社会信用代码；合同未填代码时，若同名供应商在本单位只出现过一个代码则用该代码，否则按规范化名称）、同一采购类别；③ 同一需求部门、同一采购类别、合同名称「近似相同」（如「办公楼维修（一期）」与「办公楼维修二期」）。②③ 按签订日期排序，从组内第一份合同起不超过 window_days 天（默认 180 天）的合同归为一组，超出后从下一份合同重新起算，因此一组的跨度不超过 window_days 天、各组互不重叠。分别对公开招标数额标准和政府采购限额标准（std_procurement_thresholds，按单位层级、地区、类别、签订日期取值）判断；询价、竞争性谈判、竞争性磋商、单一来源、框架协议本身就是政府采购方式，只可能规避公开招标，不算规避政府采购限额。同一串合同同时构成两种规避时只按公开招标报告，一组合同是另一组的子集时只报告较大的一组（相同时法定口径优先）。每组一条疑点，列出组内全部合同，金额为合计；合同编号前后相连、多份同日签订作为佐证写入疑点描述。所依据的标准数值待核实时，疑点描述注明。采购类别为空的合同先按合同名称推定类别（施工、装修、修缮等为工程，物业、监理、运维等为服务；词表为标准数据 std_keywords 的 procurement_category 列表），名称无类别用词的按参数 default_category；组内有这样的合同时，疑点描述注明份数。
 why_zh: >-
   把应当公开招标（或纳入政府采购）的采购化整为零、分次签订，使每份合同都低于数额标准，是规避招标、向特定供应商输送利益最常见的手法。
 regulation: >-
   《中华人民共和国政府采购法》第二十八条（不得将应当以公开招标方式采购的货物或者服务化整为零规避公开招标）；《中华人民共和国政府采购法实施条例》第二十八条（一个财政年度内同一品目或类别多次采购累计超过公开招标数额标准属化整为零）；《中华人民共和国招标投标法》第四条（不得将依法必须进行招标的项目化整为零规避招标）
 exclusions_zh: >-
-  采用公开招标或邀请招标的合同不参与归组（组内只要其余合同合计不足标准就不报）；单份达到标准的合同不参与归组（由 P03 报告）；以政府采购方式（询价、竞争性谈判、竞争性磋商、单一来源、框架协议）签订的合同不按政府采购限额标准归组；②③ 从组内第一份合同起超过 window_days 天的合同另起一组（30 个月每月一份 4 万元的合同不会连成一组 120 万元）；工程类不按法定口径归组（工程按招标投标法，由 ②③ 判断）；三种归组方式得到的组部分重叠时分别报告。签订日期没有适用公开招标数额标准的合同不作判断，作为数据质量说明（_note），不成疑点。
+  采用公开招标或邀请招标的合同不参与归组（组内只要其余合同合计不足标准就不报）；单份达到标准的合同不参与归组（由 P03 报告）；以政府采购方式（询价、竞争性谈判、竞争性磋商、单一来源、框架协议）签订的合同不按政府采购限额标准归组；②③ 从组内第一份合同起超过 window_days 天的合同另起一组（30 个月每月一份 4 万元的合同不会连成一组 120 万元）；工程类不按法定口径归组（工程按招标投标法，由 ②③ 判断）；三种归组方式得到的组部分重叠时分别报告。采购类别推定或默认可能有误，疑点描述注明时需核对合同确认类别。签订日期没有适用公开招标数额标准的合同不作判断，作为数据质量说明（_note），不成疑点。
 method_zh: >-
   法定口径：在（单位、财政年度、采购类别、品目）内合计。②③：在（单位、标准种类、归组方式、采购类别、供应商或部门+名称主干）内按签订日期排序，从组的第一份合同跳到其后第一份超过 window_days 天的合同，作为下一组的起点（递归 CTE，每组一步）。组的标准取组内各合同适用标准的最大值；合计 ≥ 标准且每份 < 标准、至少两份才报告。合同编号按「前缀 + 末尾数字」拆开，同一前缀下数字相差 1 记为一处「编号前后相连」。
 rules:
@@ -34,18 +34,19 @@ params:
     type: text
     default: 货物
     choices: [货物, 服务, 工程]
-    description_zh: 合同未填采购类别时按此类别取数额标准
-template: "{subject}在{period_start:date}至{period_end:date}期间签订{n_contracts:int}份{category}合同，合计{amount:money}元，达到{kind_zh}{threshold:money}元，但每份均低于该标准且均未招标（最大单份{max_amount:money}元）{signals}{std_note}"
+    description_zh: 合同未填采购类别、且合同名称中无类别用词（标准数据 std_keywords 的 procurement_category 列表）时按此类别取数额标准
+template: "{subject}在{period_start:date}至{period_end:date}期间签订{n_contracts:int}份{category}合同，合计{amount:money}元，达到{kind_zh}{threshold:money}元，但每份均低于该标准且均未招标（最大单份{max_amount:money}元）{signals}{category_note}{std_note}"
 example_zh: >-
   市级单位办公室 2024 年 1 月 5 日、3 月 2 日、4 月 18 日与同一公司签订三份办公设备采购合同，金额分别为400,000、350,000、300,000 元，合计 1,050,000 元，达到湖南市级货物公开招标数额标准 1,000,000 元，三份均为询价，报告一条疑点。
 what_en: >-
-  Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement limit), whose sum reaches it: the same item and category in one fiscal year whatever the vendor or department (the statute's test), or the same vendor, or the same department with near-identical names, where a group spans at most window_days from its first contract. Government procurement methods (询价, 竞争性谈判/磋商, 单一来源, 框架协议) do not count as dodging the procurement limit. Sequential contract numbers and same-day signing are reported as supporting signals.
+  Non-tendered contracts of one unit, each below the open-tender threshold (or the government procurement limit), whose sum reaches it: the same item and category in one fiscal year whatever the vendor or department (the statute's test), or the same vendor, or the same department with near-identical names, where a group spans at most window_days from its first contract. Government procurement methods (询价, 竞争性谈判/磋商, 单一来源, 框架协议) do not count as dodging the procurement limit. Sequential contract numbers and same-day signing are reported as supporting signals. A contract without a category takes the one its name implies (std_keywords list procurement_category, e.g. 施工/装修/修缮 works, 物业/监理/运维 services; the word nearest the end of the name decides), else default_category; the finding says when the category was inferred or defaulted.
 why_en: Splitting a purchase into pieces below the threshold is the classic way to dodge tendering.
 --- */
 WITH RECURSIVE
 base AS (
     SELECT c.unit, c._key, c.contract_no, c.contract_name, c.vendor, c.vendor_norm, c.vendor_id, c.department,
-           c.amount, c.sign_date, year(c.sign_date) AS fy, coalesce(c.category, $default_category) AS category,
+           c.amount, c.sign_date, year(c.sign_date) AS fy,
+           coalesce(c.category, k.category, $default_category) AS category,
            -- a method of the 政府采购法 (第二十六条; 竞争性磋商 and 框架协议 added by 财政部): the contract went
            -- through a government procurement procedure, so it cannot dodge the procurement limit
            regexp_matches(coalesce(c.procurement_method, ''), '招标|谈判|磋商|询价|单一来源|框架协议') AS gp_method,
@@ -59,6 +60,7 @@ base AS (
            regexp_extract(c.contract_no, '^(.*?)[0-9]{1,9}[^0-9]*$', 1) AS no_prefix,
            TRY_CAST(regexp_extract(c.contract_no, '([0-9]{1,9})[^0-9]*$', 1) AS BIGINT) AS no_serial
     FROM contracts c
+    LEFT JOIN contract_category k ON k.unit = c.unit AND k._key = c._key
     WHERE c.amount IS NOT NULL AND c.amount > 0 AND c.sign_date IS NOT NULL
       AND (c.procurement_method IS NULL
            OR (c.procurement_method NOT LIKE '%公开招标%' AND c.procurement_method NOT LIKE '%邀请招标%'))
@@ -198,6 +200,16 @@ final AS (
     FROM groups g
     LEFT JOIN dominated d ON d.unit = g.unit AND d.gid = g.gid
     WHERE d.gid IS NULL
+),
+cat_src AS (
+    -- how many of a group's contracts had no recorded category (inferred from the name or defaulted)
+    SELECT m.unit, m.gid,
+           sum(CASE WHEN c.category IS NULL AND k.category IS NOT NULL THEN 1 ELSE 0 END) AS n_inferred,
+           sum(CASE WHEN c.category IS NULL AND k.category IS NULL THEN 1 ELSE 0 END) AS n_defaulted
+    FROM members m
+    JOIN contracts c ON c.unit = m.unit AND c._key = m._key
+    LEFT JOIN contract_category k ON k.unit = m.unit AND k._key = m._key
+    GROUP BY m.unit, m.gid
 )
 SELECT f.unit, f.gid AS finding_key, 'contracts' AS ev_table, m._key AS ev_key,
        CASE WHEN f.n_vendors = 1 THEN 'vendor' ELSE 'project' END AS entity_type,
@@ -225,10 +237,18 @@ SELECT f.unit, f.gid AS finding_key, 'contracts' AS ev_table, m._key AS ev_key,
            AS signals,
        CASE WHEN f.all_verified THEN '' ELSE concat('（所依据的数额标准取自', f.unverified_citation, '，数值待核实）') END
            AS std_note,
+       CASE WHEN cs.n_inferred + cs.n_defaulted = 0 THEN ''
+            ELSE concat('（其中', CAST(cs.n_inferred + cs.n_defaulted AS VARCHAR), '份合同采购类别未填，',
+                        CASE WHEN cs.n_defaulted = 0 THEN concat('按合同名称推定为', f.category)
+                             WHEN cs.n_inferred = 0 THEN concat('合同名称中无类别用词，按默认类别', f.category, '判断')
+                             ELSE concat(CAST(cs.n_inferred AS VARCHAR), '份按合同名称推定为', f.category, '、',
+                                         CAST(cs.n_defaulted AS VARCHAR), '份按默认类别判断') END,
+                        '）') END AS category_note,
        CAST(NULL AS VARCHAR) AS _note
 FROM final f
 JOIN members m ON m.unit = f.unit AND m.gid = f.gid
+JOIN cat_src cs ON cs.unit = f.unit AND cs.gid = f.gid
 UNION ALL
 SELECT u.unit, u._key, 'contracts', u._key, 'contract', u.contract_no, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       NULL, NULL, NULL, NULL, NULL, '签订日期没有适用的公开招标数额标准'
+       NULL, NULL, NULL, NULL, NULL, NULL, '签订日期没有适用的公开招标数额标准'
 FROM unjudged u

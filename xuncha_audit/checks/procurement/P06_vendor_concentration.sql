@@ -6,7 +6,7 @@ title_en: Vendor concentration
 area: procurement
 severity: medium
 route: 反馈
-inputs: [contracts]
+inputs: [contracts, std_keywords, contract_category]
 evidence: [contracts]
 entity_type: vendor
 what_zh: >-
@@ -16,7 +16,7 @@ why_zh: >-
 regulation: >-
   《中华人民共和国政府采购法》第三条（公开透明、公平竞争原则）、第三十一条（单一来源采购的适用情形）；《中华人民共和国政府采购法实施条例》第二十条（以不合理条件对供应商实行差别待遇或者歧视待遇）
 exclusions_zh: >-
-  询价、竞争性谈判、竞争性磋商、框架协议、公开招标、邀请招标算竞争性方式，不计入 ①；采购方式为空的不计入 ①。② 该类别当年只有一份合同或只有一家供应商时不计算占比（一份招标合同独占该类别不是 100% 的集中）；默认对只有一份合同的供应商也计算占比（参数 share_min_contracts 可提高要求）；采购类别为空的合同按 default_category 归类。
+  询价、竞争性谈判、竞争性磋商、框架协议、公开招标、邀请招标算竞争性方式，不计入 ①；采购方式为空的不计入 ①。② 该类别当年只有一份合同或只有一家供应商时不计算占比（一份招标合同独占该类别不是 100% 的集中）；默认对只有一份合同的供应商也计算占比（参数 share_min_contracts 可提高要求）；采购类别为空的合同先按合同名称推定类别（施工、装修、修缮等为工程，物业、监理、运维等为服务；词表为标准数据 std_keywords 的 procurement_category 列表），名称无类别用词的按 default_category 归类；该类当年有这样的合同时，疑点中注明份数，需核对归类。
 rules:
   non_competitive_count: 一年内非竞争方式合同份数达到 min_count
   category_share: 一年内占某类别采购额的比例超过 share
@@ -43,10 +43,10 @@ params:
     type: text
     default: 货物
     choices: [货物, 服务, 工程]
-    description_zh: 合同未填采购类别时按此类别统计
+    description_zh: 合同未填采购类别、且合同名称中无类别用词（标准数据 std_keywords 的 procurement_category 列表）时按此类别统计
 template: "供应商{vendor}{detail}"
 example_zh: 某供应商 2024 年以单一来源方式与本单位签订 4 份服务合同，合计 272,900 元，报告非竞争方式集中。
-what_en: A vendor with >= N non-competitive contracts in a year, or more than X% of a category's yearly spend.
+what_en: A vendor with >= N non-competitive contracts in a year, or more than X% of a category's yearly spend. A contract without a category takes the one its name implies (std_keywords list procurement_category, e.g. 施工/装修/修缮 works, 物业/监理/运维 services; the word nearest the end of the name decides), else default_category; the finding says when the category was inferred or defaulted.
 why_en: Repeated non-competitive awards or a dominant share suggest steering.
 --- */
 WITH single_id AS (
@@ -58,12 +58,14 @@ WITH single_id AS (
 ),
 base AS (
     SELECT c.unit, c._key, c.vendor, c.vendor_norm, c.amount, c.sign_date, year(c.sign_date) AS yr,
-           coalesce(c.category, $default_category) AS category,
+           coalesce(c.category, k.category, $default_category) AS category,
+           c.category IS NULL AS cat_guessed,
            coalesce(c.vendor_id, s.vid, c.vendor_norm) AS vkey,
            coalesce(c.procurement_method LIKE '%单一来源%' OR c.procurement_method LIKE '%直接采购%'
                     OR c.procurement_method LIKE '%自行采购%', false) AS non_comp
     FROM contracts c
     LEFT JOIN single_id s ON s.unit = c.unit AND s.vendor_norm = c.vendor_norm
+    LEFT JOIN contract_category k ON k.unit = c.unit AND k._key = c._key
     WHERE c.sign_date IS NOT NULL AND c.amount IS NOT NULL
 ),
 cnt AS (
@@ -76,14 +78,16 @@ cnt AS (
 ),
 cat_total AS (
     -- a share is only meaningful where the category had several contracts from several vendors that year
-    SELECT unit, category, yr, sum(amount) AS cat_sum
+    SELECT unit, category, yr, sum(amount) AS cat_sum,
+           sum(CASE WHEN cat_guessed THEN 1 ELSE 0 END) AS n_guessed
     FROM base
     GROUP BY unit, category, yr
     HAVING count(*) >= 2 AND count(DISTINCT vkey) >= 2
 ),
 shares AS (
     SELECT b.unit, b.vkey, b.category, b.yr, count(*) AS n, sum(b.amount) AS total,
-           min(b.vendor) AS vendor, min(b.vendor_norm) AS vendor_norm, max(t.cat_sum) AS cat_sum
+           min(b.vendor) AS vendor, min(b.vendor_norm) AS vendor_norm, max(t.cat_sum) AS cat_sum,
+           max(t.n_guessed) AS n_guessed
     FROM base b
     JOIN cat_total t ON t.unit = b.unit AND t.category = b.category AND t.yr = b.yr
     GROUP BY b.unit, b.vkey, b.category, b.yr
@@ -107,6 +111,8 @@ SELECT b.unit, concat('share|', s.vkey, '|', s.category, '|', CAST(s.yr AS VARCH
        'category_share', s.vendor,
        concat(CAST(s.yr AS VARCHAR), '年获得本单位', s.category, '类采购额的',
               CAST(round(100 * s.total / s.cat_sum, 1) AS VARCHAR), '%（', CAST(s.n AS VARCHAR), '份合同',
-              CAST(s.total AS VARCHAR), '元，该类当年合计', CAST(s.cat_sum AS VARCHAR), '元）')
+              CAST(s.total AS VARCHAR), '元，该类当年合计', CAST(s.cat_sum AS VARCHAR), '元）',
+              CASE WHEN s.n_guessed > 0 THEN concat('（该类中有', CAST(s.n_guessed AS VARCHAR),
+                   '份合同采购类别未填，按合同名称推定或默认归类，需核对）') ELSE '' END)
 FROM shares s
 JOIN base b ON b.unit = s.unit AND b.vkey = s.vkey AND b.category = s.category AND b.yr = s.yr
