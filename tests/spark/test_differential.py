@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 # CTE), P02/P03 (QUALIFY over a star; see db/dialect.py) were the last ones (issue 14).
 CASES = [case for path in all_case_files() for case in load_case_file(path)]
 
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: getattr(c, "id", None))
 def test_case_identical_on_spark(case, spark_backend, tmp_path):
     duck = case_findings(case)
