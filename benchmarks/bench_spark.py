@@ -8,7 +8,7 @@ and the peak RSS of the Python process (DuckDB and the Spark driver's Python sid
 Spark JVM. Spark needs Java 17+.
 
     python benchmarks/bench_spark.py [--units 1000] [--vehicles 50000] [--costs 5000000]
-        [--payroll 2000000] [--master local[2]] [--threads 2]
+        [--payroll 2000000] [--master local[2]] [--threads 2] [--driver-memory 4g]
 """
 
 from __future__ import annotations
@@ -77,6 +77,9 @@ def main() -> None:
     ap.add_argument("--payroll", type=int, default=2_000_000)
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--driver-memory", default="4g",
+                    help="spark.driver.memory: the rows of a check come back through the driver "
+                         "(V04 at province size is ~1M rows; Spark's 1g default loses the task result)")
     args = ap.parse_args()
 
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
@@ -97,7 +100,7 @@ def main() -> None:
     from xuncha_audit.db.spark import SparkBackend, start_session
 
     t0 = time.perf_counter()
-    session = start_session(args.master)
+    session = start_session(args.master, conf={"spark.driver.memory": args.driver_memory})
     session.sparkContext.setLogLevel("ERROR")
     backend = SparkBackend(session)
     t_start = time.perf_counter() - t0
