@@ -13,17 +13,10 @@ from xuncha_audit.engine.cases import all_case_files, case_findings, load_case_f
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
-# Known divergences, the follow-up of issue 14 (not strict: a case that already agrees passes):
-# O01: its 1999-table / as_of cases find nothing on Spark (4 of 13 cases; its numbers are formatted by
-# templates now, V02's too, and V02 is identical). P01 unions INT with
-# BIGINT (Spark refuses), P02's translation makes an ambiguous `_w`, P03 finds nothing on Spark
-# (the unit_thresholds shared relation translates differently) — all seen on 2026-12-02.
-NOT_YET_PORTABLE = {"O01", "P01", "P02", "P03"}
-CASES = [
-    pytest.param(case, marks=pytest.mark.xfail(strict=False, reason=f"{case.check}: known Spark divergence"))
-    if case.check in NOT_YET_PORTABLE else case
-    for path in all_case_files() for case in load_case_file(path)
-]
+# Every case of every check, no known divergence left: O01 (its `_units` join read an empty
+# table on Spark, see db/handover.py), P01 (INT row_number unioned with BIGINT in a recursive
+# CTE), P02/P03 (QUALIFY over a star; see db/dialect.py) were the last ones (issue 14).
+CASES = [case for path in all_case_files() for case in load_case_file(path)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: getattr(c, "id", None))

@@ -40,7 +40,7 @@ def translate(sql: str, dialect: str) -> str:
     trees = sqlglot.parse(strip_comments(sql), read=REFERENCE)
     trees = [t.transform(_sorted_string_agg) if t is not None else None for t in trees]
     if dialect in ("spark", "spark2", "databricks", "hive"):
-        trees = [t.transform(_duckdb_semantics) if t is not None else None for t in trees]
+        trees = [_qualify_with_star(t.transform(_duckdb_semantics)) if t is not None else None for t in trees]
     return ";\n".join(t.sql(dialect=dialect) for t in trees if t is not None)
 
 
@@ -83,6 +83,15 @@ def _double(node: exp.Expression) -> exp.Expression:
     return exp.Cast(this=node.copy(), to=exp.DataType.build("double"))
 
 
+def _again(node: exp.Expression) -> exp.Expression:
+    """``node`` (just built by :func:`_duckdb_semantics`) with the rules applied inside it too:
+    sqlglot's transform does not descend into a node that a rule replaced (``(a / b) / c``)."""
+    return node.transform(_duckdb_semantics, copy=False)
+
+
+_RANKING = (exp.RowNumber, exp.Rank, exp.DenseRank, exp.Ntile)
+
+
 def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
     """Keep DuckDB's meaning where the target engine types an operation differently.
 
@@ -93,19 +102,86 @@ def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
       a list of NULLs gives NULL; Spark's ``collect_list`` drops them and joins an empty array
       to ''. Wrapped in ``nullif(…, '')`` so that "no value" is NULL on both (L01 persons,
       L02 keyword lists: an empty string there made Spark report a rule DuckDB did not).
+    * ``row_number()``, ``rank()``, ``dense_rank()``, ``ntile()`` over a window: BIGINT in DuckDB,
+      INT on Spark. Spark refuses to merge INT with BIGINT in a recursive CTE (P01 starts its
+      chains at ``row_number()`` and steps on ``count(*) + 1``): made BIGINT.
     """
     if (isinstance(node, exp.ArrayToString) and node.find(exp.ArrayAgg) is not None
             and not isinstance(node.parent, exp.Nullif)):
-        return exp.Nullif(this=node.copy(), expression=exp.Literal.string(""))
+        return _again(exp.Nullif(this=node.copy(), expression=exp.Literal.string("")))
     if isinstance(node, exp.Div) and not isinstance(node, exp.IntDiv):
         left = node.left
         if not (isinstance(left, exp.Cast) and left.to.is_type("double")):
-            return exp.Div(this=_double(left), expression=node.right.copy())
+            return _again(exp.Div(this=_double(left), expression=node.right.copy()))
     if isinstance(node, exp.Avg):
         inner = node.this
         if not isinstance(inner, exp.Distinct) and not (isinstance(inner, exp.Cast) and inner.to.is_type("double")):
-            return exp.Avg(this=_double(inner))
+            return _again(exp.Avg(this=_double(inner)))
+    if (isinstance(node, exp.Window) and isinstance(node.this, _RANKING)
+            and not (isinstance(node.parent, exp.Cast) and node.parent.to.is_type("bigint"))):
+        return _again(exp.Cast(this=node.copy(), to=exp.DataType.build("bigint")))
     return node
+
+
+def _is_star(projection: exp.Expression) -> bool:
+    return isinstance(projection, exp.Star) or (
+        isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star))
+
+
+def _replace_aliases(node: exp.Expression, aliases: dict[str, exp.Expression]) -> exp.Expression:
+    if isinstance(node, exp.Column) and not node.table and node.name in aliases:
+        return aliases[node.name].copy()
+    return node
+
+
+def _qualify_with_star(tree: exp.Expression) -> exp.Expression:
+    """``SELECT b.*, … QUALIFY cond`` -> a QUALIFY-free query that returns exactly the same columns.
+
+    Spark before 4.2 has no QUALIFY, and sqlglot rewrites it as ``SELECT *, <the named
+    projections again> FROM (SELECT …, <window> AS _w …) WHERE _w = 1``: with a star in the
+    projection the helper ``_w`` and the named columns come out twice, so a second QUALIFY over
+    that result is an ambiguous ``_w`` (P02), and a ``SELECT *`` reader gets an extra column (P03).
+    Here the projection travels as one struct and is unpacked outside::
+
+        SELECT [DISTINCT] _qualify_row.*
+        FROM (SELECT STRUCT(b.*, …) AS _qualify_row, (cond) AS _qualify_keep FROM … ) AS _qualified
+        WHERE _qualify_keep
+
+    Select aliases used in ``cond`` are replaced by their expressions (DuckDB lets QUALIFY name
+    them). A QUALIFY without a star is left to sqlglot, which lists the columns correctly; one
+    with ORDER BY or LIMIT as well is refused by the portability lint.
+    """
+    for sel in reversed(list(tree.find_all(exp.Select))):  # innermost first
+        if not (sel.args.get("qualify") and any(_is_star(e) for e in sel.expressions)):
+            continue
+        if any(sel.args.get(k) for k in ("order", "limit", "offset")):
+            continue
+        inner = sel.copy()
+        cond = inner.args["qualify"].this
+        inner.set("qualify", None)
+        with_key = "with_" if "with_" in inner.args else "with"
+        ctes = inner.args.get(with_key)
+        inner.set(with_key, None)
+        distinct = inner.args.get("distinct")
+        inner.set("distinct", None)
+        aliases = {e.alias: e.this for e in inner.expressions if isinstance(e, exp.Alias)}
+        cond = cond.transform(_replace_aliases, aliases)
+        inner.set("expressions", [
+            exp.alias_(exp.Struct(expressions=[e.copy() for e in inner.expressions]), "_qualify_row"),
+            exp.alias_(exp.Paren(this=cond), "_qualify_keep"),
+        ])
+        outer = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier("_qualify_row")))
+        outer = outer.from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("_qualified"))))
+        outer = outer.where(exp.column("_qualify_keep"))
+        if distinct is not None:
+            outer.set("distinct", distinct)
+        if ctes is not None:
+            outer.set(with_key, ctes)
+        if sel is tree:
+            tree = outer
+        else:
+            sel.replace(outer)
+    return tree
 
 
 def referenced_tables(sql: str) -> set[str]:

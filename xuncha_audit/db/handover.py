@@ -3,6 +3,10 @@
 DuckDB loads and validates the exports; for ``--engine spark`` it writes every table the
 selected checks read to ``<folder>/<table>.parquet`` (a local folder, or a path on HDFS/S3/OSS
 that both sides can reach — see docs/spark.md), and the other engine reads them there.
+
+A table whose name starts with ``_`` or ``.`` (``_units``) is written as ``t_units.parquet``:
+Spark, like Hadoop, takes such files for hidden bookkeeping (``_SUCCESS``, ``_metadata``) and
+reads them as *no rows*, without an error — every check joining ``_units`` found nothing there.
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ def tables_read_by(specs, registry) -> set[str]:
     return names - shared
 
 
+def parquet_file_name(table: str) -> str:
+    """The file a table is handed over in: ``<table>.parquet``, or ``t<table>.parquet`` when the
+    name starts with ``_`` or ``.`` (a name Spark and Hadoop skip as hidden)."""
+    return f"t{table}.parquet" if table.startswith(("_", ".")) else f"{table}.parquet"
+
+
 def hand_over(con, backend: Backend, tables, folder: str | Path) -> list[str]:
     """Write ``tables`` (those that exist in DuckDB) as Parquet under ``folder`` and register
     them on ``backend``. Returns the tables handed over."""
@@ -45,7 +55,7 @@ def hand_over(con, backend: Backend, tables, folder: str | Path) -> list[str]:
         Path(folder_s).mkdir(parents=True, exist_ok=True)
     done = []
     for name in sorted(set(tables) & existing):
-        target = f"{folder_s}/{name}.parquet"
+        target = f"{folder_s}/{parquet_file_name(name)}"
         con.execute(f"COPY (SELECT * FROM {quote(name)}) TO {sql_path(target)} (FORMAT parquet)")
         schema = duck_arrow(con, f"SELECT * FROM {quote(name)} LIMIT 0").schema
         n = con.execute(f"SELECT count(*) FROM {quote(name)}").fetchall()[0][0]

@@ -140,6 +140,11 @@ class SparkBackend(Backend):
         the types exactly; ``empty``: the table has no rows (Spark cannot infer the schema of
         an empty Parquet file, so the view is an empty frame of that schema).
         """
+        hidden = _hidden_file(path)
+        if hidden:
+            raise XunchaError(
+                f"Spark 会把以 _ 或 . 开头的文件当作隐藏文件、读成空表：{hidden}（请改名，如 t{hidden}）",
+                f"Spark reads a file whose name starts with _ or . as no rows: {hidden} (rename it, e.g. t{hidden})")
         sschema = _spark_schema(schema) if schema is not None else None
         if empty and sschema is not None:
             df = self.spark.createDataFrame([], sschema)
@@ -155,6 +160,18 @@ class SparkBackend(Backend):
     def close(self) -> None:
         for name in list(self._frames):
             self.drop(name)
+
+
+def _hidden_file(path: str | Path) -> str | None:
+    """The file name when ``path`` names a single file that Spark skips as hidden (``_x`` or
+    ``.x``; Hadoop's rule for ``_SUCCESS``), else None. A folder of that name is read normally."""
+    text = str(path).rstrip("/")
+    name = text.rsplit("/", 1)[-1]
+    if not name.startswith(("_", ".")):
+        return None
+    if "://" not in text:
+        return name if not Path(text).is_dir() else None
+    return name if name.endswith(".parquet") else None
 
 
 def _spark_value(v):

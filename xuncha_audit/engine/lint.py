@@ -19,6 +19,10 @@ constructs translate without error but change meaning, so checks must not use th
   nothing is materialised; a check is one SELECT, shared relations are materialised by the engine;
 * ``range(a, b) t(x)`` as a table: sqlglot writes an invalid EXPLODE; use
   ``unnest(generate_series(a, b - 1))``;
+* QUALIFY in a ``SELECT *`` (or ``t.*``) that also has ORDER BY or LIMIT: the translation
+  (``xuncha_audit.db.dialect._qualify_with_star``) rewrites QUALIFY with a star only without
+  them, and sqlglot's own rewrite repeats columns and leaks its helper ``_w``; list the columns
+  or order outside;
 * ``regexp_replace`` without the ``'g'`` flag (DuckDB replaces the first match, Spark every
   match) unless the pattern is anchored with ``^``; POSIX classes ``[[:alpha:]]`` (RE2 knows
   them, Java reads them as a plain character class).
@@ -114,6 +118,12 @@ def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
         if isinstance(node, exp.Window) and node.find(exp.Distinct) is not None \
                 and node.this.find(exp.Distinct) is not None:
             problems.append("DISTINCT window aggregate: Spark rejects it; aggregate per group and join back")
+        if (isinstance(node, exp.Select) and node.args.get("qualify")
+                and any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star))
+                        for e in node.expressions)
+                and any(node.args.get(k) for k in ("order", "limit", "offset"))):
+            problems.append("QUALIFY with * and ORDER BY/LIMIT in one SELECT: Spark gets repeated columns "
+                            "and a stray _w; list the columns or order in an outer query")
         if isinstance(node, exp.RegexpReplace):
             modifiers = node.args.get("modifiers")
             pattern = node.expression
@@ -133,5 +143,7 @@ def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
 
 
 def to_spark(sql: str) -> str:
-    """Translate a check query to Spark SQL (used by the portability test)."""
-    return sqlglot.transpile(_strip_comments(sql), read="duckdb", write="spark")[0]
+    """Translate a check query to Spark SQL as the Spark backend does (used by the portability test)."""
+    from xuncha_audit.db.dialect import translate
+
+    return translate(sql, "spark")

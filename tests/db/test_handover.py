@@ -1,0 +1,61 @@
+"""The Parquet hand-over to another engine: file names Spark does not skip as hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from xuncha_audit.db.handover import hand_over, parquet_file_name
+from xuncha_audit.db.spark import _hidden_file
+
+
+class _Recorder:
+    """A stand-in backend that records what it is asked to register."""
+
+    def __init__(self):
+        self.registered: dict[str, tuple[str, bool]] = {}
+
+    def register_parquet(self, name, path, schema=None, *, empty=False):
+        self.registered[name] = (str(path), empty)
+
+
+@pytest.mark.parametrize(("table", "file"), [
+    ("offices", "offices.parquet"), ("_units", "t_units.parquet"), (".x", "t.x.parquet"),
+    ("std_office_area", "std_office_area.parquet"),
+])
+def test_parquet_file_name_is_never_hidden(table, file):
+    assert parquet_file_name(table) == file
+    assert not file.startswith(("_", "."))
+
+
+def test_hand_over_writes_underscore_tables_to_visible_files(tmp_path):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE _units AS SELECT '甲单位' AS unit, '市级' AS level")
+    con.execute("CREATE TABLE offices AS SELECT '甲单位' AS unit, '101' AS room_no WHERE false")
+    be = _Recorder()
+    done = hand_over(con, be, {"_units", "offices", "absent"}, tmp_path)
+    assert done == ["_units", "offices"]
+    path, empty = be.registered["_units"]
+    assert Path(path).name == "t_units.parquet" and not empty
+    assert con.execute(f"SELECT unit, level FROM '{path}'").fetchall() == [("甲单位", "市级")]
+    assert be.registered["offices"][1] is True  # empty table
+
+
+@pytest.mark.parametrize(("path", "hidden"), [
+    ("/data/_units.parquet", "_units.parquet"),
+    ("s3a://bucket/x/.units.parquet", ".units.parquet"),
+    ("/data/units.parquet", None),
+    ("hdfs:///audit/_parquet", None),  # a folder: its files are read
+    ("/data/_parquet/units.parquet", None),  # only the file's own name counts
+])
+def test_hidden_file_names(path, hidden):
+    assert _hidden_file(path) == hidden
+
+
+def test_hidden_local_folder_is_not_refused(tmp_path):
+    folder = tmp_path / "_parquet"
+    folder.mkdir()
+    assert _hidden_file(folder) is None
+    assert _hidden_file(tmp_path / "_file.parquet") == "_file.parquet"
