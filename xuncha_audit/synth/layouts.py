@@ -11,6 +11,12 @@ A layout is chosen per table family (:class:`LayoutChoice`):
   ``kis`` 金蝶 KIS 凭证引出 (GBK CSV, 1,234.56 amounts, 供应商/职员/部门 columns); ``eas`` 金蝶
   EAS 凭证查询 (.xlsx: 会计期间 3.0, 凭证号 记--0015, 方向 1/0 + 原币金额 + 本位币 借方金额/贷方金额,
   删除标记 with one deleted voucher, 单位 = unit of measure, 核算项目n + 编码n/名称n);
+  ``u8-detail`` 用友 U8 三栏式明细账 (a workbook a year, a sheet per account, 2024年 over 月 | 日,
+  期初余额/本月合计/本年累计, 对方科目); ``yonyou-gov`` 用友政务 明细账「导出本页」 (an HTML page
+  saved as .xls per account and year); ``audit-table`` 审计数据平台「记账凭证表」 (政府会计 form,
+  财记, 作废标志); ``gbt24589`` GB/T 24589 总账.xml 记账凭证 records. These four carry no
+  counterparty, department or person (docs/layouts.md says what the ledger checks lose); in a
+  明细账 the loader numbers a voucher's lines account by account, and the answer key follows;
 * payroll (``--payroll-layout fiscal``): 财政统一发放工资, one .xls per month: title
   ``2024年3月财政统一发放工资明细表（应发）``, 预算单位：301001 …, 金额单位：元; one row per
   person with 身份证号 (no staff number), 单位代码, 单位名称, 人员状况, 代发银行, 银行账号, 执行时间,
@@ -50,7 +56,7 @@ LEDGER_LAYOUTS = {
     "kis": ("kis_voucher", "金蝶 KIS 凭证引出 (GBK CSV)"),
     "eas": ("eas_voucher", "金蝶 EAS 凭证查询 (.xlsx)"),
     "u8-detail": ("u8_ledger_detail", "用友 U8 三栏式明细账（每年一个 .xlsx，每个科目一个工作表）"),
-    "yonyou-gov": ("yonyou_gov_ledger_detail", "用友政务 web 版总账 明细账「导出本页」（每个科目一个 HTML .xls）"),
+    "yonyou-gov": ("yonyou_gov_ledger_detail", "用友政务 web 版总账 明细账「导出本页」（每个科目每年一个 HTML .xls）"),
     "audit-table": ("audit_voucher_table", "审计数据平台 财务基础表「记账凭证表」（政府会计形式，.xlsx）"),
     "gbt24589": ("gbt24589_voucher", "GB/T 24589 总账接口文件 记账凭证（XML）"),
 }
@@ -60,7 +66,7 @@ DETAIL_LAYOUTS = {"u8-detail", "yonyou-gov"}
 PAYROLL_LAYOUTS = {"fiscal": ("fiscal_payroll", "财政统一发放工资 (.xls，含扣款表)")}
 PROCUREMENT_LAYOUTS = {"ccgp": ("ccgp_contracts", "政府采购合同公告 + 中标（成交）结果 (.xlsx)")}
 FAMILIES = {
-    "ledger": ("--layout", "序时账", LEDGER_LAYOUTS),
+    "ledger": ("--layout", "账簿（序时账、明细账、凭证表）", LEDGER_LAYOUTS),
     "payroll": ("--payroll-layout", "工资", PAYROLL_LAYOUTS),
     "procurement": ("--procurement-layout", "采购", PROCUREMENT_LAYOUTS),
 }
