@@ -187,3 +187,107 @@ def test_cli_rejects_an_unknown_layout(tmp_path, capsys):
     assert main(["--out", str(tmp_path / "x"), "--payroll-layout", "excel"]) == 2
     assert "未知的工资导出版式「excel」" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+# --- the ledger layouts without 辅助核算 columns (明细账, 记账凭证表, GB/T 24589) -------------
+MORE_LEDGER = [("u8-detail", "u8_ledger_detail"), ("yonyou-gov", "yonyou_gov_ledger_detail"),
+               ("audit-table", "audit_voucher_table"), ("gbt24589", "gbt24589_voucher")]
+# What each of them cannot carry, and the ledger checks that therefore cannot find (all of)
+# their planted flags. None of the four has a counterparty, department or person column: a
+# 明细账 prints one account's lines (对方科目 is an account, not a 往来单位), the 记账凭证表 has
+# no 辅助核算 columns, GB/T 24589 holds 辅助项N编号 codes only (their names are in other records).
+# So L02 (slush fund: the counterparty) is found only where its summary gives it away, and L07
+# (duplicate payments: same counterparty) not at all. GB/T 24589 has 科目编号 only (the names
+# are in the 会计科目 records): L08 (account misuse by account name) finds nothing there.
+CANNOT_RUN = {"u8-detail": {"L02", "L07"}, "yonyou-gov": {"L02", "L07"}, "audit-table": {"L02", "L07"},
+              "gbt24589": {"L02", "L07", "L08"}}
+
+
+def _generated_ledger():
+    ctx = SynthContext(seed=SEED, scale="sample")
+    frames, _ = generate_unit(ctx)
+    return ctx, frames["ledger"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("layout", "layout_name"), MORE_LEDGER)
+def test_ledger_written_in_a_layout_without_aux_columns_loads_as_generated(tmp_path, layout, layout_name):
+    import shutil
+
+    from xuncha_audit.ingest.loader import load_folder
+    from xuncha_audit.synth import layouts as real
+    from xuncha_audit.synth.core import keys_of
+    from xuncha_audit.synth.layouts import ledger_key
+
+    data = tmp_path / "data"
+    generate(data, seed=SEED, scale="sample", layout=layout)
+    man = pd.read_csv(data / "_answer_key" / "manifest.csv", dtype={"sheet": str})
+    ledger_files = sorted(set(man.loc[man["table"] == "ledger", "file"]))
+    led = tmp_path / "ledger"  # load the ledger files only (the other tables are the generic ones)
+    led.mkdir()
+    for f in ledger_files:
+        shutil.copy(data / f, led / f)
+    load_folder(led, tmp_path / "x.duckdb", unit="某市住房和城乡建设局")
+    con = duckdb.connect(str(tmp_path / "x.duckdb"), read_only=True)
+    try:
+        log = con.execute("SELECT layout, rows_read, rows_loaded, rows_quarantined, rows_summary, rows_deleted, "
+                          "rows_skipped, status FROM _load_log WHERE table_name = 'ledger'").fetchall()
+        assert {r[0] for r in log} == {layout_name} and {r[7] for r in log} == {"ok"}, log
+        read, loaded, quarantined, summary, deleted, skipped = (sum(r[i] for r in log) for i in range(1, 7))
+        assert read == loaded + quarantined + summary + deleted + skipped
+        assert quarantined == 0
+        assert read == man.loc[man["table"] == "ledger", "data_rows"].sum()
+        _assert_accounting(con)
+        assert con.execute("SELECT count(*) FROM _load_issues").fetchone()[0] == 0  # 本月合计 rows, balance
+        ctx, gen = _generated_ledger()
+        assert loaded == len(gen)
+        if layout in real.DETAIL_LAYOUTS:  # 期初余额, 本月合计, 本年累计 counted, not loaded
+            assert summary > 0 and deleted == 0
+        else:  # one voided voucher listed with its flag
+            assert deleted == (gen["voucher_no"] == gen["voucher_no"].iloc[0]).sum() and summary == 0
+        want = gen[["debit", "credit"]].sum().round(2)
+        got = con.execute("SELECT sum(debit), sum(credit) FROM ledger").fetchone()
+        assert [Decimal(str(v)) for v in want] == list(got)
+        # voucher numbers restart every month and still stay apart: one voucher_id per voucher
+        assert con.execute("SELECT count(DISTINCT voucher_id) FROM ledger").fetchone()[0] == gen["voucher_no"].nunique()
+        assert con.execute("SELECT count(DISTINCT voucher_id) - count(DISTINCT voucher_no) FROM ledger"
+                           ).fetchone()[0] > 0
+        # every generated line loads under the key the answer key gives it (a 明细账 numbers a
+        # voucher's lines account by account), with its account and money
+        lines = None
+        if layout in real.DETAIL_LAYOUTS:
+            real._detail_lines(ctx, [gen])
+            lines = ctx.shared["ledger_lines"]
+        want = pd.DataFrame({"key": [ledger_key(k, layout, lines) for k in keys_of("ledger", gen)],
+                             "account_code": gen["account_code"].to_numpy(),
+                             "debit": gen["debit"].round(2).to_numpy(), "credit": gen["credit"].round(2).to_numpy()})
+        got = con.execute("SELECT _key AS key, account_code, CAST(debit AS DOUBLE) AS debit, "
+                          "CAST(credit AS DOUBLE) AS credit FROM ledger").df()
+        m = want.merge(got, on="key", how="outer", suffixes=("", "_got"), indicator=True)
+        assert (m["_merge"] == "both").all(), m[m["_merge"] != "both"].head()
+        assert (m["account_code"] == m["account_code_got"]).all()
+        for c in ("debit", "credit"):
+            assert ((m[c].fillna(0) - m[f"{c}_got"].fillna(0)).abs() < 0.005).all()
+        ak = pd.read_csv(data / "_answer_key" / "answer_key.csv", dtype=str)
+        assert set(ak.loc[ak["table"] == "ledger", "key"]) <= set(got["key"])
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_sample_job_through_the_audit_voucher_table(tmp_path):
+    """The one full run of these four: the checks that can run find every planted flag; those
+    listed in CANNOT_RUN lack the columns they need (the layout carries no counterparty)."""
+    data, con = _run(tmp_path, ["ledger"], layout="audit-table")
+    try:
+        assert [r[0] for r in con.execute("SELECT DISTINCT layout FROM _load_log WHERE table_name = 'ledger'"
+                                          ).fetchall()] == ["audit_voucher_table"]
+        _assert_accounting(con)
+        scores = evaluate(con, data / "_answer_key").set_index("check")
+    finally:
+        con.close()
+    cannot = CANNOT_RUN["audit-table"]
+    _assert_all_found(scores[~scores.index.isin(cannot)], "L", CRISP_LEDGER)
+    # what is lost is lost for want of the counterparty, and nothing is reported in its place
+    lost = scores[scores.index.isin(cannot)]
+    assert (lost["detected"] < lost["planted"]).all() and (lost["unexpected"] == 0).all()

@@ -3,7 +3,8 @@
 Usage::
 
     python -m xuncha_audit.synth --out DIR --seed 20241 --scale sample [--units N] [--clean]
-        [--layout u8|k3|kis|eas] [--payroll-layout fiscal] [--procurement-layout ccgp]
+        [--layout u8|k3|kis|eas|u8-detail|yonyou-gov|audit-table|gbt24589]
+        [--payroll-layout fiscal] [--procurement-layout ccgp]
 
 Modules:
 
@@ -116,7 +117,7 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
 
     ``unit_layout``: ``folders`` (one sub-folder per unit when units > 1) or ``column`` (one set
     of files for all units, each with a unit column such as 单位/所属单位). ``layout`` (u8, k3,
-    kis, eas), ``payroll_layout`` (fiscal), ``procurement_layout`` (ccgp): those tables are
+    kis, eas, u8-detail, yonyou-gov, audit-table, gbt24589), ``payroll_layout`` (fiscal), ``procurement_layout`` (ccgp): those tables are
     written in that real system's export layout (:mod:`xuncha_audit.synth.layouts`,
     docs/layouts.md); unknown choices are errors.
     """
@@ -159,6 +160,8 @@ def generate(out: str | Path, seed: int = 20241, scale: str = "sample", units: i
             m, q = write_unit(ctx, frames, out, "", streams, layouts=layouts)
         if layouts.any:
             unit_frames[ctx.unit] = {t: frames[t] for t in ("payroll",) if t in frames}
+            # a 明细账 layout: the line numbers the loader gives (see layouts.DETAIL_LAYOUTS)
+            unit_frames[ctx.unit]["ledger_lines"] = ctx.shared.get("ledger_lines")
         manifest += m
         quarantine += q
     if combined:

@@ -1,5 +1,6 @@
 """``python -m xuncha_audit.synth --out DIR --seed N --scale sample|small|1m|10m [--units N]
-[--unit-layout folders|column] [--clean] [--layout u8|k3|kis|eas] [--payroll-layout fiscal]
+[--unit-layout folders|column] [--clean] [--layout u8|k3|kis|eas|u8-detail|yonyou-gov|audit-table|gbt24589]
+[--payroll-layout fiscal]
 [--procurement-layout ccgp]``."""
 
 from __future__ import annotations

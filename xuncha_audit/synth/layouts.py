@@ -11,6 +11,12 @@ A layout is chosen per table family (:class:`LayoutChoice`):
   ``kis`` 金蝶 KIS 凭证引出 (GBK CSV, 1,234.56 amounts, 供应商/职员/部门 columns); ``eas`` 金蝶
   EAS 凭证查询 (.xlsx: 会计期间 3.0, 凭证号 记--0015, 方向 1/0 + 原币金额 + 本位币 借方金额/贷方金额,
   删除标记 with one deleted voucher, 单位 = unit of measure, 核算项目n + 编码n/名称n);
+  ``u8-detail`` 用友 U8 三栏式明细账 (a workbook a year, a sheet per account, 2024年 over 月 | 日,
+  期初余额/本月合计/本年累计, 对方科目); ``yonyou-gov`` 用友政务 明细账「导出本页」 (an HTML page
+  saved as .xls per account and year); ``audit-table`` 审计数据平台「记账凭证表」 (政府会计 form,
+  财记, 作废标志); ``gbt24589`` GB/T 24589 总账.xml 记账凭证 records. These four carry no
+  counterparty, department or person (docs/layouts.md says what the ledger checks lose); in a
+  明细账 the loader numbers a voucher's lines account by account, and the answer key follows;
 * payroll (``--payroll-layout fiscal``): 财政统一发放工资, one .xls per month: title
   ``2024年3月财政统一发放工资明细表（应发）``, 预算单位：301001 …, 金额单位：元; one row per
   person with 身份证号 (no staff number), 单位代码, 单位名称, 人员状况, 代发银行, 银行账号, 执行时间,
@@ -49,11 +55,18 @@ LEDGER_LAYOUTS = {
     "k3": ("k3_wise_voucher", "金蝶 K3 WISE 凭证引出 (.xls)"),
     "kis": ("kis_voucher", "金蝶 KIS 凭证引出 (GBK CSV)"),
     "eas": ("eas_voucher", "金蝶 EAS 凭证查询 (.xlsx)"),
+    "u8-detail": ("u8_ledger_detail", "用友 U8 三栏式明细账（每年一个 .xlsx，每个科目一个工作表）"),
+    "yonyou-gov": ("yonyou_gov_ledger_detail", "用友政务 web 版总账 明细账「导出本页」（每个科目每年一个 HTML .xls）"),
+    "audit-table": ("audit_voucher_table", "审计数据平台 财务基础表「记账凭证表」（政府会计形式，.xlsx）"),
+    "gbt24589": ("gbt24589_voucher", "GB/T 24589 总账接口文件 记账凭证（XML）"),
 }
+# 明细账 layouts: one account per sheet (or file), so the loader numbers a voucher's lines in
+# the order it meets them (account by account), not as the voucher numbered them.
+DETAIL_LAYOUTS = {"u8-detail", "yonyou-gov"}
 PAYROLL_LAYOUTS = {"fiscal": ("fiscal_payroll", "财政统一发放工资 (.xls，含扣款表)")}
 PROCUREMENT_LAYOUTS = {"ccgp": ("ccgp_contracts", "政府采购合同公告 + 中标（成交）结果 (.xlsx)")}
 FAMILIES = {
-    "ledger": ("--layout", "序时账", LEDGER_LAYOUTS),
+    "ledger": ("--layout", "账簿（序时账、明细账、凭证表）", LEDGER_LAYOUTS),
     "payroll": ("--payroll-layout", "工资", PAYROLL_LAYOUTS),
     "procurement": ("--procurement-layout", "采购", PROCUREMENT_LAYOUTS),
 }
@@ -103,8 +116,10 @@ class LayoutChoice:
         """Answer-key (or near-miss) rows with the keys the layout-written files load with."""
         df = df.copy()
         if self.ledger:
-            led = df["table"] == "ledger"
-            df.loc[led, "key"] = [ledger_key(k, self.ledger) for k in df.loc[led, "key"]]
+            for unit, frames in frames_by_unit.items():
+                lines = frames.get("ledger_lines")
+                sel = (df["table"] == "ledger") & (df["unit"] == unit)
+                df.loc[sel, "key"] = [ledger_key(k, self.ledger, lines) for k in df.loc[sel, "key"]]
         if self.payroll == "fiscal":
             for unit, frames in frames_by_unit.items():
                 pay = frames["payroll"]
@@ -132,29 +147,38 @@ def _iter(chunks: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 # --------------------------------------------------------------------------------- ledger
 def voucher_no(vno: str, layout: str) -> str:
     """A generated voucher number (记-202403-00015) as the layout writes it, numbered within
-    the month: U8 记-00015; KIS and K3 凭证字 记 + 凭证号 15 (referred to as 记-15); EAS 记--0015."""
+    the month: U8 (序时账, 明细账) and 用友政务 记-00015; KIS, K3 and GB/T 24589 凭证字 / 凭证类型 记 +
+    凭证号 15 (referred to as 记-15); EAS 记--0015; the 记账凭证表 of an audit data platform
+    记账凭证种类 财记 (会计体系 财务会计; 预记 would be 预算会计) + 编号 15 (财记-15)."""
     m = _VNO_RE.match(str(vno))
     if not m:
         return vno
     n = int(m.group(1))
-    if layout == "u8":
+    if layout in ("u8", "u8-detail", "yonyou-gov"):
         return f"记-{m.group(1)}"
     if layout == "eas":
         return f"记--{n:04d}"
+    if layout == "audit-table":
+        return f"财记-{n}"
     return f"记-{n}"
 
 
-def ledger_key(key: str, layout: str) -> str:
-    """An answer-key ledger key (``2024-03 记-202403-00015 #2``) as loaded from the layout."""
+def ledger_key(key: str, layout: str, lines: dict | None = None) -> str:
+    """An answer-key ledger key (``2024-03 记-202403-00015 #2``) as loaded from the layout;
+    ``lines`` ((voucher, line) -> line as loaded) for the 明细账 layouts."""
     period, rest = key.split(" ", 1)
     vno, line = rest.rsplit(" #", 1)
+    if lines is not None:
+        line = str(lines.get((vno, int(line)), line))
     return f"{period} {voucher_no(vno, layout)} #{line}"
 
 
 def write_ledger(ctx, chunks: Iterable[pd.DataFrame], out_dir: Path, layout: str,
                  rel_prefix: str = "") -> list[dict]:
     """Write a unit's ledger in a real layout; returns its manifest rows."""
-    fn = {"u8": _write_u8_journal, "kis": _write_kis_csv, "k3": _write_k3_xls, "eas": _write_eas_xlsx}
+    fn = {"u8": _write_u8_journal, "kis": _write_kis_csv, "k3": _write_k3_xls, "eas": _write_eas_xlsx,
+          "u8-detail": _write_u8_detail, "yonyou-gov": _write_yonyou_gov_detail,
+          "audit-table": _write_audit_table, "gbt24589": _write_gbt24589_xml}
     return fn[layout](ctx, chunks, out_dir, rel_prefix)
 
 
@@ -435,6 +459,279 @@ def _write_eas_xlsx(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
     wb.close()
     return [_manifest(f"{rel_prefix}{name}", "凭证查询", "ledger", "xlsx", 1, n + deleted, "eas_voucher",
                       "native", "iso")]
+
+
+# ------------------------------------------------------------------ 明细账 (one account a sheet)
+def _detail_lines(ctx, chunks) -> pd.DataFrame:
+    """The whole ledger ordered as a 明细账 prints it (account by account, then date, voucher
+    and line), with ``loaded_line``: the line number the loader gives (it meets a voucher's lines
+    account by account), recorded in ``ctx.shared['ledger_lines']`` for the answer key, and
+    ``other_account``: the 对方科目 (the first account on the other side of the voucher)."""
+    df = pd.concat(list(_iter(chunks)), ignore_index=True)
+    df["voucher_date"] = pd.to_datetime(df["voucher_date"])
+    df["n_in_month"] = df["voucher_no"].astype(str).str.extract(r"(\d+)$")[0].astype(int)
+    df = df.sort_values(["account_code", "voucher_date", "n_in_month", "line_no"], kind="stable").reset_index(drop=True)
+    order = df.sort_values(["voucher_no", "account_code", "line_no"], kind="stable")
+    df["loaded_line"] = order.groupby("voucher_no").cumcount() + 1
+    ctx.shared["ledger_lines"] = dict(zip(zip(df["voucher_no"], df["line_no"].astype(int), strict=True),
+                                          df["loaded_line"].astype(int), strict=True))
+    side = df["debit"].notna()
+    label = df["account_code"].astype(str) + " " + df["account_name"].astype(str)
+    first = df.assign(_label=label).sort_values(["voucher_no", "line_no"])
+    first_d = first[side.loc[first.index]].drop_duplicates("voucher_no").set_index("voucher_no")["_label"]
+    first_c = first[~side.loc[first.index]].drop_duplicates("voucher_no").set_index("voucher_no")["_label"]
+    df["other_account"] = np.where(side, df["voucher_no"].map(first_c), df["voucher_no"].map(first_d))
+    return df
+
+
+def _balance_side(cents: int) -> str:
+    return "借" if cents > 0 else "贷" if cents < 0 else "平"
+
+
+def _detail_rows(g: pd.DataFrame, opening: int, year: int, layout: str) -> tuple[list[list], int]:
+    """One account's 明细账 rows for a year: 期初余额, the lines, 本月合计 and 本年累计 of each
+    month with entries; amounts in cents, None for an empty cell. Returns (rows, closing)."""
+    rows = [[year, "01", "01", None, "期初余额", None, None, None, _balance_side(opening), abs(opening)]]
+    bal, yd, yc = opening, 0, 0
+    months = g["voucher_date"].dt.month.to_numpy()
+    for month in sorted(set(months.tolist())):
+        md = mc = 0
+        for row in g[months == month].itertuples(index=False):
+            d = None if _isna(row.debit) else round(float(row.debit) * 100)
+            c = None if _isna(row.credit) else round(float(row.credit) * 100)
+            bal += (d or 0) - (c or 0)
+            md += d or 0
+            mc += c or 0
+            rows.append([year, f"{month:02d}", f"{row.voucher_date.day:02d}", voucher_no(row.voucher_no, layout),
+                         None if _isna(row.summary) else str(row.summary), row.other_account, d, c,
+                         _balance_side(bal), abs(bal)])
+        yd += md
+        yc += mc
+        rows.append([year, f"{month:02d}", None, None, "本月合计", None, md, mc, _balance_side(bal), abs(bal)])
+        rows.append([year, f"{month:02d}", None, None, "本年累计", None, yd, yc, _balance_side(bal), abs(bal)])
+    return rows, bal
+
+
+def _write_u8_detail(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
+    """用友 U8 三栏式明细账 as .xlsx, one workbook a year (the header reads 2024年 over 月 | 日,
+    so a page holds one year), one sheet per account (科目：1002 银行存款 in the title)."""
+    import xlsxwriter
+
+    df = _detail_lines(ctx, chunks)
+    manifest: list[dict] = []
+    closing: dict[str, int] = {}
+    years = df["voucher_date"].dt.year.to_numpy()
+    for year in sorted(set(years.tolist())):
+        name = f"三栏式明细账{year}.xlsx"
+        wb = xlsxwriter.Workbook(str(out_dir / name), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                                       "strings_to_urls": False})
+        wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+        money = wb.add_format({"num_format": "#,##0.00"})
+        ydf = df[years == year]
+        for code, g in ydf.groupby("account_code", sort=True):
+            ws = wb.add_worksheet(str(code))
+            ws.write_string(0, 0, "明细账")
+            ws.write_string(1, 0, f"科目：{code} {g['account_name'].iloc[0]}")
+            ws.write_string(1, 4, f"月份：{year}.01-{year}.12")
+            ws.merge_range(2, 0, 2, 1, f"{year}年")
+            for c, h in enumerate(["凭证号数", "摘要", "对方科目", "借方", "贷方", "方向", "余额"], start=2):
+                ws.merge_range(2, c, 3, c, h)
+            ws.write_string(3, 0, "月")
+            ws.write_string(3, 1, "日")
+            rows, closing[code] = _detail_rows(g, closing.get(code, 0), int(year), "u8-detail")
+            for i, row in enumerate(rows, start=4):
+                for j, v in enumerate(row[1:]):
+                    if v is None:
+                        continue
+                    if j >= 5 and j != 7:  # 借方, 贷方, 余额 (方向 is text)
+                        ws.write_number(i, j, v / 100, money)
+                    else:
+                        ws.write_string(i, j, str(v))
+            manifest.append(_manifest(f"{rel_prefix}{name}", str(code), "ledger", "xlsx", 3, len(rows),
+                                      "u8_ledger_detail", "native", "month_day"))
+        wb.close()
+    return manifest
+
+
+def _write_yonyou_gov_detail(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
+    """用友政务 web 版总账 明细账「导出本页」: uf.expTable's HTML page saved as .xls, one page per
+    account and year (明细账_2024_1002.xls): the title table (明细账, 单位, 期间, 科目, 方案名称)
+    and the rendered table (日期 over 年 | 月 | 日, 凭证字号, 摘要, 借方金额, 贷方金额, 方向, 余额;
+    类型, 凭证ID, 票据号 and 对方科目 hidden as by default), amounts 1,234.50."""
+    from html import escape
+
+    df = _detail_lines(ctx, chunks)
+    manifest: list[dict] = []
+    closing: dict[str, int] = {}
+    years = df["voucher_date"].dt.year.to_numpy()
+
+    def money(v):
+        return "" if v is None else f"{v / 100:,.2f}"
+
+    for year in sorted(set(years.tolist())):
+        ydf = df[years == year]
+        for code, g in ydf.groupby("account_code", sort=True):
+            rows, closing[code] = _detail_rows(g, closing.get(code, 0), int(year), "yonyou-gov")
+            body = []
+            for y, m, d, vno, text, _other, deb, cred, side, bal in rows:
+                cells = [str(y), m, d or "", vno or "", escape(text or ""), money(deb), money(cred), side, money(bal)]
+                body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            n_cols = 9
+            top = "".join(f"<tr><td colspan={n_cols}>{escape(t)}</td></tr>" for t in (
+                f"单位：{FISCAL_UNIT_CODE} {ctx.unit} （账套：001 {year}年账套）",
+                f"期间：{year}-01-01至{year}-12-31 （单位：元）",
+                f"科目：{code} {g['account_name'].iloc[0]}", "方案名称：默认方案"))
+            head = "".join(f'<th rowspan="2">{h}</th>' for h in ("凭证字号", "摘要", "借方金额", "贷方金额", "方向", "余额"))
+            table = ('<table class="grid-top" cellspacing="0" cellpadding="0" align="center" border="0">'
+                     f'<tr><td align="center" colspan="{n_cols}"><h3 id="expTableTitle">明细账</h3></td></tr>'
+                     f"{top}</table>"
+                     '<table border="1" cellpadding="0" cellspacing="0" align="center">'
+                     f'<thead><tr><th colspan="3" style="width:120px">日期</th>{head}</tr>'
+                     '<tr><th class="editYear">年</th><th class="editYear">月</th><th class="editYear">日</th></tr>'
+                     f"</thead><tbody>{''.join(body)}</tbody></table>")
+            page = ('<html xmlns:o="urn:schemas-microsoft-com:office:office" '
+                    'xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns="http://www.w3.org/TR/REC-html40">'
+                    '<head><meta charset="UTF-8"><style>td{text-align:left;}</style></head><body>'
+                    f"{table}</body></html>")
+            name = f"明细账_{year}_{code}.xls"
+            (out_dir / name).write_text(page, encoding="utf-8")
+            manifest.append(_manifest(f"{rel_prefix}{name}", "", "ledger", "html", 5, len(rows),
+                                      "yonyou_gov_ledger_detail", "comma", "ymd_columns"))
+    return manifest
+
+
+# ------------------------------------------------------------------ 记账凭证表 / GB/T 24589
+AUDIT_HEADER = ["行政区划代码", "行政区划名称", "会计年度", "单位代码", "单位名称", "电子账簿编号", "电子账簿名称",
+                "会计体系", "会计月份", "记账凭证日期", "记账凭证种类", "记账凭证编号", "分录序号", "记账凭证摘要",
+                "科目编码", "科目名称", "科目全称", "借方发生额", "贷方发生额", "对方科目编码", "对方科目名称", "币种",
+                "借方外币发生额", "贷方外币发生额", "汇率", "数量", "单价", "结算方式", "附件数", "制单人员",
+                "复核人员", "记账人员", "出纳人员", "财务主管", "源凭证号", "记账标志", "作废标志", "是否结转",
+                "是否为预算账", "支付单据编号", "功能科目代码", "功能科目名称", "经济科目代码", "经济科目名称",
+                "资金性质代码", "资金性质名称", "支付方式代码", "支付方式名称", "预算项目代码", "预算项目名称",
+                "记账类型编号", "记账类型名称", "记账凭证行号"]
+
+
+def _first_deleted(chunks) -> Iterator[tuple[pd.DataFrame, bool]]:
+    """The chunks (deleted=False), then the first voucher again as a voided copy (True): the
+    table lists voided vouchers with their flag."""
+    first = None
+    for chunk in _iter(chunks):
+        if first is None and len(chunk):
+            first = chunk[chunk["voucher_no"] == chunk["voucher_no"].iloc[0]]
+        yield chunk, False
+    if first is not None:
+        yield first, True
+
+
+def _write_audit_table(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
+    """审计数据平台 财务基础表「记账凭证表」, the 政府会计 form (会计体系, 作废标志, 分录序号
+    年-月-种类-凭证号-行号-体系, 记账凭证种类 财记 for 财务会计), as .xlsx; one voided voucher."""
+    import xlsxwriter
+
+    name = "记账凭证表.xlsx"
+    wb = xlsxwriter.Workbook(str(out_dir / name), {"constant_memory": True, "strings_to_numbers": False,
+                                                   "strings_to_formulas": False, "strings_to_urls": False})
+    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    ws = wb.add_worksheet("记账凭证表")
+    col = {h: j for j, h in enumerate(AUDIT_HEADER)}
+    for h, j in col.items():
+        ws.write_string(0, j, h)
+    r = 1
+    for chunk, deleted in _first_deleted(chunks):
+        other = _other_side(chunk)
+        for row, (o_code, o_name) in zip(chunk.itertuples(index=False), other, strict=True):
+            d = pd.Timestamp(row.voucher_date)
+            no = "9001" if deleted else voucher_no(row.voucher_no, "audit-table").split("-", 1)[1]
+            full = str(row.account_name)
+            cells = {"行政区划代码": "430100", "行政区划名称": ctx.city + "市", "会计年度": str(d.year),
+                     "单位代码": str(FISCAL_UNIT_CODE), "单位名称": ctx.unit, "电子账簿编号": f"{FISCAL_UNIT_CODE}{d.year}",
+                     "电子账簿名称": f"{ctx.unit}{d.year}", "会计体系": "财务会计", "会计月份": str(d.month),
+                     "记账凭证日期": f"{d:%Y%m%d}", "记账凭证种类": "财记", "记账凭证编号": no,
+                     "分录序号": f"{d.year}-{d.month:02d}-财记-{no}-{row.line_no}-01",
+                     "记账凭证摘要": row.summary, "科目编码": str(row.account_code),
+                     "科目名称": full.rsplit("-", 1)[-1], "科目全称": full, "对方科目编码": o_code,
+                     "对方科目名称": o_name, "币种": "人民币", "附件数": "1", "制单人员": row.preparer,
+                     "复核人员": row.approver, "记账人员": row.approver, "记账标志": "1",
+                     "作废标志": "1" if deleted else "0", "是否结转": "0", "是否为预算账": "0",
+                     "记账凭证行号": str(row.line_no)}
+            for h, v in cells.items():
+                if not _isna(v) and v != "":
+                    ws.write_string(r, col[h], str(v))
+            ws.write_number(r, col["借方发生额"], 0.0 if _isna(row.debit) else float(row.debit))
+            ws.write_number(r, col["贷方发生额"], 0.0 if _isna(row.credit) else float(row.credit))
+            ws.write_number(r, col["借方外币发生额"], 0)
+            ws.write_number(r, col["贷方外币发生额"], 0)
+            r += 1
+    wb.close()
+    return [_manifest(f"{rel_prefix}{name}", "记账凭证表", "ledger", "xlsx", 1, r - 1, "audit_voucher_table",
+                      "native", "compact")]
+
+
+def _other_side(chunk: pd.DataFrame) -> list[tuple[str, str]]:
+    """对方科目 (code, name) of each line: the first account on the other side of its voucher."""
+    side = chunk["debit"].notna().to_numpy()
+    first: dict[tuple[str, bool], tuple[str, str]] = {}
+    for v, s, code, nm in zip(chunk["voucher_no"], side, chunk["account_code"], chunk["account_name"], strict=True):
+        first.setdefault((v, bool(s)), (str(code), str(nm)))
+    return [first.get((v, not s), ("", "")) for v, s in zip(chunk["voucher_no"], side, strict=True)]
+
+
+GBT_FIELDS = ["记账凭证日期", "会计年度", "会计期间号", "记账凭证类型编号", "记账凭证编号", "记账凭证行号",
+              "记账凭证摘要", "科目编号", "辅助项1编号", "辅助项2编号", "辅助项3编号", "币种编码", "借方原币金额",
+              "借方本币金额", "贷方原币金额", "贷方本币金额", "附件数", "制单人", "审核人", "记账人", "记账标志",
+              "作废标志", "凭证来源系统"]
+
+
+def _write_gbt24589_xml(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
+    """GB/T 24589 总账接口文件 (XML, UTF-8): 电子账簿, 会计科目 and 记账凭证 records (element
+    names of the standard's 记账凭证 record; the wrapper names 总账/记账凭证集 are not given by the
+    sources); 辅助项N编号 codes only; one voided voucher (作废标志 1)."""
+    from xml.sax.saxutils import escape
+
+    name = "总账.xml"
+    codes = _AuxCodes()
+    accounts: dict[str, str] = {}
+    n = 0
+    tmp = out_dir / (name + ".part")
+    with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+        for chunk, deleted in _first_deleted(chunks):
+            for row in chunk.itertuples(index=False):
+                d = pd.Timestamp(row.voucher_date)
+                accounts.setdefault(str(row.account_code), str(row.account_name))
+                debit = 0.0 if _isna(row.debit) else float(row.debit)
+                credit = 0.0 if _isna(row.credit) else float(row.credit)
+                aux = [c for _cat, c, _nm in codes.entries(row.department, row.person, row.counterparty)]
+                vals = {"记账凭证日期": f"{d:%Y%m%d}", "会计年度": str(d.year), "会计期间号": str(d.month),
+                        "记账凭证类型编号": "记",
+                        "记账凭证编号": "9001" if deleted else voucher_no(row.voucher_no, "gbt24589").split("-", 1)[1],
+                        "记账凭证行号": str(row.line_no), "记账凭证摘要": "" if _isna(row.summary) else row.summary,
+                        "科目编号": str(row.account_code), "币种编码": "CNY",
+                        "借方原币金额": f"{debit:.2f}", "借方本币金额": f"{debit:.2f}",
+                        "贷方原币金额": f"{credit:.2f}", "贷方本币金额": f"{credit:.2f}", "附件数": "1",
+                        "制单人": row.preparer, "审核人": row.approver, "记账人": row.approver, "记账标志": "1",
+                        "作废标志": "1" if deleted else "0", "凭证来源系统": "总账"}
+                for k, c in enumerate(aux[:3], 1):
+                    vals[f"辅助项{k}编号"] = c
+                fh.write("<记账凭证>" + "".join(
+                    f"<{k}>{escape(str(v))}</{k}>" if not _isna(v) and v != "" else f"<{k}/>"
+                    for k in GBT_FIELDS for v in (vals.get(k, ""),)) + "</记账凭证>\n")
+                n += 1
+    with (out_dir / name).open("w", encoding="utf-8", newline="\n") as out:
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n<总账>\n')
+        out.write(f"<电子账簿><电子账簿编号>{FISCAL_UNIT_CODE}</电子账簿编号><电子账簿名称>{escape(ctx.unit)}账套"
+                  f"</电子账簿名称><会计核算单位>{escape(ctx.unit)}</会计核算单位></电子账簿>\n<会计科目集>")
+        for code, nm in sorted(accounts.items()):
+            out.write(f"<会计科目><科目编号>{escape(code)}</科目编号><科目名称>{escape(nm)}</科目名称></会计科目>")
+        out.write("</会计科目集>\n<记账凭证集>\n")
+        with tmp.open(encoding="utf-8") as fh:
+            for line in fh:
+                out.write(line)
+        out.write("</记账凭证集>\n</总账>\n")
+    tmp.unlink()
+    rel = f"{rel_prefix}{name}"
+    return [_manifest(rel, "记账凭证", "ledger", "xml", 1, n, "gbt24589_voucher", "native", "compact"),
+            _manifest(rel, "电子账簿", "", "xml", 1, 1, "metadata", "", ""),
+            _manifest(rel, "会计科目", "", "xml", 1, len(accounts), "metadata", "", "")]
 
 
 # --------------------------------------------------------------------------------- payroll
