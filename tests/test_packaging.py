@@ -88,6 +88,16 @@ def test_tests_never_import_conftest_by_name():
     assert not bad, bad
 
 
+def test_test_module_names_are_unique():
+    """Test folders have no __init__.py, so two test files with one basename (tests/db/x.py and
+    tests/spark/x.py) stop the whole session with "import file mismatch" at collection."""
+    seen: dict[str, list[str]] = {}
+    for p in (ROOT / "tests").rglob("*.py"):
+        if p.name != "conftest.py" and "__pycache__" not in p.parts:
+            seen.setdefault(p.name, []).append(str(p.relative_to(ROOT)))
+    assert not {k: v for k, v in seen.items() if len(v) > 1}
+
+
 @pytest.mark.slow
 def test_xdist_loadgroup_keeps_a_group_on_one_worker(tmp_path):
     """`make test` relies on --dist loadgroup: the Spark tests share one JVM on one worker and the
