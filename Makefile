@@ -31,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
-## make test-fast: ruff + unit tests only (no Spark, notebooks or end-to-end runs; about 3-5 min on 2 cores)
+## make test-fast: ruff + the fast tier (each check's first flag/pass case and unit tests; no Spark, notebooks, end-to-end or slow tests; ~1,050 tests)
 test-fast: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadgroup -q -m "not slow and not spark and not e2e"
