@@ -74,6 +74,20 @@ FAMILIES = {
 # published on ccgp.gov.cn; 直接采购/自行采购 below the thresholds are not.
 PUBLISHED_METHODS = {"公开招标", "邀请招标", "竞争性谈判", "竞争性磋商", "询价", "单一来源", "框架协议"}
 FIXED_TIME = dt.datetime(2025, 1, 6, 9, 0, 0)
+
+
+def _workbook(path, *, streaming: bool = False):
+    """An xlsxwriter workbook as the generator writes them: cells written as given (no guessing
+    of numbers, formulas or URLs), a fixed creation time so that one seed gives identical files;
+    ``streaming``: constant-memory mode (rows written in order)."""
+    import xlsxwriter
+
+    opts = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    if streaming:
+        opts["constant_memory"] = True
+    wb = xlsxwriter.Workbook(str(path), opts)
+    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    return wb
 _VNO_RE = re.compile(r"^记-\d{6}-(\d+)$")
 
 
@@ -230,12 +244,9 @@ class _AuxCodes:
 
 def _write_u8_journal(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
     """用友 U8 序时账 as .xlsx (an .xls holds 65,536 rows only)."""
-    import xlsxwriter
 
     name = "序时账.xlsx"
-    wb = xlsxwriter.Workbook(str(out_dir / name), {"constant_memory": True, "strings_to_numbers": False,
-                                                   "strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    wb = _workbook(out_dir / name, streaming=True)
     ws = wb.add_worksheet("序时账")
     money_f = wb.add_format({"num_format": "#,##0.00"})
     ws.write_string(0, 0, "序时账")
@@ -407,12 +418,9 @@ EAS_HEADER = ["公司", "记账日期", "业务日期", "会计期间", "凭证�
 def _write_eas_xlsx(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
     """金蝶 EAS 凭证查询 as .xlsx. The query lists deleted vouchers too (删除标记 是): the first
     voucher of the ledger appears once more, deleted, under a number of its own."""
-    import xlsxwriter
 
     name = "凭证查询.xlsx"
-    wb = xlsxwriter.Workbook(str(out_dir / name), {"constant_memory": True, "strings_to_numbers": False,
-                                                   "strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    wb = _workbook(out_dir / name, streaming=True)
     ws = wb.add_worksheet("凭证查询")
     col = {h: j for j, h in enumerate(EAS_HEADER)}
     for h, j in col.items():
@@ -515,7 +523,6 @@ def _detail_rows(g: pd.DataFrame, opening: int, year: int, layout: str) -> tuple
 def _write_u8_detail(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
     """用友 U8 三栏式明细账 as .xlsx, one workbook a year (the header reads 2024年 over 月 | 日,
     so a page holds one year), one sheet per account (科目：1002 银行存款 in the title)."""
-    import xlsxwriter
 
     df = _detail_lines(ctx, chunks)
     manifest: list[dict] = []
@@ -523,9 +530,7 @@ def _write_u8_detail(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
     years = df["voucher_date"].dt.year.to_numpy()
     for year in sorted(set(years.tolist())):
         name = f"三栏式明细账{year}.xlsx"
-        wb = xlsxwriter.Workbook(str(out_dir / name), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                                       "strings_to_urls": False})
-        wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+        wb = _workbook(out_dir / name)
         money = wb.add_format({"num_format": "#,##0.00"})
         ydf = df[years == year]
         for code, g in ydf.groupby("account_code", sort=True):
@@ -626,12 +631,9 @@ def _first_deleted(chunks) -> Iterator[tuple[pd.DataFrame, bool]]:
 def _write_audit_table(ctx, chunks, out_dir: Path, rel_prefix: str) -> list[dict]:
     """审计数据平台 财务基础表「记账凭证表」, the 政府会计 form (会计体系, 作废标志, 分录序号
     年-月-种类-凭证号-行号-体系, 记账凭证种类 财记 for 财务会计), as .xlsx; one voided voucher."""
-    import xlsxwriter
 
     name = "记账凭证表.xlsx"
-    wb = xlsxwriter.Workbook(str(out_dir / name), {"constant_memory": True, "strings_to_numbers": False,
-                                                   "strings_to_formulas": False, "strings_to_urls": False})
-    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    wb = _workbook(out_dir / name, streaming=True)
     ws = wb.add_worksheet("记账凭证表")
     col = {h: j for j, h in enumerate(AUDIT_HEADER)}
     for h, j in col.items():
@@ -850,7 +852,6 @@ def split_procurement(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
 def write_procurement_ccgp(ctx, frames: dict[str, pd.DataFrame], out_dir: Path,
                            rel_prefix: str = "") -> list[dict]:
     """政府采购合同公告汇总 and 中标（成交）结果 as collected from ccgp.gov.cn, in one workbook."""
-    import xlsxwriter
 
     rng = ctx.sub_rng("layouts-ccgp")
     c = frames["contracts"][published(frames["contracts"])].reset_index(drop=True)
@@ -859,9 +860,7 @@ def write_procurement_ccgp(ctx, frames: dict[str, pd.DataFrame], out_dir: Path,
     addr = dict(zip(frames["vendors"]["vendor"], frames["vendors"]["address"], strict=True))
     addr.update(dict(zip(bids["bidder"], bids["address"], strict=True)))
     name = "政府采购合同公告汇总.xlsx"
-    wb = xlsxwriter.Workbook(str(out_dir / name), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                                   "strings_to_urls": False})
-    wb.set_properties({"created": FIXED_TIME, "author": "xuncha-audit synth"})
+    wb = _workbook(out_dir / name)
     wan = wb.add_format({"num_format": "0.000000"})
     ws = wb.add_worksheet("合同公告")
     header = ["序号", "合同编号", "合同名称", "项目编号", "项目名称", "采购人（甲方）", "供应商（乙方）", "供应商地址",
