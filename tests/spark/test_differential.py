@@ -11,7 +11,9 @@ import pytest
 
 from xuncha_audit.engine.cases import all_case_files, case_findings, load_case_file
 
-pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+# No xdist group: the cases spread over both workers, each with its own Spark session (a JVM
+# each, ~10 s to start); kept on one worker they were the longest path of the CI run.
+pytestmark = pytest.mark.spark
 
 # Every case of every check, no known divergence left: O01 (its `_units` join read an empty
 # table on Spark, see db/handover.py), P01 (INT row_number unioned with BIGINT in a recursive
