@@ -97,6 +97,43 @@ def all_case_files(root: Path = CHECKS_DIR) -> list[Path]:
     return sorted(root.glob("*/cases/*.yaml"))
 
 
+def bundle_cases(cases: list[Case]) -> list[Case]:
+    """The cases of a check that share config and standards, merged into one bureau of many
+    units: each case's units renamed ``<case>|<unit>`` (rows without a unit go to the case's
+    first unit), so the cases stay apart wherever a check works per unit. The differential
+    tests run a check once per bundle on each engine instead of once per case (a Spark job
+    costs seconds whatever its size); what they compare is the two engines on the same
+    tables, not the expected findings (each case is checked alone for those)."""
+    import json
+
+    groups: dict[tuple, list[Case]] = {}
+    for c in cases:
+        # level, region and city travel with each unit (``_units``); standards do not
+        key = (c.check, json.dumps(c.config, sort_keys=True, default=str),
+               json.dumps(c.context.get("standards"), sort_keys=True, default=str))
+        groups.setdefault(key, []).append(c)
+    out = []
+    for members in groups.values():
+        if len(members) == 1:
+            out.append(members[0])
+            continue
+        tables: dict[str, list[dict]] = {}
+        units = []
+        for c in members:
+            own = c.context.get("units") or [{"unit": DEFAULT_UNIT}]
+            place = {k: c.context[k] for k in ("level", "region", "city")}
+            units += [{**place, **u, "unit": f"{c.name}|{u['unit']}"} for u in own]
+            for tname, rows in c.tables.items():
+                merged = tables.setdefault(tname, [])
+                for row in rows or []:
+                    merged.append({**row, "unit": f"{c.name}|{row.get('unit') or own[0]['unit']}"})
+        first = members[0]
+        out.append(Case(check=first.check, name=f"{first.name}+{len(members) - 1}", tables=tables,
+                        expect=[], config=first.config, context={**first.context, "units": units},
+                        path=first.path))
+    return out
+
+
 def build_case_db(case: Case) -> duckdb.DuckDBPyConnection:
     """An in-memory database holding the case's tables, derived columns and the standards."""
     from xuncha_audit import standards

@@ -61,6 +61,7 @@ as exported and counted in the sheet's ``_load_log`` message.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -74,6 +75,7 @@ import duckdb
 import pyarrow as pa
 
 from xuncha_audit.contract import Table, create_tables, load_contract
+from xuncha_audit.db import literal as lit
 from xuncha_audit.db import of
 from xuncha_audit.db import quote as _q
 from xuncha_audit.dbsettings import configure as configure_duckdb
@@ -97,7 +99,14 @@ from xuncha_audit.ingest.normalize import (
     parser_for,
     set_date_bounds,
 )
-from xuncha_audit.ingest.plan import SheetPlan, _plain_scaled, plan_sheet, prepare_sql
+from xuncha_audit.ingest.plan import (
+    SheetPlan,
+    _plain_scaled,
+    constant_column,
+    constant_text,
+    plan_sheet,
+    prepare_sql,
+)
 from xuncha_audit.ingest.sources import (
     DATA_SUFFIXES,
     Sheet,
@@ -301,46 +310,135 @@ def _folder_units(data_dir: Path, files: list[Path]) -> bool:
 
 _EMPTY_BAD = ("CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, "
               "reason_en VARCHAR)[])")
-_TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup", "_xa_ded")
+_TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup", "_xa_ded",
+                "_xa_members", "_xa_gross")
 # Tables filled from another table's sheets: replaced together with it (a unit's payroll
 # reloaded replaces the deductions read from its payroll sheets as well).
 COMPANION_TABLES = {"payroll": ("payroll_deductions",)}
 DEDUCTIONS = "payroll_deductions"
 
 
+# Sheets read the same way (same layout, table, columns and conventions) are loaded together:
+# a province holds a thousand units with the same dozen exports, a 明细账 one sheet per account,
+# a 统发 payroll one file per month. One set of SQL statements serves the whole group instead
+# of ~57 per sheet. Inside a group, row ids are ``member * _STRIDE + row of the sheet`` and
+# members are in file order, so everything ordered by row (duplicate keys, line numbers, kept
+# duplicates) comes out as if the sheets were loaded one after the other; ``_xa_members`` holds
+# each member's file, sheet, unit and month, and every count that goes into ``_load_log`` is
+# taken per member (``load_folder(batch=False)`` loads sheet by sheet; tests compare both).
+_STRIDE = 10_000_000_000
+_BATCH_SHEETS = 100
+_BATCH_ROWS = 2_000_000
+
+
+def _sid(col: str = "_row") -> str:
+    return f"({col} // {_STRIDE})"
+
+
+def _row_no(col: str = "_row") -> str:
+    return f"({col} % {_STRIDE})"
+
+
+class _Regroup(Exception):
+    """The members of a group cannot be loaded together: load them one by one."""
+
+
 @dataclass
-class _Sheet:
-    """What the stages of one sheet share."""
+class _Member:
+    """One sheet, read and planned, waiting to be loaded with the others of its group."""
 
     entry: LoadEntry
-    sheet: Sheet
+    pristine: LoadEntry
     rel: str
+    sheet_name: str
     file_unit: str
+    plan: SheetPlan
+    raw: str
+    rejects: list
+    rows: int
+    intro_zh: list[str]
+    month_hint: str | None
+    sid: int = 0
+    messages_zh: list[str] = field(default_factory=list)
+    messages_en: list[str] = field(default_factory=list)
+    const_month: str | None = None
+    units: list[str] = field(default_factory=list)
+
+    def reset(self) -> None:
+        """Back to the state before a failed group attempt."""
+        fresh = copy.deepcopy(self.pristine)
+        self.entry.__dict__.update(fresh.__dict__)
+        self.messages_zh = list(self.intro_zh)
+        self.messages_en = []
+        self.const_month = None
+        self.units = []
+
+
+@dataclass
+class _Sheet:
+    """What the stages of one group of sheets (one layout, one or more units) share."""
+
+    members: list[_Member]
     plan: SheetPlan
     tdef: Table
     labels: list[str]
     width: int
-    rejects: list
-    base: dict
     label_params: dict
     raw_row_sql: str
-    messages_zh: list[str] = field(default_factory=list)
-    messages_en: list[str] = field(default_factory=list)
     src_table: str = "_xa_prep"
     col_src: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     checks: list = field(default_factory=list)
     wide_items: list[int] = field(default_factory=list)
     deduction_cols: list[int] = field(default_factory=list)  # wide payroll: 代扣/扣款 columns
-    const_month: str | None = None
+    const_month: bool = False
     params: dict = field(default_factory=dict)
     units: list[str] = field(default_factory=list)
+
+    def say(self, zh: str | None, en: str | None = None) -> None:
+        """A message for every member's ``_load_log`` entry."""
+        for m in self.members:
+            if zh:
+                m.messages_zh.append(zh)
+            if en:
+                m.messages_en.append(en)
+
+    def member(self, sid: int) -> _Member:
+        return self.members[int(sid)]
+
+
+def _plan_signature(plan: SheetPlan) -> str | None:
+    """Sheets whose plans have the same signature are read the same way and can be loaded
+    as one group; None when the sheet must be loaded alone (a unit column in the file decides
+    units by content, wide payroll columns judged by their cells)."""
+    cmap = plan.cmap
+    if cmap is None or cmap.unit_index is not None:
+        return None
+    tdef = load_contract().table(plan.table)
+    if tdef.wide and "amount" not in cmap.columns and "item" not in cmap.columns:
+        spec = tdef.wide
+        if any((cmap.headers[i] or "").strip() and (plan.wide_kinds.get(i) or spec.kind(cmap.labels[i])) is None
+               for i in cmap.extras):
+            return None
+    return repr((plan.table, plan.how, plan.layout_name, sorted(cmap.columns.items()), cmap.extras,
+                 cmap.labels, cmap.headers, sorted(plan.roles.items()), sorted(plan.aux.items()),
+                 sorted(plan.wide_kinds.items()), sorted(plan.multipliers.items()),
+                 sorted(plan.constants),  # values per sheet (an account from the title line)
+                 json.dumps(plan.conv, sort_keys=True, default=str), plan.year, plan.parents))
+
+
+def _family(table: str) -> str:
+    """Tables whose rows depend on the order of sheets of the same unit together."""
+    for t, companions in COMPANION_TABLES.items():
+        if table == t or table in companions:
+            return t
+    return table
 
 
 class _Run:
     """State of one ``load_folder`` call."""
 
     def __init__(self, con, vocab: Vocabulary, level: str, region, city, workdir: Path,
-                 layouts=(), dry_run: bool = False):
+                 layouts=(), dry_run: bool = False, batch: bool = True):
         self.con = con
         self.be = of(con)
         self.vocab = vocab
@@ -350,9 +448,15 @@ class _Run:
         self.workdir = workdir
         self.layouts = list(layouts)
         self.dry_run = dry_run
+        self.batch = batch
         self.cleared: set[tuple[str, str]] = set()
         self.units: list[str] = []
         self.unbalanced_exempt: set[tuple[str, str | None]] = set()
+        self.groups: dict[str, list[_Member]] = {}  # open groups, in opening order
+        self.pending_rows = 0
+        self.pending_log: list[LoadEntry] = []  # written once the open groups are loaded
+        self.logged_files: set[str] = set()
+        self._raw_no = 0
 
     # -- helpers -----------------------------------------------------------------
     def _register_units(self, units: list[str]) -> None:
@@ -367,28 +471,78 @@ class _Run:
 
     def _clear(self, table: str, units: list[str]) -> list[tuple[str, str]]:
         done = []
+        mine = sorted(self.logged_files)
         for u in units:
             for t in (table, *COMPANION_TABLES.get(table, ())):
                 if (t, u) in self.cleared or (t, u) in done:
                     continue
                 self.be.execute(f"DELETE FROM {_q(t)} WHERE unit = ?", [u])
                 self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [t, u])
-                self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ?", [t, u])
+                # entries this run has written already stay (a sheet that failed earlier)
+                self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ? "
+                                "AND NOT list_contains(?, file)", [t, u, mine])
                 self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [t, u])
                 done.append((t, u))
         return done
 
-    # -- one sheet ---------------------------------------------------------------
-    def load_sheet(
+    def log(self, entry: LoadEntry) -> None:
+        """``_load_log`` entry of a sheet: written when the groups queued before it are loaded
+        (so the ``_load_log`` order follows the files)."""
+        if self.groups:
+            self.pending_log.append(entry)
+        else:
+            self._write(entry)
+
+    def _write(self, entry: LoadEntry) -> None:
+        _write_log(self.con, entry)
+        self.logged_files.add(entry.file)
+
+    # -- one sheet: plan and read --------------------------------------------------
+    def add_sheet(
         self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str, forced: str | None
     ) -> None:
-        con, be = self.con, self.be
+        """Plan and read a sheet; load it now or queue it with the sheets of its group."""
+        member = self._prepare(entry, sheet, rel, file_unit, forced)
+        if member is None:
+            self.log(entry)
+            return
+        sig = _plan_signature(member.plan) if self.batch else None
+        if sig is None:
+            self.flush()
+            self._load_group([member])
+            self._write(entry)
+            return
+        key = (_family(member.plan.table), file_unit)
+        order = list(self.groups)
+        if sig in self.groups:
+            # the sheets of one unit and table are loaded in file order: a group opened after
+            # this sheet's group must not hold an earlier sheet of the same unit and table
+            later = order[order.index(sig) + 1:]
+            if any((_family(m.plan.table), m.file_unit) == key for s in later for m in self.groups[s]):
+                self.flush()
+        self.groups.setdefault(sig, []).append(member)
+        self.pending_log.append(entry)
+        self.pending_rows += member.rows
+        if len(self.groups[sig]) >= _BATCH_SHEETS or self.pending_rows >= _BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Load the queued groups in the order they were opened, then write their entries."""
+        groups, self.groups, self.pending_rows = list(self.groups.values()), {}, 0
+        for members in groups:
+            self._load_group(members)
+        pending, self.pending_log = self.pending_log, []
+        for entry in pending:
+            self._write(entry)
+
+    def _prepare(self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str,
+                 forced: str | None) -> _Member | None:
         if forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *self.layouts]):
             entry.status = "skipped"
             entry.rows_read = entry.rows_skipped = _sheet_rows(sheet)
             entry.message_zh = f"工作表「{sheet.name}」是字段说明/元数据，不是数据表，已跳过"
             entry.message_en = "metadata sheet (field descriptions); skipped"
-            return
+            return None
         plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, self.vocab,
                           self.layouts, forced)
         entry.layout = plan.layout_name if plan.table else None
@@ -402,27 +556,84 @@ class _Run:
             else:
                 entry.message_zh = "无法判断属于哪张数据表（文件名和表头都不匹配），已跳过"
                 entry.message_en = "cannot tell which canonical table this is; skipped"
-            return
+            return None
         entry.table_name = plan.table
-        tdef = load_contract().table(plan.table)
-        width = len(plan.cmap.labels)
-        labels = plan.cmap.labels
+        self._raw_no += 1
+        raw = f"_xa_rawm{self._raw_no}"
         try:
-            rejects = sheet.materialise(con, plan.header_idx, "_xa_raw")
+            rejects = sheet.materialise(self.con, plan.header_idx, raw)
+            rows = self.be.scalar(f"SELECT count(*) FROM {raw}")
+        except BaseException:
+            self.be.execute(f"DROP TABLE IF EXISTS {raw}")
+            raise
+        intro = list(sheet.messages)
+        if plan.how == "layout":
+            intro.append(f"按版式「{plan.layout.title}」读取")
+        elif plan.how == "headers":
+            intro.append("按表头识别为「" + load_contract().table(plan.table).title + "」")
+        intro.extend(plan.notes)
+        return _Member(
+            entry=entry, pristine=copy.deepcopy(entry), rel=rel, sheet_name=sheet.name,
+            file_unit=file_unit, plan=plan, raw=raw, rejects=rejects, rows=rows,
+            intro_zh=intro, month_hint=month_hint(sheet.name, Path(rel).name, plan.title_text),
+            messages_zh=list(intro),
+        )
+
+    # -- a group of sheets -----------------------------------------------------------
+    def _load_group(self, members: list[_Member]) -> None:
+        try:
+            if len(members) > 1:
+                try:
+                    self._load_together(members)
+                    return
+                except Exception as exc:  # loaded one by one below, each with its own error
+                    _LOG.info("group of %d sheets loaded one by one: %s", len(members), exc)
+                    for m in members:
+                        m.reset()
+            for m in members:
+                try:
+                    self._load_together([m])
+                except XunchaError as exc:
+                    _sheet_error(m.entry, f"{m.rel}：{exc.zh}", exc.en)
+                except Exception as exc:  # one bad sheet must not stop the run
+                    _sheet_error(m.entry, f"读取文件 {m.rel} 时出错，未导入",
+                                 f"{type(exc).__name__}: {exc}"[:2000])
+        finally:
+            for m in members:
+                self.be.execute(f"DROP TABLE IF EXISTS {m.raw}")
+
+    def _load_together(self, members: list[_Member]) -> None:
+        be = self.be
+        for n, m in enumerate(members):
+            m.sid = n
+        plan = copy.deepcopy(members[0].plan)
+        tdef = load_contract().table(plan.table)
+        labels = plan.cmap.labels
+        width = len(labels)
+        units_before = list(self.units)
+        try:
+            parts = []
+            for m in members:
+                consts = "".join(
+                    f", {lit(constant_text(v))} AS {_q(constant_column(c))}"
+                    for c, v in m.plan.constants.items())
+                parts.append(f"SELECT * REPLACE (_row + {m.sid * _STRIDE} AS _row){consts} FROM {m.raw}")
+            be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts))
+            members_tbl = pa.table({
+                "_sid": pa.array([m.sid for m in members], pa.int64()),
+                "file": pa.array([m.rel for m in members], pa.string()),
+                "sheet": pa.array([m.sheet_name for m in members], pa.string()),
+                "unit": pa.array([m.file_unit for m in members], pa.string()),
+                "const_month": pa.array([m.month_hint for m in members], pa.string()),
+                "first_unit": pa.array([m.file_unit for m in members], pa.string()),
+            })
+            with be.registered("_xa_members_arrow", members_tbl):
+                be.execute("CREATE OR REPLACE TEMP TABLE _xa_members AS SELECT * FROM _xa_members_arrow")
             st = _Sheet(
-                entry=entry, sheet=sheet, rel=rel, file_unit=file_unit, plan=plan, tdef=tdef,
-                labels=labels, width=width, rejects=rejects,
-                base={"file": rel, "sheet": sheet.name, "table": tdef.name},
+                members=members, plan=plan, tdef=tdef, labels=labels, width=width,
                 label_params={f"l{i}": labels[i] for i in range(width)},
                 raw_row_sql="json_object(" + ", ".join(f"$l{i}, r.c{i}" for i in range(width)) + ")",
-                messages_zh=list(sheet.messages),
-                params={"file_unit": file_unit},
             )
-            if plan.how == "layout":
-                st.messages_zh.append(f"按版式「{plan.layout.title}」读取")
-            elif plan.how == "headers":
-                st.messages_zh.append("按表头识别为「" + tdef.title + "」")
-            st.messages_zh.extend(plan.notes)
             be.execute("BEGIN TRANSACTION")
             try:
                 cleared = self._stages(st)
@@ -432,14 +643,19 @@ class _Run:
                     be.execute("COMMIT")
             except BaseException:
                 be.execute("ROLLBACK")
+                self.units = units_before
                 raise
             if not self.dry_run:
                 self.cleared.update(cleared)
             if plan.conv.get("balanced") is False:
-                self.unbalanced_exempt.add((rel, sheet.name))
+                self.unbalanced_exempt.update((m.rel, m.sheet_name) for m in members)
         finally:
             for name in _TEMP_TABLES:
                 be.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def _counts(self, sql: str, params: dict | None = None) -> dict[int, int]:
+        """``{member: count}`` of a ``SELECT <member>, count(*) ... GROUP BY 1`` query."""
+        return {int(k): int(v) for k, v in self.be.fetch_all(sql, params or {})}
 
     def _stages(self, st: _Sheet) -> list[tuple[str, str]]:
         """source -> typed staging -> quarantine -> dedupe (and the row accounting)."""
@@ -449,11 +665,12 @@ class _Run:
                 and "amount" not in st.col_src and "item" not in st.col_src \
                 and any(k in ("deduction", "total") for k in st.plan.wide_kinds.values()):
             # a wide sheet of totals only: neither pay items nor deductions to load
-            st.entry.rows_skipped = st.entry.rows_read - st.entry.rows_summary
-            st.entry.status = "skipped"
-            st.entry.message_zh = "；".join(
-                ["本表只有合计列，没有工资项目或扣款项目，未导入", *st.messages_zh])
-            st.entry.message_en = "totals only, no pay items or deductions; skipped"
+            for m in st.members:
+                m.entry.rows_skipped = m.entry.rows_read - m.entry.rows_summary
+                m.entry.status = "skipped"
+                m.entry.message_zh = "；".join(
+                    ["本表只有合计列，没有工资项目或扣款项目，未导入", *m.messages_zh])
+                m.entry.message_en = "totals only, no pay items or deductions; skipped"
             return []
         missing = [
             c.name for c in st.tdef.column_list()
@@ -473,7 +690,8 @@ class _Run:
 
     def _columns_listing(self, st: _Sheet) -> None:
         """Mapped and unmapped columns for the log and ``inspect``."""
-        plan, labels, entry = st.plan, st.labels, st.entry
+        plan, labels = st.plan, st.labels
+        entry = LoadEntry(file="")
         entry.mapped = [f"{labels[i]} → {c}" for c, i in plan.cmap.columns.items()]
         entry.mapped += [f"{labels[i]} → {r.replace('also:', '')}"
                          for r, idx in plan.roles.items() for i in idx]
@@ -488,26 +706,34 @@ class _Run:
                                 + f" → {DEDUCTIONS}.item/amount（扣款项目）")
         entry.unmapped = [labels[i] for i in plan.cmap.extras
                           if i not in st.wide_items and i not in st.deduction_cols]
+        for m in st.members:
+            m.entry.mapped, m.entry.unmapped = list(entry.mapped), list(entry.unmapped)
 
     # -- stage 1: source ---------------------------------------------------------------
     def _stage_source(self, st: _Sheet) -> None:
-        be, plan, entry = self.be, st.plan, st.entry
+        be, plan = self.be, st.plan
         cmap = plan.cmap
         headers = cmap.headers
         # header rows repeated inside the data (page breaks in printed exports): skipped
         named = [(i, h.strip()) for i, h in enumerate(headers) if h and h.strip()]
+        repeats: dict[int, int] = {}
         if len(named) >= 2:
             # one list comparison, planned in linear time (an AND chain is quadratic in DuckDB)
             cells = ", ".join(f"trim(c{i})" for i, _ in named)
-            entry.rows_skipped = be.scalar(
-                f"DELETE FROM _xa_raw WHERE [{cells}] = $rh", {"rh": [h for _, h in named]}
-            )
-        n_rows = be.scalar("SELECT count(*) FROM _xa_raw")
-        entry.rows_read = n_rows + len(st.rejects) + entry.rows_skipped
-        if entry.rows_skipped:
-            st.messages_zh.append(f"数据中重复出现的表头行 {entry.rows_skipped} 行已跳过")
+            rh = {"rh": [h for _, h in named]}
+            repeats = self._counts(
+                f"SELECT {_sid()}, count(*) FROM _xa_raw WHERE [{cells}] = $rh GROUP BY 1", rh)
+            if repeats:
+                be.execute(f"DELETE FROM _xa_raw WHERE [{cells}] = $rh", rh)
+        n_rows = self._counts(f"SELECT {_sid()}, count(*) FROM _xa_raw GROUP BY 1")
+        for m in st.members:
+            m.entry.rows_skipped = repeats.get(m.sid, 0)
+            m.entry.rows_read = n_rows.get(m.sid, 0) + len(m.rejects) + m.entry.rows_skipped
+            if m.entry.rows_skipped:
+                m.messages_zh.append(f"数据中重复出现的表头行 {m.entry.rows_skipped} 行已跳过")
 
-        st.messages_zh.extend(duplicate_header_warnings(headers, st.labels))
+        for warning in duplicate_header_warnings(headers, st.labels):
+            st.say(warning)
         # a 单位 column of 台/个/件 is a unit of measure, not the inspected unit
         if cmap.unit_index is not None:
             words = list(load_contract().unit_of_measure_words)
@@ -518,9 +744,8 @@ class _Run:
             if n and m >= 0.5 * n:
                 cmap.unit_index = None
                 cmap.extras = sorted([*cmap.extras, i])
-                st.messages_zh.append(f"「{st.labels[i]}」列是计量单位（{'、'.join(words[:4])}…），"
-                                      "不是被巡察单位，保留在 _extra")
-                st.messages_en.append(f"column {st.labels[i]} is a unit of measure")
+                st.say(f"「{st.labels[i]}」列是计量单位（{'、'.join(words[:4])}…），"
+                       "不是被巡察单位，保留在 _extra", f"column {st.labels[i]} is a unit of measure")
 
         # wide payroll: which columns are pay items and which deductions (contract, wide:)
         if st.tdef.wide and "amount" not in cmap.columns and "item" not in cmap.columns:
@@ -529,7 +754,7 @@ class _Run:
             if not st.wide_items and st.deduction_cols:
                 # a sheet of deductions only (统发 扣款表): its rows are deduction records
                 self._as_deductions_sheet(st)
-        prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items)
+        prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items, constants_in_rows=True)
         be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
         st.col_src = dict(prep.col_src)
         st.checks = prep.checks
@@ -540,18 +765,25 @@ class _Run:
             cell = _plain_scaled(f"r.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers else f"r.c{i}"
             st.checks.append((f"xa_cell(r.c{i}) IS NOT NULL AND xa_amount({cell}) IS NULL",
                               st.labels[i], amount_parser[1], amount_parser[2], f"r.c{i}"))
-        kinds = dict(be.fetch_all(
-            "SELECT _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1"))
-        entry.rows_summary = int(kinds.get("summary", 0))
-        entry.rows_deleted = int(kinds.get("deleted", 0))
-        if entry.rows_deleted:
-            st.messages_zh.append(f"删除/作废的分录 {entry.rows_deleted} 行未导入")
+        kinds: dict[tuple[int, str], int] = {
+            (int(sid), kind): int(n) for sid, kind, n in be.fetch_all(
+                f"SELECT {_sid()}, _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1, 2")}
+        for m in st.members:
+            m.entry.rows_summary = kinds.get((m.sid, "summary"), 0)
+            m.entry.rows_deleted = kinds.get((m.sid, "deleted"), 0)
+            if m.entry.rows_deleted:
+                m.messages_zh.append(f"删除/作废的分录 {m.entry.rows_deleted} 行未导入")
         if st.wide_items:
             self._unpivot(st)
         if st.tdef.name in ("payroll", DEDUCTIONS) and "month" not in st.col_src:
-            st.const_month = month_hint(st.sheet.name, Path(st.rel).name, plan.title_text)
-            if st.const_month:
-                st.messages_zh.append(f"发放月份取自标题/文件名：{st.const_month[:7]}")
+            hints = {m.month_hint is not None for m in st.members}
+            if len(hints) > 1:
+                raise _Regroup("month taken from the title in some sheets only")
+            st.const_month = hints == {True}
+            for m in st.members:
+                m.const_month = m.month_hint
+                if m.const_month:
+                    m.messages_zh.append(f"发放月份取自标题/文件名：{m.const_month[:7]}")
 
     def _unpivot(self, st: _Sheet) -> None:
         be = self.be
@@ -578,13 +810,13 @@ class _Run:
         what = "扣款项目" if st.tdef.name == DEDUCTIONS else "工资项目"
         st.col_src["item"] = ("item", what)
         st.col_src["amount"] = ("raw_amount", None)  # reported under the item
-        st.messages_zh.append(
+        st.say(
             f"宽表{'扣款' if st.tdef.name == DEDUCTIONS else '工资'}：{len(st.wide_items)} 个{what}列已转为明细（"
             + "、".join(st.labels[i] for i in st.wide_items) + "）"
         )
         if st.deduction_cols:
-            st.messages_zh.append("扣款列不计入工资项目，载入工资代扣款明细（payroll_deductions）："
-                                  + "、".join(st.labels[i] for i in st.deduction_cols))
+            st.say("扣款列不计入工资项目，载入工资代扣款明细（payroll_deductions）："
+                   + "、".join(st.labels[i] for i in st.deduction_cols))
 
     # -- stage 2: typed staging ------------------------------------------------------
     def _stage_typed(self, st: _Sheet) -> None:
@@ -653,7 +885,7 @@ class _Run:
         joins = " ".join(
             f"LEFT JOIN _xa_{a} {a} ON {a}.c = r.{_q(src)}"
             for src, a in alias.items() if src not in inline
-        )
+        ) + f" JOIN _xa_members xm ON xm._sid = {_sid('r._row')}"
         source_sql = src_table
         if layer1:
             source_sql = (
@@ -661,8 +893,8 @@ class _Run:
                 f"(SELECT *, {', '.join(layer1)} FROM {src_table}))"
             )
         unit_expr = (
-            f"coalesce({kref[f'c{cmap.unit_index}']}, $file_unit)"
-            if cmap.unit_index is not None else "$file_unit"
+            f"coalesce({kref[f'c{cmap.unit_index}']}, xm.unit)"
+            if cmap.unit_index is not None else "xm.unit"
         )
         select = ["r._row AS _row", "r._kind AS _kind", f"{unit_expr} AS unit"]
         bad, bad_any = [], []
@@ -697,8 +929,7 @@ class _Run:
                         f"{lp_sql}, 'raw_value': {expr}, 'reason_zh': '{rzh}', 'reason_en': '{ren}'}} END"
                     )
             elif col.name == "month" and st.const_month:
-                select.append(f"CAST($const_month AS DATE) AS {_q(col.name)}")
-                params["const_month"] = st.const_month
+                select.append(f"CAST(xm.const_month AS DATE) AS {_q(col.name)}")
         for n, check in enumerate(st.checks):
             # conditions over raw cells of the sheet (e.g. an unrecognised 方向), with the
             # offending cell when the check names it
@@ -738,26 +969,39 @@ class _Run:
     # -- stage 3: quarantine -----------------------------------------------------------
     def _stage_quarantine(self, st: _Sheet) -> list[tuple[str, str]]:
         be = self.be
-        units = [r[0] for r in be.fetch_all(
-            "SELECT DISTINCT unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 1")]
-        st.units = units or [st.file_unit]
+        seen: dict[int, list[str]] = {}
+        for sid, unit in be.fetch_all(
+                f"SELECT DISTINCT {_sid()}, unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 2"):
+            seen.setdefault(int(sid), []).append(unit)
+        for m in st.members:
+            m.units = seen.get(m.sid) or [m.file_unit]
+        st.units = sorted({u for m in st.members for u in m.units})
         cleared = self._clear(st.tdef.name, st.units)
-        self._register_units(st.units)
-        st.entry.unit = "、".join(st.units)
+        for m in st.members:
+            self._register_units(m.units)
+            m.entry.unit = "、".join(m.units)
+        be.execute("UPDATE _xa_members SET first_unit = $u[_sid + 1]",
+                   {"u": [m.units[0] for m in st.members]})
         # skipped when there are none: on a very wide sheet, planning the raw-row JSON of
         # every column costs seconds
         n_bad = be.scalar("SELECT count(*) FROM _xa_typed WHERE len(_bad) > 0")
         if n_bad:
             be.execute(
             f"""INSERT INTO _quarantine
-            SELECT DISTINCT $file, $sheet, b._row, $table, b.unit, b.bad.column_name,
+            SELECT DISTINCT xm.file, xm.sheet, {_row_no('b._row')}, $table, b.unit, b.bad.column_name,
                    b.bad.raw_value, b.bad.reason_zh, b.bad.reason_en, {st.raw_row_sql}
             FROM (SELECT _row, unit, unnest(_bad) AS bad FROM _xa_typed WHERE len(_bad) > 0) b
-            JOIN _xa_raw r ON r._row = b._row""",
-            {**st.base, **st.label_params},
+            JOIN _xa_raw r ON r._row = b._row
+            JOIN _xa_members xm ON xm._sid = {_sid('b._row')}""",
+            {"table": st.tdef.name, **st.label_params},
             )
-        self._insert_rejects(st.rejects, st.base, st.file_unit)
+        for m in st.members:
+            self._insert_rejects(m.rejects, self._base(st, m), m.file_unit)
         return cleared
+
+    @staticmethod
+    def _base(st: _Sheet, m: _Member) -> dict:
+        return {"file": m.rel, "sheet": m.sheet_name, "table": st.tdef.name}
 
     # -- stage 4: dedupe and append ----------------------------------------------------
     def _stage_dedupe(self, st: _Sheet) -> None:
@@ -768,23 +1012,22 @@ class _Run:
                       if c.name in st.col_src or (c.name == "month" and st.const_month)]
         typed_cols += [c.name + "_norm" for c in tdef.column_list()
                        if c.norm == "company" and c.name in st.col_src]
-        sel = ", ".join(_q(c) for c in typed_cols)
+        sel = ", ".join("t." + _q(c) for c in typed_cols)
         be.execute(
             f"""INSERT INTO _xa_new BY NAME
-            SELECT unit, {sel}, $file AS _source_file, $sheet AS _source_sheet,
-                   _row AS _source_row, _extra
-            FROM _xa_typed t
-            WHERE _kind IS NULL
+            SELECT t.unit, {sel}, xm.file AS _source_file, xm.sheet AS _source_sheet,
+                   t._row AS _source_row, t._extra
+            FROM _xa_typed t JOIN _xa_members xm ON xm._sid = {_sid('t._row')}
+            WHERE t._kind IS NULL
               AND NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
-            {"file": st.rel, "sheet": st.sheet.name},
         )
         if "voucher_id" in tdef.columns and st.plan.conv.get("voucher_numbering") == "year":
             # vouchers numbered through the year: the period is not part of the identity
             be.execute(
                 f"""UPDATE _xa_new SET voucher_id = CAST(coalesce(fiscal_year, year(voucher_date)) AS VARCHAR)
                     || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') WHERE voucher_id IS NULL""")
-        derive_columns(be, tdef.name, level=self.level, unit=st.file_unit, target="_xa_new",
-                       normalised=True)
+        derive_columns(be, tdef.name, level=self.level, unit=st.members[0].file_unit,
+                       target="_xa_new", normalised=True)
         if "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns:
             # lines numbered in file order continue after the lines of the same voucher loaded
             # from an earlier sheet (a 明细账 holds one account per sheet)
@@ -818,9 +1061,11 @@ class _Run:
         be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _xa_dup AS
             SELECT n._source_row, n.unit, n._key,
-                   min(n._source_row) OVER (PARTITION BY n.unit, n._key) AS first_row,
+                   min(n._source_row) OVER (PARTITION BY n.unit, n._key, {_sid('n._source_row')}) AS first_row,
                    row_number() OVER (PARTITION BY n.unit, n._key ORDER BY n._source_row, n.rowid) AS rn,
-                   e._key IS NOT NULL AS earlier
+                   -- a sheet loaded before this one (in an earlier group or earlier in this one)
+                   e._key IS NOT NULL OR {_sid('min(n._source_row) OVER (PARTITION BY n.unit, n._key)')}
+                       < {_sid('n._source_row')} AS earlier
             FROM _xa_new n
             LEFT JOIN (SELECT DISTINCT unit, _key FROM {_q(tdef.name)}) e
               ON e.unit = n.unit AND e._key = n._key
@@ -832,13 +1077,15 @@ class _Run:
         if be.scalar("SELECT count(*) FROM _xa_dup"):
             be.execute(
                 f"""INSERT INTO _quarantine
-                SELECT $file, $sheet, d._source_row, $table, d.unit, $key_label, d._key,
+                SELECT xm.file, xm.sheet, {_row_no('d._source_row')}, $table, d.unit, $key_label, d._key,
                        CASE WHEN d.earlier THEN '记录键重复：与先前导入的同一单位记录重复（' || d._key || '）'
-                            ELSE '记录键重复：与本表第 ' || d.first_row || ' 行重复（' || d._key || '）' END,
+                            ELSE '记录键重复：与本表第 ' || {_row_no('d.first_row')} || ' 行重复（'
+                                 || d._key || '）' END,
                        'duplicate key ' || d._key, {st.raw_row_sql}
                 FROM (SELECT DISTINCT _source_row, unit, _key, first_row, earlier FROM _xa_dup) d
-                JOIN _xa_raw r ON r._row = d._source_row""",
-                {**st.base, **st.label_params, "key_label": key_label},
+                JOIN _xa_raw r ON r._row = d._source_row
+                JOIN _xa_members xm ON xm._sid = {_sid('d._source_row')}""",
+                {"table": tdef.name, **st.label_params, "key_label": key_label},
             )
         be.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
 
@@ -846,13 +1093,14 @@ class _Run:
         for col in tdef.column_list():
             if col.norm in ("id_number", "credit_code"):
                 fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
-                n_bad = be.scalar(
-                    f"SELECT count(*) FROM _xa_new WHERE NOT {fn}({_q(col.name)})"
-                )
-                if n_bad:
-                    what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
-                    st.messages_zh.append(f"{what}（{col.name}）校验位不符 {n_bad} 条（已保留原值）")
-                    st.messages_en.append(f"{n_bad} invalid {col.norm} check digits in {col.name}")
+                n_bad = self._counts(
+                    f"SELECT {_sid('_source_row')}, count(*) FROM _xa_new "
+                    f"WHERE NOT {fn}({_q(col.name)}) GROUP BY 1")
+                what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
+                for sid, n in n_bad.items():
+                    m = st.member(sid)
+                    m.messages_zh.append(f"{what}（{col.name}）校验位不符 {n} 条（已保留原值）")
+                    m.messages_en.append(f"{n} invalid {col.norm} check digits in {col.name}")
 
     # -- stage 5: the file's own totals ------------------------------------------------
     def _stage_reconcile(self, st: _Sheet) -> None:
@@ -863,14 +1111,16 @@ class _Run:
         money = [c.name for c in tdef.column_list()
                  if c.type == "decimal" and c.name in st.col_src
                  and c.name not in set(st.plan.conv.get("non_money_columns") or ())]
-        if st.entry.rows_summary and money and words:
+        if any(m.entry.rows_summary for m in st.members) and money and words:
             item_part = ", item" if st.wide_items else ""
             for col in money:
                 rows = be.fetch_all(
                     f"""WITH s AS (
                         SELECT DISTINCT p._row, p._summary_word AS w FROM _xa_prep p
                         WHERE p._kind = 'summary' AND list_contains($words, p._summary_word)),
-                    b AS (SELECT s._row, s.w, coalesce(lag(s._row) OVER (PARTITION BY s.w ORDER BY s._row), 0) AS prev
+                    b AS (SELECT s._row, s.w, coalesce(lag(s._row) OVER (
+                                 PARTITION BY s.w, {_sid('s._row')} ORDER BY s._row),
+                                 {_sid('s._row')} * {_STRIDE}) AS prev
                           FROM s),
                     tot AS (SELECT t._row{item_part}, t.{_q(col)} AS v FROM _xa_typed t
                             WHERE t._kind = 'summary' AND t.{_q(col)} IS NOT NULL)
@@ -882,13 +1132,13 @@ class _Run:
                     {"words": words},
                 )
                 for row in rows:
-                    r_no, word = row[0], row[1]
+                    m, r_no, word = st.member(row[0] // _STRIDE), row[0] % _STRIDE, row[1]
                     item = row[2] if st.wide_items else None
                     v, loaded = row[-2], row[-1]
                     if v is None or Decimal(v) == Decimal(loaded):
                         continue
                     label = item or st.col_src[col][1] or col
-                    self._issue(st, "total_mismatch", f"{word}（第{r_no}行）", r_no, v, loaded,
+                    self._issue(st, m, "total_mismatch", f"{word}（第{r_no}行）", r_no, v, loaded,
                                 f"第{r_no}行「{word}」的{label}为 {Decimal(v):,.2f}，导入的明细合计为 "
                                 f"{Decimal(loaded):,.2f}，相差 {Decimal(v) - Decimal(loaded):,.2f}",
                                 f"row {r_no} {word}: {col} {v} vs loaded {loaded}")
@@ -897,84 +1147,101 @@ class _Run:
         if st.wide_items and gross:
             g = gross[0]
             mult = st.plan.multipliers.get(g) or Decimal(1)
-            n = be.scalar(
-                f"""INSERT INTO _load_issues
-                SELECT $file, $sheet, $table, $unit, 'gross_mismatch', '第' || p._row || '行', p._row,
-                       p.gross, coalesce(i.items, 0),
-                       '第' || p._row || '行工资项目合计 ' || coalesce(i.items, 0) || ' 与' || $label
-                           || ' ' || p.gross || ' 不符',
-                       'row ' || p._row || ': items ' || coalesce(i.items, 0) || ' vs gross ' || p.gross
+            be.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _xa_gross AS
+                SELECT xm.file, xm.sheet, $table AS table_name, xm.first_unit AS unit,
+                       'gross_mismatch' AS kind, p._row AS _row, {_row_no('p._row')} AS row_no,
+                       p.gross, coalesce(i.items, 0) AS items
                 FROM (SELECT _row, CAST(xa_amount(c{g}) * {mult} AS DECIMAL(38,2)) AS gross
                       FROM _xa_prep WHERE _kind IS NULL) p
                 LEFT JOIN (SELECT _source_row, sum(amount) AS items FROM _xa_new GROUP BY 1) i
                   ON i._source_row = p._row
+                JOIN _xa_members xm ON xm._sid = {_sid('p._row')}
                 WHERE p.gross IS NOT NULL AND p.gross <> coalesce(i.items, 0)""",
-                {**st.base, "unit": st.units[0] if st.units else st.file_unit, "label": st.labels[g]},
+                {"table": st.tdef.name},
             )
-            if n:
-                st.messages_zh.append(f"工资项目合计与{st.labels[g]}不符 {n} 人（详见 _load_issues）")
-                st.messages_en.append(f"{n} rows whose items do not add up to {st.labels[g]}")
+            be.execute(
+                """INSERT INTO _load_issues
+                SELECT file, sheet, table_name, unit, kind, '第' || row_no || '行', row_no, gross, items,
+                       '第' || row_no || '行工资项目合计 ' || items || ' 与' || $label || ' ' || gross || ' 不符',
+                       'row ' || row_no || ': items ' || items || ' vs gross ' || gross
+                FROM _xa_gross""",
+                {"label": st.labels[g]},
+            )
+            for sid, n in self._counts(f"SELECT {_sid()}, count(*) FROM _xa_gross GROUP BY 1").items():
+                m = st.member(sid)
+                m.messages_zh.append(f"工资项目合计与{st.labels[g]}不符 {n} 人（详见 _load_issues）")
+                m.messages_en.append(f"{n} rows whose items do not add up to {st.labels[g]}")
 
-    def _issue(self, st: _Sheet, kind, record, row_no, expected, actual, zh, en) -> None:
+    def _issue(self, st: _Sheet, m: _Member, kind, record, row_no, expected, actual, zh, en) -> None:
         self.be.execute(
             "INSERT INTO _load_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [st.rel, st.sheet.name, st.tdef.name, st.units[0] if st.units else st.file_unit, kind,
+            [m.rel, m.sheet_name, st.tdef.name, m.units[0] if m.units else m.file_unit, kind,
              record, row_no, expected, actual, zh, en],
         )
-        if not any(m.startswith("与文件自身合计不符") for m in st.messages_zh):
-            st.messages_zh.append("与文件自身合计不符：" + zh + "（详见 _load_issues）")
+        if not any(x.startswith("与文件自身合计不符") for x in m.messages_zh):
+            m.messages_zh.append("与文件自身合计不符：" + zh + "（详见 _load_issues）")
 
     def _finish(self, st: _Sheet) -> None:
-        be, entry = self.be, st.entry
-        be.execute(f"INSERT INTO {_q(st.tdef.name)} BY NAME SELECT * FROM _xa_new")
-        q_rows = be.scalar(
-            "SELECT count(*) FROM (SELECT _row FROM _xa_typed WHERE len(_bad) > 0 "
-            "UNION SELECT _source_row FROM _xa_dup)"
-        ) + len(st.rejects)
-        entry.rows_quarantined = q_rows
-        entry.rows_loaded = (entry.rows_read - q_rows - entry.rows_summary - entry.rows_deleted
-                             - entry.rows_skipped)
-        if entry.rows_summary:
-            st.messages_zh.append(f"合计/小计/期初等非明细行 {entry.rows_summary} 行未导入")
-        if q_rows:
-            entry.status = "partial" if entry.rows_loaded else "error"
-            st.messages_zh.insert(0, f"{q_rows} 行进入隔离区（_quarantine）")
-            st.messages_en.insert(0, f"{q_rows} rows quarantined")
-        entry.message_zh = "；".join(st.messages_zh)
-        entry.message_en = "; ".join(st.messages_en)
+        be = self.be
+        be.execute(f"INSERT INTO {_q(st.tdef.name)} BY NAME "
+                   f"SELECT * REPLACE ({_row_no('_source_row')} AS _source_row) FROM _xa_new")
+        bad = self._counts(
+            f"SELECT {_sid('r')}, count(*) FROM (SELECT _row AS r FROM _xa_typed WHERE len(_bad) > 0 "
+            "UNION SELECT _source_row FROM _xa_dup) GROUP BY 1")
+        for m in st.members:
+            entry = m.entry
+            q_rows = bad.get(m.sid, 0) + len(m.rejects)
+            entry.rows_quarantined = q_rows
+            entry.rows_loaded = (entry.rows_read - q_rows - entry.rows_summary - entry.rows_deleted
+                                 - entry.rows_skipped)
+            if entry.rows_summary:
+                m.messages_zh.append(f"合计/小计/期初等非明细行 {entry.rows_summary} 行未导入")
+            if q_rows:
+                entry.status = "partial" if entry.rows_loaded else "error"
+                m.messages_zh.insert(0, f"{q_rows} 行进入隔离区（_quarantine）")
+                m.messages_en.insert(0, f"{q_rows} rows quarantined")
+            entry.message_zh = "；".join(m.messages_zh)
+            entry.message_en = "; ".join(m.messages_en)
 
     def _reject_sheet(self, st: _Sheet, missing: list[str]) -> list[tuple[str, str]]:
         """A sheet without a required column: every row to quarantine, status error."""
-        be, tdef, cmap, entry = self.be, st.tdef, st.plan.cmap, st.entry
-        params = st.params
+        be, tdef, cmap = self.be, st.tdef, st.plan.cmap
         unit_expr = (
-            f"coalesce(xa_cell(r.c{cmap.unit_index}), $file_unit)"
-            if cmap.unit_index is not None else "$file_unit"
+            f"coalesce(xa_cell(r.c{cmap.unit_index}), xm.unit)"
+            if cmap.unit_index is not None else "xm.unit"
         )
-        units = [r[0] for r in be.fetch_all(
-            f"SELECT DISTINCT {unit_expr} FROM _xa_raw r ORDER BY 1", params)]
-        units = units or [params["file_unit"]]
-        cleared = self._clear(tdef.name, units)
-        self._register_units(units)
+        join = f"JOIN _xa_members xm ON xm._sid = {_sid('r._row')}"
+        seen: dict[int, list[str]] = {}
+        for sid, unit in be.fetch_all(
+                f"SELECT DISTINCT {_sid('r._row')}, {unit_expr} FROM _xa_raw r {join} ORDER BY 2"):
+            seen.setdefault(int(sid), []).append(unit)
+        for m in st.members:
+            m.units = seen.get(m.sid) or [m.file_unit]
+        cleared = self._clear(tdef.name, sorted({u for m in st.members for u in m.units}))
+        for m in st.members:
+            self._register_units(m.units)
         names = "、".join(
             f"「{tdef.columns[m].aliases[0] if tdef.columns[m].aliases else m}」({m})" for m in missing
         )
         zh = f"缺少必填列 {names}，本表所有行未导入"
         en = f"required column(s) missing: {', '.join(missing)}"
         be.execute(
-            f"""INSERT INTO _quarantine SELECT $file, $sheet, r._row, $table, {unit_expr},
-                $col, NULL, $zh, $en, {st.raw_row_sql} FROM _xa_raw r
-                JOIN _xa_prep p ON p._row = r._row WHERE p._kind IS NULL""",
-            {**st.base, **st.label_params, **params, "col": ",".join(missing), "zh": zh, "en": en},
+            f"""INSERT INTO _quarantine SELECT xm.file, xm.sheet, {_row_no('r._row')}, $table,
+                {unit_expr}, $col, NULL, $zh, $en, {st.raw_row_sql} FROM _xa_raw r
+                JOIN _xa_prep p ON p._row = r._row {join} WHERE p._kind IS NULL""",
+            {"table": tdef.name, **st.label_params, "col": ",".join(missing), "zh": zh, "en": en},
         )
-        self._insert_rejects(st.rejects, st.base, params["file_unit"])
-        entry.unit = "、".join(units)
-        entry.rows_quarantined = (entry.rows_read - entry.rows_summary - entry.rows_deleted
-                                  - entry.rows_skipped)
-        entry.rows_loaded = 0
-        entry.status = "error"
-        entry.message_zh = "；".join([zh, *st.messages_zh])
-        entry.message_en = en
+        for m in st.members:
+            entry = m.entry
+            self._insert_rejects(m.rejects, self._base(st, m), m.file_unit)
+            entry.unit = "、".join(m.units)
+            entry.rows_quarantined = (entry.rows_read - entry.rows_summary - entry.rows_deleted
+                                      - entry.rows_skipped)
+            entry.rows_loaded = 0
+            entry.status = "error"
+            entry.message_zh = "；".join([zh, *m.messages_zh])
+            entry.message_en = en
         return cleared
 
     def _deduction_columns(self, st: _Sheet) -> list[int]:
@@ -995,10 +1262,11 @@ class _Run:
             cmap.extras.append(cmap.columns.pop(col))
         cmap.extras.sort()
         st.tdef = tdef
-        st.entry.table_name = tdef.name
+        for m in st.members:
+            m.entry.table_name = tdef.name
         st.wide_items, st.deduction_cols = st.deduction_cols, []
-        st.messages_zh.append("本表只有扣款，没有工资项目：载入工资代扣款明细（payroll_deductions）")
-        st.messages_en.append("deductions only: loaded into payroll_deductions")
+        st.say("本表只有扣款，没有工资项目：载入工资代扣款明细（payroll_deductions）",
+               "deductions only: loaded into payroll_deductions")
 
     def _stage_deductions(self, st: _Sheet) -> list[tuple[str, str]]:
         """The deduction columns of a wide payroll's loaded rows into ``payroll_deductions``
@@ -1009,29 +1277,28 @@ class _Run:
         tdef = load_contract().table(DEDUCTIONS)
         cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
         be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_ded ({cols_ddl})")
-        params = {"file": st.rel, "sheet": st.sheet.name}
-        for n, i in enumerate(st.deduction_cols):
+        for i in st.deduction_cols:
             cell = (_plain_scaled(f"p.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers
                     else f"p.c{i}")
-            params[f"d{n}"] = st.labels[i]
             be.execute(
                 f"""INSERT INTO _xa_ded BY NAME
-                SELECT n.unit, n.month, n.person_id, n.id_number, n.name, $d{n} AS item,
-                       CAST(xa_amount({cell}) AS DECIMAL(18,2)) AS amount, $file AS _source_file,
-                       $sheet AS _source_sheet, n._source_row
+                SELECT n.unit, n.month, n.person_id, n.id_number, n.name, $d AS item,
+                       CAST(xa_amount({cell}) AS DECIMAL(18,2)) AS amount, xm.file AS _source_file,
+                       xm.sheet AS _source_sheet, n._source_row
                 FROM _xa_prep p
                 JOIN (SELECT DISTINCT unit, month, person_id, id_number, name, _source_row FROM _xa_new) n
                   ON n._source_row = p._row
+                JOIN _xa_members xm ON xm._sid = {_sid('p._row')}
                 WHERE p._kind IS NULL AND xa_cell(p.c{i}) IS NOT NULL
                   AND xa_amount({cell}) IS DISTINCT FROM 0""",
-                {k: v for k, v in params.items() if k in ("file", "sheet", f"d{n}")},
+                {"d": st.labels[i]},
             )
-        n_rows = be.scalar("SELECT count(*) FROM _xa_ded")
-        if not n_rows:
+        per_member = self._counts(f"SELECT {_sid('_source_row')}, count(*) FROM _xa_ded GROUP BY 1")
+        if not per_member:
             return []
         cleared = self._clear(DEDUCTIONS, st.units)
-        derive_columns(be, DEDUCTIONS, level=self.level, unit=st.file_unit, target="_xa_ded",
-                       normalised=True)
+        derive_columns(be, DEDUCTIONS, level=self.level, unit=st.members[0].file_unit,
+                       target="_xa_ded", normalised=True)
         # duplicates are kept (contract): a key seen before is numbered after the earlier ones
         be.execute(
             f"""UPDATE _xa_ded AS n SET _key = s.base || '#' || CAST(s.k AS VARCHAR) FROM (
@@ -1042,9 +1309,12 @@ class _Run:
                            FROM {_q(DEDUCTIONS)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
             ) s WHERE n.rowid = s.rid AND s.k > 1"""
         )
-        be.execute(f"INSERT INTO {_q(DEDUCTIONS)} BY NAME SELECT * FROM _xa_ded")
-        st.messages_zh.append(f"扣款 {n_rows} 条载入工资代扣款明细（payroll_deductions）")
-        st.messages_en.append(f"{n_rows} deductions loaded into payroll_deductions")
+        be.execute(f"INSERT INTO {_q(DEDUCTIONS)} BY NAME "
+                   f"SELECT * REPLACE ({_row_no('_source_row')} AS _source_row) FROM _xa_ded")
+        for sid, n_rows in per_member.items():
+            m = st.member(sid)
+            m.messages_zh.append(f"扣款 {n_rows} 条载入工资代扣款明细（payroll_deductions）")
+            m.messages_en.append(f"{n_rows} deductions loaded into payroll_deductions")
         return cleared
 
     def _wide_columns(self, st: _Sheet) -> list[int]:
@@ -1167,6 +1437,7 @@ def load_folder(
     progress: Callable[[int, int, str | None], None] | None = None,
     layouts: list[str | Path] | tuple = (),
     period: tuple | None = None,
+    batch: bool = True,
 ) -> LoadReport:
     """Load every export below ``data_dir`` into the DuckDB file ``db_path``.
 
@@ -1176,6 +1447,10 @@ def load_folder(
     dates (:func:`xuncha_audit.ingest.normalize.set_date_bounds`). Raises :class:`~xuncha_audit.errors.XunchaError` for bad
     arguments (missing folder, unknown level, bad mapping file); problems with single files
     are recorded in ``_load_log`` and the returned report, and the run goes on.
+
+    ``batch``: sheets of the same layout from different units are loaded together (one set of
+    statements per group, see ``_Run.add_sheet``); False loads every sheet alone (the tests
+    compare both).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -1194,6 +1469,10 @@ def load_folder(
     skipped_dirs: dict[str, int] = {}
     files = discover_files(data_dir, skipped_dirs)
     by_folder = unit is None and _folder_units(data_dir, files)
+    if by_folder and batch:
+        # the same export of every unit in turn (each unit's files keep their order), so that
+        # sheets of one layout meet in a group
+        files.sort(key=lambda p: (p.relative_to(data_dir).parts[1:], p.relative_to(data_dir).parts[0]))
 
     if str(db_path) != ":memory:":
         Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -1209,7 +1488,7 @@ def load_folder(
         install_checkdigit_macros(con)
         vocab = Vocabulary.build(umap)
         with tempfile.TemporaryDirectory(prefix="xuncha_load_") as tmp:
-            run = _Run(con, vocab, level, region, city, Path(tmp), layout_list)
+            run = _Run(con, vocab, level, region, city, Path(tmp), layout_list, batch=batch)
             for n, path in enumerate(files):
                 rel = path.relative_to(data_dir).as_posix()
                 if progress:
@@ -1219,7 +1498,7 @@ def load_folder(
                     entry = LoadEntry(file=rel, status="skipped", unit=rule.unit or unit,
                                       message_zh="映射文件设定跳过", message_en="skipped by mapping")
                     be.execute("DELETE FROM _load_log WHERE file = ? AND table_name IS NULL", [rel])
-                    _write_log(con, entry)
+                    run.log(entry)
                     report.entries.append(entry)
                     continue
                 file_unit = (
@@ -1232,6 +1511,7 @@ def load_folder(
                     _load_file(run, path, rel, file_unit, rule.table if rule else None,
                                rule.sheet if rule else None)
                 )
+            run.flush()
             for folder, n_files in skipped_dirs.items():
                 entry = LoadEntry(
                     file=folder, status="skipped",
@@ -1290,25 +1570,19 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
             entry.message_zh += "（无法统计行数）"
         _LOG.error("file unreadable", extra={"file": rel, "rows": entry.rows_read,
                                               "message_zh": entry.message_zh, "message_en": exc.en})
-        _write_log(con, entry)
+        run.log(entry)
         return [entry]
     for sheet in sheets:
         entry = LoadEntry(file=rel, sheet=sheet.name, unit=file_unit, encoding=sheet.encoding,
                           sha256=sha)
         try:
-            run.load_sheet(entry, sheet, rel, file_unit, forced)
+            run.add_sheet(entry, sheet, rel, file_unit, forced)
         except XunchaError as exc:
-            entry.status, entry.rows_loaded = "error", 0
-            entry.rows_quarantined = entry.rows_read = 0
-            entry.rows_summary = entry.rows_deleted = entry.rows_skipped = 0
-            entry.message_zh, entry.message_en = f"{rel}：{exc.zh}", exc.en
+            _sheet_error(entry, f"{rel}：{exc.zh}", exc.en)
+            run.log(entry)
         except Exception as exc:  # one bad sheet must not stop the run
-            entry.status, entry.rows_loaded = "error", 0
-            entry.rows_quarantined = entry.rows_read = 0
-            entry.rows_summary = entry.rows_deleted = entry.rows_skipped = 0
-            entry.message_zh = f"读取文件 {rel} 时出错，未导入"
-            entry.message_en = f"{type(exc).__name__}: {exc}"[:2000]
-        _write_log(con, entry)
+            _sheet_error(entry, f"读取文件 {rel} 时出错，未导入", f"{type(exc).__name__}: {exc}"[:2000])
+            run.log(entry)
         entries.append(entry)
     for sheet in sheets:  # transcoded copies are not needed any more
         tmp = getattr(sheet, "path", None)
@@ -1317,9 +1591,17 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
     if not sheets:
         entry = LoadEntry(file=rel, status="error", sha256=sha,
                           message_zh=f"文件 {rel} 中没有工作表", message_en="no sheets")
-        _write_log(con, entry)
+        run.log(entry)
         entries.append(entry)
     return entries
+
+
+def _sheet_error(entry: LoadEntry, zh: str, en: str) -> None:
+    """A sheet that could not be loaded at all: nothing of it is counted as loaded."""
+    entry.status, entry.rows_loaded = "error", 0
+    entry.rows_quarantined = entry.rows_read = 0
+    entry.rows_summary = entry.rows_deleted = entry.rows_skipped = 0
+    entry.message_zh, entry.message_en = zh, en
 
 
 def inspect_folder(data_dir: str | Path, **kw) -> LoadReport:

@@ -235,9 +235,21 @@ class Prepared:
     deleted_cond: str
 
 
+def constant_text(value: object) -> str:
+    """A plan constant as the cell text it stands for."""
+    return "是" if value is True else ("否" if value is False else str(value))
+
+
+def constant_column(col: str) -> str:
+    """Column of ``_xa_raw`` holding a constant per row, when sheets are loaded as a group."""
+    return f"_xa_k_{col}"
+
+
 def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
-                wide_items: list[int]) -> Prepared:
-    """SELECT list turning ``_xa_raw r`` into ``_xa_prep`` (see module docstring)."""
+                wide_items: list[int], constants_in_rows: bool = False) -> Prepared:
+    """SELECT list turning ``_xa_raw r`` into ``_xa_prep`` (see module docstring).
+    ``constants_in_rows``: the plan's constants are read from ``_xa_raw`` columns
+    (:func:`constant_column`, one value per sheet of a group) instead of the plan."""
     cmap = plan.cmap
     conv = plan.conv
     sel = ["r.*"]
@@ -372,8 +384,8 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     for col, value in plan.constants.items():
         if col in col_src:
             continue
-        v = "是" if value is True else ("否" if value is False else str(value))
-        sel.append(f"{_lit(v)} AS s_{col}")
+        expr = f'r."{constant_column(col)}"' if constants_in_rows else _lit(constant_text(value))
+        sel.append(f"{expr} AS s_{col}")
         col_src[col] = (f"s_{col}", None if tdef.columns[col].type == "text" else col)
 
     sel.append(f"CASE WHEN {summary_cond} THEN 'summary' WHEN {deleted_cond} THEN 'deleted' END AS _kind")
@@ -401,4 +413,5 @@ def aux_entries_sql(text: str) -> str:
     )
 
 
-__all__ = ["Prepared", "SheetPlan", "aux_entries_sql", "labels_for", "plan_sheet", "prepare_sql"]
+__all__ = ["Prepared", "SheetPlan", "aux_entries_sql", "constant_column", "constant_text", "labels_for",
+           "plan_sheet", "prepare_sql"]

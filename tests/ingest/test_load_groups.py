@@ -1,0 +1,166 @@
+"""Sheets read the same way are loaded as one group (a province: the same exports from many
+units; a 明细账: one sheet per account; a 统发 payroll: one file per month). Loading them
+together must give exactly what loading them one by one gives: every canonical row, every
+quarantine record with its row number and reason, every ``_load_log`` count and message,
+every ``_load_issues`` line, whichever unit's file is damaged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from ingest_support import LEDGER_HEADER, LEDGER_ROWS, assert_accounting, write_csv, write_xlsx
+
+from xuncha_audit.ingest import loader
+
+UNITS = ("甲局", "乙局", "丙局", "丁局")
+CONTRACT_HEADER = ["合同编号", "供应商", "合同金额", "签订日期"]
+PAY_HEADER = ["工号", "姓名", "身份证号", "基本工资", "津贴补贴", "应发合计"]
+
+
+def _province(root: Path) -> Path:
+    """Four units with the same exports; damage in some of them only."""
+    d = root / "province"
+    for n, unit in enumerate(UNITS):
+        u = d / unit
+        ledger = [LEDGER_HEADER, *LEDGER_ROWS, ["合计", "", "", "", "2034.5", "2034.5", "", ""]]
+        if unit == "乙局":  # a garbled amount, a header repeated at a page break, a wrong 合计
+            ledger[2:2] = [["2024-01-07", "记-5", "坏金额", "x", "12,3a", "", "", ""], LEDGER_HEADER]
+            ledger[-1] = ["合计", "", "", "", "9999", "2034.5", "", ""]
+        write_csv(u / "序时账.csv", ledger, "gbk" if n % 2 else "utf-8")
+        # a second file of the same ledger: the same voucher continues (line numbers go on)
+        write_csv(u / "序时账_续.csv", [LEDGER_HEADER,
+                                     ["2024-01-05", "记-1", "购办公用品", "邮电费", "10", "", "", ""],
+                                     ["2024-01-05", "记-1", "购办公用品", "银行存款", "", "10", "", ""]])
+        contracts = [CONTRACT_HEADER, ["HT-1", "甲公司", "100", "2024-01-01"],
+                     ["HT-2", "乙公司", "200", "2024-01-02"]]
+        if unit == "丙局":  # a key repeated in the same file
+            contracts.append(["HT-1", "丙公司", "300", "2024-01-03"])
+        write_csv(u / "合同台账.csv", contracts)
+        if unit == "丁局":  # a key that repeats a row of the first contracts file
+            write_csv(u / "合同台账_补充.csv", [CONTRACT_HEADER, ["HT-2", "丁公司", "4", "2024-01-04"]])
+        for month in (3, 4):
+            pay = [[f"2024年{month}月工资发放表"], PAY_HEADER,
+                   ["P1", "张三", "11010519491231002X", 5000, 800, 5800],
+                   ["P2", "李四", "110105194912310021", 4000, 500, 4500]]
+            if unit == "乙局" and month == 4:  # a garbled item
+                pay[3][4] = "abc"
+            write_xlsx(u / f"2024年{month}月工资表.xlsx", {"工资": pay}, merge_title=True)
+    return d
+
+
+def _load(data: Path, db: Path, batch: bool):
+    report = loader.load_folder(data, db, batch=batch)
+    return report
+
+
+def _tables(db: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()]
+        for t in names:
+            cols = [r[0] for r in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", [t]).fetchall() if r[0] != "loaded_at"]
+            sel = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols)
+            out[t] = sorted(con.execute(f'SELECT {sel} FROM "{t}"').fetchall(), key=repr)
+        return out
+    finally:
+        con.close()
+
+
+def _entries(report) -> list[tuple]:
+    return [(e.file, e.sheet, e.table_name, e.unit, e.layout, e.rows_read, e.rows_loaded,
+             e.rows_quarantined, e.rows_summary, e.rows_deleted, e.rows_skipped, e.status,
+             e.message_zh, e.message_en, tuple(e.mapped), tuple(e.unmapped)) for e in report.entries]
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    return _province(tmp_path_factory.mktemp("batch"))
+
+
+def test_groups_give_what_sheets_one_by_one_give(province, tmp_path, monkeypatch):
+    sizes = []
+    together = loader._Run._load_together
+
+    def counted(self, members):
+        sizes.append(len(members))
+        return together(self, members)
+
+    monkeypatch.setattr(loader._Run, "_load_together", counted)
+    grouped = _load(province, tmp_path / "g.duckdb", batch=True)
+    n_grouped = list(sizes)
+    sizes.clear()
+    single = _load(province, tmp_path / "s.duckdb", batch=False)
+    assert set(sizes) == {1}
+    # the groups are real: far fewer loads than sheets, the ledger of all units in one
+    assert len(n_grouped) < len(sizes) / 3 and max(n_grouped) >= 8
+
+    assert sorted(_entries(grouped)) == sorted(_entries(single))
+    a, b = _tables(tmp_path / "g.duckdb"), _tables(tmp_path / "s.duckdb")
+    assert a.keys() == b.keys()
+    for t in a:
+        assert a[t] == b[t], t
+    # the damage stayed where it was: row numbers and files of the unit that has it
+    con = duckdb.connect(str(tmp_path / "g.duckdb"), read_only=True)
+    try:
+        q = con.execute("SELECT unit, file, row_no, reason_zh FROM _quarantine ORDER BY 1, 2, 3").fetchall()
+        assert [(u, f, r) for u, f, r, _ in q] == [
+            ("丁局", "丁局/合同台账_补充.csv", 2),
+            ("丙局", "丙局/合同台账.csv", 4),
+            ("乙局", "乙局/2024年4月工资表.xlsx", 4),
+            ("乙局", "乙局/序时账.csv", 3),
+        ]
+        assert "先前导入" in q[0][3] and "第 2 行" in q[1][3]
+        issues = con.execute("SELECT unit, file, kind, row_no FROM _load_issues ORDER BY 1, 2").fetchall()
+        assert issues == [("乙局", "乙局/序时账.csv", "total_mismatch", 8)]
+        # the continued voucher's lines are numbered on in every unit
+        assert con.execute("SELECT DISTINCT list(line_no ORDER BY line_no) FROM ledger "
+                           "WHERE voucher_no = '记-1' GROUP BY unit").fetchall() == [([1, 2, 3, 4],)]
+        months = con.execute("SELECT DISTINCT CAST(month AS VARCHAR) FROM payroll ORDER BY 1").fetchall()
+        assert months == [("2024-03-01",), ("2024-04-01",)]
+        assert_accounting(con)
+    finally:
+        con.close()
+
+
+def test_a_group_that_cannot_load_together_falls_back_to_one_by_one(province, tmp_path, monkeypatch):
+    """A payroll month taken from the title in some files only: those sheets are loaded one by
+    one, with the same result."""
+    data = tmp_path / "d"
+    for unit in UNITS[:3]:
+        name = "工资表.xlsx" if unit == "乙局" else "2024年3月工资表.xlsx"
+        pay = [PAY_HEADER, ["P1", "张三", "11010519491231002X", 5000, 800, 5800]]
+        write_xlsx(data / unit / name, {"工资": pay})
+    grouped = _load(data, tmp_path / "g.duckdb", batch=True)
+    single = _load(data, tmp_path / "s.duckdb", batch=False)
+    assert sorted(_entries(grouped)) == sorted(_entries(single))
+    assert _tables(tmp_path / "g.duckdb") == _tables(tmp_path / "s.duckdb")
+    by_unit = {e.unit: e for e in grouped.entries}
+    assert by_unit["乙局"].status == "error" and by_unit["甲局"].rows_loaded == 1
+
+
+@pytest.mark.slow
+def test_a_failing_group_is_loaded_sheet_by_sheet(province, tmp_path, monkeypatch):
+    """Any error inside a group: rolled back and loaded one by one, so one unit's broken sheet
+    cannot take the others with it."""
+    calls = []
+    together = loader._Run._load_together
+
+    def flaky(self, members):
+        calls.append(len(members))
+        if len(members) > 1:
+            raise RuntimeError("simulated failure of a whole group")
+        return together(self, members)
+
+    monkeypatch.setattr(loader._Run, "_load_together", flaky)
+    grouped = _load(province, tmp_path / "g.duckdb", batch=True)
+    monkeypatch.setattr(loader._Run, "_load_together", together)
+    single = _load(province, tmp_path / "s.duckdb", batch=False)
+    assert max(calls) > 1
+    assert sorted(_entries(grouped)) == sorted(_entries(single))
+    assert _tables(tmp_path / "g.duckdb") == _tables(tmp_path / "s.duckdb")
