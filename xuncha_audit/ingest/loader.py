@@ -969,16 +969,9 @@ class _Run:
     # -- stage 3: quarantine -----------------------------------------------------------
     def _stage_quarantine(self, st: _Sheet) -> list[tuple[str, str]]:
         be = self.be
-        seen: dict[int, list[str]] = {}
-        for sid, unit in be.fetch_all(
-                f"SELECT DISTINCT {_sid()}, unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 2"):
-            seen.setdefault(int(sid), []).append(unit)
+        cleared = self._member_units(
+            st, f"SELECT DISTINCT {_sid()}, unit FROM _xa_typed WHERE _kind IS NULL ORDER BY 2")
         for m in st.members:
-            m.units = seen.get(m.sid) or [m.file_unit]
-        st.units = sorted({u for m in st.members for u in m.units})
-        cleared = self._clear(st.tdef.name, st.units)
-        for m in st.members:
-            self._register_units(m.units)
             m.entry.unit = "、".join(m.units)
         be.execute("UPDATE _xa_members SET first_unit = $u[_sid + 1]",
                    {"u": [m.units[0] for m in st.members]})
@@ -997,6 +990,20 @@ class _Run:
             )
         for m in st.members:
             self._insert_rejects(m.rejects, self._base(st, m), m.file_unit)
+        return cleared
+
+    def _member_units(self, st: _Sheet, sql: str) -> list[tuple[str, str]]:
+        """Units of each member from ``SELECT <member>, unit`` (its file's unit when it has no
+        rows): the (table, unit) pairs are cleared before the group writes, and registered."""
+        seen: dict[int, list[str]] = {}
+        for sid, unit in self.be.fetch_all(sql):
+            seen.setdefault(int(sid), []).append(unit)
+        for m in st.members:
+            m.units = seen.get(m.sid) or [m.file_unit]
+        st.units = sorted({u for m in st.members for u in m.units})
+        cleared = self._clear(st.tdef.name, st.units)
+        for m in st.members:
+            self._register_units(m.units)
         return cleared
 
     @staticmethod
@@ -1212,15 +1219,8 @@ class _Run:
             if cmap.unit_index is not None else "xm.unit"
         )
         join = f"JOIN _xa_members xm ON xm._sid = {_sid('r._row')}"
-        seen: dict[int, list[str]] = {}
-        for sid, unit in be.fetch_all(
-                f"SELECT DISTINCT {_sid('r._row')}, {unit_expr} FROM _xa_raw r {join} ORDER BY 2"):
-            seen.setdefault(int(sid), []).append(unit)
-        for m in st.members:
-            m.units = seen.get(m.sid) or [m.file_unit]
-        cleared = self._clear(tdef.name, sorted({u for m in st.members for u in m.units}))
-        for m in st.members:
-            self._register_units(m.units)
+        cleared = self._member_units(
+            st, f"SELECT DISTINCT {_sid('r._row')}, {unit_expr} FROM _xa_raw r {join} ORDER BY 2")
         names = "、".join(
             f"「{tdef.columns[m].aliases[0] if tdef.columns[m].aliases else m}」({m})" for m in missing
         )
