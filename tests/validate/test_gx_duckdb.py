@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 # minutes of GX/property/rerun work: part of make test, not of the fast tier
-pytestmark = pytest.mark.slow
+# Great Expectations is imported once per worker (~8 s): its tests share one worker
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("gx")]
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,9 @@ from xuncha_audit.validate import native
 from xuncha_audit.validate.runner import validate_database
 from xuncha_audit.validate.suites import load_suites
 
+# Great Expectations is imported once per worker (~8 s): its tests share one worker
+pytestmark = pytest.mark.xdist_group("gx")
+
 
 def _key(o):
     return (o.expectation_id, o.success, o.unexpected_count,

@@ -5,9 +5,13 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from xuncha_audit.cli import app
+
+# Great Expectations is imported once per worker (~8 s): its tests share one worker
+pytestmark = pytest.mark.xdist_group("gx")
 
 runner = CliRunner()
 

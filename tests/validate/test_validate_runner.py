@@ -13,6 +13,9 @@ from validate_testdata import BROKEN_FAILURES, BROKEN_SQL, PERIOD, build_db
 from xuncha_audit.contract import load_contract
 from xuncha_audit.validate.runner import VALIDATION_COLUMNS, validate_database
 
+# Great Expectations is imported once per worker (~8 s): its tests share one worker
+pytestmark = pytest.mark.xdist_group("gx")
+
 
 @pytest.fixture(scope="module")
 def good_report(gx_loaded, good_db):
