@@ -102,3 +102,27 @@ def test_r07_says_when_the_cap_it_relied_on_is_unverified(case, expected):
 ])
 def test_r01_says_when_the_lodging_cap_it_relied_on_is_unverified(case, expected):
     assert _std_notes("R01", case) == expected
+
+
+def test_a_needed_column_left_empty_by_the_layout_is_not_run_not_clean():
+    """L07 needs 往来单位: a ledger whose layout carries none (明细账, 记账凭证表) leaves the column
+    empty, and the unit is 未执行 with the reason, never a clean 0 findings."""
+    import duckdb
+
+    from xuncha_audit.contract import create_tables
+    from xuncha_audit.engine.coverage import not_run_note, units_lacking
+
+    con = duckdb.connect()
+    try:
+        create_tables(con)
+        con.execute("CREATE TABLE _units AS SELECT * FROM (VALUES ('甲局'), ('乙局'), ('丙局')) t(unit)")
+        con.execute("""INSERT INTO ledger (unit, voucher_date, counterparty, credit) VALUES
+            ('甲局', DATE '2024-01-01', '长沙甲公司', 1), ('乙局', DATE '2024-01-01', ' ', 1),
+            ('乙局', DATE '2024-01-02', NULL, 1)""")
+        units, lacking = units_lacking(con, REG.get("L07"))
+    finally:
+        con.close()
+    assert units == ["丙局", "乙局", "甲局"]
+    assert sorted(lacking) == ["丙局", "乙局"]  # 丙局 has no ledger at all, 乙局 no counterparty
+    assert lacking["乙局"][1] == "missing ledger.counterparty"
+    assert "乙局未提供序时账的「往来单位」" in not_run_note(lacking)

@@ -284,6 +284,9 @@ def test_sample_job_through_the_audit_voucher_table(tmp_path):
                                           ).fetchall()] == ["audit_voucher_table"]
         _assert_accounting(con)
         scores = evaluate(con, data / "_answer_key").set_index("check")
+        # the layout has no 往来单位: L07 says 未执行 for the unit, not a clean 0 findings
+        assert con.execute("SELECT DISTINCT status, reason_en FROM _check_coverage WHERE check_id = 'L07'"
+                           ).fetchall() == [("not_run", "missing ledger.counterparty")]
     finally:
         con.close()
     cannot = CANNOT_RUN["audit-table"]

@@ -13,7 +13,9 @@ unit, and the data-quality notes checks emit instead of findings.
 
 What a check needs (``needs_of``): its ``needs:`` header when it has one (a list whose
 items are a table, or a list of tables of which any one will do), else the first canonical
-table of ``inputs`` plus every ``requires`` table.
+table of ``inputs`` plus every ``requires`` table. An item ``table.column`` needs a value
+in that column: a layout that cannot carry it (a 明细账 without 往来单位) leaves the column
+empty, and a check built on it must say 未执行 for the unit, not find nothing.
 """
 
 from __future__ import annotations
@@ -107,9 +109,22 @@ def needs_of(spec) -> list[tuple[str, ...]]:
 
 def _title(table: str) -> str:
     try:
+        if "." in table:  # a column: 序时账（明细账）的「往来单位」
+            t, c = table.split(".", 1)
+            col = load_contract().table(t).columns[c]
+            return f"{_title(t)}的「{col.aliases[0] if col.aliases else c}」"
         return load_contract().table(table).title
     except Exception:
         return table
+
+
+def _present_sql(item: str) -> str:
+    """Units having rows of a needed table, or a value in a needed ``table.column``."""
+    if "." not in item:
+        return f"SELECT DISTINCT '{item}' AS t, unit FROM \"{item}\""
+    t, c = item.split(".", 1)
+    return (f"SELECT DISTINCT '{item}' AS t, unit FROM \"{t}\" "
+            f"WHERE nullif(trim(CAST(\"{c}\" AS VARCHAR)), '') IS NOT NULL")
 
 
 def group_text(group: tuple[str, ...]) -> tuple[str, str]:
@@ -124,9 +139,9 @@ def units_lacking(con, spec) -> tuple[list[str], dict[str, tuple[str, str]]]:
     have = _existing_tables(con) | {r[0] for r in be.fetch_all(
         "SELECT table_name FROM duckdb_tables() WHERE temporary")}
     groups = needs_of(spec)
-    tables = sorted({t for g in groups for t in g if t in have})
+    tables = sorted({t for g in groups for t in g if t.split(".")[0] in have})
     parts = ["SELECT unit FROM _units"] if "_units" in have else []
-    parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in tables]
+    parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in sorted({t.split(".")[0] for t in tables})]
     units = sorted(r[0] for r in be.fetch_all(
         f"SELECT DISTINCT unit FROM ({' UNION '.join(parts)}) WHERE unit IS NOT NULL")) \
         if parts else []
@@ -134,8 +149,7 @@ def units_lacking(con, spec) -> tuple[list[str], dict[str, tuple[str, str]]]:
         return [], {}
     present: dict[str, set[str]] = {}
     if tables:
-        rows = be.fetch_all(" UNION ALL ".join(
-            f"SELECT DISTINCT '{t}' AS t, unit FROM \"{t}\"" for t in tables))
+        rows = be.fetch_all(" UNION ALL ".join(_present_sql(t) for t in tables))
         for t, u in rows:
             present.setdefault(t, set()).add(u)
     lacking: dict[str, list[tuple[str, str]]] = {}
@@ -216,7 +230,8 @@ def required_but_empty(con, specs) -> list[tuple[str, str, list[str]]]:
 
     def rows(t: str) -> int:
         if t not in counts:
-            counts[t] = of(con).scalar(f'SELECT count(*) FROM "{t}"') if t in have else 0
+            counts[t] = (of(con).scalar(f"SELECT count(*) FROM ({_present_sql(t)})")
+                         if t.split(".")[0] in have else 0)
         return counts[t]
 
     need: dict[str, list[str]] = {}

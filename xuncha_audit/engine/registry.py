@@ -218,9 +218,13 @@ def parse_check_file(path: Path) -> CheckSpec:
     from xuncha_audit.contract import load_contract
 
     needed = [t for g in spec.needs for t in (g if isinstance(g, tuple) else (g,))]
-    unknown_tables = [t for t in (*spec.requires, *needed) if t not in load_contract().tables]
+    tables = load_contract().tables
+    unknown_tables = [t for t in (*spec.requires, *needed)
+                      if t.split(".")[0] not in tables
+                      or ("." in t and t.split(".", 1)[1] not in tables[t.split(".")[0]].columns)]
     if unknown_tables:
-        raise _err(path, f"requires 中有未知的数据表 {unknown_tables}", f"requires: unknown tables {unknown_tables}")
+        raise _err(path, f"requires/needs 中有未知的数据表或列 {unknown_tables}",
+                   f"requires/needs: unknown tables or columns {unknown_tables}")
     refs = spec.referenced_params()
     undeclared = [p for p in refs if p not in params]
     if undeclared:

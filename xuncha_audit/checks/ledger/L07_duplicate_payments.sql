@@ -7,6 +7,8 @@ area: ledger
 severity: high
 route: 反馈
 inputs: [ledger, payments]
+# a ledger without 往来单位 (明细账, 记账凭证表) cannot show a payment to the same counterparty twice
+needs: [ledger.counterparty]
 evidence: [ledger]
 entity_type: vendor
 what_zh: >-
