@@ -20,6 +20,10 @@
    against 应发 (mismatches to ``_load_issues``); after the run, 平行记账 tags per unit and
    unbalanced vouchers listed in ``_load_issues``.
 
+Sheets read the same way (same layout, table, columns and conventions), from one unit or
+many, go through stages 2–6 together as one group (see ``_STRIDE`` below); the result is
+the same as sheet by sheet (``batch=False``), with far fewer statements per sheet.
+
 Accounting (per file and sheet, in ``_load_log``): ``rows_read`` = data rows below the header
 (blank rows are not records) plus CSV lines rejected by the reader, and
 ``rows_read == rows_loaded + rows_quarantined + rows_summary + rows_deleted + rows_skipped``
