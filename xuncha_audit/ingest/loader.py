@@ -474,19 +474,23 @@ class _Run:
             self.units.append(u)
 
     def _clear(self, table: str, units: list[str]) -> list[tuple[str, str]]:
+        # one statement per table for all the units of a group (a statement per unit scans the
+        # table once per unit: quadratic over a province)
         done = []
         mine = sorted(self.logged_files)
-        for u in units:
-            for t in (table, *COMPANION_TABLES.get(table, ())):
-                if (t, u) in self.cleared or (t, u) in done:
-                    continue
-                self.be.execute(f"DELETE FROM {_q(t)} WHERE unit = ?", [u])
-                self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND unit = ?", [t, u])
-                # entries this run has written already stay (a sheet that failed earlier)
-                self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND unit = ? "
-                                "AND NOT list_contains(?, file)", [t, u, mine])
-                self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND unit = ?", [t, u])
-                done.append((t, u))
+        for t in (table, *COMPANION_TABLES.get(table, ())):
+            todo = sorted({u for u in units if (t, u) not in self.cleared})
+            if not todo:
+                continue
+            self.be.execute(f"DELETE FROM {_q(t)} WHERE list_contains(?, unit)", [todo])
+            self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND list_contains(?, unit)",
+                            [t, todo])
+            # entries this run has written already stay (a sheet that failed earlier)
+            self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND list_contains(?, unit) "
+                            "AND NOT list_contains(?, file)", [t, todo, mine])
+            self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND list_contains(?, unit)",
+                            [t, todo])
+            done.extend((t, u) for u in todo)
         return done
 
     def log(self, entry: LoadEntry) -> None:
@@ -1061,8 +1065,10 @@ class _Run:
                     FROM (SELECT rowid, unit, _source_row, regexp_replace(_key, '#[0-9]+$', '') AS base
                           FROM _xa_new) x
                     JOIN (SELECT unit, regexp_replace(_key, '#[0-9]+$', '') AS base, count(*) AS cnt
-                          FROM {_q(tdef.name)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
-                ) s WHERE n.rowid = s.rid"""
+                          FROM {_q(tdef.name)} WHERE list_contains($units, unit) GROUP BY ALL) e
+                      ON e.unit = x.unit AND e.base = x.base
+                ) s WHERE n.rowid = s.rid""",
+                {"units": st.units},
             )
         has_dups = be.scalar(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
@@ -1078,10 +1084,10 @@ class _Run:
                    e._key IS NOT NULL OR {_sid('min(n._source_row) OVER (PARTITION BY n.unit, n._key)')}
                        < {_sid('n._source_row')} AS earlier
             FROM _xa_new n
-            LEFT JOIN (SELECT DISTINCT unit, _key FROM {_q(tdef.name)}) e
+            LEFT JOIN (SELECT DISTINCT unit, _key FROM {_q(tdef.name)} WHERE list_contains($units, unit)) e
               ON e.unit = n.unit AND e._key = n._key
             WHERE $check""",
-            {"check": bool(has_dups)},
+            {"check": bool(has_dups), "units": st.units},
         )
         be.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
         key_label = "+".join(tdef.key)
@@ -1310,8 +1316,10 @@ class _Run:
                     PARTITION BY x.unit, x.base ORDER BY x._source_row, x.rowid) AS k
                 FROM (SELECT rowid, unit, _source_row, _key AS base FROM _xa_ded) x
                 LEFT JOIN (SELECT unit, regexp_replace(_key, '#[0-9]+$', '') AS base, count(*) AS cnt
-                           FROM {_q(DEDUCTIONS)} GROUP BY ALL) e ON e.unit = x.unit AND e.base = x.base
-            ) s WHERE n.rowid = s.rid AND s.k > 1"""
+                           FROM {_q(DEDUCTIONS)} WHERE list_contains($units, unit) GROUP BY ALL) e
+                  ON e.unit = x.unit AND e.base = x.base
+            ) s WHERE n.rowid = s.rid AND s.k > 1""",
+            {"units": st.units},
         )
         be.execute(f"INSERT INTO {_q(DEDUCTIONS)} BY NAME "
                    f"SELECT * REPLACE ({_row_no('_source_row')} AS _source_row) FROM _xa_ded")
