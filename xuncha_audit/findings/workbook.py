@@ -7,7 +7,9 @@ pivots), one sheet per check (a 疑点 row per finding, visibly distinct, follow
 :data:`EVIDENCE_ROWS_SHOWN` 证据 rows grouped under it so they fold; evidence fields inline
 with Chinese headers; a 说明 row gives the total and where to see all), 已消失 (findings of
 earlier runs no longer found, with their triage), 画像 (one row per person / vendor), 数据质量
-(load log, quarantine, validation). Every finding has a short number (P01-0007, see
+(load log, quarantine, validation). A listing longer than Excel's 1,048,576 rows per sheet
+goes on to 「…（续2）」… sheets (:class:`_Pages`; a check sheet never splits a finding from its
+evidence, see :func:`_plan_pages`). Every finding has a short number (P01-0007, see
 :mod:`xuncha_audit.findings.numbers`) next to its stable id. Every sheet prints on A4
 landscape, fitted to the page width, with its header row repeated; column widths follow
 the content (CJK characters count double).
@@ -34,6 +36,7 @@ import pandas as pd
 import xlsxwriter
 
 from xuncha_audit.db import of, quote
+from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.labels import (
     ROUTES,
     STATUSES,
@@ -69,6 +72,10 @@ WRAP_WIDTH = 44
 ORIGINAL_HEADERS = [(H_ORIG_STATUS, "text", 10), (H_ORIG_ROUTE, "text", 10), (H_ORIG_NOTE, "text", 10)]
 ORIGINAL_SELECT = "status AS _o_status, route AS _o_route, note AS _o_note"
 BATCH = 2000
+# Rows of one worksheet in Excel (and WPS): a longer listing continues on 「名称（续2）」…,
+# never past the limit (xlsxwriter ignores such writes without an error).
+EXCEL_ROWS = 1_048_576
+MAX_SHEET_ROWS = EXCEL_ROWS  # where listings go on to the next sheet (smaller in tests)
 
 
 def _hide_originals(ws, ncols: int) -> None:
@@ -266,17 +273,84 @@ def sheet_name(text: str, used: set[str]) -> str:
     return name
 
 
-def _write_query(w: _Writer, ws, con, sql: str, headers: list[tuple[str, str, int]],
-                 start_row: int, params: dict | None = None) -> int:
-    """Write a header + the query's rows from ``start_row``; return the next free row."""
-    w.header(ws, start_row, [h for h, _, _ in headers])
-    r = start_row + 1
+def page_name(name: str, k: int, used: set[str]) -> str:
+    """Name of the ``k``-th sheet of a listing (``k`` ≥ 2): 「名称（续k）」 within 31 characters."""
+    suffix = f"（续{k}）"
+    return sheet_name(name[: 31 - len(suffix)] + suffix, used)
+
+
+class _Pages:
+    """One listing over as many worksheets as :data:`MAX_SHEET_ROWS` needs.
+
+    ``names``: the sheet names known in advance (at least the first; the table of contents and
+    the 明细工作表 column link to them); further ones are named by :func:`page_name`.
+    ``start(ws, k)`` writes the top rows of the ``k``-th sheet and returns its first free row;
+    ``finish(ws, last_row)`` sets it up once its rows are written (widths, filters, print).
+    """
+
+    def __init__(self, wb, names: list[str], used: set[str], start, finish,
+                 w: _Writer | None = None) -> None:
+        self.wb, self.names, self.used = wb, list(names), used
+        self.start, self.finish, self.w = start, finish, w
+        self.opened: list[str] = []
+        self.ws = None
+        self.r = 0
+        self.header: list[str] | None = None  # repeated at the top of a continuation sheet
+        self.next()
+
+    def next(self) -> None:
+        if self.ws is not None:
+            self.finish(self.ws, self.r - 1)
+        k = len(self.opened) + 1
+        if k > len(self.names):
+            self.names.append(page_name(self.names[0], k, self.used))
+        self.ws = self.wb.add_worksheet(self.names[k - 1])
+        self.opened.append(self.names[k - 1])
+        self.r = self.start(self.ws, k)
+        if k > 1 and self.header is not None and self.w is not None:  # a listing goes on
+            self.w.header(self.ws, self.r, self.header)
+            self.r += 1
+
+    def room(self, n: int = 1) -> None:
+        """Go on to the next sheet unless ``n`` more rows fit on this one."""
+        if self.r + n > MAX_SHEET_ROWS:
+            self.next()
+
+    def close(self) -> None:
+        self.finish(self.ws, self.r - 1)
+
+
+class _Sheet:
+    """One worksheet written top to bottom from row ``r`` (the summary, short by nature)."""
+
+    def __init__(self, ws, r: int) -> None:
+        self.ws, self.r = ws, r
+        self.header: list[str] | None = None
+
+    def room(self, n: int = 1) -> None:
+        if self.r + n > EXCEL_ROWS:
+            raise XunchaError(f"工作表「{self.ws.name}」超过 Excel 的行数上限",
+                              f"sheet {self.ws.name!r} exceeds {EXCEL_ROWS} rows")
+
+
+def _write_query(w: _Writer, pages: _Pages | _Sheet, con, sql: str,
+                 headers: list[tuple[str, str, int]], params: dict | None = None) -> int:
+    """Write a header + the query's rows at ``pages.r``; return the next free row. On
+    :class:`_Pages` a continuation sheet repeats the header."""
+    names = [h for h, _, _ in headers]
+    pages.room(2)
+    w.header(pages.ws, pages.r, names)
+    pages.header = names
+    pages.r += 1
     kinds = [k for _, k, _ in headers]
     for row in of(con).iter_rows(sql, params, BATCH):
+        pages.room(1)
+        ws, r = pages.ws, pages.r
         for c, v in enumerate(row):
             w.cell(ws, r, c, v, kinds[c])
-        r += 1
-    return r
+        pages.r += 1
+    pages.header = None
+    return pages.r
 
 
 def _internal_link(name: str) -> str:
@@ -329,7 +403,7 @@ def _summary(w: _Writer, wb, con, info: dict, sheets: list[tuple[str, str, int, 
     ]
     for title, sql, headers in blocks:
         ws.write_string(r, 0, title, w.f["section"])
-        r = _write_query(w, ws, con, sql, headers, r + 1) + 1
+        r = _write_query(w, _Sheet(ws, r + 1), con, sql, headers) + 1
     ws.write_string(r, 0, "使用说明", w.f["section"])
     for line in HOW_TO:
         r += 1
@@ -352,41 +426,90 @@ def _triage_validation(ws, first: int, last: int, status_col: int, route_col: in
         "error_title": "移送去向", "error_message": "只能选择：" + "、".join(route_list)})
 
 
-def _all_sheet(w: _Writer, wb, con, sheet_of: dict[str, str]) -> None:
+PAGES_TABLE = "_x_pages"
+
+
+def _plan_pages(con) -> None:
+    """Which sheet each finding goes on, before anything is written (the table of contents and
+    the 明细工作表 column name the sheets): ``_x_pages`` (finding_id, check_id, amount,
+    ev_total, ``_o`` its place in its check sheet, ``_a`` its place in 全部疑点, ``page`` its
+    check's sheet number, ``all_page`` its 全部疑点 sheet number).
+
+    On a check sheet a finding, its shown evidence and its 说明 row are one block of at most
+    ``EVIDENCE_ROWS_SHOWN + 2`` rows; a sheet takes the blocks that start within its first
+    ``MAX_SHEET_ROWS - 1 - (EVIDENCE_ROWS_SHOWN + 2)`` data rows, so no block is split and no
+    sheet passes Excel's limit."""
+    of(con).execute(
+        f"""CREATE OR REPLACE TEMP TABLE {PAGES_TABLE} AS
+        WITH f AS (
+            SELECT x.finding_id, x.check_id, x.amount, coalesce(ev.n, 0) AS ev_total,
+                   row_number() OVER (PARTITION BY x.check_id ORDER BY x._sev_rank DESC,
+                                      x.amount DESC NULLS LAST, x.finding_id) AS _o,
+                   row_number() OVER (ORDER BY x._sev_rank DESC, x.amount DESC NULLS LAST,
+                                      x.check_id, x.finding_id) AS _a
+            FROM _x_findings x
+            LEFT JOIN (SELECT finding_id, count(*) AS n FROM _x_evidence GROUP BY finding_id) ev
+                USING (finding_id)),
+        b AS (SELECT *, 1 + least(ev_total, $shown)
+                        + CASE WHEN ev_total > $shown THEN 1 ELSE 0 END AS _rows FROM f)
+        SELECT finding_id, check_id, amount, ev_total, _o, _a,
+               CAST(dense_rank() OVER (PARTITION BY check_id ORDER BY _start // $cap) AS INTEGER) AS page,
+               CAST((_a - 1) // $per_all AS INTEGER) + 1 AS all_page
+        FROM (SELECT *, sum(_rows) OVER (PARTITION BY check_id ORDER BY _o
+                                         ROWS UNBOUNDED PRECEDING) - _rows AS _start FROM b)""",
+        {"shown": EVIDENCE_ROWS_SHOWN, "cap": MAX_SHEET_ROWS - 1 - (EVIDENCE_ROWS_SHOWN + 2),
+         "per_all": MAX_SHEET_ROWS - 1},
+    )
+
+
+def _page_label(what: str, k: int, n: int) -> str:
+    return what if n == 1 else f"{what}（第 {k} 张，共 {n} 张）"
+
+
+def _all_sheet(w: _Writer, wb, con, names: list[str], used: set[str],
+               sheet_of: dict[tuple[str, int], str]) -> None:
     be = of(con)
-    ws = wb.add_worksheet(ALL_SHEET)
     headers = [(h, k, wd) for _, h, k, wd in ALL_COLUMNS] + ORIGINAL_HEADERS
-    w.header(ws, 0, [h for h, _, _ in headers])
-    be.execute("CREATE OR REPLACE TEMP TABLE _x_sheet_of (check_id VARCHAR, sheet VARCHAR)")
+    names_h = [h for h, _, _ in headers]
+    be.execute("CREATE OR REPLACE TEMP TABLE _x_sheet_of (s_check VARCHAR, s_page INTEGER, sheet VARCHAR)")
     if sheet_of:
-        be.execute_many("INSERT INTO _x_sheet_of VALUES (?, ?)", list(sheet_of.items()))
-    sel = ", ".join(c if c not in ("ev_total",) else "coalesce(ev.n, 0) AS ev_total"
-                    for c, _, _, _ in ALL_COLUMNS)
+        be.execute_many("INSERT INTO _x_sheet_of VALUES (?, ?, ?)",
+                        [(cid, k, name) for (cid, k), name in sheet_of.items()])
+    sel = ", ".join(c for c, _, _, _ in ALL_COLUMNS)
     sql = f"""
         SELECT {sel}, {ORIGINAL_SELECT}
-        FROM _x_findings f
+        FROM _x_findings
+        JOIN (SELECT finding_id, check_id, ev_total, _a, page FROM {PAGES_TABLE}) p
+            USING (finding_id, check_id)
         LEFT JOIN {NUMBERS_TABLE} USING (finding_id, check_id)
-        LEFT JOIN (SELECT finding_id, count(*) AS n FROM _x_evidence GROUP BY finding_id) ev
-            USING (finding_id)
-        LEFT JOIN _x_sheet_of USING (check_id)
-        ORDER BY _sev_rank DESC, amount DESC NULLS LAST, check_id, finding_id
+        LEFT JOIN _x_sheet_of ON s_check = check_id AND s_page = page
+        ORDER BY _a
     """
+
+    def start(ws, k: int) -> int:
+        w.header(ws, 0, names_h)
+        return 1
+
+    def finish(ws, last: int) -> None:
+        last = max(last, 1)
+        _triage_validation(ws, 1, last, names_h.index(H_STATUS), names_h.index(H_ROUTE))
+        w.fit_columns(ws, [wd for _, _, wd in headers[:len(ALL_COLUMNS)]], headers=names_h,
+                      kinds=[k for _, k, _ in headers[:len(ALL_COLUMNS)]])
+        _hide_originals(ws, len(headers))
+        ws.freeze_panes(1, 2)
+        ws.autofilter(0, 0, last, len(ALL_COLUMNS) - 1)
+        print_setup(ws, ws.name)
+        ws.print_area(0, 0, last, names_h.index("证据条数"))  # 依据 and 明细工作表 stay on screen only
+
+    pages = _Pages(wb, names, used, start, finish)
     kinds = [k for _, k, _ in headers]
-    r = 1
     for row in be.iter_rows(sql, batch=BATCH):
+        pages.room(1)
+        ws, r = pages.ws, pages.r
         for c, v in enumerate(row):
             w.cell(ws, r, c, v, kinds[c])
-        r += 1
-    last = max(r - 1, 1)
-    names = [h for h, _, _ in headers]
-    _triage_validation(ws, 1, last, names.index(H_STATUS), names.index(H_ROUTE))
-    w.fit_columns(ws, [wd for _, _, wd in headers[:len(ALL_COLUMNS)]], headers=names,
-                  kinds=[k for _, k, _ in headers[:len(ALL_COLUMNS)]])
-    _hide_originals(ws, len(headers))
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, last, len(ALL_COLUMNS) - 1)
-    print_setup(ws, ALL_SHEET)
-    ws.print_area(0, 0, last, names.index("证据条数"))  # 依据 and 明细工作表 stay on screen only
+        pages.r += 1
+    pages.close()
 
 
 def _evidence_fields(con, check_id: str):
@@ -422,13 +545,13 @@ def _evidence_fields(con, check_id: str):
     return exprs, headers
 
 
-def _check_sheet(w: _Writer, wb, con, check_id: str, name: str) -> None:
-    ws = wb.add_worksheet(name)
+def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: set[str]) -> None:
+    """The check's findings, each followed by its shown evidence, on ``sheets`` (more than one
+    where Excel's row limit needs it; pages planned by :func:`_plan_pages`)."""
     fcols = list(FINDING_SHEET_COLUMNS)
     ev_exprs, ev_headers = _evidence_fields(con, check_id)
     headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers + ORIGINAL_HEADERS
     names = [h for h, _, _ in headers]
-    w.header(ws, 0, names)
     per_finding = ("finding_id", "short_no", "source_title", "record_key", "ev_total", "title")
     fsel = ", ".join(
         "'疑点' AS kind" if c == "kind" else (f"NULL AS {c}" if c in ("source_title", "record_key") else c)
@@ -452,32 +575,54 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, name: str) -> None:
     ev_part = ", " + ", ".join(ev_exprs) if ev_exprs else ""
     null_part = ", " + nulls if nulls else ""
     sql = f"""
-        WITH f AS (SELECT x.*, n.short_no, coalesce(ec.n, 0) AS ev_total,
-                          row_number() OVER (ORDER BY _sev_rank DESC, amount DESC NULLS LAST,
-                                             x.finding_id) AS _o
+        WITH f AS (SELECT x.*, n.short_no, p.ev_total, p._o, p.page AS _page
                    FROM _x_findings x
+                   JOIN (SELECT finding_id, check_id, ev_total, _o, page FROM {PAGES_TABLE}) p
+                       USING (finding_id, check_id)
                    LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)
-                   LEFT JOIN (SELECT finding_id, count(*) AS n FROM _x_evidence
-                              WHERE check_id = $c GROUP BY finding_id) ec USING (finding_id)
                    WHERE x.check_id = $c),
-        e AS (SELECT e.*, f.short_no, f._o,
+        e AS (SELECT e.*, f.short_no, f._o, f._page,
                      row_number() OVER (PARTITION BY e.finding_id
                                         ORDER BY e.source_title, e.record_key) AS _rn
               FROM _x_evidence e JOIN f USING (finding_id) WHERE e.check_id = $c)
-        SELECT * EXCLUDE (_o, _t, _rn) FROM (
-            SELECT {fsel}{null_part}, {ORIGINAL_SELECT}, _o, 0 AS _t, 0 AS _rn FROM f
+        SELECT _page, * EXCLUDE (_page, _o, _t, _rn) FROM (
+            SELECT {fsel}{null_part}, {ORIGINAL_SELECT}, _page, _o, 0 AS _t, 0 AS _rn FROM f
             UNION ALL
-            SELECT {esel}{ev_part}, NULL, NULL, NULL, _o, 1, _rn
+            SELECT {esel}{ev_part}, NULL, NULL, NULL, _page, _o, 1, _rn
             FROM e WHERE _rn <= {EVIDENCE_ROWS_SHOWN}
             UNION ALL
-            SELECT {msel}{null_part}, NULL, NULL, NULL, f._o, 2, 0
+            SELECT {msel}{null_part}, NULL, NULL, NULL, f._page, f._o, 2, 0
             FROM f WHERE f.ev_total > {EVIDENCE_ROWS_SHOWN}
         ) ORDER BY _o, _t, _rn
     """
     kinds = [k for _, k, _ in headers]
     status_col = names.index(H_STATUS)
-    r = 1
+    shown = len(headers) - len(ORIGINAL_HEADERS)
+
+    def start(ws, k: int) -> int:
+        w.header(ws, 0, names)
+        return 1
+
+    def finish(ws, last: int) -> None:
+        last = max(last, 1)
+        _triage_validation(ws, 1, last, status_col, names.index(H_ROUTE))
+        w.fit_columns(ws, [wd for _, _, wd in headers[:shown]], headers=names[:shown],
+                      kinds=kinds[:shown])
+        _hide_originals(ws, len(headers))
+        ws.freeze_panes(1, 2)
+        ws.autofilter(0, 0, last, shown - 1)
+        ws.outline_settings(True, False, True, False)
+        print_setup(ws, ws.name)
+
+    pages = _Pages(wb, sheets, used, start, finish)
     for row in of(con).iter_rows(sql, {"c": check_id}, BATCH):
+        page, row = row[0], row[1:]
+        while len(pages.opened) < page:
+            pages.next()
+        if pages.r >= MAX_SHEET_ROWS:  # the plan keeps blocks within the limit
+            raise XunchaError(f"工作表「{pages.ws.name}」超过 Excel 的行数上限（分页计划有误）",
+                              f"sheet {pages.ws.name!r} would pass {MAX_SHEET_ROWS} rows")
+        ws, r = pages.ws, pages.r
         kind = row[0]
         if kind == KIND_FINDING:
             role = "finding"
@@ -488,18 +633,9 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, name: str) -> None:
             k = kinds[c]
             if k == "status" and kind != KIND_FINDING:
                 k = "text"
-            w.cell(ws, r, c, v, k, role if c < len(headers) - len(ORIGINAL_HEADERS) else None)
-        r += 1
-    last = max(r - 1, 1)
-    _triage_validation(ws, 1, last, status_col, names.index(H_ROUTE))
-    shown = len(headers) - len(ORIGINAL_HEADERS)
-    mins = [wd for _, _, wd in headers[:shown]]
-    w.fit_columns(ws, mins, headers=names[:shown], kinds=kinds[:shown])
-    _hide_originals(ws, len(headers))
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, last, shown - 1)
-    ws.outline_settings(True, False, True, False)
-    print_setup(ws, name)
+            w.cell(ws, r, c, v, k, role if c < shown else None)
+        pages.r += 1
+    pages.close()
 
 
 def _field_order(table: str, key: str) -> int:
@@ -515,8 +651,7 @@ def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def _gone_sheet(w: _Writer, wb, con) -> None:
-    ws = wb.add_worksheet("已消失")
+def _gone_sheet(w: _Writer, wb, con, used: set[str]) -> None:
     cols = [("'疑点'", H_KIND, "text", 6), ("n.short_no", H_NO, "text", 10),
             ("finding_id", H_ID, "text", 17),
             ("check_id", "检查代码", "text", 6), ("check_name", "检查名称", "text", 12),
@@ -527,126 +662,162 @@ def _gone_sheet(w: _Writer, wb, con) -> None:
             *[(c, h, k, w) for c, (h, k, w) in zip(("status", "route", "note"), ORIGINAL_HEADERS, strict=True)]]
     headers = [(h, k, wd) for _, h, k, wd in cols]
     sel = ", ".join(c for c, _, _, _ in cols)
-    r = _write_query(w, ws, con, f"SELECT {sel} FROM _x_gone LEFT JOIN {NUMBERS_TABLE} n "
-                                 "USING (finding_id, check_id) ORDER BY check_id, finding_id", headers, 0)
     names = [h for h, _, _ in headers]
     shown = len(cols) - len(ORIGINAL_HEADERS)
-    w.fit_columns(ws, [wd for _, _, wd in headers[:shown]], headers=names[:shown],
-                  kinds=[k for _, k, _ in headers[:shown]])
-    _hide_originals(ws, len(headers))
-    ws.freeze_panes(1, 3)
-    ws.autofilter(0, 0, max(r - 1, 1), shown - 1)
-    _triage_validation(ws, 1, max(r - 1, 1), names.index(H_STATUS), names.index(H_ROUTE))
-    print_setup(ws, "已消失")
+
+    def finish(ws, last: int) -> None:
+        last = max(last, 1)
+        w.fit_columns(ws, [wd for _, _, wd in headers[:shown]], headers=names[:shown],
+                      kinds=[k for _, k, _ in headers[:shown]])
+        _hide_originals(ws, len(headers))
+        ws.freeze_panes(1, 3)
+        ws.autofilter(0, 0, last, shown - 1)
+        _triage_validation(ws, 1, last, names.index(H_STATUS), names.index(H_ROUTE))
+        print_setup(ws, ws.name)
+
+    pages = _Pages(wb, ["已消失"], used, lambda ws, k: 0, finish, w)
+    _write_query(w, pages, con, f"SELECT {sel} FROM _x_gone LEFT JOIN {NUMBERS_TABLE} n "
+                                "USING (finding_id, check_id) ORDER BY check_id, finding_id", headers)
+    pages.close()
 
 
-def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame) -> None:
-    ws = wb.add_worksheet("画像")
+def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str]) -> None:
     cols = list(PROFILE_COLUMNS)
     kinds = {"findings": "int", "high": "int", "medium": "int", "low": "int", "amount": "money",
              "risk_score": "num", "first_date": "date", "last_date": "date"}
     mins = {"name": 12, "unit": 10, "checks": 24, "areas": 12, "roles": 12, "finding_ids": 30,
             "amount": 14, "first_date": 11, "last_date": 11}
-    w.header(ws, 0, [PROFILE_COLUMNS[c] for c in cols])
+    heads = [PROFILE_COLUMNS[c] for c in cols]
+
+    def start(ws, k: int) -> int:
+        w.header(ws, 0, heads)
+        return 1
+
+    def finish(ws, last: int) -> None:
+        w.fit_columns(ws, [mins.get(c, 6) for c in cols], headers=heads, maximum=40)
+        ws.freeze_panes(1, 2)
+        ws.autofilter(0, 0, max(last, 1), len(cols) - 1)
+        print_setup(ws, ws.name)
+
     df = profiles.reindex(columns=cols)
     for c in ("first_date", "last_date"):
         df[c] = pd.to_datetime(df[c], errors="coerce")
     df = df.astype(object).where(df.notna(), None)
-    r = 1
+    pages = _Pages(wb, ["画像"], used, start, finish)
     for row in df.itertuples(index=False, name=None):
+        pages.room(1)
+        ws, r = pages.ws, pages.r
         for c, v in enumerate(row):
             if isinstance(v, pd.Timestamp):
                 v = v.date()
             w.cell(ws, r, c, v, kinds.get(cols[c], "text"))
-        r += 1
-    w.fit_columns(ws, [mins.get(c, 6) for c in cols], headers=[PROFILE_COLUMNS[c] for c in cols],
-                  maximum=40)
-    ws.freeze_panes(1, 2)
-    ws.autofilter(0, 0, max(r - 1, 1), len(cols) - 1)
-    print_setup(ws, "画像")
+        pages.r += 1
+    pages.close()
 
 
-def _quality_sheet(w: _Writer, wb, con, mask: bool) -> None:
+def _quality_sheet(w: _Writer, wb, con, mask: bool, used: set[str]) -> None:
     be = of(con)
-    ws = wb.add_worksheet("数据质量")
-    r = 0
+
+    def start(ws, k: int) -> int:
+        if k == 1:
+            return 0
+        ws.write_string(0, 0, "（接上一张工作表）", w.f["section"])
+        return 1
+
+    def finish(ws, last: int) -> None:
+        if last < 0:
+            ws.write_string(0, 0, "数据库中没有导入记录、隔离记录或校验结果")
+        w.fit_columns(ws, [12] * 15, maximum=40)
+        print_setup(ws, ws.name, repeat_header=False)
+
+    pages = _Pages(wb, ["数据质量"], used, start, finish, w)
     run_id = _latest_run_id(con)
     if run_id and be.exists("_check_coverage"):
         n = be.scalar("SELECT count(*) FROM _check_coverage WHERE run_id = $r AND status <> 'ok'",
                       {"r": run_id})
-        ws.write_string(r, 0, f"未判断的检查与单位（{n} 项；缺少输入数据、输入未通过关键校验或出错，"
-                              "“0 个疑点”不代表没有问题）", w.f["section"])
-        r = _write_query(w, ws, con, """
+        _section(w, pages, f"未判断的检查与单位（{n} 项；缺少输入数据、输入未通过关键校验或出错，"
+                              "“0 个疑点”不代表没有问题）")
+        _write_query(w, pages, con, """
             SELECT check_id, unit, status_zh, reason_zh FROM _check_coverage
             WHERE run_id = $r AND status <> 'ok' ORDER BY check_id, unit""",
             [("检查", "text", 0), ("单位", "text", 0), ("状态", "text", 0), ("原因", "text", 0)],
-            r + 1, {"r": run_id}) + 1
+            {"r": run_id})
+        pages.r += 1
     if run_id and be.exists("_check_notes"):
         ex = mask_sql("examples") if mask else "examples"
-        ws.write_string(r, 0, "无法判断的说明（不计为疑点，需补充资料后人工判断）", w.f["section"])
-        r = _write_query(w, ws, con, f"""
+        _section(w, pages, "无法判断的说明（不计为疑点，需补充资料后人工判断）")
+        _write_query(w, pages, con, f"""
             SELECT check_id, unit, reason_zh, n, {ex} FROM _check_notes
             WHERE run_id = $r ORDER BY check_id, unit, reason_zh""",
             [("检查", "text", 0), ("单位", "text", 0), ("原因", "text", 0), ("数量", "int", 0),
-             ("示例", "text", 0)], r + 1, {"r": run_id}) + 1
+             ("示例", "text", 0)], {"r": run_id})
+        pages.r += 1
     if be.exists("_unit_tables"):
-        ws.write_string(r, 0, "各单位提供的数据表（行数为 0 即未提供）", w.f["section"])
-        r = _write_query(w, ws, con, """
+        _section(w, pages, "各单位提供的数据表（行数为 0 即未提供）")
+        _write_query(w, pages, con, """
             SELECT unit, table_title, table_name, "rows", files,
                    CASE WHEN supplied THEN '已提供' ELSE '未提供' END FROM _unit_tables
             ORDER BY unit, supplied, table_name""",
             [("单位", "text", 0), ("数据表", "text", 0), ("表名", "text", 0), ("行数", "int", 0),
-             ("文件数", "int", 0), ("是否提供", "text", 0)], r + 1) + 1
+             ("文件数", "int", 0), ("是否提供", "text", 0)])
+        pages.r += 1
     if be.exists("_load_log"):
         have = set(columns_of(con, "_load_log"))
         acc = [c if c in have else f"NULL AS {c}" for c in
                ("layout", "rows_summary", "rows_deleted", "rows_skipped")]
-        ws.write_string(r, 0, "导入记录（读取 = 入库 + 隔离 + 汇总行 + 删除/作废 + 跳过）", w.f["section"])
-        r = _write_query(w, ws, con, f"""
+        _section(w, pages, "导入记录（读取 = 入库 + 隔离 + 汇总行 + 删除/作废 + 跳过）")
+        _write_query(w, pages, con, f"""
             SELECT file, sheet, {acc[0]}, table_name, unit, encoding, rows_read, rows_loaded,
                    rows_quarantined, {acc[1]}, {acc[2]}, {acc[3]}, status, message_zh, sha256
             FROM _load_log ORDER BY file, sheet""",
             [("文件", "text", 0), ("工作表", "text", 0), ("版式", "text", 0), ("数据表", "text", 0),
              ("单位", "text", 0), ("编码", "text", 0), ("读取行数", "int", 0), ("入库行数", "int", 0),
              ("隔离行数", "int", 0), ("汇总行", "int", 0), ("删除/作废", "int", 0), ("跳过", "int", 0),
-             ("状态", "text", 0), ("说明", "text", 0), ("SHA-256", "text", 0)], r + 1) + 1
+             ("状态", "text", 0), ("说明", "text", 0), ("SHA-256", "text", 0)])
+        pages.r += 1
     if be.exists("_load_issues"):
         rec = mask_sql("record") if mask else "record"
-        ws.write_string(r, 0, "导入核对问题（合计行不符、凭证借贷不平衡、工资项目与应发不符；这些行已入库）",
-                        w.f["section"])
-        r = _write_query(w, ws, con, f"""
+        _section(w, pages, "导入核对问题（合计行不符、凭证借贷不平衡、工资项目与应发不符；这些行已入库）")
+        _write_query(w, pages, con, f"""
             SELECT kind, file, sheet, table_name, unit, {rec}, row_no, expected, actual, message_zh
             FROM _load_issues ORDER BY kind, file, sheet, row_no NULLS LAST""",
             [("类型", "text", 0), ("文件", "text", 0), ("工作表", "text", 0), ("数据表", "text", 0),
              ("单位", "text", 0), ("记录", "text", 0), ("行号", "int", 0), ("应为", "money", 0),
-             ("实为", "money", 0), ("说明", "text", 0)], r + 1) + 1
+             ("实为", "money", 0), ("说明", "text", 0)])
+        pages.r += 1
     if be.exists("_quarantine"):
         sens = ", ".join(_lit(c) for c in sorted(sensitive_columns()))
         raw_value = (f"CASE WHEN column_name IN ({sens}) THEN {mask_value_sql('raw_value')} "
                      f"ELSE {mask_sql('raw_value')} END") if mask else "raw_value"
         raw_row = mask_sql("raw_row") if mask else "raw_row"
-        ws.write_string(r, 0, "隔离记录（无法入库的行）", w.f["section"])
-        r = _write_query(w, ws, con, f"""
+        _section(w, pages, "隔离记录（无法入库的行）")
+        _write_query(w, pages, con, f"""
             SELECT file, sheet, row_no, table_name, unit, column_name, {raw_value}, reason_zh,
                    {raw_row} FROM _quarantine ORDER BY file, sheet, row_no""",
             [("文件", "text", 0), ("工作表", "text", 0), ("行号", "int", 0), ("数据表", "text", 0),
              ("单位", "text", 0), ("列", "text", 0), ("原始值", "text", 0), ("原因", "text", 0),
-             ("原始行", "text", 0)], r + 1) + 1
+             ("原始行", "text", 0)])
+        pages.r += 1
     if be.exists("_validation"):
         details = mask_sql("details") if mask else "details"
-        ws.write_string(r, 0, "数据校验（Great Expectations）", w.f["section"])
-        r = _write_query(w, ws, con, f"""
+        _section(w, pages, "数据校验（Great Expectations）")
+        _write_query(w, pages, con, f"""
             SELECT table_name, {quote("column")}, description_zh, expectation, severity,
                    CASE WHEN success IS NULL THEN '未执行' WHEN success THEN '通过' ELSE '未通过' END, unexpected_count,
                    element_count, {details}, strftime(timezone('Asia/Shanghai', timezone(current_setting('TimeZone'), run_at)), '%Y-%m-%d %H:%M:%S')
             FROM _validation ORDER BY success NULLS FIRST, table_name""",
             [("数据表", "text", 0), ("列", "text", 0), ("校验内容", "text", 0), ("校验规则", "text", 0),
              ("严重程度", "text", 0), ("结果", "text", 0), ("异常行数", "int", 0),
-             ("检查行数", "int", 0), ("详情", "text", 0), ("校验时间（北京时间）", "text", 0)], r + 1) + 1
-    if r == 0:
-        ws.write_string(0, 0, "数据库中没有导入记录、隔离记录或校验结果")
-    w.fit_columns(ws, [12] * 15, maximum=40)
-    print_setup(ws, "数据质量", repeat_header=False)
+             ("检查行数", "int", 0), ("详情", "text", 0), ("校验时间（北京时间）", "text", 0)])
+        pages.r += 1
+    pages.close()
+
+
+def _section(w: _Writer, pages: _Pages, title: str) -> None:
+    """A section title on the data-quality sheet, kept with at least a header and a row."""
+    pages.room(3)
+    pages.ws.write_string(pages.r, 0, title, w.f["section"])
+    pages.r += 1
 
 
 def _latest_run_id(con) -> str | None:
@@ -670,26 +841,38 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
     try:
         w = _Writer(wb)
         used = {"汇总", ALL_SHEET, "已消失", "画像", "数据质量"}
-        checks = be.fetch_all(
-            "SELECT check_id, any_value(check_name), count(*), sum(amount) FROM _x_findings "
-            "GROUP BY check_id ORDER BY check_id")
-        named = [(cid, sheet_name(f"{cid} {cname or ''}", used), n, amt) for cid, cname, n, amt in checks]
-        total = be.fetch_one("SELECT count(*), sum(amount) FROM _x_findings")
+        _plan_pages(con)
+        # (check, sheet number) -> findings, amount; the sheets of a check are named up front
+        pages = be.fetch_all(f"SELECT check_id, page, count(*), sum(amount) FROM {PAGES_TABLE} "
+                             "GROUP BY ALL ORDER BY ALL")
+        checks = be.fetch_all("SELECT check_id, any_value(check_name) FROM _x_findings "
+                              "GROUP BY check_id ORDER BY check_id")
+        n_pages = {cid: max(k for c, k, _, _ in pages if c == cid) for cid, _ in checks}
+        check_sheets: dict[str, list[str]] = {}
+        for cid, cname in checks:
+            first = sheet_name(f"{cid} {cname or ''}", used)
+            check_sheets[cid] = [first] + [page_name(first, k, used) for k in range(2, n_pages[cid] + 1)]
+        all_pages = be.fetch_all(f"SELECT all_page, count(*), sum(amount) FROM {PAGES_TABLE} "
+                                 "GROUP BY 1 ORDER BY 1") or [(1, 0, None)]
+        all_names = [ALL_SHEET] + [page_name(ALL_SHEET, k, used) for k in range(2, len(all_pages) + 1)]
         gone = be.fetch_one("SELECT count(*), sum(amount) FROM _x_gone")
-        toc = [(ALL_SHEET, "每个疑点一行（筛选、排序、数据透视）", total[0], total[1])]
-        toc += [(name, f"{cid} 的疑点及证据", n, amt) for cid, name, n, amt in named]
+        toc = [(all_names[k - 1], _page_label("每个疑点一行（筛选、排序、数据透视）", k, len(all_pages)), n, amt)
+               for k, n, amt in all_pages]
+        toc += [(check_sheets[cid][k - 1], _page_label(f"{cid} 的疑点及证据", k, n_pages[cid]), n, amt)
+                for cid, k, n, amt in pages]
         toc += [("已消失", "以前发现、本次不再出现的疑点", gone[0], gone[1]),
                 ("画像", "人员与供应商画像", None, None), ("数据质量", "检查覆盖、无法判断的说明、导入核对、隔离、校验记录", None, None)]
         _summary(w, wb, con, info, toc)
-        _all_sheet(w, wb, con, {cid: name for cid, name, _, _ in named})
-        for cid, name, _, _ in named:
-            _check_sheet(w, wb, con, cid, name)
-        _gone_sheet(w, wb, con)
-        _profile_sheet(w, wb, profiles)
-        _quality_sheet(w, wb, con, mask)
+        _all_sheet(w, wb, con, all_names, used,
+                   {(cid, k): name for cid, names in check_sheets.items() for k, name in enumerate(names, 1)})
+        for cid, _ in checks:
+            _check_sheet(w, wb, con, cid, check_sheets[cid], used)
+        _gone_sheet(w, wb, con, used)
+        _profile_sheet(w, wb, profiles, used)
+        _quality_sheet(w, wb, con, mask, used)
     finally:
         wb.close()
-    return ["汇总", ALL_SHEET, *[name for _, name, _, _ in named], "已消失", "画像", "数据质量"]
+    return [ws.name for ws in wb.worksheets()]
 
 WORKBOOK_NAME = "findings.xlsx"
 BACKUP_DIR = "备份"
@@ -740,7 +923,6 @@ def carry_over_workbook(out_dir, store) -> dict | None:
     stops with an error naming the workbook, so nothing typed in it is overwritten.
     Returns ``{"changed": n, "backup": path}`` or None when there was no workbook.
     """
-    from xuncha_audit.errors import XunchaError
     from xuncha_audit.findings.triage import TriageStore, import_workbook
 
     path = Path(out_dir) / WORKBOOK_NAME

@@ -1,0 +1,122 @@
+"""A listing longer than Excel's rows per sheet continues on further sheets, nothing dropped.
+
+xlsxwriter ignores a write past row 1,048,576 without an error, so a province's check with
+hundreds of thousands of findings (each with up to EVIDENCE_ROWS_SHOWN evidence rows) would
+lose rows silently. Here the limit is made small and the workbook read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import openpyxl
+from findings_support import make_run_db
+
+from xuncha_audit.findings import workbook
+from xuncha_audit.findings.export import export_all
+from xuncha_audit.findings.triage import apply_triage, read_workbook_triage
+
+LIMIT, SHOWN = 12, 3  # rows per sheet (header included), evidence rows shown per finding
+
+
+def _db(tmp_path):
+    db = make_run_db(tmp_path / "r.duckdb", 1)
+    con = duckdb.connect(str(db))
+    # 30 more P01 findings, 0..6 evidence rows each (blocks of 1 to SHOWN + 2 rows)
+    for i in range(30):
+        f = f"p01-page-{i:02d}"
+        con.execute("""INSERT INTO findings VALUES (?, 'run-1', 'P01', '拆分规避招标', 'high',
+            'procurement', '市交通运输局', '纪检监察', NULL, ?, ?, 'vendor', ?, DATE '2024-01-01',
+            DATE '2024-02-01', '《政府采购法》第四十一条', NULL, NULL, '待核实', NULL)""",
+                    [f, f"测试疑点{i}", 1000 + i, f"供应商{i}"])
+        for k in range(i % 7):
+            con.execute("INSERT INTO evidence VALUES (?, 'P01', '市交通运输局', 'contracts', ?, ?)",
+                        [f, f"HT-{i}-{k}", json.dumps({"contract_no": f"HT-{i}-{k}", "amount": 10.0 + k})])
+    for i in range(25):
+        con.execute("""INSERT INTO _quarantine VALUES ('大文件.csv', NULL, ?, 'ledger', '市林业局',
+            'debit', 'x', '测试隔离', 'test', '{}')""", [100 + i])
+    con.close()
+    return db
+
+
+def test_long_listings_continue_on_further_sheets(tmp_path, monkeypatch):
+    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", LIMIT)
+    monkeypatch.setattr(workbook, "EVIDENCE_ROWS_SHOWN", SHOWN)
+    db, out = _db(tmp_path), tmp_path / "out"
+    con = duckdb.connect(str(db))
+    try:
+        apply_triage(con, out / "triage.json")
+        sheets = export_all(con, out, store=out / "triage.json")["sheets"]
+        all_ids = {r[0] for r in con.execute("SELECT finding_id FROM findings").fetchall()}
+        p01 = {r[0]: r[1] for r in con.execute(
+            "SELECT f.finding_id, count(e.finding_id) FROM findings f LEFT JOIN evidence e "
+            "USING (finding_id) WHERE f.check_id = 'P01' GROUP BY 1").fetchall()}
+    finally:
+        con.close()
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    assert sheets == wb.sheetnames
+    for ws in wb.worksheets[1:]:  # 汇总 is short by nature (checked against Excel's own limit)
+        assert ws.max_row <= LIMIT, ws.title
+
+    # 全部疑点: every finding once, over sheets of LIMIT - 1 findings
+    alls = [n for n in wb.sheetnames if n.startswith("全部疑点")]
+    assert alls == ["全部疑点"] + [f"全部疑点（续{k}）" for k in range(2, len(alls) + 1)]
+    assert len(alls) == -(-len(all_ids) // (LIMIT - 1))
+    where, listed = {}, []
+    for n in alls:
+        rows = list(wb[n].iter_rows(values_only=True))
+        head = list(rows[0])
+        for r in rows[1:]:
+            listed.append(r[head.index("疑点编号")])
+            where[r[head.index("疑点编号")]] = r[head.index("明细工作表")]
+    assert sorted(listed) == sorted(all_ids)
+
+    # P01: every finding once with all its shown evidence on the same sheet, blocks never split
+    p01_sheets = [n for n in wb.sheetnames if n.startswith("P01")]
+    assert len(p01_sheets) > 3 and p01_sheets[1] == "P01 拆分规避招标（续2）"
+    seen: dict[str, list] = {}
+    for n in p01_sheets:
+        rows = list(wb[n].iter_rows(values_only=True))
+        head = list(rows[0])
+        kind, fid_col = head.index("行类型"), head.index("疑点编号")
+        assert rows[1][kind] == "疑点", n  # a sheet starts with a finding, not with its evidence
+        current = None
+        for r in rows[1:]:
+            if r[kind] == "疑点":
+                current = r[fid_col]
+                assert current not in seen
+                seen[current] = []
+                assert where[current] == n  # 全部疑点 names the sheet the finding is on
+            else:
+                assert r[fid_col] == current
+                seen[current].append(r[kind])
+    assert set(seen) == set(p01)
+    for f, n_ev in p01.items():
+        assert seen[f].count("证据") == min(n_ev, SHOWN)
+        assert seen[f].count("说明") == (1 if n_ev > SHOWN else 0)
+
+    # the table of contents links every sheet of a listing
+    toc = {c.value for row in wb["汇总"].iter_rows() for c in row if c.hyperlink}
+    assert set(p01_sheets) | set(alls) <= toc
+
+    # the data-quality sheet goes on too: all 25 + 2 quarantined rows are there
+    dq = [n for n in wb.sheetnames if n.startswith("数据质量")]
+    assert len(dq) > 1
+    cells = [v for n in dq for row in wb[n].iter_rows(values_only=True) for v in row]
+    assert cells.count("测试隔离") == 25
+
+    # triage typed on any sheet is read back: every finding is found
+    assert set(read_workbook_triage(out / "findings.xlsx")["疑点编号"]) == all_ids
+
+
+def test_one_sheet_each_below_the_limit(tmp_path):
+    db, out = _db(tmp_path), tmp_path / "out"
+    con = duckdb.connect(str(db))
+    try:
+        apply_triage(con, out / "triage.json")
+        export_all(con, out, store=out / "triage.json")
+    finally:
+        con.close()
+    names = openpyxl.load_workbook(out / "findings.xlsx", read_only=True).sheetnames
+    assert not [n for n in names if "（续" in n]
