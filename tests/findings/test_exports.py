@@ -195,6 +195,22 @@ def test_report_is_self_contained_with_sections(exported):
     assert 'HYPERLINK("http://evil.example"' in soup.get_text()
 
 
+def test_report_profiles_only_the_riskiest_cadres(tmp_path, monkeypatch):
+    """A province has thousands of leading cadres: the report expands the highest risk scores
+    and says how many it left to the workbook's 画像 sheet."""
+    from xuncha_audit.findings import report
+
+    monkeypatch.setattr(report, "MAX_CADRES", 1)
+    con = duckdb.connect(str(make_run_db(tmp_path / "run.duckdb", 1)))
+    export_all(con, tmp_path / "out", store=tmp_path / "out")
+    con.close()
+    soup = BeautifulSoup((tmp_path / "out" / "report.html").read_text(encoding="utf-8"), "html.parser")
+    cadres = soup.find(id="cadres")
+    titles = [h.get_text() for h in cadres.find_all("h3")]
+    assert len(titles) == 1 and titles[0].startswith("王五")  # the one with findings, not 孙八
+    assert "另有 1 名未展开" in cadres.get_text() and "画像" in cadres.get_text()
+
+
 def test_manifest_contents(exported):
     m = json.loads((exported / "manifest.json").read_text(encoding="utf-8"))
     assert m["version"] and m["generated_at"] and m["masked"] is True

@@ -27,6 +27,9 @@ from xuncha_audit.findings.views import columns_of
 
 MAX_ROWS_PER_ROUTE = 300
 TOP_N = 10
+# Leading cadres profiled in the report (highest risk score first); a province has thousands.
+# All of them are in findings.xlsx「画像」 and in the working papers.
+MAX_CADRES = 50
 
 CSS = """
 body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0;color:#222;background:#f6f7f9}
@@ -373,7 +376,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     cadre_parts = []
     if cadres.empty:
         cadre_parts.append('<p class="muted">未提供人员花名册（staff），无法识别领导干部。</p>')
-    for n, row in enumerate(cadres.itertuples(index=False), start=1):
+    for n, row in enumerate(cadres.head(MAX_CADRES).itertuples(index=False), start=1):
         ids = [i for i in str(row.finding_ids or "").split("、") if i and i != "nan"]
         mine = f[f["finding_id"].isin(ids)] if ids else f.iloc[0:0]
         head = (f'<div class="cadre" id="cadre-{n}"><h3>{esc(row.name)}（{esc(row.unit)}，{esc(row.position)}，'
@@ -386,6 +389,10 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
         else:
             body = '<p class="muted">本次未发现涉及该干部的疑点。</p>'
         cadre_parts.append(head + body + "</div>")
+    if len(cadres) > MAX_CADRES:
+        cadre_parts.append(
+            f'<p class="muted">按风险评分只展开前 {MAX_CADRES} 名领导干部，另有 {len(cadres) - MAX_CADRES} '
+            f"名未展开；全部人员见 findings.xlsx「画像」（每人一行）。</p>")
     sections.append(("cadres", "领导干部画像", "".join(cadre_parts)))
 
     # 已消失疑点
