@@ -107,24 +107,28 @@ def needs_of(spec) -> list[tuple[str, ...]]:
     return groups
 
 
-def _title(table: str) -> str:
+def need_parts(item: str) -> tuple[str, str | None]:
+    """(table, column or None) of a ``needs:`` item ``table`` or ``table.column``."""
+    t, _, c = item.partition(".")
+    return t, c or None
+
+
+def _title(item: str) -> str:
+    t, c = need_parts(item)
     try:
-        if "." in table:  # a column: 序时账（明细账）的「往来单位」
-            t, c = table.split(".", 1)
+        if c:  # a column: 序时账（明细账）的「往来单位」
             col = load_contract().table(t).columns[c]
             return f"{_title(t)}的「{col.aliases[0] if col.aliases else c}」"
-        return load_contract().table(table).title
+        return load_contract().table(t).title
     except Exception:
-        return table
+        return item
 
 
 def _present_sql(item: str) -> str:
     """Units having rows of a needed table, or a value in a needed ``table.column``."""
-    if "." not in item:
-        return f"SELECT DISTINCT '{item}' AS t, unit FROM \"{item}\""
-    t, c = item.split(".", 1)
-    return (f"SELECT DISTINCT '{item}' AS t, unit FROM \"{t}\" "
-            f"WHERE nullif(trim(CAST(\"{c}\" AS VARCHAR)), '') IS NOT NULL")
+    t, c = need_parts(item)
+    sql = f"SELECT DISTINCT '{item}' AS t, unit FROM \"{t}\""
+    return sql if c is None else sql + f" WHERE nullif(trim(CAST(\"{c}\" AS VARCHAR)), '') IS NOT NULL"
 
 
 def group_text(group: tuple[str, ...]) -> tuple[str, str]:
@@ -139,9 +143,9 @@ def units_lacking(con, spec) -> tuple[list[str], dict[str, tuple[str, str]]]:
     have = _existing_tables(con) | {r[0] for r in be.fetch_all(
         "SELECT table_name FROM duckdb_tables() WHERE temporary")}
     groups = needs_of(spec)
-    tables = sorted({t for g in groups for t in g if t.split(".")[0] in have})
+    tables = sorted({t for g in groups for t in g if need_parts(t)[0] in have})
     parts = ["SELECT unit FROM _units"] if "_units" in have else []
-    parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in sorted({t.split(".")[0] for t in tables})]
+    parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in sorted({need_parts(t)[0] for t in tables})]
     units = sorted(r[0] for r in be.fetch_all(
         f"SELECT DISTINCT unit FROM ({' UNION '.join(parts)}) WHERE unit IS NOT NULL")) \
         if parts else []
@@ -231,7 +235,7 @@ def required_but_empty(con, specs) -> list[tuple[str, str, list[str]]]:
     def rows(t: str) -> int:
         if t not in counts:
             counts[t] = (of(con).scalar(f"SELECT count(*) FROM ({_present_sql(t)})")
-                         if t.split(".")[0] in have else 0)
+                         if need_parts(t)[0] in have else 0)
         return counts[t]
 
     need: dict[str, list[str]] = {}

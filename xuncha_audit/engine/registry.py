@@ -218,10 +218,15 @@ def parse_check_file(path: Path) -> CheckSpec:
     from xuncha_audit.contract import load_contract
 
     needed = [t for g in spec.needs for t in (g if isinstance(g, tuple) else (g,))]
+    from xuncha_audit.engine.coverage import need_parts
+
     tables = load_contract().tables
-    unknown_tables = [t for t in (*spec.requires, *needed)
-                      if t.split(".")[0] not in tables
-                      or ("." in t and t.split(".", 1)[1] not in tables[t.split(".")[0]].columns)]
+
+    def unknown(item: str) -> bool:
+        t, c = need_parts(item)
+        return t not in tables or (c is not None and c not in tables[t].columns)
+
+    unknown_tables = [item for item in (*spec.requires, *needed) if unknown(item)]
     if unknown_tables:
         raise _err(path, f"requires/needs 中有未知的数据表或列 {unknown_tables}",
                    f"requires/needs: unknown tables or columns {unknown_tables}")

@@ -284,18 +284,19 @@ class _Pages:
 
     ``names``: the sheet names known in advance (at least the first; the table of contents and
     the 明细工作表 column link to them); further ones are named by :func:`page_name`.
-    ``start(ws, k)`` writes the top rows of the ``k``-th sheet and returns its first free row;
-    ``finish(ws, last_row)`` sets it up once its rows are written (widths, filters, print).
+    Every sheet opens with ``header`` when one is set (fixed for a flat listing; on a sheet of
+    sections, :func:`_write_query` sets the current one), a continuation sheet first with the
+    ``continued`` line when given. ``finish(ws, last_row)`` sets a sheet up once its rows are
+    written (widths, filters, print).
     """
 
-    def __init__(self, wb, names: list[str], used: set[str], start, finish,
-                 w: _Writer | None = None) -> None:
-        self.wb, self.names, self.used = wb, list(names), used
-        self.start, self.finish, self.w = start, finish, w
+    def __init__(self, wb, w: _Writer, names: list[str], used: set[str], finish, *,
+                 header: list[str] | None = None, continued: str | None = None) -> None:
+        self.wb, self.w, self.names, self.used, self.finish = wb, w, list(names), used, finish
+        self.header, self.continued = header, continued
         self.opened: list[str] = []
         self.ws = None
         self.r = 0
-        self.header: list[str] | None = None  # repeated at the top of a continuation sheet
         self.next()
 
     def next(self) -> None:
@@ -306,8 +307,11 @@ class _Pages:
             self.names.append(page_name(self.names[0], k, self.used))
         self.ws = self.wb.add_worksheet(self.names[k - 1])
         self.opened.append(self.names[k - 1])
-        self.r = self.start(self.ws, k)
-        if k > 1 and self.header is not None and self.w is not None:  # a listing goes on
+        self.r = 0
+        if k > 1 and self.continued:
+            self.ws.write_string(0, 0, self.continued, self.w.f["section"])
+            self.r = 1
+        if self.header is not None:
             self.w.header(self.ws, self.r, self.header)
             self.r += 1
 
@@ -333,6 +337,16 @@ class _Sheet:
                               f"sheet {self.ws.name!r} exceeds {EXCEL_ROWS} rows")
 
 
+def _write_rows(w: _Writer, pages: _Pages | _Sheet, rows, kinds: list[str]) -> None:
+    """Write ``rows`` from ``pages.r`` on, going on to the next sheet where one is full."""
+    for row in rows:
+        pages.room(1)
+        ws, r = pages.ws, pages.r
+        for c, v in enumerate(row):
+            w.cell(ws, r, c, v, kinds[c])
+        pages.r += 1
+
+
 def _write_query(w: _Writer, pages: _Pages | _Sheet, con, sql: str,
                  headers: list[tuple[str, str, int]], params: dict | None = None) -> int:
     """Write a header + the query's rows at ``pages.r``; return the next free row. On
@@ -342,13 +356,7 @@ def _write_query(w: _Writer, pages: _Pages | _Sheet, con, sql: str,
     w.header(pages.ws, pages.r, names)
     pages.header = names
     pages.r += 1
-    kinds = [k for _, k, _ in headers]
-    for row in of(con).iter_rows(sql, params, BATCH):
-        pages.room(1)
-        ws, r = pages.ws, pages.r
-        for c, v in enumerate(row):
-            w.cell(ws, r, c, v, kinds[c])
-        pages.r += 1
+    _write_rows(w, pages, of(con).iter_rows(sql, params, BATCH), [k for _, k, _ in headers])
     pages.header = None
     return pages.r
 
@@ -486,10 +494,6 @@ def _all_sheet(w: _Writer, wb, con, names: list[str], used: set[str],
         ORDER BY _a
     """
 
-    def start(ws, k: int) -> int:
-        w.header(ws, 0, names_h)
-        return 1
-
     def finish(ws, last: int) -> None:
         last = max(last, 1)
         _triage_validation(ws, 1, last, names_h.index(H_STATUS), names_h.index(H_ROUTE))
@@ -501,14 +505,8 @@ def _all_sheet(w: _Writer, wb, con, names: list[str], used: set[str],
         print_setup(ws, ws.name)
         ws.print_area(0, 0, last, names_h.index("证据条数"))  # 依据 and 明细工作表 stay on screen only
 
-    pages = _Pages(wb, names, used, start, finish)
-    kinds = [k for _, k, _ in headers]
-    for row in be.iter_rows(sql, batch=BATCH):
-        pages.room(1)
-        ws, r = pages.ws, pages.r
-        for c, v in enumerate(row):
-            w.cell(ws, r, c, v, kinds[c])
-        pages.r += 1
+    pages = _Pages(wb, w, names, used, finish, header=names_h)
+    _write_rows(w, pages, be.iter_rows(sql, batch=BATCH), [k for _, k, _ in headers])
     pages.close()
 
 
@@ -599,10 +597,6 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
     status_col = names.index(H_STATUS)
     shown = len(headers) - len(ORIGINAL_HEADERS)
 
-    def start(ws, k: int) -> int:
-        w.header(ws, 0, names)
-        return 1
-
     def finish(ws, last: int) -> None:
         last = max(last, 1)
         _triage_validation(ws, 1, last, status_col, names.index(H_ROUTE))
@@ -614,7 +608,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
         ws.outline_settings(True, False, True, False)
         print_setup(ws, ws.name)
 
-    pages = _Pages(wb, sheets, used, start, finish)
+    pages = _Pages(wb, w, sheets, used, finish, header=names)
     for row in of(con).iter_rows(sql, {"c": check_id}, BATCH):
         page, row = row[0], row[1:]
         while len(pages.opened) < page:
@@ -675,7 +669,7 @@ def _gone_sheet(w: _Writer, wb, con, used: set[str]) -> None:
         _triage_validation(ws, 1, last, names.index(H_STATUS), names.index(H_ROUTE))
         print_setup(ws, ws.name)
 
-    pages = _Pages(wb, ["已消失"], used, lambda ws, k: 0, finish, w)
+    pages = _Pages(wb, w, ["已消失"], used, finish)
     _write_query(w, pages, con, f"SELECT {sel} FROM _x_gone LEFT JOIN {NUMBERS_TABLE} n "
                                 "USING (finding_id, check_id) ORDER BY check_id, finding_id", headers)
     pages.close()
@@ -689,10 +683,6 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str]) -> No
             "amount": 14, "first_date": 11, "last_date": 11}
     heads = [PROFILE_COLUMNS[c] for c in cols]
 
-    def start(ws, k: int) -> int:
-        w.header(ws, 0, heads)
-        return 1
-
     def finish(ws, last: int) -> None:
         w.fit_columns(ws, [mins.get(c, 6) for c in cols], headers=heads, maximum=40)
         ws.freeze_panes(1, 2)
@@ -701,28 +691,15 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str]) -> No
 
     df = profiles.reindex(columns=cols)
     for c in ("first_date", "last_date"):
-        df[c] = pd.to_datetime(df[c], errors="coerce")
+        df[c] = pd.to_datetime(df[c], errors="coerce").dt.date
     df = df.astype(object).where(df.notna(), None)
-    pages = _Pages(wb, ["画像"], used, start, finish)
-    for row in df.itertuples(index=False, name=None):
-        pages.room(1)
-        ws, r = pages.ws, pages.r
-        for c, v in enumerate(row):
-            if isinstance(v, pd.Timestamp):
-                v = v.date()
-            w.cell(ws, r, c, v, kinds.get(cols[c], "text"))
-        pages.r += 1
+    pages = _Pages(wb, w, ["画像"], used, finish, header=heads)
+    _write_rows(w, pages, df.itertuples(index=False, name=None), [kinds.get(c, "text") for c in cols])
     pages.close()
 
 
 def _quality_sheet(w: _Writer, wb, con, mask: bool, used: set[str]) -> None:
     be = of(con)
-
-    def start(ws, k: int) -> int:
-        if k == 1:
-            return 0
-        ws.write_string(0, 0, "（接上一张工作表）", w.f["section"])
-        return 1
 
     def finish(ws, last: int) -> None:
         if last < 0:
@@ -730,7 +707,7 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool, used: set[str]) -> None:
         w.fit_columns(ws, [12] * 15, maximum=40)
         print_setup(ws, ws.name, repeat_header=False)
 
-    pages = _Pages(wb, ["数据质量"], used, start, finish, w)
+    pages = _Pages(wb, w, ["数据质量"], used, finish, continued="（接上一张工作表）")
     run_id = _latest_run_id(con)
     if run_id and be.exists("_check_coverage"):
         n = be.scalar("SELECT count(*) FROM _check_coverage WHERE run_id = $r AND status <> 'ok'",
