@@ -25,6 +25,7 @@ BAD = {
     "month datediff": "SELECT unit, datediff('month', a_date, b_date) FROM t",
     "day of week": "SELECT unit, dayofweek(pay_date) FROM t",
     "no unit": "SELECT a FROM t",
+    "list slice": "SELECT unit, list_sort(list(a))[1:5] FROM t GROUP BY unit",
     "qualify star with limit": "SELECT * FROM t QUALIFY row_number() OVER (PARTITION BY unit ORDER BY a) = 1 LIMIT 5",
     "qualify t.star with order": "SELECT t.*, 1 AS x FROM t QUALIFY rank() OVER (PARTITION BY unit ORDER BY a) = 1 "
                                  "ORDER BY unit",
@@ -36,6 +37,7 @@ GOOD = [
     "SELECT unit, array_to_string(list_sort(list_distinct(list(x))), '、') FROM t GROUP BY unit",
     "SELECT unit, unnest(generate_series(1, 9)) AS d FROM t",
     "SELECT unit, datediff('day', a_date, b_date) FROM t",
+    "SELECT unit, array_slice(list_sort(list(a)), 1, 5), list(a)[1] FROM t GROUP BY unit",
     "SELECT b.*, t.kind FROM b JOIN t USING (unit) QUALIFY row_number() OVER (PARTITION BY unit ORDER BY a) = 1",
     "SELECT unit, a FROM t QUALIFY row_number() OVER (PARTITION BY unit ORDER BY a) = 1 ORDER BY unit LIMIT 5",
 ]

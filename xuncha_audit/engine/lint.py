@@ -25,7 +25,9 @@ constructs translate without error but change meaning, so checks must not use th
   or order outside;
 * ``regexp_replace`` without the ``'g'`` flag (DuckDB replaces the first match, Spark every
   match) unless the pattern is anchored with ``^``; POSIX classes ``[[:alpha:]]`` (RE2 knows
-  them, Java reads them as a plain character class).
+  them, Java reads them as a plain character class);
+* list slices ``x[a:b]``: passed through unchanged, which Spark cannot parse; use
+  ``array_slice(x, a, b)`` (translated to Spark's ``slice`` with a length).
 
 Also every check must partition by ``unit``.
 """
@@ -131,6 +133,8 @@ def lint_sql(sql: str, *, require_unit: bool = True) -> list[str]:
                 pattern.this.startswith("^") or (pattern.this.endswith("$") and not pattern.this.endswith("\\$")))
             if not (modifiers is not None and "g" in modifiers.name) and not anchored:
                 problems.append("regexp_replace without 'g': DuckDB replaces the first match, Spark every match")
+        if isinstance(node, exp.Bracket) and any(isinstance(e, exp.Slice) for e in node.expressions):
+            problems.append(f"list slice {node.sql('duckdb')}: Spark cannot parse it; use array_slice(x, a, b)")
         if isinstance(node, exp.TimeToStr):
             fmt = node.args.get("format")
             codes = set(re.findall(r"%-?[A-Za-z]", fmt.name)) if isinstance(fmt, exp.Literal) else {"?"}

@@ -9,7 +9,7 @@ route: 反馈
 inputs: [offices, staff]
 evidence: [offices]
 entity_type: person
-what_zh: 同一人被登记为两间及以上办公室的使用人（会议室、档案室等非办公用途的房间不计），包括在本次一并导入的两个单位各占一间办公室（按姓名对应；两个单位花名册中同名者身份证号不同的视为两人，不报告）。
+what_zh: 同一人被登记为两间及以上办公室的使用人（会议室、档案室等非办公用途的房间不计），包括在本次一并导入的两个单位各占一间办公室（按姓名对应；两个单位花名册中同名者身份证号不同的视为两人，不报告；一方无身份证号时可能是其中任何一人，与双方分别对应）。在多个单位出现时，描述中列出其他单位中按名称排序的前五个，并注明共几个单位。
 what_en: One person listed as occupant of two or more office rooms (meeting rooms, archives and the like excluded), also across two units of the same run (matched by name unless the two rosters give different ID numbers).
 why_zh: 多处占用办公用房是办公用房清理整改的重点，常见于调任后未腾退原办公室、在下属单位另设办公室。
 regulation: 《党政机关办公用房管理办法》（2017）第十六条（不得在不同单位同时占用办公用房，调动后应及时腾退）
@@ -38,17 +38,46 @@ ids AS (
     WHERE id_number IS NOT NULL
     GROUP BY unit, name
 ),
+pu AS (
+    -- entries whose name occurs in another unit of this run, with the roster's ID number if any
+    SELECT p.unit, p.person, p.n_rooms, p.rooms, i.id_number AS pid
+    FROM per_unit p
+    LEFT JOIN ids i ON i.unit = p.unit AND i.name = p.person
+    WHERE p.person IN (SELECT person FROM per_unit GROUP BY person HAVING count(*) > 1)
+),
+classes AS (
+    -- the same person across units: same name, unless both rosters give different ID numbers.
+    -- Class (name, X) holds the entries with ID number X or none; class (name, NULL) holds every
+    -- entry and is the class of an entry without one. Linear in the entries, not in their pairs
+    -- (a common name in every unit of a province would make a million pairs).
+    SELECT person, pid AS cls, unit, n_rooms, rooms FROM pu WHERE pid IS NOT NULL
+    UNION ALL
+    SELECT person, NULL, unit, n_rooms, rooms FROM pu
+    UNION ALL
+    SELECT c.person, c.pid, m.unit, m.n_rooms, m.rooms
+    FROM (SELECT DISTINCT person, pid FROM pu WHERE pid IS NOT NULL) c
+    JOIN pu m ON m.person = c.person AND m.pid IS NULL
+),
+class_size AS (
+    SELECT person, cls, count(*) AS n_units, sum(n_rooms) AS n_rooms
+    FROM classes
+    GROUP BY person, cls
+),
+class_first AS (
+    -- the first six units of each class by name: enough to name five others of any member
+    SELECT * FROM classes
+    QUALIFY row_number() OVER (PARTITION BY person, cls ORDER BY unit) <= 6
+),
 elsewhere AS (
-    -- the same person holding office rooms in another unit of this run: the same name, unless both
-    -- units' rosters give that name different ID numbers (two people)
-    SELECT a.unit, a.person, sum(b.n_rooms) AS n_other,
-           array_to_string(list_sort(list(concat(b.unit, '占用', b.rooms))), '；') AS other_rooms
-    FROM per_unit a
-    JOIN per_unit b ON b.person = a.person AND b.unit <> a.unit
-    LEFT JOIN ids ia ON ia.unit = a.unit AND ia.name = a.person
-    LEFT JOIN ids ib ON ib.unit = b.unit AND ib.name = b.person
-    WHERE ia.id_number IS NULL OR ib.id_number IS NULL OR ia.id_number = ib.id_number
-    GROUP BY a.unit, a.person
+    SELECT a.unit, a.person, s.n_rooms - a.n_rooms AS n_other, s.n_units - 1 AS n_units_other,
+           array_to_string(array_slice(list_sort(list(concat(f.unit, '占用', f.rooms))), 1, 5), '；')
+           || CASE WHEN s.n_units - 1 > 5 THEN concat('等', CAST(s.n_units - 1 AS VARCHAR), '个单位') ELSE '' END
+           AS other_rooms
+    FROM pu a
+    JOIN class_size s ON s.person = a.person AND s.cls IS NOT DISTINCT FROM a.pid
+    JOIN class_first f ON f.person = a.person AND f.cls IS NOT DISTINCT FROM a.pid AND f.unit <> a.unit
+    WHERE s.n_units > 1
+    GROUP BY a.unit, a.person, s.n_rooms, a.n_rooms, s.n_units
 ),
 flagged AS (
     SELECT p.unit, p.person, p.n_rooms, p.rooms, coalesce(e.n_other, 0) AS n_other, e.other_rooms

@@ -27,7 +27,9 @@ WITH retirees_listed AS (
     SELECT DISTINCT unit FROM staff WHERE status = '退休'
 ),
 p AS (
-    SELECT py.*, coalesce(f.applies_to = '离退休', false) AS pension_item
+    -- only the columns used below: p is read four times, so DuckDB materialises it
+    SELECT py.unit, py._key, py.month, py.name, py.amount, py.id_number, py.person_id,
+           coalesce(f.applies_to = '离退休', false) AS pension_item
     FROM payroll py
     LEFT JOIN pay_item_family f ON f.item = py.item
     WHERE py.amount IS NOT NULL AND py.amount <> 0 AND coalesce(f.category, '') <> '非发放项目'
