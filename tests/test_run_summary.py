@@ -63,6 +63,32 @@ def test_run_ends_with_paths_amount_and_top_findings(tmp_path):
 
 
 @pytest.mark.e2e
+def test_a_failed_check_exits_4_and_says_so(tmp_path, monkeypatch):
+    """A check that fails (here: DuckDB out of memory, as H01 and O02 did in a province) leaves
+    its units unjudged: the run still writes its outputs, but exits 4, not 0."""
+    from xuncha_audit.engine import runner
+
+    real = runner.run_check
+
+    def failing(con, spec, *a, **kw):
+        if spec.code == "P06":
+            raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block (3.0 GiB/3.0 GiB used)")
+        return real(con, spec, *a, **kw)
+
+    monkeypatch.setattr(runner, "run_check", failing)
+    out, data = tmp_path / "out", _data(tmp_path)
+    res = _run(data, out, "--select", "P06", "--select", "P01", "--fail-on", "low")
+    assert res.exit_code == 4, res.output
+    assert "检查出错（P06）" in res.stderr and "退出码 4" in res.stderr
+    assert (out / "findings.xlsx").exists() and (out / "report.html").exists()
+    with duckdb.connect(str(out / "xuncha.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT status FROM _check_runs WHERE check_id = 'P06'").fetchone()[0] == "error"
+    monkeypatch.setattr(runner, "run_check", real)  # without the failure: 0
+    res = _run(data, tmp_path / "out2", "--select", "P06")
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.e2e
 def test_run_without_findings_says_so(tmp_path):
     # Vehicles check, contracts only: the check cannot run, nothing is found; the run is fine.
     res = _run(_data(tmp_path), tmp_path / "out", "--select", "V01", "--no-validate")

@@ -599,7 +599,13 @@ def register(app: typer.Typer) -> None:
 
             with duckdb.connect(str(db_path), read_only=True) as con:
                 findings = of(con).fetch_df("SELECT severity, status FROM findings")
-            code = exit_code_for(findings, cfg.fail_on)
+            failed = [c.check_id for c in result.checks.failed] if result.checks is not None else []
+            code = exit_code_for(findings, cfg.fail_on, failed)
+            if failed:
+                log.error("checks failed", extra={"checks": failed, "exit_code": code})
+                console.print(f"[red]有 {len(failed)} 项检查出错（{'、'.join(failed)}），这些检查没有给出结果（各单位均未判断，"
+                              f"见数据质量工作表）；退出码 {code}[/red]（{len(failed)} check(s) failed: the run is "
+                              "incomplete）", soft_wrap=True)
             if open_report:
                 open_in_browser(console, Path((result.exports.get("files") or {}).get("report.html")
                                               or out / "report.html"))

@@ -103,6 +103,12 @@ def test_exit_codes():
     assert exit_code_for(df.iloc[0:0], "low") == 0
     with pytest.raises(ConfigError, match="--fail-on"):
         exit_code_for(df, "critical")
+    # a failed check: 4, above "findings" (1) and whatever --fail-on says
+    assert exit_code_for(df, None, ["H01"]) == 4
+    assert exit_code_for(df, "medium", ["H01", "O02"]) == 4
+    assert exit_code_for(df.iloc[0:0], "low", ["H01"]) == 4
+    with pytest.raises(ConfigError, match="--fail-on"):
+        exit_code_for(df, "critical", ["H01"])
     assert exit_code_for_exception(XunchaError("坏")) == 2
     assert exit_code_for_exception(KeyError("x")) == 3
 

@@ -35,6 +35,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_CHECKS_FAILED = 4  # the run finished and wrote its outputs, but some checks failed
 
 # A lock older than this is considered stale even if its pid is alive (pid reuse).
 STALE_AFTER = dt.timedelta(hours=24)
@@ -189,21 +190,25 @@ def setup_json_log(path: str | os.PathLike, *, level: int = logging.INFO,
     return logger
 
 
-def exit_code_for(findings: pd.DataFrame | None, fail_on: str | None) -> int:
-    """0, or 1 when a finding (not triaged 已排除) has severity at or above ``fail_on``.
+def exit_code_for(findings: pd.DataFrame | None, fail_on: str | None, failed_checks=()) -> int:
+    """0, or 1 when a finding (not triaged 已排除) has severity at or above ``fail_on``;
+    4 when a check failed (``failed_checks``: their codes), whatever the findings.
 
     ``fail_on``: None / "none" (never fail), low|medium|high or 低|中|高.
+    A failed check (out of memory, a broken query) leaves its units unjudged: the outputs say
+    出错 for them, and an unattended run must not report success (0) or merely "findings" (1).
     """
-    if fail_on is None or str(fail_on).strip().lower() in ("", "none", "never"):
-        return EXIT_OK
-    key = str(fail_on).strip().lower()
-    if key not in _SEVERITY_LEVEL:
+    key = "" if fail_on is None else str(fail_on).strip().lower()
+    never = key in ("", "none", "never")
+    if not never and key not in _SEVERITY_LEVEL:
         raise ConfigError(
             f"--fail-on 只能是 high/medium/low（高/中/低）或 none，收到「{fail_on}」",
             f"bad --fail-on value {fail_on!r}",
             column="--fail-on",
         )
-    if findings is None or findings.empty:
+    if failed_checks:
+        return EXIT_CHECKS_FAILED
+    if never or findings is None or findings.empty:
         return EXIT_OK
     threshold = _SEVERITY_LEVEL[key]
     levels = findings["severity"].map(_SEVERITY_LEVEL).fillna(0)
