@@ -120,3 +120,74 @@ def test_one_sheet_each_below_the_limit(tmp_path):
         con.close()
     names = openpyxl.load_workbook(out / "findings.xlsx", read_only=True).sheetnames
     assert not [n for n in names if "（续" in n]
+
+
+def test_a_check_past_its_sheet_cap_lists_the_riskiest_and_says_so(tmp_path, monkeypatch):
+    """A check with more findings than CHECK_SHEET_FINDINGS lists the riskiest on its sheet (with
+    their evidence) and says where the rest are; 全部疑点 still has every finding, and triage
+    typed there for an unlisted one is read back."""
+    cap = 7
+    monkeypatch.setattr(workbook, "CHECK_SHEET_FINDINGS", cap)
+    monkeypatch.setattr(workbook, "EVIDENCE_ROWS_SHOWN", SHOWN)
+    db, out = _db(tmp_path), tmp_path / "out"
+    con = duckdb.connect(str(db))
+    try:
+        apply_triage(con, out / "triage.json")
+        export_all(con, out, store=out / "triage.json")
+        p01 = [r[0] for r in con.execute(  # one severity: the largest amounts first
+            "SELECT finding_id FROM findings WHERE check_id = 'P01' ORDER BY amount DESC NULLS LAST, finding_id"
+        ).fetchall()]
+        all_ids = {r[0] for r in con.execute("SELECT finding_id FROM findings").fetchall()}
+    finally:
+        con.close()
+    assert len(p01) > cap
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    rows = list(wb["P01 拆分规避招标"].iter_rows(values_only=True))
+    head = list(rows[0])
+    kind, fid, title = head.index("行类型"), head.index("疑点编号"), head.index("疑点描述")
+    listed = [r[fid] for r in rows[1:] if r[kind] == "疑点"]
+    assert listed == p01[:cap]
+    assert rows[-1][kind] == "说明" and rows[-1][title] == workbook.unlisted_line(len(p01), cap)
+    assert not [n for n in wb.sheetnames if n.startswith("P01") and "（续" in n]
+
+    alls = list(wb["全部疑点"].iter_rows(values_only=True))
+    h = list(alls[0])
+    sheet_of = {r[h.index("疑点编号")]: r[h.index("明细工作表")] for r in alls[1:]}
+    assert set(sheet_of) == all_ids
+    assert {sheet_of[f] for f in p01[cap:]} == {workbook.UNLISTED}
+    assert {sheet_of[f] for f in p01[:cap]} == {"P01 拆分规避招标"}
+    toc = [v for row in wb["汇总"].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert f"P01 的疑点及证据；另有 {len(p01) - cap:,} 条仅列于「全部疑点」" in toc
+
+    # an auditor marks an unlisted finding in 全部疑点: it is read back
+    ws = wb["全部疑点"]
+    target = p01[-1]
+    r = next(i for i, row in enumerate(alls[1:], start=2) if row[h.index("疑点编号")] == target)
+    ws.cell(r, h.index("核实状态") + 1, "已排除")
+    wb.save(out / "findings.xlsx")
+    back = read_workbook_triage(out / "findings.xlsx")
+    assert back.loc[back["疑点编号"] == target, "核实状态"].tolist() == ["已排除"]
+
+
+def test_capped_check_over_several_sheets_keeps_the_limit(tmp_path, monkeypatch):
+    """Cap and continuation together: the closing line fits on the check's last sheet."""
+    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", LIMIT)
+    monkeypatch.setattr(workbook, "EVIDENCE_ROWS_SHOWN", SHOWN)
+    monkeypatch.setattr(workbook, "CHECK_SHEET_FINDINGS", 12)
+    db, out = _db(tmp_path), tmp_path / "out"
+    con = duckdb.connect(str(db))
+    try:
+        apply_triage(con, out / "triage.json")
+        export_all(con, out, store=out / "triage.json")
+        n_p01 = con.execute("SELECT count(*) FROM findings WHERE check_id = 'P01'").fetchone()[0]
+    finally:
+        con.close()
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    for ws in wb.worksheets[1:]:
+        assert ws.max_row <= LIMIT, ws.title
+    p01_sheets = [n for n in wb.sheetnames if n.startswith("P01")]
+    assert len(p01_sheets) > 1
+    kinds = [r[0] for n in p01_sheets for r in list(wb[n].iter_rows(values_only=True))[1:]]
+    assert kinds.count("疑点") == 12
+    last = list(wb[p01_sheets[-1]].iter_rows(values_only=True))
+    assert workbook.unlisted_line(n_p01, 12) in last[-1]

@@ -62,6 +62,7 @@ KIND_EVIDENCE = "证据"
 KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
 H_NO = "序号"
 ALL_SHEET = "全部疑点"
+UNLISTED = "（仅列于本表）"  # 明细工作表 of a finding past its check sheet's cap
 # Evidence rows shown per finding; the rest are in evidence.parquet/.csv and DuckDB.
 EVIDENCE_ROWS_SHOWN = 50
 # Rows per sheet whose content sets the column widths (the rest are not measured).
@@ -76,6 +77,12 @@ BATCH = 2000
 # never past the limit (xlsxwriter ignores such writes without an error).
 EXCEL_ROWS = 1_048_576
 MAX_SHEET_ROWS = EXCEL_ROWS  # where listings go on to the next sheet (smaller in tests)
+# Findings of one check listed with their evidence on its own sheet(s): the riskiest first (as in
+# 全部疑点). A check with more (316,000 rest-day vouchers of a damaged ledger) is a pattern to
+# look at as a whole, not one by one; its other findings are in 全部疑点 (one row each, where
+# triage is typed), findings.csv and evidence.csv, and the sheet and the table of contents say so.
+# Keeps the workbook's size and time bounded whatever one check returns.
+CHECK_SHEET_FINDINGS = 20_000
 
 
 def _hide_originals(ws, ncols: int) -> None:
@@ -142,7 +149,9 @@ HOW_TO = (
     "已消失的疑点及其备注保留在“已消失”工作表。",
     f"4. 「{H_NO}」（如 P01-0007）是便于口头称呼的短编号，按疑点首次出现的先后编排，重新运行不变；"
     f"「{H_ID}」是 16 位稳定编号。",
-    f"5. 每个疑点最多列出 {EVIDENCE_ROWS_SHOWN} 条证据，其余见 evidence.parquet / evidence.csv 或 DuckDB 的 evidence 表。",
+    f"5. 每个疑点最多列出 {EVIDENCE_ROWS_SHOWN} 条证据，其余见 evidence.parquet / evidence.csv 或 DuckDB 的 evidence 表；"
+    f"一项检查的疑点超过 {CHECK_SHEET_FINDINGS:,} 条时，其工作表只列出风险最高、金额最大的 {CHECK_SHEET_FINDINGS:,} 条，"
+    f"其余在「{ALL_SHEET}」和 findings.csv / evidence.csv 中。",
     "6. 本工作簿含巡察工作秘密；身份证号、银行账号、手机号默认已脱敏。",
 )
 
@@ -445,8 +454,10 @@ def _plan_pages(con) -> None:
 
     On a check sheet a finding, its shown evidence and its 说明 row are one block of at most
     ``EVIDENCE_ROWS_SHOWN + 2`` rows; a sheet takes the blocks that start within its first
-    ``MAX_SHEET_ROWS - 1 - (EVIDENCE_ROWS_SHOWN + 2)`` data rows, so no block is split and no
-    sheet passes Excel's limit."""
+    ``MAX_SHEET_ROWS - 2 - (EVIDENCE_ROWS_SHOWN + 2)`` data rows, so no block is split and no
+    sheet passes Excel's limit (one row is kept for the closing line of a capped check).
+    Only a check's first :data:`CHECK_SHEET_FINDINGS` findings get a ``page``; the others are
+    listed in 全部疑点 only (``page`` NULL)."""
     of(con).execute(
         f"""CREATE OR REPLACE TEMP TABLE {PAGES_TABLE} AS
         WITH f AS (
@@ -461,12 +472,13 @@ def _plan_pages(con) -> None:
         b AS (SELECT *, 1 + least(ev_total, $shown)
                         + CASE WHEN ev_total > $shown THEN 1 ELSE 0 END AS _rows FROM f)
         SELECT finding_id, check_id, amount, ev_total, _o, _a,
-               CAST(dense_rank() OVER (PARTITION BY check_id ORDER BY _start // $cap) AS INTEGER) AS page,
+               CASE WHEN _o <= $per_check THEN CAST(dense_rank() OVER (
+                   PARTITION BY check_id, _o <= $per_check ORDER BY _start // $cap) AS INTEGER) END AS page,
                CAST((_a - 1) // $per_all AS INTEGER) + 1 AS all_page
         FROM (SELECT *, sum(_rows) OVER (PARTITION BY check_id ORDER BY _o
                                          ROWS UNBOUNDED PRECEDING) - _rows AS _start FROM b)""",
-        {"shown": EVIDENCE_ROWS_SHOWN, "cap": MAX_SHEET_ROWS - 1 - (EVIDENCE_ROWS_SHOWN + 2),
-         "per_all": MAX_SHEET_ROWS - 1},
+        {"shown": EVIDENCE_ROWS_SHOWN, "cap": MAX_SHEET_ROWS - 2 - (EVIDENCE_ROWS_SHOWN + 2),
+         "per_all": MAX_SHEET_ROWS - 1, "per_check": CHECK_SHEET_FINDINGS},
     )
 
 
@@ -483,7 +495,8 @@ def _all_sheet(w: _Writer, wb, con, names: list[str], used: set[str],
     if sheet_of:
         be.execute_many("INSERT INTO _x_sheet_of VALUES (?, ?, ?)",
                         [(cid, k, name) for (cid, k), name in sheet_of.items()])
-    sel = ", ".join(c for c, _, _, _ in ALL_COLUMNS)
+    sel = ", ".join(f"coalesce(sheet, {_lit(UNLISTED)}) AS sheet" if c == "sheet" else c
+                    for c, _, _, _ in ALL_COLUMNS)
     sql = f"""
         SELECT {sel}, {ORIGINAL_SELECT}
         FROM _x_findings
@@ -578,7 +591,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
                    JOIN (SELECT finding_id, check_id, ev_total, _o, page FROM {PAGES_TABLE}) p
                        USING (finding_id, check_id)
                    LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)
-                   WHERE x.check_id = $c),
+                   WHERE x.check_id = $c AND p.page IS NOT NULL),
         e AS (SELECT e.*, f.short_no, f._o, f._page,
                      row_number() OVER (PARTITION BY e.finding_id
                                         ORDER BY e.source_title, e.record_key) AS _rn
@@ -629,7 +642,24 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
                 k = "text"
             w.cell(ws, r, c, v, k, role if c < shown else None)
         pages.r += 1
+    n_all, n_listed = of(con).fetch_one(f"SELECT count(*), count(page) FROM {PAGES_TABLE} WHERE check_id = $c",
+                                        {"c": check_id})
+    if n_listed < n_all:  # the plan keeps a row free for this line on the last sheet
+        pages.room(1)
+        line = [None] * len(headers)
+        line[[c for c, _, _, _ in fcols].index("kind")] = KIND_MORE
+        line[[c for c, _, _, _ in fcols].index("title")] = unlisted_line(n_all, n_listed)
+        for c, v in enumerate(line[:shown]):
+            w.cell(pages.ws, pages.r, c, v, "text", "more")
+        pages.r += 1
     pages.close()
+
+
+def unlisted_line(n_all: int, n_listed: int) -> str:
+    """The closing line of a check sheet that lists only the first findings of its check."""
+    return (f"本检查共 {n_all:,} 条疑点，本工作表按风险等级和金额列出前 {n_listed:,} 条及其证据；"
+            f"其余 {n_all - n_listed:,} 条见「{ALL_SHEET}」工作表（每条一行，可在其中填写核实状态）"
+            "和输出目录的 findings.csv / evidence.csv。")
 
 
 def _field_order(table: str, key: str) -> int:
@@ -821,9 +851,11 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         _plan_pages(con)
         # (check, sheet number) -> findings, amount; the sheets of a check are named up front
         pages = be.fetch_all(f"SELECT check_id, page, count(*), sum(amount) FROM {PAGES_TABLE} "
-                             "GROUP BY ALL ORDER BY ALL")
+                             "WHERE page IS NOT NULL GROUP BY ALL ORDER BY ALL")
         checks = be.fetch_all("SELECT check_id, any_value(check_name) FROM _x_findings "
                               "GROUP BY check_id ORDER BY check_id")
+        unlisted = dict(be.fetch_all(f"SELECT check_id, count(*) FILTER (WHERE page IS NULL) FROM {PAGES_TABLE} "
+                                     "GROUP BY 1"))
         n_pages = {cid: max(k for c, k, _, _ in pages if c == cid) for cid, _ in checks}
         check_sheets: dict[str, list[str]] = {}
         for cid, cname in checks:
@@ -835,7 +867,10 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         gone = be.fetch_one("SELECT count(*), sum(amount) FROM _x_gone")
         toc = [(all_names[k - 1], _page_label("每个疑点一行（筛选、排序、数据透视）", k, len(all_pages)), n, amt)
                for k, n, amt in all_pages]
-        toc += [(check_sheets[cid][k - 1], _page_label(f"{cid} 的疑点及证据", k, n_pages[cid]), n, amt)
+        toc += [(check_sheets[cid][k - 1],
+                 _page_label(f"{cid} 的疑点及证据", k, n_pages[cid])
+                 + (f"；另有 {unlisted[cid]:,} 条仅列于「{ALL_SHEET}」" if unlisted.get(cid) and k == n_pages[cid] else ""),
+                 n, amt)
                 for cid, k, n, amt in pages]
         toc += [("已消失", "以前发现、本次不再出现的疑点", gone[0], gone[1]),
                 ("画像", "人员与供应商画像", None, None), ("数据质量", "检查覆盖、无法判断的说明、导入核对、隔离、校验记录", None, None)]
