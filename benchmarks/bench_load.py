@@ -25,7 +25,9 @@ HEADER = ["凭证日期", "凭证号", "摘要", "科目编码", "科目名称",
 
 GEN_SQL = """
 SELECT
-    strftime(DATE '2023-01-01' + CAST(i // 4000 AS INTEGER), '%Y/%-m/%-d') AS "凭证日期",
+    -- working days only (Monday to Friday from Monday 2023-01-02), as bookkeepers post; the
+    -- public holidays that fall on weekdays remain, a few rest-day vouchers a year as in life
+    strftime(DATE '2023-01-02' + CAST((i // 4000) // 5 * 7 + (i // 4000) % 5 AS INTEGER), '%Y/%-m/%-d') AS "凭证日期",
     '记-' || CAST(i // 4 AS VARCHAR) AS "凭证号",
     ['购买办公用品', '报销差旅费', '支付物业费', '公务接待', '发放工资', '采购电脑', '车辆加油',
      '会议费'][1 + i % 8] AS "摘要",
