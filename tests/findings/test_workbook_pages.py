@@ -8,6 +8,7 @@ lose rows silently. Here the limit is made small and the workbook read back with
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
 import duckdb
 import openpyxl
@@ -40,20 +41,27 @@ def _db(tmp_path):
     return db
 
 
-def test_long_listings_continue_on_further_sheets(tmp_path, monkeypatch):
-    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", LIMIT)
-    monkeypatch.setattr(workbook, "EVIDENCE_ROWS_SHOWN", SHOWN)
-    db, out = _db(tmp_path), tmp_path / "out"
-    con = duckdb.connect(str(db))
+@contextmanager
+def _exported(tmp_path, monkeypatch, **limits):
+    """The test run exported with workbook limits set small (``MAX_SHEET_ROWS=12`` ...):
+    yields (open connection, output folder, sheet names)."""
+    for name, value in limits.items():
+        monkeypatch.setattr(workbook, name, value)
+    out = tmp_path / "out"
+    con = duckdb.connect(str(_db(tmp_path)))
     try:
         apply_triage(con, out / "triage.json")
-        sheets = export_all(con, out, store=out / "triage.json")["sheets"]
+        yield con, out, export_all(con, out, store=out / "triage.json")["sheets"]
+    finally:
+        con.close()
+
+
+def test_long_listings_continue_on_further_sheets(tmp_path, monkeypatch):
+    with _exported(tmp_path, monkeypatch, MAX_SHEET_ROWS=LIMIT, EVIDENCE_ROWS_SHOWN=SHOWN) as (con, out, sheets):
         all_ids = {r[0] for r in con.execute("SELECT finding_id FROM findings").fetchall()}
         p01 = {r[0]: r[1] for r in con.execute(
             "SELECT f.finding_id, count(e.finding_id) FROM findings f LEFT JOIN evidence e "
             "USING (finding_id) WHERE f.check_id = 'P01' GROUP BY 1").fetchall()}
-    finally:
-        con.close()
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     assert sheets == wb.sheetnames
     for ws in wb.worksheets[1:]:  # 汇总 is short by nature (checked against Excel's own limit)
@@ -110,16 +118,10 @@ def test_long_listings_continue_on_further_sheets(tmp_path, monkeypatch):
     assert set(read_workbook_triage(out / "findings.xlsx")["疑点编号"]) == all_ids
 
 
-def test_one_sheet_each_below_the_limit(tmp_path):
-    db, out = _db(tmp_path), tmp_path / "out"
-    con = duckdb.connect(str(db))
-    try:
-        apply_triage(con, out / "triage.json")
-        export_all(con, out, store=out / "triage.json")
-    finally:
-        con.close()
-    names = openpyxl.load_workbook(out / "findings.xlsx", read_only=True).sheetnames
-    assert not [n for n in names if "（续" in n]
+def test_one_sheet_each_below_the_limit(tmp_path, monkeypatch):
+    with _exported(tmp_path, monkeypatch) as (_, out, sheets):
+        assert openpyxl.load_workbook(out / "findings.xlsx", read_only=True).sheetnames == sheets
+    assert not [n for n in sheets if "（续" in n]
 
 
 def test_a_check_past_its_sheet_cap_lists_the_riskiest_and_says_so(tmp_path, monkeypatch):
@@ -127,19 +129,11 @@ def test_a_check_past_its_sheet_cap_lists_the_riskiest_and_says_so(tmp_path, mon
     their evidence) and says where the rest are; 全部疑点 still has every finding, and triage
     typed there for an unlisted one is read back."""
     cap = 7
-    monkeypatch.setattr(workbook, "CHECK_SHEET_FINDINGS", cap)
-    monkeypatch.setattr(workbook, "EVIDENCE_ROWS_SHOWN", SHOWN)
-    db, out = _db(tmp_path), tmp_path / "out"
-    con = duckdb.connect(str(db))
-    try:
-        apply_triage(con, out / "triage.json")
-        export_all(con, out, store=out / "triage.json")
+    with _exported(tmp_path, monkeypatch, CHECK_SHEET_FINDINGS=cap, EVIDENCE_ROWS_SHOWN=SHOWN) as (con, out, _):
         p01 = [r[0] for r in con.execute(  # one severity: the largest amounts first
             "SELECT finding_id FROM findings WHERE check_id = 'P01' ORDER BY amount DESC NULLS LAST, finding_id"
         ).fetchall()]
         all_ids = {r[0] for r in con.execute("SELECT finding_id FROM findings").fetchall()}
-    finally:
-        con.close()
     assert len(p01) > cap
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     rows = list(wb["P01 拆分规避招标"].iter_rows(values_only=True))
@@ -171,17 +165,9 @@ def test_a_check_past_its_sheet_cap_lists_the_riskiest_and_says_so(tmp_path, mon
 
 def test_capped_check_over_several_sheets_keeps_the_limit(tmp_path, monkeypatch):
     """Cap and continuation together: the closing line fits on the check's last sheet."""
-    monkeypatch.setattr(workbook, "MAX_SHEET_ROWS", LIMIT)
-    monkeypatch.setattr(workbook, "EVIDENCE_ROWS_SHOWN", SHOWN)
-    monkeypatch.setattr(workbook, "CHECK_SHEET_FINDINGS", 12)
-    db, out = _db(tmp_path), tmp_path / "out"
-    con = duckdb.connect(str(db))
-    try:
-        apply_triage(con, out / "triage.json")
-        export_all(con, out, store=out / "triage.json")
+    with _exported(tmp_path, monkeypatch, MAX_SHEET_ROWS=LIMIT, EVIDENCE_ROWS_SHOWN=SHOWN,
+                   CHECK_SHEET_FINDINGS=12) as (con, out, _):
         n_p01 = con.execute("SELECT count(*) FROM findings WHERE check_id = 'P01'").fetchone()[0]
-    finally:
-        con.close()
     wb = openpyxl.load_workbook(out / "findings.xlsx")
     for ws in wb.worksheets[1:]:
         assert ws.max_row <= LIMIT, ws.title
