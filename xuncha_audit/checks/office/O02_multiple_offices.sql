@@ -10,7 +10,7 @@ inputs: [offices, staff]
 evidence: [offices]
 entity_type: person
 what_zh: 同一人被登记为两间及以上办公室的使用人（会议室、档案室等非办公用途的房间不计），包括在本次一并导入的两个单位各占一间办公室（按姓名对应；两个单位花名册中同名者身份证号不同的视为两人，不报告；一方无身份证号时可能是其中任何一人，与双方分别对应）。在多个单位出现时，描述中列出其他单位中按名称排序的前五个，并注明共几个单位。
-what_en: One person listed as occupant of two or more office rooms (meeting rooms, archives and the like excluded), also across two units of the same run (matched by name unless the two rosters give different ID numbers).
+what_en: One person listed as occupant of two or more office rooms (meeting rooms, archives and the like excluded), also across two units of the same run (matched by name unless the two rosters give different ID numbers; an entry without an ID number may be either namesake and is matched with both). Across many units the title names five others and gives the count.
 why_zh: 多处占用办公用房是办公用房清理整改的重点，常见于调任后未腾退原办公室、在下属单位另设办公室。
 regulation: 《党政机关办公用房管理办法》（2017）第十六条（不得在不同单位同时占用办公用房，调动后应及时腾退）
 exclusions_zh: 用途为会议、档案、接待、活动、库房、值班的房间不计；同一房间在台账中登记两次不算两处。
