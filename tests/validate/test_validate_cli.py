@@ -16,7 +16,7 @@ pytestmark = pytest.mark.xdist_group("gx")
 runner = CliRunner()
 
 
-def test_validate_broken_db_exits_1_and_lists_failures(gx_loaded, broken_db, tmp_path):
+def test_validate_broken_db_exits_1_and_lists_failures(broken_db, tmp_path):
     db = tmp_path / "cli.duckdb"
     shutil.copy(broken_db, db)
     result = runner.invoke(app, [
@@ -34,7 +34,7 @@ def test_validate_broken_db_exits_1_and_lists_failures(gx_loaded, broken_db, tmp
     assert tables == {"hospitality", "payments"}
 
 
-def test_validate_good_db_exits_0(gx_loaded, good_db, tmp_path):
+def test_validate_good_db_exits_0(good_db, tmp_path):
     db = tmp_path / "good.duckdb"
     shutil.copy(good_db, db)
     result = runner.invoke(app, ["validate", "--db", str(db), "--table", "contracts"])

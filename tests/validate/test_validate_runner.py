@@ -13,17 +13,19 @@ from validate_testdata import BROKEN_FAILURES, BROKEN_SQL, PERIOD, build_db
 from xuncha_audit.contract import load_contract
 from xuncha_audit.validate.runner import VALIDATION_COLUMNS, validate_database
 
-# Great Expectations is imported once per worker (~8 s): its tests share one worker
+# Great Expectations is imported once per worker (~8 s): its tests share one worker. Only the
+# tests that need GX itself ask for ``gx_loaded`` (data docs, slow tier); the others validate
+# through the plain-SQL evaluator, as a run without data docs does.
 pytestmark = pytest.mark.xdist_group("gx")
 
 
 @pytest.fixture(scope="module")
-def good_report(gx_loaded, good_db):
+def good_report(good_db):
     return validate_database(good_db, period=PERIOD)
 
 
 @pytest.fixture(scope="module")
-def broken_report(gx_loaded, broken_db):
+def broken_report(broken_db):
     return validate_database(broken_db, period=PERIOD)
 
 
@@ -102,7 +104,7 @@ def test_validation_table_written(broken_report, broken_db):
     assert details["ledger.voucher_date.in_period"]["unexpected_percent"] == pytest.approx(22.2222)
 
 
-def test_missing_key_column_is_critical_and_dependents_not_evaluated(gx_loaded, tmp_path):
+def test_missing_key_column_is_critical_and_dependents_not_evaluated(tmp_path):
     db = build_db(tmp_path / "nokey.duckdb", BROKEN_SQL)
     con = duckdb.connect(str(db))
     con.execute("ALTER TABLE meetings DROP COLUMN record_no")
@@ -124,7 +126,7 @@ def test_missing_key_column_is_critical_and_dependents_not_evaluated(gx_loaded, 
     assert skipped == {"meetings.record_no.not_null", "meetings.record_no.not_all_null"}
 
 
-def test_without_period_the_period_rules_are_not_evaluated(gx_loaded, broken_db, tmp_path):
+def test_without_period_the_period_rules_are_not_evaluated(broken_db, tmp_path):
     db = tmp_path / "copy.duckdb"
     shutil.copy(broken_db, db)
     report = validate_database(db, tables=["ledger", "payroll"])
@@ -142,7 +144,7 @@ def test_without_period_the_period_rules_are_not_evaluated(gx_loaded, broken_db,
     assert others > 0
 
 
-def test_user_expectations_are_merged(gx_loaded, good_db, tmp_path):
+def test_user_expectations_are_merged(good_db, tmp_path):
     """expectations/local/*.json style files: add, replace by id, disable — no code change."""
     suites = tmp_path / "suites"
     shutil.copytree(Path(__file__).resolve().parents[2] / "expectations", suites,
@@ -179,7 +181,7 @@ def test_user_expectations_are_merged(gx_loaded, good_db, tmp_path):
     assert small.description_zh == "「amount（合同金额）」不应大于100"
 
 
-def test_reuses_an_open_connection(gx_loaded, good_db, tmp_path):
+def test_reuses_an_open_connection(good_db, tmp_path):
     """The run can keep its own connection open and pass it in."""
     db = tmp_path / "open.duckdb"
     shutil.copy(good_db, db)
@@ -195,6 +197,7 @@ def test_reuses_an_open_connection(gx_loaded, good_db, tmp_path):
     assert n == len(report.outcomes)
 
 
+@pytest.mark.slow  # data docs need Great Expectations itself (~10 s to import): the full tier
 def test_data_docs_built(gx_loaded, broken_db, tmp_path):
     db = tmp_path / "docs.duckdb"
     shutil.copy(broken_db, db)
