@@ -75,6 +75,23 @@ def test_duckdb_disk_full_is_an_environment_error():
     assert err is not None and "磁盘空间已满" in err.message() and "/srv/out/x.duckdb" in err.message()
 
 
+def test_duckdb_temporary_directory_full_is_an_environment_error(tmp_path):
+    """Spilling past the free disk of the temporary directory (DuckDB's max_temp_directory_size,
+    as a 50M-line load nearly did): exit 2 and where to put the temporary directory instead."""
+    con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{tmp_path / 'spill'}'")
+    con.execute("SET memory_limit = '16MB'")
+    con.execute("SET max_temp_directory_size = '1MB'")
+    with pytest.raises(duckdb.Error) as info:
+        con.execute("CREATE TEMP TABLE x AS SELECT i, md5(CAST(i AS VARCHAR)) AS a FROM range(2000000) t(i)")
+    con.close()
+    exc = info.value
+    err = environment_error(exc)
+    assert err is not None and "临时目录所在磁盘空间不足" in err.message() and "XUNCHA_TEMP_DIR" in err.message()
+    assert exit_code_for_exception(exc) == 2
+    assert environment_error(duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block")) is None
+
+
 @pytest.mark.slow
 def test_full_disk_during_export_is_exit_2_and_keeps_previous_outputs(tmp_path, monkeypatch):
     data, out = _data(tmp_path), tmp_path / "out"
