@@ -256,21 +256,21 @@ def environment_error(exc: BaseException) -> XunchaError | None:
     cur: BaseException | None = exc
     while cur is not None and id(cur) not in seen:
         seen.add(id(cur))
-        if "max_temp_directory_size" in str(cur) and type(cur).__module__.lstrip("_").startswith("duckdb"):
-            # spilling filled the disk of the temporary directory (a 50M-line ledger needs tens
-            # of GB there): the user's to fix, with a place to point it at
-            return XunchaError(
-                "DuckDB 临时目录所在磁盘空间不足（大数据量导入或检查时，超出内存上限的数据写入临时目录）。"
-                "请腾出磁盘空间，或用环境变量 XUNCHA_TEMP_DIR（或配置文件 duckdb.temp_directory）"
-                "把临时目录放到空间更大的磁盘后重试",
-                f"temporary directory full (DuckDB max_temp_directory_size): {cur}",
-            )
         code, path = None, None
         if isinstance(cur, OSError) and cur.errno in _ENV_ERRNO:
             code, path = cur.errno, cur.filename
         else:
             text = str(cur).lower()
             if type(cur).__module__.lstrip("_").startswith("duckdb"):
+                if "max_temp_directory_size" in text:
+                    # spilling filled the disk of the temporary directory (a 50M-line ledger
+                    # needs tens of GB there): the user's to fix, with a place to point it at
+                    return XunchaError(
+                        "DuckDB 临时目录所在磁盘空间不足（大数据量导入或检查时，超出内存上限的数据写入临时目录）。"
+                        "请腾出磁盘空间，或用环境变量 XUNCHA_TEMP_DIR（或配置文件 duckdb.temp_directory）"
+                        "把临时目录放到空间更大的磁盘后重试",
+                        f"temporary directory full (DuckDB max_temp_directory_size): {cur}",
+                    )
                 for needle, err in _DUCKDB_ENV:
                     if needle in text:
                         code = err

@@ -556,9 +556,11 @@ def _evidence_fields(con, check_id: str):
     return exprs, headers
 
 
-def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: set[str]) -> None:
+def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: set[str],
+                 unlisted: int = 0) -> None:
     """The check's findings, each followed by its shown evidence, on ``sheets`` (more than one
-    where Excel's row limit needs it; pages planned by :func:`_plan_pages`)."""
+    where Excel's row limit needs it; pages planned by :func:`_plan_pages`); ``unlisted``: its
+    findings past :data:`CHECK_SHEET_FINDINGS`, named in a closing line."""
     fcols = list(FINDING_SHEET_COLUMNS)
     ev_exprs, ev_headers = _evidence_fields(con, check_id)
     headers = [(h, k, wd) for _, h, k, wd in fcols] + ev_headers + ORIGINAL_HEADERS
@@ -642,13 +644,12 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
                 k = "text"
             w.cell(ws, r, c, v, k, role if c < shown else None)
         pages.r += 1
-    n_all, n_listed = of(con).fetch_one(f"SELECT count(*), count(page) FROM {PAGES_TABLE} WHERE check_id = $c",
-                                        {"c": check_id})
-    if n_listed < n_all:  # the plan keeps a row free for this line on the last sheet
+    if unlisted:  # the plan keeps a row free for this line on the last sheet
         pages.room(1)
         line = [None] * len(headers)
-        line[[c for c, _, _, _ in fcols].index("kind")] = KIND_MORE
-        line[[c for c, _, _, _ in fcols].index("title")] = unlisted_line(n_all, n_listed)
+        names_f = [c for c, _, _, _ in fcols]
+        line[names_f.index("kind")] = KIND_MORE
+        line[names_f.index("title")] = unlisted_line(CHECK_SHEET_FINDINGS + unlisted, CHECK_SHEET_FINDINGS)
         for c, v in enumerate(line[:shown]):
             w.cell(pages.ws, pages.r, c, v, "text", "more")
         pages.r += 1
@@ -878,7 +879,7 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         _all_sheet(w, wb, con, all_names, used,
                    {(cid, k): name for cid, names in check_sheets.items() for k, name in enumerate(names, 1)})
         for cid, _ in checks:
-            _check_sheet(w, wb, con, cid, check_sheets[cid], used)
+            _check_sheet(w, wb, con, cid, check_sheets[cid], used, unlisted.get(cid, 0))
         _gone_sheet(w, wb, con, used)
         _profile_sheet(w, wb, profiles, used)
         _quality_sheet(w, wb, con, mask, used)
