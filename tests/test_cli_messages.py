@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from xuncha_audit import cli_messages
 from xuncha_audit.cli import app
+from xuncha_audit.cli import messages as cli_messages
 
 runner = CliRunner()
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from xuncha_audit.app.pipeline import run_pipeline
 from xuncha_audit.config import RunConfig
 from xuncha_audit.findings.triage import TriageStore
-from xuncha_audit.pipeline import run_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data_samples"

@@ -17,8 +17,9 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from xuncha_audit.app.pipeline import PipelineResult
 from xuncha_audit.cli import app
-from xuncha_audit.pipeline import PipelineResult, _summary, open_in_browser
+from xuncha_audit.cli.run import _summary, open_in_browser
 from xuncha_audit.vocabulary import SEVERITY_RANK
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,9 +14,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from xuncha_audit.app.pipeline import run_pipeline
 from xuncha_audit.config import RunConfig
 from xuncha_audit.engine.registry import default_registry
-from xuncha_audit.pipeline import run_pipeline
 from xuncha_audit.synth.evaluate import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from xuncha_audit.engine.registry import SEVERITY_RANK as SEVERITY_ORDER
 from xuncha_audit.errors import ConfigError
+from xuncha_audit.vocabulary import SEVERITY_RANK as SEVERITY_ORDER
 
 LEVELS = ("中央", "省级", "市级", "县级", "乡级")
 

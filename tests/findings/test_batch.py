@@ -14,17 +14,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from xuncha_audit.errors import ConfigError, XunchaError
-from xuncha_audit.findings.batch import (
+from xuncha_audit.app.batch import (
     DatabaseBusyError,
-    LockHeldError,
     exit_code_for,
     exit_code_for_exception,
-    lock_path_for,
     open_db_or_explain,
-    run_lock,
     setup_json_log,
 )
+from xuncha_audit.errors import ConfigError, XunchaError
+from xuncha_audit.locks import LockHeldError, lock_path_for, run_lock
 
 
 def test_lock_is_exclusive_and_released(tmp_path):

@@ -20,14 +20,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from xuncha_audit.app.batch import environment_error, exit_code_for_exception
 from xuncha_audit.cli import app
-from xuncha_audit.findings.batch import (
-    environment_error,
-    exit_code_for_exception,
-    lock_path_for,
-    pid_alive,
-    run_lock,
-)
+from xuncha_audit.locks import lock_path_for, pid_alive, run_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "data_samples" / "合同台账.xlsx"

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 
+from xuncha_audit.app.pipeline import run_pipeline
 from xuncha_audit.config import RunConfig
-from xuncha_audit.pipeline import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "data_samples"

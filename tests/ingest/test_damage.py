@@ -153,20 +153,26 @@ def test_load_command_exit_code_for_unreadable_files(tmp_path):
 def test_run_stops_on_unreadable_unless_configured(tmp_path):
     from types import SimpleNamespace
 
-    from rich.console import Console
-
+    from xuncha_audit.app.pipeline import Feedback, _unreadable_files
     from xuncha_audit.config import parse_run_config
     from xuncha_audit.errors import ConfigError, XunchaError
-    from xuncha_audit.pipeline import _unreadable_files
+
+    class Recorded(Feedback):
+        def __init__(self):
+            self.lines = []
+
+        def say(self, text, *, level="info", tag=None):
+            self.lines.append((level, tag, text))
 
     bad = SimpleNamespace(file="付款.csv", rows_read=3, message_zh="无法读取文件 付款.csv", message_en="binary")
 
-    console = Console(record=True)
+    fb = Recorded()
     with pytest.raises(XunchaError) as exc:
-        _unreadable_files(console, SimpleNamespace(unreadable=[bad]), "stop")
+        _unreadable_files(fb, SimpleNamespace(unreadable=[bad]), "stop")
     assert exc.value.exit_code == 2 and "付款.csv" in exc.value.zh
-    _unreadable_files(console, SimpleNamespace(unreadable=[bad]), "continue")
-    assert "on_unreadable: continue" in console.export_text()
+    assert fb.lines == [("error", "无法读取", "无法读取文件 付款.csv")]
+    _unreadable_files(fb, SimpleNamespace(unreadable=[bad]), "continue")
+    assert fb.lines[-1][0] == "warn" and "on_unreadable: continue" in fb.lines[-1][2]
     assert parse_run_config({"on_unreadable": "continue"}).on_unreadable == "continue"
     with pytest.raises(ConfigError):
         parse_run_config({"on_unreadable": "maybe"})

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from xuncha_audit.config import RunConfig
-from xuncha_audit.pipeline import run_pipeline
+from xuncha_audit.app.pipeline import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"

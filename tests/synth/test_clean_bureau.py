@@ -21,9 +21,9 @@ import pandas as pd
 import pytest
 
 from xuncha_audit import standards
+from xuncha_audit.app.pipeline import data_date_range
 from xuncha_audit.engine.runner import run_checks
 from xuncha_audit.ingest.loader import load_folder
-from xuncha_audit.pipeline import data_date_range
 from xuncha_audit.synth import generate
 from xuncha_audit.synth.evaluate import evaluate
 

@@ -21,8 +21,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from xuncha_audit.app.pipeline import run_pipeline
 from xuncha_audit.config import RunConfig
-from xuncha_audit.pipeline import run_pipeline
 from xuncha_audit.synth import generate, generate_unit
 from xuncha_audit.synth.core import SynthContext
 from xuncha_audit.synth.evaluate import evaluate

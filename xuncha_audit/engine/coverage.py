@@ -270,30 +270,3 @@ def record_required_empty(con, missing: list[tuple[str, str, list[str]]]) -> Non
              f"必需的数据表为空：{title}（{t}）未提供或没有一行数据，需要它的检查 {'、'.join(codes)} 未执行",
              json.dumps({"checks": codes, "rows": 0}, ensure_ascii=False)],
         )
-
-
-def manifest_sections(con, run_id: str | None, *, mask: bool = True) -> dict:
-    """For the manifest: per unit the tables supplied, the checks not run for a unit (with
-    the reason) and the data-quality notes of the run."""
-    have = _existing_tables(con)
-    out: dict = {}
-
-    rows = of(con).fetch_records
-
-    if "_unit_tables" in have:
-        supplied: dict[str, list[str]] = {}
-        for r in rows("SELECT unit, table_name FROM _unit_tables WHERE supplied ORDER BY unit, table_name"):
-            supplied.setdefault(r["unit"], []).append(r["table_name"])
-        out["unit_tables"] = supplied
-    if "_check_coverage" in have and run_id:
-        out["not_run"] = rows(
-            "SELECT check_id, unit, status, reason_zh FROM _check_coverage "
-            "WHERE run_id = ? AND status <> 'ok' ORDER BY check_id, unit", [run_id])
-    if "_check_notes" in have and run_id:
-        from xuncha_audit.findings.masking import mask_sql
-
-        ex = mask_sql("examples") if mask else "examples"
-        out["notes"] = rows(
-            f"SELECT check_id, unit, reason_zh, n, entity_type, {ex} AS examples FROM _check_notes "
-            "WHERE run_id = ? ORDER BY check_id, unit, reason_zh", [run_id])
-    return out

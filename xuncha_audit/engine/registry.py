@@ -15,12 +15,9 @@ import yaml
 
 from xuncha_audit.errors import ConfigError
 
-# The vocabulary lives in xuncha_audit.vocabulary (SEVERITY_* are kept importable from here for
-# modules that have not moved yet: config.py, findings/batch.py).
+# The vocabulary (areas, severities, routes, the code table) lives in xuncha_audit.vocabulary.
 from xuncha_audit.vocabulary import AREAS, ENTITY_TYPES, ROUTES, SEVERITIES, canonical_code
 from xuncha_audit.vocabulary import CODE_RE as _CODE_RE
-from xuncha_audit.vocabulary import SEVERITY_RANK as SEVERITY_RANK
-from xuncha_audit.vocabulary import SEVERITY_ZH as SEVERITY_ZH
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 

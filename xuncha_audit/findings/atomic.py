@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from xuncha_audit.findings.batch import pid_alive
+from xuncha_audit.locks import pid_alive
 
 STAGING_PREFIX = ".staging-"
 

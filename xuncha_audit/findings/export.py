@@ -24,7 +24,7 @@ import pandas as pd
 from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import staged_outputs
-from xuncha_audit.findings.masking import mask_frame
+from xuncha_audit.findings.masking import mask_frame, mask_sql
 from xuncha_audit.findings.numbers import create_numbers
 from xuncha_audit.findings.profiles import build_profiles, leading_cadres
 from xuncha_audit.findings.report import write_report
@@ -121,9 +121,7 @@ def build_manifest(con, *, run_info: dict | None, mask: bool) -> dict:
         m["checks"] = _jsonable(be.fetch_df(
             f'SELECT check_id, status, seconds, "rows", findings, error{note} FROM _check_runs '
             f"{run_filter} ORDER BY check_id", params))
-        from xuncha_audit.engine.coverage import manifest_sections  # 未执行 per unit, notes
-
-        m.update(manifest_sections(con, rid, mask=mask))
+        m.update(coverage_sections(con, rid, mask=mask))  # 未执行 per unit, notes
     counts = be.fetch_one("""SELECT count(*), coalesce(sum(amount), 0) FROM _x_findings""")
     m["counts"] = {
         "findings": counts[0],
@@ -223,3 +221,29 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
 
 def columns_of_view(con, view: str) -> list[str]:
     return [r[0] for r in of(con).fetch_all(f"DESCRIBE SELECT * FROM {view}")]
+
+
+def coverage_sections(con, run_id: str | None, *, mask: bool = True) -> dict:
+    """For the manifest: per unit the tables supplied, the checks not run for a unit (with
+    the reason) and the data-quality notes of the run."""
+    be = of(con)
+    have = {t for t in ("_unit_tables", "_check_coverage", "_check_notes") if be.exists(t)}
+    out: dict = {}
+
+    rows = be.fetch_records
+
+    if "_unit_tables" in have:
+        supplied: dict[str, list[str]] = {}
+        for r in rows("SELECT unit, table_name FROM _unit_tables WHERE supplied ORDER BY unit, table_name"):
+            supplied.setdefault(r["unit"], []).append(r["table_name"])
+        out["unit_tables"] = supplied
+    if "_check_coverage" in have and run_id:
+        out["not_run"] = rows(
+            "SELECT check_id, unit, status, reason_zh FROM _check_coverage "
+            "WHERE run_id = ? AND status <> 'ok' ORDER BY check_id, unit", [run_id])
+    if "_check_notes" in have and run_id:
+        ex = mask_sql("examples") if mask else "examples"
+        out["notes"] = rows(
+            f"SELECT check_id, unit, reason_zh, n, entity_type, {ex} AS examples FROM _check_notes "
+            "WHERE run_id = ? ORDER BY check_id, unit, reason_zh", [run_id])
+    return out

@@ -36,7 +36,6 @@ import duckdb
 from xuncha_audit.db import of, quote
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import atomic_write
-from xuncha_audit.findings.batch import run_lock
 from xuncha_audit.findings.labels import (
     DEFAULT_STATUS,
     MARK_BACK,
@@ -49,6 +48,7 @@ from xuncha_audit.findings.labels import (
     route_code,
 )
 from xuncha_audit.findings.masking import mask_sql, mask_text
+from xuncha_audit.locks import run_lock
 
 STORE_NAME = "triage.json"
 HISTORY_TYPE = 'STRUCT("at" VARCHAR, "source" VARCHAR, "field" VARCHAR, "old" VARCHAR, "new" VARCHAR)[]'

@@ -77,7 +77,7 @@ def _build_pid(path: Path, db_path: Path) -> int | None:
 
 def leftover_builds(db_path: Path) -> list[Path]:
     """Build files of runs whose process is gone (killed, or a zombie)."""
-    from xuncha_audit.findings.batch import pid_alive
+    from xuncha_audit.locks import pid_alive
 
     out = []
     for p in sorted(db_path.parent.glob(f"{db_path.name}{BUILD_INFIX}*")):
@@ -134,7 +134,7 @@ def carry_history(con, db_path: Path) -> list[str]:
     the user gets a clear message (exit 2), as before.
     """
     be = of(con)
-    from xuncha_audit.findings.batch import DatabaseBusyError
+    from xuncha_audit.app.batch import DatabaseBusyError
 
     ensure_run_tables(con)
     before = {r[0] for r in be.fetch_all("SELECT run_id FROM _run")}

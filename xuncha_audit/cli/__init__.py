@@ -1,7 +1,9 @@
 """`xuncha-audit` command line (Typer + Rich). Messages in Chinese, English detail.
 
-Each package registers its own commands in ``<package>/commands.py`` (``register(app)``),
-so the CLI stays one entry point while the code stays in its area.
+The only part of the code that imports Typer or Rich (tests/test_layers.py holds it to
+that): one module per command group here (``register(app)``), each calling the library
+(``xuncha_audit.app`` for the whole run, the packages for the rest) and rendering what it
+returns.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import importlib
 
 import typer
 
-from xuncha_audit import cli_messages
+from xuncha_audit.cli import messages as cli_messages
 
 app = typer.Typer(
     name="xuncha-audit",
@@ -21,13 +23,13 @@ app = typer.Typer(
 )
 
 COMMAND_MODULES = [
-    "xuncha_audit.ingest.commands",
-    "xuncha_audit.standards.commands",
-    "xuncha_audit.validate.commands",
-    "xuncha_audit.engine.commands",
-    "xuncha_audit.findings.commands",
-    "xuncha_audit.findings.papers",
-    "xuncha_audit.pipeline",
+    "xuncha_audit.cli.load",
+    "xuncha_audit.cli.standards",
+    "xuncha_audit.cli.validate",
+    "xuncha_audit.cli.checks",
+    "xuncha_audit.cli.findings",
+    "xuncha_audit.cli.papers",
+    "xuncha_audit.cli.run",
 ]
 
 
@@ -80,6 +82,3 @@ def main() -> None:  # pragma: no cover - console entry
     _CONSOLE = True
     app()
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -1,5 +1,5 @@
-"""CLI commands of this package (registered by xuncha_audit.cli): ``standards show``,
-``standards check-config``."""
+"""`xuncha-audit standards show` and `standards check-config` (the standards live in
+xuncha_audit.standards)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""CLI commands of this package (registered by xuncha_audit.cli): ``load``, ``inspect`` and
-``tables``."""
+"""`xuncha-audit load`, `inspect` and `tables` (the loader is xuncha_audit.ingest)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""CLI commands of this package (registered by xuncha_audit.cli): ``triage`` and ``export``."""
+"""`xuncha-audit triage ...` and `xuncha-audit export` (the triage store and the writers live in xuncha_audit.findings)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ StoreOpt = Annotated[
 def _fail(exc: Exception) -> None:
     from rich.console import Console
 
-    from xuncha_audit.findings.batch import exit_code_for_exception
+    from xuncha_audit.app.batch import exit_code_for_exception
 
     Console(stderr=True).print(f"[bold red]错误[/]：{exc}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code_for_exception(exc))
@@ -107,8 +107,8 @@ def export_cmd(
     open_report: Annotated[bool, typer.Option("--open", help="导出后用浏览器打开 report.html")] = False,
 ) -> None:
     """重新导出疑点清单、工作簿、报告（例如导入核实记录之后）。Re-export a run's outputs."""
+    from xuncha_audit.app.batch import open_db_or_explain
     from xuncha_audit.errors import XunchaError
-    from xuncha_audit.findings.batch import open_db_or_explain
     from xuncha_audit.findings.export import export_all
 
     try:
@@ -125,7 +125,7 @@ def export_cmd(
     if open_report:
         from rich.console import Console
 
-        from xuncha_audit.pipeline import open_in_browser
+        from xuncha_audit.cli.run import open_in_browser
 
         open_in_browser(Console(stderr=True), Path(res["files"].get("report.html") or out / "report.html"))
 
@@ -150,8 +150,8 @@ def sample_cmd(
 
       xuncha-audit sample --db out/xuncha.duckdb --finding P01-0003 --method random --size 10 --seed 7 --out 抽样.xlsx
     """
+    from xuncha_audit.app.batch import open_db_or_explain
     from xuncha_audit.errors import XunchaError
-    from xuncha_audit.findings.batch import open_db_or_explain
     from xuncha_audit.findings.sampling import draw, write_sample
 
     try:

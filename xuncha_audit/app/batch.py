@@ -1,6 +1,6 @@
-"""Safety for unattended (cron / systemd timer) runs: lock, JSON-lines log, exit codes.
-
-The lead wires these into ``xuncha-audit run``:
+"""Safety for unattended (cron / systemd timer) runs: JSON-lines log, exit codes, the
+errors of the environment (a full disk, a database held by a notebook). The run lock is
+``xuncha_audit.locks`` (the triage store takes it too). ``xuncha-audit run`` uses them so:
 
     log = setup_json_log(out / "xuncha.log.jsonl")
     with run_lock(db_path):
@@ -14,22 +14,18 @@ Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 bad input or config (a
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import errno
 import json
 import logging
 import os
 import re
-import socket
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from xuncha_audit.engine.registry import SEVERITY_RANK, SEVERITY_ZH
 from xuncha_audit.errors import ConfigError, XunchaError
+from xuncha_audit.vocabulary import SEVERITY_RANK, SEVERITY_ZH
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -37,119 +33,11 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_CHECKS_FAILED = 4  # the run finished and wrote its outputs, but some checks failed
 
-# A lock older than this is considered stale even if its pid is alive (pid reuse).
-STALE_AFTER = dt.timedelta(hours=24)
-
 _SEVERITY_LEVEL = {**SEVERITY_RANK, **{SEVERITY_ZH[k]: v for k, v in SEVERITY_RANK.items()}}
-
-
-class LockHeldError(XunchaError):
-    """Another run holds the lock of this database."""
 
 
 class DatabaseBusyError(XunchaError):
     """DuckDB could not lock the database file (another process, e.g. a notebook, has it)."""
-
-
-def lock_path_for(db_path: str | os.PathLike) -> Path:
-    p = Path(db_path)
-    return p.with_name(p.name + ".lock")
-
-
-def pid_alive(pid: int) -> bool:
-    """True when process ``pid`` exists and is not a zombie.
-
-    A process killed with SIGKILL whose parent has not reaped it yet is a zombie (state
-    ``Z`` in ``/proc/<pid>/stat``): ``kill(pid, 0)`` still succeeds, but it holds nothing
-    any more, so its locks and staging folders are stale at once.
-    """
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return not _is_zombie(pid)
-
-
-def _is_zombie(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:  # no /proc (macOS) or the process just went away
-        return False
-    # "pid (comm) state ...": comm may contain spaces and parentheses; the state follows
-    # the last ")".
-    rest = stat.rsplit(")", 1)[-1].split()
-    return bool(rest) and rest[0] in ("Z", "X")
-
-
-def _read_lock(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _is_stale(info: dict, now: dt.datetime, stale_after: dt.timedelta, path: Path) -> bool:
-    try:
-        started = dt.datetime.fromisoformat(info["started_at"])
-    except (KeyError, TypeError, ValueError):
-        # Unreadable: stale, unless it was created a moment ago (being written right now).
-        try:
-            age = now.timestamp() - path.stat().st_mtime
-        except OSError:
-            return True
-        return age > 10
-    if now - started > stale_after:
-        return True
-    if info.get("host") == socket.gethostname():
-        return not pid_alive(int(info.get("pid", -1)))
-    return False  # another host: cannot check its pid, trust the time
-
-
-@contextlib.contextmanager
-def run_lock(db_path: str | os.PathLike, *, stale_after: dt.timedelta | None = None) -> Iterator[Path]:
-    """Hold ``<db>.lock`` (pid, host, start time) for the duration of a run.
-
-    A lock whose process is gone (same host) or older than ``stale_after`` (default 24 h)
-    is stale and taken over. A live lock raises ``LockHeldError`` (exit code 2).
-    """
-    limit = stale_after or STALE_AFTER
-    lock = lock_path_for(db_path)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    info = {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "started_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "argv": sys.argv,
-    }
-    for _attempt in range(2):
-        try:
-            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            held = _read_lock(lock)
-            if _is_stale(held, dt.datetime.now(), limit, lock):
-                lock.unlink(missing_ok=True)
-                continue
-            raise LockHeldError(
-                f"数据库正被另一次运行使用（进程 {held.get('pid')}，主机 {held.get('host')}，"
-                f"开始于 {held.get('started_at')}）。请等它结束后再运行；如确认该进程已不存在，"
-                f"可删除锁文件 {lock}",
-                f"database is locked by another run: {held}",
-                file=str(db_path),
-            ) from None
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(info, fh, ensure_ascii=False)
-        break
-    else:  # pragma: no cover - two stale takeovers raced
-        raise LockHeldError("无法获得数据库锁", "could not acquire the lock", file=str(db_path))
-    try:
-        yield lock
-    finally:
-        if _read_lock(lock).get("pid") == info["pid"]:
-            lock.unlink(missing_ok=True)
 
 
 class JsonLineFormatter(logging.Formatter):
