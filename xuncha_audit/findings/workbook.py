@@ -57,6 +57,7 @@ from xuncha_audit.findings.triage import (
     KIND_FINDING,
 )
 from xuncha_audit.findings.views import columns_of, record_field_types
+from xuncha_audit.findings.xlsxfast import FastWorksheet
 
 KIND_EVIDENCE = "证据"
 KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
@@ -217,9 +218,10 @@ class _Writer:
             if role == "finding" or kind == "status":
                 ws.write_blank(r, c, None, self.fmt(kind, role))
             return
-        if type(value) is str:
+        if type(value) is str:  # most cells: the shortest path
             ws.write_string(r, c, value, self.fmt(kind if kind in ("wrap", "status", "text") else "text", role))
-            self._measure(ws, r, c, value)
+            if r <= WIDTH_SAMPLE_ROWS:
+                self._measure(ws, r, c, value)
             return
         if isinstance(value, bool):
             ws.write_string(r, c, "是" if value else "否", self.fmt("text", role))
@@ -846,6 +848,7 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
         "strings_to_urls": False, "default_date_format": "yyyy-mm-dd",
     })
+    wb.worksheet_class = FastWorksheet  # same XML, written faster (findings/xlsxfast.py)
     try:
         w = _Writer(wb)
         used = {"汇总", ALL_SHEET, "已消失", "画像", "数据质量"}
