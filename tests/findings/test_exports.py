@@ -305,3 +305,34 @@ def test_staging_of_a_live_process_is_not_removed(tmp_path):
         p.mkdir()
     clean_stale_staging(tmp_path)
     assert live.exists() and not dead.exists() and not odd.exists()
+
+
+def test_a_registered_writer_is_written_and_listed(tmp_path, monkeypatch):
+    # Outputs are a registry (findings/export.py WRITERS): a team's own file goes through the
+    # same staging, manifest and masking as the built-in ones.
+    from xuncha_audit.errors import XunchaError
+    from xuncha_audit.findings import export as ex
+
+    monkeypatch.setattr(ex, "WRITERS", list(ex.WRITERS))
+
+    def by_unit(ctx, path):
+        rows = ctx.con.execute("SELECT unit, count(*) FROM _x_findings GROUP BY 1 ORDER BY 1").fetchall()
+        path.write_text("\n".join(f"{u}\t{n}" for u, n in rows), encoding="utf-8")
+        return {"by_unit_rows": len(rows)}
+
+    ex.register_output(ex.Output("按单位汇总.tsv", "按单位统计疑点数", by_unit))
+    with pytest.raises(XunchaError):
+        ex.register_output(ex.Output("findings.csv", "重复", by_unit))
+    with pytest.raises(XunchaError):
+        ex.register_output(ex.Output("../outside.txt", "路径", by_unit))
+    con = duckdb.connect(str(make_run_db(tmp_path / "run.duckdb", 1)))
+    res = export_all(con, tmp_path / "out")
+    n_findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+    con.close()
+    text = (tmp_path / "out" / "按单位汇总.tsv").read_text(encoding="utf-8")
+    assert sum(int(line.split("\t")[1]) for line in text.splitlines()) == n_findings > 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs"]["按单位汇总.tsv"]["bytes"] == len(text.encode("utf-8"))
+    assert manifest["by_unit_rows"] == len(text.splitlines())
+    assert set(OUTPUTS) | {"按单位汇总.tsv"} <= set(res["files"])
+    assert res["sheets"][0] == "汇总"

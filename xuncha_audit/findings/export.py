@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,8 +40,55 @@ FINDINGS_EXPORT_COLUMNS = (
     "title", "amount", "entity_type", "entity_key", "period_start", "period_end", "persons",
     "regulation", "rule", "status", "note",
 )
-OUTPUTS = ("findings.parquet", "findings.csv", "evidence.parquet", "evidence.csv",
-           "findings.xlsx", "report.html", "manifest.json")
+
+
+@dataclass
+class ExportContext:
+    """What every output writer may use: the run database with its ``_x_*`` views (masked as
+    asked), the profiles, the manifest being built and the summary shown on the first page."""
+
+    con: object
+    mask: bool
+    profiles: pd.DataFrame
+    cadres: pd.DataFrame
+    info: dict
+    manifest: dict
+    findings_columns: list[str]
+    evidence_columns: list[str]
+
+    def findings_select(self) -> str:
+        return f"SELECT {', '.join(quote(c) for c in self.findings_columns)} FROM _x_findings"
+
+    def evidence_select(self) -> str:
+        return f"SELECT {', '.join(quote(c) for c in self.evidence_columns)} FROM _x_evidence"
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the output folder: ``write(ctx, path)`` writes it and may return entries
+    for the manifest (the workbook its sheet names, the report its sections)."""
+
+    name: str
+    title_zh: str
+    write: Callable[[ExportContext, Path], dict | None]
+
+
+# The writers, in the order they run; manifest.json is written last, from what they wrote.
+WRITERS: list[Output] = []
+
+
+def register_output(output: Output) -> Output:
+    """Add a writer to every export (a team's own format, say); its name is a file name of
+    the output folder, written atomically with the others and listed in the manifest."""
+    if output.name in {w.name for w in WRITERS} | {MANIFEST}:
+        raise XunchaError(f"输出文件 {output.name} 已有写出程序", f"output {output.name!r} registered twice")
+    if Path(output.name).name != output.name:
+        raise XunchaError(f"输出文件名不能含路径：{output.name}", f"output name {output.name!r} has a path")
+    WRITERS.append(output)
+    return output
+
+
+MANIFEST = "manifest.json"
 
 
 def neutralise_sql(expr: str) -> str:
@@ -193,30 +242,25 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
         cadres = mask_frame(cadres)
     manifest = build_manifest(con, run_info=run_info, mask=mask)
     info = _summary_info(manifest, mask, store)
-    fcols = [c for c in FINDINGS_EXPORT_COLUMNS]
-    ecols = [c for c in columns_of_view(con, "_x_evidence")]
+    ctx = ExportContext(con=con, mask=mask, profiles=profiles, cadres=cadres, info=info, manifest=manifest,
+                        findings_columns=list(FINDINGS_EXPORT_COLUMNS),
+                        evidence_columns=columns_of_view(con, "_x_evidence"))
     with staged_outputs(out_dir) as st:
-        fsel = f"SELECT {', '.join(quote(c) for c in fcols)} FROM _x_findings"
-        esel = f"SELECT {', '.join(quote(c) for c in ecols)} FROM _x_evidence"
-        write_parquet(con, fsel, st.path("findings.parquet"))
-        write_csv(con, _csv_select(con, "_x_findings", fcols), st.path("findings.csv"))
-        write_parquet(con, esel, st.path("evidence.parquet"))
-        write_csv(con, _csv_select(con, "_x_evidence", ecols), st.path("evidence.csv"))
-        sheets = write_workbook(con, st.path("findings.xlsx"), profiles=profiles, info=info, mask=mask)
-        sections = write_report(con, st.path("report.html"), profiles=profiles, cadres=cadres,
-                                info=info, manifest_preview=manifest)
+        extras: dict = {}
+        for output in WRITERS:
+            extras.update(output.write(ctx, st.path(output.name)) or {})
         manifest["outputs"] = {
-            name: {"bytes": st.path(name).stat().st_size, "sha256": sha256_file(st.path(name))}
-            for name in OUTPUTS if name != "manifest.json"
+            w.name: {"bytes": st.path(w.name).stat().st_size, "sha256": sha256_file(st.path(w.name))}
+            for w in WRITERS
         }
-        manifest["workbook_sheets"] = sheets
-        manifest["report_sections"] = sections
-        st.path("manifest.json").write_text(
+        manifest.update(extras)
+        st.path(MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
         staged = list(st.names)
     out = Path(out_dir)
     return {"files": {n: out / n for n in staged}, "counts": manifest["counts"],
-            "sheets": sheets, "sections": sections, "carried": carried}
+            "sheets": manifest.get("workbook_sheets"), "sections": manifest.get("report_sections"),
+            "carried": carried}
 
 
 def columns_of_view(con, view: str) -> list[str]:
@@ -247,3 +291,29 @@ def coverage_sections(con, run_id: str | None, *, mask: bool = True) -> dict:
             f"SELECT check_id, unit, reason_zh, n, entity_type, {ex} AS examples FROM _check_notes "
             "WHERE run_id = ? ORDER BY check_id, unit, reason_zh", [run_id])
     return out
+
+
+# --------------------------------------------------------------------------- the writers
+# Each calls the module's function by name when it runs (a benchmark or a test may wrap it).
+
+register_output(Output("findings.parquet", "疑点清单（Parquet）",
+                       lambda ctx, path: write_parquet(ctx.con, ctx.findings_select(), path)))
+register_output(Output("findings.csv", "疑点清单（CSV，UTF-8 BOM）", lambda ctx, path: write_csv(
+    ctx.con, _csv_select(ctx.con, "_x_findings", ctx.findings_columns), path)))
+register_output(Output("evidence.parquet", "证据（Parquet）",
+                       lambda ctx, path: write_parquet(ctx.con, ctx.evidence_select(), path)))
+register_output(Output("evidence.csv", "证据（CSV，UTF-8 BOM）", lambda ctx, path: write_csv(
+    ctx.con, _csv_select(ctx.con, "_x_evidence", ctx.evidence_columns), path)))
+register_output(Output("findings.xlsx", "疑点工作簿（Excel，可填写核实情况）", lambda ctx, path: {
+    "workbook_sheets": write_workbook(ctx.con, path, profiles=ctx.profiles, info=ctx.info, mask=ctx.mask)}))
+register_output(Output("report.html", "HTML 报告", lambda ctx, path: {
+    "report_sections": write_report(ctx.con, path, profiles=ctx.profiles, cadres=ctx.cadres, info=ctx.info,
+                                    manifest_preview=ctx.manifest)}))
+
+
+def outputs() -> tuple[str, ...]:
+    """The files an export writes, manifest.json last."""
+    return (*(w.name for w in WRITERS), MANIFEST)
+
+
+OUTPUTS = outputs()  # the built-in set (tests, docs)
