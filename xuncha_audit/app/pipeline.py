@@ -1,9 +1,11 @@
 """The main job: load -> standards -> validate -> checks -> triage -> exports.
 
-`xuncha-audit run DATA_DIR --out OUT_DIR` is safe to run unattended (cron, systemd timer):
-non-interactive, logs JSON lines to ``OUT_DIR/xuncha.log.jsonl``, holds a lock on the
-database while it works, and exits with 0 (ok), 1 (findings at or above ``--fail-on``),
-2 (bad input or config) or 3 (internal error).
+:func:`run_pipeline` is the job, with no terminal library: it tells its progress to a
+:class:`Feedback` and raises ``XunchaError`` on bad input or configuration. The command
+``xuncha-audit run DATA_DIR --out OUT_DIR`` (``xuncha_audit.cli.run``) wraps it for
+unattended use (cron, systemd timer): JSON-lines log in ``OUT_DIR/xuncha.log.jsonl``, the
+database's lock held while it works, exit 0 (ok), 1 (findings at or above ``--fail-on``),
+2 (bad input, config or environment), 3 (internal error) or 4 (some checks failed).
 """
 
 from __future__ import annotations

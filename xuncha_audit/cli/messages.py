@@ -2,7 +2,7 @@
 
 Typer and Click print their usage errors and help headings in English ("Missing option
 '--out'", "No such option", "Options"). A member of an inspection team reads Chinese, so
-:func:`install` (called once by ``cli.py``) puts Chinese in front of them, keeping the
+:func:`install` (called once by ``xuncha_audit.cli``) puts Chinese in front of them, keeping the
 English after it where it helps. It touches three things only, each tested in
 ``tests/test_cli_messages.py`` so that a Typer upgrade that moves them fails a test instead of
 silently falling back to English:
