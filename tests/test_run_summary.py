@@ -167,3 +167,24 @@ def test_summary_of_an_empty_database(tmp_path):
     _summary(c, result)
     text = c.export_text()
     assert "本次未发现疑点" in text and "无法显示结果摘要" not in text
+
+
+def test_console_feedback_prints_text_as_written():
+    # Paths, file names and DuckDB errors may hold [brackets]: the run's lines print them as
+    # they are (Rich markup applies to the renderer's own styling only).
+    from types import SimpleNamespace
+
+    from xuncha_audit.cli.run import ConsoleFeedback
+
+    c = _console()
+    fb = ConsoleFeedback(c)
+    fb.stage(1, "导入数据", "/data/[2024]巡察 → /out/x.duckdb")
+    fb.say("付款[副本].csv 无法读取 [red]", level="error", tag="无法读取")
+    fb.say("已按配置跳过 [bold]1[/bold] 个文件", level="warn")
+    spec = SimpleNamespace(title_zh="拆分[规避]招标")
+    fb.check(spec, SimpleNamespace(check_id="P01", status="error", error="Binder Error: [x] not found",
+                                   note=None, notes=[], findings=0, seconds=0.1))
+    text = c.export_text()
+    for piece in ("1/5 导入数据 /data/[2024]巡察", "无法读取 付款[副本].csv 无法读取 [red]",
+                  "已按配置跳过 [bold]1[/bold] 个文件", "P01 拆分[规避]招标: 出错 Binder Error: [x] not found"):
+        assert piece in text, (piece, text)
