@@ -1,15 +1,11 @@
 """Safety for unattended (cron / systemd timer) runs: JSON-lines log, exit codes, the
 errors of the environment (a full disk, a database held by a notebook). The run lock is
-``xuncha_audit.locks`` (the triage store takes it too). ``xuncha-audit run`` uses them so:
+``xuncha_audit.locks`` (the triage store takes it too); ``xuncha_audit.cli.run`` puts them
+together around :func:`~xuncha_audit.app.pipeline.run_pipeline`.
 
-    log = setup_json_log(out / "xuncha.log.jsonl")
-    with run_lock(db_path):
-        con = open_db_or_explain(db_path)
-        ...
-    raise typer.Exit(exit_code_for(findings_df, fail_on))
-
-Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 bad input or config (any
-``XunchaError``, including a held lock or a database held by a notebook), 3 internal error.
+Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 bad input, config or environment
+(any ``XunchaError``, including a held lock or a database held by a notebook), 3 internal
+error, 4 the run finished but some checks failed.
 """
 
 from __future__ import annotations

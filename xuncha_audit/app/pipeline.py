@@ -22,15 +22,11 @@ from pathlib import Path
 import duckdb
 
 from xuncha_audit import __version__
-from xuncha_audit.config import (
-    RunConfig,
-)
+from xuncha_audit.config import RunConfig
 from xuncha_audit.db import of
 from xuncha_audit.errors import XunchaError
 
 log = logging.getLogger("xuncha_audit.run")
-
-from xuncha_audit.app.runstate import RUN_DDL as RUN_DDL  # noqa: E402  (kept importable)
 
 
 class Feedback:
@@ -61,6 +57,7 @@ class Feedback:
         """Loading; yields the ``progress(done, total, current_file)`` callback of
         :func:`~xuncha_audit.ingest.loader.load_folder`."""
         yield lambda done, total, current: None
+
 
 CALENDAR_COVERED = (date(2004, 1, 1), date(2026, 12, 31))
 # Dates that describe people and things, not events a rest-day rule looks at (a 1995 hire

@@ -75,6 +75,7 @@ class Output:
 
 # The writers, in the order they run; manifest.json is written last, from what they wrote.
 WRITERS: list[Output] = []
+MANIFEST = "manifest.json"
 
 
 def register_output(output: Output) -> Output:
@@ -86,9 +87,6 @@ def register_output(output: Output) -> Output:
         raise XunchaError(f"输出文件名不能含路径：{output.name}", f"output name {output.name!r} has a path")
     WRITERS.append(output)
     return output
-
-
-MANIFEST = "manifest.json"
 
 
 def neutralise_sql(expr: str) -> str:
@@ -272,10 +270,8 @@ def coverage_sections(con, run_id: str | None, *, mask: bool = True) -> dict:
     the reason) and the data-quality notes of the run."""
     be = of(con)
     have = {t for t in ("_unit_tables", "_check_coverage", "_check_notes") if be.exists(t)}
-    out: dict = {}
-
     rows = be.fetch_records
-
+    out: dict = {}
     if "_unit_tables" in have:
         supplied: dict[str, list[str]] = {}
         for r in rows("SELECT unit, table_name FROM _unit_tables WHERE supplied ORDER BY unit, table_name"):
@@ -310,10 +306,4 @@ register_output(Output("report.html", "HTML 报告", lambda ctx, path: {
     "report_sections": write_report(ctx.con, path, profiles=ctx.profiles, cadres=ctx.cadres, info=ctx.info,
                                     manifest_preview=ctx.manifest)}))
 
-
-def outputs() -> tuple[str, ...]:
-    """The files an export writes, manifest.json last."""
-    return (*(w.name for w in WRITERS), MANIFEST)
-
-
-OUTPUTS = outputs()  # the built-in set (tests, docs)
+OUTPUTS = (*(w.name for w in WRITERS), MANIFEST)  # the built-in files, manifest.json last

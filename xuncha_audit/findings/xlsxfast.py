@@ -39,6 +39,17 @@ def _col(col: int) -> str:
     return name
 
 
+def _by_number(name: str):
+    """``Worksheet.<name>`` without the A1-notation decorator when given row/column numbers."""
+    fast, public = getattr(Worksheet, "_" + name), getattr(Worksheet, name)
+
+    def method(self, row, col, *args, **kwargs):
+        return (fast if type(row) is int else public)(self, row, col, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 class FastWorksheet(Worksheet):
     """xlsxwriter's Worksheet with a faster ``_write_cell`` for constant_memory workbooks.
 
@@ -47,25 +58,10 @@ class FastWorksheet(Worksheet):
     call); called with ``"A1"`` they are xlsxwriter's own.
     """
 
-    def write_string(self, row, col, *args, **kwargs):
-        if type(row) is int:
-            return self._write_string(row, col, *args, **kwargs)
-        return super().write_string(row, col, *args, **kwargs)
-
-    def write_number(self, row, col, *args, **kwargs):
-        if type(row) is int:
-            return self._write_number(row, col, *args, **kwargs)
-        return super().write_number(row, col, *args, **kwargs)
-
-    def write_blank(self, row, col, *args, **kwargs):
-        if type(row) is int:
-            return self._write_blank(row, col, *args, **kwargs)
-        return super().write_blank(row, col, *args, **kwargs)
-
-    def write_datetime(self, row, col, *args, **kwargs):
-        if type(row) is int:
-            return self._write_datetime(row, col, *args, **kwargs)
-        return super().write_datetime(row, col, *args, **kwargs)
+    write_string = _by_number("write_string")
+    write_number = _by_number("write_number")
+    write_blank = _by_number("write_blank")
+    write_datetime = _by_number("write_datetime")
 
     def _write_cell(self, row: int, col: int, cell) -> None:
         kind = cell.__class__.__name__
@@ -75,19 +71,13 @@ class FastWorksheet(Worksheet):
             string = cell.string
             if string.startswith("<r>") and string.endswith("</r>"):  # a rich string
                 return super()._write_cell(row, col, cell)
-            if _NEEDS_CONTROL_ESCAPE.search(string):
+            if _NEEDS_CONTROL_ESCAPE.search(string):  # (its escapes never add "<r>" or "</r>")
                 string = self._escape_control_characters(string)
-                if string.startswith("<r>") and string.endswith("</r>"):
-                    return super()._write_cell(row, col, cell)
 
-        if cell.format:
-            attr = f' r="{_col(col)}{row + 1}" s="{cell.format._get_xf_index()}"'
-        elif row in self.row_info and self.row_info[row].row_format:
-            attr = f' r="{_col(col)}{row + 1}" s="{self.row_info[row].row_format._get_xf_index()}"'
-        elif col in self.col_info and self.col_info[col].column_format is not None:
-            attr = f' r="{_col(col)}{row + 1}" s="{self.col_info[col].column_format._get_xf_index()}"'
-        else:
-            attr = f' r="{_col(col)}{row + 1}"'
+        # the cell's format, else its row's, else its column's (as xlsxwriter chooses)
+        fmt = cell.format or (row in self.row_info and self.row_info[row].row_format) or (
+            col in self.col_info and self.col_info[col].column_format)
+        attr = f' r="{_col(col)}{row + 1}"' + (f' s="{fmt._get_xf_index()}"' if fmt else "")
 
         if kind == "String":
             # xlsxwriter: xml:space="preserve" when the text starts or ends with whitespace
