@@ -296,15 +296,21 @@ def test_export_from_read_only_connection_and_bad_record_json(tmp_path):
 
 
 def test_staging_of_a_live_process_is_not_removed(tmp_path):
-    from xuncha_audit.findings.atomic import STAGING_PREFIX, clean_stale_staging
+    from xuncha_audit.findings.atomic import PENDING_PREFIX, STAGING_PREFIX, clean_stale_staging
 
     live = tmp_path / f"{STAGING_PREFIX}{os.getppid()}-abc"
     dead = tmp_path / f"{STAGING_PREFIX}999999999-abc"
     odd = tmp_path / f"{STAGING_PREFIX}xyz"
     for p in (live, dead, odd):
         p.mkdir()
+    # a merged triage store waiting for this process's save_triage stays; a killed run's goes
+    mine = tmp_path / f"{PENDING_PREFIX}{os.getpid()}-triage.json"
+    killed = tmp_path / f"{PENDING_PREFIX}999999999-triage.json"
+    for p in (mine, killed):
+        p.write_text("[]", encoding="utf-8")
     clean_stale_staging(tmp_path)
     assert live.exists() and not dead.exists() and not odd.exists()
+    assert mine.exists() and not killed.exists()
 
 
 def test_a_registered_writer_is_written_and_listed(tmp_path, monkeypatch):

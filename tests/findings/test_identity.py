@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 from findings_support import fid
 
 from xuncha_audit.findings.triage import TriageStore, apply_triage, save_triage, set_triage
@@ -137,4 +138,28 @@ def test_deferred_save_writes_the_store_only_when_asked(tmp_path):
     assert not store.exists()
     save_triage(con, store)
     assert TriageStore(store).frame()["last_seen_run"].tolist() == ["run-1"]
+    con.close()
+
+
+def test_deferred_save_keeps_the_merged_store_on_disk_not_in_memory(tmp_path):
+    """While the exports run, the merged store waits in a pending file next to the store
+    (not as a DuckDB table); applying again forgets it; saving twice is refused."""
+    from xuncha_audit.db import of
+    from xuncha_audit.errors import XunchaError
+    from xuncha_audit.findings.triage import SEEN_TABLE
+
+    store = tmp_path / "triage.json"
+    con = _db(tmp_path / "r1.duckdb", ["HT-1", "HT-2"], "run-1")
+    apply_triage(con, store, run_id="run-1", save=False)
+    pending = list(tmp_path.glob(".pending-*-triage.json"))
+    assert len(pending) == 1 and not store.exists()
+    assert not of(con).exists("_triage_store")
+    assert of(con).fetch_all(f"SELECT check_id FROM {SEEN_TABLE}") == [("P01",)]
+    apply_triage(con, store, run_id="run-1", save=False)  # again: one pending file, not two
+    assert list(tmp_path.glob(".pending-*-triage.json")) == pending
+    save_triage(con, store)
+    assert not pending[0].exists() and not of(con).exists(SEEN_TABLE)
+    assert TriageStore(store).frame()["last_seen_run"].tolist() == ["run-1"]
+    with pytest.raises(XunchaError):
+        save_triage(con, store)
     con.close()

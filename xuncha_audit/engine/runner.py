@@ -291,6 +291,13 @@ def _finding_ids(con, code: str, res: str):
     return tbl.drop_columns(["_keys"]).append_column("finding_id", pa.array(ids, pa.string()))
 
 
+def _sorted_distinct(col: str, sep: str) -> str:
+    """``string_agg(DISTINCT col, sep ORDER BY col)`` written the way every engine reads alike
+    (what ``db.dialect`` makes of an unordered string_agg): no sqlglot parse of the statement,
+    which cost ~15 ms per check, more than running it."""
+    return f"nullif(array_to_string(list_sort(list_distinct(list(\"{col}\"))), '{sep}'), '')"
+
+
 def _materialise_result(con, be: Backend, res: str, sql: str, binds: dict) -> None:
     """The check's rows as temp table ``res`` on ``con`` (run on the backend, fetched back)."""
     if isinstance(be, DuckDBBackend) and be.con is con:
@@ -363,8 +370,8 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
                     max(amount) AS amount, min(period_start) AS period_start,
                     max(period_end) AS period_end, min(entity_type) AS entity_type,
                     min(entity_key) AS entity_key,
-                    {"string_agg(DISTINCT rule, ',' ORDER BY rule)" if has_rule else "NULL"} AS rule,
-                    {"string_agg(DISTINCT persons, '、' ORDER BY persons)" if has_persons else "NULL"} AS persons,
+                    {_sorted_distinct("rule", ",") if has_rule else "NULL"} AS rule,
+                    {_sorted_distinct("persons", "、") if has_persons else "NULL"} AS persons,
                     {details} AS details
                     {extra_sel}
                 FROM "{res}" r JOIN "{ids}" i

@@ -19,33 +19,37 @@ from pathlib import Path
 from xuncha_audit.locks import pid_alive
 
 STAGING_PREFIX = ".staging-"
+PENDING_PREFIX = ".pending-"
 
 
 def _prefix() -> str:
     return f"{STAGING_PREFIX}{os.getpid()}-"
 
 
-def _owner_alive(name: str) -> bool:
+def _owner_alive(name: str, prefix: str = STAGING_PREFIX) -> bool:
     """Staging names carry the writer's pid: ``.staging-<pid>-...``."""
     try:
-        pid = int(name[len(STAGING_PREFIX):].split("-", 1)[0])
+        pid = int(name[len(prefix):].split("-", 1)[0])
     except ValueError:
         return False
-    return pid != os.getpid() and pid_alive(pid)
+    if pid == os.getpid():  # a pending file waits for this process; a staging one is stale
+        return prefix == PENDING_PREFIX
+    return pid_alive(pid)
 
 
 def clean_stale_staging(out_dir: Path) -> list[Path]:
-    """Remove staging folders and temp files left behind by killed runs (not those of a
-    process still alive)."""
+    """Remove staging folders, temp files and pending files left behind by killed runs (not
+    those of a process still alive)."""
     removed = []
-    for p in out_dir.glob(STAGING_PREFIX + "*"):
-        if _owner_alive(p.name):
-            continue
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-        removed.append(p)
+    for prefix in (STAGING_PREFIX, PENDING_PREFIX):
+        for p in out_dir.glob(prefix + "*"):
+            if _owner_alive(p.name, prefix):
+                continue
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            removed.append(p)
     return removed
 
 
@@ -89,6 +93,13 @@ def staged_outputs(out_dir: str | os.PathLike) -> Iterator[Staging]:
         st.abort()
         raise
     st.commit()
+
+
+def pending_file(path: str | os.PathLike) -> Path:
+    """Where a file waits, complete, before it replaces ``path`` (``os.replace`` later): next
+    to it, named like the staging files, so one left by a killed run is cleaned up."""
+    target = Path(path)
+    return target.parent / f"{PENDING_PREFIX}{os.getpid()}-{target.name}"
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ def create_numbers(con, store=None) -> None:
     """TEMP table ``_x_numbers(finding_id, check_id, short_no)`` for the findings and the
     gone findings of ``_x_findings``/``_x_gone`` (create the views first)."""
     be = of(con)
-    from xuncha_audit.findings.triage import TriageStore
+    from xuncha_audit.findings.triage import SEEN_TABLE, TriageStore
 
     st = None
     if store is not None:
@@ -31,10 +31,10 @@ def create_numbers(con, store=None) -> None:
             st = None
     be.execute("CREATE OR REPLACE TEMP TABLE _x_store_seen (finding_id VARCHAR, check_id VARCHAR, "
                "first_seen_at VARCHAR, first_seen_run VARCHAR)")
-    if be.exists("_triage_store"):
-        # A run merged the store in memory and saves it after the exports: number from that.
+    if be.exists(SEEN_TABLE, temporary=True):
+        # A run merged the store and saves it after the exports: number from that.
         be.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "
-                   "first_seen_run FROM _triage_store")
+                   f"first_seen_run FROM {SEEN_TABLE}")
     elif st is not None:
         st.load_into(con, "_x_store_tmp")
         be.execute("INSERT INTO _x_store_seen SELECT finding_id, check_id, first_seen_at, "

@@ -84,9 +84,13 @@ _SUFFIX_RE = "(" + "|".join(sorted(COMPANY_SUFFIXES, key=len, reverse=True)) + "
 MACROS = {
     # translate() is slow in DuckDB (per-call map); only strings holding full-width
     # characters pay for it.
+    # The argument is bound once (a lambda over a one-element list): written with ``s`` three
+    # times, every macro around xa_fw copied its argument expression three times, and DuckDB
+    # plans (compiles the regular expressions of) each copy — planning, not the rows, was
+    # most of a short sheet's load (docs/benchmarks.md, "Planning").
     "xa_fw": (
-        r"CASE WHEN regexp_matches(s, '[\x{FF01}-\x{FF5E}\x{3000}]') "
-        f"THEN translate(s, {literal(_FW)}, {literal(_HW)}) ELSE s END"
+        r"list_transform([s], lambda z: CASE WHEN regexp_matches(z, '[\x{FF01}-\x{FF5E}\x{3000}]') "
+        f"THEN translate(z, {literal(_FW)}, {literal(_HW)}) ELSE z END)[1]"
     ),
     "xa_nows": f"regexp_replace(s, {literal(_WS + '+')}, '', 'g')",
     "xa_norm_name": (
@@ -114,9 +118,9 @@ MACROS = {
         " lambda x: xa_norm_name(x)), lambda x: x IS NOT NULL), '、'), '')"
     ),
     "xa_company_norm": (
-        "coalesce(nullif(regexp_replace(regexp_replace(lower(xa_nows(xa_fw(s))),"
-        f" {literal(_BRACKET_RE)}, '', 'g'), {literal(_SUFFIX_RE)}, ''), ''),"
-        " nullif(lower(xa_nows(xa_fw(s))), ''))"
+        "list_transform([lower(xa_nows(xa_fw(s)))], lambda z: coalesce(nullif(regexp_replace("
+        f"regexp_replace(z, {literal(_BRACKET_RE)}, '', 'g'), {literal(_SUFFIX_RE)}, ''), ''),"
+        " nullif(z, '')))[1]"
     ),
 }
 

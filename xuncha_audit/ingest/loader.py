@@ -866,6 +866,10 @@ class _Run:
         kref: dict[str, str] = {}
         pref: dict[tuple[str, str], str] = {}
         layer1, layer2 = [], []
+        # Columns parsed the same way share one map (a ledger's four text columns, its three
+        # name columns): planning the parsing macros, not running them, is most of what a map
+        # costs on all but long sheets, and it is paid once per map statement.
+        shared: dict[tuple, list[str]] = {}
         for src, feeds in fed.items():
             a = alias[src]
             if src in inline:
@@ -880,24 +884,29 @@ class _Run:
                                       f"AS {_q(name + '_norm')}")
                         pref[(src, col.name + "_norm")] = f"r.{_q(name + '_norm')}"
                 continue
-            kref[src] = f"{a}.k"
-            parsed = ""
-            for col in feeds:
-                expr = p_expr(col)
-                parsed += f", {expr} AS {_q('p_' + col.name)}"
-                pref[(src, col.name)] = f"{a}.{_q('p_' + col.name)}"
-                if col.norm == "company":
-                    parsed += f", {company_norm_sql(expr)} AS {_q('p_' + col.name + '_norm')}"
-                    pref[(src, col.name + "_norm")] = f"{a}.{_q('p_' + col.name + '_norm')}"
+            shared.setdefault(tuple((p_expr(c), c.norm == "company") for c in feeds), []).append(src)
+        maps: dict[str, str] = {}  # source column -> its map table
+        for g, (parsers, srcs) in enumerate(shared.items()):
+            parsed = "".join(
+                f", {expr} AS p{j}" + (f", {company_norm_sql(expr)} AS p{j}_norm" if company else "")
+                for j, (expr, company) in enumerate(parsers))
+            values = _q(srcs[0]) if len(srcs) == 1 else f"unnest([{', '.join(_q(x) for x in srcs)}])"
             be.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _xa_{a} AS
+                f"""CREATE OR REPLACE TEMP TABLE _xa_m{g} AS
                 SELECT c, k{parsed} FROM (
-                    SELECT c, {cell_sql("c")} AS k FROM (SELECT DISTINCT {_q(src)} AS c FROM {src_table})
+                    SELECT c, {cell_sql("c")} AS k FROM (SELECT DISTINCT {values} AS c FROM {src_table})
                 ) WHERE c IS NOT NULL"""
             )
+            for src in srcs:
+                a = alias[src]
+                maps[src] = f"_xa_m{g}"
+                kref[src] = f"{a}.k"
+                for j, col in enumerate(fed[src]):
+                    pref[(src, col.name)] = f"{a}.p{j}"
+                    if col.norm == "company":
+                        pref[(src, col.name + "_norm")] = f"{a}.p{j}_norm"
         joins = " ".join(
-            f"LEFT JOIN _xa_{a} {a} ON {a}.c = r.{_q(src)}"
-            for src, a in alias.items() if src not in inline
+            f"LEFT JOIN {maps[src]} {a} ON {a}.c = r.{_q(src)}" for src, a in alias.items() if src in maps
         ) + f" JOIN _xa_members xm ON xm._sid = {_sid('r._row')}"
         source_sql = src_table
         if layer1:
@@ -975,9 +984,8 @@ class _Run:
             )
         # summary and deleted rows are counted, never quarantined
         be.execute(f"UPDATE _xa_typed SET _bad = {_EMPTY_BAD} WHERE _kind IS NOT NULL")
-        for src, a in alias.items():
-            if src not in inline:
-                be.execute(f"DROP TABLE _xa_{a}")
+        for table in sorted(set(maps.values())):
+            be.execute(f"DROP TABLE {table}")
 
     # -- stage 3: quarantine -----------------------------------------------------------
     def _stage_quarantine(self, st: _Sheet) -> list[tuple[str, str]]:

@@ -180,29 +180,32 @@ PARSE_MACROS = {
     ),
 }
 
-_UNIT_SPLIT = "^(.*?)(" + "|".join(AMOUNT_UNITS) + ")?$"
+# One match splits an amount (without currency marks and spaces) into an optional opening
+# bracket, the number, an optional unit and an optional closing bracket; the brackets must
+# pair. One regular expression instead of three in a row (brackets, unit, number): the same
+# amounts read, and a third of the planning (every amount column plans it, every sheet).
+_AMOUNT_RE = (r"^(\()?((?:" + _AMOUNT_NUM_RE.replace("(", "(?:") + "))("  # groups: o, n, u, c
+               + "|".join(AMOUNT_UNITS) + r")?(\))?$")
 
 # Macros of two arguments: (s, f) with f an integer column factor.
 PARSE_MACROS_2 = {
-    # t: cleaned, without currency marks and spaces, no brackets; a cell unit wins over f
-    "xa_amount_k": (
-        f"list_transform([regexp_extract(s, {literal(_UNIT_SPLIT)}, ['n', 'u'])], lambda z: "
-        "CASE WHEN abs(xa_amount_n(z.n)) < 100000000000000000000 THEN xa_amount_n(z.n) * "
+    # m: the parts of _AMOUNT_RE; a cell unit wins over f; each part is named once (a lambda
+    # binds m): a macro naming its argument twice makes DuckDB plan the argument twice
+    "xa_amount_p": _let(
+        "CASE WHEN z.n <> '' AND (z.o = '') = (z.c = '') THEN "
+        "list_transform([TRY_CAST(replace(z.n, ',', '') AS DECIMAL(38,6))], lambda v: "
+        "CASE WHEN abs(v) < 100000000000000000000 THEN CASE WHEN z.o = '' THEN 1 ELSE -1 END * v * "
         "CASE z.u " + " ".join(f"WHEN {literal(u)} THEN {n}" for u, n in AMOUNT_UNITS.items())
-        + " ELSE CAST(f AS BIGINT) END END)[1]"
-    ),
-    "xa_amount_g": (
-        "list_transform([s], lambda z: CASE WHEN regexp_full_match(z, '\\((.*)\\)') "
-        "THEN -xa_amount_k(regexp_extract(z, '^\\((.*)\\)$', 1), f) "
-        "ELSE xa_amount_k(z, f) END)[1]"
+        + " ELSE CAST(f AS BIGINT) END END)[1] END"
     ),
     # plain numbers take the fast path (a cast); the rest goes through the full parser
     "xa_amount_scaled_c": (
         "list_transform([s], lambda z: CASE WHEN z IS NULL THEN NULL "
         "WHEN f = 1 AND regexp_full_match(z, '[-+]?[0-9]+(\\.[0-9]+)?') "
         "THEN TRY_CAST(z AS DECIMAL(18,2)) "
-        "ELSE TRY_CAST(xa_amount_g(regexp_replace(z, "
-        f"{literal(_WS[:-1] + '￥¥$]|RMB|rmb|CNY|人民币')}, '', 'g'), f) AS DECIMAL(18,2)) END)[1]"
+        "ELSE TRY_CAST(xa_amount_p(regexp_extract(regexp_replace(z, "
+        f"{literal(_WS[:-1] + '￥¥$]|RMB|rmb|CNY|人民币')}, '', 'g'), {literal(_AMOUNT_RE)}, "
+        "['o', 'n', 'u', 'c']), f) AS DECIMAL(18,2)) END)[1]"
     ),
     "xa_amount_scaled": "xa_amount_scaled_c(xa_cell(s), f)",
 }
