@@ -136,32 +136,40 @@ def group_text(group: tuple[str, ...]) -> tuple[str, str]:
     return f"缺少 {zh}（{'/'.join(group)}）", f"missing {' or '.join(group)}"
 
 
-def units_lacking(con, spec) -> tuple[list[str], dict[str, tuple[str, str]]]:
+def units_lacking(con, spec, presence: dict | None = None) -> tuple[list[str], dict[str, tuple[str, str]]]:
     """(all units of the run, {unit: (reason_zh, reason_en)} for units lacking a needed
-    table). A table absent from the database counts as empty."""
+    table). A table absent from the database counts as empty.
+
+    ``presence``: a dict kept for one run of the checks (``run_checks`` passes one): which
+    units each table has is read once per run, not once per check (36 scans of a province's
+    ledger otherwise)."""
     be = of(con)
-    have = _existing_tables(con) | {r[0] for r in be.fetch_all(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary")}
+    cache = {} if presence is None else presence
+
+    def units_in(key: str, sql: str) -> set[str]:
+        if key not in cache:
+            cache[key] = {r[-1] for r in be.fetch_all(sql) if r[-1] is not None}
+        return cache[key]
+
+    have = {r[0] for r in be.fetch_all(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary OR "
+        "(database_name = current_database() AND schema_name = current_schema())")}
     groups = needs_of(spec)
     tables = sorted({t for g in groups for t in g if need_parts(t)[0] in have})
-    parts = ["SELECT unit FROM _units"] if "_units" in have else []
-    parts += [f'SELECT DISTINCT unit FROM "{t}"' for t in sorted({need_parts(t)[0] for t in tables})]
-    units = sorted(r[0] for r in be.fetch_all(
-        f"SELECT DISTINCT unit FROM ({' UNION '.join(parts)}) WHERE unit IS NOT NULL")) \
-        if parts else []
+    units: set[str] = units_in("_units", "SELECT DISTINCT unit FROM _units") if "_units" in have else set()
+    for t in sorted({need_parts(t)[0] for t in tables}):
+        units = units | units_in(t, f'SELECT DISTINCT unit FROM "{t}"')
     if not units:
         return [], {}
-    present: dict[str, set[str]] = {}
-    if tables:
-        rows = be.fetch_all(" UNION ALL ".join(_present_sql(t) for t in tables))
-        for t, u in rows:
-            present.setdefault(t, set()).add(u)
+    present = {t: units_in(t, "") if need_parts(t)[1] is None else units_in(t, _present_sql(t))
+               for t in tables}
     lacking: dict[str, list[tuple[str, str]]] = {}
     for g in groups:
-        for u in units:
+        for u in sorted(units):
             if not any(u in present.get(t, set()) for t in g):
                 lacking.setdefault(u, []).append(group_text(g))
-    return units, {u: ("；".join(r[0] for r in rs), "; ".join(r[1] for r in rs)) for u, rs in lacking.items()}
+    return sorted(units), {u: ("；".join(r[0] for r in rs), "; ".join(r[1] for r in rs))
+                           for u, rs in lacking.items()}
 
 
 def not_run_note(lacking: dict[str, tuple[str, str]]) -> str | None:

@@ -315,7 +315,8 @@ def _copy_in(con, name: str, table, *, temp: bool) -> None:
 
 
 def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
-              registry: Registry | None = None, *, backend: Backend | None = None) -> CheckRun:
+              registry: Registry | None = None, *, backend: Backend | None = None,
+              presence: dict | None = None) -> CheckRun:
     """Run one check and append its findings and evidence. Raises on failure.
 
     ``con`` is the DuckDB database that receives findings and evidence; ``backend`` the engine
@@ -325,7 +326,7 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
     from xuncha_audit.engine.coverage import NOTE_COLUMN, not_run_note, take_notes, units_lacking
 
     t0 = time.perf_counter()
-    units, lacking = units_lacking(con, spec)
+    units, lacking = units_lacking(con, spec, presence)
     if units and len(lacking) == len(units):  # no unit supplied what the check needs
         return CheckRun(spec.code, "not_run", time.perf_counter() - t0, note=not_run_note(lacking),
                         units=units, lacking=lacking)
@@ -416,13 +417,14 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
                     notes=notes, units=units, lacking=lacking)
 
 
-def record_check_coverage(con, run_id: str, spec: CheckSpec, cr: CheckRun) -> None:
+def record_check_coverage(con, run_id: str, spec: CheckSpec, cr: CheckRun,
+                          presence: dict | None = None) -> None:
     """``_check_coverage``: one row per unit saying whether this check judged it."""
     from xuncha_audit.engine.coverage import record_coverage, units_lacking
 
     units, lacking = cr.units, cr.lacking
     if not units:
-        units, lacking = units_lacking(con, spec)
+        units, lacking = units_lacking(con, spec, presence)
     record_coverage(con, run_id, cr.check_id, cr.status, units, lacking, reason=cr.error)
 
 
@@ -484,6 +486,7 @@ def run_checks(
     of(con).execute("DELETE FROM findings WHERE check_id IN (SELECT unnest($c))", {"c": codes})
     param_cfg = {str(k).upper(): v for k, v in (config.get("params") or {}).items()}
     built: set[str] = set()
+    presence: dict = {}  # units per table, read once (the checks do not change their inputs)
     for spec in checks:
         blocked = sorted(set(spec.inputs) & set(skip_tables))
         if blocked:
@@ -496,7 +499,7 @@ def run_checks(
                     built.add(spec.area)
                     build_shared(con, spec.area, registry, rebuild=True, backend=backend)
                 params = resolve_params(con, spec, param_cfg.get(spec.code))
-                cr = run_check(con, spec, params, run_id, registry, backend=backend)
+                cr = run_check(con, spec, params, run_id, registry, backend=backend, presence=presence)
             except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
@@ -505,7 +508,7 @@ def run_checks(
             '? AS "rows", ? AS findings, ? AS error, ? AS note',
             [run_id, cr.check_id, cr.status, cr.seconds, cr.rows, cr.findings, cr.error, cr.note],
         )
-        record_check_coverage(con, run_id, spec, cr)
+        record_check_coverage(con, run_id, spec, cr, presence)
         result.checks.append(cr)
         if progress:
             progress(spec, cr)

@@ -159,6 +159,11 @@ FINDING_TABLE = {"short_no": "序号", "check_id": "检查", "severity_zh": "等
                  "note": "备注", "finding_id": "疑点编号"}
 TOP_TABLE = {"short_no": "序号", "check_name": "问题", "severity_zh": "等级", "unit": "单位",
              "title": "疑点描述", "amount": "金额（元）", "route": "建议移送", "status": "核实状态"}
+# What the report reads of each finding (its tables, cards and figures): at a province's
+# 165,000 findings, the rest (the regulation text above all) was a third of the frame.
+REPORT_COLUMNS = ("finding_id", "check_id", "check_name", "severity", "severity_zh", "area", "area_zh",
+                  "unit", "route", "route_code", "mark", "title", "amount", "period_start", "status",
+                  "note", "_sev_rank")
 
 
 def dedup_amount(con) -> tuple[float, str]:
@@ -291,7 +296,8 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     if not be.exists(NUMBERS_TABLE):
         create_numbers(con)
-    f = be.fetch_df(f"""SELECT x.*, n.short_no FROM _x_findings x
+    cols = ", ".join(f"x.{c}" for c in REPORT_COLUMNS)
+    f = be.fetch_df(f"""SELECT {cols}, n.short_no FROM _x_findings x
                         LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""")
     gone = be.fetch_df(f"""SELECT x.*, n.short_no FROM _x_gone x
                            LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""")
