@@ -102,6 +102,8 @@ class PipelineResult:
     seconds: dict[str, float] = field(default_factory=dict)
     build_path: Path | None = None
     missing_tables: list = field(default_factory=list)
+    # for the closing lines: {"headline": ..., "top": [...]}, read before the database closed
+    closing: dict | None = None
 
 
 def prepare_out_dir(out_dir: Path) -> None:
@@ -314,6 +316,10 @@ def run_pipeline(
             t0 = runstate.begin_stage(con, run_id, "save_triage")
             save_triage(con, store, lock_held=True)
             runstate.end_stage(con, run_id, "save_triage", t0)
+            with contextlib.suppress(Exception):  # the closing lines never fail a finished run
+                from xuncha_audit.findings.amounts import headline
+
+                result.closing = {"headline": headline(con), "top": top_findings(con, store, mask=cfg.mask)}
         runstate.finish_run(con, run_id, "ok")
         of(con).execute("CHECKPOINT")
         con.close()
@@ -388,18 +394,18 @@ def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]
 
     if not be.exists("findings"):
         return []
-    # Only the findings (not the evidence): the numbering needs _x_findings and _x_gone.
-    be.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
-    gone = "findings_gone" if be.exists("findings_gone") else None
-    be.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
-               + (findings_select(con, mask=mask, source=gone) if gone
-                   else "SELECT * FROM _x_findings WHERE false"))
-    try:
-        create_numbers(con, store)
-        num = f"LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)"
-        short = "n.short_no"
-    except Exception:  # an unreadable store: the 16-hex ids still name the findings
-        num, short = "", "NULL"
+    num, short = f"LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)", "n.short_no"
+    if not be.exists(NUMBERS_TABLE, temporary=True):  # else the export's, on this connection
+        # Only the findings (not the evidence): the numbering needs _x_findings and _x_gone.
+        be.execute("CREATE OR REPLACE TEMP TABLE _x_findings AS " + findings_select(con, mask=mask))
+        gone = "findings_gone" if be.exists("findings_gone") else None
+        be.execute("CREATE OR REPLACE TEMP TABLE _x_gone AS "
+                   + (findings_select(con, mask=mask, source=gone) if gone
+                       else "SELECT * FROM _x_findings WHERE false"))
+        try:
+            create_numbers(con, store)
+        except Exception:  # an unreadable store: the 16-hex ids still name the findings
+            num, short = "", "NULL"
     rows = be.fetch_all(f"""
         SELECT coalesce({short}, x.finding_id) AS no, x.check_id, x.severity_zh, x.unit, x.title,
                x.amount

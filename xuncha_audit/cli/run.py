@@ -174,9 +174,12 @@ def _closing(console: Console, result: PipelineResult, *, mask: bool = True) -> 
 
     if result.checks is None or not Path(result.db_path).exists():
         return
-    with duckdb.connect(str(result.db_path), read_only=True) as con:
-        h = headline(con)
-        top = top_findings(con, out, mask=mask)
+    if result.closing is not None:  # read by the run itself before it closed the database
+        h, top = result.closing["headline"], result.closing["top"]
+    else:
+        with duckdb.connect(str(result.db_path), read_only=True) as con:
+            h = headline(con)
+            top = top_findings(con, out, mask=mask)
     if h is not None:
         extra = (f"；未去重合计 {_money(h['amount_raw'])} 元，{h['records_cited_twice']} 条证据记录被多个疑点引用"
                  if h["records_cited_twice"] else "")
