@@ -540,8 +540,8 @@ class _Run:
         for members in groups:
             self._load_group(members)
         pending, self.pending_log = self.pending_log, []
-        for entry in pending:
-            self._write(entry)
+        _write_logs(self.con, pending)
+        self.logged_files.update(e.file for e in pending)
 
     def _prepare(self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str,
                  forced: str | None) -> _Member | None:
@@ -1437,17 +1437,30 @@ def _sheet_rows(sheet: Sheet) -> int:
     return sum(1 for row in sheet.head if any(row))
 
 
+_LOG_TEXT = ("file", "sheet", "table_name", "unit", "encoding", "status", "message_zh", "message_en",
+             "sha256", "layout")
+_LOG_COUNTS = ("rows_read", "rows_loaded", "rows_quarantined", "rows_summary", "rows_deleted",
+               "rows_skipped")
+
+
 def _write_log(con, entry: LoadEntry) -> None:
-    of(con).execute(
-        "INSERT INTO _load_log (file, sheet, table_name, unit, encoding, rows_read, rows_loaded, "
-        "rows_quarantined, status, message_zh, message_en, sha256, loaded_at, layout, rows_summary, "
-        "rows_deleted, rows_skipped) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, ?)",
-        [entry.file, entry.sheet, entry.table_name, entry.unit, entry.encoding, entry.rows_read,
-         entry.rows_loaded, entry.rows_quarantined, entry.status, entry.message_zh,
-         entry.message_en, entry.sha256, entry.layout, entry.rows_summary, entry.rows_deleted,
-         entry.rows_skipped],
-    )
+    _write_logs(con, [entry])
+
+
+def _write_logs(con, entries: list[LoadEntry]) -> None:
+    """``_load_log`` rows of ``entries``, in order, by one statement (one INSERT per sheet
+    was 3.7 ms each, 7.5 s of a 100-unit load)."""
+    if not entries:
+        return
+    data = pa.table({
+        **{c: pa.array([getattr(e, c) for e in entries], pa.string()) for c in _LOG_TEXT},
+        **{c: pa.array([getattr(e, c) for e in entries], pa.int64()) for c in _LOG_COUNTS},
+    })
+    cols = ", ".join((*_LOG_TEXT, *_LOG_COUNTS))
+    be = of(con)
+    with be.registered("_xa_log_arrow", data):
+        be.execute(f"INSERT INTO _load_log ({cols}, loaded_at) SELECT {cols}, current_timestamp "
+                   "FROM _xa_log_arrow")
 
 
 def load_folder(
