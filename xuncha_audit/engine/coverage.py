@@ -156,13 +156,13 @@ def units_lacking(con, spec, presence: dict | None = None) -> tuple[list[str], d
         "(database_name = current_database() AND schema_name = current_schema())")}
     groups = needs_of(spec)
     tables = sorted({t for g in groups for t in g if need_parts(t)[0] in have})
-    units: set[str] = units_in("_units", "SELECT DISTINCT unit FROM _units") if "_units" in have else set()
-    for t in sorted({need_parts(t)[0] for t in tables}):
-        units = units | units_in(t, f'SELECT DISTINCT unit FROM "{t}"')
+    present = {t: units_in(t, _present_sql(t)) for t in tables}  # a table's units, or a column's
+    units = set().union(*(units_in(t, f'SELECT DISTINCT unit FROM "{t}"')
+                          for t in {need_parts(t)[0] for t in tables}))
+    if "_units" in have:
+        units |= units_in("_units", "SELECT DISTINCT unit FROM _units")
     if not units:
         return [], {}
-    present = {t: units_in(t, "") if need_parts(t)[1] is None else units_in(t, _present_sql(t))
-               for t in tables}
     lacking: dict[str, list[tuple[str, str]]] = {}
     for g in groups:
         for u in sorted(units):

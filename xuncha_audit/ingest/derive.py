@@ -81,16 +81,20 @@ _BRACKET_RE = r"[(\[【〔〖][\p{Han}]{1,8}[)\]】〕〗]"
 _SUFFIX_RE = "(" + "|".join(sorted(COMPANY_SUFFIXES, key=len, reverse=True)) + ")+$"
 
 
+def let_sql(body: str, arg: str = "s") -> str:
+    """``body`` (written over ``z``) with ``z`` bound once to ``arg``. A macro is expanded where
+    it is used: one that names its argument several times copies the whole argument expression
+    each time, and DuckDB plans (compiles the regular expressions of) every copy — planning,
+    not the rows, was most of a short sheet's load (docs/benchmarks.md, 2026-12-03 night)."""
+    return f"list_transform([{arg}], lambda z: {body})[1]"
+
+
 MACROS = {
     # translate() is slow in DuckDB (per-call map); only strings holding full-width
     # characters pay for it.
-    # The argument is bound once (a lambda over a one-element list): written with ``s`` three
-    # times, every macro around xa_fw copied its argument expression three times, and DuckDB
-    # plans (compiles the regular expressions of) each copy — planning, not the rows, was
-    # most of a short sheet's load (docs/benchmarks.md, "Planning").
-    "xa_fw": (
-        r"list_transform([s], lambda z: CASE WHEN regexp_matches(z, '[\x{FF01}-\x{FF5E}\x{3000}]') "
-        f"THEN translate(z, {literal(_FW)}, {literal(_HW)}) ELSE z END)[1]"
+    "xa_fw": let_sql(
+        r"CASE WHEN regexp_matches(z, '[\x{FF01}-\x{FF5E}\x{3000}]') "
+        f"THEN translate(z, {literal(_FW)}, {literal(_HW)}) ELSE z END"
     ),
     "xa_nows": f"regexp_replace(s, {literal(_WS + '+')}, '', 'g')",
     "xa_norm_name": (
@@ -117,10 +121,10 @@ MACROS = {
         " THEN xa_ws_tokens(x) ELSE [x] END)),"
         " lambda x: xa_norm_name(x)), lambda x: x IS NOT NULL), '、'), '')"
     ),
-    "xa_company_norm": (
-        "list_transform([lower(xa_nows(xa_fw(s)))], lambda z: coalesce(nullif(regexp_replace("
+    "xa_company_norm": let_sql(
+        "coalesce(nullif(regexp_replace("
         f"regexp_replace(z, {literal(_BRACKET_RE)}, '', 'g'), {literal(_SUFFIX_RE)}, ''), ''),"
-        " nullif(z, '')))[1]"
+        " nullif(z, ''))", "lower(xa_nows(xa_fw(s)))"
     ),
 }
 

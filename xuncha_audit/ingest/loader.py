@@ -501,9 +501,9 @@ class _Run:
         else:
             self._write(entry)
 
-    def _write(self, entry: LoadEntry) -> None:
-        _write_log(self.con, entry)
-        self.logged_files.add(entry.file)
+    def _write(self, *entries: LoadEntry) -> None:
+        _write_logs(self.con, list(entries))
+        self.logged_files.update(e.file for e in entries)
 
     # -- one sheet: plan and read --------------------------------------------------
     def add_sheet(
@@ -540,8 +540,7 @@ class _Run:
         for members in groups:
             self._load_group(members)
         pending, self.pending_log = self.pending_log, []
-        _write_logs(self.con, pending)
-        self.logged_files.update(e.file for e in pending)
+        self._write(*pending)  # one statement for all
 
     def _prepare(self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str,
                  forced: str | None) -> _Member | None:

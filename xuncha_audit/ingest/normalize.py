@@ -51,6 +51,7 @@ from __future__ import annotations
 
 from xuncha_audit.db import literal, of
 from xuncha_audit.ingest.derive import _WS, install_macros
+from xuncha_audit.ingest.derive import let_sql as _let
 
 _NUM_RE = r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?"
 # An amount's number: plain digits or thousands groups of exactly three, optional decimals,
@@ -100,12 +101,6 @@ CELL_GATE = (
 def cell_sql(src: str) -> str:
     """``xa_cell(src)``, computed only for cells that need it (see :data:`CELL_GATE`)."""
     return f"CASE WHEN regexp_matches({src}, {literal(CELL_GATE)}) THEN xa_cell({src}) ELSE {src} END"
-
-
-def _let(body: str, arg: str = "s") -> str:
-    """``body`` (written over ``z``) with ``z`` bound once to ``arg``: a macro that uses its
-    argument several times would otherwise copy the whole argument expression each time."""
-    return f"list_transform([{arg}], lambda z: {body})[1]"
 
 
 PARSE_MACROS = {
@@ -189,8 +184,7 @@ _AMOUNT_RE = (r"^(\()?((?:" + _AMOUNT_NUM_RE.replace("(", "(?:") + "))("  # grou
 
 # Macros of two arguments: (s, f) with f an integer column factor.
 PARSE_MACROS_2 = {
-    # m: the parts of _AMOUNT_RE; a cell unit wins over f; each part is named once (a lambda
-    # binds m): a macro naming its argument twice makes DuckDB plan the argument twice
+    # s: the parts of _AMOUNT_RE (o, n, u, c), bound once as z; a cell unit wins over f
     "xa_amount_p": _let(
         "CASE WHEN z.n <> '' AND (z.o = '') = (z.c = '') THEN "
         "list_transform([TRY_CAST(replace(z.n, ',', '') AS DECIMAL(38,6))], lambda v: "
