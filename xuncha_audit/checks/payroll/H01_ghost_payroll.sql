@@ -26,50 +26,68 @@ WITH retirees_listed AS (
     -- units whose roster lists retired people: only there does a pensioner missing from it tell anything
     SELECT DISTINCT unit FROM staff WHERE status = '退休'
 ),
-p AS (
-    -- only the columns used below: p is read four times, so DuckDB materialises it
-    SELECT py.unit, py._key, py.month, py.name, py.amount, py.id_number, py.person_id,
-           coalesce(f.applies_to = '离退休', false) AS pension_item
-    FROM payroll py
-    LEFT JOIN pay_item_family f ON f.item = py.item
-    WHERE py.amount IS NOT NULL AND py.amount <> 0 AND coalesce(f.category, '') <> '非发放项目'
+people AS (
+    -- the roster is matched once per person as the pay lines name them (unit, ID number, staff
+    -- number, name), not once per line: a person has about a hundred lines a year, and a
+    -- province's payroll is millions of lines
+    SELECT DISTINCT unit, id_number, person_id, name FROM payroll
 ),
 by_id AS (
-    SELECT p._key, p.unit, s._key AS staff_key, s.name AS staff_name, s.status, s.leave_date
-    FROM p JOIN staff s ON s.unit = p.unit AND s.id_number = p.id_number
+    SELECT pp.unit, pp.id_number, pp.person_id, pp.name, s._key AS staff_key, s.status, s.leave_date
+    FROM people pp JOIN staff s ON s.unit = pp.unit AND s.id_number = pp.id_number
 ),
 by_pid AS (
-    SELECT p._key, p.unit, s._key AS staff_key, s.name AS staff_name, s.status, s.leave_date
-    FROM p JOIN staff s ON s.unit = p.unit AND s.person_id = p.person_id
-    WHERE NOT EXISTS (SELECT 1 FROM by_id b WHERE b.unit = p.unit AND b._key = p._key)
+    -- the staff number only when the ID number finds nobody
+    SELECT pp.unit, pp.id_number, pp.person_id, pp.name, s._key AS staff_key, s.status, s.leave_date
+    FROM people pp JOIN staff s ON s.unit = pp.unit AND s.person_id = pp.person_id
+    WHERE NOT EXISTS (SELECT 1 FROM staff s2 WHERE s2.unit = pp.unit AND s2.id_number = pp.id_number)
 ),
 by_name AS (
-    SELECT p._key, p.unit, s._key AS staff_key, s.name AS staff_name, s.status, s.leave_date
-    FROM p JOIN staff s ON s.unit = p.unit AND s.name = p.name
-    WHERE NOT EXISTS (SELECT 1 FROM by_id b WHERE b.unit = p.unit AND b._key = p._key)
-      AND NOT EXISTS (SELECT 1 FROM by_pid b WHERE b.unit = p.unit AND b._key = p._key)
-      AND p.id_number IS NULL
+    -- the name only for a line without an ID number whose staff number finds nobody
+    SELECT pp.unit, pp.id_number, pp.person_id, pp.name, s._key AS staff_key, s.status, s.leave_date
+    FROM people pp JOIN staff s ON s.unit = pp.unit AND s.name = pp.name
+    WHERE pp.id_number IS NULL
+      AND NOT EXISTS (SELECT 1 FROM staff s2 WHERE s2.unit = pp.unit AND s2.person_id = pp.person_id)
 ),
 cand AS (
     SELECT * FROM by_id UNION ALL SELECT * FROM by_pid UNION ALL SELECT * FROM by_name
 ),
-line AS (
-    SELECT p.unit, p._key, p.month, p.name, p.amount,
-           coalesce(p.id_number, p.person_id, p.name) AS who,
+person AS (
+    -- a line is paid after leaving when every candidate has left before its month (with a leave
+    -- date), and none of them is a retiree when the item is a pension: per person, that is
+    -- "all left", the latest leave date and "any retiree"
+    SELECT pp.unit, pp.id_number, pp.person_id, pp.name,
            count(c.staff_key) AS n_cand,
-           count(CASE WHEN c.status IN ('退休', '离职', '调出', '死亡') AND c.leave_date IS NOT NULL
-                           AND c.leave_date < p.month
-                           AND NOT (c.status = '退休' AND p.pension_item) THEN 1 END) AS n_gone,
-           min(c.staff_key) AS staff_key, min(c.leave_date) AS leave_date, min(c.status) AS status,
-           p.pension_item
-    FROM p LEFT JOIN cand c ON c.unit = p.unit AND c._key = p._key
-    GROUP BY p.unit, p._key, p.month, p.name, p.amount, coalesce(p.id_number, p.person_id, p.name), p.pension_item
+           coalesce(bool_and(coalesce(c.status IN ('退休', '离职', '调出', '死亡') AND c.leave_date IS NOT NULL,
+                                      false)), false) AS all_left,
+           max(c.leave_date) AS last_leave,
+           coalesce(bool_or(c.status = '退休'), false) AS any_retired,
+           min(c.staff_key) AS staff_key, min(c.leave_date) AS leave_date, min(c.status) AS status
+    FROM people pp
+    LEFT JOIN cand c ON c.unit = pp.unit AND c.id_number IS NOT DISTINCT FROM pp.id_number
+                    AND c.person_id IS NOT DISTINCT FROM pp.person_id AND c.name IS NOT DISTINCT FROM pp.name
+    GROUP BY pp.unit, pp.id_number, pp.person_id, pp.name
+),
+line AS (
+    -- only the lines that can be reported: nobody on the roster, or everyone left before the month
+    SELECT py.unit, py._key, py.month, py.name, py.amount, py.id_number, py.person_id,
+           coalesce(py.id_number, py.person_id, py.name) AS who,
+           pe.n_cand, pe.staff_key, pe.leave_date, pe.status,
+           coalesce(f.applies_to = '离退休', false) AS pension_item,
+           pe.n_cand > 0 AND pe.all_left AND pe.last_leave < py.month
+               AND NOT (coalesce(f.applies_to = '离退休', false) AND pe.any_retired) AS gone
+    FROM payroll py
+    JOIN person pe ON pe.unit = py.unit AND pe.id_number IS NOT DISTINCT FROM py.id_number
+                  AND pe.person_id IS NOT DISTINCT FROM py.person_id AND pe.name IS NOT DISTINCT FROM py.name
+    LEFT JOIN pay_item_family f ON f.item = py.item
+    WHERE py.amount IS NOT NULL AND py.amount <> 0 AND coalesce(f.category, '') <> '非发放项目'
+      AND (pe.n_cand = 0 OR (pe.all_left AND pe.last_leave < py.month))
 ),
 flagged AS (
     SELECT l.*, CASE WHEN l.n_cand = 0 THEN 'not_on_roster' ELSE 'after_leave' END AS rule
     FROM line l
     LEFT JOIN retirees_listed r ON r.unit = l.unit
-    WHERE (l.n_cand = 0 AND (NOT l.pension_item OR r.unit IS NOT NULL)) OR (l.n_cand > 0 AND l.n_gone = l.n_cand)
+    WHERE (l.n_cand = 0 AND (NOT l.pension_item OR r.unit IS NOT NULL)) OR l.gone
 ),
 agg AS (
     SELECT *, count(*) OVER w AS n_lines, sum(amount) OVER w AS total, min(month) OVER w AS first_m,
@@ -94,7 +112,8 @@ SELECT DISTINCT a.unit, concat(a.rule, '|', a.who), 'staff', c.staff_key, 'perso
        concat('已于', strftime(a.leave_date, '%Y-%m-%d'), a.status,
               CASE WHEN a.max_cand > 1 THEN concat('（花名册中同名', CAST(a.max_cand AS VARCHAR), '人，均已离岗）')
                    ELSE '' END), NULL
-FROM agg a JOIN cand c ON c.unit = a.unit AND c._key = a._key
+FROM agg a JOIN cand c ON c.unit = a.unit AND c.id_number IS NOT DISTINCT FROM a.id_number
+                      AND c.person_id IS NOT DISTINCT FROM a.person_id AND c.name IS NOT DISTINCT FROM a.name
 WHERE a.rule = 'after_leave'
 UNION ALL
 -- data-quality note (not a finding): pensions paid to people missing from a roster without retirees
