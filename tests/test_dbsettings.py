@@ -26,7 +26,7 @@ def _applied(con):
 
 def test_machine_defaults_bounded(tmp_path):
     s = dbsettings.settings(tmp_path / "x.duckdb")
-    assert s["memory_limit"].endswith("MiB") and int(s["memory_limit"][:-3]) <= 1536
+    assert s["memory_limit"].endswith("MiB") and int(s["memory_limit"][:-3]) <= 1280
     assert s["threads"] >= 1
     assert s["temp_directory"] == str(tmp_path / "x.duckdb") + ".tmp"
 

@@ -10,12 +10,13 @@ Where the values come from, first match wins:
    in ``--config``), installed for the process by :func:`set_overrides`;
 2. environment variables ``XUNCHA_MEMORY_LIMIT`` (e.g. ``3GB``), ``XUNCHA_THREADS``,
    ``XUNCHA_TEMP_DIR``;
-3. the machine: memory limit = half the physical memory, at most 1.5 GiB (so that DuckDB's
+3. the machine: memory limit = half the physical memory, at most 1.25 GiB (so that DuckDB's
    buffers plus the Python process stay within 2 GB and a big job spills to disk instead of
    failing or crowding a shared machine: at 4M ledger lines the whole run took 217 s with a
-   peak of 1.7 GB at 1,500 MB, against 208 s and 3.3 GB at 3 GiB; the province's checks 210 s
-   against 191 s — docs/benchmarks.md); threads = the CPUs this process may use; the
-   temporary directory = ``<database>.tmp`` next to a database file (DuckDB's own default),
+   peak of 1.7 GB at 1,500 MB, against 208 s and 3.3 GB at 3 GiB; a province of 1,000 units
+   peaked at 2.09 GB with 1.5 GiB and at 1.90 GB with 1.25 GiB, every check completing, once
+   H01 matched the roster per person instead of per pay line — docs/benchmarks.md); threads =
+   the CPUs this process may use; the temporary directory = ``<database>.tmp`` next to a database file (DuckDB's own default),
    or ``<system temp>/xuncha_duckdb`` for an in-memory database.
 
 DuckDB spills sorts, joins and aggregates larger than ``memory_limit`` to
@@ -35,7 +36,7 @@ from xuncha_audit.errors import ConfigError
 KEYS = ("memory_limit", "threads", "temp_directory")
 ENV = {"memory_limit": "XUNCHA_MEMORY_LIMIT", "threads": "XUNCHA_THREADS",
        "temp_directory": "XUNCHA_TEMP_DIR"}
-DEFAULT_MEMORY_CAP = 1536 * 2**20
+DEFAULT_MEMORY_CAP = 1280 * 2**20
 _MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.IGNORECASE)
 
 _overrides: dict[str, object] = {}
