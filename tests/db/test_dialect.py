@@ -86,3 +86,14 @@ def test_nested_divisions_and_averages_all_divide_in_double():
     for div in divs:
         left = div.left.unnest() if isinstance(div.left, exp.Paren) else div.left
         assert isinstance(left, exp.Cast) and left.to.is_type("double"), div.sql("spark")
+
+
+def test_materialization_hints_are_kept_for_duckdb_and_dropped_for_spark():
+    """H02 keeps a CTE read six times from being written out (``AS NOT MATERIALIZED``): a DuckDB
+    planner hint, which Spark SQL cannot parse."""
+    sql = ("WITH p AS NOT MATERIALIZED (SELECT a FROM t), q AS MATERIALIZED (SELECT a FROM p) "
+           "SELECT * FROM p JOIN q USING (a)")
+    assert translate(sql, "duckdb") == sql
+    spark = translate(sql, "spark")
+    assert "MATERIALIZED" not in spark.upper()
+    assert [c.alias for c in _spark_tree(sql).find_all(exp.CTE)] == ["p", "q"]

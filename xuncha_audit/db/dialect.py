@@ -105,7 +105,13 @@ def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
     * ``row_number()``, ``rank()``, ``dense_rank()``, ``ntile()`` over a window: BIGINT in DuckDB,
       INT on Spark. Spark refuses to merge INT with BIGINT in a recursive CTE (P01 starts its
       chains at ``row_number()`` and steps on ``count(*) + 1``): made BIGINT.
+    * ``WITH x AS [NOT] MATERIALIZED (…)``: a hint to DuckDB's planner (H02 keeps a CTE read
+      six times from being written out whole); Spark has no such syntax and plans CTEs itself.
     """
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        node = node.copy()
+        node.set("materialized", None)
+        return _again(node)
     if (isinstance(node, exp.ArrayToString) and node.find(exp.ArrayAgg) is not None
             and not isinstance(node.parent, exp.Nullif)):
         return _again(exp.Nullif(this=node.copy(), expression=exp.Literal.string("")))
