@@ -127,3 +127,32 @@ def test_duckdb_backend_duckdb_only_jobs(tmp_path):
     be.attach(other, "o't", read_only=True)
     assert be.scalar('SELECT v FROM "o\'t".x') == 42
     be.detach("o't")
+
+
+@pytest.mark.parametrize("target", ["t", "t (s, d, n, day, i, b)"])
+def test_execute_many_inserts_what_executemany_inserts(target):
+    """Many rows go in as one Arrow insert; the table must hold exactly what one insert per row
+    (DuckDB's executemany) gives, casts to the column types included (text into DATE/DECIMAL)."""
+    rows = [("a", "2024-02-29", "12.30", dt.date(2024, 1, 2), 3, True),
+            ("中文", None, decimal.Decimal("0.5"), None, None, False),
+            (None, "2023-12-31", None, dt.date(2023, 1, 1), 2**40, None)]
+    ddl = "CREATE TABLE t (s VARCHAR, d DATE, n DECIMAL(18,2), day DATE, i BIGINT, b BOOLEAN)"
+    sql = f"INSERT INTO {target} VALUES (?, ?, ?, ?, ?, ?)"
+    fast, slow = duckdb.connect(), duckdb.connect()
+    fast.execute(ddl)
+    slow.execute(ddl)
+    DuckDBBackend(fast).execute_many(sql, iter(rows))
+    slow.executemany(sql, rows)
+    want = slow.execute("SELECT * FROM t").fetchall()
+    assert fast.execute("SELECT * FROM t").fetchall() == want
+    assert want[0] == ("a", dt.date(2024, 2, 29), decimal.Decimal("12.30"), dt.date(2024, 1, 2), 3, True)
+
+
+def test_execute_many_falls_back_for_mixed_columns_and_other_statements():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (s VARCHAR, i INTEGER)")
+    be = DuckDBBackend(con)
+    be.execute_many("INSERT INTO t VALUES (?, ?)", [("x", 1), (2, "3")])  # a column of str and int
+    be.execute_many("UPDATE t SET i = i + ? WHERE s = ?", [(10, "x"), (20, "2")])
+    be.execute_many("INSERT INTO t VALUES (?, ?)", [])
+    assert con.execute("SELECT * FROM t ORDER BY s").fetchall() == [("2", 23), ("x", 11)]
