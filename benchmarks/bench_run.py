@@ -337,22 +337,29 @@ def run_product(data: Path, out: Path, env_extra: dict, extra_args: list[str]) -
             "--period-end", "2024-12-31", *extra_args]
     r = run_child(argv, env=env, log=out.parent / (out.name + ".stderr.txt"))
     r.pop("stdout")
-    steps, rows, findings, evidence = {}, None, None, None
+    steps, rows, findings, evidence, errors = {}, None, None, None, []
     logf = out / "xuncha.log.jsonl"
     if logf.exists():
         for line in logf.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             if rec.get("msg") == "run finished":
                 steps = rec.get("seconds", {})
+            if rec.get("level") == "ERROR":
+                errors.append(str(rec.get("error") or rec.get("msg")))
     db = out / "xuncha.duckdb"
     if db.exists():
         import duckdb
 
         with duckdb.connect(str(db), read_only=True) as con:
-            rows = con.execute("SELECT sum(rows_loaded) FROM _load_log").fetchone()[0]
-            findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
-            evidence = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
-    r.update(steps=steps, rows_loaded=rows, findings=findings, evidence=evidence)
+            # a run that failed leaves a database without some of these tables
+            have = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "_load_log" in have:
+                rows = con.execute("SELECT sum(rows_loaded) FROM _load_log").fetchone()[0]
+            if "findings" in have:
+                findings = con.execute("SELECT count(*) FROM findings").fetchone()[0]
+            if "evidence" in have:
+                evidence = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    r.update(steps=steps, rows_loaded=rows, findings=findings, evidence=evidence, errors=errors)
     return r
 
 
@@ -424,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
             for step, s in r["steps"].items():
                 print(f"  — {step:<24}{'':>12}{s:>10.1f}")
             print(f"  findings {r['findings']}, evidence rows {r['evidence']}, exit {r['rc']}")
+            for err in r.get("errors", []):
+                print(f"  error: {err[:3000]}")
             for base in ("floor", "pandas"):
                 if base in res:
                     b = res[base]

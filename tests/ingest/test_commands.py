@@ -68,3 +68,20 @@ def test_load_and_run_exit_2_when_nothing_loads(tmp_path):
     assert "序时账.csv" in result.output.replace("\n", "")
     result = runner.invoke(app, ["inspect", str(d)], env={"COLUMNS": "200"})
     assert result.exit_code == 2
+
+
+def test_an_unexpected_load_failure_names_its_cause(tmp_path, monkeypatch):
+    """A sheet that fails for a reason the loader did not foresee (DuckDB out of memory or out of
+    temporary space on a huge file) is reported with the engine's own words, not only 出错."""
+    from xuncha_audit.ingest import loader
+
+    def boom(self, st):
+        raise RuntimeError("Out of Memory Error: could not allocate block (test)")
+
+    monkeypatch.setattr(loader._Run, "_stage_typed", boom)
+    d = tmp_path / "d"
+    write_csv(d / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
+    result = runner.invoke(app, ["run", str(d), "--out", str(tmp_path / "out")], terminal_width=200)
+    assert result.exit_code == 2, result.output
+    out = result.output.replace("\n", "")
+    assert "没有任何数据行被导入" in out and "could not allocate block (test)" in out

@@ -206,7 +206,9 @@ def check_something_loaded(report: LoadReport) -> None:
     raise NothingLoadedError(
         "没有任何数据行被导入，请检查导出文件的格式（可先运行 xuncha-audit inspect 查看每个文件的识别结果）：\n"
         + "\n".join("  " + line for line in lines),
-        f"nothing loaded from {len(report.entries)} file(s)/sheet(s)",
+        "; ".join([f"nothing loaded from {len(report.entries)} file(s)/sheet(s)",
+                   *(f"{e.file}: {e.message_en}" for e in report.entries
+                     if e.status == "error" and e.message_en)])[:4000],
     )
 
 
