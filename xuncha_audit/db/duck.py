@@ -14,7 +14,6 @@ from xuncha_audit.db._arrow import duck_arrow
 from xuncha_audit.db.base import Backend, Params, quote, sql_path
 from xuncha_audit.db.dialect import translate
 
-
 # ``INSERT INTO t [(cols)] VALUES (?, ?, …)``: the statement execute_many sends as one Arrow table
 _INSERT_VALUES_RE = re.compile(
     r"^\s*INSERT\s+INTO\s+(?P<target>[^\s(]+(?:\s*\([^)]*\))?)\s+VALUES\s*"
