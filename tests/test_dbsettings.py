@@ -58,3 +58,27 @@ def test_spills_instead_of_failing(tmp_path):
     dbsettings.configure(con)
     n = con.execute("SELECT count(DISTINCT i::VARCHAR || 'x') FROM range(3000000) t(i)").fetchone()[0]
     assert n == 3_000_000
+
+
+def test_out_of_resources_hint_names_the_setting_to_raise():
+    oom = duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block of size 256.0 KiB")
+    assert "XUNCHA_MEMORY_LIMIT" in dbsettings.out_of_resources_hint(oom)
+    disk = duckdb.IOException("IO Error: No space left on device")
+    assert "XUNCHA_TEMP_DIR" in dbsettings.out_of_resources_hint(disk)
+    assert dbsettings.out_of_resources_hint(ValueError("bad date")) is None
+
+
+def test_a_check_out_of_memory_says_what_to_raise(monkeypatch):
+    from xuncha_audit.engine import runner
+
+    def oom(*a, **k):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block (test)")
+
+    monkeypatch.setattr(runner, "run_check", oom)
+    monkeypatch.setattr(runner, "build_shared", lambda *a, **k: None)  # no tables in this database
+    con = duckdb.connect()
+    reg = runner.default_registry()
+    res = runner.run_checks(con, [reg.get("H01")], registry=reg)
+    (cr,) = res.checks
+    assert cr.status == "error"
+    assert cr.error.startswith("DuckDB 内存不足") and "could not allocate block (test)" in cr.error

@@ -105,6 +105,20 @@ def settings(db_path: str | os.PathLike | None = None) -> dict[str, object]:
     return out
 
 
+def out_of_resources_hint(exc: BaseException) -> str | None:
+    """A Chinese hint for a DuckDB failure that more memory or temporary space would avoid
+    (``Out of Memory Error``, a full temporary directory), naming the settings to raise; None
+    for any other error."""
+    text = f"{type(exc).__name__}: {exc}"
+    if "Out of Memory" in text or "OutOfMemory" in text:
+        return ("DuckDB 内存不足：可在运行配置 duckdb.memory_limit 或环境变量 XUNCHA_MEMORY_LIMIT 中"
+                "提高上限（如 3GB，默认为物理内存的一半且不超过 1.25 GiB），或减少 duckdb.threads")
+    if "max_temp_directory_size" in text or "No space left on device" in text:
+        return ("临时目录空间不足：可用 duckdb.temp_directory 或环境变量 XUNCHA_TEMP_DIR "
+                "指向更大的磁盘（超大文件的临时文件可达数据库的 20 倍以上）")
+    return None
+
+
 def configure(con, db_path: str | os.PathLike | None = None) -> dict[str, object]:
     """Apply :func:`settings` to an open DuckDB connection; return what was applied."""
     s = settings(db_path)

@@ -85,3 +85,4 @@ def test_an_unexpected_load_failure_names_its_cause(tmp_path, monkeypatch):
     assert result.exit_code == 2, result.output
     out = result.output.replace("\n", "")
     assert "没有任何数据行被导入" in out and "could not allocate block (test)" in out
+    assert "DuckDB 内存不足" in out and "XUNCHA_MEMORY_LIMIT" in out  # what to change, in Chinese

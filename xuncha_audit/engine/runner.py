@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from xuncha_audit.db import Backend, DuckDBBackend, of, quote
+from xuncha_audit.dbsettings import out_of_resources_hint
 from xuncha_audit.engine.registry import CheckSpec, Registry, default_registry
 from xuncha_audit.errors import ConfigError, XunchaError
 from xuncha_audit.vocabulary import AREAS
@@ -502,6 +503,8 @@ def run_checks(
                 cr = run_check(con, spec, params, run_id, registry, backend=backend, presence=presence)
             except Exception as exc:
                 msg = exc.message() if isinstance(exc, XunchaError) else f"{type(exc).__name__}: {exc}"
+                hint = out_of_resources_hint(exc)
+                msg = f"{hint}。{msg}" if hint else msg
                 cr = CheckRun(spec.code, "error", time.perf_counter() - t0, error=msg)
         of(con).execute(
             "INSERT INTO _check_runs BY NAME SELECT ? AS run_id, ? AS check_id, ? AS status, ? AS seconds, "

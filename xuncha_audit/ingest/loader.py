@@ -83,6 +83,7 @@ from xuncha_audit.db import literal as lit
 from xuncha_audit.db import of
 from xuncha_audit.db import quote as _q
 from xuncha_audit.dbsettings import configure as configure_duckdb
+from xuncha_audit.dbsettings import out_of_resources_hint
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
 from xuncha_audit.ingest.derive import _IN_PLACE as IN_PLACE
@@ -605,8 +606,7 @@ class _Run:
                 except XunchaError as exc:
                     _sheet_error(m.entry, f"{m.rel}：{exc.zh}", exc.en)
                 except Exception as exc:  # one bad sheet must not stop the run
-                    _sheet_error(m.entry, f"读取文件 {m.rel} 时出错，未导入",
-                                 f"{type(exc).__name__}: {exc}"[:2000])
+                    _sheet_error(m.entry, _failed_zh(m.rel, exc), f"{type(exc).__name__}: {exc}"[:2000])
         finally:
             for m in members:
                 self.be.execute(f"DROP TABLE IF EXISTS {m.raw}")
@@ -1620,7 +1620,7 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
             _sheet_error(entry, f"{rel}：{exc.zh}", exc.en)
             run.log(entry)
         except Exception as exc:  # one bad sheet must not stop the run
-            _sheet_error(entry, f"读取文件 {rel} 时出错，未导入", f"{type(exc).__name__}: {exc}"[:2000])
+            _sheet_error(entry, _failed_zh(rel, exc), f"{type(exc).__name__}: {exc}"[:2000])
             run.log(entry)
         entries.append(entry)
     for sheet in sheets:  # transcoded copies are not needed any more
@@ -1633,6 +1633,12 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
         run.log(entry)
         entries.append(entry)
     return entries
+
+
+def _failed_zh(rel: str, exc: BaseException) -> str:
+    """读取文件 … 时出错, with what to change when the engine ran out of memory or disk."""
+    hint = out_of_resources_hint(exc)
+    return f"读取文件 {rel} 时出错，未导入" + (f"（{hint}）" if hint else "")
 
 
 def _sheet_error(entry: LoadEntry, zh: str, en: str) -> None:
