@@ -93,6 +93,8 @@ from xuncha_audit.ingest.derive import (
     _derive_book,
     company_norm_sql,
     derive_columns,
+    rewrite_staging,
+    set_columns,
 )
 from xuncha_audit.ingest.derive import _key_expr as key_sql
 from xuncha_audit.ingest.layouts import is_metadata_sheet, load_layouts
@@ -1050,11 +1052,13 @@ class _Run:
             WHERE t._kind IS NULL
               AND NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
         )
+        # a staging table too large to update in memory is rewritten (derive.set_columns)
+        big = rewrite_staging(be, "_xa_new")
         if "voucher_id" in tdef.columns and st.plan.conv.get("voucher_numbering") == "year":
             # vouchers numbered through the year: the period is not part of the identity
-            be.execute(
-                f"""UPDATE _xa_new SET voucher_id = CAST(coalesce(fiscal_year, year(voucher_date)) AS VARCHAR)
-                    || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') WHERE voucher_id IS NULL""")
+            set_columns(be, tdef, "_xa_new", {"voucher_id": f"""CAST(coalesce(fiscal_year, year(voucher_date))
+                AS VARCHAR) || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '')"""}, where="t.voucher_id IS NULL",
+                rewrite=big)
         derive_columns(be, tdef.name, level=self.level, unit=st.members[0].file_unit,
                        target="_xa_new", normalised=True)
         if "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns:
@@ -1067,7 +1071,7 @@ class _Run:
                     WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
                 {"units": st.units},
             )
-            be.execute(f"UPDATE _xa_new SET _key = {key_sql(tdef)}")
+            set_columns(be, tdef, "_xa_new", {"_key": key_sql(tdef)}, rewrite=big)
         if tdef.duplicates == "keep":
             # A repeated record is evidence (payroll: one item paid twice, e.g. once in the
             # salary file and again in a supplementary file): number it after the records of
