@@ -177,3 +177,17 @@ def test_capped_check_over_several_sheets_keeps_the_limit(tmp_path, monkeypatch)
     assert kinds.count("疑点") == 12
     last = list(wb[p01_sheets[-1]].iter_rows(values_only=True))
     assert workbook.unlisted_line(n_p01, 12) in last[-1]
+
+
+def test_the_quarantine_listing_is_capped_and_says_where_the_rest_is(tmp_path, monkeypatch):
+    """Tens of millions of quarantined lines (a damaged huge export) must not fill the workbook
+    for hours: the first QUARANTINE_ROWS_SHOWN are listed, the title gives the total."""
+    with _exported(tmp_path, monkeypatch, QUARANTINE_ROWS_SHOWN=10) as (con, out, _):
+        total = con.execute("SELECT count(*) FROM _quarantine").fetchone()[0]
+    assert total == 27
+    wb = openpyxl.load_workbook(out / "findings.xlsx")
+    cells = [v for n in wb.sheetnames if n.startswith("数据质量")
+             for row in wb[n].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert cells.count("测试隔离") == 10 - 2  # the two other quarantined rows sort first
+    assert any(v.startswith("隔离记录") and "共 27 行" in v and "前 10 行" in v and "_quarantine" in v
+               for v in cells)

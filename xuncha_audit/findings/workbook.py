@@ -84,6 +84,10 @@ MAX_SHEET_ROWS = EXCEL_ROWS  # where listings go on to the next sheet (smaller i
 # triage is typed), findings.csv and evidence.csv, and the sheet and the table of contents say so.
 # Keeps the workbook's size and time bounded whatever one check returns.
 CHECK_SHEET_FINDINGS = 20_000
+# quarantined rows listed on the data-quality sheets: a damaged export of tens of millions of
+# lines would otherwise fill dozens of sheets for hours (37.5M rows of a 50M-line ledger with
+# dates out of range); the full list stays in the database's _quarantine table
+QUARANTINE_ROWS_SHOWN = 100_000
 
 
 def _hide_originals(ws, ncols: int) -> None:
@@ -800,10 +804,14 @@ def _quality_sheet(w: _Writer, wb, con, mask: bool, used: set[str]) -> None:
         raw_value = (f"CASE WHEN column_name IN ({sens}) THEN {mask_value_sql('raw_value')} "
                      f"ELSE {mask_sql('raw_value')} END") if mask else "raw_value"
         raw_row = mask_sql("raw_row") if mask else "raw_row"
-        _section(w, pages, "隔离记录（无法入库的行）")
+        n_quarantined = be.scalar("SELECT count(*) FROM _quarantine") or 0
+        shown = QUARANTINE_ROWS_SHOWN
+        _section(w, pages, "隔离记录（无法入库的行）" + (
+            f"：共 {n_quarantined:,} 行，此处列出前 {shown:,} 行（按文件、工作表、行号）；完整清单在本次运行的"
+            "DuckDB 数据库的 _quarantine 表中" if n_quarantined > shown else ""))
         _write_query(w, pages, con, f"""
             SELECT file, sheet, row_no, table_name, unit, column_name, {raw_value}, reason_zh,
-                   {raw_row} FROM _quarantine ORDER BY file, sheet, row_no""",
+                   {raw_row} FROM _quarantine ORDER BY file, sheet, row_no LIMIT {int(shown)}""",
             [("文件", "text", 0), ("工作表", "text", 0), ("行号", "int", 0), ("数据表", "text", 0),
              ("单位", "text", 0), ("列", "text", 0), ("原始值", "text", 0), ("原因", "text", 0),
              ("原始行", "text", 0)])
