@@ -6,6 +6,7 @@ every ``_load_issues`` line, whichever unit's file is damaged."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -194,3 +195,89 @@ def test_large_staging_tables_are_rewritten_with_the_same_result(which, province
     for t in a:
         assert a[t] == b[t], t
     assert sum(len(v) for v in a.values()) > 50
+
+
+def _varied(root: Path) -> Path:
+    """Four units exporting the same registers from different systems: the same columns in
+    other places under other headers, damage in some."""
+    d = root / "varied"
+    contracts = {
+        "甲局": (["合同编号", "供应商", "合同金额", "签订日期", "备注"],
+                 [["HT-1", "甲公司", "100", "2024-01-01", "框架"], ["HT-2", "乙公司", "200", "2024-01-02", ""]]),
+        # another order, other headers; a page-break header row; a key repeated
+        "乙局": (["签订日期", "合同号", "成交金额（元）", "中标单位", "附注"],
+                 [["2024-02-01", "HT-1", "50", "丙公司", ""],
+                  ["签订日期", "合同号", "成交金额（元）", "中标单位", "附注"],
+                  ["2024-02-02", "HT-1", "60", "丁公司", "重复"]]),
+        # a garbled amount; a 合计 row that does not add up (named by this file's own header)
+        "丙局": (["中标金额", "签约日期", "合同编号", "乙方", "说明"],
+                 [["12,3a", "2024-03-01", "HT-7", "戊公司", ""], ["300", "2024-03-02", "HT-8", "己公司", ""],
+                  # two summary words: the first in this file's own column order (小计) counts
+                  ["0", "小计", "", "合计", ""], ["999", "", "", "", "合计"]]),
+        "丁局": (["合同编号", "供应商", "合同金额", "签订日期", "备注"],
+                 [["HT-9", "庚公司", "40", "2024-04-01", ""]]),
+    }
+    ledgers = {
+        "甲局": ["凭证日期", "凭证号", "摘要", "科目名称", "方向", "金额"],
+        "乙局": ["金额", "借贷方向", "科目名称", "摘要", "凭证号", "日期"],
+        "丙局": ["日期", "凭证号", "科目名称", "摘要", "借贷方向", "金额"],
+        "丁局": ["凭证日期", "凭证号", "摘要", "科目名称", "方向", "金额"],
+    }
+    for unit in UNITS:
+        header, rows = contracts[unit]
+        write_csv(d / unit / "合同台账.csv", [header, *rows], "gbk" if unit == "乙局" else "utf-8")
+        lh = ledgers[unit]
+        lines = [{"凭证日期": "2024-01-05", "日期": "2024-01-05", "凭证号": "记-1", "摘要": "购办公用品",
+                  "科目名称": "办公费", "方向": "借", "借贷方向": "借", "金额": "10"},
+                 {"凭证日期": "2024-01-05", "日期": "2024-01-05", "凭证号": "记-1", "摘要": "购办公用品",
+                  "科目名称": "银行存款", "方向": "贷", "借贷方向": "贷", "金额": "10"}]
+        if unit == "丙局":  # a direction nobody can read
+            lines.append({"日期": "2024-01-06", "凭证号": "记-2", "摘要": "x", "科目名称": "办公费",
+                          "借贷方向": "X", "金额": "5"})
+        write_csv(d / unit / "序时账.csv", [lh, *[[ln.get(h, "") for h in lh] for ln in lines]])
+    return d
+
+
+def test_sheets_with_columns_in_other_places_and_other_headers_load_together(tmp_path, monkeypatch):
+    """Contracts and ledgers of four units, each system with its own column order and
+    headers: loaded as one group per table, with exactly what loading them one by one gives —
+    quarantine reasons, raw records, _extra and messages under each file's own headers."""
+    data = _varied(tmp_path)
+    sizes = []
+    together = loader._Run._load_together
+
+    def counted(self, members):
+        sizes.append((members[0].plan.table, len(members)))
+        return together(self, members)
+
+    monkeypatch.setattr(loader._Run, "_load_together", counted)
+    grouped = _load(data, tmp_path / "g.duckdb", batch=True)
+    assert ("contracts", 4) in sizes and ("ledger", 4) in sizes, sizes
+    single = _load(data, tmp_path / "s.duckdb", batch=False)
+    assert sorted(_entries(grouped)) == sorted(_entries(single))
+    a, b = _tables(tmp_path / "g.duckdb"), _tables(tmp_path / "s.duckdb")
+    assert a.keys() == b.keys()
+    for t in a:
+        assert a[t] == b[t], t
+    for e in grouped.entries:  # no marker of the group's plan reaches a user
+        assert loader._MARK not in (e.message_zh or "") + "".join(e.mapped) + "".join(e.unmapped)
+    con = duckdb.connect(str(tmp_path / "g.duckdb"), read_only=True)
+    try:
+        q = con.execute("SELECT unit, column_name, raw_row FROM _quarantine ORDER BY 1, 2").fetchall()
+        cols = {(u, c) for u, c, _ in q}
+        assert ("丙局", "中标金额") in cols  # the garbled amount under 丙局's own header
+        assert ("丙局", "借贷方向") in cols  # the unreadable direction under 丙局's own header
+        raw = next(r for u, c, r in q if (u, c) == ("丙局", "中标金额"))
+        assert list(json.loads(raw)) == ["中标金额", "签约日期", "合同编号", "乙方", "说明"]
+        extra = con.execute("SELECT unit, _extra FROM contracts WHERE _extra IS NOT NULL "
+                            "ORDER BY 1").fetchall()
+        assert {u: list(json.loads(x)) for u, x in extra}["甲局"] == ["备注"]
+        issues = con.execute("SELECT unit, message_zh FROM _load_issues WHERE kind = 'total_mismatch'"
+                             ).fetchall()
+        assert any(u == "丙局" and "中标金额" in m for u, m in issues), issues
+        skipped = {e.unit: e.rows_skipped for e in grouped.entries if e.table_name == "contracts"}
+        assert skipped["乙局"] == 1  # the page-break header row, by 乙局's own headers
+        summaries = {e.unit: e.rows_summary for e in grouped.entries if e.table_name == "contracts"}
+        assert summaries["丙局"] == 2 and sum(u == "丙局" for u, _ in issues) == 1
+    finally:
+        con.close()

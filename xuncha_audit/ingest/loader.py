@@ -69,6 +69,7 @@ import copy
 import hashlib
 import json
 import logging
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -372,6 +373,14 @@ class _Member:
     messages_en: list[str] = field(default_factory=list)
     const_month: str | None = None
     units: list[str] = field(default_factory=list)
+    perm: list[int] = field(default_factory=list)  # group column k is this sheet's column perm[k]
+    labels: list[str] = field(default_factory=list)  # this sheet's labels in the group's order
+
+    def subst(self, text: str | None) -> str | None:
+        """A text naming the group's columns by marker, with this sheet's own headers."""
+        if not text or _MARK not in text:
+            return text
+        return _MARK_RE.sub(lambda mo: self.labels[int(mo.group(1))], text)
 
     def reset(self) -> None:
         """Back to the state before a failed group attempt."""
@@ -402,6 +411,7 @@ class _Sheet:
     const_month: bool = False
     params: dict = field(default_factory=dict)
     units: list[str] = field(default_factory=list)
+    general: bool = False  # members differ in column order or headers (labels are markers)
 
     def say(self, zh: str | None, en: str | None = None) -> None:
         """A message for every member's ``_load_log`` entry."""
@@ -415,10 +425,75 @@ class _Sheet:
         return self.members[int(sid)]
 
 
+# Sheets of one table written by different systems or people put the same columns in other
+# places under other headers (合同金额 / 成交金额（元） / 中标金额); a province's units differ in
+# just that. Such sheets are still read the same way: the group's SQL addresses each column by
+# its place in the first member, every other member's raw cells are projected into that order,
+# and what names a column (quarantine reasons, the raw record, _extra, messages) takes the
+# member's own header: a marker in the group's plan, ``xm.labels[k]`` in SQL, the text in Python.
+_MARK = "\x1f"
+_MARK_RE = re.compile(_MARK + r"L([0-9]+)" + _MARK)
+_GENERAL_MAX_WIDTH = 64  # the raw record of a generalised group is planned in width² terms
+
+
+def _marker(k: int) -> str:
+    return f"{_MARK}L{k}{_MARK}"
+
+
+def _label_sql(text: str, alias: str = "xm") -> str | None:
+    """SQL for a label holding markers (``alias.labels[k]`` of the member), None without."""
+    if not text or _MARK not in text:
+        return None
+    parts, pos = [], 0
+    for mo in _MARK_RE.finditer(text):
+        if mo.start() > pos:
+            parts.append(lit(text[pos:mo.start()]))
+        parts.append(f"{alias}.labels[{int(mo.group(1)) + 1}]")
+        pos = mo.end()
+    if pos < len(text):
+        parts.append(lit(text[pos:]))
+    return "(" + " || ".join(parts) + ")"
+
+
+def _meanings(plan: SheetPlan) -> list[tuple] | None:
+    """What each source column is to the loader (contract column, role, 辅助核算 part, n-th
+    extra or n-th unnamed column), with its blank header, multiplier and wide kind: equal
+    sorted lists mean two sheets are read the same way whatever their column order and
+    headers. None when the plan cannot be compared this way."""
+    cmap = plan.cmap
+    w = len(cmap.labels)
+    if len(cmap.headers) != w:
+        return None
+    mean: list[list[tuple]] = [[] for _ in range(w)]
+    try:
+        for col, i in cmap.columns.items():
+            mean[i].append(("col", col))
+        for r, idxs in plan.roles.items():
+            for k, i in enumerate(idxs):
+                mean[i].append(("role", r, k))
+        for n, parts in plan.aux.items():
+            for part, i in parts.items():
+                mean[i].append(("aux", str(n), part))
+        for k, i in enumerate(cmap.extras):
+            mean[i].append(("extra", k))
+    except IndexError:
+        return None
+    out, rank = [], 0
+    for i in range(w):
+        m = tuple(sorted(mean[i]))
+        if not m:
+            m, rank = (("none", rank),), rank + 1
+        mult = plan.multipliers.get(i)
+        out.append((m, not (cmap.headers[i] or "").strip(), None if mult is None else str(mult),
+                    plan.wide_kinds.get(i)))
+    return out
+
+
 def _plan_signature(plan: SheetPlan) -> str | None:
     """Sheets whose plans have the same signature are read the same way and can be loaded
-    as one group; None when the sheet must be loaded alone (a unit column in the file decides
-    units by content, wide payroll columns judged by their cells)."""
+    as one group (their columns in any order, under any headers, see ``_meanings``); None
+    when the sheet must be loaded alone (a unit column in the file decides units by
+    content, wide payroll columns judged by their cells)."""
     cmap = plan.cmap
     if cmap is None or cmap.unit_index is not None:
         return None
@@ -428,11 +503,26 @@ def _plan_signature(plan: SheetPlan) -> str | None:
         if any((cmap.headers[i] or "").strip() and (plan.wide_kinds.get(i) or spec.kind(cmap.labels[i])) is None
                for i in cmap.extras):
             return None
-    return repr((plan.table, plan.how, plan.layout_name, sorted(cmap.columns.items()), cmap.extras,
-                 cmap.labels, cmap.headers, sorted(plan.roles.items()), sorted(plan.aux.items()),
-                 sorted(plan.wide_kinds.items()), sorted(plan.multipliers.items()),
+    meanings = _meanings(plan)
+    if meanings is None or tdef.wide or len(cmap.labels) > _GENERAL_MAX_WIDTH:
+        # headers that become values (wide payroll items) or too wide: same headers, same places
+        shape: object = (meanings, cmap.labels, cmap.headers)
+    else:
+        shape = sorted(meanings)
+    # the year of a title line matters only to a ledger dated by 月/日 columns (prepare_sql)
+    year = plan.year if (plan.table == "ledger" and "voucher_date" not in cmap.columns
+                         and "month" in plan.roles and "day" in plan.roles) else None
+    return repr((plan.table, plan.how, plan.layout_name, shape,
                  sorted(plan.constants),  # values per sheet (an account from the title line)
-                 json.dumps(plan.conv, sort_keys=True, default=str), plan.year, plan.parents))
+                 json.dumps(plan.conv, sort_keys=True, default=str), year))
+
+
+def _inverse(perm: list[int]) -> list[int]:
+    """For each column p of a sheet, its place (1-based) in the group's order."""
+    out = [0] * len(perm)
+    for k, i in enumerate(perm):
+        out[i] = k + 1
+    return out
 
 
 def _family(table: str) -> str:
@@ -621,6 +711,9 @@ class _Run:
         tdef = load_contract().table(plan.table)
         labels = plan.cmap.labels
         width = len(labels)
+        general = self._align(members, width)
+        if general:
+            labels = plan.cmap.labels = [_marker(k) for k in range(width)]
         units_before = list(self.units)
         try:
             parts = []
@@ -628,7 +721,11 @@ class _Run:
                 consts = "".join(
                     f", {lit(constant_text(v))} AS {_q(constant_column(c))}"
                     for c, v in m.plan.constants.items())
-                parts.append(f"SELECT * REPLACE (_row + {m.sid * _STRIDE} AS _row){consts} FROM {m.raw}")
+                if m.perm == list(range(width)):
+                    parts.append(f"SELECT * REPLACE (_row + {m.sid * _STRIDE} AS _row){consts} FROM {m.raw}")
+                else:  # this sheet's columns in the group's order
+                    cells = ", ".join(f"c{i} AS c{k}" for k, i in enumerate(m.perm))
+                    parts.append(f"SELECT {cells}, _row + {m.sid * _STRIDE} AS _row{consts} FROM {m.raw}")
             be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts))
             if len(members) == 1:
                 # a sheet loaded on its own is never read again (a group's members are, one by
@@ -642,13 +739,29 @@ class _Run:
                 "unit": pa.array([m.file_unit for m in members], pa.string()),
                 "const_month": pa.array([m.month_hint for m in members], pa.string()),
                 "first_unit": pa.array([m.file_unit for m in members], pa.string()),
+                # each sheet's own headers: in the group's order, in its own order, and where
+                # its own column p sits in the group's order (1-based)
+                "labels": pa.array([m.labels for m in members], pa.list_(pa.string())),
+                "olabels": pa.array([list(m.plan.cmap.labels) for m in members], pa.list_(pa.string())),
+                "ord": pa.array([_inverse(m.perm) for m in members], pa.list_(pa.int64())),
+                "rh": pa.array([[(m.plan.cmap.headers[i] or "").strip() for i in m.perm
+                                 if (m.plan.cmap.headers[i] or "").strip()] for m in members],
+                               pa.list_(pa.string())),
             })
             with be.registered("_xa_members_arrow", members_tbl):
                 be.execute("CREATE OR REPLACE TEMP TABLE _xa_members AS SELECT * FROM _xa_members_arrow")
+            if general:
+                # the raw record in the sheet's own column order under its own headers
+                vals = "[" + ", ".join(f"r.c{i}" for i in range(width)) + "]"
+                raw_row_sql = "json_object(" + ", ".join(
+                    f"xm.olabels[{p + 1}], {vals}[xm.ord[{p + 1}]]" for p in range(width)) + ")"
+                label_params = {}
+            else:
+                raw_row_sql = "json_object(" + ", ".join(f"$l{i}, r.c{i}" for i in range(width)) + ")"
+                label_params = {f"l{i}": labels[i] for i in range(width)}
             st = _Sheet(
                 members=members, plan=plan, tdef=tdef, labels=labels, width=width,
-                label_params={f"l{i}": labels[i] for i in range(width)},
-                raw_row_sql="json_object(" + ", ".join(f"$l{i}, r.c{i}" for i in range(width)) + ")",
+                label_params=label_params, raw_row_sql=raw_row_sql, general=general,
             )
             be.execute("BEGIN TRANSACTION")
             try:
@@ -668,6 +781,28 @@ class _Run:
         finally:
             for name in _TEMP_TABLES:
                 be.execute(f"DROP TABLE IF EXISTS {name}")
+
+    @staticmethod
+    def _align(members: list[_Member], width: int) -> bool:
+        """Each member's columns in the order of the first (``perm``) and its labels in that
+        order; True when some member differs from the first in order or headers."""
+        ref = members[0]
+        ident = list(range(width))
+        ref_meanings = _meanings(ref.plan) if len(members) > 1 else None
+        if ref_meanings is None:  # alone, or grouped only with sheets of the same headers
+            for m in members:
+                m.perm, m.labels = ident, list(m.plan.cmap.labels)
+            return False
+        where = {mn[0]: k for k, mn in enumerate(ref_meanings)}
+        general = False
+        for m in members:
+            perm = [0] * width
+            for i, mn in enumerate(_meanings(m.plan)):
+                perm[where[mn[0]]] = i
+            m.perm = perm
+            m.labels = [m.plan.cmap.labels[i] for i in perm]
+            general = general or perm != ident or m.labels != ref.labels
+        return general
 
     def _counts(self, sql: str, params: dict | None = None) -> dict[int, int]:
         """``{member: count}`` of a ``SELECT <member>, count(*) ... GROUP BY 1`` query."""
@@ -706,24 +841,29 @@ class _Run:
 
     def _columns_listing(self, st: _Sheet) -> None:
         """Mapped and unmapped columns for the log and ``inspect``."""
-        plan, labels = st.plan, st.labels
-        entry = LoadEntry(file="")
-        entry.mapped = [f"{labels[i]} → {c}" for c, i in plan.cmap.columns.items()]
-        entry.mapped += [f"{labels[i]} → {r.replace('also:', '')}"
-                         for r, idx in plan.roles.items() for i in idx]
-        entry.mapped += [f"{labels[i]} → 辅助核算{n}" for n, d in plan.aux.items() for i in d.values()]
-        if plan.cmap.unit_index is not None:
-            entry.mapped.append(f"{labels[plan.cmap.unit_index]} → unit")
-        if st.wide_items:
-            what = "扣款项目" if st.tdef.name == DEDUCTIONS else "工资项目"
-            entry.mapped.append("、".join(labels[i] for i in st.wide_items) + f" → item/amount（{what}）")
-        if st.deduction_cols:
-            entry.mapped.append("、".join(labels[i] for i in st.deduction_cols)
-                                + f" → {DEDUCTIONS}.item/amount（扣款项目）")
-        entry.unmapped = [labels[i] for i in plan.cmap.extras
-                          if i not in st.wide_items and i not in st.deduction_cols]
+        if st.general:  # each sheet's own columns, in its own order (no wide items here)
+            for m in st.members:
+                m.entry.mapped, m.entry.unmapped = self._listing(st, m.plan, m.plan.cmap.labels, [], [])
+            return
+        mapped, unmapped = self._listing(st, st.plan, st.labels, st.wide_items, st.deduction_cols)
         for m in st.members:
-            m.entry.mapped, m.entry.unmapped = list(entry.mapped), list(entry.unmapped)
+            m.entry.mapped, m.entry.unmapped = list(mapped), list(unmapped)
+
+    @staticmethod
+    def _listing(st: _Sheet, plan: SheetPlan, labels: list[str], wide_items: list[int],
+                 deduction_cols: list[int]) -> tuple[list[str], list[str]]:
+        mapped = [f"{labels[i]} → {c}" for c, i in plan.cmap.columns.items()]
+        mapped += [f"{labels[i]} → {r.replace('also:', '')}" for r, idx in plan.roles.items() for i in idx]
+        mapped += [f"{labels[i]} → 辅助核算{n}" for n, d in plan.aux.items() for i in d.values()]
+        if plan.cmap.unit_index is not None:
+            mapped.append(f"{labels[plan.cmap.unit_index]} → unit")
+        if wide_items:
+            what = "扣款项目" if st.tdef.name == DEDUCTIONS else "工资项目"
+            mapped.append("、".join(labels[i] for i in wide_items) + f" → item/amount（{what}）")
+        if deduction_cols:
+            mapped.append("、".join(labels[i] for i in deduction_cols) + f" → {DEDUCTIONS}.item/amount（扣款项目）")
+        unmapped = [labels[i] for i in plan.cmap.extras if i not in wide_items and i not in deduction_cols]
+        return mapped, unmapped
 
     # -- stage 1: source ---------------------------------------------------------------
     def _stage_source(self, st: _Sheet) -> None:
@@ -735,12 +875,20 @@ class _Run:
         repeats: dict[int, int] = {}
         if len(named) >= 2:
             # one list comparison, planned in linear time (an AND chain is quadratic in DuckDB)
-            cells = ", ".join(f"trim(c{i})" for i, _ in named)
-            rh = {"rh": [h for _, h in named]}
-            repeats = self._counts(
-                f"SELECT {_sid()}, count(*) FROM _xa_raw WHERE [{cells}] = $rh GROUP BY 1", rh)
-            if repeats:
-                be.execute(f"DELETE FROM _xa_raw WHERE [{cells}] = $rh", rh)
+            cells = ", ".join(f"trim(r.c{i})" for i, _ in named)
+            if st.general:  # each sheet's own headers
+                repeats = self._counts(
+                    f"SELECT {_sid('r._row')}, count(*) FROM _xa_raw r JOIN _xa_members xm "
+                    f"ON xm._sid = {_sid('r._row')} WHERE [{cells}] = xm.rh GROUP BY 1")
+                if repeats:
+                    be.execute(f"DELETE FROM _xa_raw r USING _xa_members xm "
+                               f"WHERE xm._sid = {_sid('r._row')} AND [{cells}] = xm.rh")
+            else:
+                rh = {"rh": [h for _, h in named]}
+                repeats = self._counts(
+                    f"SELECT {_sid()}, count(*) FROM _xa_raw r WHERE [{cells}] = $rh GROUP BY 1", rh)
+                if repeats:
+                    be.execute(f"DELETE FROM _xa_raw r WHERE [{cells}] = $rh", rh)
         n_rows = self._counts(f"SELECT {_sid()}, count(*) FROM _xa_raw GROUP BY 1")
         for m in st.members:
             m.entry.rows_skipped = repeats.get(m.sid, 0)
@@ -748,8 +896,8 @@ class _Run:
             if m.entry.rows_skipped:
                 m.messages_zh.append(f"数据中重复出现的表头行 {m.entry.rows_skipped} 行已跳过")
 
-        for warning in duplicate_header_warnings(headers, st.labels):
-            st.say(warning)
+        for m in st.members:  # each sheet's own headers, in its own order
+            m.messages_zh.extend(duplicate_header_warnings(m.plan.cmap.headers, m.plan.cmap.labels))
         # a 单位 column of 台/个/件 is a unit of measure, not the inspected unit
         if cmap.unit_index is not None:
             words = list(load_contract().unit_of_measure_words)
@@ -770,7 +918,9 @@ class _Run:
             if not st.wide_items and st.deduction_cols:
                 # a sheet of deductions only (统发 扣款表): its rows are deduction records
                 self._as_deductions_sheet(st)
-        prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items, constants_in_rows=True)
+        prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items, constants_in_rows=True,
+                           members_join=(f"JOIN _xa_members xm ON xm._sid = {_sid('r._row')}"
+                                         if st.general else None))
         be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
         st.col_src = dict(prep.col_src)
         st.checks = prep.checks
@@ -935,6 +1085,8 @@ class _Run:
                 lp = f"h_{col.name}"
                 if label is None:
                     lp_sql = "r.item"
+                elif _label_sql(label):
+                    lp_sql = _label_sql(label)
                 else:
                     lp_sql = f"${lp}"
                     if col.required or rzh:
@@ -960,8 +1112,14 @@ class _Run:
             # offending cell when the check names it
             select.append(f"({check[0]}) AS _chk{n}")
             select.append(f"{check[4] if len(check) > 4 else 'CAST(NULL AS VARCHAR)'} AS _chkraw{n}")
+            if _label_sql(check[1]):
+                select.append(f"CASE WHEN {check[0]} THEN {_label_sql(check[1])} END AS _chklab{n}")
         extras = [i for i in cmap.extras if i not in st.wide_items]
-        if extras:
+        if extras and st.general:  # under each sheet's own headers
+            select.append(
+                "json_object(" + ", ".join(f"xm.labels[{i + 1}], r.c{i}" for i in extras) + ") AS _extra"
+            )
+        elif extras:
             select.append(
                 "json_object(" + ", ".join(f"$x{i}, r.c{i}" for i in extras) + ") AS _extra"
             )
@@ -981,9 +1139,10 @@ class _Run:
         )
         for n, (_cond, label, rzh, ren, *_raw) in enumerate(st.checks):
             be.execute(
-                f"""UPDATE _xa_typed SET _bad = list_append(_bad, {{'column_name': $lab,
+                f"""UPDATE _xa_typed SET _bad = list_append(_bad, {{'column_name':
+                    {f'_chklab{n}' if _label_sql(label) else '$lab'},
                     'raw_value': _chkraw{n}, 'reason_zh': $zh, 'reason_en': $en}}) WHERE _chk{n}""",
-                {"lab": label, "zh": rzh, "en": ren},
+                {"zh": rzh, "en": ren} | ({} if _label_sql(label) else {"lab": label}),
             )
         # summary and deleted rows are counted, never quarantined
         be.execute(f"UPDATE _xa_typed SET _bad = {_EMPTY_BAD} WHERE _kind IS NOT NULL")
@@ -1172,7 +1331,7 @@ class _Run:
                     v, loaded = row[-2], row[-1]
                     if v is None or Decimal(v) == Decimal(loaded):
                         continue
-                    label = item or st.col_src[col][1] or col
+                    label = item or m.subst(st.col_src[col][1]) or col
                     self._issue(st, m, "total_mismatch", f"{word}（第{r_no}行）", r_no, v, loaded,
                                 f"第{r_no}行「{word}」的{label}为 {Decimal(v):,.2f}，导入的明细合计为 "
                                 f"{Decimal(loaded):,.2f}，相差 {Decimal(v) - Decimal(loaded):,.2f}",
@@ -1236,8 +1395,8 @@ class _Run:
                 entry.status = "partial" if entry.rows_loaded else "error"
                 m.messages_zh.insert(0, f"{q_rows} 行进入隔离区（_quarantine）")
                 m.messages_en.insert(0, f"{q_rows} rows quarantined")
-            entry.message_zh = "；".join(m.messages_zh)
-            entry.message_en = "; ".join(m.messages_en)
+            entry.message_zh = m.subst("；".join(m.messages_zh))
+            entry.message_en = m.subst("; ".join(m.messages_en))
 
     def _reject_sheet(self, st: _Sheet, missing: list[str]) -> list[tuple[str, str]]:
         """A sheet without a required column: every row to quarantine, status error."""
@@ -1268,7 +1427,7 @@ class _Run:
                                       - entry.rows_skipped)
             entry.rows_loaded = 0
             entry.status = "error"
-            entry.message_zh = "；".join([zh, *m.messages_zh])
+            entry.message_zh = m.subst("；".join([zh, *m.messages_zh]))
             entry.message_en = en
         return cleared
 

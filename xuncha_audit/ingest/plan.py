@@ -246,10 +246,14 @@ def constant_column(col: str) -> str:
 
 
 def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
-                wide_items: list[int], constants_in_rows: bool = False) -> Prepared:
+                wide_items: list[int], constants_in_rows: bool = False,
+                members_join: str | None = None) -> Prepared:
     """SELECT list turning ``_xa_raw r`` into ``_xa_prep`` (see module docstring).
     ``constants_in_rows``: the plan's constants are read from ``_xa_raw`` columns
-    (:func:`constant_column`, one value per sheet of a group) instead of the plan."""
+    (:func:`constant_column`, one value per sheet of a group) instead of the plan.
+    ``members_join``: a group of sheets whose columns stand in other places (``JOIN
+    _xa_members xm ON …``): a row's cells are searched for 合计 words in each sheet's own
+    column order (``xm.ord``), so the first word found is the one a sheet alone gives."""
     cmap = plan.cmap
     conv = plan.conv
     sel = ["r.*"]
@@ -292,6 +296,8 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     # per column (OR-ed, with the regex repeated) grew the statement with the sheet's width and
     # made DuckDB spend minutes binding a 6,000-column sheet.
     row_list = "[" + ", ".join(f"r.c{i}" for i in text_cols) + "]"
+    if members_join and text_cols and not skip_cols:
+        row_list = f"list_select({row_list}, xm.ord)"
     pre_cols: list[str] = []
     if words and text_cols:
         row_text = f"array_to_string({row_list}, '|')"
@@ -393,7 +399,8 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
                else "CAST(NULL AS VARCHAR) AS _summary_word")
     if aux_parts and tdef.name == "ledger":
         pre_cols.append(f"{aux_entries_sql(aux_text)} AS _aux_list")
-    source = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r) r" if pre_cols else "_xa_raw r"
+    join = f" {members_join}" if members_join and "xm." in " ".join(pre_cols) else ""
+    source = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r{join}) r" if pre_cols else "_xa_raw r"
     inner = "SELECT " + ", ".join(sel) + " FROM " + source
     return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
                     deleted_cond=deleted_cond)
