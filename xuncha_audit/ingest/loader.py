@@ -373,14 +373,14 @@ class _Member:
     messages_en: list[str] = field(default_factory=list)
     const_month: str | None = None
     units: list[str] = field(default_factory=list)
-    perm: list[int] = field(default_factory=list)  # group column k is this sheet's column perm[k]
-    labels: list[str] = field(default_factory=list)  # this sheet's labels in the group's order
+    perm: list[int | None] = field(default_factory=list)  # group column k is this sheet's column perm[k]
+    labels: list[str | None] = field(default_factory=list)  # this sheet's labels in the group's order
 
     def subst(self, text: str | None) -> str | None:
         """A text naming the group's columns by marker, with this sheet's own headers."""
         if not text or _MARK not in text:
             return text
-        return _MARK_RE.sub(lambda mo: self.labels[int(mo.group(1))], text)
+        return _MARK_RE.sub(lambda mo: self.labels[int(mo.group(1))] or "", text)
 
     def reset(self) -> None:
         """Back to the state before a failed group attempt."""
@@ -433,7 +433,8 @@ class _Sheet:
 # member's own header: a marker in the group's plan, ``xm.labels[k]`` in SQL, the text in Python.
 _MARK = "\x1f"
 _MARK_RE = re.compile(_MARK + r"L([0-9]+)" + _MARK)
-_GENERAL_MAX_WIDTH = 64  # the raw record of a generalised group is planned in width² terms
+_GENERAL_MAX_WIDTH = 256  # wider sheets (a payroll of 6,000 columns) keep the exact signature
+_EXTRA_KINDS = ("xn", "xb")  # an unmapped column with a header / without one
 
 
 def _marker(k: int) -> str:
@@ -457,9 +458,11 @@ def _label_sql(text: str, alias: str = "xm") -> str | None:
 
 def _meanings(plan: SheetPlan) -> list[tuple] | None:
     """What each source column is to the loader (contract column, role, 辅助核算 part, n-th
-    extra or n-th unnamed column), with its blank header, multiplier and wide kind: equal
-    sorted lists mean two sheets are read the same way whatever their column order and
-    headers. None when the plan cannot be compared this way."""
+    extra with or without a header, n-th unnamed column), with its blank header, multiplier
+    and wide kind: equal sorted lists, unmapped columns aside, mean two sheets are read the
+    same way whatever their column order, headers and unmapped columns (kept in ``_extra``;
+    a group has a place for the most any member has, the others' are NULL). None when the
+    plan cannot be compared this way."""
     cmap = plan.cmap
     w = len(cmap.labels)
     if len(cmap.headers) != w:
@@ -474,8 +477,11 @@ def _meanings(plan: SheetPlan) -> list[tuple] | None:
         for n, parts in plan.aux.items():
             for part, i in parts.items():
                 mean[i].append(("aux", str(n), part))
-        for k, i in enumerate(cmap.extras):
-            mean[i].append(("extra", k))
+        ranks = {"xn": 0, "xb": 0}
+        for i in cmap.extras:
+            kind = "xn" if (cmap.headers[i] or "").strip() else "xb"
+            mean[i].append((kind, ranks[kind]))
+            ranks[kind] += 1
     except IndexError:
         return None
     out, rank = [], 0
@@ -487,6 +493,10 @@ def _meanings(plan: SheetPlan) -> list[tuple] | None:
         out.append((m, not (cmap.headers[i] or "").strip(), None if mult is None else str(mult),
                     plan.wide_kinds.get(i)))
     return out
+
+
+def _pure_extra(meaning: tuple) -> bool:
+    return len(meaning) == 1 and meaning[0][0] in _EXTRA_KINDS
 
 
 def _plan_signature(plan: SheetPlan) -> str | None:
@@ -508,7 +518,7 @@ def _plan_signature(plan: SheetPlan) -> str | None:
         # headers that become values (wide payroll items) or too wide: same headers, same places
         shape: object = (meanings, cmap.labels, cmap.headers)
     else:
-        shape = sorted(meanings)
+        shape = sorted(mn for mn in meanings if not _pure_extra(mn[0]))
     # the year of a title line matters only to a ledger dated by 月/日 columns (prepare_sql)
     year = plan.year if (plan.table == "ledger" and "voucher_date" not in cmap.columns
                          and "month" in plan.roles and "day" in plan.roles) else None
@@ -517,12 +527,21 @@ def _plan_signature(plan: SheetPlan) -> str | None:
                  json.dumps(plan.conv, sort_keys=True, default=str), year))
 
 
-def _inverse(perm: list[int]) -> list[int]:
+def _inverse(perm: list[int | None]) -> list[int]:
     """For each column p of a sheet, its place (1-based) in the group's order."""
-    out = [0] * len(perm)
+    out = [0] * sum(i is not None for i in perm)
     for k, i in enumerate(perm):
-        out[i] = k + 1
+        if i is not None:
+            out[i] = k + 1
     return out
+
+
+def _extras_order(m: _Member, group_extras: list[int]) -> list[int]:
+    """For each unmapped column of a sheet (its own order), its place (1-based) among the
+    group's unmapped columns."""
+    place = {k: n + 1 for n, k in enumerate(group_extras)}
+    inv = _inverse(m.perm)
+    return [place[inv[i] - 1] for i in m.plan.cmap.extras]
 
 
 def _family(table: str) -> str:
@@ -710,10 +729,16 @@ class _Run:
         plan = copy.deepcopy(members[0].plan)
         tdef = load_contract().table(plan.table)
         labels = plan.cmap.labels
-        width = len(labels)
-        general = self._align(members, width)
+        added = self._align(members, len(labels))
+        general = added is not None
         if general:
-            labels = plan.cmap.labels = [_marker(k) for k in range(width)]
+            cmap = plan.cmap
+            for kind, _rank in added:  # places for unmapped columns the first sheet has not
+                cmap.extras.append(len(cmap.labels))
+                cmap.labels.append("")
+                cmap.headers.append(_MARK if kind == "xn" else None)
+            labels = cmap.labels = [_marker(k) for k in range(len(cmap.labels))]
+        width = len(labels)
         units_before = list(self.units)
         try:
             parts = []
@@ -723,8 +748,9 @@ class _Run:
                     for c, v in m.plan.constants.items())
                 if m.perm == list(range(width)):
                     parts.append(f"SELECT * REPLACE (_row + {m.sid * _STRIDE} AS _row){consts} FROM {m.raw}")
-                else:  # this sheet's columns in the group's order
-                    cells = ", ".join(f"c{i} AS c{k}" for k, i in enumerate(m.perm))
+                else:  # this sheet's columns in the group's order (NULL where it has none)
+                    cells = ", ".join(f"c{i} AS c{k}" if i is not None else f"CAST(NULL AS VARCHAR) AS c{k}"
+                                      for k, i in enumerate(m.perm))
                     parts.append(f"SELECT {cells}, _row + {m.sid * _STRIDE} AS _row{consts} FROM {m.raw}")
             be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts))
             if len(members) == 1:
@@ -744,17 +770,24 @@ class _Run:
                 "labels": pa.array([m.labels for m in members], pa.list_(pa.string())),
                 "olabels": pa.array([list(m.plan.cmap.labels) for m in members], pa.list_(pa.string())),
                 "ord": pa.array([_inverse(m.perm) for m in members], pa.list_(pa.int64())),
-                "rh": pa.array([[(m.plan.cmap.headers[i] or "").strip() for i in m.perm
-                                 if (m.plan.cmap.headers[i] or "").strip()] for m in members],
-                               pa.list_(pa.string())),
+                # its headers where the group's are named (repeated header rows)
+                "rh": pa.array([[None if m.perm[k] is None else (m.plan.cmap.headers[m.perm[k]] or "").strip()
+                                 for k, h in enumerate(plan.cmap.headers) if h and h.strip()]
+                                for m in members], pa.list_(pa.string())),
+                # its unmapped columns (_extra): headers in its own order, and where each is
+                # in the group's list of unmapped columns (1-based)
+                "xlabels": pa.array([[m.plan.cmap.labels[i] for i in m.plan.cmap.extras] for m in members],
+                                    pa.list_(pa.string())),
+                "xord": pa.array([_extras_order(m, plan.cmap.extras) for m in members],
+                                 pa.list_(pa.int64())),
             })
             with be.registered("_xa_members_arrow", members_tbl):
                 be.execute("CREATE OR REPLACE TEMP TABLE _xa_members AS SELECT * FROM _xa_members_arrow")
             if general:
                 # the raw record in the sheet's own column order under its own headers
+                # (to_json of a MAP writes what json_object writes)
                 vals = "[" + ", ".join(f"r.c{i}" for i in range(width)) + "]"
-                raw_row_sql = "json_object(" + ", ".join(
-                    f"xm.olabels[{p + 1}], {vals}[xm.ord[{p + 1}]]" for p in range(width)) + ")"
+                raw_row_sql = f"to_json(map(xm.olabels, list_select({vals}, xm.ord)))"
                 label_params = {}
             else:
                 raw_row_sql = "json_object(" + ", ".join(f"$l{i}, r.c{i}" for i in range(width)) + ")"
@@ -783,26 +816,36 @@ class _Run:
                 be.execute(f"DROP TABLE IF EXISTS {name}")
 
     @staticmethod
-    def _align(members: list[_Member], width: int) -> bool:
-        """Each member's columns in the order of the first (``perm``) and its labels in that
-        order; True when some member differs from the first in order or headers."""
+    def _align(members: list[_Member], width: int) -> list[tuple] | None:
+        """Each member's columns in the order of the first (``perm``, None where it lacks an
+        unmapped column another has) and its labels in that order. None when every member is
+        the first's twin (same places, same headers); else the unmapped-column places the
+        group adds after the first member's columns."""
         ref = members[0]
-        ident = list(range(width))
         ref_meanings = _meanings(ref.plan) if len(members) > 1 else None
         if ref_meanings is None:  # alone, or grouped only with sheets of the same headers
             for m in members:
-                m.perm, m.labels = ident, list(m.plan.cmap.labels)
-            return False
-        where = {mn[0]: k for k, mn in enumerate(ref_meanings)}
-        general = False
+                m.perm, m.labels = list(range(width)), list(m.plan.cmap.labels)
+            return None
+        keys = [mn[0] for mn in ref_meanings]
+        where = {key: k for k, key in enumerate(keys)}
+        own = []
         for m in members:
-            perm = [0] * width
-            for i, mn in enumerate(_meanings(m.plan)):
-                perm[where[mn[0]]] = i
+            mine = [mn[0] for mn in _meanings(m.plan)]
+            for key in mine:
+                if key not in where:  # an unmapped column of a kind the first has fewer of
+                    where[key] = len(keys)
+                    keys.append(key)
+            own.append(mine)
+        general = len(keys) > width
+        for m, mine in zip(members, own, strict=True):
+            perm: list[int | None] = [None] * len(keys)
+            for i, key in enumerate(mine):
+                perm[where[key]] = i
             m.perm = perm
-            m.labels = [m.plan.cmap.labels[i] for i in perm]
-            general = general or perm != ident or m.labels != ref.labels
-        return general
+            m.labels = [m.plan.cmap.labels[i] if i is not None else None for i in perm]
+            general = general or perm != list(range(width)) or m.labels != ref.plan.cmap.labels
+        return [key[0] for key in keys[width:]] if general else None
 
     def _counts(self, sql: str, params: dict | None = None) -> dict[int, int]:
         """``{member: count}`` of a ``SELECT <member>, count(*) ... GROUP BY 1`` query."""
@@ -1115,10 +1158,10 @@ class _Run:
             if _label_sql(check[1]):
                 select.append(f"CASE WHEN {check[0]} THEN {_label_sql(check[1])} END AS _chklab{n}")
         extras = [i for i in cmap.extras if i not in st.wide_items]
-        if extras and st.general:  # under each sheet's own headers
-            select.append(
-                "json_object(" + ", ".join(f"xm.labels[{i + 1}], r.c{i}" for i in extras) + ") AS _extra"
-            )
+        if extras and st.general:  # each sheet's own unmapped columns, in its order, under its headers
+            cells = "[" + ", ".join(f"r.c{i}" for i in extras) + "]"
+            select.append(f"CASE WHEN len(xm.xlabels) > 0 THEN "
+                          f"to_json(map(xm.xlabels, list_select({cells}, xm.xord))) END AS _extra")
         elif extras:
             select.append(
                 "json_object(" + ", ".join(f"$x{i}, r.c{i}" for i in extras) + ") AS _extra"
