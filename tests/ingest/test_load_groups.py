@@ -170,8 +170,9 @@ def test_a_failing_group_is_loaded_sheet_by_sheet(province, tmp_path, monkeypatc
 @pytest.mark.parametrize("which", ["province", "sample"])
 def test_large_staging_tables_are_rewritten_with_the_same_result(which, province, tmp_path, monkeypatch):
     """A staging table too large to UPDATE within DuckDB's memory (a 50M-line ledger) is
-    rewritten instead (derive.set_columns): the same rows, keys, line numbers, books, voucher
-    ids, quarantine and log as the in-place updates of a small one."""
+    rewritten instead (derive.set_columns), and staged before the group's transaction (which
+    would keep every rewritten copy until it ends): the same rows, keys, line numbers, books,
+    voucher ids, quarantine and log as the in-place updates of a small one."""
     from xuncha_audit.ingest import derive
 
     data = province if which == "province" else Path(__file__).resolve().parents[2] / "data_samples"
@@ -183,12 +184,22 @@ def test_large_staging_tables_are_rewritten_with_the_same_result(which, province
         calls.append((a[2].strip('"'), k.get("rewrite")))
         return real(*a, **k)
 
+    staged_first = []
+    stages = loader._Run._stages
+
+    def stages_spy(self, st):
+        staged_first.append(st.staged is not None)
+        return stages(self, st)
+
     monkeypatch.setattr(derive, "UPDATE_BYTES_PER_ROW", 2**40)  # every staging table is "large"
     monkeypatch.setattr(derive, "set_columns", spy)
     monkeypatch.setattr(loader, "set_columns", spy)
+    monkeypatch.setattr(loader._Run, "_stages", stages_spy)
     rewritten = _load(data, tmp_path / "r.duckdb", batch=True)
     staging = [rw for t, rw in calls if t.startswith("_xa_")]
     assert staging and all(staging)  # the rewrite path did run, on every staging table
+    # ... and its staging ran before each group's transaction
+    assert staged_first and all(staged_first)
     assert sorted(_entries(updated)) == sorted(_entries(rewritten))
     a, b = _tables(tmp_path / "u.duckdb"), _tables(tmp_path / "r.duckdb")
     assert a.keys() == b.keys()
@@ -225,6 +236,18 @@ def _varied(root: Path) -> Path:
         "丙局": ["日期", "凭证号", "科目名称", "摘要", "借贷方向", "金额"],
         "丁局": ["凭证日期", "凭证号", "摘要", "科目名称", "方向", "金额"],
     }
+    # 统发 wide payroll: the person's columns in other places under other headers, the same
+    # pay items in the same order (a garbled item in 丙局)
+    pay_people = {
+        "甲局": ["工号", "姓名", "身份证号"], "乙局": ["姓名", "人员编号", "身份证号码"],
+        "丙局": ["身份证号", "工号", "姓名"], "丁局": ["工号", "姓名", "身份证号"],
+    }
+    person = {"工号": "P1", "人员编号": "P1", "姓名": "张三", "身份证号": "11010519491231002X",
+              "身份证号码": "11010519491231002X"}
+    for unit in UNITS:
+        head = pay_people[unit]
+        row = [person[h] for h in head] + ["5000", "abc" if unit == "丙局" else "800", "5800"]
+        write_csv(d / unit / "2024年3月工资表.csv", [head + ["基本工资", "津贴补贴", "应发合计"], row])
     for unit in UNITS:
         header, rows = contracts[unit]
         write_csv(d / unit / "合同台账.csv", [header, *rows], "gbk" if unit == "乙局" else "utf-8")
@@ -258,7 +281,8 @@ def test_sheets_with_columns_in_other_places_and_other_headers_load_together(tmp
 
     monkeypatch.setattr(loader._Run, "_load_together", counted)
     grouped = _load(data, tmp_path / "g.duckdb", batch=True)
-    assert ("contracts", 4) in sizes and ("ledger", 4) in sizes and not failed, (sizes, failed)
+    assert ("contracts", 4) in sizes and ("ledger", 4) in sizes and ("payroll", 4) in sizes \
+        and not failed, (sizes, failed)
     single = _load(data, tmp_path / "s.duckdb", batch=False)
     assert sorted(_entries(grouped)) == sorted(_entries(single))
     a, b = _tables(tmp_path / "g.duckdb"), _tables(tmp_path / "s.duckdb")

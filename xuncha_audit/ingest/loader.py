@@ -20,8 +20,9 @@
    against 应发 (mismatches to ``_load_issues``); after the run, 平行记账 tags per unit and
    unbalanced vouchers listed in ``_load_issues``.
 
-Sheets read the same way (same layout, table, columns and conventions), from one unit or
-many, go through stages 2–6 together as one group (see ``_STRIDE`` below); the result is
+Sheets read the same way (same layout, table, column meanings and conventions — in any
+column order, under any headers, with any unmapped columns; see ``_meanings``), from one unit
+or many, go through stages 2–6 together as one group (see ``_STRIDE`` below); the result is
 the same as sheet by sheet (``batch=False``), with far fewer statements per sheet.
 
 Accounting (per file and sheet, in ``_load_log``): ``rows_read`` = data rows below the header
@@ -86,6 +87,7 @@ from xuncha_audit.db import quote as _q
 from xuncha_audit.dbsettings import configure as configure_duckdb
 from xuncha_audit.dbsettings import out_of_resources_hint
 from xuncha_audit.errors import XunchaError
+from xuncha_audit.ingest import derive as _derive
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
 from xuncha_audit.ingest.derive import _IN_PLACE as IN_PLACE
 from xuncha_audit.ingest.derive import (
@@ -94,6 +96,7 @@ from xuncha_audit.ingest.derive import (
     _derive_book,
     company_norm_sql,
     derive_columns,
+    memory_limit_bytes,
     rewrite_staging,
     set_columns,
 )
@@ -412,6 +415,8 @@ class _Sheet:
     params: dict = field(default_factory=dict)
     units: list[str] = field(default_factory=list)
     general: bool = False  # members differ in column order or headers (labels are markers)
+    staged: str | list[str] | None = None  # _prestages ran before the transaction (its outcome)
+    big: bool = False  # staging tables rewritten, not updated (derive.rewrite_staging)
 
     def say(self, zh: str | None, en: str | None = None) -> None:
         """A message for every member's ``_load_log`` entry."""
@@ -456,6 +461,12 @@ def _label_sql(text: str, alias: str = "xm") -> str | None:
     return "(" + " || ".join(parts) + ")"
 
 
+def _unpivoted(plan: SheetPlan) -> bool:
+    """A wide payroll whose unmapped columns become pay items named by their headers."""
+    tdef = load_contract().table(plan.table)
+    return bool(tdef.wide) and "amount" not in plan.cmap.columns and "item" not in plan.cmap.columns
+
+
 def _meanings(plan: SheetPlan) -> list[tuple] | None:
     """What each source column is to the loader (contract column, role, 辅助核算 part, n-th
     extra with or without a header, n-th unnamed column), with its blank header, multiplier
@@ -478,9 +489,10 @@ def _meanings(plan: SheetPlan) -> list[tuple] | None:
             for part, i in parts.items():
                 mean[i].append(("aux", str(n), part))
         ranks = {"xn": 0, "xb": 0}
+        named_by_header = _unpivoted(plan)  # a pay item is what its header says
         for i in cmap.extras:
             kind = "xn" if (cmap.headers[i] or "").strip() else "xb"
-            mean[i].append((kind, ranks[kind]))
+            mean[i].append((kind, cmap.labels[i] if named_by_header and kind == "xn" else ranks[kind]))
             ranks[kind] += 1
     except IndexError:
         return None
@@ -514,9 +526,13 @@ def _plan_signature(plan: SheetPlan) -> str | None:
                for i in cmap.extras):
             return None
     meanings = _meanings(plan)
-    if meanings is None or tdef.wide or len(cmap.labels) > _GENERAL_MAX_WIDTH:
-        # headers that become values (wide payroll items) or too wide: same headers, same places
-        shape: object = (meanings, cmap.labels, cmap.headers)
+    if meanings is None or len(cmap.labels) > _GENERAL_MAX_WIDTH:
+        shape: object = (meanings, cmap.labels, cmap.headers)  # same headers, same places
+    elif _unpivoted(plan):
+        # pay items named by their headers: the same items in the same order (rows unpivot
+        # in that order), the person's columns anywhere under any header
+        shape = (sorted(mn for mn in meanings if not _pure_extra(mn[0])),
+                 [mn for mn in meanings if _pure_extra(mn[0])])
     else:
         shape = sorted(mn for mn in meanings if not _pure_extra(mn[0]))
     # the year of a title line matters only to a ledger dated by 月/日 columns (prepare_sql)
@@ -534,14 +550,6 @@ def _inverse(perm: list[int | None]) -> list[int]:
         if i is not None:
             out[i] = k + 1
     return out
-
-
-def _extras_order(m: _Member, group_extras: list[int]) -> list[int]:
-    """For each unmapped column of a sheet (its own order), its place (1-based) among the
-    group's unmapped columns."""
-    place = {k: n + 1 for n, k in enumerate(group_extras)}
-    inv = _inverse(m.perm)
-    return [place[inv[i] - 1] for i in m.plan.cmap.extras]
 
 
 def _family(table: str) -> str:
@@ -737,7 +745,11 @@ class _Run:
                 cmap.extras.append(len(cmap.labels))
                 cmap.labels.append("")
                 cmap.headers.append(_MARK if kind == "xn" else None)
-            labels = cmap.labels = [_marker(k) for k in range(len(cmap.labels))]
+            # a column every member names alike keeps its header (a pay item's name), the
+            # others a marker
+            labels = cmap.labels = [
+                own.pop() if len(own := {m.labels[k] for m in members}) == 1 and None not in own
+                else _marker(k) for k in range(len(cmap.labels))]
         width = len(labels)
         units_before = list(self.units)
         try:
@@ -774,12 +786,6 @@ class _Run:
                 "rh": pa.array([[None if m.perm[k] is None else (m.plan.cmap.headers[m.perm[k]] or "").strip()
                                  for k, h in enumerate(plan.cmap.headers) if h and h.strip()]
                                 for m in members], pa.list_(pa.string())),
-                # its unmapped columns (_extra): headers in its own order, and where each is
-                # in the group's list of unmapped columns (1-based)
-                "xlabels": pa.array([[m.plan.cmap.labels[i] for i in m.plan.cmap.extras] for m in members],
-                                    pa.list_(pa.string())),
-                "xord": pa.array([_extras_order(m, plan.cmap.extras) for m in members],
-                                 pa.list_(pa.int64())),
             })
             with be.registered("_xa_members_arrow", members_tbl):
                 be.execute("CREATE OR REPLACE TEMP TABLE _xa_members AS SELECT * FROM _xa_members_arrow")
@@ -796,6 +802,13 @@ class _Run:
                 members=members, plan=plan, tdef=tdef, labels=labels, width=width,
                 label_params=label_params, raw_row_sql=raw_row_sql, general=general,
             )
+            limit = memory_limit_bytes(self.con)
+            if limit is not None and sum(m.rows for m in members) * _derive.UPDATE_BYTES_PER_ROW > limit // 2:
+                # A group too large to update in memory (see derive.set_columns) is staged before
+                # the transaction: every rewrite of a staging table inside it is kept until the
+                # end (for a rollback), six full copies of a 50M-line ledger. Nothing but
+                # temporary tables is written before BEGIN.
+                st.staged = self._prestages(st)
             be.execute("BEGIN TRANSACTION")
             try:
                 cleared = self._stages(st)
@@ -853,6 +866,23 @@ class _Run:
 
     def _stages(self, st: _Sheet) -> list[tuple[str, str]]:
         """source -> typed staging -> quarantine -> dedupe (and the row accounting)."""
+        outcome = st.staged if st.staged is not None else self._prestages(st)
+        if outcome == "skipped":
+            return []
+        if isinstance(outcome, list):
+            return self._reject_sheet(st, outcome)
+        cleared = self._stage_quarantine(st)
+        self._stage_dedupe(st)
+        self._stage_reconcile(st)
+        if st.deduction_cols:
+            cleared += self._stage_deductions(st)
+        self._finish(st)
+        return cleared
+
+    def _prestages(self, st: _Sheet) -> str | list[str]:
+        """The stages that write temporary tables only: source, typed, the new rows with their
+        derived columns. "skipped" (a wide sheet of totals only), the missing required columns
+        (every row to quarantine), or "staged"."""
         self._stage_source(st)
         self._columns_listing(st)
         if st.tdef.name == "payroll" and st.tdef.wide and not st.wide_items \
@@ -865,28 +895,25 @@ class _Run:
                 m.entry.message_zh = "；".join(
                     ["本表只有合计列，没有工资项目或扣款项目，未导入", *m.messages_zh])
                 m.entry.message_en = "totals only, no pay items or deductions; skipped"
-            return []
+            return "skipped"
         missing = [
             c.name for c in st.tdef.column_list()
             if c.required and c.name not in st.col_src
             and not (c.name == "month" and st.const_month)
         ]
         if missing:
-            return self._reject_sheet(st, missing)
+            return missing
         self._stage_typed(st)
-        cleared = self._stage_quarantine(st)
-        self._stage_dedupe(st)
-        self._stage_reconcile(st)
-        if st.deduction_cols:
-            cleared += self._stage_deductions(st)
-        self._finish(st)
-        return cleared
+        self._stage_new(st)
+        return "staged"
 
     def _columns_listing(self, st: _Sheet) -> None:
         """Mapped and unmapped columns for the log and ``inspect``."""
-        if st.general:  # each sheet's own columns, in its own order (no wide items here)
+        if st.general:  # each sheet's own columns, in its own order
             for m in st.members:
-                m.entry.mapped, m.entry.unmapped = self._listing(st, m.plan, m.plan.cmap.labels, [], [])
+                m.entry.mapped, m.entry.unmapped = self._listing(
+                    st, m.plan, m.plan.cmap.labels, [m.perm[k] for k in st.wide_items if m.perm[k] is not None],
+                    [m.perm[k] for k in st.deduction_cols if m.perm[k] is not None])
             return
         mapped, unmapped = self._listing(st, st.plan, st.labels, st.wide_items, st.deduction_cols)
         for m in st.members:
@@ -1160,8 +1187,12 @@ class _Run:
         extras = [i for i in cmap.extras if i not in st.wide_items]
         if extras and st.general:  # each sheet's own unmapped columns, in its order, under its headers
             cells = "[" + ", ".join(f"r.c{i}" for i in extras) + "]"
-            select.append(f"CASE WHEN len(xm.xlabels) > 0 THEN "
-                          f"to_json(map(xm.xlabels, list_select({cells}, xm.xord))) END AS _extra")
+            own = [sorted((k for k in extras if m.perm[k] is not None), key=lambda k, m=m: m.perm[k])
+                   for m in st.members]
+            params["xl"] = [[m.labels[k] for k in ks] for m, ks in zip(st.members, own, strict=True)]
+            params["xo"] = [[extras.index(k) + 1 for k in ks] for ks in own]
+            select.append(f"CASE WHEN len($xl[xm._sid + 1]) > 0 THEN to_json(map($xl[xm._sid + 1], "
+                          f"list_select({cells}, $xo[xm._sid + 1]))) END AS _extra")
         elif extras:
             select.append(
                 "json_object(" + ", ".join(f"$x{i}, r.c{i}" for i in extras) + ") AS _extra"
@@ -1237,7 +1268,9 @@ class _Run:
         return {"file": m.rel, "sheet": m.sheet_name, "table": st.tdef.name}
 
     # -- stage 4: dedupe and append ----------------------------------------------------
-    def _stage_dedupe(self, st: _Sheet) -> None:
+    def _stage_new(self, st: _Sheet) -> None:
+        """``_xa_new``: the rows to load (no summary, deleted or quarantined rows) with their
+        derived columns (voucher identity, line numbers, books, keys within the group)."""
         be, tdef = self.be, st.tdef
         cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
         be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_new ({cols_ddl})")
@@ -1255,7 +1288,7 @@ class _Run:
               AND NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
         )
         # a staging table too large to update in memory is rewritten (derive.set_columns)
-        big = rewrite_staging(be, "_xa_new")
+        big = st.big = rewrite_staging(be, "_xa_new")
         if "voucher_id" in tdef.columns and st.plan.conv.get("voucher_numbering") == "year":
             # vouchers numbered through the year: the period is not part of the identity
             set_columns(be, tdef, "_xa_new", {"voucher_id": f"""CAST(coalesce(fiscal_year, year(voucher_date))
@@ -1263,6 +1296,9 @@ class _Run:
                 rewrite=big)
         derive_columns(be, tdef.name, level=self.level, unit=st.members[0].file_unit,
                        target="_xa_new", normalised=True)
+
+    def _stage_dedupe(self, st: _Sheet) -> None:
+        be, tdef, big = self.be, st.tdef, st.big
         if "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns:
             # lines numbered in file order continue after the lines of the same voucher loaded
             # from an earlier sheet (a 明细账 holds one account per sheet)
