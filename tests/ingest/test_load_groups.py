@@ -246,8 +246,8 @@ def _varied(root: Path) -> Path:
               "身份证号码": "11010519491231002X"}
     for unit in UNITS:
         head = pay_people[unit]
-        row = [person[h] for h in head] + ["5000", "abc" if unit == "丙局" else "800", "5800"]
-        write_csv(d / unit / "2024年3月工资表.csv", [head + ["基本工资", "津贴补贴", "应发合计"], row])
+        row = [*(person[h] for h in head), "5000", "abc" if unit == "丙局" else "800", "5800"]
+        write_csv(d / unit / "2024年3月工资表.csv", [[*head, "基本工资", "津贴补贴", "应发合计"], row])
     for unit in UNITS:
         header, rows = contracts[unit]
         write_csv(d / unit / "合同台账.csv", [header, *rows], "gbk" if unit == "乙局" else "utf-8")
