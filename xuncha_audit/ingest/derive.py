@@ -216,9 +216,26 @@ def rewrite_staging(con, t: str) -> bool:
     return limit is not None and rows * UPDATE_BYTES_PER_ROW > limit // 2
 
 
+class Rewrite:
+    """``rewrite=`` of :func:`set_columns` that also runs ``step()`` after each rewrite: the
+    loader commits there, so the replaced copy of a huge staging table is freed at once (a
+    transaction keeps it until it ends, for a rollback)."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _stepped(rewrite) -> None:
+    if isinstance(rewrite, Rewrite):
+        rewrite.step()
+
+
 def set_columns(con, tdef: Table, t: str, sets: dict[str, str], *, where: str | None = None,
                 join: tuple[str, str, str] | None = None, params: dict | None = None,
-                rewrite: bool = False) -> None:
+                rewrite: bool | Rewrite = False) -> None:
     """``UPDATE t AS t SET col = expr, … [FROM relation AS alias] [WHERE on AND where]``
     (``sets`` by column name; ``join`` = (relation, alias, on)).
 
@@ -246,6 +263,7 @@ def set_columns(con, tdef: Table, t: str, sets: dict[str, str], *, where: str | 
         rel, alias, on = join
         src += f" LEFT JOIN (SELECT *, true AS __xa_hit FROM {rel}) AS {alias} ON {on} ORDER BY t.rowid"
     be.execute(f"CREATE OR REPLACE TEMP TABLE {t} AS SELECT t.* REPLACE ({repl}) FROM {src}", params)
+    _stepped(rewrite)
 
 
 def _derive_voucher_identity(con, tdef: Table, t: str, rewrite: bool = False) -> None:
@@ -371,6 +389,7 @@ def derive_columns(
     unit: str | None = None,
     target: str | None = None,
     normalised: bool = False,
+    rewrite_step=None,
 ) -> None:
     """Fill unit, defaults, line numbers, normalised columns and ``_key`` of ``table``.
 
@@ -379,6 +398,7 @@ def derive_columns(
     before appending it). Safe to run more than once. ``normalised=True`` (ingestion, which
     normalises each distinct value while parsing) skips the in-place normalisation and the
     company norms and leaves ``unit`` alone.
+    ``rewrite_step``: called after each rewrite of a large staging table (see :class:`Rewrite`).
     """
     tdef = load_contract().table(table)
     be = of(con)
@@ -388,6 +408,8 @@ def derive_columns(
 
     # a large staging table (ingestion) is rewritten, not updated: see set_columns
     rewrite = target is not None and rewrite_staging(con, t)
+    if rewrite and rewrite_step is not None:
+        rewrite = Rewrite(rewrite_step)
     sets: dict[str, str] = {} if normalised else {"unit": "coalesce(t.unit, $unit)"}
     for col in tdef.column_list():
         c = quote(col.name)
@@ -427,6 +449,7 @@ def derive_columns(
                                                   ORDER BY _source_row NULLS LAST, rowid)
                              ELSE {c} END AS {tdef.all_columns()[col.name]}) AS {c})
                     FROM {t} ORDER BY rowid""")
+                _stepped(rewrite)
                 continue
             be.execute(
                 f"""

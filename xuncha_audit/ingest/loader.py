@@ -416,6 +416,7 @@ class _Sheet:
     units: list[str] = field(default_factory=list)
     general: bool = False  # members differ in column order or headers (labels are markers)
     staged: str | list[str] | None = None  # _prestages ran before the transaction (its outcome)
+    step: Callable[[], None] | None = None  # commits between rewrites while staging (see Rewrite)
     big: bool = False  # staging tables rewritten, not updated (derive.rewrite_staging)
 
     def say(self, zh: str | None, en: str | None = None) -> None:
@@ -804,11 +805,25 @@ class _Run:
             )
             limit = memory_limit_bytes(self.con)
             if limit is not None and sum(m.rows for m in members) * _derive.UPDATE_BYTES_PER_ROW > limit // 2:
-                # A group too large to update in memory (see derive.set_columns) is staged before
-                # the transaction: every rewrite of a staging table inside it is kept until the
-                # end (for a rollback), six full copies of a 50M-line ledger. Nothing but
-                # temporary tables is written before BEGIN.
-                st.staged = self._prestages(st)
+                # A group too large to update in memory (see derive.set_columns) is staged in a
+                # transaction of its own that commits after each rewrite of a staging table: a
+                # transaction keeps every replaced copy until it ends (for a rollback), six full
+                # copies of a 50M-line ledger. Outside any transaction DuckDB ran out of memory
+                # building the typed rows. Nothing but temporary tables is written here.
+                def step() -> None:
+                    be.execute("COMMIT")
+                    be.execute("BEGIN TRANSACTION")
+
+                be.execute("BEGIN TRANSACTION")
+                try:
+                    st.step = step
+                    st.staged = self._prestages(st)
+                    be.execute("COMMIT")
+                except BaseException:
+                    be.execute("ROLLBACK")
+                    raise
+                finally:
+                    st.step = None
             be.execute("BEGIN TRANSACTION")
             try:
                 cleared = self._stages(st)
@@ -1293,9 +1308,9 @@ class _Run:
             # vouchers numbered through the year: the period is not part of the identity
             set_columns(be, tdef, "_xa_new", {"voucher_id": f"""CAST(coalesce(fiscal_year, year(voucher_date))
                 AS VARCHAR) || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '')"""}, where="t.voucher_id IS NULL",
-                rewrite=big)
+                rewrite=_derive.Rewrite(st.step) if big and st.step else big)
         derive_columns(be, tdef.name, level=self.level, unit=st.members[0].file_unit,
-                       target="_xa_new", normalised=True)
+                       target="_xa_new", normalised=True, rewrite_step=st.step)
 
     def _stage_dedupe(self, st: _Sheet) -> None:
         be, tdef, big = self.be, st.tdef, st.big
