@@ -166,6 +166,76 @@ REPORT_COLUMNS = ("finding_id", "check_id", "check_name", "severity", "severity_
                   "note", "_sev_rank")
 
 
+# The order of every listing: severity, then amount, then the id (stable across reruns).
+_ORDER = "x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id"
+
+
+class _Findings:
+    """What the report reads of the findings, asked of the database: counts and sums, a
+    rollup for the figures, and bounded listings. The report never holds every finding (a
+    50M-line ledger gives a million; the frame of them all was 2.5 GB at the export's peak)."""
+
+    def __init__(self, be, numbers: str):
+        self.be, self.numbers = be, numbers
+        self.cols = ", ".join(f"x.{c}" for c in REPORT_COLUMNS)
+
+    def _select(self, tail: str, params=None) -> pd.DataFrame:
+        return self.be.fetch_df(f"""SELECT {self.cols}, n.short_no FROM _x_findings x
+                                    LEFT JOIN {self.numbers} n USING (finding_id, check_id) {tail}""", params)
+
+    def counts(self) -> dict:
+        marks = ("新增", "内容变化", "重现")
+        r = self.be.fetch_one(f"""
+            SELECT count(*), sum(amount),
+                   count(*) FILTER (WHERE severity = 'high'), count(*) FILTER (WHERE severity = 'medium'),
+                   count(*) FILTER (WHERE severity = 'low'),
+                   {", ".join(f"count(*) FILTER (WHERE mark = '{m}')" for m in marks)},
+                   (SELECT count(*) FROM _x_gone)
+            FROM _x_findings""")
+        keys = ("n", "amount", "high", "medium", "low", *marks, "gone")
+        out = dict(zip(keys, r, strict=True))
+        out["amount"] = float(out["amount"] or 0.0)
+        return {k: (v if k == "amount" else int(v or 0)) for k, v in out.items()}
+
+    def rollup(self) -> pd.DataFrame:
+        """One row per area, check, severity, route and month: ``n`` findings, ``amount`` summed
+        (what ``viz.figures`` draws; the same bars and lines as from every finding)."""
+        return self.be.fetch_df("""
+            SELECT area, check_id, any_value(check_name) AS check_name, severity, route,
+                   date_trunc('month', period_start) AS period_start,
+                   count(*) AS n, sum(amount) AS amount
+            FROM _x_findings GROUP BY area, check_id, severity, route, date_trunc('month', period_start)
+            ORDER BY ALL""")
+
+    def first(self, n: int) -> pd.DataFrame:
+        return self._select(f"ORDER BY {_ORDER} LIMIT {int(n)}")
+
+    def per_route(self, limit: int) -> list[tuple[str | None, str, int, float, pd.DataFrame]]:
+        """Each route (then the findings with none): its count and sum over every finding, and
+        its first ``limit`` findings."""
+        known = list(ROUTES)
+        key = "CASE WHEN x.route_code IN ({}) THEN x.route_code END".format(", ".join("?" * len(known)))
+        sums = {r[0]: (int(r[1]), float(r[2] or 0.0)) for r in self.be.fetch_all(
+            f"SELECT {key} AS k, count(*), sum(x.amount) FROM _x_findings x GROUP BY k", known)}
+        shown = self._select(f"""QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {_ORDER}) <= {int(limit)}
+                                 ORDER BY {_ORDER}""", known)
+        rc = shown["route_code"].where(shown["route_code"].isin(known))
+        out = [(code, name, *sums.get(code, (0, 0.0)), shown[rc == code]) for code, name in ROUTES.items()]
+        if None in sums:
+            out.append((None, "未定去向", *sums[None], shown[rc.isna()]))
+        return out
+
+    def of_ids(self, ids: list[str]) -> pd.DataFrame:
+        if not ids:
+            return self._select("WHERE false")
+        return self._select(f"WHERE x.finding_id IN (SELECT unnest(?)) ORDER BY {_ORDER}", [ids])
+
+    def gone(self, limit: int) -> pd.DataFrame:
+        return self.be.fetch_df(f"""SELECT x.*, n.short_no FROM _x_gone x
+                                    LEFT JOIN {self.numbers} n USING (finding_id, check_id)
+                                    ORDER BY {_ORDER} LIMIT {int(limit)}""")
+
+
 def dedup_amount(con) -> tuple[float, str]:
     """The headline amount, each evidence record counted once, and its label: the one
     computation of findings/amounts.py, shared by the report, the papers, the workbook's 汇总,
@@ -296,27 +366,24 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     if not be.exists(NUMBERS_TABLE):
         create_numbers(con)
-    cols = ", ".join(f"x.{c}" for c in REPORT_COLUMNS)
-    f = be.fetch_df(f"""SELECT {cols}, n.short_no FROM _x_findings x
-                        LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""")
-    gone = be.fetch_df(f"""SELECT x.*, n.short_no FROM _x_gone x
-                           LEFT JOIN {NUMBERS_TABLE} n USING (finding_id, check_id)""")
+    rows = _Findings(be, NUMBERS_TABLE)
+    counts = rows.counts()
+    roll = rows.rollup()
     sections: list[tuple[str, str, str]] = []
     generated = beijing_text(info.get("生成时间", ""))
 
     # 概览
-    plain = float(f["amount"].astype(float).sum()) if len(f) else 0.0
     dedup, label = dedup_amount(con)
-    sev = {s_: int((f["severity"] == s_).sum()) if len(f) else 0 for s_ in ("high", "medium", "low")}
+    sev = {k: counts[k] for k in ("high", "medium", "low")}
     cards = [
-        ("main", "疑点", f"{len(f)}", "　".join(f"{SEVERITY_ZH[k]}风险 {v}" for k, v in sev.items())),
-        ("main", "涉及金额（元，去重后）", money(dedup), f"{label}；未去重合计 {money(plain)} 元"),
+        ("main", "疑点", f"{counts['n']}", "　".join(f"{SEVERITY_ZH[k]}风险 {v}" for k, v in sev.items())),
+        ("main", "涉及金额（元，去重后）", money(dedup), f"{label}；未去重合计 {money(counts['amount'])} 元"),
     ]
     for mark in ("新增", "内容变化", "重现"):
-        if len(f) and (f["mark"] == mark).any():
-            cards.append(("", mark, str(int((f["mark"] == mark).sum())), "与上次运行相比"))
-    if len(gone):
-        cards.append(("", "已消失", str(len(gone)), "以前发现、本次不再出现"))
+        if counts[mark]:
+            cards.append(("", mark, str(counts[mark]), "与上次运行相比"))
+    if counts["gone"]:
+        cards.append(("", "已消失", str(counts["gone"]), "以前发现、本次不再出现"))
     checks = manifest_preview.get("checks", []) or []
     not_run = [c for c in checks if c.get("status") not in ("ok", None)]
     if not_run:
@@ -333,10 +400,8 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     sections.append(("overview", "概览", f'<div class="cards">{card_html}</div><p class="muted">{info_line}</p>'))
 
     # 重点疑点 Top 10
-    if len(f):
-        top = f.assign(_a=f["amount"].astype(float)).sort_values(
-            ["_sev_rank", "_a", "finding_id"], ascending=[False, False, True], na_position="last").head(TOP_N)
-        top_html = (table_html(top, TOP_TABLE, money_cols=("amount",), interactive=False)
+    if counts["n"]:
+        top_html = (table_html(rows.first(TOP_N), TOP_TABLE, money_cols=("amount",), interactive=False)
                     + '<p class="muted">按风险等级、再按涉及金额排序；序号可在 findings.xlsx「全部疑点」中查找，'
                       "xuncha-audit papers OUT --finding 序号 生成该疑点的工作底稿。</p>")
     else:
@@ -345,28 +410,23 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     # 疑点分布
     sections.append(("distribution", "疑点分布",
-                     '<div class="twocol">' + fig_html(viz.findings_by_area_severity(f))
-                     + fig_html(viz.findings_by_severity_route(f)) + "</div>"))
+                     '<div class="twocol">' + fig_html(viz.findings_by_area_severity(roll))
+                     + fig_html(viz.findings_by_severity_route(roll)) + "</div>"))
 
-    # 按移送去向
+    # 按移送去向: the first MAX_ROWS_PER_ROUTE of each route, counted and summed in full
     parts = []
-    for code, name in ROUTES.items():
-        part = f[f["route_code"] == code] if len(f) else f
-        amount = money(part["amount"].astype(float).sum()) if len(part) else "0.00"
-        part = part.sort_values(["_sev_rank", "amount"], ascending=[False, False], na_position="last")
-        shown = part.head(MAX_ROWS_PER_ROUTE)
+    per_route = rows.per_route(MAX_ROWS_PER_ROUTE)
+    for code, name, n, amount, shown in per_route:
         more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条，完整清单见 findings.xlsx「全部疑点」。</p>'
-                if len(part) > MAX_ROWS_PER_ROUTE else "")
-        parts.append(f'<h3 id="route-{esc(code)}">{esc(name)}（{len(part)} 个，{amount} 元）</h3>'
+                if n > MAX_ROWS_PER_ROUTE else "")
+        parts.append((f'<h3 id="route-{esc(code)}">{esc(name)}（{n} 个，{money(amount)} 元）</h3>' if code
+                      else f"<h3>未定去向（{n} 个，{money(amount)} 元）</h3>")
                      + table_html(shown, FINDING_TABLE, money_cols=("amount",)) + more)
-    other = f[~f["route_code"].isin(list(ROUTES))] if len(f) else f
-    if len(other):
-        parts.append("<h3>未定去向</h3>" + table_html(other, FINDING_TABLE, money_cols=("amount",)))
     sections.append(("routes", "按移送去向", "".join(parts)))
 
     # 涉及金额
     sections.append(("amounts", "涉及金额",
-                     fig_html(viz.spending_timeline(f)) + fig_html(viz.amount_by_check(f))
+                     fig_html(viz.spending_timeline(roll)) + fig_html(viz.amount_by_check(roll))
                      + f'<p class="muted">图中金额为各疑点金额之和（未去重）；去重后合计 {money(dedup)} 元。</p>'))
 
     # 重点对象
@@ -384,14 +444,17 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
         cadre_parts.append('<p class="muted">未提供人员花名册（staff），无法识别领导干部。</p>')
     for n, row in enumerate(cadres.head(MAX_CADRES).itertuples(index=False), start=1):
         ids = [i for i in str(row.finding_ids or "").split("、") if i and i != "nan"]
-        mine = f[f["finding_id"].isin(ids)] if ids else f.iloc[0:0]
+        mine = rows.of_ids(ids)
         head = (f'<div class="cadre" id="cadre-{n}"><h3>{esc(row.name)}（{esc(row.unit)}，{esc(row.position)}，'
                 f"{esc(row.rank)}）</h3>"
                 f"<p>涉及疑点 {int(row.findings)} 个，涉及金额 {money(row.amount)} 元，"
                 f"风险评分 {esc(row.risk_score)}；角色：{esc(row.roles) or '—'}；领域：{esc(row.areas) or '—'}</p>")
         if len(mine):
             chart = fig_html(viz.profile_chart(mine, str(row.name))) if mine["check_id"].nunique() > 1 else ""
-            body = chart + table_html(mine, FINDING_TABLE, money_cols=("amount",), interactive=False)
+            shown = mine.head(MAX_ROWS_PER_ROUTE)
+            more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条（共 {len(mine)} 条），'
+                    "完整清单见 findings.xlsx「画像」和「全部疑点」。</p>" if len(mine) > MAX_ROWS_PER_ROUTE else "")
+            body = chart + table_html(shown, FINDING_TABLE, money_cols=("amount",), interactive=False) + more
         else:
             body = '<p class="muted">本次未发现涉及该干部的疑点。</p>'
         cadre_parts.append(head + body + "</div>")
@@ -402,10 +465,14 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     sections.append(("cadres", "领导干部画像", "".join(cadre_parts)))
 
     # 已消失疑点
+    gone = rows.gone(MAX_ROWS_PER_ROUTE)
+    gone_more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条（共 {counts["gone"]} 条），'
+                 "完整清单见 findings.xlsx「已消失」。</p>" if counts["gone"] > MAX_ROWS_PER_ROUTE else "")
     sections.append(("gone", "已消失疑点（以前发现、本次不再出现）",
                      table_html(gone, {"short_no": "序号", "finding_id": "疑点编号", "check_id": "检查",
                                        "unit": "单位", "title": "疑点描述", "amount": "金额（元）",
-                                       "status": "核实状态", "note": "备注"}, money_cols=("amount",))))
+                                       "status": "核实状态", "note": "备注"}, money_cols=("amount",))
+                     + gone_more))
 
     # 数据质量
     sections.append(("quality", "数据质量与检查覆盖", _quality(con, manifest_preview)))

@@ -4,6 +4,10 @@ Pure functions: a DataFrame in, a ``go.Figure`` out, no I/O. The findings frame 
 columns of the ``findings`` table (``area``, ``check_id``, ``check_name``, ``severity``,
 ``route``, ``amount``, ``period_start``); the profiles frame is
 ``xuncha_audit.findings.profiles.build_profiles``'s output.
+
+The findings figures also take the frame already aggregated: a column ``n`` says how many
+findings a row stands for, its ``amount`` is their sum and ``period_start`` their month
+(``findings_rollup`` in the report, which draws a million findings from a few thousand rows).
 """
 
 from __future__ import annotations
@@ -42,6 +46,13 @@ def _empty(title: str) -> go.Figure:
                 xaxis={"visible": False}, yaxis={"visible": False})
 
 
+def _count(df: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Findings per group: rows, or the sum of ``n`` where the frame is already aggregated."""
+    if "n" in df.columns:
+        return df.groupby(keys)["n"].sum()
+    return df.groupby(keys).size()
+
+
 def _area_zh(s: pd.Series) -> pd.Series:
     return s.map(AREA_ZH).fillna(s).fillna("未分类")
 
@@ -53,7 +64,7 @@ def findings_by_area_check(findings: pd.DataFrame) -> go.Figure:
         return _empty(title)
     df = findings.assign(area_zh=_area_zh(findings["area"]),
                          label=findings["check_id"] + " " + findings["check_name"].fillna(""))
-    counts = df.groupby(["label", "area_zh"]).size().rename("n").reset_index()
+    counts = _count(df, ["label", "area_zh"]).rename("n").reset_index()
     areas = sorted(counts["area_zh"].unique())
     traces = []
     for label, part in counts.groupby("label", sort=True):
@@ -68,7 +79,7 @@ def findings_by_severity_route(findings: pd.DataFrame) -> go.Figure:
     if findings.empty:
         return _empty(title)
     route = findings["route"].map(ROUTES).fillna(findings["route"]).fillna("未定")
-    counts = findings.assign(route_zh=route).groupby(["severity", "route_zh"]).size()
+    counts = _count(findings.assign(route_zh=route), ["severity", "route_zh"])
     routes = [r for r in ROUTES.values() if r in set(route)] + sorted(set(route) - set(ROUTES.values()))
     traces = []
     for sev in ("high", "medium", "low"):
@@ -125,8 +136,8 @@ def findings_by_area_severity(findings: pd.DataFrame) -> go.Figure:
     if findings.empty:
         return _empty(title)
     df = findings.assign(area_zh=_area_zh(findings["area"]))
-    counts = df.groupby(["area_zh", "severity"]).size()
-    order = df.groupby("area_zh").size().sort_values().index.tolist()
+    counts = _count(df, ["area_zh", "severity"])
+    order = _count(df, ["area_zh"]).sort_values().index.tolist()
     traces = []
     for sev in ("high", "medium", "low"):
         vals = [int(counts.get((a, sev), 0)) for a in order]
