@@ -105,7 +105,7 @@ def test_routes_counted_in_full_listed_in_part(findings):
 
 
 def test_top_and_ids(findings):
-    f, rows = findings
+    _f, rows = findings
     top = rows.first(10)
     assert top["_sev_rank"].tolist() == sorted(top["_sev_rank"], reverse=True)
     assert (top["_sev_rank"] == 3).all() and top["amount"].is_monotonic_decreasing
