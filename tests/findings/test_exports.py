@@ -189,6 +189,10 @@ def test_report_is_self_contained_with_sections(exported):
     titles = [h.get_text() for h in cadres.find_all("h3")]
     assert any(t.startswith("王五（市林业局，局长") for t in titles)
     assert any(t.startswith("孙八") for t in titles)  # leader without findings still listed
+    # each cadre's table holds that cadre's findings (all cadres' findings are read in one query)
+    by_name = {d.find("h3").get_text()[:2]: d for d in cadres.select("div.cadre")}
+    assert by_name["王五"].find("table") and by_name["王五"].find("tbody").find_all("tr")
+    assert by_name["孙八"].find("table") is None and "本次未发现涉及该干部的疑点" in by_name["孙八"].get_text()
     assert len(soup.select("div.plotly-graph-div")) >= 6
     # hostile text is escaped, not markup
     assert soup.find("a", href="http://evil.example") is None

@@ -390,7 +390,7 @@ def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]
     their short numbers (P01-0007) from the triage store; works on a read-only connection."""
     be = of(con)
     from xuncha_audit.findings.numbers import NUMBERS_TABLE, create_numbers
-    from xuncha_audit.findings.views import findings_select
+    from xuncha_audit.findings.views import LISTING_ORDER, findings_select
 
     if not be.exists("findings"):
         return []
@@ -410,6 +410,6 @@ def top_findings(con, store, *, mask: bool = True, n: int = TOP_N) -> list[dict]
         SELECT coalesce({short}, x.finding_id) AS no, x.check_id, x.severity_zh, x.unit, x.title,
                x.amount
         FROM _x_findings x {num}
-        ORDER BY x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id
+        ORDER BY {LISTING_ORDER}
         LIMIT {int(n)}""")
     return [dict(zip(("no", "check_id", "severity_zh", "unit", "title", "amount"), r, strict=True)) for r in rows]

@@ -23,6 +23,7 @@ from xuncha_audit import viz
 from xuncha_audit.db import of
 from xuncha_audit.findings.amounts import HEADLINE_LABEL_ZH, compute_headline, headline
 from xuncha_audit.findings.labels import ROUTES, SEVERITY_ZH
+from xuncha_audit.findings.views import LISTING_ORDER as _ORDER
 from xuncha_audit.findings.views import columns_of
 
 MAX_ROWS_PER_ROUTE = 300
@@ -166,8 +167,15 @@ REPORT_COLUMNS = ("finding_id", "check_id", "check_name", "severity", "severity_
                   "note", "_sev_rank")
 
 
-# The order of every listing: severity, then amount, then the id (stable across reruns).
-_ORDER = "x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id"
+# The changes since the last run that get a card of their own in 概览.
+MARKS = ("新增", "内容变化", "重现")
+
+
+def _capped(total: int, shown: int, where: str) -> str:
+    """The line under a listing cut at ``shown`` rows (nothing when it is whole)."""
+    if total <= shown:
+        return ""
+    return f'<p class="muted">仅显示前 {shown} 条（共 {total} 条），完整清单见 {where}。</p>'
 
 
 class _Findings:
@@ -184,18 +192,16 @@ class _Findings:
                                     LEFT JOIN {self.numbers} n USING (finding_id, check_id) {tail}""", params)
 
     def counts(self) -> dict:
-        marks = ("新增", "内容变化", "重现")
+        """Findings in all, their plain sum, per severity, per mark, and the disappeared."""
+        keys = ("n", "amount", "high", "medium", "low", *MARKS, "gone")
         r = self.be.fetch_one(f"""
-            SELECT count(*), sum(amount),
-                   count(*) FILTER (WHERE severity = 'high'), count(*) FILTER (WHERE severity = 'medium'),
-                   count(*) FILTER (WHERE severity = 'low'),
-                   {", ".join(f"count(*) FILTER (WHERE mark = '{m}')" for m in marks)},
+            SELECT count(*), coalesce(sum(amount), 0),
+                   {", ".join(f"count(*) FILTER (WHERE severity = ${k})" for k in ("high", "medium", "low"))},
+                   {", ".join(f"count(*) FILTER (WHERE mark = $m{i})" for i in range(len(MARKS)))},
                    (SELECT count(*) FROM _x_gone)
-            FROM _x_findings""")
-        keys = ("n", "amount", "high", "medium", "low", *marks, "gone")
-        out = dict(zip(keys, r, strict=True))
-        out["amount"] = float(out["amount"] or 0.0)
-        return {k: (v if k == "amount" else int(v or 0)) for k, v in out.items()}
+            FROM _x_findings""", {"high": "high", "medium": "medium", "low": "low",
+                                  **{f"m{i}": m for i, m in enumerate(MARKS)}})
+        return {k: float(v) if k == "amount" else int(v) for k, v in zip(keys, r, strict=True)}
 
     def rollup(self) -> pd.DataFrame:
         """One row per area, check, severity, route and month: ``n`` findings, ``amount`` summed
@@ -226,8 +232,7 @@ class _Findings:
         return out
 
     def of_ids(self, ids: list[str]) -> pd.DataFrame:
-        if not ids:
-            return self._select("WHERE false")
+        """The findings with these ids, in listing order (one query for all the cadres shown)."""
         return self._select(f"WHERE x.finding_id IN (SELECT unnest(?)) ORDER BY {_ORDER}", [ids])
 
     def gone(self, limit: int) -> pd.DataFrame:
@@ -379,7 +384,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
         ("main", "疑点", f"{counts['n']}", "　".join(f"{SEVERITY_ZH[k]}风险 {v}" for k, v in sev.items())),
         ("main", "涉及金额（元，去重后）", money(dedup), f"{label}；未去重合计 {money(counts['amount'])} 元"),
     ]
-    for mark in ("新增", "内容变化", "重现"):
+    for mark in MARKS:
         if counts[mark]:
             cards.append(("", mark, str(counts[mark]), "与上次运行相比"))
     if counts["gone"]:
@@ -417,8 +422,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     parts = []
     per_route = rows.per_route(MAX_ROWS_PER_ROUTE)
     for code, name, n, amount, shown in per_route:
-        more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条，完整清单见 findings.xlsx「全部疑点」。</p>'
-                if n > MAX_ROWS_PER_ROUTE else "")
+        more = _capped(n, MAX_ROWS_PER_ROUTE, "findings.xlsx「全部疑点」")
         parts.append((f'<h3 id="route-{esc(code)}">{esc(name)}（{n} 个，{money(amount)} 元）</h3>' if code
                       else f"<h3>未定去向（{n} 个，{money(amount)} 元）</h3>")
                      + table_html(shown, FINDING_TABLE, money_cols=("amount",)) + more)
@@ -442,19 +446,21 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
     cadre_parts = []
     if cadres.empty:
         cadre_parts.append('<p class="muted">未提供人员花名册（staff），无法识别领导干部。</p>')
-    for n, row in enumerate(cadres.head(MAX_CADRES).itertuples(index=False), start=1):
-        ids = [i for i in str(row.finding_ids or "").split("、") if i and i != "nan"]
-        mine = rows.of_ids(ids)
+    shown_cadres = cadres.head(MAX_CADRES)
+    ids_of = [[i for i in str(v or "").split("、") if i and i != "nan"] for v in shown_cadres["finding_ids"]] \
+        if len(shown_cadres) else []
+    theirs = rows.of_ids(sorted({i for ids in ids_of for i in ids}))
+    for n, (row, ids) in enumerate(zip(shown_cadres.itertuples(index=False), ids_of, strict=True), start=1):
+        mine = theirs[theirs["finding_id"].isin(ids)]
         head = (f'<div class="cadre" id="cadre-{n}"><h3>{esc(row.name)}（{esc(row.unit)}，{esc(row.position)}，'
                 f"{esc(row.rank)}）</h3>"
                 f"<p>涉及疑点 {int(row.findings)} 个，涉及金额 {money(row.amount)} 元，"
                 f"风险评分 {esc(row.risk_score)}；角色：{esc(row.roles) or '—'}；领域：{esc(row.areas) or '—'}</p>")
         if len(mine):
             chart = fig_html(viz.profile_chart(mine, str(row.name))) if mine["check_id"].nunique() > 1 else ""
-            shown = mine.head(MAX_ROWS_PER_ROUTE)
-            more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条（共 {len(mine)} 条），'
-                    "完整清单见 findings.xlsx「画像」和「全部疑点」。</p>" if len(mine) > MAX_ROWS_PER_ROUTE else "")
-            body = chart + table_html(shown, FINDING_TABLE, money_cols=("amount",), interactive=False) + more
+            body = (chart + table_html(mine.head(MAX_ROWS_PER_ROUTE), FINDING_TABLE, money_cols=("amount",),
+                                       interactive=False)
+                    + _capped(len(mine), MAX_ROWS_PER_ROUTE, "findings.xlsx「画像」和「全部疑点」"))
         else:
             body = '<p class="muted">本次未发现涉及该干部的疑点。</p>'
         cadre_parts.append(head + body + "</div>")
@@ -466,8 +472,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     # 已消失疑点
     gone = rows.gone(MAX_ROWS_PER_ROUTE)
-    gone_more = (f'<p class="muted">仅显示前 {MAX_ROWS_PER_ROUTE} 条（共 {counts["gone"]} 条），'
-                 "完整清单见 findings.xlsx「已消失」。</p>" if counts["gone"] > MAX_ROWS_PER_ROUTE else "")
+    gone_more = _capped(counts["gone"], MAX_ROWS_PER_ROUTE, "findings.xlsx「已消失」")
     sections.append(("gone", "已消失疑点（以前发现、本次不再出现）",
                      table_html(gone, {"short_no": "序号", "finding_id": "疑点编号", "check_id": "检查",
                                        "unit": "单位", "title": "疑点描述", "amount": "金额（元）",

@@ -92,6 +92,11 @@ def findings_select(con, *, mask: bool, source: str = "findings") -> str:
     """
 
 
+# The order findings are listed in (the report's 重点疑点 and route tables, the closing summary's
+# top findings): severity, then amount, then the id (stable across reruns). Alias ``x``.
+LISTING_ORDER = "x._sev_rank DESC NULLS LAST, x.amount DESC NULLS LAST, x.finding_id"
+
+
 def create_views(con, *, mask: bool) -> None:
     """Create TEMP tables ``_x_findings``, ``_x_evidence``, ``_x_gone`` (materialised once:
     masking is regex work, and every sheet and figure reads them)."""

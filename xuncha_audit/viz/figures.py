@@ -7,7 +7,7 @@ columns of the ``findings`` table (``area``, ``check_id``, ``check_name``, ``sev
 
 The findings figures also take the frame already aggregated: a column ``n`` says how many
 findings a row stands for, its ``amount`` is their sum and ``period_start`` their month
-(``findings_rollup`` in the report, which draws a million findings from a few thousand rows).
+(``_Findings.rollup`` in ``findings/report.py``: a million findings drawn from a few thousand rows).
 """
 
 from __future__ import annotations
