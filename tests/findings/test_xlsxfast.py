@@ -78,3 +78,91 @@ def test_findings_workbooks_use_it(tmp_path):
     from xuncha_audit.findings import workbook
 
     assert "FastWorksheet" in workbook.write_workbook.__code__.co_names
+
+
+def _rows_xml(tmp_path, whole_rows: bool) -> bytes:
+    """The same rows written with ``write_cells`` (``whole_rows``) or xlsxwriter's own Worksheet
+    cell by cell; rows of every kind, rows between them written by the cell API, skipped rows
+    with and without row options, and rows the fast path hands back to xlsxwriter."""
+    path = tmp_path / f"rows-{whole_rows}.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False,
+                                         "strings_to_numbers": False, "strings_to_urls": False})
+    wb.worksheet_class = FastWorksheet if whole_rows else Worksheet
+    ws = wb.add_worksheet("检查")
+    bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    row_fmt = wb.add_format({"italic": True})
+    ws.set_column(7, 7, 12, wb.add_format({"font_color": "#404040"}))
+
+    def put(r, cells):
+        if whole_rows:
+            ws.write_cells(r, cells)
+            return
+        for col, tag, v, fmt in cells:
+            {"s": ws.write_string, "n": ws.write_number, "d": ws.write_datetime,
+             "b": ws.write_blank}[tag](r, col, v, fmt)
+
+    r = 0
+    ws.write_string(r, 0, "表头", bold)  # a header through the cell API, then rows at once
+    ws.write_string(r, 3, "金额", bold)
+    r += 1
+    for i, text in enumerate(TEXTS):
+        if i % 3 == 1:
+            ws.set_row(r, None, None, {"level": 1})  # an evidence row
+        if i % 7 == 2:
+            ws.set_row(r, None, row_fmt)  # a row format for the cells without one
+        put(r, [(0, "s", text, bold), (1, "s", text, None), (2, "b", None, bold), (3, "b", None, None),
+                (4, "n", NUMBERS[i % len(NUMBERS)], money), (5, "d", dt.date(2024, 1, 1 + i % 28), date),
+                (6, "d", dt.datetime(2024, 5, 6, 7, 8, 9), None), (7, "s", text, None)])
+        r += 1
+        if i % 5 == 4:
+            ws.set_row(r, None, None, {"level": 1})  # a row with options and no cells
+            r += 1
+        if i % 6 == 5:
+            r += 1  # an empty row
+    put(r, [(0, "b", None, None)])  # nothing to write
+    r += 1
+    ws.write_number(r, 0, 7)  # the cell API between rows at once
+    ws.write_string(r, 2, "cell API")
+    r += 1
+    put(r, [(0, "s", "<r>rich?</r>", None), (1, "s", "after a rich-looking text", bold)])  # handed back
+    r += 1
+    put(r, [(0, "s", "长" * 20000, None)])  # over Excel's text length: xlsxwriter truncates
+    r += 1
+    put(r, [(0, "s", "last row", None), (5, "n", 1.5, money)])
+    wb.close()
+    with zipfile.ZipFile(path) as z:
+        return z.read("xl/worksheets/sheet1.xml")
+
+
+def test_rows_at_once_are_the_same_xml_as_cell_by_cell(tmp_path):
+    ours = _rows_xml(tmp_path, True)
+    theirs = _rows_xml(tmp_path, False)
+    assert ours == theirs
+    xml = ours.decode("utf-8")
+    assert 'outlineLevel="1"' in xml and "<dimension ref=" in xml and "cell API" in xml
+
+
+def test_a_row_at_once_refuses_what_xlsxwriter_refuses(tmp_path):
+    wb = xlsxwriter.Workbook(str(tmp_path / "nan.xlsx"), {"constant_memory": True})
+    wb.worksheet_class = FastWorksheet
+    ws = wb.add_worksheet()
+    with pytest.raises(TypeError, match="NAN/INF"):
+        ws.write_cells(0, [(0, "n", float("nan"), None)])
+    ws.write_cells(2, [(0, "s", "row 3", None)])
+    ws.write_cells(1, [(0, "s", "behind the written row", None)])  # ignored, as xlsxwriter does
+    wb.close()
+    with zipfile.ZipFile(tmp_path / "nan.xlsx") as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "row 3" in xml and "behind" not in xml
+
+
+def test_a_row_written_at_once_is_not_added_to(tmp_path):
+    wb = xlsxwriter.Workbook(str(tmp_path / "twice.xlsx"), {"constant_memory": True})
+    wb.worksheet_class = FastWorksheet
+    ws = wb.add_worksheet()
+    ws.write_cells(0, [(0, "s", "once", None)])
+    ws.write_string(0, 1, "added later")
+    with pytest.raises(RuntimeError, match="row 1 was written at once"):
+        ws.write_string(1, 0, "next row")

@@ -215,35 +215,58 @@ class _Writer:
             if n > w.get(c, 0):
                 w[c] = n
 
-    def cell(self, ws, r: int, c: int, value, kind: str = "text", role: str | None = None) -> None:
+    def typed(self, ws, r: int, c: int, value, kind: str, role: str | None, out: list) -> None:
+        """Append the cell ``(c, tag, value, format)`` for ``value`` to ``out`` (tags as in
+        :meth:`FastWorksheet.write_cells`; nothing for an empty value that needs no fill) and
+        measure the first rows for the column widths."""
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
             # Blank cells are written only where they carry a fill (finding rows, status cells):
             # evidence rows leave the finding columns empty at no cost.
             if role == "finding" or kind == "status":
-                ws.write_blank(r, c, None, self.fmt(kind, role))
+                out.append((c, "b", None, self.fmt(kind, role)))
             return
         if type(value) is str:  # most cells: the shortest path
-            ws.write_string(r, c, value, self.fmt(kind if kind in ("wrap", "status", "text") else "text", role))
+            out.append((c, "s", value, self.fmt(kind if kind in ("wrap", "status", "text") else "text", role)))
             if r <= WIDTH_SAMPLE_ROWS:
                 self._measure(ws, r, c, value)
             return
         if isinstance(value, bool):
-            ws.write_string(r, c, "是" if value else "否", self.fmt("text", role))
+            out.append((c, "s", "是" if value else "否", self.fmt("text", role)))
         elif isinstance(value, (int, float, decimal.Decimal)):
             k = kind if kind in ("money", "int", "num") else (
                 "money" if isinstance(value, (float, decimal.Decimal)) else "int")
-            ws.write_number(r, c, float(value), self.fmt(k, role))
+            out.append((c, "n", float(value), self.fmt(k, role)))
             self._measure(ws, r, c, f"{float(value):,.2f}" if k == "money" else str(value))
         elif isinstance(value, (dt.datetime, pd.Timestamp)):
-            ws.write_datetime(r, c, pd.Timestamp(value).to_pydatetime(), self.fmt("datetime", role))
+            out.append((c, "d", pd.Timestamp(value).to_pydatetime(), self.fmt("datetime", role)))
             self._measure(ws, r, c, "2024-01-01 00:00:00")
         elif isinstance(value, dt.date):
-            ws.write_datetime(r, c, value, self.fmt("date", role))
+            out.append((c, "d", value, self.fmt("date", role)))
             self._measure(ws, r, c, "2024-01-01")
         else:
             text = str(value)
-            ws.write_string(r, c, text, self.fmt(kind if kind in ("wrap", "status") else "text", role))
+            out.append((c, "s", text, self.fmt(kind if kind in ("wrap", "status") else "text", role)))
             self._measure(ws, r, c, text)
+
+    def cell(self, ws, r: int, c: int, value, kind: str = "text", role: str | None = None) -> None:
+        """One cell, through xlsxwriter's cell API (a row may be written cell by cell)."""
+        out: list = []
+        self.typed(ws, r, c, value, kind, role, out)
+        _put(ws, r, out)
+
+    def row(self, ws, r: int, values, kinds: list[str], role: str | None = None,
+            shown: int | None = None) -> None:
+        """A whole row ``r`` at once (``role`` on its first ``shown`` columns, all by default),
+        written by :meth:`FastWorksheet.write_cells` — nothing more is written to the row after."""
+        shown = len(kinds) if shown is None else shown
+        out: list = []
+        typed = self.typed
+        for c, v in enumerate(values):
+            typed(ws, r, c, v, kinds[c], role if c < shown else None, out)
+        if isinstance(ws, FastWorksheet):
+            ws.write_cells(r, out)
+        else:
+            _put(ws, r, out)
 
     def header(self, ws, r: int, headers: list[str]) -> None:
         for c, h in enumerate(headers):
@@ -262,6 +285,19 @@ class _Writer:
             cap = WRAP_WIDTH if kinds and kinds[i] == "wrap" else maximum
             w = max(mn, head, min(seen.get(c, 0) + 2, cap))
             ws.set_column(c, c, w)
+
+
+def _put(ws, r: int, cells: list) -> None:
+    """Write typed cells (see :meth:`_Writer.typed`) one by one through xlsxwriter's API."""
+    for col, tag, v, fmt in cells:
+        if tag == "s":
+            ws.write_string(r, col, v, fmt)
+        elif tag == "n":
+            ws.write_number(r, col, v, fmt)
+        elif tag == "d":
+            ws.write_datetime(r, col, v, fmt)
+        else:
+            ws.write_blank(r, col, None, fmt)
 
 
 def print_setup(ws, title: str, *, repeat_header: bool = True) -> None:
@@ -356,9 +392,7 @@ def _write_rows(w: _Writer, pages: _Pages | _Sheet, rows, kinds: list[str]) -> N
     """Write ``rows`` from ``pages.r`` on, going on to the next sheet where one is full."""
     for row in rows:
         pages.room(1)
-        ws, r = pages.ws, pages.r
-        for c, v in enumerate(row):
-            w.cell(ws, r, c, v, kinds[c])
+        w.row(pages.ws, pages.r, row, kinds)
         pages.r += 1
 
 
@@ -615,6 +649,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
         ) ORDER BY _o, _t, _rn
     """
     kinds = [k for _, k, _ in headers]
+    kinds_below = ["text" if k == "status" else k for k in kinds]  # evidence rows: no status cell
     status_col = names.index(H_STATUS)
     shown = len(headers) - len(ORIGINAL_HEADERS)
 
@@ -640,15 +675,10 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
         ws, r = pages.ws, pages.r
         kind = row[0]
         if kind == KIND_FINDING:
-            role = "finding"
+            w.row(ws, r, row, kinds, "finding", shown)
         else:
             ws.set_row(r, None, None, {"level": 1})
-            role = "evidence" if kind == KIND_EVIDENCE else "more"
-        for c, v in enumerate(row):
-            k = kinds[c]
-            if k == "status" and kind != KIND_FINDING:
-                k = "text"
-            w.cell(ws, r, c, v, k, role if c < shown else None)
+            w.row(ws, r, row, kinds_below, "evidence" if kind == KIND_EVIDENCE else "more", shown)
         pages.r += 1
     if unlisted:  # the plan keeps a row free for this line on the last sheet
         pages.room(1)

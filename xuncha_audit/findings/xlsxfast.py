@@ -10,6 +10,11 @@ cell reference and the style number, which never need one).
 one pass: one search decides whether a text needs any control-character work at all, the
 attributes are written as they are. Everything else (formulas, rich strings, booleans, a
 workbook not in ``constant_memory`` mode) goes to xlsxwriter's own ``_write_cell``.
+:meth:`FastWorksheet.write_cells` goes one step further for the long listings (全部疑点 and the
+check sheets, one row per finding or evidence record): a whole row's cells, typed by the
+caller, become one string written once, without xlsxwriter's per-cell bookkeeping (a cell
+tuple stored, dimensions checked, the row flushed when the next begins). At a million
+findings the per-cell path cost ~5 µs a cell over ~50 million cells.
 ``tests/findings/test_xlsxfast.py`` writes the same sheets with both and compares the sheet
 XML byte for byte, on texts chosen to hit every escape, so an xlsxwriter upgrade that changes
 the format fails a test rather than a workbook.
@@ -17,10 +22,11 @@ the format fails a test rather than a workbook.
 
 from __future__ import annotations
 
+import math
 import re
 
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet, _utf16_len
 
 # What xlsxwriter's _escape_control_characters acts on: an existing _xHHHH_ escape, a C0
 # control character other than tab and newline, U+FFFE and U+FFFF.
@@ -28,6 +34,7 @@ _NEEDS_CONTROL_ESCAPE = re.compile("_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\ufffe\
 # What xlsxwriter's _escape_data looks for before replacing &, < and >.
 _XML_SPECIAL = re.compile('["&<>\n]')
 _SPACE = re.compile(r"\s")
+_INF = math.inf
 
 _COLUMNS: dict[int, str] = {}
 
@@ -68,18 +75,27 @@ class FastWorksheet(Worksheet):
         if not self.constant_memory or kind not in ("String", "Number", "Datetime", "Blank"):
             return super()._write_cell(row, col, cell)
         if kind == "String":
-            string = cell.string
-            if string.startswith("<r>") and string.endswith("</r>"):  # a rich string
+            if _is_rich(cell.string):
                 return super()._write_cell(row, col, cell)
+            value, tag = cell.string, "s"
+        elif kind == "Blank":
+            value, tag = None, "b"
+        else:
+            value, tag = cell.number, "n"
+        self.fh.write(self._cell_xml(row, f"{row + 1}", col, tag, value, cell.format))
+        return None
+
+    def _cell_xml(self, row: int, row_ref: str, col: int, tag: str, value, fmt) -> str:
+        """One ``<c>`` element as xlsxwriter's ``_write_cell`` writes it in constant_memory
+        mode: ``tag`` "s" a text (not a rich string), "n" a number, "b" a styled blank."""
+        # the cell's format, else its row's, else its column's (as xlsxwriter chooses)
+        fmt = fmt or (row in self.row_info and self.row_info[row].row_format) or (
+            col in self.col_info and self.col_info[col].column_format)
+        attr = f' r="{_col(col)}{row_ref}"' + (f' s="{fmt._get_xf_index()}"' if fmt else "")
+        if tag == "s":
+            string = value
             if _NEEDS_CONTROL_ESCAPE.search(string):  # (its escapes never add "<r>" or "</r>")
                 string = self._escape_control_characters(string)
-
-        # the cell's format, else its row's, else its column's (as xlsxwriter chooses)
-        fmt = cell.format or (row in self.row_info and self.row_info[row].row_format) or (
-            col in self.col_info and self.col_info[col].column_format)
-        attr = f' r="{_col(col)}{row + 1}"' + (f' s="{fmt._get_xf_index()}"' if fmt else "")
-
-        if kind == "String":
             # xlsxwriter: xml:space="preserve" when the text starts or ends with whitespace
             # (its regexes ^\s and \s$; \s$ also matches before a final newline, which is
             # itself whitespace, so the last character decides).
@@ -87,9 +103,95 @@ class FastWorksheet(Worksheet):
                 _SPACE.match(string) or _SPACE.match(string[-1])) else ""
             if _XML_SPECIAL.search(string):
                 string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            self.fh.write(f'<c{attr} t="inlineStr"><is><t{preserve}>{string}</t></is></c>')
-        elif kind == "Blank":
-            self.fh.write(f"<c{attr}/>")
-        else:
-            self.fh.write(f"<c{attr}><v>{cell.number:.16G}</v></c>")
-        return None
+            return f'<c{attr} t="inlineStr"><is><t{preserve}>{string}</t></is></c>'
+        if tag == "b":
+            return f"<c{attr}/>"
+        return f"<c{attr}><v>{value:.16G}</v></c>"
+
+    def write_cells(self, row: int, cells: list[tuple[int, str, object, object]]) -> None:
+        """Write one whole row at once: ``cells`` are ``(col, tag, value, format)`` in column
+        order, ``tag`` "s" text, "n" number, "d" date/datetime, "b" blank (written only with
+        a format, as xlsxwriter does).
+
+        The XML is the same as ``write_string``/``write_number``/``write_datetime``/
+        ``write_blank`` cell by cell would give, built as one string and written once; set
+        ``set_row`` options for the row before calling. Where the fast path does not apply
+        (not constant_memory, a row behind the one being written, a rich-string-like text,
+        NaN/inf, a text over Excel's length, a cell out of bounds) the row is written cell by
+        cell through xlsxwriter, with its own behaviour.
+        """
+        if not self._row_at_once(row, cells):
+            for col, tag, value, fmt in cells:
+                if tag == "s":
+                    self._write_string(row, col, value, fmt)
+                elif tag == "n":
+                    self._write_number(row, col, value, fmt)
+                elif tag == "d":
+                    self._write_datetime(row, col, value, fmt)
+                else:
+                    self._write_blank(row, col, None, fmt)
+            return
+        if row > self.previous_row:
+            self._write_single_row(row)  # a row kept by xlsxwriter's own path, if any
+        ref = f"{row + 1}"
+        parts = []
+        cmin = cmax = None
+        for col, tag, value, fmt in cells:
+            if tag == "b" and fmt is None:
+                continue  # xlsxwriter writes no unformatted blank
+            if tag == "d":
+                value, tag = self._convert_date_time(value), "n"
+                fmt = fmt or self.default_date_format
+            parts.append(self._cell_xml(row, ref, col, tag, value, fmt))
+            if cmin is None:
+                cmin = col
+            cmax = col
+        if parts:
+            if self.dim_rowmin is None or row < self.dim_rowmin:
+                self.dim_rowmin = row
+            if self.dim_rowmax is None or row > self.dim_rowmax:
+                self.dim_rowmax = row
+            if self.dim_colmin is None or cmin < self.dim_colmin:
+                self.dim_colmin = cmin
+            if self.dim_colmax is None or cmax > self.dim_colmax:
+                self.dim_colmax = cmax
+            self._write_row(row, None, self.row_info.get(row))
+            parts.append("</row>")
+            self.fh.write("".join(parts))
+        elif row in self.row_info:
+            self._write_empty_row(row, None, self.row_info[row])
+        self.previous_row = self._written = row  # xlsxwriter's next flush skips it (below)
+
+    _written: int | None = None  # the row write_cells wrote last, while it is xlsxwriter's current row
+
+    def _write_single_row(self, current_row_num=0) -> None:
+        """xlsxwriter's flush of its current row, which skips a row written by write_cells."""
+        if self._written is not None and self.previous_row == self._written:
+            if self.table.get(self._written):
+                raise RuntimeError(f"row {self._written + 1} was written at once; "
+                                   "its cells cannot be added to afterwards")
+            self._written = None
+            self.previous_row = current_row_num
+            self.table.clear()
+            return
+        super()._write_single_row(current_row_num)
+
+    def _row_at_once(self, row: int, cells) -> bool:
+        if not self.constant_memory or row < self.previous_row or not 0 <= row < self.xls_rowmax:
+            return False
+        if row == self.previous_row and (self.table or self._written == row):
+            return False  # cells of this row already kept by xlsxwriter's path, or written at once
+        for col, tag, value, _ in cells:
+            if not 0 <= col < self.xls_colmax:
+                return False
+            if tag == "s":
+                if _is_rich(value) or (len(value) > self.xls_strmax // 2 and _utf16_len(value) > self.xls_strmax):
+                    return False
+            elif tag == "n" and (value != value or value in (_INF, -_INF)):
+                return False
+        return True
+
+
+def _is_rich(string: str) -> bool:
+    """xlsxwriter writes a text that starts with <r> and ends with </r> as rich-string XML."""
+    return string.startswith("<r>") and string.endswith("</r>")
