@@ -224,10 +224,11 @@ def test_long_payroll_and_invalid_id_reported(tmp_path, load):
         ["发放月份", "姓名", "身份证号", "工资项目", "金额"],
         ["2024年3月", "张三", "11010519491231002x", "基本工资", "5000"],
         ["202403", "李四", "110105194912310021", "基本工资", "4000"],
+        ["202403", "李四", "110105194912310021", "津贴", "300"],  # the same wrong number again: 2 rows
     ])
     report, con = load(tmp_path / "d")
     (entry,) = report.entries
-    assert entry.rows_loaded == 2 and "校验位不符 1 条" in entry.message_zh
+    assert entry.rows_loaded == 3 and "校验位不符 2 条" in entry.message_zh
     assert con.execute("SELECT count(*) FROM payroll WHERE id_number = '11010519491231002X'").fetchone()[0] == 1
 
 

@@ -324,7 +324,7 @@ def _folder_units(data_dir: Path, files: list[Path]) -> bool:
 _EMPTY_BAD = ("CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, "
               "reason_en VARCHAR)[])")
 _TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup", "_xa_ded",
-                "_xa_members", "_xa_gross")
+                "_xa_ded_p", "_xa_members", "_xa_gross")
 # Tables filled from another table's sheets: replaced together with it (a unit's payroll
 # reloaded replaces the deductions read from its payroll sheets as well).
 COMPANION_TABLES = {"payroll": ("payroll_deductions",)}
@@ -1042,12 +1042,16 @@ class _Run:
             "src_col": pa.array([f"c{i}" for i in st.wide_items], pa.string()),
             "item": pa.array([st.labels[i] for i in st.wide_items], pa.string()),
         })
+        # the sheet's checks (a garbled deduction cell, …) are about the person's row: judged
+        # once per row here, not once per pay item after the unpivot
+        pre = "".join(f", ({cond}) AS _xa_pchk{n}" for n, (cond, *_) in enumerate(st.checks))
+        st.checks = [(f"r._xa_pchk{n}", *rest) for n, (_, *rest) in enumerate(st.checks)]
         with be.registered("_xa_items", items):
             on = ", ".join(f"c{i}" for i in st.wide_items)
             be.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _xa_src AS
                 SELECT u.* EXCLUDE (src_col), m.item FROM (
-                    UNPIVOT _xa_prep ON {on} INTO NAME src_col VALUE raw_amount
+                    UNPIVOT (SELECT r.*{pre} FROM _xa_prep r) ON {on} INTO NAME src_col VALUE raw_amount
                 ) u JOIN _xa_items m USING (src_col)
                 WHERE xa_cell(u.raw_amount) IS NOT NULL
                   AND xa_amount(u.raw_amount) IS DISTINCT FROM 0"""
@@ -1091,15 +1095,17 @@ class _Run:
             return expr
 
         # High-cardinality columns (amounts, record keys, id/phone/account numbers) are
-        # cleaned and parsed inline; a distinct map would be as large as the table.
+        # cleaned and parsed inline; a distinct map would be as large as the table. Not so on
+        # a wide payroll's item rows: a person's month, number, ID and account repeat on each
+        # of the person's items, so those go through maps as well (the amount stays inline).
         key_cols = set(tdef.key)
         inline = {
             src for src, feeds in fed.items()
-            if src == "raw_amount" or any(
+            if src == "raw_amount" or (not st.wide_items and any(
                 c.type == "decimal" or c.name in key_cols or c.name == "voucher_no"
                 or c.norm in ("id_number", "phone", "bank_account", "credit_code")
                 for c in feeds
-            )
+            ))
         }
         kref: dict[str, str] = {}
         pref: dict[tuple[str, str], str] = {}
@@ -1381,9 +1387,11 @@ class _Run:
         for col in tdef.column_list():
             if col.norm in ("id_number", "credit_code"):
                 fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
+                # once per distinct value: a payroll repeats a person's number every month and item
                 n_bad = self._counts(
-                    f"SELECT {_sid('_source_row')}, count(*) FROM _xa_new "
-                    f"WHERE NOT {fn}({_q(col.name)}) GROUP BY 1")
+                    f"SELECT {_sid('n._source_row')}, count(*) FROM _xa_new n "
+                    f"JOIN (SELECT v FROM (SELECT DISTINCT {_q(col.name)} AS v FROM _xa_new) "
+                    f"      WHERE NOT {fn}(v)) b ON b.v = n.{_q(col.name)} GROUP BY 1")
                 what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
                 for sid, n in n_bad.items():
                     m = st.member(sid)
@@ -1558,6 +1566,9 @@ class _Run:
         tdef = load_contract().table(DEDUCTIONS)
         cols_ddl = ", ".join(f"{_q(c)} {t}" for c, t in tdef.all_columns().items())
         be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_ded ({cols_ddl})")
+        # the loaded rows' persons, once (the loaded table has a row per pay item)
+        be.execute("CREATE OR REPLACE TEMP TABLE _xa_ded_p AS "
+                   "SELECT DISTINCT unit, month, person_id, id_number, name, _source_row FROM _xa_new")
         for i in st.deduction_cols:
             cell = (_plain_scaled(f"p.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers
                     else f"p.c{i}")
@@ -1567,13 +1578,13 @@ class _Run:
                        CAST(xa_amount({cell}) AS DECIMAL(18,2)) AS amount, xm.file AS _source_file,
                        xm.sheet AS _source_sheet, n._source_row
                 FROM _xa_prep p
-                JOIN (SELECT DISTINCT unit, month, person_id, id_number, name, _source_row FROM _xa_new) n
-                  ON n._source_row = p._row
+                JOIN _xa_ded_p n ON n._source_row = p._row
                 JOIN _xa_members xm ON xm._sid = {_sid('p._row')}
                 WHERE p._kind IS NULL AND xa_cell(p.c{i}) IS NOT NULL
                   AND xa_amount({cell}) IS DISTINCT FROM 0""",
                 {"d": st.labels[i]},
             )
+        be.execute("DROP TABLE _xa_ded_p")
         per_member = self._counts(f"SELECT {_sid('_source_row')}, count(*) FROM _xa_ded GROUP BY 1")
         if not per_member:
             return []
