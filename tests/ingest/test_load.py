@@ -169,6 +169,34 @@ def test_quarantine_accounting_on_broken_file(tmp_path, load):
     assert_accounting(con)
 
 
+def test_clean_csv_read_by_duckdb_damaged_by_the_line_reader(tmp_path, load, monkeypatch):
+    """A clean CSV goes through DuckDB's strict read_csv alone; one with a line DuckDB cannot
+    read falls back to the line reader, which loads the rest and names the damaged line."""
+    from xuncha_audit.ingest import sources
+
+    used = []
+    real = sources.CsvSheet._materialise_lines
+    monkeypatch.setattr(sources.CsvSheet, "_materialise_lines",
+                        lambda self, *a: used.append(self.path.name) or real(self, *a))
+    write_csv(tmp_path / "d" / "clean" / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS], "gbk")
+    report, con = load(tmp_path / "d" / "clean")
+    assert used == [] and report.entries[0].rows_loaded == len(LEDGER_ROWS)
+    con.close()
+
+    # an Excel-saved CSV: empty trailing fields on some lines are no damage; a line with
+    # a tenth field that holds text is
+    write_csv(tmp_path / "d" / "damaged" / "序时账.csv", [
+        LEDGER_HEADER, *[[*r, "", ""] if i % 2 else r for i, r in enumerate(LEDGER_ROWS)],
+        ["2024-01-08", "记-9", "多一列", "x", "1", "", "", "", "多"],
+    ], "gbk")
+    report, con = load(tmp_path / "d" / "damaged")
+    (entry,) = report.entries
+    assert used == ["序时账.csv"]
+    assert (entry.rows_loaded, entry.rows_quarantined) == (len(LEDGER_ROWS), 1)
+    assert con.execute("SELECT reason_zh FROM _quarantine").fetchall() == [("列数与表头不一致（9 列，表头 8 列）",)]
+    assert_accounting(con)
+
+
 def test_duplicate_keys_quarantined(tmp_path, load):
     d = tmp_path / "d"
     header = ["合同编号", "供应商", "合同金额", "签订日期"]
