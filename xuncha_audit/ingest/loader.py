@@ -583,6 +583,10 @@ class _Run:
         self.pending_rows = 0
         self.pending_log: list[LoadEntry] = []  # written once the open groups are loaded
         self.logged_files: set[str] = set()
+        # (file, unit) pairs an earlier load logged: only those have entries to replace (a
+        # fresh database, as every `run` makes, has none — no DELETE per file)
+        self.logged_before: set[tuple[str, str]] = {
+            (f, u) for f, u in self.be.fetch_all("SELECT DISTINCT file, unit FROM _load_log")}
         self._raw_no = 0
 
     # -- helpers -----------------------------------------------------------------
@@ -1857,7 +1861,8 @@ def _after_run(run: _Run) -> None:
 def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | None,
                sheet_name: str | None) -> list[LoadEntry]:
     con = run.con
-    of(con).execute("DELETE FROM _load_log WHERE file = ? AND unit = ?", [rel, file_unit])
+    if (rel, file_unit) in run.logged_before:
+        of(con).execute("DELETE FROM _load_log WHERE file = ? AND unit = ?", [rel, file_unit])
     sha = _sha256(path)
     entries: list[LoadEntry] = []
     try:
