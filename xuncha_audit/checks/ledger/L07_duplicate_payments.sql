@@ -129,11 +129,17 @@ voucher_summaries AS (
 ),
 linked AS (
     -- contract payments a voucher stands for: by payments.voucher_id, or the payment number in the summary
-    SELECT DISTINCT v.unit, v.voucher_id, p.contract_no, p.payment_no
+    -- (two equi-joins, not one join on an OR: an OR joins on the unit alone and compares
+    -- every payment with every line of the pairs' vouchers)
+    SELECT v.unit, v.voucher_id, p.contract_no, p.payment_no
     FROM pair_vouchers v
     JOIN ledger lv ON lv.unit = v.unit AND lv.voucher_id = v.voucher_id
-    JOIN payments p ON p.unit = v.unit
-     AND (p.voucher_no = lv.voucher_no OR p.voucher_no = lv.voucher_type || '-' || lv.voucher_no)
+    JOIN payments p ON p.unit = v.unit AND p.voucher_no = lv.voucher_no
+    UNION
+    SELECT v.unit, v.voucher_id, p.contract_no, p.payment_no
+    FROM pair_vouchers v
+    JOIN ledger lv ON lv.unit = v.unit AND lv.voucher_id = v.voucher_id
+    JOIN payments p ON p.unit = v.unit AND p.voucher_no = lv.voucher_type || '-' || lv.voucher_no
     UNION
     SELECT s.unit, s.voucher_id, p.contract_no, p.payment_no
     FROM voucher_summaries s
@@ -155,6 +161,14 @@ real_pairs AS (
     )
     QUALIFY row_number() OVER (PARTITION BY pr.unit, pr.voucher_id, pr.counterparty_norm
                                ORDER BY pr.first_date DESC, pr.first_voucher DESC) = 1
+),
+pair_ev AS (
+    -- each pair once per voucher it cites (the two differ): the evidence lines are then an
+    -- equi-join; a join on "either voucher" compared each pair with every line of the
+    -- counterparty (a 50M-line ledger: most of the check's 749 s)
+    SELECT r.*, r.voucher_id AS ev_voucher FROM real_pairs r
+    UNION ALL
+    SELECT r.*, r.first_voucher AS ev_voucher FROM real_pairs r
 )
 SELECT r.unit,
        r.voucher_id || '|' || r.counterparty_norm AS finding_key,
@@ -172,7 +186,6 @@ SELECT r.unit,
        r.first_date,
        r.voucher_id,
        r.voucher_date
-FROM real_pairs r
+FROM pair_ev r
 JOIN cp_lines c
-  ON c.unit = r.unit AND c.counterparty_norm = r.counterparty_norm
- AND (c.voucher_id = r.voucher_id OR c.voucher_id = r.first_voucher)
+  ON c.unit = r.unit AND c.counterparty_norm = r.counterparty_norm AND c.voucher_id = r.ev_voucher
