@@ -57,7 +57,7 @@ from xuncha_audit.findings.triage import (
     KIND_FINDING,
 )
 from xuncha_audit.findings.views import columns_of, record_field_types
-from xuncha_audit.findings.xlsxfast import FastWorksheet
+from xuncha_audit.findings.xlsxfast import FastWorksheet, put_cells
 
 KIND_EVIDENCE = "证据"
 KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
@@ -252,7 +252,7 @@ class _Writer:
         """One cell, through xlsxwriter's cell API (a row may be written cell by cell)."""
         out: list = []
         self.typed(ws, r, c, value, kind, role, out)
-        _put(ws, r, out)
+        put_cells(ws, r, out)
 
     def row(self, ws, r: int, values, kinds: list[str], role: str | None = None,
             shown: int | None = None) -> None:
@@ -266,7 +266,7 @@ class _Writer:
         if isinstance(ws, FastWorksheet):
             ws.write_cells(r, out)
         else:
-            _put(ws, r, out)
+            put_cells(ws, r, out)
 
     def header(self, ws, r: int, headers: list[str]) -> None:
         for c, h in enumerate(headers):
@@ -285,19 +285,6 @@ class _Writer:
             cap = WRAP_WIDTH if kinds and kinds[i] == "wrap" else maximum
             w = max(mn, head, min(seen.get(c, 0) + 2, cap))
             ws.set_column(c, c, w)
-
-
-def _put(ws, r: int, cells: list) -> None:
-    """Write typed cells (see :meth:`_Writer.typed`) one by one through xlsxwriter's API."""
-    for col, tag, v, fmt in cells:
-        if tag == "s":
-            ws.write_string(r, col, v, fmt)
-        elif tag == "n":
-            ws.write_number(r, col, v, fmt)
-        elif tag == "d":
-            ws.write_datetime(r, col, v, fmt)
-        else:
-            ws.write_blank(r, col, None, fmt)
 
 
 def print_setup(ws, title: str, *, repeat_header: bool = True) -> None:

@@ -121,15 +121,7 @@ class FastWorksheet(Worksheet):
         cell through xlsxwriter, with its own behaviour.
         """
         if not self._row_at_once(row, cells):
-            for col, tag, value, fmt in cells:
-                if tag == "s":
-                    self._write_string(row, col, value, fmt)
-                elif tag == "n":
-                    self._write_number(row, col, value, fmt)
-                elif tag == "d":
-                    self._write_datetime(row, col, value, fmt)
-                else:
-                    self._write_blank(row, col, None, fmt)
+            put_cells(self, row, cells)
             return
         if row > self.previous_row:
             self._write_single_row(row)  # a row kept by xlsxwriter's own path, if any
@@ -190,6 +182,20 @@ class FastWorksheet(Worksheet):
             elif tag == "n" and (value != value or value in (_INF, -_INF)):
                 return False
         return True
+
+
+def put_cells(ws: Worksheet, row: int, cells) -> None:
+    """Write typed cells (as for :meth:`FastWorksheet.write_cells`) one by one through
+    xlsxwriter's cell API, on any worksheet."""
+    for col, tag, value, fmt in cells:
+        if tag == "s":
+            ws.write_string(row, col, value, fmt)
+        elif tag == "n":
+            ws.write_number(row, col, value, fmt)
+        elif tag == "d":
+            ws.write_datetime(row, col, value, fmt)
+        else:
+            ws.write_blank(row, col, None, fmt)
 
 
 def _is_rich(string: str) -> bool:
