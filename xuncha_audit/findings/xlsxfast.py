@@ -123,8 +123,6 @@ class FastWorksheet(Worksheet):
         if not self._row_at_once(row, cells):
             put_cells(self, row, cells)
             return
-        if row > self.previous_row:
-            self._write_single_row(row)  # a row kept by xlsxwriter's own path, if any
         ref = f"{row + 1}"
         parts = []
         cmin = cmax = None
@@ -138,6 +136,10 @@ class FastWorksheet(Worksheet):
             if cmin is None:
                 cmin = col
             cmax = col
+        if not parts and row not in self.row_info:
+            return  # nothing to write: as cell by cell, nothing changes
+        if row > self.previous_row:
+            self._write_single_row(row)  # a row kept by xlsxwriter's own path, if any
         if parts:
             if self.dim_rowmin is None or row < self.dim_rowmin:
                 self.dim_rowmin = row
