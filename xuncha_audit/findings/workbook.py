@@ -257,16 +257,14 @@ class _Writer:
     def row(self, ws, r: int, values, kinds: list[str], role: str | None = None,
             shown: int | None = None) -> None:
         """A whole row ``r`` at once (``role`` on its first ``shown`` columns, all by default),
-        written by :meth:`FastWorksheet.write_cells` — nothing more is written to the row after."""
+        written by :meth:`FastWorksheet.write_cells` (every sheet of the workbook is one) —
+        nothing more is written to the row after."""
         shown = len(kinds) if shown is None else shown
         out: list = []
         typed = self.typed
         for c, v in enumerate(values):
             typed(ws, r, c, v, kinds[c], role if c < shown else None, out)
-        if isinstance(ws, FastWorksheet):
-            ws.write_cells(r, out)
-        else:
-            put_cells(ws, r, out)
+        ws.write_cells(r, out)
 
     def header(self, ws, r: int, headers: list[str]) -> None:
         for c, h in enumerate(headers):
