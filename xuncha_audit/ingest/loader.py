@@ -677,8 +677,11 @@ class _Run:
             entry.message_zh = f"工作表「{sheet.name}」是字段说明/元数据，不是数据表，已跳过"
             entry.message_en = "metadata sheet (field descriptions); skipped"
             return None
-        plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, self.vocab,
-                          self.layouts, forced)
+        if sheet.planned is not None and sheet.planned[0] == forced:
+            plan = sheet.planned[1]  # planned by the read-ahead thread, with the same inputs
+        else:
+            plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, self.vocab,
+                              self.layouts, forced)
         entry.layout = plan.layout_name if plan.table else None
         if plan.table is None:
             entry.status = "skipped"
@@ -1749,6 +1752,7 @@ def load_folder(
     layouts: list[str | Path] | tuple = (),
     period: tuple | None = None,
     batch: bool = True,
+    read_ahead: bool = True,
 ) -> LoadReport:
     """Load every export below ``data_dir`` into the DuckDB file ``db_path``.
 
@@ -1762,6 +1766,9 @@ def load_folder(
     ``batch``: sheets of the same layout from different units are loaded together (one set of
     statements per group, see ``_Run.add_sheet``); False loads every sheet alone (the tests
     compare both).
+
+    ``read_ahead``: files are read, decoded and planned in a thread a few files ahead of the
+    database (:class:`_ReadAhead`); False reads each in turn (the tests compare both).
     """
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
@@ -1800,28 +1807,38 @@ def load_folder(
         vocab = Vocabulary.build(umap)
         with tempfile.TemporaryDirectory(prefix="xuncha_load_") as tmp:
             run = _Run(con, vocab, level, region, city, Path(tmp), layout_list, batch=batch)
-            for n, path in enumerate(files):
+            todo: list[tuple] = []  # (path, rel, rule, file unit or None when skipped)
+            for path in files:
                 rel = path.relative_to(data_dir).as_posix()
-                if progress:
-                    progress(n, len(files), rel)
                 rule = umap.rule_for(rel)
-                if rule and rule.skip:
-                    entry = LoadEntry(file=rel, status="skipped", unit=rule.unit or unit,
-                                      message_zh="映射文件设定跳过", message_en="skipped by mapping")
-                    be.execute("DELETE FROM _load_log WHERE file = ? AND table_name IS NULL", [rel])
-                    run.log(entry)
-                    report.entries.append(entry)
-                    continue
-                file_unit = (
+                file_unit = None if rule and rule.skip else (
                     (rule.unit if rule and rule.unit else None)
                     or unit
                     or (path.relative_to(data_dir).parts[0] if by_folder else None)
                     or DEFAULT_UNIT
                 )
-                report.entries.extend(
-                    _load_file(run, path, rel, file_unit, rule.table if rule else None,
-                               rule.sheet if rule else None)
-                )
+                todo.append((path, rel, rule, file_unit))
+            ahead = _ReadAhead(
+                {n: (path, run.workdir, rule.sheet if rule else None, rel, rule.table if rule else None,
+                     vocab, layout_list)
+                 for n, (path, rel, rule, file_unit) in enumerate(todo) if file_unit is not None},
+                enabled=read_ahead)
+            try:
+                for n, (path, rel, rule, file_unit) in enumerate(todo):
+                    if progress:
+                        progress(n, len(files), rel)
+                    if file_unit is None:
+                        entry = LoadEntry(file=rel, status="skipped", unit=rule.unit or unit,
+                                          message_zh="映射文件设定跳过", message_en="skipped by mapping")
+                        be.execute("DELETE FROM _load_log WHERE file = ? AND table_name IS NULL", [rel])
+                        run.log(entry)
+                        report.entries.append(entry)
+                        continue
+                    report.entries.extend(
+                        _load_file(run, path, rel, file_unit, rule.table if rule else None, ahead.take(n))
+                    )
+            finally:
+                ahead.close()
             run.flush()
             for folder, n_files in skipped_dirs.items():
                 entry = LoadEntry(
@@ -1858,15 +1875,112 @@ def _after_run(run: _Run) -> None:
     run.unbalanced_vouchers()
 
 
+@dataclass
+class _Read:
+    """A file read ahead: its hash and sheets, or the exception reading it raised."""
+
+    sha: str | None = None
+    sheets: list | None = None
+    error: BaseException | None = None
+    sha_error: BaseException | None = None
+
+
+def _read_file(path: Path, workdir: Path, sheet_name: str | None, rel: str, forced: str | None,
+               vocab: Vocabulary, layouts: list) -> _Read:
+    """Everything a file needs before the database: its hash, its sheets (read, decoded,
+    sniffed), each sheet's plan and, for a CSV, the fast scan with its UTF-8 copy. No
+    DuckDB here: :class:`_ReadAhead` runs it in a thread a few files ahead. Exceptions are
+    kept and raised where a file read in turn would raise them."""
+    try:
+        sha = _sha256(path)
+    except BaseException as exc:
+        return _Read(sha_error=exc)
+    try:
+        sheets = read_source(path, workdir, sheet_name)
+    except BaseException as exc:
+        return _Read(sha=sha, error=exc)
+    for sheet in sheets:
+        if forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *layouts]):
+            continue
+        try:
+            plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, vocab,
+                              layouts, forced)
+            sheet.planned = (forced, plan)
+            if plan.table is not None and plan.header_idx is not None:
+                sheet.prescan(plan.header_idx)
+        except Exception:  # planned again in turn, where the error is reported
+            sheet.planned = None
+            sheet.release()
+    return _Read(sha=sha, sheets=sheets)
+
+
+class _ReadAhead:
+    """Reads the files ahead in one thread while the main thread loads earlier ones into
+    DuckDB (which releases the GIL while it works): decoding, transcoding, calamine and
+    planning overlap the database's statements instead of following them. Bounded: at most
+    ``max_files`` files and ``max_bytes`` of source files ahead of the one being loaded; a
+    larger file is read when its turn comes, as without read-ahead (a workbook's cells are
+    held in memory once read, so two large workbooks are never held at once)."""
+
+    def __init__(self, jobs: dict[int, tuple], enabled: bool, max_files: int = 16,
+                 max_bytes: int = 64 << 20):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.jobs = jobs
+        self.order = sorted(jobs)
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="xuncha-read") if enabled else None
+        self.futures: dict[int, tuple] = {}  # n -> (future, size)
+        self.pos = 0
+        self.max_files, self.max_bytes = max_files, max_bytes
+
+    def _fill(self, want: int | None = None) -> None:
+        while self.pos < len(self.order):
+            n = self.order[self.pos]
+            try:
+                size = self.jobs[n][0].stat().st_size
+            except OSError:
+                size = 0
+            ahead = sum(sz for _, sz in self.futures.values())
+            if n != want and (len(self.futures) >= self.max_files or ahead + size > self.max_bytes):
+                return
+            self.pos += 1
+            self.futures[n] = (self.pool.submit(_read_file, *self.jobs[n]), size)
+
+    def take(self, n: int) -> _Read:
+        """The read of file ``n`` (files are taken in order)."""
+        if self.pool is None:
+            return _read_file(*self.jobs[n])
+        if n not in self.futures:
+            self._fill(want=n)
+        future, _ = self.futures.pop(n)
+        self._fill()
+        return future.result()
+
+    def close(self) -> None:
+        """Stop reading ahead; remove the temporary files of reads nobody took."""
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for future, _ in self.futures.values():
+            if future.done() and not future.cancelled():
+                for sheet in future.result().sheets or []:
+                    sheet.release()
+        self.futures.clear()
+
+
 def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | None,
-               sheet_name: str | None) -> list[LoadEntry]:
+               read: _Read) -> list[LoadEntry]:
     con = run.con
     if (rel, file_unit) in run.logged_before:
         of(con).execute("DELETE FROM _load_log WHERE file = ? AND unit = ?", [rel, file_unit])
-    sha = _sha256(path)
+    if read.sha_error is not None:
+        raise read.sha_error
+    sha = read.sha
     entries: list[LoadEntry] = []
     try:
-        sheets = read_source(path, run.workdir, sheet_name)
+        if read.error is not None:
+            raise read.error
+        sheets = read.sheets
     except (SourceError, OSError) as exc:
         if not isinstance(exc, SourceError):
             exc = SourceError("无法读取文件", f"{type(exc).__name__}: {exc}")
@@ -1897,6 +2011,7 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
             run.log(entry)
         entries.append(entry)
     for sheet in sheets:  # transcoded copies are not needed any more
+        sheet.release()
         tmp = getattr(sheet, "path", None)
         if tmp is not None and Path(tmp).parent == run.workdir:
             Path(tmp).unlink(missing_ok=True)

@@ -181,10 +181,18 @@ class Sheet:
     width: int
     encoding: str | None = None
     messages: list[str] = field(default_factory=list)
+    # the plan made ahead by the load's read-ahead thread: (forced table, SheetPlan)
+    planned: tuple | None = None
 
     def width_for(self, header_idx: int) -> int:
         """Number of source columns when the header is row ``header_idx``."""
         return self.width
+
+    def prescan(self, header_idx: int) -> None:
+        """File work :meth:`materialise` would do first, done ahead (CSV only)."""
+
+    def release(self) -> None:
+        """Remove temporary files made ahead and not used (CSV only)."""
 
     def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
         """Create ``table`` (c0..cN VARCHAR, _row BIGINT) from the rows below ``header_idx``;
@@ -456,9 +464,47 @@ class CsvSheet(Sheet):
     terminator: bytes = b"\n"  # the dominant terminator of the file's lines
     source_encoding: str = "utf-8"  # codec of ``path``
     workdir: Path | None = None  # where temporary UTF-8 copies go
+    # the fast scan done ahead (the load's read-ahead thread): header_idx, clean, UTF-8 copy
+    scanned: tuple[int, bool, Path | None] | None = None
 
     def width_for(self, header_idx: int) -> int:
         return len(self.head[header_idx])
+
+    def _fast_path(self, header_idx: int) -> bool:
+        # DuckDB's read_csv is slow on very wide schemas (16,000 columns: ~15 s for 3 rows);
+        # the line reader builds Arrow columns directly, linear in the number of cells
+        return self.newline == b"\n" and self.width_for(header_idx) <= WIDE_COLUMNS
+
+    def prescan(self, header_idx: int) -> None:
+        """Run the fast scan (and the UTF-8 copy it writes) for ``header_idx`` now, so that
+        :meth:`materialise` finds it done. Pure file work (no database): the load runs it
+        in a thread a few files ahead while DuckDB works on earlier files."""
+        if self.path is None or not self._fast_path(header_idx):
+            return
+        start = self.header_lines[header_idx] + 2
+        dest = None
+        if self.source_encoding != "utf-8" or _has_bom(self.path):
+            fd, tmp = tempfile.mkstemp(suffix=".csv", dir=self.workdir)
+            os.close(fd)
+            dest = Path(tmp)
+        try:
+            clean = _fast_scan(self.path, self.source_encoding, start, self.terminator, dest)
+        except BaseException:
+            if dest is not None:
+                dest.unlink(missing_ok=True)
+            raise
+        if not clean and dest is not None:
+            dest.unlink(missing_ok=True)
+            dest = None
+        self.scanned = (header_idx, clean, dest)
+
+    def release(self) -> None:
+        """Remove the UTF-8 copy of a scan done ahead and not used."""
+        if self.scanned is not None:
+            dest = self.scanned[2]
+            self.scanned = None
+            if dest is not None:
+                dest.unlink(missing_ok=True)
 
     def materialise(self, con, header_idx: int, table: str) -> list[Reject]:
         """Parse the records below the header line by line (Python :mod:`csv`, strict
@@ -468,22 +514,17 @@ class CsvSheet(Sheet):
         empty fields at the end are dropped first) and unclosed quotes are returned as
         :class:`Reject` rows; everything else is loaded with its physical line number."""
         assert self.path is not None
-        start = self.header_lines[header_idx] + 2
-        # DuckDB's read_csv is slow on very wide schemas (16,000 columns: ~15 s for 3 rows);
-        # the line reader builds Arrow columns directly, linear in the number of cells
-        if self.newline == b"\n" and self.width_for(header_idx) <= WIDE_COLUMNS:
-            dest = None
-            if self.source_encoding != "utf-8" or _has_bom(self.path):
-                fd, tmp = tempfile.mkstemp(suffix=".csv", dir=self.workdir)
-                os.close(fd)
-                dest = Path(tmp)
+        if self.scanned is not None and self.scanned[0] != header_idx:
+            self.release()  # scanned ahead for another header row: not this reading
+        if self.scanned is None:
+            self.prescan(header_idx)
+        if self.scanned is not None:
+            _, clean, dest = self.scanned
             try:
-                if (_fast_scan(self.path, self.source_encoding, start, self.terminator, dest)
-                        and self._materialise_duckdb(con, header_idx, table, dest or self.path)):
+                if clean and self._materialise_duckdb(con, header_idx, table, dest or self.path):
                     return []
             finally:
-                if dest is not None:
-                    dest.unlink(missing_ok=True)
+                self.release()
         return self._materialise_lines(con, header_idx, table)
 
     def _materialise_duckdb(self, con, header_idx: int, table: str, path: Path) -> bool:
