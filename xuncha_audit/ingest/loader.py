@@ -1962,7 +1962,7 @@ class _ReadAhead:
             return
         self.pool.shutdown(wait=True, cancel_futures=True)
         for future, _ in self.futures.values():
-            if future.done() and not future.cancelled():
+            if future.done() and not future.cancelled() and future.exception() is None:
                 for sheet in future.result().sheets or []:
                     sheet.release()
         self.futures.clear()
