@@ -671,7 +671,7 @@ class _Run:
 
     def _prepare(self, entry: LoadEntry, sheet: Sheet, rel: str, file_unit: str,
                  forced: str | None) -> _Member | None:
-        if forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *self.layouts]):
+        if _metadata(sheet, forced, self.layouts):
             entry.status = "skipped"
             entry.rows_read = entry.rows_skipped = _sheet_rows(sheet)
             entry.message_zh = f"工作表「{sheet.name}」是字段说明/元数据，不是数据表，已跳过"
@@ -680,8 +680,7 @@ class _Run:
         if sheet.planned is not None and sheet.planned[0] == forced:
             plan = sheet.planned[1]  # planned by the read-ahead thread, with the same inputs
         else:
-            plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, self.vocab,
-                              self.layouts, forced)
+            plan = _plan(sheet, rel, forced, self.vocab, self.layouts)
         entry.layout = plan.layout_name if plan.table else None
         if plan.table is None:
             entry.status = "skipped"
@@ -1875,6 +1874,15 @@ def _after_run(run: _Run) -> None:
     run.unbalanced_vouchers()
 
 
+def _metadata(sheet: Sheet, forced: str | None, layouts: list) -> bool:
+    """A sheet of field descriptions (字段说明), not data — unless the mapping names its table."""
+    return forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *layouts])
+
+
+def _plan(sheet: Sheet, rel: str, forced: str | None, vocab: Vocabulary, layouts: list) -> SheetPlan:
+    return plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, vocab, layouts, forced)
+
+
 @dataclass
 class _Read:
     """A file read ahead: its hash and sheets, or the exception reading it raised."""
@@ -1900,11 +1908,10 @@ def _read_file(path: Path, workdir: Path, sheet_name: str | None, rel: str, forc
     except BaseException as exc:
         return _Read(sha=sha, error=exc)
     for sheet in sheets:
-        if forced is None and any(is_metadata_sheet(lay, sheet.name) for lay in [None, *layouts]):
+        if _metadata(sheet, forced, layouts):
             continue
         try:
-            plan = plan_sheet(Path(rel).name, sheet.name, sheet.head, sheet.width_for, vocab,
-                              layouts, forced)
+            plan = _plan(sheet, rel, forced, vocab, layouts)
             sheet.planned = (forced, plan)
             if plan.table is not None and plan.header_idx is not None:
                 sheet.prescan(plan.header_idx)
@@ -1912,6 +1919,13 @@ def _read_file(path: Path, workdir: Path, sheet_name: str | None, rel: str, forc
             sheet.planned = None
             sheet.release()
     return _Read(sha=sha, sheets=sheets)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # reported when the file's turn comes
+        return 0
 
 
 class _ReadAhead:
@@ -1928,6 +1942,7 @@ class _ReadAhead:
 
         self.jobs = jobs
         self.order = sorted(jobs)
+        self.sizes = {n: _size(job[0]) for n, job in jobs.items()}
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="xuncha-read") if enabled else None
         self.futures: dict[int, tuple] = {}  # n -> (future, size)
         self.pos = 0
@@ -1936,10 +1951,7 @@ class _ReadAhead:
     def _fill(self, want: int | None = None) -> None:
         while self.pos < len(self.order):
             n = self.order[self.pos]
-            try:
-                size = self.jobs[n][0].stat().st_size
-            except OSError:
-                size = 0
+            size = self.sizes[n]
             ahead = sum(sz for _, sz in self.futures.values())
             if n != want and (len(self.futures) >= self.max_files or ahead + size > self.max_bytes):
                 return
