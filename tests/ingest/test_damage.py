@@ -120,6 +120,28 @@ def test_clean_file_with_quotes_and_crlf_takes_the_fast_path(tmp_path, load, mon
     assert float(con.execute("SELECT sum(debit) FROM ledger").fetchone()[0]) == pytest.approx(7 * 1234.5 + 0.28)
 
 
+@pytest.mark.parametrize("one_statement", [True, False], ids=["small-file-one-statement", "large-file-rowids"])
+def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monkeypatch, one_statement):
+    """A small clean file is read in one statement (numbered as read), a large one into a
+    table first (numbered by rowid): the same rows, the same physical line numbers, blank
+    lines left out and counted nowhere, and the row count taken from the statement."""
+    import xuncha_audit.ingest.sources as sources
+
+    def boom(*a, **k):
+        raise AssertionError("line reader used on a clean file")
+
+    monkeypatch.setattr(sources.CsvSheet, "_materialise_lines", boom)
+    monkeypatch.setattr(sources, "ONE_STATEMENT_CSV_BYTES", 1 << 30 if one_statement else 0)
+    rows = _rows(3000)
+    for i in (0, 7, 2500):
+        rows[i] = ",,,,,"  # blank records: not rows
+    entry, q, con = _load_one(load, tmp_path, ("\n".join(["凭证明细", HEADER, *rows]) + "\n").encode("gbk"))
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (2997, 2997, 0) and not q
+    got = con.execute("SELECT _source_row, voucher_no FROM ledger ORDER BY _source_row").fetchall()
+    assert [r[0] for r in got] == [n + 3 for n in range(3000) if n not in (0, 7, 2500)]
+    assert all(v == f"记-{n - 2}" for n, v in got)
+
+
 def test_unreadable_file_counts_its_lines_and_is_an_error(tmp_path, load):
     d = tmp_path / "d"
     d.mkdir()
