@@ -54,10 +54,10 @@ from xuncha_audit.findings.triage import (
     H_ORIG_STATUS,
     H_ROUTE,
     H_STATUS,
-    KIND_FINDING,
 )
 from xuncha_audit.findings.views import columns_of, record_field_types
 from xuncha_audit.findings.xlsxfast import FastWorksheet, put_cells
+from xuncha_audit.findings.xlsxsql import Role, listing_sql
 
 KIND_EVIDENCE = "证据"
 KIND_MORE = "说明"  # the row under a finding's shown evidence: total count, where to see all
@@ -198,6 +198,18 @@ class _Writer:
         }
         self._fmt: dict = {}
         self.widths: dict[str, dict[int, int]] = {}
+        # every format numbered up front, in one order: the rows DuckDB writes as XML
+        # (xlsxsql) name their styles by number before any cell is written
+        for f in self.f.values():
+            f._get_xf_index()
+        for kind in self.BASE:
+            for role in self.ROLE:
+                self.xf(kind, role)
+
+    def xf(self, kind: str, role: str | None) -> int | None:
+        """The style number of :meth:`fmt` (None: no style)."""
+        f = self.fmt(kind, role)
+        return f._get_xf_index() if f is not None else None
 
     def fmt(self, kind: str, role: str | None = None):
         key = (kind, role)
@@ -381,6 +393,56 @@ def _write_rows(w: _Writer, pages: _Pages | _Sheet, rows, kinds: list[str]) -> N
         pages.r += 1
 
 
+def _write_listing(w: _Writer, pages: _Pages, con, sql: str, params: dict | None,
+                   roles: list[Role], shown: int, python_row) -> None:
+    """Write a long listing: ``sql`` selects ``_page`` (1-based sheet of ``pages``), ``_r``
+    (row on it), ``_role`` (1-based index into ``roles``) and then the cells in sheet order,
+    ordered by ``_page, _r``. The first :data:`WIDTH_SAMPLE_ROWS` rows of each sheet (the
+    column widths are measured on them) and the rows the SQL path leaves alone go through
+    ``python_row(ws, r, role, values)``; the others are written as XML built by DuckDB
+    (:mod:`xuncha_audit.findings.xlsxsql`), byte for byte the same."""
+    be = of(con)
+    cols = [(name, typ) for name, typ, *_ in be.fetch_all(f"DESCRIBE {sql}", params)[3:]]
+    full = listing_sql(sql, cols, roles, shown, w.xf, python_rows=f"_r <= {WIDTH_SAMPLE_ROWS}")
+    if full is None:  # a column the SQL path does not write: all rows the Python way
+        names = ", ".join(_q(name) for name, _ in cols)
+        full = f"SELECT _page, _r, _role, NULL, NULL, NULL, {names} FROM ({sql}) ORDER BY _page, _r"
+    chunk: list[str] = []
+    span = [0, 0, None, None, 0]  # first row, last row, first col, last col, outline level
+
+    def flush() -> None:
+        if chunk:
+            pages.ws.write_xml_rows(span[0], span[1], "".join(chunk), span[2], span[3], span[4])
+            chunk.clear()
+
+    for page, r, role, xml, c0, c1, *values in be.iter_rows(full, params, BATCH):
+        if page > len(pages.opened):
+            flush()
+            while len(pages.opened) < page:
+                pages.next()
+        if r != pages.r or r >= MAX_SHEET_ROWS:  # the plan keeps blocks within the limit
+            raise XunchaError(f"工作表「{pages.ws.name}」的分页计划有误（第 {r + 1} 行）",
+                              f"sheet {pages.ws.name!r}: row {r + 1} planned, {pages.r + 1} next")
+        if xml is None:
+            flush()
+            python_row(pages.ws, r, role, values)
+        else:
+            if not chunk:
+                span[:] = [r, r, c0, c1, 0]
+            span[1] = r
+            span[2], span[3] = min(span[2], c0), max(span[3], c1)
+            span[4] = max(span[4], roles[role - 1].level)
+            chunk.append(xml)
+            if len(chunk) >= BATCH:
+                flush()
+        pages.r += 1
+    flush()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _write_query(w: _Writer, pages: _Pages | _Sheet, con, sql: str,
                  headers: list[tuple[str, str, int]], params: dict | None = None) -> int:
     """Write a header + the query's rows at ``pages.r``; return the next free row. On
@@ -522,14 +584,15 @@ def _all_sheet(w: _Writer, wb, con, names: list[str], used: set[str],
                         [(cid, k, name) for (cid, k), name in sheet_of.items()])
     sel = ", ".join(f"coalesce(sheet, {_lit(UNLISTED)}) AS sheet" if c == "sheet" else c
                     for c, _, _, _ in ALL_COLUMNS)
+    # rows 1.. of each sheet below its header, as _Pages.room() goes on to the next
     sql = f"""
-        SELECT {sel}, {ORIGINAL_SELECT}
+        SELECT all_page AS _page, (_a - 1) % {MAX_SHEET_ROWS - 1} + 1 AS _r, 1 AS _role,
+               {sel}, {ORIGINAL_SELECT}
         FROM _x_findings
-        JOIN (SELECT finding_id, check_id, ev_total, _a, page FROM {PAGES_TABLE}) p
+        JOIN (SELECT finding_id, check_id, ev_total, _a, page, all_page FROM {PAGES_TABLE}) p
             USING (finding_id, check_id)
         LEFT JOIN {NUMBERS_TABLE} USING (finding_id, check_id)
         LEFT JOIN _x_sheet_of ON s_check = check_id AND s_page = page
-        ORDER BY _a
     """
 
     def finish(ws, last: int) -> None:
@@ -544,7 +607,9 @@ def _all_sheet(w: _Writer, wb, con, names: list[str], used: set[str],
         ws.print_area(0, 0, last, names_h.index("证据条数"))  # 依据 and 明细工作表 stay on screen only
 
     pages = _Pages(wb, w, names, used, finish, header=names_h)
-    _write_rows(w, pages, be.iter_rows(sql, batch=BATCH), [k for _, k, _ in headers])
+    kinds = [k for _, k, _ in headers]
+    _write_listing(w, pages, con, sql, None, [Role(kinds, None)], len(kinds),
+                   lambda ws, r, _role, values: w.row(ws, r, values, kinds))
     pages.close()
 
 
@@ -623,7 +688,8 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
                      row_number() OVER (PARTITION BY e.finding_id
                                         ORDER BY e.source_title, e.record_key) AS _rn
               FROM _x_evidence e JOIN f USING (finding_id) WHERE e.check_id = $c)
-        SELECT _page, * EXCLUDE (_page, _o, _t, _rn) FROM (
+        SELECT _page, row_number() OVER (PARTITION BY _page ORDER BY _o, _t, _rn) AS _r,
+               _t + 1 AS _role, * EXCLUDE (_page, _o, _t, _rn) FROM (
             SELECT {fsel}{null_part}, {ORIGINAL_SELECT}, _page, _o, 0 AS _t, 0 AS _rn FROM f
             UNION ALL
             SELECT {esel}{ev_part}, NULL, NULL, NULL, _page, _o, 1, _rn
@@ -631,7 +697,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
             UNION ALL
             SELECT {msel}{null_part}, NULL, NULL, NULL, f._page, f._o, 2, 0
             FROM f WHERE f.ev_total > {EVIDENCE_ROWS_SHOWN}
-        ) ORDER BY _o, _t, _rn
+        )
     """
     kinds = [k for _, k, _ in headers]
     kinds_below = ["text" if k == "status" else k for k in kinds]  # evidence rows: no status cell
@@ -649,22 +715,17 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
         ws.outline_settings(True, False, True, False)
         print_setup(ws, ws.name)
 
-    pages = _Pages(wb, w, sheets, used, finish, header=names)
-    for row in of(con).iter_rows(sql, {"c": check_id}, BATCH):
-        page, row = row[0], row[1:]
-        while len(pages.opened) < page:
-            pages.next()
-        if pages.r >= MAX_SHEET_ROWS:  # the plan keeps blocks within the limit
-            raise XunchaError(f"工作表「{pages.ws.name}」超过 Excel 的行数上限（分页计划有误）",
-                              f"sheet {pages.ws.name!r} would pass {MAX_SHEET_ROWS} rows")
-        ws, r = pages.ws, pages.r
-        kind = row[0]
-        if kind == KIND_FINDING:
+    roles = [Role(kinds, "finding"), Role(kinds_below, "evidence", 1), Role(kinds_below, "more", 1)]
+
+    def python_row(ws, r: int, role: int, row) -> None:
+        if role == 1:
             w.row(ws, r, row, kinds, "finding", shown)
         else:
             ws.set_row(r, None, None, {"level": 1})
-            w.row(ws, r, row, kinds_below, "evidence" if kind == KIND_EVIDENCE else "more", shown)
-        pages.r += 1
+            w.row(ws, r, row, kinds_below, roles[role - 1].role, shown)
+
+    pages = _Pages(wb, w, sheets, used, finish, header=names)
+    _write_listing(w, pages, con, sql, {"c": check_id}, roles, shown, python_row)
     if unlisted:  # the plan keeps a row free for this line on the last sheet
         pages.room(1)
         line = [None] * len(headers)

@@ -158,6 +158,27 @@ class FastWorksheet(Worksheet):
 
     _written: int | None = None  # the row write_cells wrote last, while it is xlsxwriter's current row
 
+    def write_xml_rows(self, first: int, last: int, xml: str, cmin: int | None, cmax: int | None,
+                       level: int = 0) -> None:
+        """Write rows ``first``..``last``, given as their finished ``<row>`` elements (built by
+        DuckDB, see :mod:`xuncha_audit.findings.xlsxsql`), after every row written so far;
+        ``cmin``/``cmax``: their first and last columns with a cell; ``level``: the highest
+        outline level among them (the sheet's outline settings)."""
+        if not self.constant_memory or first <= self.previous_row or last < first:
+            raise RuntimeError(f"rows {first + 1}..{last + 1} cannot be written at once here")
+        self._write_single_row(first)  # the row xlsxwriter keeps, if any (the header)
+        if self.dim_rowmin is None or first < self.dim_rowmin:
+            self.dim_rowmin = first
+        if self.dim_rowmax is None or last > self.dim_rowmax:
+            self.dim_rowmax = last
+        if cmin is not None and (self.dim_colmin is None or cmin < self.dim_colmin):
+            self.dim_colmin = cmin
+        if cmax is not None and (self.dim_colmax is None or cmax > self.dim_colmax):
+            self.dim_colmax = cmax
+        self.outline_row_level = max(self.outline_row_level, level)
+        self.fh.write(xml)
+        self.previous_row = self._written = last
+
     def _write_single_row(self, current_row_num=0) -> None:
         """xlsxwriter's flush of its current row, which skips a row written by write_cells."""
         if self._written is not None and self.previous_row == self._written:

@@ -266,7 +266,8 @@ def _show_undecodable(raw: bytes, other: str, limit: int = 500) -> str:
 
 
 WIDE_COLUMNS = 512  # wider sheets are read by the line reader
-ONE_STATEMENT_CSV_BYTES = 1 << 20  # a clean CSV up to this size is read in one statement
+ONE_STATEMENT_CSV_BYTES = 2 << 20  # a clean CSV up to this size is read in one statement (measured:
+# 14 ms against 20 ms for two statements at 1.3 MB; 590 against 450 ms at 40 MB)
 MAX_LINE_BYTES = 1 << 20  # a physical line longer than this is damage (runaway or garbage)
 MAX_RECORD_LINES = 500  # a quoted field spanning more lines than this is an unclosed quote
 _BATCH = 50_000

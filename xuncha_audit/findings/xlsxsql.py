@@ -1,0 +1,187 @@
+"""Rows of the long listings as sheet XML built by DuckDB, byte for byte what
+:meth:`FastWorksheet.write_cells <xuncha_audit.findings.xlsxfast.FastWorksheet.write_cells>` writes.
+
+findings.xlsx lists every finding (全部疑点) and, on the check sheets, each finding with up to
+50 evidence records: at 100 units about 115,000 rows and 2 million cells, at a province ten
+times that. Typing each cell in Python and turning it into XML cost ~5 µs a cell — most of the
+export's time (10 of 12 s at 100 units), on one core. Here the query that selects the rows
+also writes each row's ``<row>…</row>`` element, with the same escapes, styles, number and
+date forms as the Python path; Python only copies the text into the sheet.
+
+What the SQL path does not write itself it leaves to the Python path, row by row: a text
+that needs xlsxwriter's control-character escapes (C0 controls, ``_xHHHH_``), looks like a
+rich string (``<r>…</r>``), may pass Excel's length limit, a NaN or infinite number, a date
+before 1900-03-01 (Excel's 1900 leap-year quirk). A column of a type it does not know makes
+the whole listing go the Python way (:func:`row_xml` returns None).
+
+``tests/findings/test_xlsxsql.py`` writes sheets both ways and compares the sheet XML byte for
+byte, on texts and values chosen to hit every branch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xlsxwriter.utility import xl_col_to_name
+
+# Python's \s on str (str.isspace()), for xml:space="preserve" (xlsxfast: first or last character)
+_WS = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+       r"\x{202f}\x{205f}\x{3000}]")
+_PRESERVE = f"^{_WS}|{_WS}$"
+# xlsxfast._NEEDS_CONTROL_ESCAPE
+_CONTROL = r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]"
+# a text this long may pass Excel's 32,767 UTF-16 units: the Python path decides
+_LONG_TEXT = 16_000
+
+_TEXT_TYPES = ("VARCHAR",)
+_INT_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+              "UINTEGER", "UBIGINT")
+_FLOAT_TYPES = ("FLOAT", "DOUBLE")
+
+
+@dataclass(frozen=True)
+class Role:
+    """How a kind of row is written: the kinds of its columns, the role its first ``shown``
+    columns are styled with (``_Writer.fmt``), its outline level."""
+
+    kinds: Sequence[str]
+    role: str | None
+    level: int = 0
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _value_class(sql_type: str) -> str | None:
+    t = sql_type.upper()
+    if t in _TEXT_TYPES:
+        return "text"
+    if t in _INT_TYPES:
+        return "int"
+    if t in _FLOAT_TYPES or t.startswith("DECIMAL"):
+        return "float"
+    if t == "DATE":
+        return "date"
+    if t in ("TIMESTAMP", "TIMESTAMP_US", "DATETIME"):
+        return "ts"
+    if t == "BOOLEAN":
+        return "bool"
+    if t == '"NULL"':  # a column NULL in every branch of the query
+        return "null"
+    return None
+
+
+def _serial(v: str, cls: str) -> str:
+    """Excel serial number of a date/timestamp as xlsxwriter computes it (1900 system;
+    dates before 1900-03-01 go the Python way)."""
+    if cls == "date":
+        return f"CAST(({v} - DATE '1899-12-31') + 1 AS DOUBLE)"
+    us = f"(epoch_us({v}) - epoch_us(TIMESTAMP '1899-12-31'))"
+    days = f"({us} // 86400000000)"
+    rem = f"({us} - {days} * 86400000000)"
+    return (f"(CAST({days} AS DOUBLE) + (CAST({rem} // 1000000 AS DOUBLE) "
+            f"+ CAST({rem} % 1000000 AS DOUBLE) / 1e6) / 86400.0 + 1)")
+
+
+def listing_sql(sql: str, columns: Sequence[tuple[str, str]], roles: Sequence[Role], shown: int,
+                style: Callable[[str, str | None], int | None], *, python_rows: str) -> str | None:
+    """The query that writes a listing's rows: over ``sql``, which selects ``_page``, ``_r``
+    (the sheet row, 0-based), ``_role`` (1-based index into ``roles``) and then ``columns``
+    (``(name, DuckDB type)``, in sheet order), it selects ``_page, _r, _role``, ``_xml`` (the
+    row element; NULL where the row goes the Python way), ``_c0``/``_c1`` (the row's first and
+    last column with a cell, for the sheet's dimensions) and then the columns, NULL except on
+    rows that go the Python way: those the SQL path cannot write and those ``python_rows``
+    (SQL over the same columns) names. Ordered by ``_page, _r``.
+
+    ``shown``: columns styled with the row's role, the rest with none; ``style(kind, role)``:
+    the xf index of ``_Writer.fmt(kind, role)``. None when a column's type is not one the SQL
+    path writes.
+
+    The cells are made by one lambda over the row's values as text (``_v``), with each
+    column's reference, kind of value and style attributes in constant lists: DuckDB plans
+    one expression whatever the number of columns (a CASE per column and role took
+    ~0.25 s to plan for a sheet of 38 columns — longer than writing most sheets)."""
+    classes = [_value_class(t) for _, t in columns]
+    if any(c is None for c in classes):
+        return None
+    payload, tags, texts, python = [], [], [], []
+    for (name, _), cls in zip(columns, classes, strict=True):
+        v = _q(name)
+        if cls == "text":
+            payload.append(v)
+            texts.append(v)
+        elif cls == "bool":
+            payload.append(f"CASE WHEN {v} THEN '是' ELSE '否' END")
+        elif cls in ("int", "float"):
+            payload.append(f"printf('%.16G', CAST({v} AS DOUBLE))")
+            if cls == "float":
+                python.append(f"isnan(CAST({v} AS DOUBLE)) OR isinf(CAST({v} AS DOUBLE))")
+        elif cls in ("date", "ts"):
+            payload.append(f"printf('%.16G', {_serial(v, cls)})")
+            python.append(f"{v} < {'DATE' if cls == 'date' else 'TIMESTAMP'} '1900-03-01'")
+        else:
+            payload.append("CAST(NULL AS VARCHAR)")
+        tags.append("s" if cls in ("text", "bool", "null") else "n")
+    value_attr, blank_attr = [], []
+    for r in roles:
+        va, ba = [], []
+        for c, cls in enumerate(classes):
+            kind = r.kinds[c]
+            role = r.role if c < shown else None
+            if cls in ("text", "null"):
+                s = style(kind if kind in ("wrap", "status", "text") else "text", role)
+            elif cls == "bool":  # a yes/no is text styled as text whatever the column's kind
+                s = style("text", role)
+            elif cls in ("int", "float"):
+                s = style(kind if kind in ("money", "int", "num") else ("money" if cls == "float" else "int"), role)
+            else:
+                s = style("date" if cls == "date" else "datetime", role)
+            va.append(_s(s))
+            b = style(kind, role) if (role == "finding" or kind == "status") else None
+            ba.append(_s(b) if b is not None else None)
+        value_attr.append(va)
+        blank_attr.append(ba)
+    if texts:
+        python.append(f"regexp_matches(array_to_string([{', '.join(texts)}], ''), {_lit(_CONTROL)})")
+        python.append(f"list_bool_or(list_transform([{', '.join(texts)}], lambda t: (starts_with(t, '<r>') "
+                      f"AND ends_with(t, '</r>')) OR length(t) > {_LONG_TEXT}))")
+    refs = _list([xl_col_to_name(c) for c in range(len(columns))])
+    cells = f"""list_transform(range(1, {len(columns) + 1}), lambda i: CASE
+        WHEN _v[i] IS NULL THEN coalesce('<c r="' || {refs}[i] || _rs || '"' || {_matrix(blank_attr)}[_role][i] || '/>', '')
+        WHEN {_list(tags)}[i] = 'n' THEN '<c r="' || {refs}[i] || _rs || '"' || {_matrix(value_attr)}[_role][i]
+             || '><v>' || _v[i] || '</v></c>'
+        ELSE '<c r="' || {refs}[i] || _rs || '"' || {_matrix(value_attr)}[_role][i] || ' t="inlineStr"><is><t'
+             || CASE WHEN regexp_matches(_v[i], {_lit(_PRESERVE)}) THEN ' xml:space="preserve"' ELSE '' END
+             || '>' || replace(replace(replace(_v[i], '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</t></is></c>'
+        END)"""
+    levels = _list([f' outlineLevel="{r.level}"' if r.level else "" for r in roles])
+    cond = " OR ".join(f"coalesce({x}, FALSE)" for x in python) or "FALSE"
+    keep = ", ".join(f"CASE WHEN _py THEN {_q(n)} END AS {_q(n)}" for n, _ in columns)
+    return f"""
+        SELECT _page, _r, _role,
+               CASE WHEN NOT _py THEN '<row r="' || _rs || '"' || {levels}[_role] || '>'
+                    || array_to_string(_cells, '') || '</row>' END AS _xml, _c0, _c1, {keep}
+        FROM (SELECT *, {cond} OR _c0 IS NULL OR ({python_rows}) AS _py FROM (
+            SELECT *, list_position(_w, true) - 1 AS _c0, len(_w) - list_position(list_reverse(_w), true) AS _c1
+            FROM (SELECT *, list_transform(_cells, lambda x: x <> '') AS _w FROM (
+                SELECT *, {cells} AS _cells FROM (
+                    SELECT *, [{', '.join(payload)}] AS _v, CAST(_r + 1 AS VARCHAR) AS _rs FROM ({sql}))))))
+        ORDER BY _page, _r"""
+
+
+def _s(index: int | None) -> str:
+    return f' s="{index}"' if index else ""
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _list(items: Sequence[str | None]) -> str:
+    return "([" + ", ".join("NULL" if x is None else _lit(x) for x in items) + "]::VARCHAR[])"
+
+
+def _matrix(rows: Sequence[Sequence[str | None]]) -> str:
+    return "[" + ", ".join(_list(r) for r in rows) + "]"
