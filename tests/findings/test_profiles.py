@@ -101,3 +101,21 @@ def test_broad_or_named_findings_do_not_sweep_in_evidence_people(con):
     assert not any(n.startswith("员工") for n in names)  # 12 payees: about the unit
     assert "钱七" not in names  # the check named 周九; the record's handler is not added
     assert _row(p, "周九")["roles"] == "涉及人员、疑点对象"
+
+
+@pytest.mark.parametrize("order", ["short-first", "long-first"])
+def test_vendor_name_written_as_often_two_ways_is_the_longer_on_every_run(con, order):
+    """湖南卓越装饰有限公司 and 湖南卓越装饰有限责任公司 share a key and are written as often:
+    the profile names the longer, whichever was stored first (mode() named the one it met
+    first, which on a large run is up to the threads)."""
+    names = ["湖南卓越装饰有限公司", "湖南卓越装饰有限责任公司"]
+    if order == "long-first":
+        names.reverse()
+    for i, name in enumerate(names):
+        con.execute("""INSERT INTO findings (finding_id, run_id, check_id, check_name, severity, area,
+                       unit, entity_type, entity_key, amount)
+                       VALUES (?, 'run-1', 'P01', '拆分规避招标', 'low', 'procurement', '市交通运输局',
+                               'vendor', ?, 10)""", [f"p01-tie-{i}", name])
+    vendors = build_profiles(con).query("subject_type == 'vendor'")
+    tied = vendors[vendors["name"].str.startswith("湖南卓越装饰")]
+    assert list(tied["name"]) == ["湖南卓越装饰有限责任公司"] and tied.iloc[0]["findings"] == 2

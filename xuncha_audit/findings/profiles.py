@@ -136,8 +136,8 @@ def _staff_sql(con) -> str | None:
 
     rank = "rank_norm" if "rank_norm" in cols else "rank"
     return f"""
-        SELECT {c("unit")} AS unit, name, any_value({c("position")}) AS position,
-            any_value({c(rank)}) AS rank, any_value({c("department")}) AS department,
+        SELECT {c("unit")} AS unit, name, min({c("position")}) AS position,
+            min({c(rank)}) AS rank, min({c("department")}) AS department,
             bool_or(coalesce({c(rank)} IN {LEADER_RANKS}, false)
                     OR coalesce(regexp_matches({c("position")}, '{LEADER_POSITION_RE}'), false))
                 AS is_leader
@@ -203,23 +203,32 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                  any_value(CAST(amount AS DOUBLE)) AS amount,
                  min(period_start) AS period_start, max(period_end) AS period_end
           FROM findings GROUP BY finding_id),
-    j AS (
+    j0 AS (
         SELECT m2.*, f.check_id, f.check_name, f.area, f.unit, f.severity, f.amount,
             f.period_start, f.period_end,
             CASE WHEN m2.subject_type = 'person' THEN f.unit END AS person_unit
         FROM m2 JOIN f USING (finding_id)
     ),
+    -- a subject's name as written most often; between names written as often (湖南某工程 and
+    -- 湖南某工程有限公司 share a key), the longer, then the first in order: the same name on
+    -- every run (mode() leaves ties to chance)
+    j AS (SELECT *, count(*) OVER (PARTITION BY subject_type, skey, person_unit, finding_id, raw_name)
+                    AS _nf FROM j0),
     per_finding AS (   -- one row per (subject, finding)
         SELECT subject_type, skey, person_unit, finding_id, any_value(check_id) AS check_id,
             any_value(check_name) AS check_name, any_value(area) AS area, any_value(unit) AS unit,
             any_value(severity) AS severity, any_value(amount) AS amount,
             any_value(period_start) AS period_start, any_value(period_end) AS period_end,
-            list(DISTINCT role) AS roles, mode(raw_name) AS raw_name
+            list(DISTINCT role) AS roles,
+            first(raw_name ORDER BY _nf DESC, length(raw_name) DESC, raw_name) AS raw_name
         FROM j GROUP BY subject_type, skey, person_unit, finding_id
     ),
+    pf AS (SELECT *, count(*) OVER (PARTITION BY subject_type, skey, person_unit, raw_name) AS _na
+           FROM per_finding),
     a AS (
         SELECT subject_type, skey, person_unit AS unit,
-            CASE WHEN subject_type = 'vendor' THEN mode(raw_name) ELSE skey END AS name,
+            CASE WHEN subject_type = 'vendor'
+                 THEN first(raw_name ORDER BY _na DESC, length(raw_name) DESC, raw_name) ELSE skey END AS name,
             count(*) AS findings,
             count(*) FILTER (WHERE severity = 'high') AS high,
             count(*) FILTER (WHERE severity = 'medium') AS medium,
@@ -233,7 +242,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             array_to_string(list_sort(list(DISTINCT unit)), '、') AS units,
             min(period_start) AS first_date, max(period_end) AS last_date,
             array_to_string(list_sort(list(finding_id)), '、') AS finding_ids
-        FROM per_finding GROUP BY subject_type, skey, person_unit
+        FROM pf GROUP BY subject_type, skey, person_unit
     )
     SELECT a.subject_type,
         CASE a.subject_type WHEN 'person' THEN '人员' ELSE '供应商' END AS subject_type_zh,
