@@ -68,8 +68,11 @@ def _export(tmp_path, monkeypatch, name: str, **limits) -> dict[str, bytes]:
                 for n in z.namelist() if n.startswith("xl/")}
 
 
-@pytest.mark.parametrize("limits", [{}, {"MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3}],
-                         ids=["one-sheet-each", "sheets-continued"])
+@pytest.mark.parametrize("limits", [
+    {"WIDTH_SAMPLE_ROWS": 2}, {"WIDTH_SAMPLE_ROWS": 2, "MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
+    # every row measured: the widths of the rows DuckDB writes are taken as Python takes them
+    {}, {"MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
+], ids=["one-sheet-each", "sheets-continued", "all-measured", "all-measured-continued"])
 def test_rows_written_by_duckdb_are_the_rows_python_writes(tmp_path, monkeypatch, limits):
     written: list[int] = []
     real = FastWorksheet.write_xml_rows
@@ -79,10 +82,9 @@ def test_rows_written_by_duckdb_are_the_rows_python_writes(tmp_path, monkeypatch
         return real(self, first, last, xml, *a, **k)
 
     monkeypatch.setattr(FastWorksheet, "write_xml_rows", spy)
-    by_sql = _export(tmp_path, monkeypatch, "sql", WIDTH_SAMPLE_ROWS=2, **limits)
+    by_sql = _export(tmp_path, monkeypatch, "sql", **limits)
     assert sum(written) > 50  # the SQL path wrote most rows, not none
-    by_python = _export(tmp_path, monkeypatch, "pyt", WIDTH_SAMPLE_ROWS=2, listing_sql=lambda *a, **k: None,
-                        **limits)
+    by_python = _export(tmp_path, monkeypatch, "pyt", listing_sql=lambda *a, **k: None, **limits)
     assert by_sql.keys() == by_python.keys()
     sheets = [n for n in by_sql if n.startswith("xl/worksheets/sheet")]
     assert len(sheets) >= 6

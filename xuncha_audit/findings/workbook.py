@@ -166,6 +166,26 @@ def text_width(s: str) -> int:
     return len(s) + sum(1 for ch in s if ord(ch) > 0x2E7F)
 
 
+def width_text(value, kind: str) -> str | None:
+    """The text a cell of ``value`` shows, as far as its column width goes (None: a blank or
+    a yes/no, not measured): what :meth:`_Writer.typed` writes, numbers as formatted."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if type(value) is str:
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float, decimal.Decimal)):
+        k = kind if kind in ("money", "int", "num") else (
+            "money" if isinstance(value, (float, decimal.Decimal)) else "int")
+        return f"{float(value):,.2f}" if k == "money" else str(value)
+    if isinstance(value, (dt.datetime, pd.Timestamp)):
+        return "2024-01-01 00:00:00"
+    if isinstance(value, dt.date):
+        return "2024-01-01"
+    return str(value)
+
+
 class _Writer:
     """Typed cell writing: text stays text, numbers numbers, dates dates; finding rows and
     evidence rows styled apart; column widths measured on the first rows."""
@@ -244,21 +264,28 @@ class _Writer:
             return
         if isinstance(value, bool):
             out.append((c, "s", "是" if value else "否", self.fmt("text", role)))
-        elif isinstance(value, (int, float, decimal.Decimal)):
+            return
+        if isinstance(value, (int, float, decimal.Decimal)):
             k = kind if kind in ("money", "int", "num") else (
                 "money" if isinstance(value, (float, decimal.Decimal)) else "int")
             out.append((c, "n", float(value), self.fmt(k, role)))
-            self._measure(ws, r, c, f"{float(value):,.2f}" if k == "money" else str(value))
         elif isinstance(value, (dt.datetime, pd.Timestamp)):
             out.append((c, "d", pd.Timestamp(value).to_pydatetime(), self.fmt("datetime", role)))
-            self._measure(ws, r, c, "2024-01-01 00:00:00")
         elif isinstance(value, dt.date):
             out.append((c, "d", value, self.fmt("date", role)))
-            self._measure(ws, r, c, "2024-01-01")
         else:
-            text = str(value)
-            out.append((c, "s", text, self.fmt(kind if kind in ("wrap", "status") else "text", role)))
-            self._measure(ws, r, c, text)
+            out.append((c, "s", str(value), self.fmt(kind if kind in ("wrap", "status") else "text", role)))
+        if r <= WIDTH_SAMPLE_ROWS:
+            self._measure(ws, r, c, width_text(value, kind))
+
+    def measure_row(self, ws, r: int, values, kinds: list[str]) -> None:
+        """Measure a row written by other means (DuckDB's XML) as :meth:`typed` measures it."""
+        if r > WIDTH_SAMPLE_ROWS:
+            return
+        for c, v in enumerate(values):
+            text = width_text(v, kinds[c])
+            if text is not None:
+                self._measure(ws, r, c, text)
 
     def cell(self, ws, r: int, c: int, value, kind: str = "text", role: str | None = None) -> None:
         """One cell, through xlsxwriter's cell API (a row may be written cell by cell)."""
@@ -397,13 +424,14 @@ def _write_listing(w: _Writer, pages: _Pages, con, sql: str, params: dict | None
                    roles: list[Role], shown: int, python_row) -> None:
     """Write a long listing: ``sql`` selects ``_page`` (1-based sheet of ``pages``), ``_r``
     (row on it), ``_role`` (1-based index into ``roles``) and then the cells in sheet order,
-    ordered by ``_page, _r``. The first :data:`WIDTH_SAMPLE_ROWS` rows of each sheet (the
-    column widths are measured on them) and the rows the SQL path leaves alone go through
-    ``python_row(ws, r, role, values)``; the others are written as XML built by DuckDB
-    (:mod:`xuncha_audit.findings.xlsxsql`), byte for byte the same."""
+    ordered by ``_page, _r``. Rows are written as XML built by DuckDB
+    (:mod:`xuncha_audit.findings.xlsxsql`), byte for byte what ``python_row(ws, r, role,
+    values)`` writes; the rows the SQL path cannot write go through ``python_row``. The first
+    :data:`WIDTH_SAMPLE_ROWS` rows of each sheet come with their values as well: the column
+    widths are measured on them (:meth:`_Writer.measure_row`, as the Python path measures)."""
     be = of(con)
     cols = [(name, typ) for name, typ, *_ in be.fetch_all(f"DESCRIBE {sql}", params)[3:]]
-    full = listing_sql(sql, cols, roles, shown, w.xf, python_rows=f"_r <= {WIDTH_SAMPLE_ROWS}")
+    full = listing_sql(sql, cols, roles, shown, w.xf, values_rows=f"_r <= {WIDTH_SAMPLE_ROWS}")
     if full is None:  # a column the SQL path does not write: all rows the Python way
         names = ", ".join(_q(name) for name, _ in cols)
         full = f"SELECT _page, _r, _role, NULL, NULL, NULL, {names} FROM ({sql}) ORDER BY _page, _r"
@@ -433,6 +461,8 @@ def _write_listing(w: _Writer, pages: _Pages, con, sql: str, params: dict | None
             span[2], span[3] = min(span[2], c0), max(span[3], c1)
             span[4] = max(span[4], roles[role - 1].level)
             chunk.append(xml)
+            if r <= WIDTH_SAMPLE_ROWS:  # the values come along: the column widths
+                w.measure_row(pages.ws, r, values, roles[role - 1].kinds)
             if len(chunk) >= BATCH:
                 flush()
         pages.r += 1

@@ -86,14 +86,16 @@ def _serial(v: str, cls: str) -> str:
 
 
 def listing_sql(sql: str, columns: Sequence[tuple[str, str]], roles: Sequence[Role], shown: int,
-                style: Callable[[str, str | None], int | None], *, python_rows: str) -> str | None:
+                style: Callable[[str, str | None], int | None], *, python_rows: str = "FALSE",
+                values_rows: str = "FALSE") -> str | None:
     """The query that writes a listing's rows: over ``sql``, which selects ``_page``, ``_r``
     (the sheet row, 0-based), ``_role`` (1-based index into ``roles``) and then ``columns``
     (``(name, DuckDB type)``, in sheet order), it selects ``_page, _r, _role``, ``_xml`` (the
     row element; NULL where the row goes the Python way), ``_c0``/``_c1`` (the row's first and
     last column with a cell, for the sheet's dimensions) and then the columns, NULL except on
     rows that go the Python way: those the SQL path cannot write and those ``python_rows``
-    (SQL over the same columns) names. Ordered by ``_page, _r``.
+    (SQL over the same columns) names — and on rows ``values_rows`` names, which come with
+    both their XML and their values (the caller measures them). Ordered by ``_page, _r``.
 
     ``shown``: columns styled with the row's role, the rest with none; ``style(kind, role)``:
     the xf index of ``_Writer.fmt(kind, role)``. None when a column's type is not one the SQL
@@ -158,7 +160,7 @@ def listing_sql(sql: str, columns: Sequence[tuple[str, str]], roles: Sequence[Ro
         END)"""
     levels = _list([f' outlineLevel="{r.level}"' if r.level else "" for r in roles])
     cond = " OR ".join(f"coalesce({x}, FALSE)" for x in python) or "FALSE"
-    keep = ", ".join(f"CASE WHEN _py THEN {_q(n)} END AS {_q(n)}" for n, _ in columns)
+    keep = ", ".join(f"CASE WHEN _py OR ({values_rows}) THEN {_q(n)} END AS {_q(n)}" for n, _ in columns)
     return f"""
         SELECT _page, _r, _role,
                CASE WHEN NOT _py THEN '<row r="' || _rs || '"' || {levels}[_role] || '>'
