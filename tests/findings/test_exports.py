@@ -193,7 +193,9 @@ def test_report_is_self_contained_with_sections(exported):
     by_name = {d.find("h3").get_text()[:2]: d for d in cadres.select("div.cadre")}
     assert by_name["王五"].find("table") and by_name["王五"].find("tbody").find_all("tr")
     assert by_name["孙八"].find("table") is None and "本次未发现涉及该干部的疑点" in by_name["孙八"].get_text()
-    assert len(soup.select("div.plotly-graph-div")) >= 6
+    charts = [d.get("id") for d in soup.select("div.plotly-graph-div")]
+    assert len(charts) >= 6 and len(set(charts)) == len(charts)
+    assert all(c.startswith("fig-") for c in charts)  # named, not random: reruns give the same page
     # hostile text is escaped, not markup
     assert soup.find("a", href="http://evil.example") is None
     assert 'HYPERLINK("http://evil.example"' in soup.get_text()

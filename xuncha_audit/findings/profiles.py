@@ -252,7 +252,7 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         round(a.sev_points + ln(1 + a.amount / 10000.0) + 0.5 * (a.n_checks - 1), 2) AS risk_score,
         a.finding_ids
     FROM a {staff_join}
-    ORDER BY risk_score DESC, findings DESC, name
+    ORDER BY risk_score DESC, findings DESC, name, unit, subject_type, a.skey
     """
     return be.fetch_df(sql)
 

@@ -116,8 +116,10 @@ def money(v) -> str:
     return f"{float(v):,.2f}"
 
 
-def fig_html(fig) -> str:
-    return pio.to_html(fig, full_html=False, include_plotlyjs=False,
+def fig_html(fig, div_id: str) -> str:
+    """The figure as a ``<div>``; ``div_id`` named by the caller (plotly would draw a random
+    one, and two reports of the same run would differ)."""
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id,
                        config={"displaylogo": False, "responsive": True})
 
 
@@ -415,8 +417,8 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     # 疑点分布
     sections.append(("distribution", "疑点分布",
-                     '<div class="twocol">' + fig_html(viz.findings_by_area_severity(roll))
-                     + fig_html(viz.findings_by_severity_route(roll)) + "</div>"))
+                     '<div class="twocol">' + fig_html(viz.findings_by_area_severity(roll), "fig-area-severity")
+                     + fig_html(viz.findings_by_severity_route(roll), "fig-severity-route") + "</div>"))
 
     # 按移送去向: the first MAX_ROWS_PER_ROUTE of each route, counted and summed in full
     parts = []
@@ -430,14 +432,14 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
 
     # 涉及金额
     sections.append(("amounts", "涉及金额",
-                     fig_html(viz.spending_timeline(roll)) + fig_html(viz.amount_by_check(roll))
+                     fig_html(viz.spending_timeline(roll), "fig-timeline") + fig_html(viz.amount_by_check(roll), "fig-amount-by-check")
                      + f'<p class="muted">图中金额为各疑点金额之和（未去重）；去重后合计 {money(dedup)} 元。</p>'))
 
     # 重点对象
     top_cols = {"subject_type_zh": "类型", "name": "名称", "unit": "单位", "findings": "疑点数",
                 "amount": "金额（元）", "risk_score": "风险评分", "checks": "涉及检查", "roles": "角色"}
     sections.append(("entities", "重点对象（人员与供应商）",
-                     fig_html(viz.top_entities(profiles))
+                     fig_html(viz.top_entities(profiles), "fig-top-entities")
                      + table_html(profiles.head(30), top_cols, money_cols=("amount",),
                                   num_cols=("findings", "risk_score"))
                      + '<p class="muted">风险评分 = Σ风险等级权重（高3、中2、低1）+ ln(1 + 金额/1万元) + 0.5×(涉及检查数−1)。</p>'))
@@ -457,7 +459,7 @@ def write_report(con, path: Path, *, profiles: pd.DataFrame, cadres: pd.DataFram
                 f"<p>涉及疑点 {int(row.findings)} 个，涉及金额 {money(row.amount)} 元，"
                 f"风险评分 {esc(row.risk_score)}；角色：{esc(row.roles) or '—'}；领域：{esc(row.areas) or '—'}</p>")
         if len(mine):
-            chart = fig_html(viz.profile_chart(mine, str(row.name))) if mine["check_id"].nunique() > 1 else ""
+            chart = fig_html(viz.profile_chart(mine, str(row.name)), f"fig-cadre-{n}") if mine["check_id"].nunique() > 1 else ""
             body = (chart + table_html(mine.head(MAX_ROWS_PER_ROUTE), FINDING_TABLE, money_cols=("amount",),
                                        interactive=False)
                     + _capped(len(mine), MAX_ROWS_PER_ROUTE, "findings.xlsx「画像」和「全部疑点」"))
