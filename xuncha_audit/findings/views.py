@@ -107,11 +107,12 @@ def create_views(con, *, mask: bool) -> None:
     )
     if be.exists("evidence"):
         titles = _case("source_table", table_titles())
+        # every key the main fields come from, extracted in one parse of the record (a
+        # json_extract_string per key parsed it 40 times: 0.35 s for 92,000 records)
+        paths = [k for keys in MAIN_FIELDS.values() for k in keys]
         main = []
         for out, keys in MAIN_FIELDS.items():
-            vals = ", ".join(
-                f"CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, '$.{k}') END"
-                for k in keys)
+            vals = ", ".join(f"_vals[{paths.index(k) + 1}]" for k in keys)
             expr = f"coalesce({vals})"
             if out == "record_amount":
                 expr = f"TRY_CAST({expr} AS DECIMAL(18,2))"
@@ -123,9 +124,11 @@ def create_views(con, *, mask: bool) -> None:
             f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
             SELECT finding_id, check_id, unit, source_table, source_title, _rk AS record_key,
                 {", ".join(main)}, _rec AS record
-            FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk,
-                         {rec} AS _rec FROM evidence e)
-            ORDER BY check_id, finding_id, source_table, record_key"""
+            FROM (SELECT *, CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, $paths) END AS _vals
+                  FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk,
+                               {rec} AS _rec FROM evidence e))
+            ORDER BY check_id, finding_id, source_table, record_key""",
+            {"paths": [f"$.{k}" for k in paths]},
         )
     else:
         cols = ", ".join(f"NULL::VARCHAR AS {c}" for c in (
