@@ -299,8 +299,12 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     if members_join and text_cols and not skip_cols:
         row_list = f"list_select({row_list}, xm.ord)"
     pre_cols: list[str] = []
+    # the row's cells joined, for the prefilters: whether a cell may hold a 合计/作废 word
+    # does not depend on the cells' order, and concat_ws builds no list (the list of cells
+    # in each sheet's own order is built only for the few rows that pass)
+    row_text = "r._xa_text"
+    text_sql = "concat_ws('|', " + ", ".join(f"r.c{i}" for i in text_cols) + ")" if text_cols else "''"
     if words and text_cols:
-        row_text = f"array_to_string({row_list}, '|')"
         prefilter = f"regexp_matches({row_text}, {_lit('|'.join(sorted({w[-2:] for w in words})))})"
         full_re = "^" + sum_re + "$"
         word = (f"list_filter(list_transform({row_list}, lambda x: regexp_extract("
@@ -316,10 +320,9 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         deleted_parts.append(f"list_contains({_list(dvals)}, lower(trim(coalesce(r.c{i}, ''))))")
     void = [str(w) for w in conv.get("void_cell_words") or []]
     if void and text_cols:
-        row_text = f"array_to_string({row_list}, '|')"
         cells = (f"list_has_any({_list(void)}, "
                  f"list_transform({row_list}, lambda x: trim(coalesce(x, ''))))")
-        pre_cols.append(f"(regexp_matches({row_text}, '作废|删除') AND {cells}) AS _xa_void")
+        pre_cols.append(f"CASE WHEN regexp_matches({row_text}, '作废|删除') THEN {cells} ELSE FALSE END AS _xa_void")
         deleted_parts.append("r._xa_void")
     deleted_cond = " OR ".join(deleted_parts) or "FALSE"
     # direction + amount -> debit / credit (本币 借方/贷方 columns win when the file has them)
@@ -400,7 +403,13 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     if aux_parts and tdef.name == "ledger":
         pre_cols.append(f"{aux_entries_sql(aux_text)} AS _aux_list")
     join = f" {members_join}" if members_join and "xm." in " ".join(pre_cols) else ""
-    source = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r{join}) r" if pre_cols else "_xa_raw r"
+    if pre_cols and row_text in " ".join(pre_cols):
+        source = (f"(SELECT r.* EXCLUDE (_xa_text), {', '.join(pre_cols)} FROM "
+                  f"(SELECT r.*, {text_sql} AS _xa_text FROM _xa_raw r) r{join}) r")
+    elif pre_cols:
+        source = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r{join}) r"
+    else:
+        source = "_xa_raw r"
     inner = "SELECT " + ", ".join(sel) + " FROM " + source
     return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
                     deleted_cond=deleted_cond)
