@@ -242,7 +242,10 @@ def test_wide_payroll_unpivoted(tmp_path, load):
         ("2024-03-01|P3|过节费", Decimal("300.00")),
     ]
     extra = json.loads(con.execute("SELECT _extra FROM payroll WHERE person_id = 'P1' LIMIT 1").fetchone()[0])
-    assert extra["实发合计"] == "5750" and extra["代扣个税"] == "50"
+    # the deduction is loaded into payroll_deductions, not repeated on each of P1's pay items
+    assert extra["实发合计"] == "5750" and "代扣个税" not in extra
+    assert con.execute("SELECT person_id, item, amount FROM payroll_deductions ORDER BY ALL").fetchall() == [
+        ("P1", "代扣个税", Decimal("50.00"))]
     assert con.execute("SELECT column_name, raw_value FROM _quarantine").fetchall() == [("津贴", "abc")]
     assert_accounting(con)
 

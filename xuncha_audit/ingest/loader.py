@@ -1213,7 +1213,9 @@ class _Run:
             select.append(f"{check[4] if len(check) > 4 else 'CAST(NULL AS VARCHAR)'} AS _chkraw{n}")
             if _label_sql(check[1]):
                 select.append(f"CASE WHEN {check[0]} THEN {_label_sql(check[1])} END AS _chklab{n}")
-        extras = [i for i in cmap.extras if i not in st.wide_items]
+        # a wide payroll's deduction columns are loaded into payroll_deductions: not repeated
+        # in the _extra of each of the person's pay items
+        extras = [i for i in cmap.extras if i not in st.wide_items and i not in st.deduction_cols]
         if extras and st.general:  # each sheet's own unmapped columns, in its order, under its headers
             cells = "[" + ", ".join(f"r.c{i}" for i in extras) + "]"
             own = [sorted((k for k in extras if m.perm[k] is not None), key=lambda k, m=m: m.perm[k])
