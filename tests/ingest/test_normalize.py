@@ -213,3 +213,25 @@ def test_ints(con, raw, expected):
 def test_displacement(con, raw, expected):
     assert _parse(con, "xa_displacement", raw) == Decimal(expected)
     assert _parse(con, "xa_displacement", "abc") is None
+
+
+def test_cell_gate_lets_in_every_cell_the_cleaning_changes(con):
+    """xa_cell runs the cleaning only where CELL_GATE matches: on every kind of cell —
+    each trimmed character at either end, full-width characters, U+2212, each empty mark,
+    placeholders, blanks, and ordinary text and numbers — it answers what the cleaning alone
+    answers (a gate that missed one would leave that cell uncleaned)."""
+    from xuncha_audit.ingest.normalize import _EMPTY_MARKS, TRIM_CHARS, cell_sql
+
+    core = ["", "张三", "1,234.56", "AB-12", "na", "null", "--", "/", "2024/3/5", "a b", "x"]
+    cells = list(core)
+    for ch in TRIM_CHARS:
+        cells += [ch, ch + "张三", "张三" + ch, ch * 2 + "12" + ch]
+    for mark in _EMPTY_MARKS:
+        cells += [mark, mark * 2, " " + mark, mark + "1"]
+    cells += ["１２３", "ＡＢＣ", "张　三", "−5", "5−", "（1）", "！", "\u2212", "\u3000"]
+    rows = con.execute(
+        f"SELECT c, xa_cell(c), xa_cell_clean(c), {cell_sql('c')} FROM unnest($cells) AS t(c)",
+        {"cells": cells}).fetchall()
+    assert len(rows) == len(cells)
+    wrong = [(c, gated, clean, inline) for c, gated, clean, inline in rows if not gated == clean == inline]
+    assert not wrong

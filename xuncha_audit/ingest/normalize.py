@@ -89,23 +89,28 @@ _CELL_BODY = (
 
 
 _GATE_CLASS = "".join(f"\\x{{{ord(c):X}}}" for c in TRIM_CHARS)
-# A raw cell that xa_cell would change: whitespace at either end, full-width characters,
-# the minus sign U+2212, a placeholder, or the empty string. Cells that do not match are
-# already clean, so the (costlier) cleaning runs only on the others.
+# A raw cell that the cleaning would change: whitespace at either end, full-width
+# characters, the minus sign U+2212, an empty mark (- — － –), a placeholder, or the empty
+# string. Cells that do not match are already clean, so the (costlier) cleaning runs only
+# on the others: ``xa_cell`` itself is gated (tests/ingest/test_normalize.py holds the gate
+# to the cleaning on every kind of cell).
 CELL_GATE = (
     f"^[{_GATE_CLASS}]|[{_GATE_CLASS}]$|[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}\\x{{2212}}]"
-    "|^(?i:-+|—+|/|\\\\|null|none|nan|#n/a|n/a)$|^$"
+    "|^(?i:-+|—+|–+|/|\\\\|null|none|nan|#n/a|n/a)$|^$"
 )
 
 
 def cell_sql(src: str) -> str:
-    """``xa_cell(src)``, computed only for cells that need it (see :data:`CELL_GATE`)."""
-    return f"CASE WHEN regexp_matches({src}, {literal(CELL_GATE)}) THEN xa_cell({src}) ELSE {src} END"
+    """``xa_cell(src)`` written out (the gate, then the cleaning for the cells it lets in)."""
+    return f"CASE WHEN regexp_matches({src}, {literal(CELL_GATE)}) THEN xa_cell_clean({src}) ELSE {src} END"
 
 
 PARSE_MACROS = {
     "xa_trim": f"trim(replace(xa_fw(s), chr(8722), '-'), {literal(TRIM_CHARS)})",
-    "xa_cell": _let(_CELL_BODY, "xa_trim(s)"),
+    # the cleaning, on any cell; xa_cell runs it only where the gate says it changes something
+    # (on a payroll's 1M item cells: 1.35 -> 0.44 s for the unpivot's filter)
+    "xa_cell_clean": _let(_CELL_BODY, "xa_trim(s)"),
+    "xa_cell": f"CASE WHEN regexp_matches(s, {literal(CELL_GATE)}) THEN xa_cell_clean(s) ELSE s END",
     "xa_num": _let(
         f"CASE WHEN regexp_full_match(z, {literal(_NUM_RE)}) THEN coalesce("
         "TRY_CAST(z AS DECIMAL(38,6)), TRY_CAST(TRY_CAST(z AS DOUBLE) AS DECIMAL(38,6))) END"
