@@ -315,3 +315,37 @@ def test_sheets_with_columns_in_other_places_and_other_headers_load_together(tmp
         assert summaries["丙局"] == 2 and sum(u == "丙局" for u, _ in issues) == 1
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("data", ["province", "sample"])
+def test_columns_parsed_through_maps_give_what_inline_parsing_gives(data, province, tmp_path, monkeypatch):
+    """On a long sheet the loader counts each column's distinct values and parses a column
+    that repeats through a map of its values instead of row by row: every table, quarantine
+    record and log entry is the same either way (here every probed column is mapped)."""
+    from xuncha_audit.db.duck import DuckDBBackend
+
+    src = province if data == "province" else Path(__file__).parents[2] / "data_samples"
+    parsed_inline = {"inline": 0, "mapped": 0}  # columns cleaned and parsed row by row
+    real = DuckDBBackend.execute
+
+    def spy(self, sql, params=None):
+        if sql.startswith("CREATE OR REPLACE TEMP TABLE _xa_typed"):
+            # (a wide payroll's item amounts are parsed inline whatever they hold)
+            parsed_inline[way] += sql.count(" AS k_m") - sql.count('ELSE "raw_amount" END AS k_m')
+        return real(self, sql, params)
+
+    monkeypatch.setattr(DuckDBBackend, "execute", spy)
+    way = "inline"
+    monkeypatch.setattr(loader, "_DISTINCT_PROBE_ROWS", 10**12)
+    inline = _load(src, tmp_path / "inline.duckdb", batch=True)
+    way = "mapped"
+    monkeypatch.setattr(loader, "_DISTINCT_PROBE_ROWS", 1)
+    monkeypatch.setattr(loader, "_MAP_SHARE", 0)  # every probed column mapped
+    mapped = _load(src, tmp_path / "mapped.duckdb", batch=True)
+    # the amounts, numbers and keys went through maps
+    assert parsed_inline["mapped"] == 0 < parsed_inline["inline"]
+    assert sorted(_entries(mapped)) == sorted(_entries(inline))
+    a, b = _tables(tmp_path / "mapped.duckdb"), _tables(tmp_path / "inline.duckdb")
+    assert a.keys() == b.keys()
+    for t in a:
+        assert a[t] == b[t], t

@@ -342,6 +342,10 @@ DEDUCTIONS = "payroll_deductions"
 _STRIDE = 10_000_000_000
 _BATCH_SHEETS = 100
 _BATCH_ROWS = 2_000_000
+# sheets of this many rows and more: each column is parsed inline or through a map of its
+# distinct values by the share of distinct values it holds (_stage_typed)
+_DISTINCT_PROBE_ROWS = 100_000
+_MAP_SHARE = 4  # mapped: at most one row in _MAP_SHARE holds a value of its own
 
 
 def _sid(col: str = "_row") -> str:
@@ -1115,6 +1119,16 @@ class _Run:
                 for c in feeds
             ))
         }
+        # ... by their kind; on a long sheet, by what it holds: a long payroll repeats the
+        # month, the item, the person's number and often the amount on line after line (a
+        # column of a key is not unique because the key is). One statement counts (about)
+        # the distinct values; a column with fewer than one in four rows distinct is mapped.
+        probe = sorted(inline - {"raw_amount"})
+        if probe and sum(m.rows for m in st.members) >= _DISTINCT_PROBE_ROWS:
+            total, *distinct = be.fetch_one(
+                "SELECT count(*), " + ", ".join(f"approx_count_distinct({_q(src)})" for src in probe)
+                + f" FROM {src_table}")
+            inline -= {src for src, d in zip(probe, distinct, strict=True) if d * _MAP_SHARE <= total}
         kref: dict[str, str] = {}
         pref: dict[tuple[str, str], str] = {}
         layer1, layer2 = [], []
