@@ -145,3 +145,11 @@ def test_print_setup_and_widths(tmp_path):
     head = [c.value for c in ws[1]]
     col = openpyxl.utils.get_column_letter(head.index("被巡察单位") + 1)
     assert ws.column_dimensions[col].width >= text_width("市交通运输局")
+
+
+@pytest.mark.parametrize(("text", "width"), [
+    ("", 0), ("abc 12", 6), ("市交通运输局", 12), ("A1张三", 6), ("\u2e7f", 1), ("\u2e80", 2),
+    ("１２", 4), ("\u3000", 2), ("😀", 2), ("é", 1), ("−5", 2),
+])
+def test_text_width_counts_wide_characters_double(text, width):
+    assert text_width(text) == width

@@ -161,9 +161,13 @@ HOW_TO = (
 )
 
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")
+
+
 def text_width(s: str) -> int:
-    """Display width in Excel column units: CJK and full-width characters count double."""
-    return len(s) + sum(1 for ch in s if ord(ch) > 0x2E7F)
+    """Display width in Excel column units: CJK and full-width characters (U+2E80 on) count
+    double."""
+    return len(s) if s.isascii() else len(s) + len(_WIDE.findall(s))
 
 
 def width_text(value, kind: str) -> str | None:
