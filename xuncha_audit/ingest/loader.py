@@ -974,9 +974,18 @@ class _Run:
             # one list comparison, planned in linear time (an AND chain is quadratic in DuckDB)
             cells = ", ".join(f"trim(r.c{i})" for i, _ in named)
             if st.general:  # each sheet's own headers
+                # rows whose first named cell is no sheet's header there cannot repeat a
+                # header: left out before the join with the sheets (most rows, at no cost)
+                i0 = named[0][0]
+                firsts = {None if m.perm[i0] is None else (m.plan.cmap.headers[m.perm[i0]] or "").strip()
+                          for m in st.members}
+                first = (f"list_contains($firsts, trim(r.c{i0}))"
+                         + (f" OR r.c{i0} IS NULL" if None in firsts else ""))
+                params = {"firsts": sorted(f for f in firsts if f is not None)}
                 repeats = self._counts(
-                    f"SELECT {_sid('r._row')}, count(*) FROM _xa_raw r JOIN _xa_members xm "
-                    f"ON xm._sid = {_sid('r._row')} WHERE [{cells}] = xm.rh GROUP BY 1")
+                    f"SELECT {_sid('r._row')}, count(*) FROM (SELECT * FROM _xa_raw r WHERE {first}) r "
+                    f"JOIN _xa_members xm ON xm._sid = {_sid('r._row')} WHERE [{cells}] = xm.rh GROUP BY 1",
+                    params)
                 if repeats:
                     be.execute(f"DELETE FROM _xa_raw r USING _xa_members xm "
                                f"WHERE xm._sid = {_sid('r._row')} AND [{cells}] = xm.rh")
