@@ -1420,11 +1420,12 @@ class _Run:
         for col in tdef.column_list():
             if col.norm in ("id_number", "credit_code"):
                 fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
-                # once per distinct value: a payroll repeats a person's number every month and item
+                # once per sheet and distinct value: a payroll repeats a person's number every
+                # month and item (one aggregation; a join back to the rows of the invalid values
+                # took 15 times as long, even with none)
                 n_bad = self._counts(
-                    f"SELECT {_sid('n._source_row')}, count(*) FROM _xa_new n "
-                    f"JOIN (SELECT v FROM (SELECT DISTINCT {_q(col.name)} AS v FROM _xa_new) "
-                    f"      WHERE NOT {fn}(v)) b ON b.v = n.{_q(col.name)} GROUP BY 1")
+                    f"SELECT s, sum(n) FROM (SELECT {_sid('_source_row')} AS s, {_q(col.name)} AS v, "
+                    f"count(*) AS n FROM _xa_new GROUP BY ALL) WHERE NOT {fn}(v) GROUP BY 1")
                 what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
                 for sid, n in n_bad.items():
                     m = st.member(sid)
