@@ -1385,6 +1385,31 @@ class _Run:
         ) or be.scalar(
             f"SELECT count(*) FROM {_q(tdef.name)} WHERE list_contains(?, unit)", [st.units]
         )
+        if has_dups:
+            self._quarantine_duplicates(st)
+        else:  # nothing to number or quarantine: no window over every row
+            be.execute("CREATE OR REPLACE TEMP TABLE _xa_dup (_source_row BIGINT, unit VARCHAR, "
+                       "_key VARCHAR, first_row BIGINT, rn BIGINT, earlier BOOLEAN)")
+
+        # check digits (kept, reported)
+        for col in tdef.column_list():
+            if col.norm in ("id_number", "credit_code"):
+                fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
+                # once per sheet and distinct value: a payroll repeats a person's number every
+                # month and item (one aggregation; a join back to the rows of the invalid values
+                # took 15 times as long, even with none)
+                n_bad = self._counts(
+                    f"SELECT s, sum(n) FROM (SELECT {_sid('_source_row')} AS s, {_q(col.name)} AS v, "
+                    f"count(*) AS n FROM _xa_new GROUP BY ALL) WHERE NOT {fn}(v) GROUP BY 1")
+                what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
+                for sid, n in n_bad.items():
+                    m = st.member(sid)
+                    m.messages_zh.append(f"{what}（{col.name}）校验位不符 {n} 条（已保留原值）")
+                    m.messages_en.append(f"{n} invalid {col.norm} check digits in {col.name}")
+
+    def _quarantine_duplicates(self, st: _Sheet) -> None:
+        """Records whose key is seen before (in this group or loaded earlier) to quarantine."""
+        be, tdef = self.be, st.tdef
         be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _xa_dup AS
             SELECT n._source_row, n.unit, n._key,
@@ -1396,8 +1421,8 @@ class _Run:
             FROM _xa_new n
             LEFT JOIN (SELECT DISTINCT unit, _key FROM {_q(tdef.name)} WHERE list_contains($units, unit)) e
               ON e.unit = n.unit AND e._key = n._key
-            WHERE $check""",
-            {"check": bool(has_dups), "units": st.units},
+            """,
+            {"units": st.units},
         )
         be.execute("DELETE FROM _xa_dup WHERE rn = 1 AND NOT earlier")
         key_label = "+".join(tdef.key)
@@ -1415,22 +1440,6 @@ class _Run:
                 {"table": tdef.name, **st.label_params, "key_label": key_label},
             )
         be.execute("DELETE FROM _xa_new WHERE _source_row IN (SELECT _source_row FROM _xa_dup)")
-
-        # check digits (kept, reported)
-        for col in tdef.column_list():
-            if col.norm in ("id_number", "credit_code"):
-                fn = "xa_id_number_valid" if col.norm == "id_number" else "xa_credit_code_valid"
-                # once per sheet and distinct value: a payroll repeats a person's number every
-                # month and item (one aggregation; a join back to the rows of the invalid values
-                # took 15 times as long, even with none)
-                n_bad = self._counts(
-                    f"SELECT s, sum(n) FROM (SELECT {_sid('_source_row')} AS s, {_q(col.name)} AS v, "
-                    f"count(*) AS n FROM _xa_new GROUP BY ALL) WHERE NOT {fn}(v) GROUP BY 1")
-                what = "身份证号" if col.norm == "id_number" else "统一社会信用代码"
-                for sid, n in n_bad.items():
-                    m = st.member(sid)
-                    m.messages_zh.append(f"{what}（{col.name}）校验位不符 {n} 条（已保留原值）")
-                    m.messages_en.append(f"{n} invalid {col.norm} check digits in {col.name}")
 
     # -- stage 5: the file's own totals ------------------------------------------------
     def _stage_reconcile(self, st: _Sheet) -> None:
