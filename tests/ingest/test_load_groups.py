@@ -349,3 +349,49 @@ def test_columns_parsed_through_maps_give_what_inline_parsing_gives(data, provin
     assert a.keys() == b.keys()
     for t in a:
         assert a[t] == b[t], t
+
+
+@pytest.mark.parametrize("data", ["province", "sample", "damaged"])
+def test_files_read_in_the_groups_statement_give_what_files_read_one_by_one_give(
+        data, province, tmp_path, monkeypatch):
+    """Clean small CSV files are read by the group's own statement (no table per file). The
+    same entries, tables and quarantine as reading each into a table of its own — also when
+    DuckDB turns one of the group's files away (a line with a field too many, which the fast
+    scan does not look for): that file is read on its own and its line quarantined."""
+    from xuncha_audit.ingest.sources import CsvSheet
+
+    src = {"province": province, "sample": Path(__file__).parents[2] / "data_samples"}.get(data)
+    if data == "damaged":
+        src = tmp_path / "damaged"
+        for n, unit in enumerate(UNITS):
+            rows = [CONTRACT_HEADER, ["HT-1", "甲公司", "100", "2024-01-01"],
+                    ["HT-2", "乙公司", "200", "2024-01-02"], ["HT-3", "丙公司", "300", "2024-01-03"]]
+            if n == 2:
+                rows[2] = ["HT-2", "乙公司", "200", "2024-01-02", "多出的字段"]
+            write_csv(src / unit / "合同台账.csv", rows, "gbk" if n % 2 else "utf-8")
+    statements: list[str] = []
+    from xuncha_audit.db.duck import DuckDBBackend
+    real = DuckDBBackend.execute
+
+    def spy(self, sql, params=None):
+        statements.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(DuckDBBackend, "execute", spy)
+    together = _load(src, tmp_path / "together.duckdb", batch=True)
+    read_in_union = sum("read_csv(" in s and s.startswith("CREATE OR REPLACE TEMP TABLE _xa_raw") for s in statements)
+    assert read_in_union > 0
+    monkeypatch.setattr(CsvSheet, "deferred_read", lambda self, header_idx, tag: None)
+    apart = _load(src, tmp_path / "apart.duckdb", batch=True)
+    assert sorted(_entries(together)) == sorted(_entries(apart))
+    a, b = _tables(tmp_path / "together.duckdb"), _tables(tmp_path / "apart.duckdb")
+    for t in a:
+        assert a[t] == b[t], t
+    if data == "damaged":
+        con = duckdb.connect(str(tmp_path / "together.duckdb"), read_only=True)
+        try:
+            assert con.execute("SELECT unit, row_no FROM _quarantine").fetchall() == [("丙局", 3)]
+            assert con.execute("SELECT count(*) FROM contracts").fetchone()[0] == 11
+            assert_accounting(con)
+        finally:
+            con.close()

@@ -370,12 +370,14 @@ class _Member:
     sheet_name: str
     file_unit: str
     plan: SheetPlan
-    raw: str
+    raw: str | None  # its table; None while its read is deferred to the group's statement
     rejects: list
     rows: int
     intro_zh: list[str]
     month_hint: str | None
     sid: int = 0
+    sheet: Sheet | None = None
+    deferred: tuple[str, dict] | None = None  # (subquery, parameters) read with the group
     messages_zh: list[str] = field(default_factory=list)
     messages_en: list[str] = field(default_factory=list)
     const_month: str | None = None
@@ -700,14 +702,21 @@ class _Run:
         entry.table_name = plan.table
         self._raw_no += 1
         raw = f"_xa_rawm{self._raw_no}"
-        try:
-            rejects = sheet.materialise(self.con, plan.header_idx, raw)
-            rows = sheet.loaded_rows
-            if rows is None:  # a reader that does not count what it wrote
-                rows = self.be.scalar(f"SELECT count(*) FROM {raw}")
-        except BaseException:
-            self.be.execute(f"DROP TABLE IF EXISTS {raw}")
-            raise
+        # a clean small CSV is read by the group's own statement with the other files (one
+        # statement, not a table per file); the rest is read into a table of its own now
+        deferred = sheet.deferred_read(plan.header_idx, f"d{self._raw_no}")
+        if deferred is not None:
+            raw, rejects, rows = None, [], deferred[2]
+            sheet.held = True  # its (transcoded) file stays until its group is loaded
+        else:
+            try:
+                rejects = sheet.materialise(self.con, plan.header_idx, raw)
+                rows = sheet.loaded_rows
+                if rows is None:  # a reader that does not count what it wrote
+                    rows = self.be.scalar(f"SELECT count(*) FROM {raw}")
+            except BaseException:
+                self.be.execute(f"DROP TABLE IF EXISTS {raw}")
+                raise
         intro = list(sheet.messages)
         if plan.how == "layout":
             intro.append(f"按版式「{plan.layout.title}」读取")
@@ -716,7 +725,8 @@ class _Run:
         intro.extend(plan.notes)
         return _Member(
             entry=entry, pristine=copy.deepcopy(entry), rel=rel, sheet_name=sheet.name,
-            file_unit=file_unit, plan=plan, raw=raw, rejects=rejects, rows=rows,
+            file_unit=file_unit, plan=plan, raw=raw, rejects=rejects, rows=rows, sheet=sheet,
+            deferred=deferred[:2] if deferred is not None else None,
             intro_zh=intro, month_hint=month_hint(sheet.name, Path(rel).name, plan.title_text),
             messages_zh=list(intro),
         )
@@ -741,7 +751,10 @@ class _Run:
                     _sheet_error(m.entry, _failed_zh(m.rel, exc), f"{type(exc).__name__}: {exc}"[:2000])
         finally:
             for m in members:
-                self.be.execute(f"DROP TABLE IF EXISTS {m.raw}")
+                if m.raw is not None:
+                    self.be.execute(f"DROP TABLE IF EXISTS {m.raw}")
+                if m.sheet is not None and m.sheet.held:
+                    _drop_files(m.sheet, self.workdir)
 
     def _load_together(self, members: list[_Member]) -> None:
         be = self.be
@@ -766,19 +779,18 @@ class _Run:
         width = len(labels)
         units_before = list(self.units)
         try:
-            parts = []
-            for m in members:
-                consts = "".join(
-                    f", {lit(constant_text(v))} AS {_q(constant_column(c))}"
-                    for c, v in m.plan.constants.items())
-                if m.perm == list(range(width)):
-                    parts.append(f"SELECT * REPLACE (_row + {m.sid * _STRIDE} AS _row){consts} FROM {m.raw}")
-                else:  # this sheet's columns in the group's order (NULL where it has none)
-                    cells = ", ".join(f"c{i} AS c{k}" if i is not None else f"CAST(NULL AS VARCHAR) AS c{k}"
-                                      for k, i in enumerate(m.perm))
-                    parts.append(f"SELECT {cells}, _row + {m.sid * _STRIDE} AS _row{consts} FROM {m.raw}")
-            be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts))
-            if len(members) == 1:
+            try:
+                self._union(members, width)
+            except (duckdb.InvalidInputException, duckdb.ConversionException):
+                if not any(m.deferred for m in members):
+                    raise
+                # a file DuckDB turns away: each deferred file read into a table of its own,
+                # where the line reader says which lines are damaged
+                for m in members:
+                    if m.deferred is not None:
+                        self._materialise(m)
+                self._union(members, width)
+            if len(members) == 1 and members[0].raw is not None:
                 # a sheet loaded on its own is never read again (a group's members are, one by
                 # one, if the group fails): free its copy now, not after the sheet — one copy of
                 # a 50M-line file less in the temporary directory during the stages
@@ -854,6 +866,38 @@ class _Run:
         finally:
             for name in _TEMP_TABLES:
                 be.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def _union(self, members: list[_Member], width: int) -> None:
+        """``_xa_raw``: the members' rows in the group's column order, ``_row`` numbered
+        apart per member; deferred files read here, in the same statement."""
+        parts, params = [], {}
+        for m in members:
+            consts = "".join(
+                f", {lit(constant_text(v))} AS {_q(constant_column(c))}"
+                for c, v in m.plan.constants.items())
+            source = m.raw
+            if m.deferred is not None:
+                source = m.deferred[0]
+                params.update(m.deferred[1])
+            if m.perm == list(range(width)):
+                parts.append(f"SELECT * REPLACE (_row + {m.sid * _STRIDE} AS _row){consts} FROM {source}")
+            else:  # this sheet's columns in the group's order (NULL where it has none)
+                cells = ", ".join(f"c{i} AS c{k}" if i is not None else f"CAST(NULL AS VARCHAR) AS c{k}"
+                                  for k, i in enumerate(m.perm))
+                parts.append(f"SELECT {cells}, _row + {m.sid * _STRIDE} AS _row{consts} FROM {source}")
+        self.be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts),
+                        params or None)
+
+    def _materialise(self, m: _Member) -> None:
+        """A deferred file read into a table of its own (its damaged lines to ``rejects``)."""
+        self._raw_no += 1
+        raw = f"_xa_rawm{self._raw_no}"
+        try:
+            m.rejects = m.sheet.materialise(self.con, m.plan.header_idx, raw)
+        except BaseException:
+            self.be.execute(f"DROP TABLE IF EXISTS {raw}")
+            raise
+        m.raw, m.deferred = raw, None
 
     @staticmethod
     def _align(members: list[_Member], width: int) -> list[tuple] | None:
@@ -1965,6 +2009,15 @@ def _read_file(path: Path, workdir: Path, sheet_name: str | None, rel: str, forc
     return _Read(sha=sha, sheets=sheets)
 
 
+def _drop_files(sheet: Sheet, workdir: Path) -> None:
+    """Remove the sheet's copies in the load's working folder (UTF-8, transcoded)."""
+    sheet.release()
+    sheet.held = False
+    tmp = getattr(sheet, "path", None)
+    if tmp is not None and Path(tmp).parent == workdir:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -2066,11 +2119,9 @@ def _load_file(run: _Run, path: Path, rel: str, file_unit: str, forced: str | No
             _sheet_error(entry, _failed_zh(rel, exc), f"{type(exc).__name__}: {exc}"[:2000])
             run.log(entry)
         entries.append(entry)
-    for sheet in sheets:  # transcoded copies are not needed any more
-        sheet.release()
-        tmp = getattr(sheet, "path", None)
-        if tmp is not None and Path(tmp).parent == run.workdir:
-            Path(tmp).unlink(missing_ok=True)
+    for sheet in sheets:  # transcoded copies are not needed any more (but by a group to load)
+        if not sheet.held:
+            _drop_files(sheet, run.workdir)
     if not sheets:
         entry = LoadEntry(file=rel, status="error", sha256=sha,
                           message_zh=f"文件 {rel} 中没有工作表", message_en="no sheets")

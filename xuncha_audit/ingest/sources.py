@@ -185,6 +185,8 @@ class Sheet:
     planned: tuple | None = None
     # rows in the table :meth:`materialise` made (counted by the statement that made it)
     loaded_rows: int | None = None
+    # read later by its group's statement (deferred_read): its files are the group's to remove
+    held: bool = False
 
     def width_for(self, header_idx: int) -> int:
         """Number of source columns when the header is row ``header_idx``."""
@@ -195,6 +197,12 @@ class Sheet:
 
     def release(self) -> None:
         """Remove temporary files made ahead and not used (CSV only)."""
+
+    def deferred_read(self, header_idx: int, tag: str) -> tuple[str, dict, int] | None:
+        """What :meth:`materialise` would put in a table, as a query to read inside the
+        group's own statement instead: ``(subquery, parameters named by tag, rows at most)``.
+        None where the sheet must be materialised (all but clean small CSV files)."""
+        return None
 
     def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
         """Create ``table`` (c0..cN VARCHAR, _row BIGINT) from the rows below ``header_idx``;
@@ -534,6 +542,42 @@ class CsvSheet(Sheet):
                 self.release()
         return self._materialise_lines(con, header_idx, table)
 
+    def deferred_read(self, header_idx: int, tag: str) -> tuple[str, dict, int] | None:
+        """A clean small file (the fast scan found one record per line) as the one-statement
+        read :meth:`_materialise_duckdb` makes of it, for the group's statement to read with
+        the others (one statement for all the group's files, not one table each). The scan's
+        UTF-8 copy stays until :meth:`release`. If DuckDB turns the file away there, the load
+        materialises it, and the line reader says which lines are damaged."""
+        if self.path is None:
+            return None
+        if self.scanned is not None and self.scanned[0] != header_idx:
+            self.release()  # scanned ahead for another header row: not this reading
+        if self.scanned is None:
+            self.prescan(header_idx)  # (done ahead by the load's read-ahead thread, as a rule)
+        if self.scanned is None:
+            return None
+        _, clean, dest = self.scanned
+        path = dest or self.path
+        if not clean or path.stat().st_size > ONE_STATEMENT_CSV_BYTES:
+            return None
+        read, params = self._csv_read(header_idx, path, f"{tag}_")
+        skip = params[f"{tag}_skip"]
+        sql = (f"(SELECT * FROM (SELECT *, row_number() OVER () + {skip} AS _row FROM {read}) "
+               f"WHERE {_not_blank(self.width_for(header_idx))})")
+        return sql, params, max(path.read_bytes().count(b"\n") - skip, 0)
+
+    def _csv_read(self, header_idx: int, path: Path, prefix: str = "") -> tuple[str, dict]:
+        """DuckDB's strict ``read_csv`` of the VARCHAR columns below the header line, with
+        its parameters (named with ``prefix``)."""
+        width = self.width_for(header_idx)
+        read = (f"read_csv(${prefix}path, header = false, skip = ${prefix}skip, delim = ${prefix}delim, "
+                f"quote = '\"', escape = '\"', columns = ${prefix}columns, auto_detect = false, "
+                "strict_mode = true)")
+        params = {f"{prefix}path": str(path), f"{prefix}skip": self.header_lines[header_idx] + 1,
+                  f"{prefix}delim": self.delimiter,
+                  f"{prefix}columns": {f"c{i}": "VARCHAR" for i in range(width)}}
+        return read, params
+
     def _materialise_duckdb(self, con, header_idx: int, table: str, path: Path) -> bool:
         """Fast path for a clean file (one record per line): DuckDB ``read_csv`` of the
         VARCHAR columns, strict. False when DuckDB finds a line it cannot read (another
@@ -543,14 +587,10 @@ class CsvSheet(Sheet):
         queried per file: ~8 ms a file, a minute and more over a province's CSV files)."""
         import duckdb
 
-        skip = self.header_lines[header_idx] + 1
         width = self.width_for(header_idx)
-        columns = {f"c{i}": "VARCHAR" for i in range(width)}
         be = of(con)
-        read = """read_csv($path, header = false, skip = $skip, delim = $delim, quote = '"',
-                  escape = '"', columns = $columns, auto_detect = false, strict_mode = true)"""
-        params = {"path": str(path), "skip": skip, "delim": self.delimiter, "columns": columns}
-        first = skip + 1  # 1-based physical line of the first data row
+        read, params = self._csv_read(header_idx, path)
+        first = params["skip"] + 1  # 1-based physical line of the first data row
         if path.stat().st_size <= ONE_STATEMENT_CSV_BYTES:
             # a small file (nearly all of a bureau's): one statement, numbered as read —
             # row_number() OVER () keeps the order of its input (DuckDB, "Order Preservation");
