@@ -85,8 +85,9 @@ top_digit AS (
 flagged_units AS (
     SELECT DISTINCT unit FROM top_digit
 ),
-lines AS (
-    -- only the units with a flagged entity are scanned again for evidence
+lines AS NOT MATERIALIZED (
+    -- only the units with a flagged entity are scanned again for evidence (inlined in each
+    -- of the four joins below: written out it was a copy of most of the ledger)
     SELECT l.unit, l._key, l.voucher_date, l.person, l.counterparty_norm,
            nullif(trim(coalesce(l.account_code, '') || ' ' || coalesce(l.account_name, '')), '') AS account_key,
            greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,

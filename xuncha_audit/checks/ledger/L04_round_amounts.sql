@@ -48,7 +48,9 @@ template: "{entity_label}「{entity_key}」{n:int}笔金额中{k:int}笔为{roun
 example_zh: >-
   往来单位“某服务中心”45 笔金额中 30 笔为整千元（66.7%），本单位其余分录为 8.2%，z=14.3 → 一条疑点。
 --- */
-WITH lines AS (
+WITH lines AS NOT MATERIALIZED (
+    -- read three times, inlined each time: written out it was a copy of most of the ledger
+    -- (a province at a 1.25 GiB cap: 1.6 GB of temporary writes)
     SELECT unit, _key, voucher_id, voucher_date, person, counterparty_norm,
            nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
            greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt,
