@@ -709,14 +709,7 @@ class _Run:
             raw, rejects, rows = None, [], deferred[2]
             sheet.held = True  # its (transcoded) file stays until its group is loaded
         else:
-            try:
-                rejects = sheet.materialise(self.con, plan.header_idx, raw)
-                rows = sheet.loaded_rows
-                if rows is None:  # a reader that does not count what it wrote
-                    rows = self.be.scalar(f"SELECT count(*) FROM {raw}")
-            except BaseException:
-                self.be.execute(f"DROP TABLE IF EXISTS {raw}")
-                raise
+            raw, rejects, rows = self._read_into_table(sheet, plan.header_idx, raw)
         intro = list(sheet.messages)
         if plan.how == "layout":
             intro.append(f"按版式「{plan.layout.title}」读取")
@@ -888,16 +881,23 @@ class _Run:
         self.be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts),
                         params or None)
 
-    def _materialise(self, m: _Member) -> None:
-        """A deferred file read into a table of its own (its damaged lines to ``rejects``)."""
-        self._raw_no += 1
-        raw = f"_xa_rawm{self._raw_no}"
+    def _read_into_table(self, sheet: Sheet, header_idx: int, raw: str) -> tuple[str, list, int]:
+        """The sheet read into table ``raw``: (raw, rejected lines, rows)."""
         try:
-            m.rejects = m.sheet.materialise(self.con, m.plan.header_idx, raw)
+            rejects = sheet.materialise(self.con, header_idx, raw)
+            rows = sheet.loaded_rows
+            if rows is None:  # a reader that does not count what it wrote
+                rows = self.be.scalar(f"SELECT count(*) FROM {raw}")
         except BaseException:
             self.be.execute(f"DROP TABLE IF EXISTS {raw}")
             raise
-        m.raw, m.deferred = raw, None
+        return raw, rejects, rows
+
+    def _materialise(self, m: _Member) -> None:
+        """A deferred file read into a table of its own (its damaged lines to ``rejects``)."""
+        self._raw_no += 1
+        m.raw, m.rejects, _ = self._read_into_table(m.sheet, m.plan.header_idx, f"_xa_rawm{self._raw_no}")
+        m.deferred = None
 
     @staticmethod
     def _align(members: list[_Member], width: int) -> list[tuple] | None:

@@ -512,6 +512,15 @@ class CsvSheet(Sheet):
             dest = None
         self.scanned = (header_idx, clean, dest)
 
+    def _scan_for(self, header_idx: int) -> bool:
+        """The fast scan for ``header_idx`` done (ahead by the load's read-ahead thread, as a
+        rule; a scan for another header row is dropped): False where the file takes none."""
+        if self.scanned is not None and self.scanned[0] != header_idx:
+            self.release()  # scanned ahead for another header row: not this reading
+        if self.scanned is None:
+            self.prescan(header_idx)
+        return self.scanned is not None
+
     def release(self) -> None:
         """Remove the UTF-8 copy of a scan done ahead and not used."""
         if self.scanned is not None:
@@ -529,11 +538,7 @@ class CsvSheet(Sheet):
         :class:`Reject` rows; everything else is loaded with its physical line number."""
         assert self.path is not None
         self.loaded_rows = None
-        if self.scanned is not None and self.scanned[0] != header_idx:
-            self.release()  # scanned ahead for another header row: not this reading
-        if self.scanned is None:
-            self.prescan(header_idx)
-        if self.scanned is not None:
+        if self._scan_for(header_idx):
             _, clean, dest = self.scanned
             try:
                 if clean and self._materialise_duckdb(con, header_idx, table, dest or self.path):
@@ -548,13 +553,7 @@ class CsvSheet(Sheet):
         the others (one statement for all the group's files, not one table each). The scan's
         UTF-8 copy stays until :meth:`release`. If DuckDB turns the file away there, the load
         materialises it, and the line reader says which lines are damaged."""
-        if self.path is None:
-            return None
-        if self.scanned is not None and self.scanned[0] != header_idx:
-            self.release()  # scanned ahead for another header row: not this reading
-        if self.scanned is None:
-            self.prescan(header_idx)  # (done ahead by the load's read-ahead thread, as a rule)
-        if self.scanned is None:
+        if self.path is None or not self._scan_for(header_idx):
             return None
         _, clean, dest = self.scanned
         path = dest or self.path
