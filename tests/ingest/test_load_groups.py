@@ -395,3 +395,58 @@ def test_files_read_in_the_groups_statement_give_what_files_read_one_by_one_give
             assert_accounting(con)
         finally:
             con.close()
+
+
+@pytest.mark.parametrize("data", ["province", "sample", "mixed"])
+def test_sheets_held_in_memory_read_in_the_groups_statement_give_what_a_table_each_gives(
+        data, province, tmp_path, monkeypatch):
+    """A workbook's sheets are read by the group's statement from their Arrow tables (one
+    registration for the group, no table per sheet). The same entries, tables and quarantine
+    as reading each sheet into a table of its own: sheets whose columns stand in another
+    order, one with an unmapped column the others lack, blank rows (spaces, an ideographic
+    space) between records, a CSV in the same group, a garbled amount."""
+    src = {"province": province, "sample": Path(__file__).parents[2] / "data_samples"}.get(data)
+    if data == "mixed":
+        src = tmp_path / "mixed"
+        for n, unit in enumerate(UNITS):
+            rows = [CONTRACT_HEADER, ["HT-1", "甲公司", "100", "2024-01-01"],
+                    [None, " ", None, None], ["HT-2", "乙公司", "2O0", "2024-01-02"],
+                    ["\u3000", None, None, None], ["HT-3", "丙公司", "300", "2024-01-03"]]
+            if n == 1:  # the same columns in another order
+                rows = [[r[k] for k in (2, 0, 3, 1)] for r in rows]
+            if n == 2:  # an unmapped column the others lack
+                rows = [[*r, "备注" if i == 0 else None if r[0] in (None, "\u3000") else f"备注{i}"]
+                        for i, r in enumerate(rows)]
+            if n == 3:
+                write_csv(src / unit / "合同台账.csv", [r for r in rows if r[0] not in (None, "\u3000")])
+            else:
+                write_xlsx(src / unit / "合同台账.xlsx", {"合同": [["合同台账"], *rows]}, merge_title=True)
+    statements: list[str] = []
+    from xuncha_audit.db.duck import DuckDBBackend
+    real = DuckDBBackend.execute
+
+    def spy(self, sql, params=None):
+        statements.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(DuckDBBackend, "execute", spy)
+    together = _load(src, tmp_path / "together.duckdb", batch=True)
+    assert any(s.startswith("CREATE OR REPLACE TEMP TABLE _xa_raw") and "FROM _xa_held" in s
+               for s in statements)
+    statements.clear()
+    monkeypatch.setattr(loader, "_covers", lambda m, width: False)  # a table per sheet
+    apart = _load(src, tmp_path / "apart.duckdb", batch=True)
+    assert not any("_xa_held" in s for s in statements)
+    assert sorted(_entries(together)) == sorted(_entries(apart))
+    a, b = _tables(tmp_path / "together.duckdb"), _tables(tmp_path / "apart.duckdb")
+    assert a.keys() == b.keys()
+    for t in a:
+        assert a[t] == b[t], t
+    if data == "mixed":
+        con = duckdb.connect(str(tmp_path / "together.duckdb"), read_only=True)
+        try:
+            assert con.execute("SELECT count(*) FROM contracts").fetchone()[0] == 8  # HT-2 garbled
+            assert con.execute("SELECT count(*) FROM _quarantine").fetchone()[0] == 4
+            assert_accounting(con)
+        finally:
+            con.close()

@@ -123,6 +123,7 @@ from xuncha_audit.ingest.sources import (
     Sheet,
     SourceError,
     duplicate_header_warnings,
+    not_blank_sql,
     read_source,
     unreadable_lines,
 )
@@ -378,6 +379,7 @@ class _Member:
     sid: int = 0
     sheet: Sheet | None = None
     deferred: tuple[str, dict] | None = None  # (subquery, parameters) read with the group
+    in_memory: bool = False  # a sheet held as Arrow: read by the group's statement from there
     messages_zh: list[str] = field(default_factory=list)
     messages_en: list[str] = field(default_factory=list)
     const_month: str | None = None
@@ -705,9 +707,12 @@ class _Run:
         # a clean small CSV is read by the group's own statement with the other files (one
         # statement, not a table per file); the rest is read into a table of its own now
         deferred = sheet.deferred_read(plan.header_idx, f"d{self._raw_no}")
+        in_memory = deferred is None and (body := sheet.arrow_body(plan.header_idx)) is not None
         if deferred is not None:
             raw, rejects, rows = None, [], deferred[2]
             sheet.held = True  # its (transcoded) file stays until its group is loaded
+        elif in_memory:  # a workbook's sheet: its Arrow table joins the group's statement
+            raw, rejects, rows = None, [], body.num_rows
         else:
             raw, rejects, rows = self._read_into_table(sheet, plan.header_idx, raw)
         intro = list(sheet.messages)
@@ -719,7 +724,7 @@ class _Run:
         return _Member(
             entry=entry, pristine=copy.deepcopy(entry), rel=rel, sheet_name=sheet.name,
             file_unit=file_unit, plan=plan, raw=raw, rejects=rejects, rows=rows, sheet=sheet,
-            deferred=deferred[:2] if deferred is not None else None,
+            deferred=deferred[:2] if deferred is not None else None, in_memory=in_memory,
             intro_zh=intro, month_hint=month_hint(sheet.name, Path(rel).name, plan.title_text),
             messages_zh=list(intro),
         )
@@ -863,8 +868,15 @@ class _Run:
     def _union(self, members: list[_Member], width: int) -> None:
         """``_xa_raw``: the members' rows in the group's column order, ``_row`` numbered
         apart per member; deferred files read here, in the same statement."""
-        parts, params = [], {}
+        parts, params, held = [], {}, []
         for m in members:
+            if m.in_memory and m.raw is None:
+                if _covers(m, width):
+                    if not held:
+                        parts.append(f"SELECT * FROM _xa_held WHERE {not_blank_sql(width)}")
+                    held.append(m)
+                    continue
+                self._materialise(m)  # columns the group's order leaves out: as before
             consts = "".join(
                 f", {lit(constant_text(v))} AS {_q(constant_column(c))}"
                 for c, v in m.plan.constants.items())
@@ -878,8 +890,14 @@ class _Run:
                 cells = ", ".join(f"c{i} AS c{k}" if i is not None else f"CAST(NULL AS VARCHAR) AS c{k}"
                                   for k, i in enumerate(m.perm))
                 parts.append(f"SELECT {cells}, _row + {m.sid * _STRIDE} AS _row{consts} FROM {source}")
-        self.be.execute("CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts),
-                        params or None)
+        sql = "CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts)
+        if not held:
+            self.be.execute(sql, params or None)
+            return
+        # the workbooks' sheets as one Arrow table (zero-copy slices, in the group's column
+        # order): one registration and one scan for all, not a table per sheet
+        with self.be.registered("_xa_held", _held_table(held)):
+            self.be.execute(sql, params or None)
 
     def _read_into_table(self, sheet: Sheet, header_idx: int, raw: str) -> tuple[str, list, int]:
         """The sheet read into table ``raw``: (raw, rejected lines, rows)."""
@@ -894,7 +912,8 @@ class _Run:
         return raw, rejects, rows
 
     def _materialise(self, m: _Member) -> None:
-        """A deferred file read into a table of its own (its damaged lines to ``rejects``)."""
+        """A deferred file or a sheet held in memory read into a table of its own (a file's
+        damaged lines to ``rejects``)."""
         self._raw_no += 1
         m.raw, m.rejects, _ = self._read_into_table(m.sheet, m.plan.header_idx, f"_xa_rawm{self._raw_no}")
         m.deferred = None
@@ -2007,6 +2026,31 @@ def _read_file(path: Path, workdir: Path, sheet_name: str | None, rel: str, forc
             sheet.planned = None
             sheet.release()
     return _Read(sha=sha, sheets=sheets)
+
+
+def _covers(m: _Member, width: int) -> bool:
+    """Every column of the member's sheet has a place in the group's column order."""
+    own = m.sheet.width_for(m.plan.header_idx)
+    return len(m.perm) == width and sorted(i for i in m.perm if i is not None) == list(range(own))
+
+
+def _held_table(members: list[_Member]) -> pa.Table:
+    """The rows of sheets held as Arrow, in the group's column order (NULL where a sheet has
+    no such column), ``_row`` numbered apart per member, the plan's constants as columns —
+    what ``_union`` selects from a member's table, blank rows still in."""
+    import pyarrow.compute as pc
+
+    parts = []
+    for m in members:
+        body = m.sheet.arrow_body(m.plan.header_idx)
+        n = body.num_rows
+        cols = {f"c{k}": body.column(f"c{i}") if i is not None else pa.nulls(n, pa.string())
+                for k, i in enumerate(m.perm)}
+        cols["_row"] = pc.add(body.column("_row"), pa.scalar(m.sid * _STRIDE, pa.int64()))
+        for c, v in m.plan.constants.items():
+            cols[constant_column(c)] = pa.repeat(pa.scalar(constant_text(v), pa.string()), n)
+        parts.append(pa.table(cols))
+    return pa.concat_tables(parts, promote_options="default")
 
 
 def _drop_files(sheet: Sheet, workdir: Path) -> None:

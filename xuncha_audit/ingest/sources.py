@@ -157,7 +157,7 @@ def transcode_to_utf8(src: Path, dest: Path, encoding: str) -> int:
     return replaced
 
 
-def _not_blank(width: int) -> str:
+def not_blank_sql(width: int) -> str:
     """SQL: the row has at least one non-blank cell among c0..c{width-1}. One concat_ws over
     the cells: DuckDB plans it in time linear in the number of columns (a coalesce of
     nullif(trim(c)) terms was quadratic: 16,000 columns took minutes)."""
@@ -204,6 +204,12 @@ class Sheet:
         None where the sheet must be materialised (all but clean small CSV files)."""
         return None
 
+    def arrow_body(self, header_idx: int) -> pa.Table | None:
+        """The rows below ``header_idx`` as an Arrow table (c0..cN string, _row int64 = the
+        row's number in the sheet), blank rows still in; None where the sheet is not held in
+        memory (CSV). Read by its group's statement, with the blank rows left out there."""
+        return None
+
     def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
         """Create ``table`` (c0..cN VARCHAR, _row BIGINT) from the rows below ``header_idx``;
         rows whose cells are all blank are left out (they are not records); sets
@@ -219,21 +225,24 @@ class Sheet:
 class ExcelSheet(Sheet):
     data: pa.Table | None = None
 
-    def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
+    def arrow_body(self, header_idx: int) -> pa.Table:
         data = self.data
         assert data is not None
         body = data.slice(header_idx + 1)
         cols = {f"c{i}": body.column(i).cast(pa.string()) for i in range(self.width)}
         start = header_idx + 2
         cols["_row"] = pa.array(range(start, start + body.num_rows), pa.int64())
-        arrow = pa.table(cols)
+        return pa.table(cols)
+
+    def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
+        arrow = self.arrow_body(header_idx)
         view = f"{table}_arrow"
         be = of(con)
         with be.registered(view, arrow):
             # CREATE TABLE AS answers with the number of rows it wrote
             self.loaded_rows = int(be.scalar(
                 f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM "{view}" '
-                f"WHERE {_not_blank(self.width)}"
+                f"WHERE {not_blank_sql(self.width)}"
             ))
         return []
 
@@ -562,7 +571,7 @@ class CsvSheet(Sheet):
         read, params = self._csv_read(header_idx, path, f"{tag}_")
         skip = params[f"{tag}_skip"]
         sql = (f"(SELECT * FROM (SELECT *, row_number() OVER () + {skip} AS _row FROM {read}) "
-               f"WHERE {_not_blank(self.width_for(header_idx))})")
+               f"WHERE {not_blank_sql(self.width_for(header_idx))})")
         return sql, params, max(path.read_bytes().count(b"\n") - skip, 0)
 
     def _csv_read(self, header_idx: int, path: Path, prefix: str = "") -> tuple[str, dict]:
@@ -599,7 +608,7 @@ class CsvSheet(Sheet):
                 self.loaded_rows = int(be.scalar(
                     f"""CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT * FROM (
                         SELECT *, row_number() OVER () + {first - 1} AS _row FROM {read})
-                    WHERE {_not_blank(width)}""", params))
+                    WHERE {not_blank_sql(width)}""", params))
             except (duckdb.InvalidInputException, duckdb.ConversionException):
                 be.execute(f'DROP TABLE IF EXISTS "{table}"')
                 return False
@@ -612,7 +621,7 @@ class CsvSheet(Sheet):
         # a large file is read in parallel into a table first: its rowids are the read order
         self.loaded_rows = int(be.scalar(
             f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
-            SELECT *, rowid + $first AS _row FROM "{table}_csv" WHERE {_not_blank(width)}""",
+            SELECT *, rowid + $first AS _row FROM "{table}_csv" WHERE {not_blank_sql(width)}""",
             {"first": first},
         ))
         be.execute(f'DROP TABLE "{table}_csv"')
