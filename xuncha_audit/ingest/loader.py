@@ -2077,7 +2077,7 @@ class _ReadAhead:
     larger file is read when its turn comes, as without read-ahead (a workbook's cells are
     held in memory once read, so two large workbooks are never held at once)."""
 
-    def __init__(self, jobs: dict[int, tuple], enabled: bool, max_files: int = 16,
+    def __init__(self, jobs: dict[int, tuple], enabled: bool, max_files: int = 256,
                  max_bytes: int = 64 << 20):
         from concurrent.futures import ThreadPoolExecutor
 

@@ -225,12 +225,13 @@ def recognise(layouts: list[Layout], file_name: str, sheet_name: str | None,
     fname = header_key(file_name)
     sname = header_key(sheet_name or "")
     best: Recognised | None = None
+    row_keys = [_row_keys([row]) for row in head]  # once per sheet, not per layout and block
     for lay in layouts:
         words = [header_key(w) for w in lay.header_words]
         anyw = [header_key(w) for w in lay.header_any]
         for i in range(len(head)):
             block = head[i:i + lay.header_rows]
-            keys = _row_keys(block)
+            keys = set().union(*row_keys[i:i + lay.header_rows])
             if not all(w in keys for w in words):
                 continue
             if anyw and not any(w in keys for w in anyw):
