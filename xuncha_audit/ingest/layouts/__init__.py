@@ -231,7 +231,7 @@ def recognise(layouts: list[Layout], file_name: str, sheet_name: str | None,
         anyw = [header_key(w) for w in lay.header_any]
         for i in range(len(head)):
             block = head[i:i + lay.header_rows]
-            keys = set().union(*row_keys[i:i + lay.header_rows])
+            keys = row_keys[i] if lay.header_rows == 1 else set().union(*row_keys[i:i + lay.header_rows])
             if not all(w in keys for w in words):
                 continue
             if anyw and not any(w in keys for w in anyw):
