@@ -595,18 +595,25 @@ class _Run:
         # fresh database, as every `run` makes, has none — no DELETE per file)
         self.logged_before: set[tuple[str, str]] = {
             (f, u) for f, u in self.be.fetch_all("SELECT DISTINCT file, unit FROM _load_log")}
+        # (table, unit) pairs with rows from an earlier load, in each table and bookkeeping
+        # table: only those have rows to replace (a fresh database has none — no DELETE per
+        # group scanning a table this load is filling, with every file logged so far as a list)
+        self.before: dict[str, set[tuple[str, str]]] = {
+            t: set(self.be.fetch_all(f"SELECT DISTINCT table_name, unit FROM {t}"))
+            for t in ("_quarantine", "_load_log", "_load_issues")}
+        self.before[""] = {(t, u) for t in load_contract().tables if self.be.exists(t)
+                           for (u,) in self.be.fetch_all(f"SELECT DISTINCT unit FROM {_q(t)}")}
         self._raw_no = 0
 
     # -- helpers -----------------------------------------------------------------
     def _register_units(self, units: list[str]) -> None:
-        for u in units:
-            if u in self.units:
-                continue
-            self.be.execute("DELETE FROM _units WHERE unit = ?", [u])
-            self.be.execute(
-                "INSERT INTO _units VALUES (?, ?, ?, ?)", [u, self.level, self.region, self.city]
-            )
-            self.units.append(u)
+        new = list(dict.fromkeys(u for u in units if u not in self.units))
+        if not new:
+            return
+        self.be.execute("DELETE FROM _units WHERE list_contains(?, unit)", [new])
+        self.be.execute_many("INSERT INTO _units VALUES (?, ?, ?, ?)",
+                             [(u, self.level, self.region, self.city) for u in new])
+        self.units.extend(new)
 
     def _clear(self, table: str, units: list[str]) -> list[tuple[str, str]]:
         # one statement per table for all the units of a group (a statement per unit scans the
@@ -617,14 +624,22 @@ class _Run:
             todo = sorted({u for u in units if (t, u) not in self.cleared})
             if not todo:
                 continue
-            self.be.execute(f"DELETE FROM {_q(t)} WHERE list_contains(?, unit)", [todo])
-            self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND list_contains(?, unit)",
-                            [t, todo])
-            # entries this run has written already stay (a sheet that failed earlier)
-            self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND list_contains(?, unit) "
-                            "AND NOT list_contains(?, file)", [t, todo, mine])
-            self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND list_contains(?, unit)",
-                            [t, todo])
+
+            def stale(where: str, t: str = t, todo: list[str] = todo) -> list[str]:
+                return [u for u in todo if (t, u) in self.before[where]]
+
+            if old := stale(""):
+                self.be.execute(f"DELETE FROM {_q(t)} WHERE list_contains(?, unit)", [old])
+            if old := stale("_quarantine"):
+                self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND list_contains(?, unit)",
+                                [t, old])
+            if old := stale("_load_log"):
+                # entries this run has written already stay (a sheet that failed earlier)
+                self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND list_contains(?, unit) "
+                                "AND NOT list_contains(?, file)", [t, old, mine])
+            if old := stale("_load_issues"):
+                self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND list_contains(?, unit)",
+                                [t, old])
             done.extend((t, u) for u in todo)
         return done
 
@@ -1445,8 +1460,10 @@ class _Run:
             )
         has_dups = be.scalar(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
-        ) or be.scalar(
-            f"SELECT count(*) FROM {_q(tdef.name)} WHERE list_contains(?, unit)", [st.units]
+        ) or be.scalar(  # a key loaded before (another file of the same unit and table)
+            f"""SELECT count(*) FROM _xa_new n SEMI JOIN (
+                    SELECT unit, _key FROM {_q(tdef.name)} WHERE list_contains(?, unit)) e
+                ON e.unit = n.unit AND e._key = n._key""", [st.units]
         )
         if has_dups:
             self._quarantine_duplicates(st)
