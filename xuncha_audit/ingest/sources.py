@@ -411,16 +411,18 @@ _QUOTED_IN_LINE = re.compile(rb'"[^"\n]*"')
 _BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 
 
-def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: Path | None) -> bool:
-    """True when every line from physical line ``start`` on is clean: no NUL, decodes in
+def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: Path | None) -> int | None:
+    """The number of line ends from physical line ``start`` on (at most the records there)
+    when every line from physical line ``start`` on is clean: no NUL, decodes in
     ``encoding`` (and, in a GBK file, no line is UTF-8), one terminator throughout, no line
     over :data:`MAX_LINE_BYTES`, no blank line and no quoted field spanning lines, i.e. one
     record per line so that DuckDB's ``read_csv`` can read it with exact line numbers. All at
     C speed, chunk by chunk. With ``dest``, the file is written there as UTF-8 meanwhile
-    (without BOM). False at the first sign of damage (the line-by-line reader takes over)."""
+    (without BOM). None at the first sign of damage (the line-by-line reader takes over)."""
     codec = "gb18030" if encoding in ("gbk", "gb18030") else "utf-8"
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     seen = 0  # newlines passed
+    lines = 0  # newlines from line ``start`` on
     carry = b""
     first = True
     out = dest.open("wb") if dest is not None else None
@@ -431,7 +433,7 @@ def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: P
                 try:
                     text = decoder.decode(chunk, final=not chunk)
                 except UnicodeDecodeError:
-                    return False
+                    return None
                 if first and text.startswith("\ufeff"):
                     text = text[1:]
                 first = False
@@ -456,23 +458,24 @@ def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: P
                     seen = start - 1
                     data = data[pos + 1:]
                     if data[:1] in (b"\n", b"\r") or (data and not data.split(b"\n", 1)[0].strip()):
-                        return False  # blank first data line
+                        return None  # blank first data line
                 if (b"\x00" in data or _BLANK_LINE.search(data)
                         or (b'"' in data and b'"' in _QUOTED_IN_LINE.sub(b"", data))
                         or max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES):
-                    return False
+                    return None
                 n_lf, n_crlf = data.count(b"\n"), data.count(b"\r\n")
+                lines += n_lf
                 if (terminator == b"\r\n" and n_crlf != n_lf) or (terminator == b"\n" and n_crlf):
-                    return False
+                    return None
                 if not chunk and (data.endswith(b"\r") or (data and not data.strip())):
-                    return False  # a lone CR or a blank last line: the line reader decides
+                    return None  # a lone CR or a blank last line: the line reader decides
                 if codec != "utf-8" and not data.isascii() and any(
                         "\ufffd" not in line and not line.isascii()
                         for line in data.decode("utf-8", errors="replace").split("\n")):
-                    return False
+                    return None
                 if not chunk:
                     break
-        return True
+        return lines
     finally:
         if out is not None:
             out.close()
@@ -489,6 +492,7 @@ class CsvSheet(Sheet):
     workdir: Path | None = None  # where temporary UTF-8 copies go
     # the fast scan done ahead (the load's read-ahead thread): header_idx, clean, UTF-8 copy
     scanned: tuple[int, bool, Path | None] | None = None
+    scanned_lines: int = 0  # line ends below the header the clean scan counted
 
     def width_for(self, header_idx: int) -> int:
         return len(self.head[header_idx])
@@ -511,7 +515,9 @@ class CsvSheet(Sheet):
             os.close(fd)
             dest = Path(tmp)
         try:
-            clean = _fast_scan(self.path, self.source_encoding, start, self.terminator, dest)
+            lines = _fast_scan(self.path, self.source_encoding, start, self.terminator, dest)
+            clean = lines is not None
+            self.scanned_lines = lines or 0
         except BaseException:
             if dest is not None:
                 dest.unlink(missing_ok=True)
@@ -572,7 +578,7 @@ class CsvSheet(Sheet):
         skip = params[f"{tag}_skip"]
         sql = (f"(SELECT * FROM (SELECT *, row_number() OVER () + {skip} AS _row FROM {read}) "
                f"WHERE {not_blank_sql(self.width_for(header_idx))})")
-        return sql, params, max(path.read_bytes().count(b"\n") - skip, 0)
+        return sql, params, self.scanned_lines
 
     def _csv_read(self, header_idx: int, path: Path, prefix: str = "") -> tuple[str, dict]:
         """DuckDB's strict ``read_csv`` of the VARCHAR columns below the header line, with
