@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pyarrow as pa
 
 from xuncha_audit.db import of
@@ -229,9 +230,10 @@ class ExcelSheet(Sheet):
         data = self.data
         assert data is not None
         body = data.slice(header_idx + 1)
-        cols = {f"c{i}": body.column(i).cast(pa.string()) for i in range(self.width)}
+        cols = {f"c{i}": c if (c := body.column(i)).type == pa.string() else c.cast(pa.string())
+                for i in range(self.width)}
         start = header_idx + 2
-        cols["_row"] = pa.array(range(start, start + body.num_rows), pa.int64())
+        cols["_row"] = pa.array(np.arange(start, start + body.num_rows, dtype=np.int64))
         return pa.table(cols)
 
     def materialise(self, con, header_idx: int, table: str) -> list[tuple[int, str, str]]:
