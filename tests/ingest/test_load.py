@@ -430,3 +430,23 @@ def test_payroll_paid_twice_across_files_is_kept_with_numbered_keys(tmp_path, lo
     assert keys == ["2024-03-01|E3|绩效工资", "2024-03-01|E3|绩效工资#2", "2024-03-01|E3|绩效工资#3"]
     assert sum(e.rows_quarantined for e in report.entries) == 0
     assert_accounting(con)
+
+
+def test_payroll_paid_twice_in_files_loaded_apart_is_numbered_after_the_first(tmp_path, load):
+    """The supplementary file read another way (万元, its own group): its repeated item is
+    numbered after the records of the same key loaded before, not quarantined; an item of
+    another month in it keeps its key."""
+    header = ["发放月份", "工号", "姓名", "工资项目", "金额"]
+    write_csv(tmp_path / "d" / "工资明细.csv", [header, ["2024-03", "E3", "赵六", "绩效工资", "3000"],
+                                                 ["2024-03", "E3", "赵六", "绩效工资", "3000"]])
+    write_csv(tmp_path / "d" / "补发工资明细.csv", [[*header[:4], "金额（万元）"],
+                                                   ["2024-03", "E3", "赵六", "绩效工资", "0.3"],
+                                                   ["2024-04", "E3", "赵六", "绩效工资", "0.3"]])
+    report, con = load(tmp_path / "d")
+    rows = sorted(con.execute("SELECT _key, amount, _source_file FROM payroll").fetchall())
+    assert rows == [("2024-03-01|E3|绩效工资", Decimal("3000.00"), "工资明细.csv"),
+                    ("2024-03-01|E3|绩效工资#2", Decimal("3000.00"), "工资明细.csv"),
+                    ("2024-03-01|E3|绩效工资#3", Decimal("3000.00"), "补发工资明细.csv"),
+                    ("2024-04-01|E3|绩效工资", Decimal("3000.00"), "补发工资明细.csv")]
+    assert sum(e.rows_quarantined for e in report.entries) == 0
+    assert_accounting(con)

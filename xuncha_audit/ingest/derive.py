@@ -477,7 +477,10 @@ def derive_columns(
             UPDATE {t} AS t SET _key = t._key || '#' || CAST(s.rn AS VARCHAR) FROM (
                 SELECT rowid AS rid, row_number() OVER (
                     PARTITION BY unit, _key ORDER BY _source_row NULLS LAST, rowid) AS rn
-                FROM {t}
+                FROM {t} SEMI JOIN (  -- numbered only where a key repeats (a window over
+                    -- every line sorted a province's payroll for its few repeated items)
+                    SELECT unit AS u, _key AS k FROM {t} GROUP BY ALL HAVING count(*) > 1) d
+                  ON d.u IS NOT DISTINCT FROM unit AND d.k IS NOT DISTINCT FROM _key
             ) s WHERE t.rowid = s.rid AND s.rn > 1
             """
         )

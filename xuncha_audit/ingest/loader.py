@@ -1391,8 +1391,7 @@ class _Run:
             m.units = seen.get(m.sid) or [m.file_unit]
         st.units = sorted({u for m in st.members for u in m.units})
         cleared = self._clear(st.tdef.name, st.units)
-        for m in st.members:
-            self._register_units(m.units)
+        self._register_units([u for m in st.members for u in m.units])
         return cleared
 
     @staticmethod
@@ -1442,7 +1441,12 @@ class _Run:
                 {"units": st.units},
             )
             set_columns(be, tdef, "_xa_new", {"_key": key_sql(tdef)}, rewrite=big)
-        if tdef.duplicates == "keep":
+        if tdef.duplicates == "keep" and be.scalar(
+                # a key loaded before: its first record there bears the key unnumbered
+                f"""SELECT count(*) FROM _xa_new n SEMI JOIN (
+                        SELECT unit, _key FROM {_q(tdef.name)} WHERE list_contains($units, unit)) e
+                    ON e.unit = n.unit AND e._key = regexp_replace(n._key, '#[0-9]+$', '')""",
+                {"units": st.units}):
             # A repeated record is evidence (payroll: one item paid twice, e.g. once in the
             # salary file and again in a supplementary file): number it after the records of
             # the same key already loaded instead of quarantining it.
