@@ -67,3 +67,27 @@ def test_no_shared_records_means_no_change_and_even_split_without_amounts():
     # ledger 3 gets 30 from L01 and 30 from L07: counted once (30), so 150 - 30.
     assert h["amount_raw"] == 150 and h["amount_dedup"] == 120
     assert h["amount_dedup"] <= h["amount_raw"]
+
+
+def test_totals_are_summed_as_exact_decimals_whatever_the_order():
+    """Each record's amount and each check's shares are exact decimals before they are
+    summed: a sum of doubles depends on the order DuckDB's threads add them in (a province's
+    deduplicated total came out ….39 on one run and ….40 on the next). Thirds of a cent
+    summed in two orders give the same totals, equal to the exact decimal sum."""
+    from decimal import Decimal
+
+    findings = [(f"f{i}", "P01", Decimal("10000000.00"), [c(f"K{i}a", 1), c(f"K{i}b", 1), c(f"K{i}c", 1)])
+                for i in range(40)]
+    totals = []
+    for order in (findings, findings[::-1]):
+        con = _con(order)
+        write_amount_dedup(con)
+        types = dict(con.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                 "WHERE table_name = '_amount_records'").fetchall())
+        assert types["amount"].startswith("DECIMAL")
+        by = con.execute("SELECT amount_dedup FROM amount_by_check").fetchone()[0]
+        totals.append((headline(con)["amount_dedup"], by))
+    assert totals[0] == totals[1]
+    # each finding's 10,000,000.00 split in three: 3,333,333.33 per record, 120 records
+    assert totals[0][0] == float(Decimal("3333333.33") * 120)
+    assert totals[0][1] == Decimal("400000000.00")
