@@ -23,7 +23,9 @@ the format fails a test rather than a workbook.
 from __future__ import annotations
 
 import math
+import os
 import re
+import shutil
 
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, _utf16_len
@@ -178,6 +180,22 @@ class FastWorksheet(Worksheet):
         self.outline_row_level = max(self.outline_row_level, level)
         self.fh.write(xml)
         self.previous_row = self._written = last
+
+    def _write_optimized_sheet_data(self) -> None:
+        """xlsxwriter's ``<sheetData>`` from the rows' temporary file, copied as bytes in
+        large blocks: it copies it as text, 64 KiB at a time (decoded and encoded again —
+        ~1 GB of XML at a province, 2.8 s)."""
+        out = getattr(self.fh, "buffer", None)
+        if self.dim_rowmin is None or out is None or not self.row_data_filename:
+            return super()._write_optimized_sheet_data()
+        self._xml_start_tag("sheetData")
+        self.fh.flush()  # what is written so far goes first
+        self.row_data_fh.close()  # (and flushed)
+        with open(self.row_data_filename, "rb") as rows:
+            shutil.copyfileobj(rows, out, 1 << 20)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
+        return None
 
     def _write_single_row(self, current_row_num=0) -> None:
         """xlsxwriter's flush of its current row, which skips a row written by write_cells."""
