@@ -348,3 +348,15 @@ def test_a_registered_writer_is_written_and_listed(tmp_path, monkeypatch):
     assert manifest["by_unit_rows"] == len(text.splitlines())
     assert set(OUTPUTS) | {"按单位汇总.tsv"} <= set(res["files"])
     assert res["sheets"][0] == "汇总"
+
+
+def test_headings_name_a_few_units_and_count_the_rest():
+    """A province's report and workbook headed by a thousand unit names was 15,000
+    characters long; past ten units the heading names three and counts them all."""
+    from xuncha_audit.findings.export import units_text
+
+    assert units_text(["甲局", "乙局"]) == "甲局、乙局"
+    ten = [f"第{i}局" for i in range(10)]
+    assert units_text(ten) == "、".join(ten)
+    many = [f"第{i}局" for i in range(1000)]
+    assert units_text(many) == "第0局、第1局、第2局等 1,000 个单位"

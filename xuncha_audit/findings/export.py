@@ -195,6 +195,18 @@ def _amount_dedup(con) -> dict:
                                  "records_cited_twice": h["records_cited_twice"]}
 
 
+UNITS_NAMED = 10  # more units than this are summed up in the headings, not all named
+
+
+def units_text(units: list[str]) -> str:
+    """The inspected units as a heading names them: all of them up to :data:`UNITS_NAMED`,
+    else the first three and the count (a province's thousand names made the report's
+    heading 15,000 characters long; every unit is in the manifest and the 数据质量 sheet)."""
+    if len(units) <= UNITS_NAMED:
+        return "、".join(units)
+    return "、".join(units[:3]) + f"等 {len(units):,} 个单位"
+
+
 def _summary_info(manifest: dict, mask: bool, store) -> dict:
     run = manifest.get("run") or {}
     c = manifest["counts"]
@@ -202,7 +214,7 @@ def _summary_info(manifest: dict, mask: bool, store) -> dict:
         "生成时间": manifest["generated_at"],
         "运行编号": run.get("run_id") or "",
         "版本": manifest["version"],
-        "被巡察单位": "、".join(u.get("unit", "") for u in manifest.get("units", []) or []),
+        "被巡察单位": units_text([u.get("unit", "") for u in manifest.get("units", []) or []]),
         "疑点总数": c["findings"],
         "涉及金额（元）": round(c["amount"], 2),
         **({"涉及金额（按证据记录去重，元）": round(c["amount_dedup"], 2)} if "amount_dedup" in c else {}),
