@@ -35,17 +35,25 @@ WITH p AS NOT MATERIALIZED (
     WHERE amount IS NOT NULL AND amount <> 0
 ),
 -- Group first, then join back: windowed DISTINCT aggregates are slow and memory-hungry.
+people AS (
+    -- one row per unit, account, ID number and name (a province's 13M pay lines are some 60,000
+    -- people): the names behind an account or an ID number are counted from these, not by
+    -- listing the name of every pay line
+    SELECT unit, bank_account, id_number, name, sum(amount) AS total, min(month) AS m0, max(month) AS m1
+    FROM p
+    GROUP BY unit, bank_account, id_number, name
+),
 acct AS (
     SELECT unit, bank_account, count(DISTINCT name) AS n_names, array_to_string(list_sort(list_distinct(list(name))), '、') AS names,
-           sum(amount) AS total, min(month) AS m0, max(month) AS m1
-    FROM p WHERE bank_account IS NOT NULL
+           sum(total) AS total, min(m0) AS m0, max(m1) AS m1
+    FROM people WHERE bank_account IS NOT NULL
     GROUP BY unit, bank_account
     HAVING count(DISTINCT name) >= 2
 ),
 idn AS (
     SELECT unit, id_number, count(DISTINCT name) AS n_names, array_to_string(list_sort(list_distinct(list(name))), '、') AS names,
-           sum(amount) AS total, min(month) AS m0, max(month) AS m1
-    FROM p WHERE id_number IS NOT NULL
+           sum(total) AS total, min(m0) AS m0, max(m1) AS m1
+    FROM people WHERE id_number IS NOT NULL
     GROUP BY unit, id_number
     HAVING count(DISTINCT name) >= 2
 ),
