@@ -200,7 +200,9 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     f AS (SELECT finding_id, any_value(check_id) AS check_id, any_value(check_name) AS check_name,
                  CASE any_value(area) {area_case} ELSE any_value(area) END AS area,
                  any_value(unit) AS unit, any_value(severity) AS severity,
-                 any_value(CAST(amount AS DOUBLE)) AS amount,
+                 -- a decimal: summed below exactly, the same on every run (a sum of doubles
+                 -- depends on the order DuckDB's threads add them in)
+                 any_value(CAST(amount AS DECIMAL(18,2))) AS amount,
                  min(period_start) AS period_start, max(period_end) AS period_end
           FROM findings GROUP BY finding_id),
     j0 AS (
@@ -247,9 +249,9 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     SELECT a.subject_type,
         CASE a.subject_type WHEN 'person' THEN '人员' ELSE '供应商' END AS subject_type_zh,
         a.name, coalesce(a.unit, a.units) AS unit, {staff_cols}, a.roles, a.findings,
-        a.high, a.medium, a.low, round(a.amount, 2) AS amount, a.checks, a.areas,
+        a.high, a.medium, a.low, CAST(a.amount AS DOUBLE) AS amount, a.checks, a.areas,
         a.first_date, a.last_date,
-        round(a.sev_points + ln(1 + a.amount / 10000.0) + 0.5 * (a.n_checks - 1), 2) AS risk_score,
+        round(a.sev_points + ln(1 + CAST(a.amount AS DOUBLE) / 10000.0) + 0.5 * (a.n_checks - 1), 2) AS risk_score,
         a.finding_ids
     FROM a {staff_join}
     ORDER BY risk_score DESC, findings DESC, name, unit, subject_type, a.skey
