@@ -73,6 +73,21 @@ def _tables(db: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _statements(monkeypatch) -> list[str]:
+    """The statements the load runs from now on (DuckDBBackend.execute), in order."""
+    from xuncha_audit.db.duck import DuckDBBackend
+
+    statements: list[str] = []
+    real = DuckDBBackend.execute
+
+    def spy(self, sql, params=None):
+        statements.append(sql)
+        return real(self, sql, params)
+
+    monkeypatch.setattr(DuckDBBackend, "execute", spy)
+    return statements
+
+
 def _entries(report) -> list[tuple]:
     return [(e.file, e.sheet, e.table_name, e.unit, e.layout, e.rows_read, e.rows_loaded,
              e.rows_quarantined, e.rows_summary, e.rows_deleted, e.rows_skipped, e.status,
@@ -369,15 +384,7 @@ def test_files_read_in_the_groups_statement_give_what_files_read_one_by_one_give
             if n == 2:
                 rows[2] = ["HT-2", "乙公司", "200", "2024-01-02", "多出的字段"]
             write_csv(src / unit / "合同台账.csv", rows, "gbk" if n % 2 else "utf-8")
-    statements: list[str] = []
-    from xuncha_audit.db.duck import DuckDBBackend
-    real = DuckDBBackend.execute
-
-    def spy(self, sql, params=None):
-        statements.append(sql)
-        return real(self, sql, params)
-
-    monkeypatch.setattr(DuckDBBackend, "execute", spy)
+    statements = _statements(monkeypatch)
     together = _load(src, tmp_path / "together.duckdb", batch=True)
     read_in_union = sum("read_csv(" in s and s.startswith("CREATE OR REPLACE TEMP TABLE _xa_raw") for s in statements)
     assert read_in_union > 0
@@ -421,15 +428,7 @@ def test_sheets_held_in_memory_read_in_the_groups_statement_give_what_a_table_ea
                 write_csv(src / unit / "合同台账.csv", [r for r in rows if r[0] not in (None, "\u3000")])
             else:
                 write_xlsx(src / unit / "合同台账.xlsx", {"合同": [["合同台账"], *rows]}, merge_title=True)
-    statements: list[str] = []
-    from xuncha_audit.db.duck import DuckDBBackend
-    real = DuckDBBackend.execute
-
-    def spy(self, sql, params=None):
-        statements.append(sql)
-        return real(self, sql, params)
-
-    monkeypatch.setattr(DuckDBBackend, "execute", spy)
+    statements = _statements(monkeypatch)
     together = _load(src, tmp_path / "together.duckdb", batch=True)
     assert any(s.startswith("CREATE OR REPLACE TEMP TABLE _xa_raw") and "FROM _xa_held" in s
                for s in statements)
