@@ -420,6 +420,7 @@ def write_papers(con, out_dir: str | Path, *, finding: list[str] | None = None,
     """
     from docxtpl import DocxTemplate
 
+    from xuncha_audit.findings.export import units_text
     from xuncha_audit.findings.numbers import create_numbers
     from xuncha_audit.findings.views import create_views
     from xuncha_audit.findings.workbook import beijing_now
@@ -439,7 +440,7 @@ def write_papers(con, out_dir: str | Path, *, finding: list[str] | None = None,
         raise XunchaError("没有符合条件的疑点，未生成底稿", "no findings selected")
     specs = _specs()
     evidence = _evidence(con, f["finding_id"].tolist())
-    units = "、".join(sorted(f["unit"].dropna().unique()))
+    units = units_text(sorted(f["unit"].dropna().unique()))
     base = {"team": team, "generated_at": beijing_now().strftime("%Y-%m-%d %H:%M"), "units": units}
     ctx = {r.finding_id: _context_finding(r, specs.get(r.check_id), evidence) for r in f.itertuples(index=False)}
     dest = out_dir / PAPERS_DIR
