@@ -43,6 +43,11 @@ _SHARES = """
         WHERE f.amount IS NOT NULL"""
 
 
+# A record's amount: its largest share, as an exact decimal (sums of doubles depend on the order
+# DuckDB's threads add them in: a province's total came out ….39 on one run and ….40 on the next)
+_RECORD_AMOUNT = "CAST(round(max(share), 2) AS DECIMAL(18,2))"
+
+
 def write_amount_dedup(con) -> None:
     be = of(con)
     have = {r[0] for r in be.fetch_all(
@@ -52,9 +57,9 @@ def write_amount_dedup(con) -> None:
     be.execute("CREATE OR REPLACE TABLE _amount_shares AS "
                + _SHARES.format(findings="findings", evidence="evidence"))
     be.execute(
-        """
+        f"""
         CREATE OR REPLACE TABLE _amount_records AS
-        SELECT source_table, unit, record_key, CAST(round(max(share), 2) AS DECIMAL(18,2)) AS amount,
+        SELECT source_table, unit, record_key, {_RECORD_AMOUNT} AS amount,
                count(DISTINCT finding_id) AS findings,
                array_to_string(list_sort(list(DISTINCT check_id)), ',') AS check_ids
         FROM _amount_shares GROUP BY source_table, unit, record_key
@@ -79,9 +84,7 @@ def write_amount_dedup(con) -> None:
         CREATE OR REPLACE VIEW amount_by_check AS
         SELECT s.check_id, r.amount_raw, round(sum(s.share), 2)::DECIMAL(18,2) AS amount_dedup
         FROM (SELECT check_id, source_table, unit, record_key,
-                     -- summed as exact decimals: a sum of doubles depends on the order DuckDB's
-                     -- threads add them in, and a province's total came out .39 or .40
-                     CAST(max(share) AS DECIMAL(38,6)) AS share
+                     CAST(max(share) AS DECIMAL(38,6)) AS share  -- summed exactly (_RECORD_AMOUNT)
               FROM _amount_shares GROUP BY ALL) s
         JOIN (SELECT check_id, sum(amount)::DECIMAL(18,2) AS amount_raw FROM findings GROUP BY 1) r
              USING (check_id)
@@ -105,8 +108,7 @@ def compute_headline(con, findings: str = "findings", evidence: str = "evidence"
     read-only connection and on the export views ``_x_findings`` / ``_x_evidence``)."""
     row = of(con).fetch_one(f"""
         WITH shares AS ({_SHARES.format(findings=findings, evidence=evidence)}),
-        records AS (SELECT source_table, unit, record_key,
-                           CAST(round(max(share), 2) AS DECIMAL(18,2)) AS amount,
+        records AS (SELECT source_table, unit, record_key, {_RECORD_AMOUNT} AS amount,
                            count(DISTINCT finding_id) AS n
                     FROM shares GROUP BY ALL)
         SELECT (SELECT coalesce(sum(amount), 0) FROM {findings}),

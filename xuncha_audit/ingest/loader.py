@@ -379,7 +379,7 @@ class _Member:
     sid: int = 0
     sheet: Sheet | None = None
     deferred: tuple[str, dict] | None = None  # (subquery, parameters) read with the group
-    in_memory: bool = False  # a sheet held as Arrow: read by the group's statement from there
+    body: pa.Table | None = None  # a sheet held as Arrow (Sheet.arrow_body): read by the group's statement
     messages_zh: list[str] = field(default_factory=list)
     messages_en: list[str] = field(default_factory=list)
     const_month: str | None = None
@@ -615,29 +615,29 @@ class _Run:
                              [(u, self.level, self.region, self.city) for u in new])
         self.units.extend(new)
 
+    def _stale(self, where: str, table: str, units: list[str]) -> list[str]:
+        """The units among ``units`` with rows of ``table`` from an earlier load, in ``where``
+        (a bookkeeping table, or "" for the table itself)."""
+        return [u for u in units if (table, u) in self.before[where]]
+
     def _clear(self, table: str, units: list[str]) -> list[tuple[str, str]]:
         # one statement per table for all the units of a group (a statement per unit scans the
         # table once per unit: quadratic over a province)
         done = []
-        mine = sorted(self.logged_files)
         for t in (table, *COMPANION_TABLES.get(table, ())):
             todo = sorted({u for u in units if (t, u) not in self.cleared})
             if not todo:
                 continue
-
-            def stale(where: str, t: str = t, todo: list[str] = todo) -> list[str]:
-                return [u for u in todo if (t, u) in self.before[where]]
-
-            if old := stale(""):
+            if old := self._stale("", t, todo):
                 self.be.execute(f"DELETE FROM {_q(t)} WHERE list_contains(?, unit)", [old])
-            if old := stale("_quarantine"):
+            if old := self._stale("_quarantine", t, todo):
                 self.be.execute("DELETE FROM _quarantine WHERE table_name = ? AND list_contains(?, unit)",
                                 [t, old])
-            if old := stale("_load_log"):
+            if old := self._stale("_load_log", t, todo):
                 # entries this run has written already stay (a sheet that failed earlier)
                 self.be.execute("DELETE FROM _load_log WHERE table_name = ? AND list_contains(?, unit) "
-                                "AND NOT list_contains(?, file)", [t, old, mine])
-            if old := stale("_load_issues"):
+                                "AND NOT list_contains(?, file)", [t, old, sorted(self.logged_files)])
+            if old := self._stale("_load_issues", t, todo):
                 self.be.execute("DELETE FROM _load_issues WHERE table_name = ? AND list_contains(?, unit)",
                                 [t, old])
             done.extend((t, u) for u in todo)
@@ -722,11 +722,11 @@ class _Run:
         # a clean small CSV is read by the group's own statement with the other files (one
         # statement, not a table per file); the rest is read into a table of its own now
         deferred = sheet.deferred_read(plan.header_idx, f"d{self._raw_no}")
-        in_memory = deferred is None and (body := sheet.arrow_body(plan.header_idx)) is not None
+        body = sheet.arrow_body(plan.header_idx) if deferred is None else None
         if deferred is not None:
             raw, rejects, rows = None, [], deferred[2]
             sheet.held = True  # its (transcoded) file stays until its group is loaded
-        elif in_memory:  # a workbook's sheet: its Arrow table joins the group's statement
+        elif body is not None:  # a workbook's sheet: its Arrow table joins the group's statement
             raw, rejects, rows = None, [], body.num_rows
         else:
             raw, rejects, rows = self._read_into_table(sheet, plan.header_idx, raw)
@@ -739,7 +739,7 @@ class _Run:
         return _Member(
             entry=entry, pristine=copy.deepcopy(entry), rel=rel, sheet_name=sheet.name,
             file_unit=file_unit, plan=plan, raw=raw, rejects=rejects, rows=rows, sheet=sheet,
-            deferred=deferred[:2] if deferred is not None else None, in_memory=in_memory,
+            deferred=deferred[:2] if deferred is not None else None, body=body,
             intro_zh=intro, month_hint=month_hint(sheet.name, Path(rel).name, plan.title_text),
             messages_zh=list(intro),
         )
@@ -885,7 +885,7 @@ class _Run:
         apart per member; deferred files read here, in the same statement."""
         parts, params, held = [], {}, []
         for m in members:
-            if m.in_memory and m.raw is None:
+            if m.body is not None:
                 if _covers(m, width):
                     if not held:
                         parts.append(f"SELECT * FROM _xa_held WHERE {not_blank_sql(width)}")
@@ -931,7 +931,7 @@ class _Run:
         damaged lines to ``rejects``)."""
         self._raw_no += 1
         m.raw, m.rejects, _ = self._read_into_table(m.sheet, m.plan.header_idx, f"_xa_rawm{self._raw_no}")
-        m.deferred = None
+        m.deferred = m.body = None
 
     @staticmethod
     def _align(members: list[_Member], width: int) -> list[tuple] | None:
@@ -2063,7 +2063,7 @@ def _held_table(members: list[_Member]) -> pa.Table:
 
     parts = []
     for m in members:
-        body = m.sheet.arrow_body(m.plan.header_idx)
+        body = m.body
         n = body.num_rows
         cols = {f"c{k}": body.column(f"c{i}") if i is not None else pa.nulls(n, pa.string())
                 for k, i in enumerate(m.perm)}

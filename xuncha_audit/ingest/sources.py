@@ -492,9 +492,9 @@ class CsvSheet(Sheet):
     terminator: bytes = b"\n"  # the dominant terminator of the file's lines
     source_encoding: str = "utf-8"  # codec of ``path``
     workdir: Path | None = None  # where temporary UTF-8 copies go
-    # the fast scan done ahead (the load's read-ahead thread): header_idx, clean, UTF-8 copy
-    scanned: tuple[int, bool, Path | None] | None = None
-    scanned_lines: int = 0  # line ends below the header the clean scan counted
+    # the fast scan done ahead (the load's read-ahead thread): header_idx, the line ends
+    # below the header when the file is clean (None when it is not), UTF-8 copy
+    scanned: tuple[int, int | None, Path | None] | None = None
 
     def width_for(self, header_idx: int) -> int:
         return len(self.head[header_idx])
@@ -518,16 +518,14 @@ class CsvSheet(Sheet):
             dest = Path(tmp)
         try:
             lines = _fast_scan(self.path, self.source_encoding, start, self.terminator, dest)
-            clean = lines is not None
-            self.scanned_lines = lines or 0
         except BaseException:
             if dest is not None:
                 dest.unlink(missing_ok=True)
             raise
-        if not clean and dest is not None:
+        if lines is None and dest is not None:
             dest.unlink(missing_ok=True)
             dest = None
-        self.scanned = (header_idx, clean, dest)
+        self.scanned = (header_idx, lines, dest)
 
     def _scan_for(self, header_idx: int) -> bool:
         """The fast scan for ``header_idx`` done (ahead by the load's read-ahead thread, as a
@@ -556,9 +554,9 @@ class CsvSheet(Sheet):
         assert self.path is not None
         self.loaded_rows = None
         if self._scan_for(header_idx):
-            _, clean, dest = self.scanned
+            _, lines, dest = self.scanned
             try:
-                if clean and self._materialise_duckdb(con, header_idx, table, dest or self.path):
+                if lines is not None and self._materialise_duckdb(con, header_idx, table, dest or self.path):
                     return []
             finally:
                 self.release()
@@ -572,15 +570,15 @@ class CsvSheet(Sheet):
         materialises it, and the line reader says which lines are damaged."""
         if self.path is None or not self._scan_for(header_idx):
             return None
-        _, clean, dest = self.scanned
+        _, lines, dest = self.scanned
         path = dest or self.path
-        if not clean or path.stat().st_size > ONE_STATEMENT_CSV_BYTES:
+        if lines is None or path.stat().st_size > ONE_STATEMENT_CSV_BYTES:
             return None
         read, params = self._csv_read(header_idx, path, f"{tag}_")
         skip = params[f"{tag}_skip"]
         sql = (f"(SELECT * FROM (SELECT *, row_number() OVER () + {skip} AS _row FROM {read}) "
                f"WHERE {not_blank_sql(self.width_for(header_idx))})")
-        return sql, params, self.scanned_lines
+        return sql, params, lines
 
     def _csv_read(self, header_idx: int, path: Path, prefix: str = "") -> tuple[str, dict]:
         """DuckDB's strict ``read_csv`` of the VARCHAR columns below the header line, with
