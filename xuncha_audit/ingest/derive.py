@@ -287,14 +287,16 @@ def _derive_voucher_identity(con, tdef: Table, t: str, rewrite: bool = False) ->
                     where=f"t.{quote(vid)} IS NULL", rewrite=rewrite)
 
 
-def _derive_book(con, tdef: Table, t: str, rewrite: bool = False) -> None:
+def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[str] | None = None) -> None:
     """政府会计制度 平行记账: tag each line 财务会计 or 预算会计 (contract
     ``parallel_accounting``). A unit keeps 政府会计 平行记账 when its ledger holds an account
     whose code starts with a ``detect_prefixes`` digit (or whose name holds a ``detect_words``
     word) and also 财务会计 accounts (1xxx-5xxx); its lines whose code starts with a
     ``budget_prefixes`` digit are then 预算会计 (the second booking of an event the 财务会计
     lines already hold), all others 财务会计. Other units (企业会计准则: 6xxx are 损益类; an
-    export of one book only) are all 财务会计, so every line counts."""
+    export of one book only) are all 财务会计, so every line counts.
+    ``units``: the lines of these units are tagged (again), whatever they hold; otherwise the
+    lines without a tag."""
     pa_cfg = tdef.parallel_accounting
     col = next(c.name for c in tdef.column_list() if c.generated == "book_by_account")
     budget = list(pa_cfg.get("budget_prefixes", ()))
@@ -307,9 +309,11 @@ def _derive_book(con, tdef: Table, t: str, rewrite: bool = False) -> None:
         join=(f"""(SELECT unit, bool_or(list_contains($detect, left(trim(account_code), 1))
                                    OR list_has_any($words, list_filter($words, lambda w: contains(coalesce(account_name, ''), w))))
                             AND bool_or(regexp_matches(trim(coalesce(account_code, '')), '^[1-5]')) AS gov
-               FROM {t} GROUP BY unit)""", "g", "g.unit IS NOT DISTINCT FROM t.unit"),
-        where=f"t.{quote(col)} IS NULL",
-        params={"budget": budget, "detect": detect, "words": words}, rewrite=rewrite)
+               FROM {t} {'WHERE list_contains($units, unit)' if units is not None else ''} GROUP BY unit)""",
+              "g", "g.unit IS NOT DISTINCT FROM t.unit"),
+        where="list_contains($units, t.unit)" if units is not None else f"t.{quote(col)} IS NULL",
+        params={"budget": budget, "detect": detect, "words": words,
+                **({"units": list(units)} if units is not None else {})}, rewrite=rewrite)
 
 
 def _key_expr(tdef: Table) -> str:
@@ -390,6 +394,8 @@ def derive_columns(
     target: str | None = None,
     normalised: bool = False,
     rewrite_step=None,
+    books: bool = True,
+    keys: bool = True,
 ) -> None:
     """Fill unit, defaults, line numbers, normalised columns and ``_key`` of ``table``.
 
@@ -399,6 +405,8 @@ def derive_columns(
     normalises each distinct value while parsing) skips the in-place normalisation and the
     company norms and leaves ``unit`` alone.
     ``rewrite_step``: called after each rewrite of a large staging table (see :class:`Rewrite`).
+    ``books=False`` / ``keys=False`` (ingestion): the 平行记账 tags are left to the whole-ledger
+    pass once every file is in, the keys to :func:`derive_keys` once line numbers are final.
     """
     tdef = load_contract().table(table)
     be = of(con)
@@ -467,8 +475,16 @@ def derive_columns(
         if col.norm == "rank":
             _derive_ranks(con, physical, col.name, level)
 
-    if any(c.generated == "book_by_account" for c in tdef.column_list()):
+    if books and any(c.generated == "book_by_account" for c in tdef.column_list()):
         _derive_book(con, tdef, t, rewrite)
+    if keys:
+        derive_keys(con, tdef, t, rewrite)
+
+
+def derive_keys(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> None:
+    """``_key`` of every row of ``t`` (a quoted table name) from the contract's key columns;
+    in a table marked ``duplicates: keep``, repeated keys numbered ``#2``, ``#3`` …"""
+    be = of(con)
     set_columns(con, tdef, t, {"_key": _key_expr(tdef)}, rewrite=rewrite)
     if tdef.duplicates == "keep":
         # A repeated record is evidence here (one item paid twice): keep it, number the key.
@@ -492,6 +508,7 @@ __all__ = [
     "MACROS",
     "company_norm_sql",
     "derive_columns",
+    "derive_keys",
     "install_macros",
     "normalize_company",
 ]

@@ -96,11 +96,11 @@ from xuncha_audit.ingest.derive import (
     _derive_book,
     company_norm_sql,
     derive_columns,
+    derive_keys,
     memory_limit_bytes,
     rewrite_staging,
     set_columns,
 )
-from xuncha_audit.ingest.derive import _key_expr as key_sql
 from xuncha_audit.ingest.layouts import is_metadata_sheet, load_layouts
 from xuncha_audit.ingest.mapping import UserMapping, load_mapping, parse_mapping
 from xuncha_audit.ingest.match import Vocabulary, month_hint
@@ -1425,8 +1425,10 @@ class _Run:
             set_columns(be, tdef, "_xa_new", {"voucher_id": f"""CAST(coalesce(fiscal_year, year(voucher_date))
                 AS VARCHAR) || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '')"""}, where="t.voucher_id IS NULL",
                 rewrite=_derive.Rewrite(st.step) if big and st.step else big)
+        # books: tagged per unit over its whole ledger once every file is in (_after_run);
+        # keys: once the line numbers are final (_stage_dedupe)
         derive_columns(be, tdef.name, level=self.level, unit=st.members[0].file_unit,
-                       target="_xa_new", normalised=True, rewrite_step=st.step)
+                       target="_xa_new", normalised=True, rewrite_step=st.step, books=False, keys=False)
 
     def _stage_dedupe(self, st: _Sheet) -> None:
         be, tdef, big = self.be, st.tdef, st.big
@@ -1440,7 +1442,7 @@ class _Run:
                     WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
                 {"units": st.units},
             )
-            set_columns(be, tdef, "_xa_new", {"_key": key_sql(tdef)}, rewrite=big)
+        derive_keys(be, tdef, "_xa_new", _derive.Rewrite(st.step) if big and st.step else big)
         if tdef.duplicates == "keep" and be.scalar(
                 # a key loaded before: its first record there bears the key unnumbered
                 f"""SELECT count(*) FROM _xa_new n SEMI JOIN (
@@ -1997,8 +1999,7 @@ def _after_run(run: _Run) -> None:
     if not units:
         return
     tdef = load_contract().table("ledger")
-    of(con).execute("UPDATE ledger SET book = NULL WHERE list_contains(?, unit)", [units])
-    _derive_book(con, tdef, "ledger")
+    _derive_book(con, tdef, "ledger", units=units)
     run.unbalanced_vouchers()
 
 
