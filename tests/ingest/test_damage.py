@@ -124,7 +124,8 @@ def test_clean_file_with_quotes_and_crlf_takes_the_fast_path(tmp_path, load, mon
 def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monkeypatch, one_statement):
     """A small clean file is read in one statement (numbered as read), a large one into a
     table first (numbered by rowid): the same rows, the same physical line numbers, blank
-    lines left out and counted nowhere, and the row count taken from the statement."""
+    lines left out and counted nowhere, a header repeated inside the data skipped and
+    counted, and the row count taken from the statement."""
     import xuncha_audit.ingest.sources as sources
 
     def boom(*a, **k):
@@ -135,10 +136,12 @@ def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monk
     rows = _rows(3000)
     for i in (0, 7, 2500):
         rows[i] = ",,,,,"  # blank records: not rows
+    rows[1500] = HEADER  # a page's header printed again
     entry, q, con = _load_one(load, tmp_path, ("\n".join(["凭证明细", HEADER, *rows]) + "\n").encode("gbk"))
-    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (2997, 2997, 0) and not q
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined, entry.rows_skipped) == (2997, 2996, 0, 1)
+    assert not q
     got = con.execute("SELECT _source_row, voucher_no FROM ledger ORDER BY _source_row").fetchall()
-    assert [r[0] for r in got] == [n + 3 for n in range(3000) if n not in (0, 7, 2500)]
+    assert [r[0] for r in got] == [n + 3 for n in range(3000) if n not in (0, 7, 1500, 2500)]
     assert all(v == f"记-{n - 2}" for n, v in got)
 
 

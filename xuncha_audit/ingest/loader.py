@@ -883,6 +883,14 @@ class _Run:
     def _union(self, members: list[_Member], width: int) -> None:
         """``_xa_raw``: the members' rows in the group's column order, ``_row`` numbered
         apart per member; deferred files read here, in the same statement."""
+        if len(members) == 1 and (one := members[0]).raw is not None and one.deferred is None \
+                and one.body is None and one.perm == list(range(width)) and not one.plan.constants:
+            # one sheet read into a table of its own (a large file): that table becomes
+            # _xa_raw, not a copy of it (the first member's rows keep their numbers)
+            self.be.execute("DROP TABLE IF EXISTS _xa_raw")
+            self.be.execute(f"ALTER TABLE {one.raw} RENAME TO _xa_raw")
+            one.raw = None
+            return
         parts, params, held = [], {}, []
         for m in members:
             if m.body is not None:
@@ -1068,11 +1076,13 @@ class _Run:
                     be.execute(f"DELETE FROM _xa_raw r USING _xa_members xm "
                                f"WHERE xm._sid = {_sid('r._row')} AND [{cells}] = xm.rh")
             else:
-                rh = {"rh": [h for _, h in named]}
+                rh = {"rh": [h for _, h in named], "h0": named[0][1]}
+                # rows whose first named cell is not its header left out first (most rows)
                 repeats = self._counts(
-                    f"SELECT {_sid()}, count(*) FROM _xa_raw r WHERE [{cells}] = $rh GROUP BY 1", rh)
+                    f"SELECT {_sid()}, count(*) FROM (SELECT * FROM _xa_raw r WHERE trim(r.c{named[0][0]}) = $h0) r "
+                    f"WHERE [{cells}] = $rh GROUP BY 1", rh)
                 if repeats:
-                    be.execute(f"DELETE FROM _xa_raw r WHERE [{cells}] = $rh", rh)
+                    be.execute(f"DELETE FROM _xa_raw r WHERE trim(r.c{named[0][0]}) = $h0 AND [{cells}] = $rh", rh)
         n_rows = self._counts(f"SELECT {_sid()}, count(*) FROM _xa_raw GROUP BY 1")
         for m in st.members:
             m.entry.rows_skipped = repeats.get(m.sid, 0)
