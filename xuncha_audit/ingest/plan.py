@@ -304,8 +304,13 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     # in each sheet's own order is built only for the few rows that pass)
     row_text = "r._xa_text"
     text_sql = "concat_ws('|', " + ", ".join(f"r.c{i}" for i in text_cols) + ")" if text_cols else "''"
+    # one regular expression over the row's text finds the rows that may hold either kind of
+    # word (``_xa_hit``, nearly none); each kind's own test runs on those rows only
+    hints: list[str] = []
     if words and text_cols:
-        prefilter = f"regexp_matches({row_text}, {_lit('|'.join(sorted({w[-2:] for w in words})))})"
+        sum_hint = "|".join(sorted({w[-2:] for w in words}))
+        hints.append(sum_hint)
+        prefilter = f"r._xa_hit AND regexp_matches({row_text}, {_lit(sum_hint)})"
         full_re = "^" + sum_re + "$"
         word = (f"list_filter(list_transform({row_list}, lambda x: regexp_extract("
                 f"regexp_replace(coalesce(x, ''), '\\s', '', 'g'), {_lit(full_re)}, 1)), "
@@ -322,7 +327,9 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     if void and text_cols:
         cells = (f"list_has_any({_list(void)}, "
                  f"list_transform({row_list}, lambda x: trim(coalesce(x, ''))))")
-        pre_cols.append(f"CASE WHEN regexp_matches({row_text}, '作废|删除') THEN {cells} ELSE FALSE END AS _xa_void")
+        hints.append("作废|删除")
+        pre_cols.append(f"CASE WHEN r._xa_hit AND regexp_matches({row_text}, '作废|删除') THEN {cells} "
+                        "ELSE FALSE END AS _xa_void")
         deleted_parts.append("r._xa_void")
     deleted_cond = " OR ".join(deleted_parts) or "FALSE"
     # direction + amount -> debit / credit (本币 借方/贷方 columns win when the file has them)
@@ -404,8 +411,11 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         pre_cols.append(f"{aux_entries_sql(aux_text)} AS _aux_list")
     join = f" {members_join}" if members_join and "xm." in " ".join(pre_cols) else ""
     if pre_cols and row_text in " ".join(pre_cols):
-        source = (f"(SELECT r.* EXCLUDE (_xa_text), {', '.join(pre_cols)} FROM "
-                  f"(SELECT r.*, {text_sql} AS _xa_text FROM _xa_raw r) r{join}) r")
+        text = f"(SELECT r.*, {text_sql} AS _xa_text FROM _xa_raw r) r"
+        if hints:
+            text = f"(SELECT r.*, regexp_matches(r._xa_text, {_lit('|'.join(hints))}) AS _xa_hit FROM {text}) r"
+        source = (f"(SELECT r.* EXCLUDE (_xa_text{', _xa_hit' if hints else ''}), {', '.join(pre_cols)} "
+                  f"FROM {text}{join}) r")
     elif pre_cols:
         source = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r{join}) r"
     else:
