@@ -287,6 +287,46 @@ def test_exception_mid_export_leaves_previous_outputs(exported, monkeypatch):
     assert not [n for n in os.listdir(exported) if n.startswith(".staging-")]
 
 
+def test_workbook_zip_written_in_a_thread_fails_the_export_and_is_waited_for(exported, monkeypatch):
+    """The workbook's zip is packed in a thread while the other files are written: its failure
+    fails the export (previous outputs kept), and on success the export has waited for it
+    before hashing and moving the files (the manifest's hash is that of the finished file)."""
+    import threading
+
+    import xlsxwriter
+
+    import xuncha_audit.findings.export as ex
+
+    before = {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in exported.iterdir()
+              if p.name != "备份"}
+    real_close = xlsxwriter.Workbook.close
+    seen: list[str] = []
+
+    def slow_close(self):
+        seen.append(threading.current_thread().name)
+        threading.Event().wait(0.5)  # still packing while the CSVs and the report are written
+        real_close(self)
+
+    def broken_close(self):
+        raise OSError("disk full while packing findings.xlsx")
+
+    con = duckdb.connect(str(exported.parent / "run.duckdb"))
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", broken_close)
+    with pytest.raises(OSError, match="disk full"):
+        ex.export_all(con, exported)
+    assert {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in exported.iterdir()
+            if p.name != "备份"} == before
+    assert not [n for n in os.listdir(exported) if n.startswith(".staging-")]
+
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", slow_close)
+    ex.export_all(con, exported, carry_over=False)
+    con.close()
+    assert seen == ["xuncha-export"]
+    m = json.loads((exported / "manifest.json").read_text(encoding="utf-8"))
+    assert m["outputs"]["findings.xlsx"]["sha256"] == ex.sha256_file(exported / "findings.xlsx")
+    assert openpyxl.load_workbook(exported / "findings.xlsx", read_only=True).sheetnames[0] == "汇总"
+
+
 def test_export_from_read_only_connection_and_bad_record_json(tmp_path):
     """A notebook holding the database read-only can still export (no triage store)."""
     db = make_run_db(tmp_path / "run.duckdb", 1)

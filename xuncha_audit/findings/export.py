@@ -16,8 +16,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -55,12 +56,44 @@ class ExportContext:
     manifest: dict
     findings_columns: list[str]
     evidence_columns: list[str]
+    running: list = field(default_factory=list)  # steps finishing in threads (Background)
+
+    def finish_later(self, step: Callable[[], None]) -> None:
+        """Run ``step`` (one that needs no database: the workbook's zip) in a thread while
+        the other files are written; :meth:`wait` before the files are hashed or moved."""
+        self.running.append(Background(step))
+
+    def wait(self) -> None:
+        """Wait for every step given to :meth:`finish_later`; the first failure is raised."""
+        running, self.running = self.running, []
+        errors = [e for e in (b.join() for b in running) if e is not None]
+        if errors:
+            raise errors[0]
 
     def findings_select(self) -> str:
         return f"SELECT {', '.join(quote(c) for c in self.findings_columns)} FROM _x_findings"
 
     def evidence_select(self) -> str:
         return f"SELECT {', '.join(quote(c) for c in self.evidence_columns)} FROM _x_evidence"
+
+
+class Background:
+    """A step running in a thread; :meth:`join` waits and returns its exception, if any."""
+
+    def __init__(self, step: Callable[[], None]):
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(step,), name="xuncha-export", daemon=True)
+        self.thread.start()
+
+    def _run(self, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except BaseException as exc:  # raised in the export's thread by join
+            self.error = exc
+
+    def join(self) -> BaseException | None:
+        self.thread.join()
+        return self.error
 
 
 @dataclass(frozen=True)
@@ -257,8 +290,11 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
                         evidence_columns=columns_of_view(con, "_x_evidence"))
     with staged_outputs(out_dir) as st:
         extras: dict = {}
-        for output in WRITERS:
-            extras.update(output.write(ctx, st.path(output.name)) or {})
+        try:
+            for output in WRITERS:
+                extras.update(output.write(ctx, st.path(output.name)) or {})
+        finally:
+            ctx.wait()  # the workbook's zip, written meanwhile (an error of its own raised here)
         manifest["outputs"] = {
             w.name: {"bytes": st.path(w.name).stat().st_size, "sha256": sha256_file(st.path(w.name))}
             for w in WRITERS
@@ -304,6 +340,10 @@ def coverage_sections(con, run_id: str | None, *, mask: bool = True) -> dict:
 # --------------------------------------------------------------------------- the writers
 # Each calls the module's function by name when it runs (a benchmark or a test may wrap it).
 
+# The workbook first: its zip (no database work) is written in a thread while the others are.
+register_output(Output("findings.xlsx", "疑点工作簿（Excel，可填写核实情况）", lambda ctx, path: {
+    "workbook_sheets": write_workbook(ctx.con, path, profiles=ctx.profiles, info=ctx.info, mask=ctx.mask,
+                                      finish=ctx.finish_later)}))
 register_output(Output("findings.parquet", "疑点清单（Parquet）",
                        lambda ctx, path: write_parquet(ctx.con, ctx.findings_select(), path)))
 register_output(Output("findings.csv", "疑点清单（CSV，UTF-8 BOM）", lambda ctx, path: write_csv(
@@ -312,8 +352,6 @@ register_output(Output("evidence.parquet", "证据（Parquet）",
                        lambda ctx, path: write_parquet(ctx.con, ctx.evidence_select(), path)))
 register_output(Output("evidence.csv", "证据（CSV，UTF-8 BOM）", lambda ctx, path: write_csv(
     ctx.con, _csv_select(ctx.con, "_x_evidence", ctx.evidence_columns), path)))
-register_output(Output("findings.xlsx", "疑点工作簿（Excel，可填写核实情况）", lambda ctx, path: {
-    "workbook_sheets": write_workbook(ctx.con, path, profiles=ctx.profiles, info=ctx.info, mask=ctx.mask)}))
 register_output(Output("report.html", "HTML 报告", lambda ctx, path: {
     "report_sections": write_report(ctx.con, path, profiles=ctx.profiles, cadres=ctx.cadres, info=ctx.info,
                                     manifest_preview=ctx.manifest)}))
