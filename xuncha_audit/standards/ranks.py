@@ -27,6 +27,7 @@ How people actually write ranks (rosters, HR exports, reimbursement forms), all 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -216,9 +217,10 @@ def _bare_post(part: str) -> str | None:
 
 
 def _zhuren(deputy: bool, level: str | None, department: str | None,
-            unit: str | None) -> list[str]:
+            unit_head: bool | None) -> list[str]:
     """A bare 主任/副主任: the unit's head where the department or the unit says so, the head of
-    an internal office where the department names one, and unknown otherwise."""
+    an internal office where the department names one, and unknown otherwise. ``unit_head``:
+    whether the unit's name says its head is a 主任 (委员会/办公室/中心), None with no unit."""
     if level not in _REL:
         return []
     dept = _clean(department) if department else ""
@@ -226,7 +228,7 @@ def _zhuren(deputy: bool, level: str | None, department: str | None,
         cat = "section" if dept.endswith(("科", "股")) else "internal"
         if dept.endswith("股"):
             cat = "group"
-    elif dept or unit is None or _HEAD_IS_ZHUREN.search(_clean(unit)):
+    elif dept or unit_head is None or unit_head:
         cat = "head"       # leadership department, a 委/办/中心 unit, or no unit to say otherwise
     else:
         return []          # a 局 whose 主任 may head any internal office: cannot tell
@@ -268,8 +270,11 @@ def normalize_rank(raw: str | None, level: str | None = "市级",
             if hit:
                 return hit
     found: list[str] = []
+    # the unit counts only through what its name says of a bare 主任: readings are shared by
+    # every unit of a kind (a province's rosters repeat the same titles in 1,000 units)
+    unit_head = None if unit is None else bool(_HEAD_IS_ZHUREN.search(_clean(unit)))
     for t in texts:
-        found += _ranks_in(_clean(t), normalize_level(level), department, unit)
+        found += _ranks_in(_clean(t), normalize_level(level), department, unit_head)
     if not found:
         return None
     return min(found, key=ORDINAL.__getitem__)
@@ -286,9 +291,10 @@ def _mapped(text: str, mapping: dict[str, str]) -> str | None:
     return None
 
 
-def _ranks_in(text: str, lvl: str | None, department: str | None, unit: str | None) -> list[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _ranks_in(text: str, lvl: str | None, department: str | None, unit_head: bool | None) -> tuple[str, ...]:
     if not text or text.lower() in ("nan", "none", "null", "-", "无", "/"):
-        return []
+        return ()
     found = _longest_hits(text, _EXPLICIT)
     found += _longest_hits(text, _GRADES)
     found += _longest_hits(text, _TERRITORIAL)
@@ -315,10 +321,10 @@ def _ranks_in(text: str, lvl: str | None, department: str | None, unit: str | No
             continue
         bare = _bare_post(part)
         if bare is not None:
-            found += _zhuren(bare == "副主任", lvl, department, unit)
+            found += _zhuren(bare == "副主任", lvl, department, unit_head)
             continue
         found += _relative(part, lvl)
-    return found
+    return tuple(found)
 
 
 def travel_tier(rank_norm: str | None) -> str | None:
