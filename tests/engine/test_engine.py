@@ -190,3 +190,32 @@ def test_requires_drops_units_that_sent_no_reference_table(tmp_path, con):
     assert con.execute("SELECT unit FROM findings").fetchall() == [("甲局",)]
     assert "乙局未提供合同台账" in res.checks[0].note
     assert con.execute("SELECT note FROM _check_runs").fetchone()[0] == res.checks[0].note
+
+
+def test_evidence_records_attached_once_per_record_in_order(con):
+    """Each cited record's JSON is made once and written into every evidence row citing it,
+    in the evidence table's order; a record that has its JSON keeps it, a table outside the
+    contract (or missing) leaves its rows without one, and no row is added or lost."""
+    import json
+
+    from xuncha_audit.engine.runner import attach_evidence_records, ensure_output_tables
+
+    ensure_output_tables(con)
+    con.execute(
+        """INSERT INTO evidence VALUES
+        ('f3', 'P90', '乙局', 'payments', 'flag_big', NULL),
+        ('f1', 'P90', '甲局', 'payments', 'flag_big', NULL),
+        ('f2', 'P91', '甲局', 'payments', 'flag_big', NULL),       -- the same record, another finding
+        ('f4', 'P91', '甲局', 'payments', 'pass_small', '{"kept": 1}'),  -- attached before
+        ('f5', 'P92', '甲局', 'not_a_table', 'x', NULL),
+        ('f6', 'P92', '甲局', 'payments', 'no_such_key', NULL)""")
+    attach_evidence_records(con)
+    rows = con.execute("SELECT finding_id, record FROM evidence").fetchall()
+    assert [r[0] for r in rows] == ["f3", "f1", "f2", "f4", "f5", "f6"]
+    rec = {fid: (json.loads(r) if r else None) for fid, r in rows}
+    assert rec["f3"]["contract_no"] == "C9" and float(rec["f3"]["amount"]) == 2000
+    assert rec["f1"] == rec["f2"] and rec["f1"]["contract_no"] == "C1" and float(rec["f1"]["amount"]) == 5000
+    assert rec["f4"] == {"kept": 1}
+    assert rec["f5"] is None and rec["f6"] is None
+    assert [r[0] for r in con.execute("DESCRIBE evidence").fetchall()] == [
+        "finding_id", "check_id", "unit", "source_table", "record_key", "record"]
