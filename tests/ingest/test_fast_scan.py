@@ -43,3 +43,34 @@ def test_long_line_found_wherever_it_stands(monkeypatch, limit):
                  for _ in range(rnd.randint(1, 6))]
         data = b"\n".join(lines) + rnd.choice([b"", b"\n"])
         assert sources._long_line(data) == _long_by_split(data, limit), (limit, data)
+
+
+@pytest.mark.parametrize("blank_at", range(1, 12))
+def test_blank_line_where_a_scan_buffer_begins_is_not_skipped_silently(tmp_path, monkeypatch, blank_at):
+    """The scan reads a file in buffers cut after a line feed; a blank line that begins a
+    buffer was missed, DuckDB then skipped it and numbered every later line one too low.
+    Here every line is one buffer long, so the blank line begins one: the rows keep their
+    physical line numbers."""
+    import duckdb
+
+    from xuncha_audit.ingest.loader import load_folder
+
+    header = "凭证日期,凭证号,摘要,科目名称,借方金额,贷方金额"
+    width = len(header.encode("gbk")) + 1
+
+    def record(n: int) -> str:
+        line = f"2024-01-05,记-{n:02d},购买办公用品,办公费,{100 + n}.00,"
+        return line.replace("购买", "购买" + "x" * (width - 1 - len(line.encode("gbk"))))
+
+    lines = [header] + [record(n) for n in range(12)]
+    assert {len(x.encode("gbk")) + 1 for x in lines} == {width}
+    monkeypatch.setattr(sources, "_CHUNK", width)
+    lines.insert(blank_at + 1, "")
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "序时账.csv").write_bytes(("\n".join(lines) + "\n").encode("gbk"))
+    report = load_folder(d, tmp_path / "x.duckdb")
+    assert report.entries[0].rows_loaded == 12
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    got = con.execute("SELECT _source_row, voucher_no FROM ledger ORDER BY _source_row").fetchall()
+    assert got == [(k + 1, lines[k].split(",")[1]) for k in range(len(lines)) if k and lines[k]]
