@@ -74,3 +74,62 @@ def test_blank_line_where_a_scan_buffer_begins_is_not_skipped_silently(tmp_path,
     con = duckdb.connect(str(tmp_path / "x.duckdb"))
     got = con.execute("SELECT _source_row, voucher_no FROM ledger ORDER BY _source_row").fetchall()
     assert got == [(k + 1, lines[k].split(",")[1]) for k in range(len(lines)) if k and lines[k]]
+
+
+def _ledger_bytes(n: int, damage: str | None, where: float, encoding: str = "gbk") -> bytes:
+    lines = ["某局 2024年度 序时账", "凭证日期,凭证号,摘要,科目名称,借方金额,贷方金额"]
+    lines += [f"2024-01-{1 + k % 28:02d},记-{k},购买办公用品,办公费,{100 + k}.00," for k in range(n)]
+    body = [x.encode(encoding) for x in lines]
+    k = 2 + int(where * (n - 1))
+    if damage == "nul":
+        body[k] = body[k].replace(b",", b"\x00", 1)
+    elif damage == "quote":
+        body[k] = body[k].replace(b"\xb0\xec", b'"\xb0\xec', 1) if encoding == "gbk" else body[k] + b'"'
+    elif damage == "blank":
+        body.insert(k, b"")
+    elif damage == "utf8":
+        body[k] = lines[k].encode("utf-8")
+    elif damage == "crlf":
+        body[k] = body[k] + b"\r"
+    return b"\n".join(body) + b"\n"
+
+
+@pytest.mark.parametrize("damage", [None, "nul", "quote", "blank", "utf8", "crlf"])
+@pytest.mark.parametrize("where", [0.05, 0.5, 0.51, 0.95])
+def test_scan_in_two_processes_says_what_one_says(tmp_path, monkeypatch, damage, where):
+    """A large file is scanned in two halves, the second by another process: the same line
+    count and the same UTF-8 copy as one scan, and damage in either half (or right at the
+    cut) turns the file away as one scan does."""
+    raw = tmp_path / "序时账.csv"
+    raw.write_bytes(_ledger_bytes(400, damage, where))
+    results = {}
+    for parallel in (False, True):
+        monkeypatch.setattr(sources, "PARALLEL_SCAN_BYTES", 1 if parallel else 1 << 40)
+        monkeypatch.setattr(sources, "_CHUNK", 1000)  # several buffers in each half
+        dest = tmp_path / f"utf8_{parallel}.csv"
+        lines = sources._fast_scan(raw, "gbk", 3, b"\n", dest)
+        results[parallel] = (lines, dest.read_bytes() if lines is not None else None)
+        assert not list(tmp_path.glob("*.part2"))
+    assert results[True] == results[False]
+    assert (results[True][0] is None) == (damage is not None)
+    if damage is None:
+        assert results[True][0] == 400
+        assert results[True][1] == raw.read_bytes().decode("gbk").encode("utf-8")
+
+
+def test_damage_in_the_second_half_is_quarantined_at_its_line(tmp_path, monkeypatch):
+    import duckdb
+
+    from xuncha_audit.ingest.loader import load_folder
+
+    monkeypatch.setattr(sources, "PARALLEL_SCAN_BYTES", 1)
+    d = tmp_path / "d"
+    d.mkdir()
+    data = _ledger_bytes(400, "nul", 0.8)
+    (d / "序时账.csv").write_bytes(data)
+    bad = next(k for k, line in enumerate(data.split(b"\n"), 1) if b"\x00" in line)
+    entry = load_folder(d, tmp_path / "x.duckdb").entries[0]
+    assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == (400, 399, 1)
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    assert con.execute("SELECT row_no FROM _quarantine").fetchall() == [(bad,)]
+    assert con.execute("SELECT max(_source_row) FROM ledger").fetchone()[0] == 402
