@@ -318,6 +318,14 @@ def test_workbook_zip_written_in_a_thread_fails_the_export_and_is_waited_for(exp
             if p.name != "备份"} == before
     assert not [n for n in os.listdir(exported) if n.startswith(".staging-")]
 
+    def broken_report(*a, **k):
+        raise RuntimeError("report failed")
+
+    with monkeypatch.context() as m:  # both fail: the export's own error is the one raised
+        m.setattr(ex, "write_report", broken_report)
+        with pytest.raises(RuntimeError, match="report failed"):
+            ex.export_all(con, exported, carry_over=False)
+
     monkeypatch.setattr(xlsxwriter.Workbook, "close", slow_close)
     ex.export_all(con, exported, carry_over=False)
     con.close()

@@ -63,11 +63,12 @@ class ExportContext:
         the other files are written; :meth:`wait` before the files are hashed or moved."""
         self.running.append(Background(step))
 
-    def wait(self) -> None:
-        """Wait for every step given to :meth:`finish_later`; the first failure is raised."""
+    def wait(self, *, raise_error: bool = True) -> None:
+        """Wait for every step given to :meth:`finish_later`; the first failure is raised
+        (not when the export is already failing: its own error is the one to see)."""
         running, self.running = self.running, []
         errors = [e for e in (b.join() for b in running) if e is not None]
-        if errors:
+        if errors and raise_error:
             raise errors[0]
 
     def findings_select(self) -> str:
@@ -293,8 +294,10 @@ def export_all(con: duckdb.DuckDBPyConnection, out_dir: str | os.PathLike, *, ma
         try:
             for output in WRITERS:
                 extras.update(output.write(ctx, st.path(output.name)) or {})
-        finally:
-            ctx.wait()  # the workbook's zip, written meanwhile (an error of its own raised here)
+        except BaseException:
+            ctx.wait(raise_error=False)  # no thread left writing into the staging folder
+            raise
+        ctx.wait()  # the workbook's zip, written meanwhile (an error of its own raised here)
         manifest["outputs"] = {
             w.name: {"bytes": st.path(w.name).stat().st_size, "sha256": sha256_file(st.path(w.name))}
             for w in WRITERS

@@ -427,6 +427,12 @@ class _Sheet:
     step: Callable[[], None] | None = None  # commits between rewrites while staging (see Rewrite)
     big: bool = False  # staging tables rewritten, not updated (derive.rewrite_staging)
 
+    @property
+    def rewrite(self) -> bool | _derive.Rewrite:
+        """``rewrite=`` for the staging table's whole-column changes (derive.set_columns):
+        rewritten when big, committing after each rewrite while a step is set."""
+        return _derive.Rewrite(self.step) if self.big and self.step else self.big
+
     def say(self, zh: str | None, en: str | None = None) -> None:
         """A message for every member's ``_load_log`` entry."""
         for m in self.members:
@@ -1429,22 +1435,28 @@ class _Run:
               AND NOT EXISTS (SELECT 1 FROM _xa_typed b WHERE b._row = t._row AND len(b._bad) > 0)""",
         )
         # a staging table too large to update in memory is rewritten (derive.set_columns)
-        big = st.big = rewrite_staging(be, "_xa_new")
+        st.big = rewrite_staging(be, "_xa_new")
         if "voucher_id" in tdef.columns and st.plan.conv.get("voucher_numbering") == "year":
             # vouchers numbered through the year: the period is not part of the identity
             set_columns(be, tdef, "_xa_new", {"voucher_id": f"""CAST(coalesce(fiscal_year, year(voucher_date))
                 AS VARCHAR) || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '')"""}, where="t.voucher_id IS NULL",
-                rewrite=_derive.Rewrite(st.step) if big and st.step else big)
+                rewrite=st.rewrite)
         # books: tagged per unit over its whole ledger once every file is in (_after_run);
-        # keys: once the line numbers are final (_stage_dedupe)
+        # keys: here, or once line numbers made here are final (_stage_dedupe)
         derive_columns(be, tdef.name, level=self.level, unit=st.members[0].file_unit,
-                       target="_xa_new", normalised=True, rewrite_step=st.step, books=False, keys=False)
+                       target="_xa_new", normalised=True, rewrite_step=st.step, books=False,
+                       keys=not self._lines_continue(st))
+
+    @staticmethod
+    def _lines_continue(st: _Sheet) -> bool:
+        """Line numbers made in file order continue after the lines of the same voucher loaded
+        from an earlier sheet (a 明细账 holds one account per sheet): keys wait for them."""
+        tdef = st.tdef
+        return "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns
 
     def _stage_dedupe(self, st: _Sheet) -> None:
-        be, tdef, big = self.be, st.tdef, st.big
-        if "line_no" in tdef.columns and "line_no" not in st.col_src and "voucher_id" in tdef.columns:
-            # lines numbered in file order continue after the lines of the same voucher loaded
-            # from an earlier sheet (a 明细账 holds one account per sheet)
+        be, tdef = self.be, st.tdef
+        if self._lines_continue(st):
             be.execute(
                 f"""UPDATE _xa_new AS n SET line_no = n.line_no + e.mx FROM (
                     SELECT unit, voucher_id, max(line_no) AS mx FROM {_q(tdef.name)}
@@ -1452,7 +1464,7 @@ class _Run:
                     WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
                 {"units": st.units},
             )
-        derive_keys(be, tdef, "_xa_new", _derive.Rewrite(st.step) if big and st.step else big)
+            derive_keys(be, tdef, "_xa_new", st.rewrite)
         if tdef.duplicates == "keep" and be.scalar(
                 # a key loaded before: its first record there bears the key unnumbered
                 f"""SELECT count(*) FROM _xa_new n SEMI JOIN (
