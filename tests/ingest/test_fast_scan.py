@@ -133,3 +133,20 @@ def test_damage_in_the_second_half_is_quarantined_at_its_line(tmp_path, monkeypa
     con = duckdb.connect(str(tmp_path / "x.duckdb"))
     assert con.execute("SELECT row_no FROM _quarantine").fetchall() == [(bad,)]
     assert con.execute("SELECT max(_source_row) FROM ledger").fetchone()[0] == 402
+
+
+@pytest.mark.parametrize("how", ["no_interpreter", "child_fails"])
+def test_scan_in_two_processes_without_a_working_second_process(tmp_path, monkeypatch, how):
+    """When the second process cannot start or fails (not the file), the second half is
+    scanned in this process: the same count and copy, not the slow line reader."""
+    raw = tmp_path / "序时账.csv"
+    raw.write_bytes(_ledger_bytes(400, None, 0.5))
+    monkeypatch.setattr(sources, "PARALLEL_SCAN_BYTES", 1)
+    if how == "no_interpreter":
+        monkeypatch.setattr(sources.sys, "executable", str(tmp_path / "no-such-python"))
+    else:
+        monkeypatch.setattr(sources.sys, "executable", "false")
+    dest = tmp_path / "utf8.csv"
+    assert sources._fast_scan(raw, "gbk", 3, b"\n", dest) == 400
+    assert dest.read_bytes() == raw.read_bytes().decode("gbk").encode("utf-8")
+    assert not list(tmp_path.glob("*.part2"))

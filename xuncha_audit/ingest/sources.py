@@ -464,27 +464,42 @@ def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: P
     if cut is None:
         return _scan_part(path, encoding, start, terminator, dest, 0, None)
     part = None if dest is None else dest.with_name(dest.name + ".part2")
-    child = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from xuncha_audit.ingest.sources import _scan_part_main; "
-         "sys.exit(_scan_part_main(sys.argv[1:]))",
-         str(path), encoding, terminator.hex(), str(cut), str(part or ""), str(_CHUNK), str(MAX_LINE_BYTES)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from xuncha_audit.ingest.sources import _scan_part_main; "
+             "sys.exit(_scan_part_main(sys.argv[1:]))",
+             str(path), encoding, terminator.hex(), str(cut), str(part or ""), str(_CHUNK), str(MAX_LINE_BYTES)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:  # no interpreter to start (a frozen build): one scan, as for a small file
+        return _scan_part(path, encoding, start, terminator, dest, 0, None)
     try:
         first = _scan_part(path, encoding, start, terminator, dest, 0, cut)
-        out, _ = child.communicate()
-        second = out.decode().strip()
-        if first is None or child.returncode != 0 or not second.isdigit():
+        if first is None:
             return None
+        out, _ = child.communicate()
+        said = out.decode(errors="replace").strip()
+        if said == _NOT_CLEAN:
+            return None
+        if child.returncode != 0 or not said.isdigit():
+            # the other process failed (not the file): its half scanned here
+            second = _scan_part(path, encoding, 1, terminator, part, cut, None)
+            if second is None:
+                return None
+        else:
+            second = int(said)
         if dest is not None and part is not None:
             with dest.open("ab") as whole, part.open("rb") as tail:
                 shutil.copyfileobj(tail, whole, 8 << 20)
-        return first + int(second)
+        return first + second
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
         if part is not None:
             part.unlink(missing_ok=True)
+
+
+_NOT_CLEAN = "not clean"  # what the second part's process prints when its part is damaged
 
 
 def _middle_line_end(path: Path, size: int) -> int | None:
@@ -505,8 +520,7 @@ def _scan_part_main(argv: list[str]) -> int:
     _CHUNK, MAX_LINE_BYTES = int(chunk), int(max_line)
     lines = _scan_part(Path(path), encoding, 1, bytes.fromhex(term), Path(part) if part else None,
                        int(begin), None)
-    if lines is not None:
-        print(lines)
+    print(_NOT_CLEAN if lines is None else lines)
     return 0
 
 
