@@ -1456,21 +1456,26 @@ class _Run:
 
     def _stage_dedupe(self, st: _Sheet) -> None:
         be, tdef = self.be, st.tdef
+        # the group's units that earlier groups of this run loaded into the table (rows an
+        # earlier load left were cleared before): only their lines and keys can meet this
+        # group's — none, and no statement need look (most groups: a unit's file per table)
+        earlier = [u for u in st.units if (tdef.name, u) in self.cleared]
         if self._lines_continue(st):
-            be.execute(
-                f"""UPDATE _xa_new AS n SET line_no = n.line_no + e.mx FROM (
-                    SELECT unit, voucher_id, max(line_no) AS mx FROM {_q(tdef.name)}
-                    WHERE list_contains($units, unit) GROUP BY ALL) e
-                    WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
-                {"units": st.units},
-            )
+            if earlier:
+                be.execute(
+                    f"""UPDATE _xa_new AS n SET line_no = n.line_no + e.mx FROM (
+                        SELECT unit, voucher_id, max(line_no) AS mx FROM {_q(tdef.name)}
+                        WHERE list_contains($units, unit) GROUP BY ALL) e
+                        WHERE e.unit = n.unit AND e.voucher_id = n.voucher_id""",
+                    {"units": earlier},
+                )
             derive_keys(be, tdef, "_xa_new", st.rewrite)
-        if tdef.duplicates == "keep" and be.scalar(
+        if tdef.duplicates == "keep" and earlier and be.scalar(
                 # a key loaded before: its first record there bears the key unnumbered
                 f"""SELECT count(*) FROM _xa_new n SEMI JOIN (
                         SELECT unit, _key FROM {_q(tdef.name)} WHERE list_contains($units, unit)) e
                     ON e.unit = n.unit AND e._key = regexp_replace(n._key, '#[0-9]+$', '')""",
-                {"units": st.units}):
+                {"units": earlier}):
             # A repeated record is evidence (payroll: one item paid twice, e.g. once in the
             # salary file and again in a supplementary file): number it after the records of
             # the same key already loaded instead of quarantining it.
@@ -1484,15 +1489,15 @@ class _Run:
                           FROM {_q(tdef.name)} WHERE list_contains($units, unit) GROUP BY ALL) e
                       ON e.unit = x.unit AND e.base = x.base
                 ) s WHERE n.rowid = s.rid""",
-                {"units": st.units},
+                {"units": earlier},
             )
         has_dups = be.scalar(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
-        ) or be.scalar(  # a key loaded before (another file of the same unit and table)
+        ) or (earlier and be.scalar(  # a key loaded before (another file of the same unit and table)
             f"""SELECT count(*) FROM _xa_new n SEMI JOIN (
                     SELECT unit, _key FROM {_q(tdef.name)} WHERE list_contains(?, unit)) e
-                ON e.unit = n.unit AND e._key = n._key""", [st.units]
-        )
+                ON e.unit = n.unit AND e._key = n._key""", [earlier]
+        ))
         if has_dups:
             self._quarantine_duplicates(st)
         else:  # nothing to number or quarantine: no window over every row
