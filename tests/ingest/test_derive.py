@@ -180,3 +180,78 @@ def test_rank_norm_uses_ranks_module_or_null(con):
         assert got is None
     else:
         assert got == normalize_rank("正处级", "市级")
+
+
+def _staged(con, table: str, rows_sql: str, *, year_numbering: bool = False, level: str = "市级"):
+    """The loader's route: derived_select while inserting, then line numbers, repeated keys, ranks."""
+    from xuncha_audit.contract import load_contract
+    from xuncha_audit.ingest.derive import (
+        derive_ranks,
+        derived_select,
+        number_lines,
+        number_repeated_keys,
+    )
+
+    tdef = load_contract().table(table)
+    install_macros(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {rows_sql}")
+    present = {r[0] for r in con.execute("DESCRIBE src").fetchall()}
+    gen_lines = any(c.generated == "number_within_voucher" for c in tdef.column_list())
+    sql, params = derived_select(tdef, "SELECT * FROM src", present, keys=not gen_lines,
+                                 year_numbering=year_numbering)
+    con.execute(f"INSERT INTO {table} BY NAME {sql}", params)
+    if gen_lines:
+        number_lines(con, tdef, table, keys=True)
+    else:
+        number_repeated_keys(con, tdef, table)
+    derive_ranks(con, tdef, table, level)
+    return con.execute(f"SELECT * FROM {table} ORDER BY _source_row").fetchall()
+
+
+_LEDGER_ROWS = {
+    # no 分录号 anywhere (the usual export): numbered in file order within each voucher
+    "no_line_numbers": """SELECT * FROM (VALUES
+        ('A', '记-1', DATE '2024-01-05', 3, NULL::INT), ('A', '记-1', DATE '2024-01-05', 2, NULL),
+        ('B', '记-1', DATE '2024-01-05', 4, NULL), ('A', '记-2', DATE '2024-02-01', 5, NULL),
+        ('A', '记-1', DATE '2024-03-01', 6, NULL)) v(unit, voucher_no, voucher_date, _source_row, line_no)""",
+    # some lines numbered by the export: the others continue after the voucher's highest
+    "some_line_numbers": """SELECT * FROM (VALUES
+        ('A', '记-1', DATE '2024-01-05', 2, 4::INT), ('A', '记-1', DATE '2024-01-05', 3, NULL),
+        ('A', '记-2', DATE '2024-01-05', 4, NULL)) v(unit, voucher_no, voucher_date, _source_row, line_no)""",
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(_LEDGER_ROWS))
+def test_staged_route_equals_derive_columns(con, scenario):
+    """The loader's one-pass staging gives the rows derive_columns gives (keys included)."""
+    staged = _staged(con, "ledger", _LEDGER_ROWS[scenario])
+    con.execute("DELETE FROM ledger")
+    con.execute(f"INSERT INTO ledger BY NAME {_LEDGER_ROWS[scenario]}")
+    derive_columns(con, "ledger", normalised=True, books=False)
+    assert staged == con.execute("SELECT * FROM ledger ORDER BY _source_row").fetchall()
+    keys = con.execute("SELECT unit, _key FROM ledger").fetchall()
+    assert len(keys) == len(set(keys)) and all(k for _, k in keys)
+    # in _source_row order within (unit, voucher id), after the voucher's highest number
+    lines = [r[0] for r in con.execute("SELECT line_no FROM ledger ORDER BY _source_row").fetchall()]
+    assert lines == {"no_line_numbers": [1, 2, 1, 1, 1], "some_line_numbers": [4, 5, 1]}[scenario]
+
+
+def test_staged_route_year_numbering_and_defaults(con):
+    got = _staged(con, "ledger", """SELECT * FROM (VALUES ('A', '记-15', DATE '2024-03-05', 2))
+                  v(unit, voucher_no, voucher_date, _source_row)""", year_numbering=True)
+    cols = [r[0] for r in con.execute("DESCRIBE ledger").fetchall()]
+    row = dict(zip(cols, got[0], strict=True))
+    assert (row["fiscal_year"], row["period"], row["voucher_id"], row["line_no"], row["_key"]) == (
+        2024, 3, "2024 记-15", 1, "2024 记-15 #1")
+    con.execute("DELETE FROM hospitality")
+    got = _staged(con, "hospitality", "SELECT 'u' AS unit, 'h1' AS record_no, 1 AS amount, 2 AS _source_row")
+    cols = [r[0] for r in con.execute("DESCRIBE hospitality").fetchall()]
+    assert dict(zip(cols, got[0], strict=True))["meals"] == 1  # the contract's default
+
+
+def test_staged_route_numbers_repeated_payroll_items(con):
+    rows = """SELECT * FROM (VALUES ('u', DATE '2024-03-01', '张三', '基本工资', 100, 2),
+              ('u', DATE '2024-03-01', '张三', '基本工资', 100, 3)) v(unit, month, name, item, amount, _source_row)"""
+    _staged(con, "payroll", rows)
+    got = [r[0] for r in con.execute("SELECT _key FROM payroll ORDER BY _source_row").fetchall()]
+    assert got == ["2024-03-01|张三|基本工资", "2024-03-01|张三|基本工资#2"]

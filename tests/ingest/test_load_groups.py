@@ -208,7 +208,6 @@ def test_large_staging_tables_are_rewritten_with_the_same_result(which, province
 
     monkeypatch.setattr(derive, "UPDATE_BYTES_PER_ROW", 2**40)  # every staging table is "large"
     monkeypatch.setattr(derive, "set_columns", spy)
-    monkeypatch.setattr(loader, "set_columns", spy)
     monkeypatch.setattr(loader._Run, "_stages", stages_spy)
     rewritten = _load(data, tmp_path / "r.duckdb", batch=True)
     staging = [rw for t, rw in calls if t.startswith("_xa_")]
