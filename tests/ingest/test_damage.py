@@ -136,6 +136,7 @@ def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monk
     rows = _rows(3000)
     for i in (0, 7, 2500):
         rows[i] = ",,,,,"  # blank records: not rows
+    rows[7] = " ,  ,,, , "  # cells of spaces only: blank too
     rows[1500] = HEADER  # a page's header printed again
     entry, q, con = _load_one(load, tmp_path, ("\n".join(["凭证明细", HEADER, *rows]) + "\n").encode("gbk"))
     assert (entry.rows_read, entry.rows_loaded, entry.rows_quarantined, entry.rows_skipped) == (2997, 2996, 0, 1)
@@ -223,3 +224,27 @@ def test_unclosed_quote_in_the_head_does_not_hide_the_header(tmp_path, load):
     entry, q, _con = _load_one(load, tmp_path, ("\n\n".join(["某市住房和城乡建设局", HEADER, *rows]) + "\n").encode())
     assert (entry.status, entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == ("partial", 4, 3, 1)
     assert q[0][0] == 5 and "引号" in q[0][2]
+
+
+@pytest.mark.parametrize("width", [1, 6, 300])
+def test_not_blank_sql_cell_by_cell_and_concatenated_agree(width, monkeypatch):
+    """A row is blank when every cell is NULL or spaces, whether tested cell by cell (narrow
+    sheets) or by one concatenation (wide ones)."""
+    import duckdb
+
+    import xuncha_audit.ingest.sources as sources
+
+    cols = ", ".join(f"c{i} VARCHAR" for i in range(width))
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE r ({cols}, want BOOLEAN)")
+    nulls = [None] * width
+    samples = [(nulls, False), ([" "] * width, False), ([*nulls[:-1], " x"], True),
+               (["  ", *nulls[1:]], False), (["0", *nulls[1:]], True), ([*nulls[:-1], ""], False)]
+    for cells, want in samples:
+        con.execute(f"INSERT INTO r VALUES ({', '.join('?' * (width + 1))})", [*cells, want])
+    got = {}
+    for limit in (0, 1 << 20):
+        monkeypatch.setattr(sources, "NOT_BLANK_OR_WIDTH", limit)
+        got[limit] = con.execute(
+            f"SELECT list(({sources.not_blank_sql(width)}) = want ORDER BY rowid) FROM r").fetchone()[0]
+    assert got[0] == got[1 << 20] == [True] * len(samples)

@@ -161,12 +161,23 @@ def transcode_to_utf8(src: Path, dest: Path, encoding: str) -> int:
     return replaced
 
 
+#: widest row tested cell by cell in :func:`not_blank_sql` (wider: one concat_ws)
+NOT_BLANK_OR_WIDTH = 256
+
+
 def not_blank_sql(width: int) -> str:
-    """SQL: the row has at least one non-blank cell among c0..c{width-1}. One concat_ws over
-    the cells: DuckDB plans it in time linear in the number of columns (a coalesce of
-    nullif(trim(c)) terms was quadratic: 16,000 columns took minutes)."""
+    """SQL: the row has at least one non-blank cell among c0..c{width-1}. Up to
+    :data:`NOT_BLANK_OR_WIDTH` cells an OR of the cells, which stops at the first filled one
+    (nearly always c0: 0.08 s over a 4M-line ledger, against 0.69 s for concatenating every
+    cell of every row). A wider sheet: one concat_ws over the cells, which DuckDB plans in
+    time linear in the number of columns (a coalesce of nullif(trim(c)) terms was quadratic:
+    16,000 columns took minutes)."""
+    if not width:
+        return "FALSE"
+    if width <= NOT_BLANK_OR_WIDTH:
+        return "(" + " OR ".join(f"(c{i} IS NOT NULL AND trim(c{i}) <> '')" for i in range(width)) + ")"
     cells = ", ".join(f"c{i}" for i in range(width))
-    return f"trim(concat_ws('', {cells})) <> ''" if width else "FALSE"
+    return f"trim(concat_ws('', {cells})) <> ''"
 
 
 def _clean_cell(value) -> str | None:
@@ -737,13 +748,15 @@ class CsvSheet(Sheet):
         except (duckdb.InvalidInputException, duckdb.ConversionException):
             be.execute(f'DROP TABLE IF EXISTS "{table}_csv"')
             return False
-        # a large file is read in parallel into a table first: its rowids are the read order
-        self.loaded_rows = int(be.scalar(
-            f"""CREATE OR REPLACE TEMP TABLE "{table}" AS
-            SELECT *, rowid + $first AS _row FROM "{table}_csv" WHERE {not_blank_sql(width)}""",
-            {"first": first},
-        ))
-        be.execute(f'DROP TABLE "{table}_csv"')
+        # a large file is read in parallel into a table first: its rowids are the read order.
+        # The line numbers are added to that table and its blank rows deleted, in place: a
+        # copy of a 4M-line ledger without them cost 1.1 s, the UPDATE and DELETE 0.4 s
+        be.execute(f'ALTER TABLE "{table}_csv" ADD COLUMN _row BIGINT')
+        be.execute(f'UPDATE "{table}_csv" SET _row = rowid + $first', {"first": first})
+        be.execute(f'DELETE FROM "{table}_csv" WHERE NOT ({not_blank_sql(width)})')
+        be.execute(f'DROP TABLE IF EXISTS "{table}"')
+        be.execute(f'ALTER TABLE "{table}_csv" RENAME TO "{table}"')
+        self.loaded_rows = int(be.scalar(f'SELECT count(*) FROM "{table}"'))
         return True
 
     def _materialise_lines(self, con, header_idx: int, table: str) -> list[Reject]:
