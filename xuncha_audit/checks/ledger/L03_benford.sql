@@ -85,57 +85,85 @@ top_digit AS (
 flagged_units AS (
     SELECT DISTINCT unit FROM top_digit
 ),
-lines AS NOT MATERIALIZED (
-    -- only the units with a flagged entity are scanned again for evidence (inlined in each
-    -- of the four joins below: written out it was a copy of most of the ledger)
-    SELECT l.unit, l._key, l.voucher_date, l.person, l.counterparty_norm,
-           nullif(trim(coalesce(l.account_code, '') || ' ' || coalesce(l.account_name, '')), '') AS account_key,
-           greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,
-           CAST(CAST(round(greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) * 100) AS BIGINT)
-                AS VARCHAR) AS digits
-    FROM ledger l
-    JOIN flagged_units fu ON fu.unit = l.unit
-    WHERE greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) >= $min_amount
-      AND coalesce(l.book, '') <> '预算会计'  -- 平行记账: count an economic event once
+lines AS (
+    -- only the units with a flagged entity are scanned again for evidence, once: each line
+    -- stands for its account, person, counterparty and unit (four joins of the ledger, one
+    -- per kind of entity, read it four times)
+    SELECT l.unit, l._key, l.voucher_date, l.person, l.counterparty_norm, l.account_key, l.amt,
+           CAST(substr(l.digits, 1, 1) AS INTEGER) AS d1,
+           CASE WHEN l.amt >= 10 THEN CAST(substr(l.digits, 1, 2) AS INTEGER) END AS d2
+    FROM (
+        SELECT l.unit, l._key, l.voucher_date, l.person, l.counterparty_norm,
+               nullif(trim(coalesce(l.account_code, '') || ' ' || coalesce(l.account_name, '')), '') AS account_key,
+               greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt,
+               CAST(CAST(round(greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) * 100) AS BIGINT)
+                    AS VARCHAR) AS digits
+        FROM ledger l
+        JOIN flagged_units fu ON fu.unit = l.unit
+        WHERE greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) >= $min_amount
+          AND coalesce(l.book, '') <> '预算会计'  -- 平行记账: count an economic event once
+    ) l
+),
+line_entities AS (
+    -- each line stands for its account, person, counterparty (first digit) and its unit
+    -- (first two digits): one scan of the ledger, not one join of it per kind of entity
+    SELECT l.*, k.entity_type,
+           CASE k.entity_type WHEN 'account' THEN l.account_key WHEN 'person' THEN l.person
+                              WHEN 'vendor' THEN l.counterparty_norm ELSE l.unit END AS entity_key,
+           CASE WHEN k.entity_type = 'unit' THEN l.d2 ELSE l.d1 END AS digit
+    FROM lines l
+    CROSS JOIN (VALUES ('account'), ('person'), ('vendor'), ('unit')) AS k(entity_type)
+    -- only lines on a flagged entity's most over-represented digit can be cited
+    WHERE l.d1 IN (SELECT top_digit FROM top_digit WHERE test = 'first')
+       OR l.d2 IN (SELECT top_digit FROM top_digit WHERE test = 'first_two')
 ),
 entity_lines AS (
     SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
            coalesce(l.counterparty_norm, l.person, l.account_key) AS source
     FROM top_digit t
-    JOIN lines l ON l.unit = t.unit AND l.account_key = t.entity_key
-    WHERE t.entity_type = 'account' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
-    UNION ALL
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
-           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
-    FROM top_digit t
-    JOIN lines l ON l.unit = t.unit AND l.person = t.entity_key
-    WHERE t.entity_type = 'person' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
-    UNION ALL
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
-           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
-    FROM top_digit t
-    JOIN lines l ON l.unit = t.unit AND l.counterparty_norm = t.entity_key
-    WHERE t.entity_type = 'vendor' AND CAST(substr(l.digits, 1, 1) AS INTEGER) = t.top_digit
-    UNION ALL
-    SELECT t.unit, t.test, t.entity_type, t.entity_key, l._key, l.voucher_date, l.amt, l.person,
-           coalesce(l.counterparty_norm, l.person, l.account_key) AS source
-    FROM top_digit t
-    JOIN lines l ON l.unit = t.unit
-    WHERE t.entity_type = 'unit' AND l.amt >= 10 AND CAST(substr(l.digits, 1, 2) AS INTEGER) = t.top_digit
+    JOIN line_entities l
+      ON l.unit = t.unit AND l.entity_type = t.entity_type AND l.entity_key = t.entity_key
+     AND l.digit = t.top_digit
 ),
-sourced AS (
-    SELECT e.*,
-           count(*) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key, e.source) AS source_lines
-    FROM entity_lines e
+entity_dates AS (
+    SELECT unit, test, entity_type, entity_key,
+           min(voucher_date) AS first_date, max(voucher_date) AS last_date
+    FROM entity_lines
+    GROUP BY unit, test, entity_type, entity_key
+),
+source_counts AS (
+    SELECT unit, test, entity_type, entity_key, source, count(*) AS source_lines
+    FROM entity_lines
+    GROUP BY unit, test, entity_type, entity_key, source
+),
+top_sources AS (
+    -- the lines cited come from the sources with most lines: those with at least as many
+    -- lines as the source at which the running count (most lines first) reaches
+    -- evidence_max; the others' lines cannot rank within it, and are not sorted
+    SELECT unit, test, entity_type, entity_key, source, source_lines
+    FROM (
+        SELECT c.*, max(CASE WHEN c.running >= $evidence_max THEN c.source_lines END)
+                        OVER (PARTITION BY c.unit, c.test, c.entity_type, c.entity_key) AS cutoff
+        FROM (
+            SELECT s.*, sum(s.source_lines) OVER (
+                       PARTITION BY s.unit, s.test, s.entity_type, s.entity_key
+                       ORDER BY s.source_lines DESC, s.source
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running
+            FROM source_counts s
+        ) c
+    ) x
+    WHERE cutoff IS NULL OR source_lines >= cutoff
 ),
 ranked AS (
-    SELECT e.*,
-           sum(e.amt) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS digit_amount,
-           min(e.voucher_date) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS first_date,
-           max(e.voucher_date) OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key) AS last_date,
+    SELECT e.*, d.first_date, d.last_date,
            row_number() OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key
-                              ORDER BY e.source_lines DESC, e.amt DESC, e._key) AS rn
-    FROM sourced e
+                              ORDER BY c.source_lines DESC, e.amt DESC, e._key) AS rn
+    FROM entity_lines e
+    JOIN top_sources c
+      ON c.unit = e.unit AND c.test = e.test AND c.entity_type = e.entity_type
+     AND c.entity_key = e.entity_key AND c.source IS NOT DISTINCT FROM e.source
+    JOIN entity_dates d
+      ON d.unit = e.unit AND d.test = e.test AND d.entity_type = e.entity_type AND d.entity_key = e.entity_key
 )
 SELECT r.unit,
        r.test || ':' || r.entity_type || ':' || r.entity_key AS finding_key,
