@@ -235,3 +235,27 @@ def test_cell_gate_lets_in_every_cell_the_cleaning_changes(con):
     assert len(rows) == len(cells)
     wrong = [(c, gated, clean, inline) for c, gated, clean, inline in rows if not gated == clean == inline]
     assert not wrong
+
+
+def test_thousands_fast_path_reads_as_the_full_parser():
+    """Thousands-grouped amounts with at most two decimals skip the full parser: they read
+    the same as through it (its regular expressions), signs, rounding and bounds included;
+    the shapes the fast path must not take (other groupings, more decimals, units) still go
+    through it."""
+    c = duckdb.connect()
+    install_parse_macros(c)
+    values = ["1,234", "1,234.5", "1,234.56", "-25,788.34", "+25,788.34", "999,999,999,999,999.99",
+              "9,999,999,999,999,999.99", "12,345,678.00", "1,000.", "1,234.567", "12,34.00", "1,2345",
+              "1,234.5万", "0,123.00", "-0,001.10", "1,000.0049999999"]
+    full = ("TRY_CAST(xa_amount_p(regexp_extract(v, '" + _amount_re().replace("'", "''")
+            + "', ['o', 'n', 'u', 'c']), 1) AS DECIMAL(18,2))")
+    rows = c.execute(f"SELECT v, xa_amount(v), {full} FROM unnest(?) t(v)", [values]).fetchall()
+    assert [(v, a) for v, a, _ in rows] == [(v, b) for v, _, b in rows]
+    assert rows[2][1] == Decimal("1234.56") and rows[3][1] == Decimal("-25788.34")
+    c.close()
+
+
+def _amount_re() -> str:
+    from xuncha_audit.ingest import normalize
+
+    return normalize._AMOUNT_RE

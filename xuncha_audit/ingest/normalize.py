@@ -202,6 +202,10 @@ PARSE_MACROS_2 = {
         "list_transform([s], lambda z: CASE WHEN z IS NULL THEN NULL "
         "WHEN f = 1 AND regexp_full_match(z, '[-+]?[0-9]+(\\.[0-9]+)?') "
         "THEN TRY_CAST(z AS DECIMAL(18,2)) "
+        # thousands groups and at most two decimals (25,788.34: what 用友 and 金蝶 write)
+        # read as the full parser reads them, without its regular expressions
+        "WHEN f = 1 AND regexp_full_match(z, '[-+]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]{1,2})?') "
+        "THEN TRY_CAST(replace(z, ',', '') AS DECIMAL(18,2)) "
         "ELSE TRY_CAST(xa_amount_p(regexp_extract(regexp_replace(z, "
         f"{literal(_WS[:-1] + '￥¥$]|RMB|rmb|CNY|人民币')}, '', 'g'), {literal(_AMOUNT_RE)}, "
         "['o', 'n', 'u', 'c']), f) AS DECIMAL(18,2)) END)[1]"
