@@ -112,7 +112,8 @@ line_entities AS (
                               WHEN 'vendor' THEN l.counterparty_norm ELSE l.unit END AS entity_key,
            CASE WHEN k.entity_type = 'unit' THEN l.d2 ELSE l.d1 END AS digit
     FROM lines l
-    CROSS JOIN (VALUES ('account'), ('person'), ('vendor'), ('unit')) AS k(entity_type)
+    -- as the kinds of entity flagged in its unit only
+    JOIN (SELECT DISTINCT unit, entity_type FROM top_digit) k ON k.unit = l.unit
     -- only lines on a flagged entity's most over-represented digit can be cited
     WHERE l.d1 IN (SELECT top_digit FROM top_digit WHERE test = 'first')
        OR l.d2 IN (SELECT top_digit FROM top_digit WHERE test = 'first_two')
