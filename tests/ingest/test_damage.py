@@ -120,12 +120,16 @@ def test_clean_file_with_quotes_and_crlf_takes_the_fast_path(tmp_path, load, mon
     assert float(con.execute("SELECT sum(debit) FROM ledger").fetchone()[0]) == pytest.approx(7 * 1234.5 + 0.28)
 
 
-@pytest.mark.parametrize("one_statement", [True, False], ids=["small-file-one-statement", "large-file-rowids"])
-def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monkeypatch, one_statement):
+@pytest.mark.parametrize(("one_statement", "too_large_to_update"), [(True, False), (False, False), (False, True)],
+                         ids=["small-file-one-statement", "large-file-rowids", "large-file-copied"])
+def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monkeypatch, one_statement,
+                                                            too_large_to_update):
     """A small clean file is read in one statement (numbered as read), a large one into a
-    table first (numbered by rowid): the same rows, the same physical line numbers, blank
-    lines left out and counted nowhere, a header repeated inside the data skipped and
-    counted, and the row count taken from the statement."""
+    table first (numbered by rowid, in place; copied when the table is too large to update
+    in memory): the same rows, the same physical line numbers, blank lines left out and
+    counted nowhere, a header repeated inside the data skipped and counted, and the row
+    count taken from the statement."""
+    import xuncha_audit.ingest.derive as derive
     import xuncha_audit.ingest.sources as sources
 
     def boom(*a, **k):
@@ -133,6 +137,8 @@ def test_fast_path_numbers_rows_by_physical_line_either_way(tmp_path, load, monk
 
     monkeypatch.setattr(sources.CsvSheet, "_materialise_lines", boom)
     monkeypatch.setattr(sources, "ONE_STATEMENT_CSV_BYTES", 1 << 30 if one_statement else 0)
+    if too_large_to_update:
+        monkeypatch.setattr(derive, "UPDATE_BYTES_PER_ROW", 2**40)
     rows = _rows(3000)
     for i in (0, 7, 2500):
         rows[i] = ",,,,,"  # blank records: not rows
