@@ -19,7 +19,7 @@ PKG = Path(__file__).resolve().parents[1] / "xuncha_audit"
 
 # Lower number = lower layer. A new top-level module or package gets a place here.
 LAYERS = {
-    "errors": 0, "vocabulary": 0,
+    "errors": 0, "vocabulary": 0, "yamldata": 0,
     "db": 1, "locks": 1,
     "dbsettings": 2, "contract": 2, "standards": 2, "checks": 2,
     "ingest": 3, "validate": 3, "synth": 3,

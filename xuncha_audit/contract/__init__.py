@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
-import yaml
-
 from xuncha_audit.db import of
+from xuncha_audit.yamldata import load_data
 
 CONTRACT_PATH = Path(__file__).with_name("tables.yaml")
 
@@ -255,7 +254,7 @@ def parse_contract(data: dict) -> Contract:
 def load_contract() -> Contract:
     """The packaged contract (cached)."""
     with CONTRACT_PATH.open(encoding="utf-8") as fh:
-        return parse_contract(yaml.safe_load(fh))
+        return parse_contract(load_data(fh))
 
 
 _UNIT_SUFFIX = re.compile(r"[（(]\s*(元|万元|㎡|m2|m²|平方米|升|l|km|公里|人|天)\s*[)）]$|/(元|万元)$")

@@ -18,6 +18,7 @@ from xuncha_audit.errors import ConfigError
 # The vocabulary (areas, severities, routes, the code table) lives in xuncha_audit.vocabulary.
 from xuncha_audit.vocabulary import AREAS, ENTITY_TYPES, ROUTES, SEVERITIES, canonical_code
 from xuncha_audit.vocabulary import CODE_RE as _CODE_RE
+from xuncha_audit.yamldata import load_data
 
 CHECKS_DIR = Path(__file__).resolve().parent.parent / "checks"
 
@@ -149,7 +150,7 @@ def parse_check_file(path: Path) -> CheckSpec:
     if not m:
         raise _err(path, "检查文件缺少 /* --- ... --- */ 元数据头", "missing metadata header")
     try:
-        meta = yaml.safe_load(m.group("yaml")) or {}
+        meta = (load_data if path.is_relative_to(CHECKS_DIR) else yaml.safe_load)(m.group("yaml")) or {}
     except yaml.YAMLError as exc:
         raise _err(path, "检查元数据头不是合法的 YAML", f"bad YAML header: {exc}") from None
     unknown = set(meta) - set(_HEADER_KEYS)

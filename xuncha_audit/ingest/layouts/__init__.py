@@ -25,6 +25,7 @@ import yaml
 
 from xuncha_audit.contract import header_key, load_contract
 from xuncha_audit.errors import ConfigError
+from xuncha_audit.yamldata import load_data
 
 LAYOUT_DIR = Path(__file__).parent
 DEFAULTS_FILE = LAYOUT_DIR / "_defaults.yaml"
@@ -103,7 +104,7 @@ def _unknown(keys, allowed, where: str, path: str) -> None:
 
 @cache
 def defaults() -> dict:
-    data = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8")) or {}
+    data = load_data(DEFAULTS_FILE.read_text(encoding="utf-8")) or {}
     _unknown(data, _CONVENTION_KEYS, "默认约定", str(DEFAULTS_FILE))
     return data
 
@@ -175,7 +176,7 @@ def parse_layout(data: object, path: str, user: bool = False) -> Layout:
 
 def _read(path: Path, user: bool) -> Layout:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = (yaml.safe_load if user else load_data)(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise _err("版式文件不是有效的 YAML", f"invalid YAML: {exc}", str(path)) from exc
     return parse_layout(data, str(path), user)
