@@ -186,8 +186,10 @@ def _staged(con, table: str, rows_sql: str, *, year_numbering: bool = False, lev
     """The loader's route: derived_select while inserting, then line numbers, repeated keys, ranks."""
     from xuncha_audit.contract import load_contract
     from xuncha_audit.ingest.derive import (
+        derive_keys,
         derive_ranks,
         derived_select,
+        line_number_column,
         number_lines,
         number_repeated_keys,
     )
@@ -196,12 +198,13 @@ def _staged(con, table: str, rows_sql: str, *, year_numbering: bool = False, lev
     install_macros(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {rows_sql}")
     present = {r[0] for r in con.execute("DESCRIBE src").fetchall()}
-    gen_lines = any(c.generated == "number_within_voucher" for c in tdef.column_list())
+    gen_lines = line_number_column(tdef) is not None
     sql, params = derived_select(tdef, "SELECT * FROM src", present, keys=not gen_lines,
                                  year_numbering=year_numbering)
     con.execute(f"INSERT INTO {table} BY NAME {sql}", params)
     if gen_lines:
-        number_lines(con, tdef, table, keys=True)
+        number_lines(con, tdef, table)
+        derive_keys(con, tdef, table)
     else:
         number_repeated_keys(con, tdef, table)
     derive_ranks(con, tdef, table, level)

@@ -266,25 +266,42 @@ def set_columns(con, tdef: Table, t: str, sets: dict[str, str], *, where: str | 
     _stepped(rewrite)
 
 
-def _derive_voucher_identity(con, tdef: Table, t: str, rewrite: bool = False) -> None:
-    """fiscal_year and period from the voucher date where absent; voucher_id =
-    ``YYYY-MM 凭证字-凭证号`` (period numbering; a loader sets ``YYYY 记-15`` itself for a
-    layout that numbers vouchers per year)."""
+def _default_sql(col, expr: str) -> str:
+    """``expr`` or, where NULL, the contract's default of ``col`` (parameter ``$d_<col>``)."""
+    return f"coalesce({expr}, CAST($d_{col.name} AS {col.duckdb_type}))"
+
+
+def _default_params(tdef: Table) -> dict[str, object]:
+    return {f"d_{c.name}": str(c.default) for c in tdef.column_list() if c.default is not None}
+
+
+def _identity_layers(tdef: Table, year_numbering: bool = False) -> list[dict[str, str]]:
+    """fiscal_year and period from the voucher date where absent, then voucher_id where absent:
+    ``YYYY-MM 凭证字-凭证号`` (period numbering) or, with ``year_numbering`` (a layout that
+    numbers vouchers through the year), ``YYYY 记-15``. Layers of {column: expression}, each
+    reading the columns the layers before it set; the same expressions for an UPDATE of a
+    table (:func:`derive_columns`) and for the loader's one INSERT (:func:`derived_select`)."""
     gens = {c.generated: c.name for c in tdef.column_list() if c.generated}
-    sets = {}
-    if "year_of_voucher_date" in gens:
-        sets[gens["year_of_voucher_date"]] = f"coalesce(t.{quote(gens['year_of_voucher_date'])}, year(t.voucher_date))"
-    if "month_of_voucher_date" in gens:
-        sets[gens["month_of_voucher_date"]] = f"coalesce(t.{quote(gens['month_of_voucher_date'])}, month(t.voucher_date))"
-    if sets:
-        set_columns(con, tdef, t, sets, rewrite=rewrite)
+    dates = {gens[g]: f"coalesce({quote(gens[g])}, {fn}(voucher_date))"
+             for g, fn in (("year_of_voucher_date", "year"), ("month_of_voucher_date", "month")) if g in gens}
+    layers = [dates] if dates else []
     if "voucher_identity" in gens:
-        vid = gens["voucher_identity"]
-        set_columns(con, tdef, t, {vid: f"""CASE WHEN fiscal_year IS NULL OR period IS NULL
+        vid = quote(gens["voucher_identity"])
+        if year_numbering:
+            layers.append({gens["voucher_identity"]: f"""coalesce({vid}, CAST(coalesce(fiscal_year,
+                year(voucher_date)) AS VARCHAR) || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, ''))"""})
+        layers.append({gens["voucher_identity"]: f"""coalesce({vid}, CASE WHEN fiscal_year IS NULL OR period IS NULL
                 THEN {VOUCHER_DISPLAY_SQL}
                 ELSE lpad(CAST(fiscal_year AS VARCHAR), 4, '0') || '-' || lpad(CAST(period AS VARCHAR), 2, '0')
-                     || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') END"""},
-                    where=f"t.{quote(vid)} IS NULL", rewrite=rewrite)
+                     || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') END)"""})
+    return layers
+
+
+def line_number_column(tdef: Table):
+    """The column numbered within each voucher (``generated: number_within_voucher``), or None."""
+    if "voucher_no" not in tdef.columns:
+        return None
+    return next((c for c in tdef.column_list() if c.generated == "number_within_voucher"), None)
 
 
 def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[str] | None = None) -> None:
@@ -430,17 +447,15 @@ def derive_columns(
         if col.norm == "company" and not normalised:
             sets[col.name + "_norm"] = company_norm_sql(f"t.{c}")
         if col.default is not None:
-            expr = f"coalesce({expr}, CAST($d_{col.name} AS {col.duckdb_type}))"
+            expr = _default_sql(col, expr)
         if expr != f"t.{c}":
             sets[col.name] = expr
-    params: dict[str, object] = {} if normalised else {"unit": unit or DEFAULT_UNIT}
-    for col in tdef.column_list():
-        if col.default is not None:
-            params[f"d_{col.name}"] = str(col.default)
+    params = _default_params(tdef) | ({} if normalised else {"unit": unit or DEFAULT_UNIT})
     if sets:
         set_columns(con, tdef, t, sets, params=params, rewrite=rewrite)
 
-    _derive_voucher_identity(con, tdef, t, rewrite)
+    for layer in _identity_layers(tdef):
+        set_columns(con, tdef, t, layer, rewrite=rewrite)
     number_lines(con, tdef, t, rewrite)
     derive_ranks(con, tdef, physical, level)
 
@@ -463,35 +478,13 @@ def derived_select(tdef: Table, src: str, present: set[str], *, keys: bool = Tru
     types = tdef.all_columns()
     sql = ("SELECT " + ", ".join(quote(c) if c in present else f"CAST(NULL AS {t}) AS {quote(c)}"
                                  for c, t in types.items()) + f" FROM ({src})")
-    params: dict[str, object] = {}
-
-    def layer(sets: dict[str, str]) -> None:
-        nonlocal sql
+    layers = [{c.name: _default_sql(c, quote(c.name)) for c in tdef.column_list() if c.default is not None},
+              *_identity_layers(tdef, year_numbering), {"_key": _key_expr(tdef)} if keys else {}]
+    for sets in layers:
         if sets:
             repl = ", ".join(f"CAST({e} AS {types[c]}) AS {quote(c)}" for c, e in sets.items())
             sql = f"SELECT * REPLACE ({repl}) FROM ({sql})"
-
-    defaults = {}
-    for col in tdef.column_list():
-        if col.default is not None:
-            params[f"d_{col.name}"] = str(col.default)
-            defaults[col.name] = f"coalesce({quote(col.name)}, CAST($d_{col.name} AS {col.duckdb_type}))"
-    layer(defaults)
-    gens = {c.generated: c.name for c in tdef.column_list() if c.generated}
-    layer({gens[g]: f"coalesce({quote(gens[g])}, {fn}(voucher_date))"
-           for g, fn in (("year_of_voucher_date", "year"), ("month_of_voucher_date", "month")) if g in gens})
-    if "voucher_identity" in gens:
-        vid = quote(gens["voucher_identity"])
-        if year_numbering:
-            layer({gens["voucher_identity"]: f"""coalesce({vid}, CAST(coalesce(fiscal_year, year(voucher_date))
-                AS VARCHAR) || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, ''))"""})
-        layer({gens["voucher_identity"]: f"""coalesce({vid}, CASE WHEN fiscal_year IS NULL OR period IS NULL
-                THEN {VOUCHER_DISPLAY_SQL}
-                ELSE lpad(CAST(fiscal_year AS VARCHAR), 4, '0') || '-' || lpad(CAST(period AS VARCHAR), 2, '0')
-                     || ' ' || coalesce({VOUCHER_DISPLAY_SQL}, '') END)"""})
-    if keys:
-        layer({"_key": _key_expr(tdef)})
-    return sql, params
+    return sql, _default_params(tdef)
 
 
 def number_repeated_keys(con, tdef: Table, t: str) -> None:
@@ -521,18 +514,15 @@ def derive_ranks(con, tdef: Table, t: str, level: str) -> None:
             _derive_ranks(con, t, col.name, level)
 
 
-def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False, *, keys: bool = False) -> None:
-    """``line_no`` (``generated: number_within_voucher``) where NULL: numbered within
-    ``(unit, voucher_id)`` in ``_source_row`` order, after the highest number the voucher has;
-    then, with ``keys``, the keys (:func:`derive_keys`). Where no line has a number (an export
+def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> None:
+    """``line_no`` (:func:`line_number_column`) where NULL: numbered within ``(unit,
+    voucher_id)`` in ``_source_row`` order, after the highest number the voucher has (keys
+    are made after: :func:`derive_keys`). Where no line has a number (an export
     without 分录号, the usual case), one plain window numbers the lines: the general form (the
     voucher's highest number, a partition by which lines have one) costs three times as much."""
     be = of(con)
-    col = next((c for c in tdef.column_list()
-                if c.generated == "number_within_voucher" and "voucher_no" in tdef.columns), None)
+    col = line_number_column(tdef)
     if col is None:
-        if keys:
-            derive_keys(con, tdef, t, rewrite)
         return
     c = quote(col.name)
     part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
@@ -570,8 +560,6 @@ def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False, *, k
             ) s WHERE t.rowid = s.rid
             """
         )
-    if keys:
-        derive_keys(con, tdef, t, rewrite)
 
 
 def derive_keys(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> None:
@@ -591,6 +579,7 @@ __all__ = [
     "derive_ranks",
     "derived_select",
     "install_macros",
+    "line_number_column",
     "normalize_company",
     "number_lines",
     "number_repeated_keys",

@@ -98,6 +98,7 @@ from xuncha_audit.ingest.derive import (
     derive_keys,
     derive_ranks,
     derived_select,
+    line_number_column,
     memory_limit_bytes,
     number_lines,
     number_repeated_keys,
@@ -1436,8 +1437,7 @@ class _Run:
                    t._row AS _source_row, t._extra
             FROM _xa_typed t JOIN _xa_members xm ON xm._sid = {_sid('t._row')}
             WHERE t._kind IS NULL AND {good}"""
-        gen_lines = any(c.generated == "number_within_voucher" for c in tdef.column_list()) \
-            and "voucher_no" in tdef.columns
+        gen_lines = line_number_column(tdef) is not None
         # the columns derived row by row (defaults, voucher identity; keys unless they wait
         # for line numbers) in the same statement: one pass over the rows, not an UPDATE of
         # every row per column
@@ -1451,7 +1451,8 @@ class _Run:
         if gen_lines:
             # line numbers in file order within the group (continued after the lines an
             # earlier group loaded for the same voucher in _stage_dedupe, keys made again there)
-            number_lines(be, tdef, "_xa_new", st.rewrite, keys=True)
+            number_lines(be, tdef, "_xa_new", st.rewrite)
+            derive_keys(be, tdef, "_xa_new", st.rewrite)
         else:
             number_repeated_keys(be, tdef, "_xa_new")
         # ranks (read per distinct title); books: tagged per unit over its whole ledger once
