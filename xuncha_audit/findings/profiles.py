@@ -190,13 +190,17 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
            OR (ev_n.n <= {MAX_EVIDENCE_SUBJECTS}
                AND NOT (m0.subject_type = 'person' AND nf.named IS NOT NULL))
     ),
-    m2 AS (
-        SELECT m.finding_id, m.subject_type, m.role,
-            CASE WHEN m.subject_type = 'vendor' THEN {company_norm_sql("m.raw_name")}
-                 ELSE xa_norm_name(m.raw_name) END AS skey,
-            m.raw_name
-        FROM m WHERE m.raw_name IS NOT NULL AND trim(m.raw_name) <> ''
+    m1 AS (SELECT finding_id, subject_type, role, raw_name FROM m
+           WHERE raw_name IS NOT NULL AND trim(raw_name) <> ''),
+    -- each written name normalised once (a few hundred names, not a row per mention)
+    keys AS (
+        SELECT subject_type, raw_name,
+            CASE WHEN subject_type = 'vendor' THEN {company_norm_sql("raw_name")}
+                 ELSE xa_norm_name(raw_name) END AS skey
+        FROM (SELECT DISTINCT subject_type, raw_name FROM m1)
     ),
+    m2 AS (SELECT m1.finding_id, m1.subject_type, m1.role, k.skey, m1.raw_name
+           FROM m1 JOIN keys k USING (subject_type, raw_name)),
     f AS (SELECT finding_id, any_value(check_id) AS check_id, any_value(check_name) AS check_name,
                  CASE any_value(area) {area_case} ELSE any_value(area) END AS area,
                  any_value(unit) AS unit, any_value(severity) AS severity,
@@ -205,25 +209,23 @@ def build_profiles(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                  any_value(CAST(amount AS DECIMAL(18,2))) AS amount,
                  min(period_start) AS period_start, max(period_end) AS period_end
           FROM findings GROUP BY finding_id),
-    j0 AS (
-        SELECT m2.*, f.check_id, f.check_name, f.area, f.unit, f.severity, f.amount,
-            f.period_start, f.period_end,
-            CASE WHEN m2.subject_type = 'person' THEN f.unit END AS person_unit
-        FROM m2 JOIN f USING (finding_id)
-    ),
     -- a subject's name as written most often; between names written as often (湖南某工程 and
     -- 湖南某工程有限公司 share a key), the longer, then the first in order: the same name on
-    -- every run (mode() leaves ties to chance)
-    j AS (SELECT *, count(*) OVER (PARTITION BY subject_type, skey, person_unit, finding_id, raw_name)
-                    AS _nf FROM j0),
-    per_finding AS (   -- one row per (subject, finding)
-        SELECT subject_type, skey, person_unit, finding_id, any_value(check_id) AS check_id,
-            any_value(check_name) AS check_name, any_value(area) AS area, any_value(unit) AS unit,
-            any_value(severity) AS severity, any_value(amount) AS amount,
-            any_value(period_start) AS period_start, any_value(period_end) AS period_end,
-            list(DISTINCT role) AS roles,
+    -- every run (mode() leaves ties to chance). A person's unit is the finding's, so a
+    -- (subject, finding) is (subject_type, skey, finding_id).
+    per_name AS (SELECT finding_id, subject_type, skey, raw_name, count(*) AS _nf,
+                        list_distinct(list(role)) AS roles
+                 FROM m2 GROUP BY finding_id, subject_type, skey, raw_name),
+    per_subject AS (
+        SELECT finding_id, subject_type, skey, list_distinct(flatten(list(roles))) AS roles,
             first(raw_name ORDER BY _nf DESC, length(raw_name) DESC, raw_name) AS raw_name
-        FROM j GROUP BY subject_type, skey, person_unit, finding_id
+        FROM per_name GROUP BY finding_id, subject_type, skey
+    ),
+    per_finding AS (   -- one row per (subject, finding)
+        SELECT p.subject_type, p.skey, CASE WHEN p.subject_type = 'person' THEN f.unit END AS person_unit,
+            p.finding_id, f.check_id, f.check_name, f.area, f.unit, f.severity, f.amount,
+            f.period_start, f.period_end, p.roles, p.raw_name
+        FROM per_subject p JOIN f USING (finding_id)
     ),
     pf AS (SELECT *, count(*) OVER (PARTITION BY subject_type, skey, person_unit, raw_name) AS _na
            FROM per_finding),
