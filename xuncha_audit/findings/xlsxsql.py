@@ -26,9 +26,12 @@ from dataclasses import dataclass
 from xlsxwriter.utility import xl_col_to_name
 
 # Python's \s on str (str.isspace()), for xml:space="preserve" (xlsxfast: first or last character)
-_WS = (r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
-       r"\x{202f}\x{205f}\x{3000}]")
-_PRESERVE = f"^{_WS}|{_WS}$"
+_WS_CODES = (9, 10, 11, 12, 13, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B),
+             0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
+# the same set as a text (made of chr() calls: a literal would carry control characters);
+# a cell's first and last character are looked up in it: a regex over the whole text
+# (^\s|\s$) scanned every character of every cell (a quarter of a long listing's time)
+_WS_TEXT = "(" + " || ".join(f"chr({c})" for c in _WS_CODES) + ")"
 # xlsxfast._NEEDS_CONTROL_ESCAPE
 _CONTROL = r"_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\x{fffe}\x{ffff}]"
 # a text this long may pass Excel's 32,767 UTF-16 units: the Python path decides
@@ -155,7 +158,9 @@ def listing_sql(sql: str, columns: Sequence[tuple[str, str]], roles: Sequence[Ro
         WHEN {_list(tags)}[i] = 'n' THEN '<c r="' || {refs}[i] || _rs || '"' || {_matrix(value_attr)}[_role][i]
              || '><v>' || _v[i] || '</v></c>'
         ELSE '<c r="' || {refs}[i] || _rs || '"' || {_matrix(value_attr)}[_role][i] || ' t="inlineStr"><is><t'
-             || CASE WHEN regexp_matches(_v[i], {_lit(_PRESERVE)}) THEN ' xml:space="preserve"' ELSE '' END
+             || CASE WHEN _v[i] <> '' AND (contains({_WS_TEXT}, left(_v[i], 1))
+                                          OR contains({_WS_TEXT}, right(_v[i], 1)))
+                     THEN ' xml:space="preserve"' ELSE '' END
              || '>' || replace(replace(replace(_v[i], '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || '</t></is></c>'
         END)"""
     levels = _list([f' outlineLevel="{r.level}"' if r.level else "" for r in roles])
