@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from pathlib import Path
 
+import openpyxl
 import pytest
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -77,7 +79,7 @@ def test_the_sheet_xml_is_the_same_byte_for_byte(tmp_path, constant_memory):
 def test_findings_workbooks_use_it(tmp_path):
     from xuncha_audit.findings import workbook
 
-    assert "FastWorksheet" in workbook.write_workbook.__code__.co_names
+    assert "FastWorkbook" in workbook.write_workbook.__code__.co_names
 
 
 def _rows_xml(tmp_path, whole_rows: bool) -> bytes:
@@ -165,3 +167,27 @@ def test_a_row_written_at_once_is_not_added_to(tmp_path):
     ws.write_string(0, 1, "added later")
     with pytest.raises(RuntimeError, match="row 1 was written at once"):
         ws.write_string(1, 0, "next row")
+
+
+def test_the_workbook_zip_takes_its_level_and_leaves_xlsxwriter_as_it_was(tmp_path, monkeypatch):
+    import xlsxwriter.workbook
+
+    from xuncha_audit.findings import xlsxfast
+
+    def write(name: str, level: int) -> Path:
+        monkeypatch.setattr(xlsxfast, "ZIP_LEVEL", level)
+        wb = xlsxfast.FastWorkbook(str(tmp_path / name), {"constant_memory": True})
+        ws = wb.add_worksheet()
+        assert isinstance(ws, FastWorksheet)
+        for r in range(2000):
+            ws.write_cells(r, [(0, "s", f"疑点 {r % 37} 重复的文本", None), (1, "n", r * 1.5, None)])
+        wb.close()
+        return tmp_path / name
+
+    stored, packed = write("stored.xlsx", 0), write("packed.xlsx", 9)
+    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile  # restored after each store
+    with zipfile.ZipFile(stored) as a, zipfile.ZipFile(packed) as b:
+        sheet = "xl/worksheets/sheet1.xml"
+        assert a.read(sheet) == b.read(sheet)  # the same workbook ...
+        assert a.getinfo(sheet).compress_size > 3 * b.getinfo(sheet).compress_size  # ... at its level
+    assert openpyxl.load_workbook(packed).active["A2"].value == "疑点 1 重复的文本"

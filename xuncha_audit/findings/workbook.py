@@ -57,7 +57,7 @@ from xuncha_audit.findings.triage import (
     H_STATUS,
 )
 from xuncha_audit.findings.views import columns_of, record_field_types
-from xuncha_audit.findings.xlsxfast import FastWorksheet, put_cells
+from xuncha_audit.findings.xlsxfast import FastWorkbook, put_cells
 from xuncha_audit.findings.xlsxsql import Role, listing_sql
 
 KIND_EVIDENCE = "证据"
@@ -969,11 +969,11 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
     if not be.exists(NUMBERS_TABLE):
         create_numbers(con)
     info = {k: (beijing_text(v) + "（北京时间）" if k == "生成时间" and v else v) for k, v in info.items()}
-    wb = xlsxwriter.Workbook(str(path), {
+    # same XML, written faster, zipped at a lower level (findings/xlsxfast.py)
+    wb = FastWorkbook(str(path), {
         "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
         "strings_to_urls": False, "default_date_format": "yyyy-mm-dd",
     })
-    wb.worksheet_class = FastWorksheet  # same XML, written faster (findings/xlsxfast.py)
     try:
         w = _Writer(wb)
         used = {"汇总", ALL_SHEET, "已消失", "画像", "数据质量"}

@@ -26,9 +26,25 @@ import math
 import os
 import re
 import shutil
+import threading
+import zipfile
 
+import xlsxwriter.workbook
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, _utf16_len
+
+# Deflate level of the workbook's zip. xlsxwriter leaves zlib's default (6): 1.2 s for each of
+# the two 130 MB sheets of 75,000 findings, on one core beside the other writers. Level 3:
+# 0.5 s each, the file ~20 % larger (11.3 -> 13.8 MB for the larger sheet). Any level is a
+# valid xlsx; the bytes are the same on every run.
+ZIP_LEVEL = 3
+_STORE_LOCK = threading.Lock()  # the patched ZipFile is xlsxwriter's module global
+
+
+class _LevelZipFile(zipfile.ZipFile):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("compresslevel", ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
 
 # What xlsxwriter's _escape_control_characters acts on: an existing _xHHHH_ escape, a C0
 # control character other than tab and newline, U+FFFE and U+FFFF.
@@ -223,6 +239,25 @@ class FastWorksheet(Worksheet):
             elif tag == "n" and (value != value or value in (_INF, -_INF)):
                 return False
         return True
+
+
+class FastWorkbook(xlsxwriter.Workbook):
+    """xlsxwriter's Workbook with :class:`FastWorksheet` sheets, zipped at :data:`ZIP_LEVEL`."""
+
+    def __init__(self, filename=None, options=None):
+        super().__init__(filename, options)
+        self.worksheet_class = FastWorksheet
+
+    def _store_workbook(self) -> None:
+        # xlsxwriter opens the zip as ``ZipFile(..., compression=ZIP_DEFLATED)`` and offers no
+        # level; its module's ZipFile is swapped while this workbook is stored
+        with _STORE_LOCK:
+            plain = xlsxwriter.workbook.ZipFile
+            xlsxwriter.workbook.ZipFile = _LevelZipFile
+            try:
+                super()._store_workbook()
+            finally:
+                xlsxwriter.workbook.ZipFile = plain
 
 
 def put_cells(ws: Worksheet, row: int, cells) -> None:
