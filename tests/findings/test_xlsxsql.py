@@ -74,7 +74,10 @@ def _export(tmp_path, monkeypatch, name: str, **limits) -> dict[str, bytes]:
     {"WIDTH_SAMPLE_ROWS": 2}, {"WIDTH_SAMPLE_ROWS": 2, "MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
     # every row measured: the widths of the rows DuckDB writes are taken as Python takes them
     {}, {"MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
-], ids=["one-sheet-each", "sheets-continued", "all-measured", "all-measured-continued"])
+    # the 画像 and 数据质量 tables through DuckDB too (on one sheet; continued: the Python way)
+    {"TABLE_LISTING_ROWS": 1}, {"TABLE_LISTING_ROWS": 1, "WIDTH_SAMPLE_ROWS": 2, "MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
+], ids=["one-sheet-each", "sheets-continued", "all-measured", "all-measured-continued",
+        "tables-too", "tables-too-continued"])
 def test_rows_written_by_duckdb_are_the_rows_python_writes(tmp_path, monkeypatch, limits):
     written: list[int] = []
     real = FastWorksheet.write_xml_rows
@@ -86,7 +89,9 @@ def test_rows_written_by_duckdb_are_the_rows_python_writes(tmp_path, monkeypatch
     monkeypatch.setattr(FastWorksheet, "write_xml_rows", spy)
     by_sql = _export(tmp_path, monkeypatch, "sql", **limits)
     assert sum(written) > 50  # the SQL path wrote most rows, not none
-    by_python = _export(tmp_path, monkeypatch, "pyt", listing_sql=lambda *a, **k: None, **limits)
+    # the reference: every row the Python way, 画像 straight from its DataFrame
+    by_python = _export(tmp_path, monkeypatch, "pyt", **{**limits, "listing_sql": lambda *a, **k: None,
+                                                         "TABLE_LISTING_ROWS": 10**9})
     assert by_sql.keys() == by_python.keys()
     sheets = [n for n in by_sql if n.startswith("xl/worksheets/sheet")]
     assert len(sheets) >= 6

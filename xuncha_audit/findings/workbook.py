@@ -483,13 +483,45 @@ def _write_query(w: _Writer, pages: _Pages | _Sheet, con, sql: str,
     """Write a header + the query's rows at ``pages.r``; return the next free row. On
     :class:`_Pages` a continuation sheet repeats the header."""
     names = [h for h, _, _ in headers]
+    kinds = [k for _, k, _ in headers]
     pages.room(2)
     w.header(pages.ws, pages.r, names)
     pages.header = names
     pages.r += 1
-    _write_rows(w, pages, of(con).iter_rows(sql, params, BATCH), [k for _, k, _ in headers])
+    if isinstance(pages, _Pages):
+        be = of(con)
+        cols = ", ".join(f"c{i}" for i in range(len(headers)))
+        # in the query's order (a table keeps the order it was filled in: rowid)
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _x_query AS SELECT * FROM ({sql}) q({cols})", params)
+        try:
+            _write_table(w, pages, con, "_x_query", kinds)
+        finally:
+            be.execute("DROP TABLE IF EXISTS _x_query")
+    else:
+        _write_rows(w, pages, of(con).iter_rows(sql, params, BATCH), kinds)
     pages.header = None
     return pages.r
+
+
+# A table of at least this many rows is written as XML built by DuckDB (_write_listing);
+# a shorter one the Python way (the listing's query costs more to plan than a few rows to write).
+TABLE_LISTING_ROWS = 200
+
+
+def _write_table(w: _Writer, pages: _Pages, con, table: str, kinds: list[str]) -> None:
+    """The rows of ``table`` in rowid order from ``pages.r`` on, the cells in column order.
+    Rows that fit on the current sheet go through :func:`_write_listing` (a data-quality
+    section of a province: tens of thousands of rows, ~100 µs each the Python way); more
+    rows than that, or a short table, through :func:`_write_rows`, which goes on to the next
+    sheet (repeating the header) where one is full."""
+    be = of(con)
+    n = be.scalar(f"SELECT count(*) FROM {table}")
+    if n < TABLE_LISTING_ROWS or pages.r + n > MAX_SHEET_ROWS:
+        _write_rows(w, pages, be.iter_rows(f"SELECT * FROM {table} ORDER BY rowid", None, BATCH), kinds)
+        return
+    listing = f"SELECT {len(pages.opened)} AS _page, {pages.r} + rowid AS _r, 1 AS _role, * FROM {table}"
+    _write_listing(w, pages, con, listing, None, [Role(kinds, None)], len(kinds),
+                   lambda ws, r, _role, values: w.row(ws, r, values, kinds))
 
 
 def _internal_link(name: str) -> str:
@@ -823,7 +855,7 @@ def _gone_sheet(w: _Writer, wb, con, used: set[str]) -> None:
     pages.close()
 
 
-def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str]) -> None:
+def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str], con=None) -> None:
     cols = list(PROFILE_COLUMNS)
     kinds = {"findings": "int", "high": "int", "medium": "int", "low": "int", "amount": "money",
              "risk_score": "num", "first_date": "date", "last_date": "date"}
@@ -840,10 +872,35 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str]) -> No
     df = profiles.reindex(columns=cols)
     for c in ("first_date", "last_date"):
         df[c] = pd.to_datetime(df[c], errors="coerce").dt.date
-    df = df.astype(object).where(df.notna(), None)
     pages = _Pages(wb, w, ["画像"], used, finish, header=heads)
-    _write_rows(w, pages, df.itertuples(index=False, name=None), [kinds.get(c, "text") for c in cols])
+    kind_list = [kinds.get(c, "text") for c in cols]
+    table = _arrow_or_none(df) if con is not None and len(df) >= TABLE_LISTING_ROWS else None
+    if table is None:
+        df = df.astype(object).where(df.notna(), None)
+        _write_rows(w, pages, df.itertuples(index=False, name=None), kind_list)
+    else:
+        # in Arrow the values keep their types (text, counts, amounts, dates, yes/no; NaN is
+        # null), so DuckDB writes each cell as the Python path would
+        be = of(con)
+        with be.registered("_x_profiles_arrow", table):
+            be.execute("CREATE OR REPLACE TEMP TABLE _x_profiles AS "
+                       "SELECT * EXCLUDE (_xa_o) FROM _x_profiles_arrow ORDER BY _xa_o")
+        try:
+            _write_table(w, pages, con, "_x_profiles", kind_list)
+        finally:
+            be.execute("DROP TABLE IF EXISTS _x_profiles")
     pages.close()
+
+
+def _arrow_or_none(df: pd.DataFrame):
+    """``df`` as an Arrow table with an ordinal ``_xa_o``, or None where a column mixes kinds
+    of value (text and numbers): that one is written the Python way, value by value."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(df.assign(_xa_o=range(len(df))), preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return None
 
 
 def _quality_sheet(w: _Writer, wb, con, mask: bool, used: set[str]) -> None:
@@ -1009,7 +1066,7 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         for cid, _ in checks:
             _check_sheet(w, wb, con, cid, check_sheets[cid], used, unlisted.get(cid, 0))
         _gone_sheet(w, wb, con, used)
-        _profile_sheet(w, wb, profiles, used)
+        _profile_sheet(w, wb, profiles, used, con)
         _quality_sheet(w, wb, con, mask, used)
     except BaseException:
         wb.close()
