@@ -12,6 +12,8 @@ findings a row stands for, its ``amount`` is their sum and ``period_start`` thei
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -169,16 +171,24 @@ def profile_chart(person_findings: pd.DataFrame, name: str) -> go.Figure:
     title = f"{name}：涉及疑点"
     if person_findings.empty:
         return _empty(title)
-    df = person_findings.assign(label=person_findings["check_id"] + " " + person_findings["check_name"].fillna(""),
-                                amount=person_findings["amount"].astype(float).fillna(0.0))
-    g = df.groupby(["label", "severity"]).agg(n=("finding_id", "nunique"), amount=("amount", "sum")).reset_index()
+    # (label, severity) -> finding ids, amounts: a person has tens of findings, and a pandas
+    # groupby per person (the report draws one chart for each of up to 50 cadres) cost ~10 ms
+    groups: dict[tuple[str, str], tuple[set, list]] = {}
+    names = person_findings["check_name"].fillna("").astype(str).tolist()
+    amounts = person_findings["amount"].astype(float).fillna(0.0).tolist()
+    for cid, name, sev, fid, amt in zip(person_findings["check_id"].astype(str).tolist(), names,
+                                        person_findings["severity"].tolist(),
+                                        person_findings["finding_id"].tolist(), amounts, strict=True):
+        ids, amts = groups.setdefault((cid + " " + name, sev), (set(), []))
+        ids.add(fid)
+        amts.append(amt)
     traces = []
     for sev in ("high", "medium", "low"):
-        part = g[g["severity"] == sev]
-        if len(part):
+        part = sorted((label, len(ids), math.fsum(amts)) for (label, s, ), (ids, amts) in groups.items() if s == sev)
+        if part:
             traces.append(go.Bar(
-                name=f"{SEVERITY_ZH[sev]}风险", x=part["label"].tolist(), y=part["n"].tolist(),
-                marker_color=SEVERITY_COLORS[sev], customdata=part["amount"].tolist(),
+                name=f"{SEVERITY_ZH[sev]}风险", x=[p[0] for p in part], y=[p[1] for p in part],
+                marker_color=SEVERITY_COLORS[sev], customdata=[p[2] for p in part],
                 hovertemplate="%{x}<br>%{y} 个，%{customdata:,.2f} 元<extra></extra>"))
     return _fig(traces, title, barmode="stack", yaxis_title="疑点数", height=320)
 
