@@ -274,8 +274,9 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
             z = f"nullif(trim({expr}), '')"
             expr = (f"CASE WHEN regexp_full_match({z}, '[0-9]{{1,2}}(\\.0+)?') THEN {z} "
                     f"ELSE nullif(regexp_extract({z}, '([0-9]{{1,2}})[^0-9]*$', 1), '') END")
-        if col == "voucher_no":  # a number stored as 15.0 is voucher 15
-            expr = f"regexp_replace({expr}, '^\\s*([0-9]+)\\.0+\\s*$', '\\1')"
+        if col == "voucher_no":  # a number stored as 15.0 is voucher 15 (the regex only where a dot is)
+            expr = (f"CASE WHEN contains({expr}, '.') THEN regexp_replace({expr}, '^\\s*([0-9]+)\\.0+\\s*$', '\\1') "
+                    f"ELSE {expr} END")
         if col == "line_no" and int(conv.get("line_base", 1)) == 0:
             z = f"nullif(trim({expr}), '')"
             expr = f"coalesce(CAST(TRY_CAST(TRY_CAST({z} AS DOUBLE) AS BIGINT) + 1 AS VARCHAR), {z})"
