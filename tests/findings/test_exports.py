@@ -408,3 +408,21 @@ def test_headings_name_a_few_units_and_count_the_rest():
     assert units_text(ten) == "、".join(ten)
     many = [f"第{i}局" for i in range(1000)]
     assert units_text(many) == "第0局、第1局、第2局等 1,000 个单位"
+
+
+@pytest.mark.parametrize("first", ["finding_id", "编号,含逗号", 'with "quote"'])
+def test_csv_is_utf8_with_one_bom_whatever_the_first_header(tmp_path, first):
+    """The BOM rides on the first header; a header CSV must quote makes the file the long way
+    (written, then copied behind a BOM): both give BOM + what DuckDB's COPY writes."""
+    from xuncha_audit.findings.export import write_csv
+
+    con = duckdb.connect()
+    con.execute(f"""CREATE TABLE t AS SELECT i AS "{first.replace('"', '""')}", '值' || i AS v,
+                    CASE WHEN i % 2 = 0 THEN NULL ELSE 'a,b' END AS w FROM range(5) r(i)""")
+    write_csv(con, "SELECT * FROM t ORDER BY 1", tmp_path / "x.csv")
+    con.execute(f"COPY (SELECT * FROM t ORDER BY 1) TO '{tmp_path / 'plain.csv'}' (FORMAT CSV, HEADER true)")
+    raw = (tmp_path / "x.csv").read_bytes()
+    assert raw == b"\xef\xbb\xbf" + (tmp_path / "plain.csv").read_bytes()
+    assert not (tmp_path / "x.csv.raw").exists()
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0][0] == first and rows[2] == ["1", "值1", "a,b"]

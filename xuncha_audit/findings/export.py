@@ -140,13 +140,24 @@ def _csv_select(con, view: str, columns: list[str]) -> str:
 
 
 def write_csv(con, sql: str, path: Path) -> None:
-    """CSV in UTF-8 with BOM (so Excel/WPS open it), via DuckDB COPY."""
+    """CSV in UTF-8 with BOM (so Excel/WPS open it), via DuckDB COPY. The BOM is written as
+    the start of the first column's header (no second pass over a file of hundreds of MB);
+    a first header that CSV would quote goes the long way: the file copied behind a BOM."""
+    be = of(con)
+    first = be.fetch_all(f"DESCRIBE {sql}")[0][0]
+    if not any(ch in first for ch in ',"\r\n'):
+        renamed = f'SELECT {quote(first)} AS {quote(BOM + first)}, * EXCLUDE ({quote(first)}) FROM ({sql})'
+        be.copy_to(renamed, path, "FORMAT CSV, HEADER true")
+        return
     raw = path.with_name(path.name + ".raw")
-    of(con).copy_to(sql, raw, "FORMAT CSV, HEADER true")
+    be.copy_to(sql, raw, "FORMAT CSV, HEADER true")
     with path.open("wb") as out, raw.open("rb") as src:
-        out.write(b"\xef\xbb\xbf")
+        out.write(BOM.encode("utf-8"))
         shutil.copyfileobj(src, out, 1 << 20)
     raw.unlink()
+
+
+BOM = "\ufeff"
 
 
 def write_parquet(con, sql: str, path: Path) -> None:
