@@ -304,6 +304,9 @@ def line_number_column(tdef: Table):
     return next((c for c in tdef.column_list() if c.generated == "number_within_voucher"), None)
 
 
+FINANCIAL_BOOK, BUDGET_BOOK = "财务会计", "预算会计"  # the contract's values of book_by_account
+
+
 def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[str] | None = None) -> None:
     """政府会计制度 平行记账: tag each line 财务会计 or 预算会计 (contract
     ``parallel_accounting``). A unit keeps 政府会计 平行记账 when its ledger holds an account
@@ -313,22 +316,26 @@ def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[st
     lines already hold), all others 财务会计. Other units (企业会计准则: 6xxx are 损益类; an
     export of one book only) are all 财务会计, so every line counts.
     ``units``: the lines of these units are tagged (again), whatever they hold; otherwise the
-    lines without a tag."""
+    lines without a tag. With ``units`` only the lines whose tag changes are written (the
+    loader stages every line as :data:`FINANCIAL_BOOK`, what most lines stay): an UPDATE of
+    every line of a province's ledgers held 22M changed values in memory it cannot spill."""
     pa_cfg = tdef.parallel_accounting
     col = next(c.name for c in tdef.column_list() if c.generated == "book_by_account")
     budget = list(pa_cfg.get("budget_prefixes", ()))
     detect = list(pa_cfg.get("detect_prefixes", ()))
     words = list(pa_cfg.get("detect_words", ()))
+    tag = f"""CASE WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN '{BUDGET_BOOK}'
+                  ELSE '{FINANCIAL_BOOK}' END"""
     set_columns(
         con, tdef, t,
-        {col: """CASE WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN '预算会计'
-                  ELSE '财务会计' END"""},
+        {col: tag},
         join=(f"""(SELECT unit, bool_or(list_contains($detect, left(trim(account_code), 1))
                                    OR list_has_any($words, list_filter($words, lambda w: contains(coalesce(account_name, ''), w))))
                             AND bool_or(regexp_matches(trim(coalesce(account_code, '')), '^[1-5]')) AS gov
                FROM {t} {'WHERE list_contains($units, unit)' if units is not None else ''} GROUP BY unit)""",
               "g", "g.unit IS NOT DISTINCT FROM t.unit"),
-        where="list_contains($units, t.unit)" if units is not None else f"t.{quote(col)} IS NULL",
+        where=(f"list_contains($units, t.unit) AND t.{quote(col)} IS DISTINCT FROM {tag}" if units is not None
+               else f"t.{quote(col)} IS NULL"),
         params={"budget": budget, "detect": detect, "words": words,
                 **({"units": list(units)} if units is not None else {})}, rewrite=rewrite)
 
@@ -473,13 +480,17 @@ def derived_select(tdef: Table, src: str, present: set[str], *, keys: bool = Tru
     One query instead of an INSERT and an UPDATE per derived column (each of those read and
     wrote every row of a 4M-line ledger). Line numbers (:func:`number_lines`), ranks,
     repeated keys of a ``duplicates: keep`` table and 平行记账 tags are not made here: they
-    need the other rows. ``year_numbering``: vouchers numbered through the year
+    need the other rows (a line's book is staged as 财务会计, and made once every file is in). ``year_numbering``: vouchers numbered through the year
     (``YYYY 记-15``). Returns the query and its parameters."""
     types = tdef.all_columns()
     sql = ("SELECT " + ", ".join(quote(c) if c in present else f"CAST(NULL AS {t}) AS {quote(c)}"
                                  for c, t in types.items()) + f" FROM ({src})")
     layers = [{c.name: _default_sql(c, quote(c.name)) for c in tdef.column_list() if c.default is not None},
               *_identity_layers(tdef, year_numbering), {"_key": _key_expr(tdef)} if keys else {}]
+    # 平行记账 tags: every line staged as 财务会计; the pass over the unit's whole ledger once
+    # every file is in (_derive_book with units) rewrites only the lines that are 预算会计
+    layers[0].update({c.name: f"coalesce({quote(c.name)}, '{FINANCIAL_BOOK}')"
+                      for c in tdef.column_list() if c.generated == "book_by_account"})
     for sets in layers:
         if sets:
             repl = ", ".join(f"CAST({e} AS {types[c]}) AS {quote(c)}" for c, e in sets.items())
