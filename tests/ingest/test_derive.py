@@ -183,9 +183,11 @@ def test_rank_norm_uses_ranks_module_or_null(con):
 
 
 def _staged(con, table: str, rows_sql: str, *, year_numbering: bool = False, level: str = "市级"):
-    """The loader's route: derived_select while inserting, then line numbers, repeated keys, ranks."""
+    """The loader's route: derived_select while inserting, then line numbers, repeated keys, ranks
+    and, once every file is in, the 平行记账 tags of the units loaded."""
     from xuncha_audit.contract import load_contract
     from xuncha_audit.ingest.derive import (
+        _derive_book,
         derive_keys,
         derive_ranks,
         derived_select,
@@ -208,6 +210,8 @@ def _staged(con, table: str, rows_sql: str, *, year_numbering: bool = False, lev
     else:
         number_repeated_keys(con, tdef, table)
     derive_ranks(con, tdef, table, level)
+    if "book" in tdef.columns:
+        _derive_book(con, tdef, table, units=[u for (u,) in con.execute(f"SELECT DISTINCT unit FROM {table}").fetchall()])
     return con.execute(f"SELECT * FROM {table} ORDER BY _source_row").fetchall()
 
 
@@ -221,6 +225,13 @@ _LEDGER_ROWS = {
     "some_line_numbers": """SELECT * FROM (VALUES
         ('A', '记-1', DATE '2024-01-05', 2, 4::INT), ('A', '记-1', DATE '2024-01-05', 3, NULL),
         ('A', '记-2', DATE '2024-01-05', 4, NULL)) v(unit, voucher_no, voucher_date, _source_row, line_no)""",
+    # 政府会计 平行记账 in unit A (8xxx 资金结存 lines): its 6-8xxx lines are 预算会计; unit B
+    # (an enterprise ledger, 6xxx 损益类) keeps every line 财务会计
+    "parallel_books": """SELECT * FROM (VALUES
+        ('A', '记-1', DATE '2024-01-05', 2, NULL::INT, '5001'), ('A', '记-1', DATE '2024-01-05', 3, NULL, '1002'),
+        ('A', '记-1', DATE '2024-01-05', 4, NULL, '7201'), ('A', '记-1', DATE '2024-01-05', 5, NULL, '8001'),
+        ('B', '记-1', DATE '2024-01-05', 6, NULL, '6601'), ('B', '记-1', DATE '2024-01-05', 7, NULL, '1002'))
+        v(unit, voucher_no, voucher_date, _source_row, line_no, account_code)""",
 }
 
 
@@ -230,13 +241,17 @@ def test_staged_route_equals_derive_columns(con, scenario):
     staged = _staged(con, "ledger", _LEDGER_ROWS[scenario])
     con.execute("DELETE FROM ledger")
     con.execute(f"INSERT INTO ledger BY NAME {_LEDGER_ROWS[scenario]}")
-    derive_columns(con, "ledger", normalised=True, books=False)
+    derive_columns(con, "ledger", normalised=True)
     assert staged == con.execute("SELECT * FROM ledger ORDER BY _source_row").fetchall()
     keys = con.execute("SELECT unit, _key FROM ledger").fetchall()
     assert len(keys) == len(set(keys)) and all(k for _, k in keys)
     # in _source_row order within (unit, voucher id), after the voucher's highest number
     lines = [r[0] for r in con.execute("SELECT line_no FROM ledger ORDER BY _source_row").fetchall()]
-    assert lines == {"no_line_numbers": [1, 2, 1, 1, 1], "some_line_numbers": [4, 5, 1]}[scenario]
+    assert lines == {"no_line_numbers": [1, 2, 1, 1, 1], "some_line_numbers": [4, 5, 1],
+                     "parallel_books": [1, 2, 3, 4, 1, 2]}[scenario]
+    books = [r[0] for r in con.execute("SELECT book FROM ledger ORDER BY _source_row").fetchall()]
+    assert books == (["财务会计", "财务会计", "预算会计", "预算会计", "财务会计", "财务会计"]
+                     if scenario == "parallel_books" else ["财务会计"] * len(lines))
 
 
 def test_staged_route_year_numbering_and_defaults(con):
