@@ -116,3 +116,37 @@ def test_rows_left_to_python_are_the_ones_the_sql_path_cannot_write(tmp_path, mo
     assert "\x07" not in xml and "_x0007_" not in xml  # 控制\x07字符: written by xlsxwriter's escapes
     assert "像富文本" not in xml and "很长很长" not in xml
     assert '<v>1899' not in xml and 'outlineLevel="1"' in xml
+
+
+def test_gone_sheet_and_quality_tables_through_duckdb_are_what_python_writes(tmp_path, monkeypatch):
+    """已消失 (findings of an earlier run not found again) and the 数据质量 sections written by
+    DuckDB (every table through it) give the sheets the Python path gives."""
+
+    def export(name: str, rows: int) -> dict[str, bytes]:
+        with monkeypatch.context() as m:
+            m.setattr(workbook, "TABLE_LISTING_ROWS", rows)
+            data, out = tmp_path / f"{name}-db", tmp_path / name
+            data.mkdir()
+            con = duckdb.connect(str(_db(data)))
+            try:
+                apply_triage(con, out / "triage.json")
+                # the next run finds a third of them no more: they are 已消失
+                con.execute("DELETE FROM evidence WHERE finding_id IN "
+                            "(SELECT finding_id FROM findings WHERE hash(finding_id) % 3 = 0)")
+                con.execute("DELETE FROM findings WHERE hash(finding_id) % 3 = 0")
+                con.execute("UPDATE findings SET run_id = 'run-2'")
+                apply_triage(con, out / "triage.json")
+                gone = con.execute("SELECT count(*) FROM findings_gone").fetchone()[0]
+                export_all(con, out, store=out / "triage.json")
+            finally:
+                con.close()
+        assert gone >= 5
+        when = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d（北京时间）".encode())
+        with zipfile.ZipFile(out / "findings.xlsx") as z:
+            return {n: when.sub(b"T", z.read(n)).replace(str(out).encode(), b"OUT")
+                    for n in z.namelist() if n.startswith("xl/worksheets/")}
+
+    by_sql, by_python = export("sql", 1), export("pyt", 10**9)
+    assert by_sql.keys() == by_python.keys()
+    for name in sorted(by_sql):
+        assert by_sql[name] == by_python[name], name
