@@ -59,10 +59,15 @@ def write_amount_dedup(con) -> None:
     be.execute(
         f"""
         CREATE OR REPLACE TABLE _amount_records AS
+        -- per (record, finding) first: then a record's findings are its rows (no DISTINCT
+        -- aggregates, which DuckDB runs as extra groupings joined back: 0.85 -> 0.5 s at a province)
         SELECT source_table, unit, record_key, {_RECORD_AMOUNT} AS amount,
-               count(DISTINCT finding_id) AS findings,
-               array_to_string(list_sort(list(DISTINCT check_id)), ',') AS check_ids
-        FROM _amount_shares GROUP BY source_table, unit, record_key
+               count(*) AS findings,
+               array_to_string(list_sort(list_distinct(flatten(list(check_ids)))), ',') AS check_ids
+        FROM (SELECT source_table, unit, record_key, finding_id, max(share) AS share,
+                     list_distinct(list(check_id)) AS check_ids
+              FROM _amount_shares GROUP BY source_table, unit, record_key, finding_id)
+        GROUP BY source_table, unit, record_key
         ORDER BY source_table, unit, record_key
         """
     )
