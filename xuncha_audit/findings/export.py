@@ -139,6 +139,9 @@ def _csv_select(con, view: str, columns: list[str]) -> str:
     return f"SELECT {', '.join(sel)} FROM {view}"
 
 
+BOM = "\ufeff"
+
+
 def write_csv(con, sql: str, path: Path) -> None:
     """CSV in UTF-8 with BOM (so Excel/WPS open it), via DuckDB COPY. The BOM is written as
     the start of the first column's header (no second pass over a file of hundreds of MB);
@@ -156,8 +159,6 @@ def write_csv(con, sql: str, path: Path) -> None:
         shutil.copyfileobj(src, out, 1 << 20)
     raw.unlink()
 
-
-BOM = "\ufeff"
 
 
 def write_parquet(con, sql: str, path: Path) -> None:

@@ -511,7 +511,7 @@ TABLE_LISTING_ROWS = 200
 def _write_table(w: _Writer, pages: _Pages, con, table: str, kinds: list[str]) -> None:
     """The rows of ``table`` in rowid order from ``pages.r`` on, the cells in column order.
     Rows that fit on the current sheet go through :func:`_write_listing` (a data-quality
-    section of a province: tens of thousands of rows, ~100 µs each the Python way); more
+    section of a province: tens of thousands of rows, ~25 µs each the Python way); more
     rows than that, or a short table, through :func:`_write_rows`, which goes on to the next
     sheet (repeating the header) where one is full."""
     be = of(con)
@@ -859,7 +859,7 @@ def _gone_sheet(w: _Writer, wb, con, used: set[str]) -> None:
     pages.close()
 
 
-def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str], con=None) -> None:
+def _profile_sheet(w: _Writer, wb, con, profiles: pd.DataFrame, used: set[str]) -> None:
     cols = list(PROFILE_COLUMNS)
     kinds = {"findings": "int", "high": "int", "medium": "int", "low": "int", "amount": "money",
              "risk_score": "num", "first_date": "date", "last_date": "date"}
@@ -878,7 +878,7 @@ def _profile_sheet(w: _Writer, wb, profiles: pd.DataFrame, used: set[str], con=N
         df[c] = pd.to_datetime(df[c], errors="coerce").dt.date
     pages = _Pages(wb, w, ["画像"], used, finish, header=heads)
     kind_list = [kinds.get(c, "text") for c in cols]
-    table = _arrow_or_none(df) if con is not None and len(df) >= TABLE_LISTING_ROWS else None
+    table = _arrow_or_none(df) if len(df) >= TABLE_LISTING_ROWS else None
     if table is None:
         df = df.astype(object).where(df.notna(), None)
         _write_rows(w, pages, df.itertuples(index=False, name=None), kind_list)
@@ -1070,7 +1070,7 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         for cid, _ in checks:
             _check_sheet(w, wb, con, cid, check_sheets[cid], used, unlisted.get(cid, 0))
         _gone_sheet(w, wb, con, used)
-        _profile_sheet(w, wb, profiles, used, con)
+        _profile_sheet(w, wb, con, profiles, used)
         _quality_sheet(w, wb, con, mask, used)
     except BaseException:
         wb.close()

@@ -480,17 +480,19 @@ def derived_select(tdef: Table, src: str, present: set[str], *, keys: bool = Tru
     One query instead of an INSERT and an UPDATE per derived column (each of those read and
     wrote every row of a 4M-line ledger). Line numbers (:func:`number_lines`), ranks,
     repeated keys of a ``duplicates: keep`` table and 平行记账 tags are not made here: they
-    need the other rows (a line's book is staged as 财务会计, and made once every file is in). ``year_numbering``: vouchers numbered through the year
-    (``YYYY 记-15``). Returns the query and its parameters."""
+    need the other rows (a line's book is staged as 财务会计 and tagged once every file is in).
+    ``year_numbering``: vouchers numbered through the year (``YYYY 记-15``). Returns the query
+    and its parameters."""
     types = tdef.all_columns()
     sql = ("SELECT " + ", ".join(quote(c) if c in present else f"CAST(NULL AS {t}) AS {quote(c)}"
                                  for c, t in types.items()) + f" FROM ({src})")
-    layers = [{c.name: _default_sql(c, quote(c.name)) for c in tdef.column_list() if c.default is not None},
-              *_identity_layers(tdef, year_numbering), {"_key": _key_expr(tdef)} if keys else {}]
+    defaults = {c.name: _default_sql(c, quote(c.name)) for c in tdef.column_list() if c.default is not None}
     # 平行记账 tags: every line staged as 财务会计; the pass over the unit's whole ledger once
-    # every file is in (_derive_book with units) rewrites only the lines that are 预算会计
-    layers[0].update({c.name: f"coalesce({quote(c.name)}, '{FINANCIAL_BOOK}')"
-                      for c in tdef.column_list() if c.generated == "book_by_account"})
+    # every file is in (_derive_book with units) writes only the lines that are 预算会计
+    staged_books = {c.name: f"coalesce({quote(c.name)}, '{FINANCIAL_BOOK}')"
+                    for c in tdef.column_list() if c.generated == "book_by_account"}
+    layers = [defaults | staged_books, *_identity_layers(tdef, year_numbering),
+              {"_key": _key_expr(tdef)} if keys else {}]
     for sets in layers:
         if sets:
             repl = ", ".join(f"CAST({e} AS {types[c]}) AS {quote(c)}" for c, e in sets.items())

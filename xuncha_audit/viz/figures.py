@@ -174,17 +174,17 @@ def profile_chart(person_findings: pd.DataFrame, name: str) -> go.Figure:
     # (label, severity) -> finding ids, amounts: a person has tens of findings, and a pandas
     # groupby per person (the report draws one chart for each of up to 50 cadres) cost ~10 ms
     groups: dict[tuple[str, str], tuple[set, list]] = {}
-    names = person_findings["check_name"].fillna("").astype(str).tolist()
+    check_names = person_findings["check_name"].fillna("").astype(str).tolist()
     amounts = person_findings["amount"].astype(float).fillna(0.0).tolist()
-    for cid, name, sev, fid, amt in zip(person_findings["check_id"].astype(str).tolist(), names,
-                                        person_findings["severity"].tolist(),
-                                        person_findings["finding_id"].tolist(), amounts, strict=True):
-        ids, amts = groups.setdefault((cid + " " + name, sev), (set(), []))
+    for cid, cname, sev, fid, amt in zip(person_findings["check_id"].astype(str).tolist(), check_names,
+                                         person_findings["severity"].tolist(),
+                                         person_findings["finding_id"].tolist(), amounts, strict=True):
+        ids, amts = groups.setdefault((cid + " " + cname, sev), (set(), []))
         ids.add(fid)
         amts.append(amt)
     traces = []
     for sev in ("high", "medium", "low"):
-        part = sorted((label, len(ids), math.fsum(amts)) for (label, s, ), (ids, amts) in groups.items() if s == sev)
+        part = sorted((label, len(ids), math.fsum(amts)) for (label, s), (ids, amts) in groups.items() if s == sev)
         if part:
             traces.append(go.Bar(
                 name=f"{SEVERITY_ZH[sev]}风险", x=[p[0] for p in part], y=[p[1] for p in part],
