@@ -97,3 +97,14 @@ def test_materialization_hints_are_kept_for_duckdb_and_dropped_for_spark():
     spark = translate(sql, "spark")
     assert "MATERIALIZED" not in spark.upper()
     assert [c.alias for c in _spark_tree(sql).find_all(exp.CTE)] == ["p", "q"]
+
+
+def test_top_n_arg_min_keeps_its_count_on_spark():
+    """L03 cites each entity's lines as ``arg_min(key, order, n)``: sqlglot alone writes
+    ``MIN_BY(key, order)`` for Spark (one value, not a list of n) with only a warning."""
+    sql = "SELECT g, arg_min(k, {'a': -x, 'k': k}, $n) AS ks, arg_max(k, x, 3) AS top, arg_min(k, x) AS one FROM t GROUP BY g"
+    spark = translate(sql, "spark")  # read as text: sqlglot parsing it back drops the count again
+    assert "MIN_BY(k, STRUCT(-x AS a, k AS k), :n) AS ks" in spark, spark
+    assert "MAX_BY(k, x, 3) AS top" in spark, spark
+    assert "MIN_BY(k, x) AS one" in spark, spark
+    assert translate(sql, "duckdb") == sql

@@ -63,6 +63,12 @@ STATEMENTS = {
         )
         SELECT unit, start_rn FROM seg
     """,
+    # L03: the lines to cite per entity as a top-N kept while grouping, ordered by a struct
+    # (most first, then key): sqlglot alone drops the count and returns one value per group
+    "top_n_by_struct_key": """
+        SELECT unit, unnest(keys) AS k
+        FROM (SELECT unit, arg_min(_key, {'amt': -amount, 'key': _key}, 2) AS keys FROM tr_base GROUP BY unit) g
+    """,
     "nested_decimal_division": """
         SELECT unit, _key, (amount / 3) / 7 AS q, avg(amount / 3) OVER (PARTITION BY unit) AS m FROM tr_base
     """,

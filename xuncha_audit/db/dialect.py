@@ -107,7 +107,15 @@ def _duckdb_semantics(node: exp.Expression) -> exp.Expression:
       chains at ``row_number()`` and steps on ``count(*) + 1``): made BIGINT.
     * ``WITH x AS [NOT] MATERIALIZED (…)``: a hint to DuckDB's planner (H02 keeps a CTE read
       six times from being written out whole); Spark has no such syntax and plans CTEs itself.
+    * ``arg_min(x, key, n)`` / ``arg_max(x, key, n)`` (the ``n`` smallest / largest, a top-N
+      kept per group without sorting it: L03's cited lines): sqlglot drops ``n`` for Spark
+      (with a warning only), leaving one value instead of a list; Spark 4 has ``min_by(x, key,
+      n)`` / ``max_by`` with the same meaning, written out as such.
     """
+    if isinstance(node, (exp.ArgMin, exp.ArgMax)) and node.args.get("count") is not None:
+        name = "MIN_BY" if isinstance(node, exp.ArgMin) else "MAX_BY"
+        return _again(exp.Anonymous(this=name, expressions=[
+            node.this.copy(), node.expression.copy(), node.args["count"].copy()]))
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         node = node.copy()
         node.set("materialized", None)

@@ -155,14 +155,23 @@ top_sources AS (
     ) x
     WHERE cutoff IS NULL OR source_lines >= cutoff
 ),
-ranked AS (
-    SELECT e.*, d.first_date, d.last_date,
-           row_number() OVER (PARTITION BY e.unit, e.test, e.entity_type, e.entity_key
-                              ORDER BY c.source_lines DESC, e.amt DESC, e._key) AS rn
+cited AS (
+    -- the evidence_max lines to cite of each entity: most lines of their source first, then
+    -- by amount, then key. A top-N kept per entity while grouping (arg_min with a count), not
+    -- a ranking window: that sorted every line of the top sources (1.8 million of a 4-million
+    -- line ledger in a handful of partitions: 1.7 s against 1.0 s)
+    SELECT e.unit, e.test, e.entity_type, e.entity_key,
+           arg_min(e._key, {'lines': -c.source_lines, 'amt': -e.amt, 'key': e._key}, $evidence_max) AS keys
     FROM entity_lines e
     JOIN top_sources c
       ON c.unit = e.unit AND c.test = e.test AND c.entity_type = e.entity_type
      AND c.entity_key = e.entity_key AND c.source IS NOT DISTINCT FROM e.source
+    GROUP BY e.unit, e.test, e.entity_type, e.entity_key
+),
+ranked AS (
+    SELECT e.unit, e.test, e.entity_type, e.entity_key, unnest(e.keys) AS _key,
+           d.first_date, d.last_date
+    FROM cited e
     JOIN entity_dates d
       ON d.unit = e.unit AND d.test = e.test AND d.entity_type = e.entity_type AND d.entity_key = e.entity_key
 )
@@ -191,4 +200,3 @@ JOIN flagged f
   ON f.unit = r.unit AND f.test = r.test AND f.entity_type = r.entity_type AND f.entity_key = r.entity_key
 JOIN top_digit t
   ON t.unit = r.unit AND t.test = r.test AND t.entity_type = r.entity_type AND t.entity_key = r.entity_key
-WHERE r.rn <= $evidence_max
