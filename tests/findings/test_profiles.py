@@ -119,3 +119,34 @@ def test_vendor_name_written_as_often_two_ways_is_the_longer_on_every_run(con, o
     vendors = build_profiles(con).query("subject_type == 'vendor'")
     tied = vendors[vendors["name"].str.startswith("湖南卓越装饰")]
     assert list(tied["name"]) == ["湖南卓越装饰有限责任公司"] and tied.iloc[0]["findings"] == 2
+
+
+def test_list_fields_split_and_trimmed_and_one_record_gives_every_field(con):
+    """A record is read once for all its fields: an office's 使用人 list gives one person per
+    name (separators 、,，;；/ and spaces around names), a ledger line both its person and its
+    counterparty; a record that is not JSON and a list left empty give no one."""
+    import json
+
+    con.execute("""INSERT INTO findings (finding_id, run_id, check_id, check_name, severity, area,
+        unit, route, title, amount, entity_type, entity_key)
+        VALUES ('o01list000000000', 'run-1', 'O01', '办公用房超标', 'medium', 'office', '市林业局',
+                '反馈', '超标', NULL, 'office', '301'),
+               ('l07both000000000', 'run-1', 'L07', '重复付款', 'high', 'ledger', '市林业局',
+                '反馈', '重复', 500, 'voucher', 'v1')""")
+    rows = [
+        ('o01list000000000', 'O01', 'offices', '301',
+         json.dumps({"room_no": "301", "occupants": "吴一、 郑二 ,冯三；陈四/ 褚五 "}, ensure_ascii=False)),
+        ('o01list000000000', 'O01', 'offices', '302', json.dumps({"room_no": "302", "occupants": None})),
+        ('o01list000000000', 'O01', 'offices', '303', '{not json: 卫六'),
+        ('l07both000000000', 'L07', 'ledger', 'v1 #1',
+         json.dumps({"person": "蒋七", "counterparty": "长沙乙贸易有限公司"}, ensure_ascii=False)),
+    ]
+    for fid, check, table, key, rec in rows:
+        con.execute("INSERT INTO evidence VALUES (?, ?, '市林业局', ?, ?, ?)", [fid, check, table, key, rec])
+    p = build_profiles(con)
+    for name in ("吴一", "郑二", "冯三", "陈四", "褚五"):
+        assert _row(p, name, "市林业局")["roles"] == "使用人", name
+    assert not any("卫六" in n for n in p["name"])
+    assert _row(p, "蒋七", "市林业局")["roles"] == "经办人/往来个人"
+    vendor = _row(p[p["subject_type"] == "vendor"], "长沙乙贸易有限公司")
+    assert vendor["roles"] == "往来单位" and vendor["findings"] == 1
