@@ -34,6 +34,12 @@ MAIN_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Evidence records masked and parsed once per distinct record (not per evidence row) only when
+# records repeat (at most half as many as rows) and this many at most: the distinct records
+# and the join back on them are held whole (sized by the 50M-line ledger at a 2.5 GiB cap).
+DISTINCT_RECORDS_MAX = 1_000_000
+
+
 def _case(expr: str, mapping: dict[str, str]) -> str:
     whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in mapping.items())
     return f"CASE {expr} {whens} ELSE {expr} END"
@@ -119,11 +125,11 @@ def create_views(con, *, mask: bool) -> None:
             elif out == "record_date":
                 expr = f"TRY_CAST(left({expr}, 10) AS DATE)"
             main.append(f"{expr} AS {out}")
-        # each distinct record masked and parsed once: a record is evidence of several
-        # findings (100 units: 91,836 evidence rows, 17,172 records)
-        be.execute(
-            f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
-            WITH r AS (
+        rows, distinct = be.fetch_one("SELECT count(*), approx_count_distinct(record) FROM evidence")
+        if distinct * 2 <= rows and distinct <= DISTINCT_RECORDS_MAX:
+            # each distinct record masked and parsed once where records repeat: a record is
+            # evidence of several findings (100 units: 91,836 evidence rows, 17,172 records)
+            rec_sql = f"""WITH r AS (
                 SELECT record, _rec,
                     CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, $paths) END AS _vals
                 FROM (SELECT record, {text_or_mask("record", mask)} AS _rec
@@ -132,8 +138,21 @@ def create_views(con, *, mask: bool) -> None:
                 e._rk AS record_key, {", ".join(main)}, r._rec AS record
             FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk
                   FROM evidence e) e
-            LEFT JOIN r ON r.record = e.record
-            ORDER BY e.check_id, e.finding_id, e.source_table, record_key""",
+            LEFT JOIN r ON r.record = e.record"""
+        else:
+            # records mostly cited once (one large ledger: 297,416 records for 297,560 rows),
+            # or too many to hold: each row's record masked and parsed where it is, streamed
+            # into the sort (the distinct records and the join on them ran a 50M-line
+            # ledger's 3.9 million evidence rows out of a 2.5 GiB cap)
+            rec_sql = f"""SELECT finding_id, check_id, unit, source_table, source_title,
+                _rk AS record_key, {", ".join(main)}, _rec AS record
+            FROM (SELECT *, CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, $paths) END AS _vals
+                  FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk,
+                               {text_or_mask("record", mask)} AS _rec FROM evidence e))"""
+        be.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
+            SELECT * FROM ({rec_sql})
+            ORDER BY check_id, finding_id, source_table, record_key""",
             {"paths": [f"$.{k}" for k in paths]},
         )
     else:
