@@ -160,7 +160,6 @@ def write_csv(con, sql: str, path: Path) -> None:
     raw.unlink()
 
 
-
 def write_parquet(con, sql: str, path: Path) -> None:
     of(con).copy_to(sql, path, "FORMAT PARQUET")
 

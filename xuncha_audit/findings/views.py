@@ -128,29 +128,24 @@ def create_views(con, *, mask: bool) -> None:
                 expr = f"TRY_CAST(left({expr}, 10) AS DATE)"
             main.append(f"{expr} AS {out}")
         rows, distinct = be.fetch_one("SELECT count(*), approx_count_distinct(record) FROM evidence")
+        parsed = "CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, $paths) END AS _vals"
+        masked = f"{text_or_mask('record', mask)} AS _rec"
+        rows_sql = f"SELECT e.*, {titles} AS source_title, {text_or_mask('record_key', mask)} AS _rk"
         if distinct * 2 <= rows and distinct <= DISTINCT_RECORDS_MAX:
             # each distinct record masked and parsed once where records repeat: a record is
             # evidence of several findings (100 units: 91,836 evidence rows, 17,172 records)
-            rec_sql = f"""WITH r AS (
-                SELECT record, _rec,
-                    CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, $paths) END AS _vals
-                FROM (SELECT record, {text_or_mask("record", mask)} AS _rec
-                      FROM (SELECT DISTINCT record FROM evidence)))
-            SELECT e.finding_id, e.check_id, e.unit, e.source_table, e.source_title,
-                e._rk AS record_key, {", ".join(main)}, r._rec AS record
-            FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk
-                  FROM evidence e) e
-            LEFT JOIN r ON r.record = e.record"""
+            source = f"""({rows_sql} FROM evidence e) e
+                LEFT JOIN (SELECT record, _rec, {parsed}
+                           FROM (SELECT record, {masked} FROM (SELECT DISTINCT record FROM evidence))) r
+                  ON r.record = e.record"""
         else:
             # records mostly cited once (one large ledger: 297,416 records for 297,560 rows),
             # or too many to hold: each row's record masked and parsed where it is, streamed
             # into the sort (the distinct records and the join on them ran a 50M-line
             # ledger's 3.9 million evidence rows out of a 2.5 GiB cap)
-            rec_sql = f"""SELECT finding_id, check_id, unit, source_table, source_title,
-                _rk AS record_key, {", ".join(main)}, _rec AS record
-            FROM (SELECT *, CASE WHEN json_valid(_rec) THEN json_extract_string(_rec, $paths) END AS _vals
-                  FROM (SELECT e.*, {titles} AS source_title, {text_or_mask("record_key", mask)} AS _rk,
-                               {text_or_mask("record", mask)} AS _rec FROM evidence e))"""
+            source = f"(SELECT *, {parsed} FROM ({rows_sql}, {masked} FROM evidence e)) e"
+        rec_sql = (f"SELECT e.finding_id, e.check_id, e.unit, e.source_table, e.source_title, "
+                   f"e._rk AS record_key, {', '.join(main)}, _rec AS record FROM {source}")
         be.execute(
             f"""CREATE OR REPLACE TEMP TABLE _x_evidence AS
             SELECT * FROM ({rec_sql})

@@ -304,7 +304,11 @@ def line_number_column(tdef: Table):
     return next((c for c in tdef.column_list() if c.generated == "number_within_voucher"), None)
 
 
-FINANCIAL_BOOK, BUDGET_BOOK = "财务会计", "预算会计"  # the contract's values of book_by_account
+def _books(col) -> tuple[str, str]:
+    """The 财务会计 and 预算会计 values of a ``book_by_account`` column, as the contract lists
+    them (``values: [财务会计, 预算会计]``)."""
+    financial, budget = col.values
+    return financial, budget
 
 
 def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[str] | None = None) -> None:
@@ -317,15 +321,17 @@ def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[st
     export of one book only) are all 财务会计, so every line counts.
     ``units``: the lines of these units are tagged (again), whatever they hold; otherwise the
     lines without a tag. With ``units`` only the lines whose tag changes are written (the
-    loader stages every line as :data:`FINANCIAL_BOOK`, what most lines stay): an UPDATE of
-    every line of a province's ledgers held 22M changed values in memory it cannot spill."""
+    loader stages every line as 财务会计, what most lines stay): an UPDATE of every line of a
+    province's ledgers held 22M changed values in memory it cannot spill."""
     pa_cfg = tdef.parallel_accounting
-    col = next(c.name for c in tdef.column_list() if c.generated == "book_by_account")
+    book = next(c for c in tdef.column_list() if c.generated == "book_by_account")
+    col = book.name
+    financial, budget_book = _books(book)
     budget = list(pa_cfg.get("budget_prefixes", ()))
     detect = list(pa_cfg.get("detect_prefixes", ()))
     words = list(pa_cfg.get("detect_words", ()))
-    tag = f"""CASE WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN '{BUDGET_BOOK}'
-                  ELSE '{FINANCIAL_BOOK}' END"""
+    tag = """CASE WHEN g.gov AND list_contains($budget, left(trim(t.account_code), 1)) THEN $budget_book
+                  ELSE $financial END"""
     set_columns(
         con, tdef, t,
         {col: tag},
@@ -336,7 +342,8 @@ def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[st
               "g", "g.unit IS NOT DISTINCT FROM t.unit"),
         where=(f"list_contains($units, t.unit) AND t.{quote(col)} IS DISTINCT FROM {tag}" if units is not None
                else f"t.{quote(col)} IS NULL"),
-        params={"budget": budget, "detect": detect, "words": words,
+        params={"budget": budget, "detect": detect, "words": words, "financial": financial,
+                "budget_book": budget_book,
                 **({"units": list(units)} if units is not None else {})}, rewrite=rewrite)
 
 
@@ -489,15 +496,18 @@ def derived_select(tdef: Table, src: str, present: set[str], *, keys: bool = Tru
     defaults = {c.name: _default_sql(c, quote(c.name)) for c in tdef.column_list() if c.default is not None}
     # 平行记账 tags: every line staged as 财务会计; the pass over the unit's whole ledger once
     # every file is in (_derive_book with units) writes only the lines that are 预算会计
-    staged_books = {c.name: f"coalesce({quote(c.name)}, '{FINANCIAL_BOOK}')"
-                    for c in tdef.column_list() if c.generated == "book_by_account"}
+    books = [c for c in tdef.column_list() if c.generated == "book_by_account"]
+    staged_books = {c.name: f"coalesce({quote(c.name)}, $staged_book)" for c in books}
     layers = [defaults | staged_books, *_identity_layers(tdef, year_numbering),
               {"_key": _key_expr(tdef)} if keys else {}]
     for sets in layers:
         if sets:
             repl = ", ".join(f"CAST({e} AS {types[c]}) AS {quote(c)}" for c, e in sets.items())
             sql = f"SELECT * REPLACE ({repl}) FROM ({sql})"
-    return sql, _default_params(tdef)
+    params = _default_params(tdef)
+    if books:
+        params["staged_book"] = _books(books[0])[0]
+    return sql, params
 
 
 def number_repeated_keys(con, tdef: Table, t: str) -> None:
