@@ -76,8 +76,11 @@ def _export(tmp_path, monkeypatch, name: str, **limits) -> dict[str, bytes]:
     {}, {"MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
     # the 画像 and 数据质量 tables through DuckDB too (on one sheet; continued: the Python way)
     {"TABLE_LISTING_ROWS": 1}, {"TABLE_LISTING_ROWS": 1, "WIDTH_SAMPLE_ROWS": 2, "MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
+    # the long listings' query (an expression per column) on every listing
+    {"PER_COLUMN_ROWS": 0, "WIDTH_SAMPLE_ROWS": 2},
+    {"PER_COLUMN_ROWS": 0, "TABLE_LISTING_ROWS": 1, "MAX_SHEET_ROWS": 15, "EVIDENCE_ROWS_SHOWN": 3},
 ], ids=["one-sheet-each", "sheets-continued", "all-measured", "all-measured-continued",
-        "tables-too", "tables-too-continued"])
+        "tables-too", "tables-too-continued", "per-column", "per-column-tables-continued"])
 def test_rows_written_by_duckdb_are_the_rows_python_writes(tmp_path, monkeypatch, limits):
     written: list[int] = []
     real = FastWorksheet.write_xml_rows
@@ -99,9 +102,12 @@ def test_rows_written_by_duckdb_are_the_rows_python_writes(tmp_path, monkeypatch
         assert by_sql[name] == by_python[name], name
 
 
-def test_rows_left_to_python_are_the_ones_the_sql_path_cannot_write(tmp_path, monkeypatch):
+@pytest.mark.parametrize("per_column_rows", [10**9, 0], ids=["one-lambda", "per-column"])
+def test_rows_left_to_python_are_the_ones_the_sql_path_cannot_write(tmp_path, monkeypatch, per_column_rows):
     """Control characters, rich-string look-alikes, over-long texts and dates before
-    1900-03-01 go the Python way; everything else past the width sample is XML."""
+    1900-03-01 go the Python way; everything else past the width sample is XML (both ways of
+    writing the query)."""
+    monkeypatch.setattr(workbook, "PER_COLUMN_ROWS", per_column_rows)
     seen: list[str] = []
     real = FastWorksheet.write_xml_rows
 
