@@ -29,15 +29,23 @@ TABLE = "benford_distribution"
 OUTPUTS = (TABLE,)  # kept in the results database whatever engine ran the check
 
 _SQL = """
-WITH amounts AS (
-    SELECT unit, voucher_id,
-           nullif(trim(coalesce(account_code, '') || ' ' || coalesce(account_name, '')), '') AS account_key,
-           person,
-           counterparty_norm,
-           greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) AS amt
-    FROM ledger
-    WHERE greatest(abs(coalesce(debit, 0)), abs(coalesce(credit, 0))) >= $min_amount
-      AND coalesce(book, '') <> '预算会计'  -- 平行记账: count an economic event once
+WITH counterparties AS (
+    -- each counterparty numbered in the order of its text: the payments below take the min and
+    -- max of these numbers, the same counterparties as min/max of the texts, without copying a
+    -- text per line (a province's 5.2 million payments: 3.5 s with the texts)
+    SELECT counterparty_norm, row_number() OVER (ORDER BY counterparty_norm) AS cp_no
+    FROM (SELECT DISTINCT counterparty_norm FROM ledger WHERE counterparty_norm IS NOT NULL) d
+),
+amounts AS (
+    SELECT l.unit, l.voucher_id,
+           nullif(trim(coalesce(l.account_code, '') || ' ' || coalesce(l.account_name, '')), '') AS account_key,
+           l.person,
+           c.cp_no,
+           greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt
+    FROM ledger l
+    LEFT JOIN counterparties c ON c.counterparty_norm = l.counterparty_norm
+    WHERE greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) >= $min_amount
+      AND coalesce(l.book, '') <> '预算会计'  -- 平行记账: count an economic event once
 ),
 payments AS (
     -- one row per (voucher, amount): the debit and credit line of one payment that both carry
@@ -46,7 +54,7 @@ payments AS (
     SELECT unit, amt,
            CAST(CAST(round(amt * 100) AS BIGINT) AS VARCHAR) AS digits,
            min(person) AS person1, max(person) AS person2,
-           min(counterparty_norm) AS cp1, max(counterparty_norm) AS cp2
+           min(cp_no) AS cp1, max(cp_no) AS cp2
     FROM amounts
     GROUP BY unit, voucher_id, amt
 ),
@@ -61,11 +69,11 @@ entity_digits AS (
     SELECT unit, 'first', 'person', person2, CAST(substr(digits, 1, 1) AS INTEGER)
     FROM payments WHERE person2 <> person1
     UNION ALL
-    SELECT unit, 'first', 'vendor', cp1, CAST(substr(digits, 1, 1) AS INTEGER)
-    FROM payments WHERE cp1 IS NOT NULL
+    SELECT p.unit, 'first', 'vendor', c.counterparty_norm, CAST(substr(p.digits, 1, 1) AS INTEGER)
+    FROM payments p JOIN counterparties c ON c.cp_no = p.cp1
     UNION ALL
-    SELECT unit, 'first', 'vendor', cp2, CAST(substr(digits, 1, 1) AS INTEGER)
-    FROM payments WHERE cp2 <> cp1
+    SELECT p.unit, 'first', 'vendor', c.counterparty_norm, CAST(substr(p.digits, 1, 1) AS INTEGER)
+    FROM payments p JOIN counterparties c ON c.cp_no = p.cp2 WHERE p.cp2 <> p.cp1
     UNION ALL
     SELECT unit, 'first_two', 'unit', unit, CAST(substr(digits, 1, 2) AS INTEGER)
     FROM payments WHERE amt >= 10
