@@ -133,6 +133,10 @@ SELECT p.unit, concat(p.v_key, '|', p.s_key) AS finding_key, e.ev_table, e.ev_ke
        v.vendor, coalesce(s.department, '部门未填') AS staff_dept, p.detail, t.n_contracts
 FROM pairs p
 JOIN ev e ON e.unit = p.unit AND e.v_key = p.v_key AND e.s_key = p.s_key
-JOIN active_vend v ON v.unit = p.unit AND v.v_key = p.v_key
-JOIN stf s ON s.unit = p.unit AND s.s_key = p.s_key
-JOIN totals t ON t.unit = p.unit AND t.v_key = p.v_key
+-- every pair has its vendor, staff record and totals (it was made from them): LEFT JOINs give the
+-- same rows and keep DuckDB from joining staff and vendors on the unit alone first (the unit
+-- equality they share through the pair): a province's 80,000 staff x 107,700 vendors, 8.6 million
+-- rows: the check 3.3 -> 0.95 s
+LEFT JOIN active_vend v ON v.unit = p.unit AND v.v_key = p.v_key
+LEFT JOIN stf s ON s.unit = p.unit AND s.s_key = p.s_key
+LEFT JOIN totals t ON t.unit = p.unit AND t.v_key = p.v_key
