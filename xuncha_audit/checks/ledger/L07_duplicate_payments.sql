@@ -71,8 +71,9 @@ cp_lines AS (
       AND ((c.is_money AND coalesce(c.credit, 0) > 0) OR (NOT c.is_money AND coalesce(c.debit, 0) > 0))
 ),
 pay AS (
+    -- (the counterparty's text is taken for the pairs found, in the final SELECT: a min of a text
+    -- here copied one per payment, a province's 2.7 million)
     SELECT unit, voucher_id, counterparty_norm,
-           min(counterparty) AS counterparty,
            min(voucher_date) AS voucher_date,
            CASE WHEN sum(CASE WHEN is_money THEN credit ELSE 0 END) > 0
                 THEN sum(CASE WHEN is_money THEN credit ELSE 0 END)
@@ -81,7 +82,7 @@ pay AS (
     GROUP BY unit, voucher_id, counterparty_norm
 ),
 pairs AS (
-    SELECT b.unit, b.counterparty_norm, b.counterparty, b.amount,
+    SELECT b.unit, b.counterparty_norm, b.amount,
            a.voucher_id AS first_voucher, a.voucher_date AS first_date,
            b.voucher_id, b.voucher_date,
            datediff('day', a.voucher_date, b.voucher_date) AS days
@@ -188,7 +189,9 @@ SELECT r.unit,
        r.first_date AS period_start,
        r.voucher_date AS period_end,
        c.person AS persons,
-       r.counterparty,
+       -- the later payment's counterparty as written (the least text of its lines)
+       min(CASE WHEN c.voucher_id = r.voucher_id THEN c.counterparty END)
+           OVER (PARTITION BY r.unit, r.voucher_id, r.counterparty_norm) AS counterparty,
        CAST(r.days AS VARCHAR) AS days,
        r.first_voucher,
        r.first_date,
