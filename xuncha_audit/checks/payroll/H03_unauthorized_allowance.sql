@@ -24,7 +24,9 @@ template: "{year}年{months_text}以「{item}」名义发放{amount:money}元（
 example_zh: 2024 年 9 月中秋节前，以「过节费」名义向全体 45 人每人发放 1,000 元 → 报告 1 条，引用 45 行工资明细；同年 2 月再发一次则同一条疑点列出 2 月、9 月。
 --- */
 WITH p AS (
-    SELECT py.unit, py._key, py.month, py.item, py.amount, f.family, f.category,
+    -- no record keys: the evidence lines are read from payroll again, for the items found (p held
+    -- every paid line's key for them: a province's 13.4 million lines, H03 2.5 -> 0.7 s)
+    SELECT py.unit, py.month, py.item, py.amount, f.family, f.category,
            coalesce(py.id_number, py.person_id, py.name) AS who
     FROM payroll py
     JOIN pay_item_family f ON f.item = py.item
@@ -68,11 +70,12 @@ per_year AS (
     GROUP BY unit, item, y, rule
 )
 SELECT y.unit, concat(y.rule, '|', y.item, '|', CAST(y.y AS VARCHAR)) AS finding_key, 'payroll' AS ev_table,
-       p._key AS ev_key, 'unit' AS entity_type, y.item AS entity_key, y.total AS amount,
+       py._key AS ev_key, 'unit' AS entity_type, y.item AS entity_key, y.total AS amount,
        y.m0 AS period_start, y.m1 AS period_end, y.rule, y.item, y.n_people, y.share,
        CAST(y.y AS VARCHAR) AS year, y.months_text,
        CASE WHEN y.rule = 'prohibited_item' THEN '，属明令禁止的发放项目'
             ELSE '，该项目需核实发放依据' END AS why_text
 FROM per_year y
 JOIN judged j ON j.unit = y.unit AND j.item = y.item AND j.y = y.y AND j.rule = y.rule
-JOIN p ON p.unit = j.unit AND p.month = j.month AND p.item = j.item
+JOIN payroll py ON py.unit = j.unit AND py.month = j.month AND py.item = j.item
+ AND py.amount IS NOT NULL AND py.amount > 0
