@@ -366,8 +366,8 @@ def mask_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFra
 
 
 def _masked_once(value, memo: dict[str, str]):
-    if not isinstance(value, str):
-        return mask_value_text(value)
+    if not isinstance(value, str):  # mask_value_text leaves it as it is
+        return value
     masked = memo.get(value)
     if masked is None:
         masked = memo[value] = mask_value_text(value)

@@ -610,8 +610,9 @@ PAGES_TABLE = "_x_pages"
 def _plan_pages(con) -> None:
     """Which sheet each finding goes on, before anything is written (the table of contents and
     the 明细工作表 column name the sheets): ``_x_pages`` (finding_id, check_id, amount,
-    ev_total, ``_o`` its place in its check sheet, ``_a`` its place in 全部疑点, ``page`` its
-    check's sheet number, ``all_page`` its 全部疑点 sheet number).
+    ev_total, ``_o`` its place in its check sheet, ``_a`` its place in 全部疑点, ``_rows`` its
+    block's rows on the check sheet, ``page`` its check's sheet number, ``all_page`` its 全部疑点
+    sheet number).
 
     On a check sheet a finding, its shown evidence and its 说明 row are one block of at most
     ``EVIDENCE_ROWS_SHOWN + 2`` rows; a sheet takes the blocks that start within its first
@@ -632,7 +633,7 @@ def _plan_pages(con) -> None:
                 USING (finding_id)),
         b AS (SELECT *, 1 + least(ev_total, $shown)
                         + CASE WHEN ev_total > $shown THEN 1 ELSE 0 END AS _rows FROM f)
-        SELECT finding_id, check_id, amount, ev_total, _o, _a,
+        SELECT finding_id, check_id, amount, ev_total, _o, _a, _rows,
                CASE WHEN _o <= $per_check THEN CAST(dense_rank() OVER (
                    PARTITION BY check_id, _o <= $per_check ORDER BY _start // $cap) AS INTEGER) END AS page,
                CAST((_a - 1) // $per_all AS INTEGER) + 1 AS all_page
@@ -804,9 +805,8 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
             w.row(ws, r, row, kinds_below, roles[role - 1].role, shown)
 
     pages = _Pages(wb, w, sheets, used, finish, header=names)
-    rows = of(con).scalar(  # findings, evidence shown, "more" lines
-        f"SELECT coalesce(sum(1 + least(ev_total, {EVIDENCE_ROWS_SHOWN}) + (ev_total > {EVIDENCE_ROWS_SHOWN})::INT), 0) "
-        f"FROM {PAGES_TABLE} WHERE check_id = $c AND page IS NOT NULL", {"c": check_id})
+    rows = of(con).scalar(f"SELECT coalesce(sum(_rows), 0) FROM {PAGES_TABLE} "
+                          "WHERE check_id = $c AND page IS NOT NULL", {"c": check_id})
     _write_listing(w, pages, con, sql, params, roles, shown, python_row, rows)
     if unlisted:  # the plan keeps a row free for this line on the last sheet
         pages.room(1)
