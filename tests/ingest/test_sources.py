@@ -24,6 +24,25 @@ def test_detect(data, expected):
     assert detect_encoding(data) == expected
 
 
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # each non-ASCII line votes once: UTF-8, else GBK, else GB18030; UTF-8 wins a tie
+        ([("购买办公用品", "utf-8"), ("报销差旅费", "gbk")], "utf-8"),
+        ([("购买办公用品", "utf-8"), ("报销差旅费", "gbk"), ("支付物业费", "gbk")], "gbk"),
+        ([("购买办公用品", "gbk"), ("报销差旅费", "gbk"), ("㐀", "gb18030")], "gb18030"),
+        # a UTF-8 line holding U+FFFD itself (a replaced character written by another program)
+        # is a UTF-8 line, though its bytes also read as GBK
+        ([("\ufffda", "utf-8"), ("b\ufffdc", "utf-8"), ("报销差旅费", "gbk")], "utf-8"),
+        ([("\ufffda", "utf-8"), ("报销差旅费", "gbk"), ("支付物业费", "gbk")], "gbk"),
+    ],
+    ids=["tie-utf8", "gbk-majority", "one-gb18030-line", "utf8-with-own-fffd", "fffd-line-outvoted"],
+)
+def test_detect_votes_per_line(lines, expected):
+    data = b"a,b\n" + b"\n".join(f"x,{t}".encode(enc) for t, enc in lines) + b"\n"
+    assert detect_encoding(data) == expected
+
+
 def test_detect_cut_multibyte_tail_is_still_utf8():
     data = TEXT.encode("utf-8")
     assert detect_encoding(data + "长".encode()[:2]) == "utf-8"

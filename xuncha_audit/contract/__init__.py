@@ -269,6 +269,12 @@ def header_key(text: object) -> str:
     return _header_key(str(text or ""))
 
 
+def head_keys(head: list[list]) -> list[set[str]]:
+    """The header keys of each row of a sheet's first rows (its non-empty cells): computed once
+    per sheet for layout recognition and the header-row search (1,800 files: 0.5 s of calls)."""
+    return [{_header_key(c if type(c) is str else str(c)) for c in row if c} for row in head]
+
+
 @lru_cache(maxsize=65536)
 def _header_key(text: str) -> str:
     # cached: planning a sheet asks for the same headers many times (layout recognition, each
@@ -299,6 +305,7 @@ __all__ = [
     "Table",
     "WideSpec",
     "create_tables",
+    "head_keys",
     "header_key",
     "load_contract",
 ]

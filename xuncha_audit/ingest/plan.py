@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from xuncha_audit.contract import Table, header_key, load_contract
+from xuncha_audit.contract import Table, head_keys, header_key, load_contract
 from xuncha_audit.ingest.layouts import Layout, combine_header, conventions, recognise
 from xuncha_audit.ingest.match import (
     ColumnMap,
@@ -86,7 +86,8 @@ def plan_sheet(file_name: str, sheet_name: str | None, head: list[list[str | Non
     """Decide layout, table, header and column meanings from the first rows of a sheet
     (``width_for(header_row)``: the number of source columns with that header row)."""
     contract = load_contract()
-    rec = recognise(layouts, file_name, sheet_name, head) if layouts else None
+    keys = head_keys(head)
+    rec = recognise(layouts, file_name, sheet_name, head, keys) if layouts else None
     if rec is not None and forced and rec.layout.table != forced:
         rec = None  # a mapping-file rule forcing another table wins
     if rec is not None:
@@ -124,7 +125,7 @@ def plan_sheet(file_name: str, sheet_name: str | None, head: list[list[str | Non
         used |= {i for d in plan.aux.values() for i in d.values()}
         cmap.extras = [i for i in range(len(headers)) if i not in used]
     else:
-        header_idx = find_header_row(head, vocab)
+        header_idx = find_header_row(head, vocab, keys)
         if header_idx is None:
             return SheetPlan(table=None, how="none")
         width = width_for(header_idx)

