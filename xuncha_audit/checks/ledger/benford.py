@@ -36,13 +36,20 @@ WITH counterparties AS (
     SELECT counterparty_norm, row_number() OVER (ORDER BY counterparty_norm) AS cp_no
     FROM (SELECT DISTINCT counterparty_norm FROM ledger WHERE counterparty_norm IS NOT NULL) d
 ),
+units AS (
+    -- units numbered too: the groupings below key on the number, not on a unit's name (a
+    -- province's names are ~32 bytes each, hashed and compared in every grouping of its
+    -- 7.3 million amounts: 4.4-4.6 -> 4.0 s), the name joined back to each entity at the end
+    SELECT unit, row_number() OVER (ORDER BY unit) AS unit_no FROM (SELECT DISTINCT unit FROM ledger) d
+),
 amounts AS (
-    SELECT l.unit, l.voucher_id,
+    SELECT u.unit_no, l.voucher_id,
            nullif(trim(coalesce(l.account_code, '') || ' ' || coalesce(l.account_name, '')), '') AS account_key,
            l.person,
            c.cp_no,
            greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) AS amt
     FROM ledger l
+    JOIN units u ON u.unit IS NOT DISTINCT FROM l.unit
     LEFT JOIN counterparties c ON c.counterparty_norm = l.counterparty_norm
     WHERE greatest(abs(coalesce(l.debit, 0)), abs(coalesce(l.credit, 0))) >= $min_amount
       AND coalesce(l.book, '') <> '预算会计'  -- 平行记账: count an economic event once
@@ -51,42 +58,42 @@ payments AS (
     -- one row per (voucher, amount): the debit and credit line of one payment that both carry
     -- the person or counterparty count once, else n is inflated and the test too strict
     -- (up to two distinct persons / counterparties per voucher amount are kept)
-    SELECT unit, amt,
+    SELECT unit_no, amt,
            CAST(CAST(round(amt * 100) AS BIGINT) AS VARCHAR) AS digits,
            min(person) AS person1, max(person) AS person2,
            min(cp_no) AS cp1, max(cp_no) AS cp2
     FROM amounts
-    GROUP BY unit, voucher_id, amt
+    GROUP BY unit_no, voucher_id, amt
 ),
 entity_digits AS (
-    SELECT unit, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,
+    SELECT unit_no, 'first' AS test, 'account' AS entity_type, account_key AS entity_key,
            CAST(substr(CAST(CAST(round(amt * 100) AS BIGINT) AS VARCHAR), 1, 1) AS INTEGER) AS digit
     FROM amounts WHERE account_key IS NOT NULL
     UNION ALL
-    SELECT unit, 'first', 'person', person1, CAST(substr(digits, 1, 1) AS INTEGER)
+    SELECT unit_no, 'first', 'person', person1, CAST(substr(digits, 1, 1) AS INTEGER)
     FROM payments WHERE person1 IS NOT NULL
     UNION ALL
-    SELECT unit, 'first', 'person', person2, CAST(substr(digits, 1, 1) AS INTEGER)
+    SELECT unit_no, 'first', 'person', person2, CAST(substr(digits, 1, 1) AS INTEGER)
     FROM payments WHERE person2 <> person1
     UNION ALL
-    SELECT p.unit, 'first', 'vendor', c.counterparty_norm, CAST(substr(p.digits, 1, 1) AS INTEGER)
+    SELECT p.unit_no, 'first', 'vendor', c.counterparty_norm, CAST(substr(p.digits, 1, 1) AS INTEGER)
     FROM payments p JOIN counterparties c ON c.cp_no = p.cp1
     UNION ALL
-    SELECT p.unit, 'first', 'vendor', c.counterparty_norm, CAST(substr(p.digits, 1, 1) AS INTEGER)
+    SELECT p.unit_no, 'first', 'vendor', c.counterparty_norm, CAST(substr(p.digits, 1, 1) AS INTEGER)
     FROM payments p JOIN counterparties c ON c.cp_no = p.cp2 WHERE p.cp2 <> p.cp1
     UNION ALL
-    SELECT unit, 'first_two', 'unit', unit, CAST(substr(digits, 1, 2) AS INTEGER)
+    SELECT unit_no, 'first_two', 'unit', NULL, CAST(substr(digits, 1, 2) AS INTEGER)  -- key: the unit's name, below
     FROM payments WHERE amt >= 10
 ),
 counts AS (
-    SELECT unit, test, entity_type, entity_key, digit, count(*) AS cnt
+    SELECT unit_no, test, entity_type, entity_key, digit, count(*) AS cnt
     FROM entity_digits
-    GROUP BY unit, test, entity_type, entity_key, digit
+    GROUP BY unit_no, test, entity_type, entity_key, digit
 ),
 entities AS (
-    SELECT unit, test, entity_type, entity_key, sum(cnt) AS n
+    SELECT unit_no, test, entity_type, entity_key, sum(cnt) AS n
     FROM counts
-    GROUP BY unit, test, entity_type, entity_key
+    GROUP BY unit_no, test, entity_type, entity_key
 ),
 digits AS (
     -- unnest(generate_series()), not range() t(d): that table function mistranslates on Spark
@@ -94,16 +101,17 @@ digits AS (
     UNION ALL
     SELECT 'first_two', unnest(generate_series(10, 99))
 )
-SELECT e.unit, e.test, e.entity_type, e.entity_key, g.digit,
+SELECT u.unit, e.test, e.entity_type, CASE WHEN e.entity_type = 'unit' THEN u.unit ELSE e.entity_key END AS entity_key, g.digit,
        coalesce(c.cnt, 0) AS count,
        e.n,
        coalesce(c.cnt, 0) / CAST(e.n AS DOUBLE) AS observed,
        log10(1 + 1 / CAST(g.digit AS DOUBLE)) AS expected
 FROM entities e
+JOIN units u USING (unit_no)
 JOIN digits g ON g.test = e.test
 LEFT JOIN counts c
-  ON c.unit = e.unit AND c.test = e.test AND c.entity_type = e.entity_type
- AND c.entity_key = e.entity_key AND c.digit = g.digit
+  ON c.unit_no = e.unit_no AND c.test = e.test AND c.entity_type = e.entity_type
+ AND c.entity_key IS NOT DISTINCT FROM e.entity_key AND c.digit = g.digit
 """
 
 
