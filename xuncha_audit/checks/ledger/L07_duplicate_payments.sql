@@ -48,73 +48,81 @@ template: "向「{counterparty}」两次支付相同金额{amount:money}元，�
 example_zh: >-
   2024-03-05 凭证 0123 与 2024-03-19 凭证 0301 各向“长沙甲建设”支付 286,400 元，且未对应同一合同的不同付款单 → 一条疑点。
 --- */
-WITH cash_lines AS NOT MATERIALIZED (
+WITH units AS (
+    -- units numbered: the payments' groupings and self-join key on the number, not on a unit's
+    -- name (a province's names are ~32 bytes each); the name joined back where the pairs meet
+    -- the ledger and the contract payments again
+    SELECT unit, row_number() OVER (ORDER BY unit) AS unit_no FROM (SELECT DISTINCT unit FROM ledger) d
+),
+cash_lines AS NOT MATERIALIZED (
     -- read twice, inlined both times: materialised it held every column of every line (a
     -- province: 3 GB written to temporary files at a 1.25 GiB cap)
-    SELECT l.*,
+    SELECT l.* EXCLUDE (unit), u.unit_no,
            coalesce(l.account_code LIKE '1001%' OR l.account_code LIKE '1002%' OR l.account_code LIKE '1011%'
                     OR l.account_name LIKE '%库存现金%' OR l.account_name LIKE '%银行存款%'
                     OR l.account_name LIKE '%零余额%', false) AS is_money
     FROM ledger l
+    JOIN units u ON u.unit = l.unit
     WHERE coalesce(l.book, '') <> '预算会计'  -- 平行记账: the 财务会计 lines count the payment once
 ),
 paying_vouchers AS (
-    SELECT unit, voucher_id FROM cash_lines WHERE is_money AND coalesce(credit, 0) > 0 GROUP BY unit, voucher_id
+    SELECT unit_no, voucher_id FROM cash_lines WHERE is_money AND coalesce(credit, 0) > 0 GROUP BY unit_no, voucher_id
 ),
 cp_lines AS (
-    SELECT c.unit, c.voucher_id, c._key, c.voucher_date, c.person,
+    SELECT c.unit_no, c.voucher_id, c._key, c.voucher_date, c.person,
            c.counterparty_norm, c.counterparty, c.is_money,
            coalesce(c.debit, 0) AS debit, coalesce(c.credit, 0) AS credit
     FROM cash_lines c
-    JOIN paying_vouchers p ON p.unit = c.unit AND p.voucher_id = c.voucher_id
+    JOIN paying_vouchers p ON p.unit_no = c.unit_no AND p.voucher_id = c.voucher_id
     WHERE c.counterparty_norm IS NOT NULL
       AND ((c.is_money AND coalesce(c.credit, 0) > 0) OR (NOT c.is_money AND coalesce(c.debit, 0) > 0))
 ),
 pay AS (
     -- (the counterparty's text is taken for the pairs found, in the final SELECT: a min of a text
     -- here copied one per payment, a province's 2.7 million)
-    SELECT unit, voucher_id, counterparty_norm,
+    SELECT unit_no, voucher_id, counterparty_norm,
            min(voucher_date) AS voucher_date,
            CASE WHEN sum(CASE WHEN is_money THEN credit ELSE 0 END) > 0
                 THEN sum(CASE WHEN is_money THEN credit ELSE 0 END)
                 ELSE sum(CASE WHEN NOT is_money THEN debit ELSE 0 END) END AS amount
     FROM cp_lines
-    GROUP BY unit, voucher_id, counterparty_norm
+    GROUP BY unit_no, voucher_id, counterparty_norm
 ),
 pairs AS (
-    SELECT b.unit, b.counterparty_norm, b.amount,
+    SELECT b.unit_no, u.unit, b.counterparty_norm, b.amount,
            a.voucher_id AS first_voucher, a.voucher_date AS first_date,
            b.voucher_id, b.voucher_date,
            datediff('day', a.voucher_date, b.voucher_date) AS days
     FROM pay a
     JOIN pay b
-      ON a.unit = b.unit AND a.counterparty_norm = b.counterparty_norm AND a.amount = b.amount
+      ON a.unit_no = b.unit_no AND a.counterparty_norm = b.counterparty_norm AND a.amount = b.amount
      AND a.voucher_id <> b.voucher_id
      AND (a.voucher_date < b.voucher_date OR (a.voucher_date = b.voucher_date AND a.voucher_id < b.voucher_id))
+    JOIN units u ON u.unit_no = b.unit_no
     WHERE datediff('day', a.voucher_date, b.voucher_date) <= $window_days
       AND b.amount >= $min_amount
 ),
 pay_m AS (
     -- each payment's place within its month, and in how many months the same amount was paid
-    SELECT *, row_number() OVER (PARTITION BY unit, counterparty_norm, amount, pay_month
+    SELECT *, row_number() OVER (PARTITION BY unit_no, counterparty_norm, amount, pay_month
                                  ORDER BY voucher_date, voucher_id) AS nth_in_month
     FROM (SELECT p.*, date_trunc('month', p.voucher_date) AS pay_month
           FROM pay p
           -- only the counterparty-amounts of candidate pairs need their monthly pattern
-          JOIN (SELECT DISTINCT unit, counterparty_norm, amount FROM pairs) k
-            ON k.unit = p.unit AND k.counterparty_norm = p.counterparty_norm AND k.amount = p.amount) x
+          JOIN (SELECT DISTINCT unit_no, counterparty_norm, amount FROM pairs) k
+            ON k.unit_no = p.unit_no AND k.counterparty_norm = p.counterparty_norm AND k.amount = p.amount) x
 ),
 series AS (
-    SELECT unit, counterparty_norm, amount, count(DISTINCT pay_month) AS n_months
+    SELECT unit_no, counterparty_norm, amount, count(DISTINCT pay_month) AS n_months
     FROM pay_m
-    GROUP BY unit, counterparty_norm, amount
+    GROUP BY unit_no, counterparty_norm, amount
 ),
 regular AS (
     -- consecutive instalments of a fixed monthly payment: not duplicates
-    SELECT pr.unit, pr.voucher_id, pr.first_voucher, pr.counterparty_norm
+    SELECT pr.unit_no, pr.voucher_id, pr.first_voucher, pr.counterparty_norm
     FROM pairs pr
-    JOIN series sr ON sr.unit = pr.unit AND sr.counterparty_norm = pr.counterparty_norm AND sr.amount = pr.amount
-    JOIN pay_m pb ON pb.unit = pr.unit AND pb.counterparty_norm = pr.counterparty_norm
+    JOIN series sr ON sr.unit_no = pr.unit_no AND sr.counterparty_norm = pr.counterparty_norm AND sr.amount = pr.amount
+    JOIN pay_m pb ON pb.unit_no = pr.unit_no AND pb.counterparty_norm = pr.counterparty_norm
      AND pb.voucher_id = pr.voucher_id
     WHERE sr.n_months >= $regular_min_months AND pb.nth_in_month = 1
       AND date_trunc('month', pr.first_date) <> date_trunc('month', pr.voucher_date)
@@ -160,7 +168,7 @@ real_pairs AS (
     FROM pairs pr
     WHERE NOT EXISTS (
         SELECT 1 FROM regular g
-        WHERE g.unit = pr.unit AND g.voucher_id = pr.voucher_id AND g.first_voucher = pr.first_voucher
+        WHERE g.unit_no = pr.unit_no AND g.voucher_id = pr.voucher_id AND g.first_voucher = pr.first_voucher
           AND g.counterparty_norm = pr.counterparty_norm
     )
     AND NOT EXISTS (
@@ -168,7 +176,7 @@ real_pairs AS (
           ON x.unit = y.unit AND x.contract_no = y.contract_no AND x.payment_no <> y.payment_no
         WHERE x.unit = pr.unit AND x.voucher_id = pr.first_voucher AND y.voucher_id = pr.voucher_id
     )
-    QUALIFY row_number() OVER (PARTITION BY pr.unit, pr.voucher_id, pr.counterparty_norm
+    QUALIFY row_number() OVER (PARTITION BY pr.unit_no, pr.voucher_id, pr.counterparty_norm
                                ORDER BY pr.first_date DESC, pr.first_voucher DESC) = 1
 ),
 pair_ev AS (
@@ -191,7 +199,7 @@ SELECT r.unit,
        c.person AS persons,
        -- the later payment's counterparty as written (the least text of its lines)
        min(CASE WHEN c.voucher_id = r.voucher_id THEN c.counterparty END)
-           OVER (PARTITION BY r.unit, r.voucher_id, r.counterparty_norm) AS counterparty,
+           OVER (PARTITION BY r.unit_no, r.voucher_id, r.counterparty_norm) AS counterparty,
        CAST(r.days AS VARCHAR) AS days,
        r.first_voucher,
        r.first_date,
@@ -199,4 +207,4 @@ SELECT r.unit,
        r.voucher_date
 FROM pair_ev r
 JOIN cp_lines c
-  ON c.unit = r.unit AND c.counterparty_norm = r.counterparty_norm AND c.voucher_id = r.ev_voucher
+  ON c.unit_no = r.unit_no AND c.counterparty_norm = r.counterparty_norm AND c.voucher_id = r.ev_voucher
