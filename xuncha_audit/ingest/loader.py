@@ -382,6 +382,7 @@ class _Member:
     sid: int = 0
     sheet: Sheet | None = None
     deferred: tuple[str, dict] | None = None  # (subquery, parameters) read with the group
+    together: tuple[str, int, str, int] | None = None  # its deferred file: Sheet.read_together
     body: pa.Table | None = None  # a sheet held as Arrow (Sheet.arrow_body): read by the group's statement
     messages_zh: list[str] = field(default_factory=list)
     messages_en: list[str] = field(default_factory=list)
@@ -749,6 +750,7 @@ class _Run:
             entry=entry, pristine=copy.deepcopy(entry), rel=rel, sheet_name=sheet.name,
             file_unit=file_unit, plan=plan, raw=raw, rejects=rejects, rows=rows, sheet=sheet,
             deferred=deferred[:2] if deferred is not None else None, body=body,
+            together=sheet.read_together(plan.header_idx) if deferred is not None else None,
             intro_zh=intro, month_hint=month_hint(sheet.name, Path(rel).name, plan.title_text),
             messages_zh=list(intro),
         )
@@ -901,7 +903,64 @@ class _Run:
             one.raw = None
             return
         parts, params, held = [], {}, []
+        # clean CSV files read alike (lines skipped, delimiter, width; the group's column order
+        # and no constants) are read by one read_csv of them all, in parallel, into a table
+        # whose rowids are the read order (files in turn, lines in order: DuckDB's insertion
+        # order): each line's number is its rowid less its file's first. A read_csv per file
+        # numbered by row_number() OVER () reads each file in one thread, one after the other:
+        # 100 files of 7,000 lines 0.84 -> 0.57 s, of 1,000 lines 0.24 -> 0.16 s
+        alike: dict[tuple, list[_Member]] = {}
         for m in members:
+            if m.together is not None and m.deferred is not None and m.body is None \
+                    and m.perm == list(range(width)) and not m.plan.constants:
+                alike.setdefault(m.together[1:], []).append(m)
+        together = {id(m): ms for ms in alike.values() if len(ms) > 1 for m in ms}
+        tables: list[str] = []
+        try:
+            self._union_parts(members, width, parts, params, held, together, tables)
+            sql = "CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts)
+            if not held:
+                self.be.execute(sql, params or None)
+                return
+            # the workbooks' sheets as one Arrow table (zero-copy slices, in the group's column
+            # order): one registration and one scan for all, not a table per sheet
+            with self.be.registered("_xa_held", _held_table(held)):
+                self.be.execute(sql, params or None)
+        finally:
+            for t in tables:
+                self.be.execute(f"DROP TABLE IF EXISTS {t}")
+
+    def _read_alike(self, ms: list[_Member], width: int, params: dict, tables: list[str]) -> str:
+        """The files of ``ms`` (read alike, see :meth:`_union`) read into a table of their own;
+        returns the part of the group's statement that numbers and filters their rows."""
+        n = len(tables)
+        table, p = f"_xa_alike{n}", f"a{n}_"
+        tables.append(table)
+        _, skip, delim, _ = ms[0].together
+        self.be.execute(
+            f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT *, CAST(file_index AS BIGINT) AS _f
+            FROM read_csv($paths, header = false, skip = $skip, delim = $delim, quote = '"', escape = '"',
+                          columns = $columns, auto_detect = false, strict_mode = true)""",
+            {"paths": [m.together[0] for m in ms], "skip": skip, "delim": delim,
+             "columns": {f"c{i}": "VARCHAR" for i in range(width)}})
+        firsts = dict(self.be.fetch_all(f"SELECT _f, min(rowid) FROM {table} GROUP BY _f"))
+        params[f"{p}first"] = [int(firsts.get(k, 0)) for k in range(len(ms))]
+        params[f"{p}stride"] = [m.sid * _STRIDE for m in ms]
+        params[f"{p}skip"] = skip
+        return (f"SELECT * EXCLUDE (_f), rowid - ${p}first[_f + 1] + ${p}skip + 1 + ${p}stride[_f + 1] AS _row "
+                f"FROM {table} WHERE {not_blank_sql(width)}")
+
+    def _union_parts(self, members: list[_Member], width: int, parts: list[str], params: dict,
+                     held: list[_Member], together: dict[int, list[_Member]], tables: list[str]) -> None:
+        done: set[int] = set()
+        for m in members:
+            if id(m) in together:
+                if id(m) not in done:
+                    ms = together[id(m)]
+                    done.update(id(x) for x in ms)
+                    parts.append(self._read_alike(ms, width, params, tables))
+                continue
             if m.body is not None:
                 if _covers(m, width):
                     if not held:
@@ -922,14 +981,6 @@ class _Run:
                 cells = ", ".join(f"c{i} AS c{k}" if i is not None else f"CAST(NULL AS VARCHAR) AS c{k}"
                                   for k, i in enumerate(m.perm))
                 parts.append(f"SELECT {cells}, _row + {m.sid * _STRIDE} AS _row{consts} FROM {source}")
-        sql = "CREATE OR REPLACE TEMP TABLE _xa_raw AS " + " UNION ALL BY NAME ".join(parts)
-        if not held:
-            self.be.execute(sql, params or None)
-            return
-        # the workbooks' sheets as one Arrow table (zero-copy slices, in the group's column
-        # order): one registration and one scan for all, not a table per sheet
-        with self.be.registered("_xa_held", _held_table(held)):
-            self.be.execute(sql, params or None)
 
     def _read_into_table(self, sheet: Sheet, header_idx: int, raw: str) -> tuple[str, list, int]:
         """The sheet read into table ``raw``: (raw, rejected lines, rows)."""
@@ -948,7 +999,7 @@ class _Run:
         damaged lines to ``rejects``)."""
         self._raw_no += 1
         m.raw, m.rejects, _ = self._read_into_table(m.sheet, m.plan.header_idx, f"_xa_rawm{self._raw_no}")
-        m.deferred = m.body = None
+        m.deferred = m.body = m.together = None
 
     @staticmethod
     def _align(members: list[_Member], width: int) -> list[tuple] | None:

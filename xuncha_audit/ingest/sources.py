@@ -235,6 +235,12 @@ class Sheet:
         None where the sheet must be materialised (all but clean small CSV files)."""
         return None
 
+    def read_together(self, header_idx: int) -> tuple[str, int, str, int] | None:
+        """For a sheet :meth:`deferred_read` reads: ``(path, lines skipped, delimiter, width)``
+        of the clean file its read reads, so that the files a group reads alike are read by one
+        ``read_csv`` of them all; None for any other sheet."""
+        return None
+
     def arrow_body(self, header_idx: int) -> pa.Table | None:
         """The rows below ``header_idx`` as an Arrow table (c0..cN string, _row int64 = the
         row's number in the sheet), blank rows still in; None where the sheet is not held in
@@ -719,6 +725,12 @@ class CsvSheet(Sheet):
         sql = (f"(SELECT * FROM (SELECT *, row_number() OVER () + {skip} AS _row FROM {read}) "
                f"WHERE {not_blank_sql(self.width_for(header_idx))})")
         return sql, params, lines
+
+    def read_together(self, header_idx: int) -> tuple[str, int, str, int] | None:
+        if self.scanned is None or self.scanned[0] != header_idx or self.scanned[1] is None:
+            return None
+        path = self.scanned[2] or self.path
+        return str(path), self.header_lines[header_idx] + 1, self.delimiter, self.width_for(header_idx)
 
     def _csv_read(self, header_idx: int, path: Path, prefix: str = "") -> tuple[str, dict]:
         """DuckDB's strict ``read_csv`` of the VARCHAR columns below the header line, with
