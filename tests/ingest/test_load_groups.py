@@ -453,3 +453,26 @@ def test_sheets_held_in_memory_read_in_the_groups_statement_give_what_a_table_ea
             assert_accounting(con)
         finally:
             con.close()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_a_file_whose_name_duckdb_takes_for_a_pattern_is_read_itself(tmp_path, encoding):
+    """合同台账[1].csv beside 合同台账1.csv: DuckDB reads a path holding [ ] * ? as a glob
+    pattern, so a UTF-8 file read where it lies was the other file's rows, silently. Each
+    file's own rows are loaded, with their own line numbers."""
+    src = tmp_path / "data"
+    for unit in UNITS[:2]:
+        write_csv(src / unit / "合同台账[1].csv", [CONTRACT_HEADER, [f"HT-{unit}-括号", "甲公司", "100", "2024-01-01"]],
+                  encoding)
+        write_csv(src / unit / "合同台账1.csv", [CONTRACT_HEADER, [f"HT-{unit}-1", "乙公司", "200", "2024-01-02"],
+                                              [f"HT-{unit}-2", "丙公司", "300", "2024-01-03"]], encoding)
+    _load(src, tmp_path / "x.duckdb", batch=True)
+    con = duckdb.connect(str(tmp_path / "x.duckdb"), read_only=True)
+    try:
+        got = sorted(con.execute("SELECT _source_file, contract_no, _source_row FROM contracts").fetchall())
+        assert_accounting(con)
+    finally:
+        con.close()
+    want = sorted([(f"{u}/合同台账[1].csv", f"HT-{u}-括号", 2) for u in UNITS[:2]]
+                  + [(f"{u}/合同台账1.csv", f"HT-{u}-{k}", k + 1) for u in UNITS[:2] for k in (1, 2)])
+    assert got == want

@@ -658,7 +658,9 @@ class CsvSheet(Sheet):
             return
         start = self.header_lines[header_idx] + 2
         dest = None
-        if self.source_encoding != "utf-8" or _has_bom(self.path):
+        # a copy where DuckDB cannot read the file as it is: another encoding, a byte-order
+        # mark, or a name it takes for a pattern (合同台账[1].csv read 合同台账1.csv beside it)
+        if self.source_encoding != "utf-8" or _has_bom(self.path) or _is_pattern(str(self.path)):
             fd, tmp = tempfile.mkstemp(suffix=".csv", dir=self.workdir)
             os.close(fd)
             dest = Path(tmp)
@@ -729,8 +731,10 @@ class CsvSheet(Sheet):
     def read_together(self, header_idx: int) -> tuple[str, int, str, int] | None:
         if self.scanned is None or self.scanned[0] != header_idx or self.scanned[1] is None:
             return None
-        path = self.scanned[2] or self.path
-        return str(path), self.header_lines[header_idx] + 1, self.delimiter, self.width_for(header_idx)
+        path = str(self.scanned[2] or self.path)
+        if _is_pattern(path):
+            return None  # a working folder whose name DuckDB takes for a pattern: read apart
+        return path, self.header_lines[header_idx] + 1, self.delimiter, self.width_for(header_idx)
 
     def _csv_read(self, header_idx: int, path: Path, prefix: str = "") -> tuple[str, dict]:
         """DuckDB's strict ``read_csv`` of the VARCHAR columns below the header line, with
@@ -886,6 +890,12 @@ class CsvSheet(Sheet):
         flush()
         rejects.sort(key=lambda r: r.row_no)
         return rejects
+
+
+def _is_pattern(path: str) -> bool:
+    """DuckDB's readers take a path holding ``*``, ``?`` or ``[`` for a glob pattern (and read
+    the files it matches when there are any)."""
+    return any(ch in path for ch in "*?[")
 
 
 def _has_bom(path: Path) -> bool:
