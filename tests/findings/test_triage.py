@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import openpyxl
 import pytest
@@ -221,3 +223,16 @@ def test_notes_are_stored_masked_from_the_cli_and_the_workbook(tmp_path):
     for plain in ("138-0865-2525", "430102198503071234", "6222 0212 3456 7890 123"):
         assert plain not in raw
     assert "经办人电话" in raw and "收款卡号" in raw
+
+
+def test_a_store_in_a_folder_duckdb_takes_for_a_pattern_is_read_itself(tmp_path):
+    """巡察[1]/triage.json beside 巡察1/triage.json: DuckDB reads a path holding [ ] * ? as a
+    glob pattern; the store is read from a plain-named copy, not the other folder's store."""
+    from xuncha_audit.findings.triage import TriageStore
+
+    mine, other = tmp_path / "巡察[1]" / "triage.json", tmp_path / "巡察1" / "triage.json"
+    for path, name in ((mine, "R01-mine"), (other, "R01-other")):
+        path.parent.mkdir()
+        path.write_text(json.dumps([{"finding_id": name, "check_id": "R01", "note": name}]), encoding="utf-8")
+    assert list(TriageStore(mine).frame()["finding_id"]) == ["R01-mine"]
+    assert not list(tmp_path.glob("*.json"))

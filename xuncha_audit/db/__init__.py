@@ -12,7 +12,7 @@ Small helpers that several modules used to copy live here once: :func:`quote` (i
 (modules take a Backend or a raw DuckDB connection and run their SQL through ``of(con)``).
 """
 
-from xuncha_audit.db.base import Backend, literal, quote, sql_path
+from xuncha_audit.db.base import Backend, is_pattern, literal, quote, sql_path
 from xuncha_audit.db.duck import DuckDBBackend, of
 
-__all__ = ["Backend", "DuckDBBackend", "literal", "of", "quote", "sql_path"]
+__all__ = ["Backend", "DuckDBBackend", "is_pattern", "literal", "of", "quote", "sql_path"]

@@ -46,6 +46,13 @@ def literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def is_pattern(p: Path | str) -> bool:
+    """DuckDB's file readers (read_csv, read_json, …) take a path holding ``*``, ``?`` or ``[``
+    for a glob pattern and read the files it matches (合同台账[1].csv reads 合同台账1.csv when
+    that file is there): such a file is read from a copy under a plain name."""
+    return any(ch in str(p) for ch in "*?[")
+
+
 def sql_path(p: Path | str) -> str:
     """A filesystem path (or URL such as s3://…) as a SQL string literal."""
     return "'" + str(p).replace("'", "''") + "'"

@@ -30,11 +30,12 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
 
-from xuncha_audit.db import of, quote
+from xuncha_audit.db import is_pattern, of, quote
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.findings.atomic import atomic_write, pending_file
 from xuncha_audit.findings.labels import (
@@ -122,11 +123,18 @@ class TriageStore:
         be.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" ({cols})')
         if not self.exists():
             return
+        copy = None
         try:
+            src = self.path
+            if is_pattern(src):  # a folder named like 巡察[2024]: read from a plain name
+                fd, copy = tempfile.mkstemp(suffix=".json")
+                os.close(fd)
+                shutil.copyfile(src, copy)
+                src = copy
             be.execute(
                 f'INSERT INTO "{table}" SELECT * FROM read_json($p, format=\'array\', '
                 f"columns={_struct_cols()})",
-                {"p": str(self.path)},
+                {"p": str(src)},
             )
         except duckdb.Error as exc:
             raise XunchaError(
@@ -134,6 +142,9 @@ class TriageStore:
                 f"cannot read the triage store: {exc}",
                 file=str(self.path),
             ) from exc
+        finally:
+            if copy is not None:
+                os.unlink(copy)
 
     def save_from(self, con: duckdb.DuckDBPyConnection, table: str = _T,
                   path: str | os.PathLike | None = None) -> None:

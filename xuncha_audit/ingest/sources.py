@@ -41,7 +41,7 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 
-from xuncha_audit.db import of
+from xuncha_audit.db import is_pattern, of
 from xuncha_audit.errors import XunchaError
 
 HEAD_ROWS = 40
@@ -660,7 +660,7 @@ class CsvSheet(Sheet):
         dest = None
         # a copy where DuckDB cannot read the file as it is: another encoding, a byte-order
         # mark, or a name it takes for a pattern (合同台账[1].csv read 合同台账1.csv beside it)
-        if self.source_encoding != "utf-8" or _has_bom(self.path) or _is_pattern(str(self.path)):
+        if self.source_encoding != "utf-8" or _has_bom(self.path) or is_pattern(self.path):
             fd, tmp = tempfile.mkstemp(suffix=".csv", dir=self.workdir)
             os.close(fd)
             dest = Path(tmp)
@@ -732,7 +732,7 @@ class CsvSheet(Sheet):
         if self.scanned is None or self.scanned[0] != header_idx or self.scanned[1] is None:
             return None
         path = str(self.scanned[2] or self.path)
-        if _is_pattern(path):
+        if is_pattern(path):
             return None  # a working folder whose name DuckDB takes for a pattern: read apart
         return path, self.header_lines[header_idx] + 1, self.delimiter, self.width_for(header_idx)
 
@@ -890,12 +890,6 @@ class CsvSheet(Sheet):
         flush()
         rejects.sort(key=lambda r: r.row_no)
         return rejects
-
-
-def _is_pattern(path: str) -> bool:
-    """DuckDB's readers take a path holding ``*``, ``?`` or ``[`` for a glob pattern (and read
-    the files it matches when there are any)."""
-    return any(ch in path for ch in "*?[")
 
 
 def _has_bom(path: Path) -> bool:
