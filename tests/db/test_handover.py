@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from xuncha_audit.db.handover import hand_over, parquet_file_name
-from xuncha_audit.db.spark import _hidden_file
+from xuncha_audit.db.spark import _hidden_file, hadoop_literal
 
 
 class _Recorder:
@@ -59,3 +59,13 @@ def test_hidden_local_folder_is_not_refused(tmp_path):
     folder.mkdir()
     assert _hidden_file(folder) is None
     assert _hidden_file(tmp_path / "_file.parquet") == "_file.parquet"
+
+
+@pytest.mark.parametrize(("path", "literal"), [
+    ("/out/巡察[1]/_parquet/ledger.parquet", r"/out/巡察\[1\]/_parquet/ledger.parquet"),
+    ("/out/a{b,c}/x*?.parquet", r"/out/a\{b,c\}/x\*\?.parquet"),
+    ("/out/plain/ledger.parquet", "/out/plain/ledger.parquet"),
+    ("s3a://bucket/巡察[2]/t.parquet", r"s3a://bucket/巡察\[2\]/t.parquet"),
+])
+def test_hadoop_literal_escapes_glob_characters(path, literal):
+    assert hadoop_literal(path) == literal

@@ -24,3 +24,18 @@ def test_registering_a_hidden_file_is_refused(spark_backend, tmp_path):
     con.execute(f"COPY (SELECT 'x' AS unit) TO '{path}' (FORMAT parquet)")
     with pytest.raises(XunchaError, match=r"_units\.parquet"):
         spark_backend.register_parquet("_units", path)
+
+
+def test_hand_over_under_a_folder_named_like_a_pattern(spark_backend, tmp_path):
+    """An output folder 巡察[1]/ is read itself, not 巡察1/ beside it (Hadoop globs the path)."""
+    con = duckdb.connect()
+    twin = tmp_path / "巡察1"
+    twin.mkdir()
+    con.execute("CREATE TABLE _units AS SELECT '别的巡察' AS unit, '市级' AS level")
+    con.execute(f"COPY _units TO '{twin / 't_units.parquet'}' (FORMAT parquet)")
+    con.execute("CREATE OR REPLACE TABLE _units AS SELECT '甲单位' AS unit, '县级' AS level")
+    hand_over(con, spark_backend, {"_units"}, tmp_path / "巡察[1]")
+    assert spark_backend.fetch_all("SELECT unit, level FROM _units") == [("甲单位", "县级")]
+    (twin / "t_units.parquet").unlink()  # and with no twin the file is still found
+    hand_over(con, spark_backend, {"_units"}, tmp_path / "巡察[1]")
+    assert spark_backend.fetch_all("SELECT unit FROM _units") == [("甲单位",)]

@@ -149,9 +149,9 @@ class SparkBackend(Backend):
         if empty and sschema is not None:
             df = self.spark.createDataFrame([], sschema)
         elif sschema is not None:
-            df = self.spark.read.schema(sschema).parquet(str(path))
+            df = self.spark.read.schema(sschema).parquet(hadoop_literal(path))
         else:
-            df = self.spark.read.parquet(str(path))
+            df = self.spark.read.parquet(hadoop_literal(path))
         df.createOrReplaceTempView(name)
 
     def register_arrow(self, name: str, table: pa.Table) -> None:
@@ -160,6 +160,18 @@ class SparkBackend(Backend):
     def close(self) -> None:
         for name in list(self._frames):
             self.drop(name)
+
+
+_HADOOP_GLOB = re.compile(r"([\\\[\]{}*?])")
+
+
+def hadoop_literal(path: str | Path) -> str:
+    """``path`` as Spark reads it literally: Spark hands a path to Hadoop's globber, which
+    takes ``[ ] { } * ?`` for a pattern — the hand-over under an output folder 巡察[1]/ read
+    巡察1/ beside it (another run's tables) or failed for a path that does not exist. Those
+    characters (and ``\\``) are escaped with a backslash; a local path is written with ``/``."""
+    text = str(path) if "://" in str(path) else Path(path).as_posix()
+    return _HADOOP_GLOB.sub(r"\\\1", text)
 
 
 def _hidden_file(path: str | Path) -> str | None:
