@@ -273,3 +273,42 @@ def test_staged_route_numbers_repeated_payroll_items(con):
     _staged(con, "payroll", rows)
     got = [r[0] for r in con.execute("SELECT _key FROM payroll ORDER BY _source_row").fetchall()]
     assert got == ["2024-03-01|张三|基本工资", "2024-03-01|张三|基本工资#2"]
+
+
+@pytest.mark.parametrize(("rows", "every", "unique"), [
+    # every line numbered here: the keys cannot repeat, no grouping needed to know it
+    (_LEDGER_ROWS["no_line_numbers"], True, True),
+    # lines numbered by the export may repeat a number: the loader must look
+    (_LEDGER_ROWS["some_line_numbers"], False, False),
+    # a voucher read as NULL and one read as '': both keys are ' #1' — the one exception
+    ("""SELECT * FROM (VALUES ('A', NULL::VARCHAR, NULL::DATE, 2, NULL::INT), ('A', '', NULL, 3, NULL))
+        v(unit, voucher_no, voucher_date, _source_row, line_no)""", True, False),
+])
+def test_keys_unique_by_numbering(con, rows, every, unique):
+    from dataclasses import replace
+
+    from xuncha_audit.contract import load_contract
+    from xuncha_audit.ingest.derive import (
+        derive_keys,
+        derived_select,
+        keys_unique_by_numbering,
+        number_lines,
+    )
+
+    tdef = load_contract().table("ledger")
+    install_macros(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS {rows}")
+    present = {r[0] for r in con.execute("DESCRIBE src").fetchall()}
+    sql, params = derived_select(tdef, "SELECT * FROM src", present, keys=False)
+    con.execute(f"INSERT INTO ledger BY NAME {sql}", params)
+    assert number_lines(con, tdef, "ledger") is every
+    derive_keys(con, tdef, "ledger")
+    claimed = every and keys_unique_by_numbering(con, tdef, "ledger")
+    assert claimed is unique
+    repeats = _one(con, "SELECT count(*) FROM (SELECT unit, _key FROM ledger GROUP BY ALL HAVING count(*) > 1)")
+    assert not (claimed and repeats)  # never claimed where a key repeats
+    if every and not unique:
+        assert repeats == 1
+    # a key whose separator could be read as part of a number is never claimed unique
+    assert not keys_unique_by_numbering(con, replace(tdef, key_format="{voucher_id}1{line_no}"), "ledger")
+    assert not keys_unique_by_numbering(con, replace(tdef, key=("voucher_no", "line_no")), "ledger")

@@ -213,6 +213,24 @@ def test_duplicate_keys_quarantined(tmp_path, load):
     assert_accounting(con)
 
 
+def test_ledger_keys_repeat_only_where_the_export_numbered_its_lines(tmp_path, load):
+    """A ledger without 分录号 is numbered by the loader: its keys cannot repeat and every line
+    loads; one whose 分录号 repeats within a voucher has its repeated line quarantined (the
+    grouping that finds repeats is skipped only in the first case)."""
+    d = tmp_path / "d"
+    write_csv(d / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS, LEDGER_ROWS[0]])
+    header = ["凭证日期", "凭证号", "分录号", "摘要", "科目名称", "借方金额", "贷方金额"]
+    write_csv(d / "b" / "序时账.csv", [header, ["2024-01-05", "记-1", "1", "购办公用品", "办公费", "10", ""],
+                                       ["2024-01-05", "记-1", "2", "购办公用品", "银行存款", "", "10"],
+                                       ["2024-01-05", "记-1", "2", "购办公用品", "银行存款", "", "10"]])
+    report, con = load(d)
+    by_dir = {e.file.split("/")[0] if "/" in e.file else "": e for e in report.entries}
+    assert (by_dir[""].rows_loaded, by_dir[""].rows_quarantined) == (5, 0)
+    assert (by_dir["b"].rows_loaded, by_dir["b"].rows_quarantined) == (2, 1)
+    assert con.execute("SELECT count(*), count(DISTINCT (unit, _key)) FROM ledger").fetchone() == (7, 7)
+    assert_accounting(con)
+
+
 def test_missing_required_column_is_error_with_all_rows_quarantined(tmp_path, load):
     write_csv(tmp_path / "d" / "合同台账.csv", [["合同编号", "供应商", "签订日期"], ["HT-1", "甲", "2024-01-01"]])
     report, con = load(tmp_path / "d")

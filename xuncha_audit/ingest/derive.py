@@ -537,16 +537,19 @@ def derive_ranks(con, tdef: Table, t: str, level: str) -> None:
             _derive_ranks(con, t, col.name, level)
 
 
-def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> None:
+def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> bool:
     """``line_no`` (:func:`line_number_column`) where NULL: numbered within ``(unit,
     voucher_id)`` in ``_source_row`` order, after the highest number the voucher has (keys
     are made after: :func:`derive_keys`). Where no line has a number (an export
     without 分录号, the usual case), one plain window numbers the lines: the general form (the
-    voucher's highest number, a partition by which lines have one) costs three times as much."""
+    voucher's highest number, a partition by which lines have one) costs three times as much.
+
+    Returns whether every line of ``t`` was numbered here (none had a number of its own):
+    then no two lines of a voucher share a number (see :func:`keys_unique_by_numbering`)."""
     be = of(con)
     col = line_number_column(tdef)
     if col is None:
-        return
+        return False
     c = quote(col.name)
     part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
     nulls, total = be.fetch_one(f"SELECT count(*) FILTER (WHERE {c} IS NULL), count(*) FROM {t}")
@@ -583,6 +586,30 @@ def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> N
             ) s WHERE t.rowid = s.rid
             """
         )
+    return bool(total) and nulls == total
+
+
+def keys_unique_by_numbering(con, tdef: Table, t: str) -> bool:
+    """Whether the keys :func:`derive_keys` makes for ``t`` cannot repeat, once
+    :func:`number_lines` numbered every line (it returned True): the key is the voucher and
+    the line number joined by a separator holding no digit (``{voucher_id} #{line_no}``),
+    so two equal keys would split at the same separator into the same voucher and the same
+    number, which the numbering gives one line of a voucher only. The one exception: a
+    voucher read as NULL and one read as '' (both written ''), looked for here. A grouping of
+    every key to find repeats (0.6 s for a 4M-line ledger) is then not needed."""
+    col = line_number_column(tdef)
+    part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
+    if col is None or list(tdef.key) != [part, col.name] or tdef.key_fallback:
+        return False
+    if tdef.key_format:
+        pieces = re.findall(r"([^{]*)(?:{(\w+)})?", tdef.key_format)
+        pieces = [(lit, name) for lit, name in pieces if lit or name]
+        if (pieces[:1] != [("", part)] or len(pieces) != 2 or pieces[1][1] != col.name
+                or not pieces[1][0] or any(ch.isdigit() for ch in pieces[1][0])):
+            return False
+    p = quote(part)
+    return not of(con).scalar(
+        f"SELECT count(*) FILTER (WHERE {p} IS NULL) > 0 AND count(*) FILTER (WHERE {p} = '') > 0 FROM {t}")
 
 
 def derive_keys(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> None:
@@ -602,6 +629,7 @@ __all__ = [
     "derive_ranks",
     "derived_select",
     "install_macros",
+    "keys_unique_by_numbering",
     "line_number_column",
     "normalize_company",
     "number_lines",

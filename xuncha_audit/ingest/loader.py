@@ -98,6 +98,7 @@ from xuncha_audit.ingest.derive import (
     derive_keys,
     derive_ranks,
     derived_select,
+    keys_unique_by_numbering,
     line_number_column,
     memory_limit_bytes,
     number_lines,
@@ -430,6 +431,7 @@ class _Sheet:
     staged: str | list[str] | None = None  # _prestages ran before the transaction (its outcome)
     step: Callable[[], None] | None = None  # commits between rewrites while staging (see Rewrite)
     big: bool = False  # staging tables rewritten, not updated (derive.rewrite_staging)
+    keys_unique: bool = False  # no key of _xa_new can repeat (derive.keys_unique_by_numbering)
 
     @property
     def rewrite(self) -> bool | _derive.Rewrite:
@@ -1506,8 +1508,10 @@ class _Run:
         if gen_lines:
             # line numbers in file order within the group (continued after the lines an
             # earlier group loaded for the same voucher in _stage_dedupe, keys made again there)
-            number_lines(be, tdef, "_xa_new", st.rewrite)
+            every = number_lines(be, tdef, "_xa_new", st.rewrite)
             derive_keys(be, tdef, "_xa_new", st.rewrite)
+            # every line numbered here: no key repeats within the group (no grouping to look)
+            st.keys_unique = every and keys_unique_by_numbering(be, tdef, "_xa_new")
         else:
             number_repeated_keys(be, tdef, "_xa_new")
         # ranks (read per distinct title); books: tagged per unit over its whole ledger once
@@ -1561,7 +1565,7 @@ class _Run:
         # ledger): none repeats, no key repeats; a repeat or a collision asks exactly. Grouped,
         # not count(DISTINCT …): DuckDB held an ungrouped DISTINCT's 50 million hashes outside
         # its memory cap (a 50M-line load: RSS 3.2 -> 4.25 GB for that statement at 2.5 GiB)
-        has_dups = (be.scalar(
+        has_dups = (not st.keys_unique and be.scalar(
             "SELECT EXISTS (SELECT 1 FROM _xa_new GROUP BY hash(unit, _key) HAVING count(*) > 1)") and be.scalar(
             "SELECT count(*) FROM (SELECT unit, _key FROM _xa_new GROUP BY ALL HAVING count(*) > 1)"
         )) or (earlier and be.scalar(  # a key loaded before (another file of the same unit and table)
