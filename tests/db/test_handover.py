@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import duckdb
@@ -69,3 +70,34 @@ def test_hidden_local_folder_is_not_refused(tmp_path):
 ])
 def test_hadoop_literal_escapes_glob_characters(path, literal):
     assert hadoop_literal(path) == literal
+
+
+@pytest.mark.parametrize(("folder", "refused"), [
+    ("/out/巡察:2024/_parquet", True),  # Hadoop: "Relative path in absolute URI"
+    ("/out/巡察[1]/_parquet", False),  # escaped when read (hadoop_literal)
+    # a Windows drive letter is no colon of the path; elsewhere "C:" is a folder's name
+    ("C:/巡察/_parquet", sys.platform != "win32"),
+    ("hdfs://namenode:8020/audit/_parquet", False),  # a URL's own colons
+])
+def test_handover_folder_with_a_colon_is_refused(folder, refused):
+    from xuncha_audit.db.engines import check_handover_folder
+    from xuncha_audit.errors import ConfigError
+
+    if refused:
+        with pytest.raises(ConfigError, match="冒号") as err:
+            check_handover_folder(folder)
+        assert folder in str(err.value)
+    else:
+        check_handover_folder(folder)
+
+
+def test_run_on_spark_into_a_folder_with_a_colon_stops_before_loading(tmp_path):
+    from typer.testing import CliRunner
+
+    from xuncha_audit.cli import app
+
+    out = tmp_path / "巡察:2024"
+    res = CliRunner().invoke(app, ["run", str(Path(__file__).parents[2] / "data_samples"), "--out", str(out),
+                                   "--engine", "spark"])
+    assert res.exit_code != 0 and "冒号" in res.output
+    assert not (out / "xuncha.duckdb").exists()  # nothing was loaded
