@@ -80,15 +80,20 @@ def test_hadoop_literal_escapes_glob_characters(path, literal):
     ("hdfs://namenode:8020/audit/_parquet", False),  # a URL's own colons
 ])
 def test_handover_folder_with_a_colon_is_refused(folder, refused):
-    from xuncha_audit.db.engines import check_handover_folder
+    from xuncha_audit.db.engines import EngineOptions, handover_folder
     from xuncha_audit.errors import ConfigError
 
+    options = EngineOptions("spark", data=folder)
     if refused:
         with pytest.raises(ConfigError, match="冒号") as err:
-            check_handover_folder(folder)
-        assert folder in str(err.value)
+            handover_folder(options, Path("/out"))
+        assert folder in str(err.value) and "--spark-data" in str(err.value)
     else:
-        check_handover_folder(folder)
+        assert handover_folder(options, Path("/out")) == folder
+    # without --spark-data: OUT/_parquet, the output folder named in the message
+    with pytest.raises(ConfigError, match="输出目录"):
+        handover_folder(EngineOptions("spark"), Path("/tmp/巡察:2024"))
+    assert handover_folder(EngineOptions("spark"), Path("/tmp/巡察")) == str(Path("/tmp/巡察") / "_parquet")
 
 
 def test_run_on_spark_into_a_folder_with_a_colon_stops_before_loading(tmp_path):

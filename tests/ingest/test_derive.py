@@ -309,6 +309,8 @@ def test_keys_unique_by_numbering(con, rows, every, unique):
     assert not (claimed and repeats)  # never claimed where a key repeats
     if every and not unique:
         assert repeats == 1
+    # the default key (columns joined by "|") splits as surely as " #"
+    assert (every and keys_unique_by_numbering(con, replace(tdef, key_format=None), "ledger")) is unique
     # a key whose separator could be read as part of a number is never claimed unique
     assert not keys_unique_by_numbering(con, replace(tdef, key_format="{voucher_id}1{line_no}"), "ledger")
     assert not keys_unique_by_numbering(con, replace(tdef, key=("voucher_no", "line_no")), "ledger")

@@ -270,11 +270,11 @@ def register(app: typer.Typer) -> None:
                 cfg.period_start, cfg.period_end = period.period_start, period.period_end
             if no_mask:
                 cfg.mask = False
-            from xuncha_audit.db.engines import EngineOptions, check_handover_folder
+            from xuncha_audit.db.engines import EngineOptions, handover_folder
 
             engine_opts = EngineOptions(engine, spark_master, spark_remote, spark_data)
             if engine_opts.name == "spark":  # a folder Spark cannot read: said before the load
-                check_handover_folder(spark_data or str(out / "_parquet"), given=spark_data is not None)
+                handover_folder(engine_opts, out)
             db_path = Path(db or out / "xuncha.duckdb")
             prepare_out_dir(db_path.parent)
             with run_lock(db_path):

@@ -43,24 +43,26 @@ def open_engine(options: EngineOptions | None, con, checks, registry, out_dir: P
     from xuncha_audit.db.handover import hand_over, tables_read_by
     from xuncha_audit.db.spark import SparkBackend, start_session
 
-    folder = options.data or str(Path(out_dir) / "_parquet")
-    check_handover_folder(folder, given=options.data is not None)  # before Spark starts
+    folder = handover_folder(options, out_dir)  # refused before Spark starts
     session = start_session(options.master, options.remote)
     backend = SparkBackend(session)
     hand_over(con, backend, tables_read_by(checks, registry), folder)
     return backend
 
 
-def check_handover_folder(folder: str, *, given: bool = False) -> None:
-    """Refuse a local hand-over folder whose path holds ``:`` (a drive letter aside): Hadoop,
-    under Spark, cannot read such a path (``Relative path in absolute URI``, HADOOP-3257) —
-    said here, before Spark starts, instead of as a Java error after the hand-over."""
+def handover_folder(options: EngineOptions, out_dir: Path) -> str:
+    """Where DuckDB writes the Parquet hand-over: ``--spark-data``, else ``OUT/_parquet``.
+
+    A local folder whose path holds ``:`` (a drive letter aside) is refused: Hadoop, under
+    Spark, cannot read such a path (``Relative path in absolute URI``, HADOOP-3257). The CLI
+    asks before the load, so the team hears it before, not as a Java error after, a long load."""
+    folder = options.data or str(Path(out_dir) / "_parquet")
     if "://" in folder:
-        return
+        return folder
     path = Path(folder)
     if ":" not in str(path)[len(path.drive):]:
-        return
-    where = "--spark-data" if given else "输出目录（--out）"
+        return folder
+    where = "--spark-data" if options.data else "输出目录（--out）"
     raise ConfigError(
         f"Spark（Hadoop）读不了路径中含冒号的目录：{folder}。请把{where}换成不含「:」的路径，"
         "或用 --spark-data 另指一个交接目录",

@@ -347,11 +347,23 @@ def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[st
                 **({"units": list(units)} if units is not None else {})}, rewrite=rewrite)
 
 
+def _key_pieces(key_format: str) -> list[tuple[str, str]]:
+    """``key_format`` as (literal text, column name) pieces: ``"{voucher_id} #{line_no}"`` ->
+    ``[("", "voucher_id"), (" #", "line_no")]``."""
+    return [(lit, name) for lit, name in re.findall(r"([^{]*)(?:{(\w+)})?", key_format) if lit or name]
+
+
+def _voucher_column(tdef: Table) -> str:
+    """The column that identifies a voucher: ``voucher_id`` (period included) where the table
+    has it, else ``voucher_no``."""
+    return "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
+
+
 def _key_expr(tdef: Table) -> str:
     cols = tdef.columns
     if tdef.key_format:
         pieces = []
-        for lit, name in re.findall(r"([^{]*)(?:{(\w+)})?", tdef.key_format):
+        for lit, name in _key_pieces(tdef.key_format):
             if lit:
                 pieces.append(literal(lit))
             if name:
@@ -551,7 +563,7 @@ def number_lines(con, tdef: Table, t: str, rewrite: bool | Rewrite = False) -> b
     if col is None:
         return False
     c = quote(col.name)
-    part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
+    part = _voucher_column(tdef)
     nulls, total = be.fetch_one(f"SELECT count(*) FILTER (WHERE {c} IS NULL), count(*) FROM {t}")
     if nulls and nulls == total and not rewrite:
         # the numbers into a narrow table first: the same window inside the UPDATE kept
@@ -598,15 +610,16 @@ def keys_unique_by_numbering(con, tdef: Table, t: str) -> bool:
     voucher read as NULL and one read as '' (both written ''), looked for here. A grouping of
     every key to find repeats (0.6 s for a 4M-line ledger) is then not needed."""
     col = line_number_column(tdef)
-    part = "voucher_id" if "voucher_id" in tdef.columns else "voucher_no"
+    part = _voucher_column(tdef)
     if col is None or list(tdef.key) != [part, col.name] or tdef.key_fallback:
         return False
-    if tdef.key_format:
-        pieces = re.findall(r"([^{]*)(?:{(\w+)})?", tdef.key_format)
-        pieces = [(lit, name) for lit, name in pieces if lit or name]
-        if (pieces[:1] != [("", part)] or len(pieces) != 2 or pieces[1][1] != col.name
-                or not pieces[1][0] or any(ch.isdigit() for ch in pieces[1][0])):
-            return False
+    # the separator before the number: the key format's (``" #"``), or the default ``"|"``
+    pieces = _key_pieces(tdef.key_format) if tdef.key_format else [("", part), ("|", col.name)]
+    if [name for _, name in pieces] != [part, col.name] or pieces[0][0]:
+        return False
+    sep = pieces[1][0]
+    if not sep or any(ch.isdigit() for ch in sep):
+        return False
     p = quote(part)
     return not of(con).scalar(
         f"SELECT count(*) FILTER (WHERE {p} IS NULL) > 0 AND count(*) FILTER (WHERE {p} = '') > 0 FROM {t}")
