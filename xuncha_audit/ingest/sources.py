@@ -43,6 +43,7 @@ import pyarrow as pa
 
 from xuncha_audit.db import is_pattern, of
 from xuncha_audit.errors import XunchaError
+from xuncha_audit.ingest import scan as _scan
 
 HEAD_ROWS = 40
 csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))  # lines up to MAX_LINE_BYTES are read
@@ -443,35 +444,19 @@ class _Lines:
         return self
 
 
-# A quoted segment within one line; a quote left after removing them all belongs to a
-# quoted field that continues on another line (or is unbalanced).
-# every byte but the quote and the line feed, deleted to see the quotes of each line
-_NOT_QUOTE_OR_LF = bytes(b for b in range(256) if b not in (0x22, 0x0A))
-
-
 def _blank_line(data: bytes) -> bool:
-    """Whether ``data`` (whole lines) holds a blank line, its first line included: a buffer of
-    the scan starts where the previous one was cut, after a line feed, so a blank line there
-    has no line feed before it in the buffer (missed, DuckDB skipped it and numbered every
-    later line one too low)."""
-    end = data.find(b"\n")
-    return (bool(data) and not (data if end < 0 else data[:end]).strip()) or bool(_BLANK_LINE.search(data))
+    """:func:`xuncha_audit.ingest.scan.blank_line`."""
+    return _scan.blank_line(data)
 
 
 def _odd_quotes(data: bytes) -> bool:
-    """Whether a line of ``data`` holds an odd number of ``"`` (a quoted field spanning lines,
-    or a stray quote): the quotes and line feeds alone, pairs ``""`` removed, leave a quote."""
-    return b'"' in data and b'"' in data.translate(None, _NOT_QUOTE_OR_LF).replace(b'""', b"")
+    """:func:`xuncha_audit.ingest.scan.odd_quotes`."""
+    return _scan.odd_quotes(data)
 
 
 def _long_line(data: bytes) -> bool:
-    """Whether a line of ``data`` is longer than :data:`MAX_LINE_BYTES`. Such a line covers a
-    whole aligned block of half that size without a line feed; only then are lines measured."""
-    half = MAX_LINE_BYTES // 2
-    if all(data.find(b"\n", k, k + half) >= 0 for k in range(0, len(data) - half + 1, half)):
-        return False
-    return max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES
-_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
+    """:func:`xuncha_audit.ingest.scan.long_line` at :data:`MAX_LINE_BYTES`."""
+    return _scan.long_line(data, MAX_LINE_BYTES)
 
 
 # a clean-looking file at least this large is scanned in two halves, the second in a process
@@ -499,8 +484,8 @@ def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: P
     part = None if dest is None else dest.with_name(dest.name + ".part2")
     try:
         child = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from xuncha_audit.ingest.sources import _scan_part_main; "
-             "sys.exit(_scan_part_main(sys.argv[1:]))",
+            [sys.executable, "-c", "import sys; from xuncha_audit.ingest.scan import part_main; "
+             "sys.exit(part_main(sys.argv[1:]))",
              str(path), encoding, terminator.hex(), str(cut), str(part or ""), str(_CHUNK), str(MAX_LINE_BYTES)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except OSError:  # no interpreter to start (a frozen build): one scan, as for a small file
@@ -511,7 +496,7 @@ def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: P
             return None
         out, _ = child.communicate()
         said = out.decode(errors="replace").strip()
-        if said == _NOT_CLEAN:
+        if said == _scan.NOT_CLEAN:
             return None
         if child.returncode != 0 or not said.isdigit():
             # the other process failed (not the file): its half scanned here
@@ -532,9 +517,6 @@ def _fast_scan(path: Path, encoding: str, start: int, terminator: bytes, dest: P
             part.unlink(missing_ok=True)
 
 
-_NOT_CLEAN = "not clean"  # what the second part's process prints when its part is damaged
-
-
 def _middle_line_end(path: Path, size: int) -> int | None:
     """The offset just past the first line feed at or after the middle of the file."""
     with path.open("rb") as fh:
@@ -545,88 +527,10 @@ def _middle_line_end(path: Path, size: int) -> int | None:
     return cut if end >= 0 and cut < size else None
 
 
-def _scan_part_main(argv: list[str]) -> int:
-    """The second part of a parallel scan (:func:`_fast_scan`), in a process of its own:
-    prints the part's line ends, or :data:`_NOT_CLEAN`."""
-    global _CHUNK, MAX_LINE_BYTES
-    path, encoding, term, begin, part, chunk, max_line = argv
-    _CHUNK, MAX_LINE_BYTES = int(chunk), int(max_line)
-    lines = _scan_part(Path(path), encoding, 1, bytes.fromhex(term), Path(part) if part else None,
-                       int(begin), None)
-    print(_NOT_CLEAN if lines is None else lines)
-    return 0
-
-
 def _scan_part(path: Path, encoding: str, start: int, terminator: bytes, dest: Path | None,
                begin: int, end: int | None) -> int | None:
-    """:func:`_fast_scan` of the bytes from ``begin`` (a line start) to ``end`` (a line end,
-    None: the end of the file); ``start`` counts from ``begin``."""
-    codec = "gb18030" if encoding in ("gbk", "gb18030") else "utf-8"
-    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
-    seen = 0  # newlines passed
-    lines = 0  # newlines from line ``start`` on
-    carry = b""
-    first = begin == 0  # a byte-order mark only where the file begins
-    out = dest.open("wb") if dest is not None else None
-    try:
-        with path.open("rb") as fh:
-            fh.seek(begin)
-            left = None if end is None else end - begin
-            while True:
-                chunk = fh.read(_CHUNK if left is None else min(_CHUNK, left))
-                if left is not None:
-                    left -= len(chunk)
-                try:
-                    text = decoder.decode(chunk, final=not chunk)
-                except UnicodeDecodeError:
-                    return None
-                if first and text.startswith("\ufeff"):
-                    text = text[1:]
-                first = False
-                if out is not None and text:
-                    out.write(text.encode("utf-8"))
-                if not chunk:
-                    data = carry
-                else:
-                    data = carry + chunk
-                    cut = data.rfind(b"\n") + 1
-                    data, carry = data[:cut], data[cut:]
-                if seen < start - 1:  # skip lines above the first data line
-                    k = data.count(b"\n")
-                    if seen + k < start - 1:
-                        seen += k
-                        if not chunk:
-                            break
-                        continue
-                    pos = -1
-                    for _ in range(start - 1 - seen):
-                        pos = data.index(b"\n", pos + 1)
-                    seen = start - 1
-                    data = data[pos + 1:]
-                    if data[:1] == b"\r":
-                        return None  # a lone CR begins the first data line (a blank one: below)
-                if (b"\x00" in data or _blank_line(data) or _odd_quotes(data)
-                        or _long_line(data)):
-                    return None
-                n_lf = data.count(b"\n")
-                n_crlf = data.count(b"\r\n") if b"\r" in data else 0
-                lines += n_lf
-                if (terminator == b"\r\n" and n_crlf != n_lf) or (terminator == b"\n" and n_crlf):
-                    return None
-                if not chunk and (data.endswith(b"\r") or (data and not data.strip())):
-                    return None  # a lone CR or a blank last line: the line reader decides
-                if codec != "utf-8" and not data.isascii() and any(
-                        "\ufffd" not in line and not line.isascii()
-                        for line in data.decode("utf-8", errors="replace").split("\n")):
-                    return None
-                if not chunk:
-                    break
-        if end is not None and seen < start - 1:
-            return None  # the header rows do not end before the cut: not split this way
-        return lines
-    finally:
-        if out is not None:
-            out.close()
+    """:func:`xuncha_audit.ingest.scan.scan_part` with this module's buffer and line limit."""
+    return _scan.scan_part(path, encoding, start, terminator, dest, begin, end, _CHUNK, MAX_LINE_BYTES)
 
 
 @dataclass
