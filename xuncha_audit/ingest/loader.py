@@ -1252,7 +1252,13 @@ class _Run:
     def _stage_typed(self, st: _Sheet) -> None:
         """Each source column is cleaned (xa_cell) and parsed once per DISTINCT value into a
         small map table, then joined back: exports repeat dates, names, accounts and
-        departments on every line, so this does far less string work than per row."""
+        departments on every line, so this does far less string work than per row.
+
+        Run it in the same open transaction as the statement that made ``_xa_prep`` (both
+        paths of :meth:`_load_together` do): with ``_xa_prep`` and the maps committed, DuckDB
+        2.0.1 plans the joins to the maps as RIGHT joins building on the big side — a 4M-line
+        ledger's typed rows 19–21 s instead of 1.5–3.0 s (docs/benchmarks.md, thirteenth
+        session)."""
         be, tdef, cmap = self.be, st.tdef, st.plan.cmap
         col_src, params, src_table = st.col_src, st.params, st.src_table
         fed: dict[str, list] = {}
