@@ -347,6 +347,10 @@ def _derive_book(con, tdef: Table, t: str, rewrite: bool = False, units: list[st
                 **({"units": list(units)} if units is not None else {})}, rewrite=rewrite)
 
 
+#: what joins the key columns where a table has no key format (``voucher_no|line_no``)
+KEY_SEPARATOR = "|"
+
+
 def _key_pieces(key_format: str) -> list[tuple[str, str]]:
     """``key_format`` as (literal text, column name) pieces: ``"{voucher_id} #{line_no}"`` ->
     ``[("", "voucher_id"), (" #", "line_no")]``."""
@@ -378,12 +382,13 @@ def _key_expr(tdef: Table) -> str:
                 expr = f"coalesce({expr}, {', '.join(alts)})"
         return f"coalesce({expr}, '')"
 
-    main = " || '|' || ".join(part(c) for c in tdef.key)
+    sep = f" || {literal(KEY_SEPARATOR)} || "
+    main = sep.join(part(c) for c in tdef.key)
     if not tdef.key_fallback:
         return main
     all_null = " AND ".join(f"{quote(c)} IS NULL" for c in tdef.key)
     fb_present = " OR ".join(f"{quote(c)} IS NOT NULL" for c in tdef.key_fallback)
-    fallback = " || '|' || ".join(part(c) for c in tdef.key_fallback)
+    fallback = sep.join(part(c) for c in tdef.key_fallback)
     return f"CASE WHEN {all_null} AND ({fb_present}) THEN {fallback} ELSE {main} END"
 
 
@@ -613,8 +618,9 @@ def keys_unique_by_numbering(con, tdef: Table, t: str) -> bool:
     part = _voucher_column(tdef)
     if col is None or list(tdef.key) != [part, col.name] or tdef.key_fallback:
         return False
-    # the separator before the number: the key format's (``" #"``), or the default ``"|"``
-    pieces = _key_pieces(tdef.key_format) if tdef.key_format else [("", part), ("|", col.name)]
+    # the separator before the number: the key format's (``" #"``), or the default one
+    pieces = (_key_pieces(tdef.key_format) if tdef.key_format
+              else [("", part), (KEY_SEPARATOR, col.name)])
     if [name for _, name in pieces] != [part, col.name] or pieces[0][0]:
         return False
     sep = pieces[1][0]

@@ -444,21 +444,6 @@ class _Lines:
         return self
 
 
-def _blank_line(data: bytes) -> bool:
-    """:func:`xuncha_audit.ingest.scan.blank_line`."""
-    return _scan.blank_line(data)
-
-
-def _odd_quotes(data: bytes) -> bool:
-    """:func:`xuncha_audit.ingest.scan.odd_quotes`."""
-    return _scan.odd_quotes(data)
-
-
-def _long_line(data: bytes) -> bool:
-    """:func:`xuncha_audit.ingest.scan.long_line` at :data:`MAX_LINE_BYTES`."""
-    return _scan.long_line(data, MAX_LINE_BYTES)
-
-
 # a clean-looking file at least this large is scanned in two halves, the second in a process
 # of its own (the scan is Python's decoding: one core; a 381 MB GBK ledger 5.0 → 3.0–3.3 s)
 PARALLEL_SCAN_BYTES = 256 << 20
