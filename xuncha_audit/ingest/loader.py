@@ -66,6 +66,7 @@ as exported and counted in the sheet's ``_load_log`` message.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -328,7 +329,7 @@ def _folder_units(data_dir: Path, files: list[Path]) -> bool:
 
 _EMPTY_BAD = ("CAST([] AS STRUCT(column_name VARCHAR, raw_value VARCHAR, reason_zh VARCHAR, "
               "reason_en VARCHAR)[])")
-_TEMP_TABLES = ("_xa_raw", "_xa_prep", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup", "_xa_ded",
+_TEMP_TABLES = ("_xa_raw", "_xa_kinds", "_xa_src", "_xa_typed", "_xa_new", "_xa_dup", "_xa_ded",
                 "_xa_ded_p", "_xa_members", "_xa_gross")
 # Tables filled from another table's sheets: replaced together with it (a unit's payroll
 # reloaded replaces the deductions read from its payroll sheets as well).
@@ -890,6 +891,7 @@ class _Run:
             if plan.conv.get("balanced") is False:
                 self.unbalanced_exempt.update((m.rel, m.sheet_name) for m in members)
         finally:
+            be.execute("DROP VIEW IF EXISTS _xa_prep")
             for name in _TEMP_TABLES:
                 be.execute(f"DROP TABLE IF EXISTS {name}")
 
@@ -1177,11 +1179,18 @@ class _Run:
         prep = prepare_sql(plan, st.tdef, st.labels, st.width, st.wide_items, constants_in_rows=True,
                            members_join=(f"JOIN _xa_members xm ON xm._sid = {_sid('r._row')}"
                                          if st.general else None))
-        be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
-        # _xa_prep holds every column of _xa_raw (r.*): the raw copy goes now, not at the end
-        # of the group (the later stages read the raw cells from _xa_prep): one copy of the
-        # rows fewer in memory or spilled (a 50M-line file: 43 GB of temporary files)
-        be.execute("DROP TABLE _xa_raw")
+        # the 合计/作废 rows judged once (_xa_kinds: those rows only) and marked on _xa_raw
+        # (two columns added, the marked rows updated); _xa_prep is a view of _xa_raw with
+        # the source columns (plan.prepare_sql): no copy of the rows
+        be.execute("CREATE OR REPLACE TEMP TABLE _xa_kinds AS "
+                   + (prep.kinds_sql or "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _kind, "
+                      "CAST(NULL AS VARCHAR) AS _summary_word WHERE false"))
+        be.execute("ALTER TABLE _xa_raw ADD COLUMN _kind VARCHAR")
+        be.execute("ALTER TABLE _xa_raw ADD COLUMN _summary_word VARCHAR")
+        if be.scalar("SELECT count(*) FROM _xa_kinds"):
+            be.execute("UPDATE _xa_raw r SET _kind = k._kind, _summary_word = k._summary_word "
+                       "FROM _xa_kinds k WHERE k._row = r._row")
+        be.execute(f"CREATE OR REPLACE TEMP VIEW _xa_prep AS {prep.sql}")
         st.col_src = dict(prep.col_src)
         st.checks = prep.checks
         amount_parser = parser_for(load_contract().table(DEDUCTIONS).columns["amount"])
@@ -1193,7 +1202,7 @@ class _Run:
                               st.labels[i], amount_parser[1], amount_parser[2], f"r.c{i}"))
         kinds: dict[tuple[int, str], int] = {
             (int(sid), kind): int(n) for sid, kind, n in be.fetch_all(
-                f"SELECT {_sid()}, _kind, count(*) FROM _xa_prep WHERE _kind IS NOT NULL GROUP BY 1, 2")}
+                f"SELECT {_sid()}, _kind, count(*) FROM _xa_kinds GROUP BY 1, 2")}
         for m in st.members:
             m.entry.rows_summary = kinds.get((m.sid, "summary"), 0)
             m.entry.rows_deleted = kinds.get((m.sid, "deleted"), 0)
@@ -1420,11 +1429,17 @@ class _Run:
             if bad else _EMPTY_BAD
         )
         select.append(f"{bad_sql} AS _bad")
-        be.execute(
-            f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
-            f"FROM {source_sql} r {joins}",
-            params,
-        )
+        # Every map holds distinct values of the rows: the rows are the probe side of its join,
+        # always. DuckDB's build_side_probe_side rule decides by estimates, and the join with
+        # _xa_members (on an expression of _row) estimates a group's 547,200 committed raw
+        # rows at ~105: the joins to the maps were turned around, their hash tables built on
+        # the rows (a 100-unit ledger group out of memory at 1.25 GiB; docs/benchmarks.md).
+        with planned_as_written(be):
+            be.execute(
+                f"CREATE OR REPLACE TEMP TABLE _xa_typed AS SELECT {', '.join(select)} "
+                f"FROM {source_sql} r {joins}",
+                params,
+            )
         for n, (_cond, label, rzh, ren, *_raw) in enumerate(st.checks):
             be.execute(
                 f"""UPDATE _xa_typed SET _bad = list_append(_bad, {{'column_name':
@@ -1649,7 +1664,7 @@ class _Run:
             for col in money:
                 rows = be.fetch_all(
                     f"""WITH s AS (
-                        SELECT DISTINCT p._row, p._summary_word AS w FROM _xa_prep p
+                        SELECT DISTINCT p._row, p._summary_word AS w FROM _xa_kinds p
                         WHERE p._kind = 'summary' AND list_contains($words, p._summary_word)),
                     b AS (SELECT s._row, s.w, coalesce(lag(s._row) OVER (
                                  PARTITION BY s.w, {_sid('s._row')} ORDER BY s._row),
@@ -1941,6 +1956,22 @@ class _Run:
                 GROUP BY b.unit, b.voucher_id, b.d, b.c""",
                 {"units": units},
             )
+
+
+@contextlib.contextmanager
+def planned_as_written(be):
+    """Joins built on their right side as written (DuckDB's ``build_side_probe_side`` rule
+    off) for the statements inside; the setting as it was after."""
+    before = be.scalar("SELECT current_setting('disabled_optimizers')") or ""
+    rules = ",".join(r for r in [*before.split(","), "build_side_probe_side"] if r.strip())
+    be.execute(f"SET disabled_optimizers = '{rules}'")
+    try:
+        yield
+    finally:
+        if before:
+            be.execute(f"SET disabled_optimizers = '{before}'")
+        else:
+            be.execute("RESET disabled_optimizers")
 
 
 def _sheet_rows(sheet: Sheet) -> int:
