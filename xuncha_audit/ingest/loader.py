@@ -891,7 +891,7 @@ class _Run:
             if plan.conv.get("balanced") is False:
                 self.unbalanced_exempt.update((m.rel, m.sheet_name) for m in members)
         finally:
-            be.execute("DROP VIEW IF EXISTS _xa_prep")
+            be.drop("_xa_prep")  # a view, or a table (plan.Prepared.materialise)
             for name in _TEMP_TABLES:
                 be.execute(f"DROP TABLE IF EXISTS {name}")
 
@@ -1181,7 +1181,8 @@ class _Run:
                                          if st.general else None))
         # the 合计/作废 rows judged once (_xa_kinds: those rows only) and marked on _xa_raw
         # (two columns added, the marked rows updated); _xa_prep is a view of _xa_raw with
-        # the source columns (plan.prepare_sql): no copy of the rows
+        # the source columns (plan.prepare_sql): no copy of the rows — or a table where a
+        # column of every row costs too much to compute once per reader (辅助核算)
         be.execute("CREATE OR REPLACE TEMP TABLE _xa_kinds AS "
                    + (prep.kinds_sql or "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _kind, "
                       "CAST(NULL AS VARCHAR) AS _summary_word WHERE false"))
@@ -1190,7 +1191,13 @@ class _Run:
         if be.scalar("SELECT count(*) FROM _xa_kinds"):
             be.execute("UPDATE _xa_raw r SET _kind = k._kind, _summary_word = k._summary_word "
                        "FROM _xa_kinds k WHERE k._row = r._row")
-        be.execute(f"CREATE OR REPLACE TEMP VIEW _xa_prep AS {prep.sql}")
+        if prep.materialise:
+            be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_prep AS {prep.sql}")
+            # _xa_prep holds every column of _xa_raw (r.*): the raw copy goes now, not at the
+            # end of the group: one copy of the rows fewer in memory or spilled
+            be.execute("DROP TABLE _xa_raw")
+        else:
+            be.execute(f"CREATE OR REPLACE TEMP VIEW _xa_prep AS {prep.sql}")
         st.col_src = dict(prep.col_src)
         st.checks = prep.checks
         amount_parser = parser_for(load_contract().table(DEDUCTIONS).columns["amount"])
@@ -1263,11 +1270,11 @@ class _Run:
         small map table, then joined back: exports repeat dates, names, accounts and
         departments on every line, so this does far less string work than per row.
 
-        Run it in the same open transaction as the statement that made ``_xa_prep`` (both
-        paths of :meth:`_load_together` do): with ``_xa_prep`` and the maps committed, DuckDB
-        2.0.1 plans the joins to the maps as RIGHT joins building on the big side — a 4M-line
-        ledger's typed rows 19–21 s instead of 1.5–3.0 s (docs/benchmarks.md, thirteenth
-        session)."""
+        The joins to the maps are planned as written (:func:`planned_as_written`): by its
+        estimates, DuckDB 2.0.1 turned them into RIGHT joins building on the rows — with the
+        rows and maps committed, a 4M-line ledger's typed rows took 19–21 s instead of
+        1.5–3.0 s; reading committed ``_xa_raw`` through the ``_xa_prep`` view, a 547,000-row
+        group ran out of memory (docs/benchmarks.md, thirteenth and fourteenth sessions)."""
         be, tdef, cmap = self.be, st.tdef, st.plan.cmap
         col_src, params, src_table = st.col_src, st.params, st.src_table
         fed: dict[str, list] = {}

@@ -237,6 +237,9 @@ class Prepared:
     # ``_xa_kinds`` (``_row, _kind, _summary_word`` of the 合计/作废 rows only); None: the
     # sheet has no way to mark a row (every row a record)
     kinds_sql: str | None = None
+    # a column of every row costs enough that its readers should not each compute it again
+    # (辅助核算 parsed into department, person, counterparty): _xa_prep made a table
+    materialise: bool = False
 
 
 def constant_text(value: object) -> str:
@@ -423,7 +426,9 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     # (the counts, the typed rows, the 合计 reconciliation, a wide payroll's checks) would
     # judge them again; as a view joining _xa_kinds, the join's estimate turned the typed
     # rows' joins to the value maps around (hash tables built on the big side: a 547,000-row
-    # group ran out of memory at 1.25 GiB).
+    # group ran out of memory at 1.25 GiB). A sheet with 辅助核算 keeps the table: its entries
+    # parsed on every row are read by each value map and by the typed rows (1M lines: a load
+    # of 8.0-8.5 s as a view, 5.7-5.8 s as a table).
     kinds_sql = None
     if kind_summary != "FALSE" or deleted_cond != "FALSE":
         hint_cols = pre_cols  # the 合计 word, the 作废 cell
@@ -447,7 +452,7 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     source = f"(SELECT r.*, {', '.join(row_cols)} FROM _xa_raw r) r" if row_cols else "_xa_raw r"
     inner = "SELECT " + ", ".join(sel) + " FROM " + source
     return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
-                    deleted_cond=deleted_cond, kinds_sql=kinds_sql)
+                    deleted_cond=deleted_cond, kinds_sql=kinds_sql, materialise=bool(row_cols))
 
 
 def aux_entries_sql(text: str) -> str:
