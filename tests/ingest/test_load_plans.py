@@ -66,3 +66,41 @@ def test_planned_as_written_restores_the_setting():
             "late_materialization", "build_side_probe_side"}
         raise RuntimeError
     assert be.scalar("SELECT current_setting('disabled_optimizers')") == "late_materialization"
+
+
+def _prep_kinds(monkeypatch) -> list[str]:
+    made: list[str] = []
+    execute = duck.DuckDBBackend.execute
+
+    def spy(self, sql, params=None):
+        if m := re.match(r"CREATE OR REPLACE TEMP (TABLE|VIEW) _xa_prep AS", sql):
+            made.append(m.group(1))
+        return execute(self, sql, params)
+
+    monkeypatch.setattr(duck.DuckDBBackend, "execute", spy)
+    return made
+
+
+PLAIN = ["2024-01-05", "记-1", "购办公用品", "办公费", "100.00", "", "长沙甲科技有限公司", "张三"]
+
+
+@pytest.mark.parametrize("header, row, expected", [
+    # 借方/贷方 as written: the source columns are the cells, a view reads them
+    (LEDGER_HEADER, PLAIN, "VIEW"),
+    # 方向 + 金额 split by a regular expression on every row: computed once, into a table
+    (["凭证日期", "凭证号", "摘要", "科目名称", "方向", "金额", "往来单位", "经办人"],
+     ["2024-01-05", "记-1", "购办公用品", "办公费", "借", "100.00", "长沙甲科技有限公司", "张三"], "TABLE"),
+    # amounts in 万元, scaled on every row
+    (["凭证日期", "凭证号", "摘要", "科目名称", "借方金额（万元）", "贷方金额（万元）", "往来单位", "经办人"],
+     PLAIN, "TABLE"),
+    # 辅助核算 parsed into department, person and counterparty
+    ([*LEDGER_HEADER[:6], "辅助核算", "经办人"],
+     [*PLAIN[:6], "供应商---0002---长沙甲科技有限公司;部门:办公室", "张三"], "TABLE"),
+])
+def test_prep_is_a_view_unless_its_columns_cost_regular_expressions(header, row, expected, tmp_path,
+                                                                     monkeypatch):
+    write_csv(tmp_path / "d" / "序时账.csv", [header, row, [*row[:1], "记-2", *row[2:]]])
+    made = _prep_kinds(monkeypatch)
+    report = loader.load_folder(tmp_path / "d", tmp_path / "x.duckdb")
+    assert report.rows_loaded == 2
+    assert made == [expected]

@@ -1182,7 +1182,8 @@ class _Run:
         # the 合计/作废 rows judged once (_xa_kinds: those rows only) and marked on _xa_raw
         # (two columns added, the marked rows updated); _xa_prep is a view of _xa_raw with
         # the source columns (plan.prepare_sql): no copy of the rows — or a table where a
-        # column of every row costs too much to compute once per reader (辅助核算)
+        # column of every row costs too much to compute once per reader (辅助核算, 方向 + 金额,
+        # 万元, 会计期间)
         be.execute("CREATE OR REPLACE TEMP TABLE _xa_kinds AS "
                    + (prep.kinds_sql or "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _kind, "
                       "CAST(NULL AS VARCHAR) AS _summary_word WHERE false"))

@@ -238,7 +238,8 @@ class Prepared:
     # sheet has no way to mark a row (every row a record)
     kinds_sql: str | None = None
     # a column of every row costs enough that its readers should not each compute it again
-    # (辅助核算 parsed into department, person, counterparty): _xa_prep made a table
+    # (辅助核算 parsed into department, person, counterparty; 方向 + 金额 split; 万元 scaled;
+    # 会计期间 read by a regex): _xa_prep made a table
     materialise: bool = False
 
 
@@ -267,9 +268,14 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     col_src: dict[str, tuple[str, str | None]] = {}
     checks: list[tuple[str, str, str, str]] = []
     expr_of: dict[str, str] = {}
+    # what makes a column of every row cost regular expressions (万元 scaling, 会计期间, 方向 +
+    # 金额, 辅助核算): then _xa_prep is made a table, computed once (Prepared.materialise)
+    costly: list[str] = []
 
     def src(i: int) -> str:
         mult = plan.multipliers.get(i)
+        if mult:
+            costly.append("scaled")
         return _plain_scaled(f"r.c{i}", mult) if mult else f"r.c{i}"
 
     for col, idx in cmap.columns.items():
@@ -278,6 +284,7 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         if also:  # several headers meaning one column (客户, 供应商): the first non-empty
             expr = "coalesce(" + ", ".join([f"nullif(trim({src(i)}), '')" for i in [idx, *also]]) + ")"
         if col == "period":
+            costly.append("period")
             z = f"nullif(trim({expr}), '')"
             expr = (f"CASE WHEN regexp_full_match({z}, '[0-9]{{1,2}}(\\.0+)?') THEN {z} "
                     f"ELSE nullif(regexp_extract({z}, '([0-9]{{1,2}})[^0-9]*$', 1), '') END")
@@ -358,6 +365,7 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
         for col, lst in (("debit", deb), ("credit", cre)):
             if col in col_src:
                 continue
+            costly.append("direction")
             # a 合计 row without a direction carries the total of both sides
             sel.append(f"CASE WHEN list_contains({lst}, {dz}) THEN {amt} "
                        f"WHEN {summary_cond} AND {dz} IN ('', '平') THEN {amt} END AS s_{col}")
@@ -426,9 +434,10 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     # (the counts, the typed rows, the 合计 reconciliation, a wide payroll's checks) would
     # judge them again; as a view joining _xa_kinds, the join's estimate turned the typed
     # rows' joins to the value maps around (hash tables built on the big side: a 547,000-row
-    # group ran out of memory at 1.25 GiB). A sheet with 辅助核算 keeps the table: its entries
-    # parsed on every row are read by each value map and by the typed rows (1M lines: a load
-    # of 8.0-8.5 s as a view, 5.7-5.8 s as a table).
+    # group ran out of memory at 1.25 GiB). A sheet whose source columns cost regular
+    # expressions on every row keeps the table: each value map, the distinct-value probe and
+    # the typed rows read them (1M lines with 辅助核算: a load of 8.0-8.5 s as a view, 5.7-5.8 s
+    # as a table; with 方向 + 金额（万元） and 会计期间: 6.0-6.3 s against 5.1 s).
     kinds_sql = None
     if kind_summary != "FALSE" or deleted_cond != "FALSE":
         hint_cols = pre_cols  # the 合计 word, the 作废 cell
@@ -452,7 +461,7 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     source = f"(SELECT r.*, {', '.join(row_cols)} FROM _xa_raw r) r" if row_cols else "_xa_raw r"
     inner = "SELECT " + ", ".join(sel) + " FROM " + source
     return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
-                    deleted_cond=deleted_cond, kinds_sql=kinds_sql, materialise=bool(row_cols))
+                    deleted_cond=deleted_cond, kinds_sql=kinds_sql, materialise=bool(row_cols or costly))
 
 
 def aux_entries_sql(text: str) -> str:
