@@ -73,6 +73,12 @@ WIDTH_SAMPLE_ROWS = 500
 # (xlsxsql.listing_sql per_column: ~0.03 s more to plan, ~8 µs less a row); shorter ones by
 # the one-lambda query (at 100 units most check sheets have a few hundred to 2,000 rows)
 PER_COLUMN_ROWS = 5_000
+# a check sheet of fewer rows is written the Python way (python_row), not as XML built by
+# DuckDB: planning that query (~13 KB of SQL) costs ~24 ms, more than a few hundred
+# rows take in Python (10 units' export, 38 listings of 271 rows on average: 2.9-3.2 -> 2.5-2.8 s;
+# 100 units', most of a few hundred to 2,000 rows: 6.3-6.5 s either way at 300 or 1,000, 7.0 at
+# 2,000)
+CHECK_SHEET_SQL_ROWS = 500
 MAX_WIDTH = 36
 WRAP_WIDTH = 44
 # Hidden columns holding the exported triage values: import applies only what auditors changed.
@@ -430,7 +436,8 @@ def _write_rows(w: _Writer, pages: _Pages | _Sheet, rows, kinds: list[str]) -> N
 
 
 def _write_listing(w: _Writer, pages: _Pages, con, sql: str, params: dict | None,
-                   roles: list[Role], shown: int, python_row, rows: int = 0) -> None:
+                   roles: list[Role], shown: int, python_row, rows: int = 0,
+                   min_sql_rows: int = 0) -> None:
     """Write a long listing: ``sql`` selects ``_page`` (1-based sheet of ``pages``), ``_r``
     (row on it), ``_role`` (1-based index into ``roles``) and then the cells in sheet order,
     ordered by ``_page, _r``. Rows are written as XML built by DuckDB
@@ -442,8 +449,9 @@ def _write_listing(w: _Writer, pages: _Pages, con, sql: str, params: dict | None
     writes: :data:`PER_COLUMN_ROWS`)."""
     be = of(con)
     cols = [(name, typ) for name, typ, *_ in be.fetch_all(f"DESCRIBE {sql}", params)[3:]]
-    full = listing_sql(sql, cols, roles, shown, w.xf, values_rows=f"_r <= {WIDTH_SAMPLE_ROWS}",
-                       per_column=rows >= PER_COLUMN_ROWS)
+    full = None if rows < min_sql_rows else listing_sql(
+        sql, cols, roles, shown, w.xf, values_rows=f"_r <= {WIDTH_SAMPLE_ROWS}",
+        per_column=rows >= PER_COLUMN_ROWS)
     if full is None:  # a column the SQL path does not write: all rows the Python way
         names = ", ".join(_q(name) for name, _ in cols)
         full = f"SELECT _page, _r, _role, NULL, NULL, NULL, {names} FROM ({sql}) ORDER BY _page, _r"
@@ -807,7 +815,7 @@ def _check_sheet(w: _Writer, wb, con, check_id: str, sheets: list[str], used: se
     pages = _Pages(wb, w, sheets, used, finish, header=names)
     rows = of(con).scalar(f"SELECT coalesce(sum(_rows), 0) FROM {PAGES_TABLE} "
                           "WHERE check_id = $c AND page IS NOT NULL", {"c": check_id})
-    _write_listing(w, pages, con, sql, params, roles, shown, python_row, rows)
+    _write_listing(w, pages, con, sql, params, roles, shown, python_row, rows, CHECK_SHEET_SQL_ROWS)
     if unlisted:  # the plan keeps a row free for this line on the last sheet
         pages.room(1)
         line = [None] * len(headers)
