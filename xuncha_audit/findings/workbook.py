@@ -452,7 +452,7 @@ def _write_listing(w: _Writer, pages: _Pages, con, sql: str, params: dict | None
     full = None if rows < min_sql_rows else listing_sql(
         sql, cols, roles, shown, w.xf, values_rows=f"_r <= {WIDTH_SAMPLE_ROWS}",
         per_column=rows >= PER_COLUMN_ROWS)
-    if full is None:  # a column the SQL path does not write: all rows the Python way
+    if full is None:  # a short listing, or a column the SQL path does not write: all rows the Python way
         names = ", ".join(_q(name) for name, _ in cols)
         full = f"SELECT _page, _r, _role, NULL, NULL, NULL, {names} FROM ({sql}) ORDER BY _page, _r"
     chunk: list[str] = []

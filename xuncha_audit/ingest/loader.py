@@ -1184,12 +1184,13 @@ class _Run:
         # the source columns (plan.prepare_sql): no copy of the rows — or a table where a
         # column of every row costs too much to compute once per reader (辅助核算, 方向 + 金额,
         # 万元, 会计期间)
-        be.execute("CREATE OR REPLACE TEMP TABLE _xa_kinds AS "
-                   + (prep.kinds_sql or "SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _kind, "
-                      "CAST(NULL AS VARCHAR) AS _summary_word WHERE false"))
+        be.execute(f"CREATE OR REPLACE TEMP TABLE _xa_kinds AS {prep.kinds_sql}")
+        kinds: dict[tuple[int, str], int] = {
+            (int(sid), kind): int(n) for sid, kind, n in be.fetch_all(
+                f"SELECT {_sid()}, _kind, count(*) FROM _xa_kinds GROUP BY 1, 2")}
         be.execute("ALTER TABLE _xa_raw ADD COLUMN _kind VARCHAR")
         be.execute("ALTER TABLE _xa_raw ADD COLUMN _summary_word VARCHAR")
-        if be.scalar("SELECT count(*) FROM _xa_kinds"):
+        if kinds:
             be.execute("UPDATE _xa_raw r SET _kind = k._kind, _summary_word = k._summary_word "
                        "FROM _xa_kinds k WHERE k._row = r._row")
         if prep.materialise:
@@ -1208,9 +1209,6 @@ class _Run:
             cell = _plain_scaled(f"r.c{i}", st.plan.multipliers[i]) if i in st.plan.multipliers else f"r.c{i}"
             st.checks.append((f"xa_cell(r.c{i}) IS NOT NULL AND xa_amount({cell}) IS NULL",
                               st.labels[i], amount_parser[1], amount_parser[2], f"r.c{i}"))
-        kinds: dict[tuple[int, str], int] = {
-            (int(sid), kind): int(n) for sid, kind, n in be.fetch_all(
-                f"SELECT {_sid()}, _kind, count(*) FROM _xa_kinds GROUP BY 1, 2")}
         for m in st.members:
             m.entry.rows_summary = kinds.get((m.sid, "summary"), 0)
             m.entry.rows_deleted = kinds.get((m.sid, "deleted"), 0)

@@ -232,11 +232,9 @@ class Prepared:
     sql: str
     col_src: dict[str, tuple[str, str | None]]  # contract column -> (prep column, label)
     checks: list[tuple[str, str, str, str]]  # (bad condition, column label, reason_zh, reason_en)
-    summary_cond: str
-    deleted_cond: str
-    # ``_xa_kinds`` (``_row, _kind, _summary_word`` of the 合计/作废 rows only); None: the
-    # sheet has no way to mark a row (every row a record)
-    kinds_sql: str | None = None
+    # ``_xa_kinds``: ``_row, _kind, _summary_word`` of the 合计/作废 rows only (none where the
+    # sheet has no way to mark a row)
+    kinds_sql: str
     # a column of every row costs enough that its readers should not each compute it again
     # (辅助核算 parsed into department, person, counterparty; 方向 + 金额 split; 万元 scaled;
     # 会计期间 read by a regex): _xa_prep made a table
@@ -438,30 +436,30 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     # expressions on every row keeps the table: each value map, the distinct-value probe and
     # the typed rows read them (1M lines with 辅助核算: a load of 8.0-8.5 s as a view, 5.7-5.8 s
     # as a table; with 方向 + 金额（万元） and 会计期间: 6.0-6.3 s against 5.1 s).
-    kinds_sql = None
-    if kind_summary != "FALSE" or deleted_cond != "FALSE":
-        hint_cols = pre_cols  # the 合计 word, the 作废 cell
-        join = f" {members_join}" if members_join and "xm." in " ".join(hint_cols) else ""
-        if hint_cols and row_text in " ".join(hint_cols):
-            text = f"(SELECT r.*, {text_sql} AS _xa_text FROM _xa_raw r) r"
-            if hints:
-                text = f"(SELECT r.*, regexp_matches(r._xa_text, {_lit('|'.join(hints))}) AS _xa_hit FROM {text}) r"
-            ksource = f"(SELECT r.*, {', '.join(hint_cols)} FROM {text}{join}) r"
-        elif hint_cols:
-            ksource = f"(SELECT r.*, {', '.join(hint_cols)} FROM _xa_raw r{join}) r"
-        else:
-            ksource = "_xa_raw r"
+    # pre_cols: the 合计 word, the 作废 cell (read over the row's text where it may hold one)
+    join = f" {members_join}" if members_join and "xm." in " ".join(pre_cols) else ""
+    if pre_cols and row_text in " ".join(pre_cols):
+        text = f"(SELECT r.*, {text_sql} AS _xa_text FROM _xa_raw r) r"
+        if hints:
+            text = f"(SELECT r.*, regexp_matches(r._xa_text, {_lit('|'.join(hints))}) AS _xa_hit FROM {text}) r"
+        ksource = f"(SELECT r.*, {', '.join(pre_cols)} FROM {text}{join}) r"
+    elif pre_cols:
+        ksource = f"(SELECT r.*, {', '.join(pre_cols)} FROM _xa_raw r{join}) r"
+    else:
+        ksource = "_xa_raw r"
+    if kind_summary == "FALSE" and deleted_cond == "FALSE":  # no row can be marked: none read
+        kinds_sql = ("SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS _kind, "
+                     "CAST(NULL AS VARCHAR) AS _summary_word WHERE false")
+    else:
         word = "r._xa_sum_word" if kind_summary != "FALSE" else "CAST(NULL AS VARCHAR)"
         kinds_sql = (f"SELECT * FROM (SELECT r._row, CASE WHEN {kind_summary} THEN 'summary' "
                      f"WHEN {deleted_cond} THEN 'deleted' END AS _kind, {word} AS _summary_word "
                      f"FROM {ksource}) WHERE _kind IS NOT NULL")
-    row_cols = []
-    if aux_parts and tdef.name == "ledger":
-        row_cols.append(f"{aux_entries_sql(aux_text)} AS _aux_list")
-    source = f"(SELECT r.*, {', '.join(row_cols)} FROM _xa_raw r) r" if row_cols else "_xa_raw r"
+    aux = aux_parts and tdef.name == "ledger"
+    source = f"(SELECT r.*, {aux_entries_sql(aux_text)} AS _aux_list FROM _xa_raw r) r" if aux else "_xa_raw r"
     inner = "SELECT " + ", ".join(sel) + " FROM " + source
-    return Prepared(sql=inner, col_src=col_src, checks=checks, summary_cond=summary_cond,
-                    deleted_cond=deleted_cond, kinds_sql=kinds_sql, materialise=bool(row_cols or costly))
+    return Prepared(sql=inner, col_src=col_src, checks=checks, kinds_sql=kinds_sql,
+                    materialise=bool(aux or costly))
 
 
 def aux_entries_sql(text: str) -> str:
