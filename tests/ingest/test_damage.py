@@ -79,6 +79,21 @@ def test_utf8_line_in_gbk_file(tmp_path, load):
     assert q[0][0] == 31 and "UTF-8" in q[0][2]
 
 
+def test_utf8_line_holding_replacement_character_in_gbk_file(tmp_path, load):
+    """A UTF-8 line holding U+FFFD (a character another program could not read) in a GBK
+    file is a UTF-8 line like any other: quarantined, not loaded as GB18030 mojibake (the
+    fast scan once let it through, the line reader did not)."""
+    rows = _rows(41)
+    lines = [HEADER.encode("gbk"), *[r.encode("gbk") for r in rows]]
+    # its bytes read as GB18030 without an error: "锟戒竴" (the line "\ufffd一" as GBK)
+    lines[30] = "2024-01-30,JZ-30,\ufffd一,OFFICE,30.50,".encode("utf-8")
+    assert lines[30].decode("gb18030") == "2024-01-30,JZ-30,锟戒竴,OFFICE,30.50,"
+    entry, q, con = _load_one(load, tmp_path, b"\r\n".join(lines) + b"\r\n")
+    assert (entry.encoding, entry.rows_read, entry.rows_loaded, entry.rows_quarantined) == ("GBK", 41, 40, 1)
+    assert q[0][0] == 31 and "UTF-8" in q[0][2]
+    assert con.execute("SELECT count(*) FROM ledger WHERE voucher_no = 'JZ-30'").fetchone()[0] == 0
+
+
 def test_over_long_line(tmp_path, load):
     import xuncha_audit.ingest.sources as sources
 

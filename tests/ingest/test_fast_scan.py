@@ -44,6 +44,34 @@ def test_long_line_found_wherever_it_stands(limit):
         assert scan.long_line(data, limit) == _long_by_split(data, limit), (limit, data)
 
 
+def _utf8_by_decoding(data: bytes) -> bool:
+    # the definition (the line reader's, sources._Lines): a line decodes as UTF-8, not ASCII
+    return any(not line.isascii() and sources._decodes(line, "utf-8") for line in data.split(b"\n"))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_utf8_line_is_a_line_decoding_as_utf8(seed):
+    """The scan's regular expression for a UTF-8 line in a GBK file against decoding each
+    line: GBK characters, UTF-8 characters of every length, the forms strict UTF-8 refuses
+    (overlong, surrogates, above U+10FFFF, cut sequences), U+FFFD itself, CR before LF."""
+    rnd = random.Random(seed)
+    alphabet = [b"a", b",", b"\r", b"\n", b"\n", "报销".encode("gbk"), "办公费".encode("gbk"), b"\xb5\xa5",
+                "购".encode(), "é".encode(), "𠀀".encode(), "\ufffd".encode(), "\uffff".encode(),
+                b"\xc0\xaf", b"\xc1\xbf", b"\xe0\x80\xaf", b"\xed\xa0\x80", b"\xf0\x8f\xbf\xbf",
+                b"\xf4\x90\x80\x80", b"\xf5\x80\x80\x80", b"\xe4\xb8", b"\xc3", b"\x80", b"\xff"]
+    for _ in range(500):
+        data = b"".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12)))
+        assert scan.utf8_line(data) == _utf8_by_decoding(data), data
+
+
+def test_utf8_line_examples():
+    assert scan.utf8_line("凭证,报销\n".encode("gbk") + "购买,办公\r\n".encode())
+    assert scan.utf8_line("abc\n\ufffd,1\n".encode())  # U+FFFD written as UTF-8 is UTF-8
+    assert scan.utf8_line("last line without a line feed，".encode())
+    assert not scan.utf8_line("凭证,报销\n购买,办公\r\n".encode("gbk"))
+    assert not scan.utf8_line(b"ascii only\n\n")
+
+
 @pytest.mark.parametrize("blank_at", range(0, 12))
 def test_blank_line_where_a_scan_buffer_begins_is_not_skipped_silently(tmp_path, monkeypatch, blank_at):
     """The scan reads a file in buffers cut after a line feed; a blank line that begins a
