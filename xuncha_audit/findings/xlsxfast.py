@@ -35,9 +35,11 @@ from xlsxwriter.worksheet import Worksheet, _utf16_len
 
 # Deflate level of the workbook's zip. xlsxwriter leaves zlib's default (6): 1.2 s for each of
 # the two 130 MB sheets of 75,000 findings, on one core beside the other writers. Level 3:
-# 0.5 s each, the file ~20 % larger (11.3 -> 13.8 MB for the larger sheet). Any level is a
+# 0.5 s each, the file ~20 % larger (11.3 -> 13.8 MB for the larger sheet). Level 1: a
+# province's 1.2 GB of sheet XML 4.7 -> ~3.4 s of zlib in the zip's thread, the last step of
+# the export (its export 30.0-30.1 -> 28.8-29.1 s), the workbook 122 -> 130 MB. Any level is a
 # valid xlsx; the bytes are the same on every run.
-ZIP_LEVEL = 3
+ZIP_LEVEL = 1
 _STORE_LOCK = threading.Lock()  # the patched ZipFile is xlsxwriter's module global
 
 
