@@ -82,3 +82,61 @@ def test_a_check_out_of_memory_says_what_to_raise(monkeypatch):
     (cr,) = res.checks
     assert cr.status == "error"
     assert cr.error.startswith("DuckDB 内存不足") and "could not allocate block (test)" in cr.error
+
+
+def _usage(free: int):
+    import shutil
+
+    return shutil._ntuple_diskusage(10 * free + 1, 9 * free + 1, free)
+
+
+def test_temp_space_warning_from_the_largest_input(monkeypatch, tmp_path):
+    import shutil
+
+    data = tmp_path / "data" / "某局"
+    data.mkdir(parents=True)
+    (data / "序时账.csv").write_bytes(b"x" * 1000)
+    (data.parent / "合同台账.csv").write_bytes(b"x" * 10)
+    seen = []
+
+    def usage(path):
+        seen.append(path)
+        return _usage(free)
+
+    monkeypatch.setattr(shutil, "disk_usage", usage)
+    free = dbsettings.TEMP_SPACE_FACTOR * 1000  # exactly enough for the largest file
+    assert dbsettings.temp_space_warning(tmp_path / "data", tmp_path / "x.duckdb") is None
+    # the temporary directory does not exist yet: the disk it would be made on is asked
+    assert seen[-1] == tmp_path
+    free -= 1
+    zh, en = dbsettings.temp_space_warning(tmp_path / "data", tmp_path / "x.duckdb")
+    assert "XUNCHA_TEMP_DIR" in zh and "可能不够" in zh and str(tmp_path / "x.duckdb.tmp") in zh
+    assert "largest input is 0.0 GB" in en
+    # one file given, not a folder
+    assert dbsettings.temp_space_warning(data / "序时账.csv", tmp_path / "x.duckdb") is not None
+    assert dbsettings.temp_space_warning(data.parent / "合同台账.csv", tmp_path / "x.duckdb") is None
+    # the configured temporary directory is the one measured
+    monkeypatch.setenv("XUNCHA_TEMP_DIR", str(data))
+    dbsettings.temp_space_warning(tmp_path / "data", tmp_path / "x.duckdb")
+    assert seen[-1] == data
+
+
+@pytest.mark.e2e
+def test_run_warns_of_little_temporary_space_and_goes_on(monkeypatch, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from xuncha_audit.cli import app
+
+    data = tmp_path / "data"
+    data.mkdir()
+    sample = Path(__file__).resolve().parents[1] / "data_samples" / "合同台账.xlsx"
+    (data / "合同台账.xlsx").write_bytes(sample.read_bytes())
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: _usage(1000))
+    res = CliRunner().invoke(app, ["run", str(data), "--out", str(tmp_path / "out"), "--unit", "某局",
+                                   "--select", "P06"])
+    assert res.exit_code == 0, res.output
+    assert "可能不够导入最大的输入文件" in res.stderr
+    assert (tmp_path / "out" / "findings.xlsx").exists()

@@ -86,3 +86,18 @@ def test_an_unexpected_load_failure_names_its_cause(tmp_path, monkeypatch):
     out = result.output.replace("\n", "")
     assert "没有任何数据行被导入" in out and "could not allocate block (test)" in out
     assert "DuckDB 内存不足" in out and "XUNCHA_MEMORY_LIMIT" in out  # what to change, in Chinese
+
+
+def test_load_warns_of_little_temporary_space(tmp_path, monkeypatch):
+    import shutil
+
+    d = tmp_path / "d"
+    write_csv(d / "序时账.csv", [LEDGER_HEADER, *LEDGER_ROWS])
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**6, 10**6 - 10, 10))
+    result = runner.invoke(app, ["load", str(d), "--db", str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 0, result.output
+    text = result.output.replace("\n", "")
+    assert "可能不够导入最大的输入文件" in text and "XUNCHA_TEMP_DIR" in text
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**12, 0, 10**12))
+    result = runner.invoke(app, ["load", str(d), "--db", str(tmp_path / "y.duckdb")])
+    assert result.exit_code == 0 and "可能不够" not in result.output.replace("\n", "")

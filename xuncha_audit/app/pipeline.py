@@ -197,6 +197,12 @@ def run_pipeline(
                            json.dumps(cfg.as_dict(), ensure_ascii=False, default=str))
 
         # 1. load (into the fresh build: nothing of an earlier run survives)
+        from xuncha_audit.dbsettings import temp_space_warning
+
+        space = temp_space_warning(data_dir, build)
+        if space:  # said before the load, not after it fails half an hour in
+            say(space[0], level="warn")
+            log.warning("little temporary space", extra={"run_id": run_id, "detail": space[1]})
         t0 = runstate.begin_stage(con, run_id, "load")
         con.close()
         feedback.stage(1, "导入数据", f"{data_dir} → {db_path}")
