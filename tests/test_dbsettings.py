@@ -97,6 +97,7 @@ def test_temp_space_warning_from_the_largest_input(monkeypatch, tmp_path):
     data.mkdir(parents=True)
     (data / "序时账.csv").write_bytes(b"x" * 1000)
     (data.parent / "合同台账.csv").write_bytes(b"x" * 10)
+    files = [data / "序时账.csv", data.parent / "合同台账.csv"]
     seen = []
 
     def usage(path):
@@ -105,19 +106,21 @@ def test_temp_space_warning_from_the_largest_input(monkeypatch, tmp_path):
 
     monkeypatch.setattr(shutil, "disk_usage", usage)
     free = dbsettings.TEMP_SPACE_FACTOR * 1000  # exactly enough for the largest file
-    assert dbsettings.temp_space_warning(tmp_path / "data", tmp_path / "x.duckdb") is None
+    assert dbsettings.temp_space_warning(files, tmp_path / "x.duckdb") is None
     # the temporary directory does not exist yet: the disk it would be made on is asked
     assert seen[-1] == tmp_path
     free -= 1
-    zh, en = dbsettings.temp_space_warning(tmp_path / "data", tmp_path / "x.duckdb")
+    zh, en = dbsettings.temp_space_warning(files, tmp_path / "x.duckdb")
     assert "XUNCHA_TEMP_DIR" in zh and "可能不够" in zh and str(tmp_path / "x.duckdb.tmp") in zh
     assert "largest input is 0.0 GB" in en
-    # one file given, not a folder
-    assert dbsettings.temp_space_warning(data / "序时账.csv", tmp_path / "x.duckdb") is not None
-    assert dbsettings.temp_space_warning(data.parent / "合同台账.csv", tmp_path / "x.duckdb") is None
+    # only the files given count; none, nothing to warn of
+    assert dbsettings.temp_space_warning(files[1:], tmp_path / "x.duckdb") is None
+    assert dbsettings.temp_space_warning([], tmp_path / "x.duckdb") is None
+    # a file gone meanwhile: no warning rather than an error before the load
+    assert dbsettings.temp_space_warning([tmp_path / "gone.csv"], tmp_path / "x.duckdb") is None
     # the configured temporary directory is the one measured
     monkeypatch.setenv("XUNCHA_TEMP_DIR", str(data))
-    dbsettings.temp_space_warning(tmp_path / "data", tmp_path / "x.duckdb")
+    dbsettings.temp_space_warning(files, tmp_path / "x.duckdb")
     assert seen[-1] == data
 
 

@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from xuncha_audit.db import literal, of, sql_path
@@ -134,28 +135,13 @@ def _existing(path: Path) -> Path:
     return path
 
 
-def _largest_file(root: Path) -> int:
-    """The size of the largest file under ``root`` (0 when none), one ``scandir`` per folder
-    (``rglob`` with a ``stat`` per file: 0.66 s for a province's 18,000 files, this 0.23 s)."""
-    best, folders = 0, [root]
-    while folders:
-        with os.scandir(folders.pop()) as entries:
-            for e in entries:
-                if e.is_dir(follow_symlinks=False):
-                    folders.append(Path(e.path))
-                elif e.is_file():
-                    best = max(best, e.stat().st_size)
-    return best
-
-
-def temp_space_warning(inputs: str | os.PathLike, db_path: str | os.PathLike | None,
+def temp_space_warning(files: Iterable[Path], db_path: str | os.PathLike | None,
                        ) -> tuple[str, str] | None:
     """(Chinese, English) warning when the disk of the temporary directory has less free space
-    than :data:`TEMP_SPACE_FACTOR` times the largest file under ``inputs``; None otherwise (or
-    when the sizes cannot be read)."""
-    root = Path(inputs)
+    than :data:`TEMP_SPACE_FACTOR` times the largest of ``files`` (the files a load will read);
+    None otherwise (or when the sizes cannot be read)."""
     try:
-        largest = root.stat().st_size if root.is_file() else _largest_file(root)
+        largest = max((Path(f).stat().st_size for f in files), default=0)
         temp = Path(str(settings(db_path)["temp_directory"]))
         free = shutil.disk_usage(_existing(temp)).free
     except OSError:

@@ -197,12 +197,10 @@ def run_pipeline(
                            json.dumps(cfg.as_dict(), ensure_ascii=False, default=str))
 
         # 1. load (into the fresh build: nothing of an earlier run survives)
-        from xuncha_audit.dbsettings import temp_space_warning
+        def little_space(zh: str, en: str) -> None:
+            say(zh, level="warn")
+            log.warning("little temporary space", extra={"run_id": run_id, "detail": en})
 
-        space = temp_space_warning(data_dir, build)
-        if space:  # said before the load, not after it fails half an hour in
-            say(space[0], level="warn")
-            log.warning("little temporary space", extra={"run_id": run_id, "detail": space[1]})
         t0 = runstate.begin_stage(con, run_id, "load")
         con.close()
         feedback.stage(1, "导入数据", f"{data_dir} → {db_path}")
@@ -210,7 +208,7 @@ def run_pipeline(
             result.load = load_folder(
                 data_dir, build, unit=cfg.unit, level=cfg.level, region=cfg.region, city=cfg.city,
                 mapping=cfg.mapping, layouts=layouts, period=(cfg.period_start, cfg.period_end),
-                progress=on_file,
+                progress=on_file, warn=little_space,
             )
         con = open_db_or_explain(build)
         check_something_loaded(result.load)  # nothing loaded: exit 2 with the per-file listing

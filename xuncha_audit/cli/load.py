@@ -36,13 +36,9 @@ def run_load(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from xuncha_audit.dbsettings import temp_space_warning
     from xuncha_audit.ingest.loader import check_something_loaded, load_folder
 
     console = console or Console()
-    space = temp_space_warning(data_dir, db)
-    if space:  # before the load, not after it fails half an hour in
-        console.print(f"[yellow]注意：{space[0]}[/]")
     with Progress(
         TextColumn("[bold]导入数据[/]"),
         BarColumn(),
@@ -60,6 +56,7 @@ def run_load(
         report = load_folder(
             data_dir, db, unit=unit, level=level, region=region, city=city,
             mapping=mapping, progress=on_progress, layouts=layouts or (),
+            warn=lambda zh, en: progress.console.print(f"[yellow]注意：{zh}[/]"),
         )
 
     print_listing(console, report, f"导入结果：{db}")

@@ -86,7 +86,7 @@ from xuncha_audit.db import literal as lit
 from xuncha_audit.db import of
 from xuncha_audit.db import quote as _q
 from xuncha_audit.dbsettings import configure as configure_duckdb
-from xuncha_audit.dbsettings import out_of_resources_hint
+from xuncha_audit.dbsettings import out_of_resources_hint, temp_space_warning
 from xuncha_audit.errors import XunchaError
 from xuncha_audit.ingest import derive as _derive
 from xuncha_audit.ingest.checkdigits import install_checkdigit_macros
@@ -1970,12 +1970,12 @@ def planned_as_written(be):
     off) for the statements inside; the setting as it was after."""
     before = be.scalar("SELECT current_setting('disabled_optimizers')") or ""
     rules = ",".join(r for r in [*before.split(","), "build_side_probe_side"] if r.strip())
-    be.execute(f"SET disabled_optimizers = '{rules}'")
+    be.execute(f"SET disabled_optimizers = {lit(rules)}")
     try:
         yield
     finally:
         if before:
-            be.execute(f"SET disabled_optimizers = '{before}'")
+            be.execute(f"SET disabled_optimizers = {lit(before)}")
         else:
             be.execute("RESET disabled_optimizers")
 
@@ -2036,8 +2036,13 @@ def load_folder(
     period: tuple | None = None,
     batch: bool = True,
     read_ahead: bool = True,
+    warn: Callable[[str, str], None] | None = None,
 ) -> LoadReport:
     """Load every export below ``data_dir`` into the DuckDB file ``db_path``.
+
+    ``warn(zh, en)`` is told, before any file is read, what may make the load fail later
+    (too little disk for the temporary files of its largest file:
+    :func:`xuncha_audit.dbsettings.temp_space_warning`); without it, the log is.
 
     ``progress(done, total, current_file)`` is called before each file and once at the end
     (``current_file`` None). ``layouts``: folders of the user's own layout files
@@ -2069,6 +2074,11 @@ def load_folder(
     layout_list = load_layouts(layouts)
     skipped_dirs: dict[str, int] = {}
     files = discover_files(data_dir, skipped_dirs)
+    space = temp_space_warning(files, db_path)
+    if space and warn:  # said before the load, not after it fails half an hour in
+        warn(*space)
+    elif space:
+        _LOG.warning("%s", space[1])
     by_folder = unit is None and _folder_units(data_dir, files)
     if by_folder and batch:
         # the same export of every unit in turn (each unit's files keep their order), so that
