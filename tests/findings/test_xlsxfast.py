@@ -191,3 +191,55 @@ def test_the_workbook_zip_takes_its_level_and_leaves_xlsxwriter_as_it_was(tmp_pa
         assert a.read(sheet) == b.read(sheet)  # the same workbook ...
         assert a.getinfo(sheet).compress_size > 3 * b.getinfo(sheet).compress_size  # ... at its level
     assert openpyxl.load_workbook(packed).active["A2"].value == "疑点 1 重复的文本"
+
+
+def _long_workbook(path: Path, *, splice: bool, rows: int = 3000) -> Path:
+    """Two long sheets and a short one; ``splice`` False: the rows copied into each sheet's
+    file before the zip reads it (the way before the splice)."""
+    from xuncha_audit.findings import xlsxfast
+
+    wb = xlsxfast.FastWorkbook(str(path), {"constant_memory": True})
+    for s in range(3):
+        ws = wb.add_worksheet(f"表{s}")
+        if not splice:
+            ws._splices = None
+        ws.write_string(0, 0, "标题 header")
+        for r in range(1, 2 if s == 2 else rows):
+            ws.write_cells(r, [(0, "s", f"疑点 {s}-{r} A&B <x>", None), (1, "n", r * 1.25, None)])
+    wb.close()
+    return path
+
+
+def test_long_sheets_rows_go_into_the_zip_from_their_own_file(tmp_path, monkeypatch):
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # xlsxwriter's temporary files
+    spliced = _long_workbook(tmp_path / "spliced.xlsx", splice=True)
+    copied = _long_workbook(tmp_path / "copied.xlsx", splice=False)
+    assert spliced.read_bytes() == copied.read_bytes()  # the same members, bytes and all
+    assert list(scratch.iterdir()) == []  # every sheet's and rows' file deleted
+    book = openpyxl.load_workbook(spliced, read_only=True)
+    rows = list(book["表1"].iter_rows(values_only=True))
+    assert rows[0] == ("标题 header", None) and rows[-1] == ("疑点 1-2999 A&B <x>", 2999 * 1.25)
+    assert len(rows) == 3000 and len(list(book["表2"].iter_rows())) == 2
+
+
+def test_a_failed_store_leaves_no_rows_file_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    from xuncha_audit.findings import xlsxfast
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+    def broken(zf, filename, arcname, offset, rows, *compression):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xlsxfast, "_write_spliced", broken)
+    with pytest.raises(xlsxwriter.exceptions.FileCreateError, match="disk full"):
+        _long_workbook(tmp_path / "broken.xlsx", splice=True)
+    # the rows' files (~300 KB each) gone; what xlsxwriter itself leaves is its own
+    assert not [p for p in scratch.iterdir() if p.stat().st_size > 50_000]
