@@ -193,12 +193,14 @@ def test_the_workbook_zip_takes_its_level_and_leaves_xlsxwriter_as_it_was(tmp_pa
     assert openpyxl.load_workbook(packed).active["A2"].value == "疑点 1 重复的文本"
 
 
-def _long_workbook(path: Path, *, splice: bool, rows: int = 3000) -> Path:
+def _long_workbook(path: Path, *, splice: bool, rows: int = 3000, zip64: bool = False) -> Path:
     """Two long sheets and a short one; ``splice`` False: the rows copied into each sheet's
     file before the zip reads it (the way before the splice)."""
     from xuncha_audit.findings import xlsxfast
 
     wb = xlsxfast.FastWorkbook(str(path), {"constant_memory": True})
+    if zip64:
+        wb.use_zip64()
     for s in range(3):
         ws = wb.add_worksheet(f"表{s}")
         if not splice:
@@ -243,3 +245,16 @@ def test_a_failed_store_leaves_no_rows_file_behind(tmp_path, monkeypatch):
         _long_workbook(tmp_path / "broken.xlsx", splice=True)
     # the rows' files (~300 KB each) gone; what xlsxwriter itself leaves is its own
     assert not [p for p in scratch.iterdir() if p.stat().st_size > 50_000]
+
+
+def test_a_spliced_sheet_is_sized_before_it_is_zipped(tmp_path, monkeypatch):
+    """The zip decides on ZIP64 from a member's size before writing it: the sheet's own file
+    holds only its head and tail, so the rows' size must be counted in (a sheet over 2 GiB
+    would fail with "File size too large" at the end of the export). The limit lowered to
+    1,000 bytes stands in for 2 GiB."""
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 1000)
+    path = _long_workbook(tmp_path / "zip64.xlsx", splice=True, rows=200, zip64=True)
+    with zipfile.ZipFile(path) as z:
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+        assert sheet.file_size > 1000 and b"\x01\x00" in sheet.extra[:2]  # a ZIP64 extra field
+        assert z.read(sheet).count(b"<row ") == 200
