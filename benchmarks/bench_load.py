@@ -13,6 +13,7 @@ without transcoding, parsing, quarantine or derivation).
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import tempfile
 import time
@@ -48,12 +49,107 @@ FROM range($n) AS r(i)
 """
 
 
-def generate_csv(n: int, dest_dir: Path) -> tuple[Path, Path]:
-    """Write ``n`` lines as UTF-8 (reference) and GBK (``序时账.csv``); returns both paths."""
+# A ledger as wide as a real bureau's, for the one-large-ledger benchmark (GEN_SQL above has 4
+# accounts, 5 people, 4 counterparties and 8 summaries: every grouping of a check is a handful
+# of huge groups and every text column compresses to a tiny dictionary, which no real ledger
+# does). Here: 30 expense and asset accounts of the government chart (政府会计制度 科目 5001
+# 业务活动费用 with 经济分类 sub-accounts, 5101, 1601, 1215, 2307) each split by 12 departments
+# (360 account codes), 4 credit accounts, 400 people, 3,000 counterparties, summaries written
+# from the account, the person or counterparty, the month and a bill number (nearly every one
+# different), amounts log-uniform from 20 to 300,000 yuan with one in ten rounded to thousands;
+# vouchers of 4 lines (two debits, two credits, balanced), numbered per month as U8 numbers them.
+WIDE_EXPENSES = [
+    ("500101", "办公费", "购买办公用品"), ("500102", "印刷费", "印制宣传资料"), ("500103", "咨询费", "支付咨询费"),
+    ("500105", "水费", "缴纳水费"), ("500106", "电费", "缴纳电费"), ("500107", "邮电费", "支付通讯费"),
+    ("500108", "物业管理费", "支付物业费"), ("500109", "差旅费", "报销差旅费"), ("500111", "维修（护）费", "支付维修费"),
+    ("500112", "租赁费", "支付租赁费"), ("500113", "会议费", "支付会议费"), ("500114", "培训费", "支付培训费"),
+    ("500115", "公务接待费", "公务接待"), ("500117", "专用材料费", "购买专用材料"), ("500126", "劳务费", "支付劳务费"),
+    ("500127", "委托业务费", "支付委托业务费"), ("500128", "工会经费", "拨付工会经费"),
+    ("500131", "公务用车运行维护费", "车辆加油及维修"), ("500139", "其他交通费用", "报销市内交通费"),
+    ("500199", "其他商品和服务支出", "支付其他费用"), ("510101", "基本工资", "发放基本工资"),
+    ("510102", "津贴补贴", "发放津贴补贴"), ("510103", "奖金", "发放年终一次性奖金"), ("510107", "绩效工资", "发放绩效工资"),
+    ("510108", "机关事业单位基本养老保险缴费", "缴纳养老保险"), ("510113", "住房公积金", "缴纳住房公积金"),
+    ("160101", "房屋及构筑物", "房屋修缮"), ("160102", "通用设备", "采购办公设备"), ("1215", "其他应收款", "个人借款"),
+    ("2307", "其他应付款", "退还保证金"),
+]
+# expenses paid to a person (reimbursements, loans, pay): no counterparty, the person named
+WIDE_PERSONAL = ("500109", "500115", "500139", "510101", "510102", "510103", "510107", "1215")
+WIDE_DEPTS = ["办公室", "财务科", "综合科", "后勤中心", "法规科", "规划科", "执法大队", "信息中心", "人事科",
+              "纪检组", "工会", "机关党委"]
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜"
+_GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+          "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "红梅", "国庆", "文斌", "玉兰"]
+_CITIES = ["长沙", "株洲", "湘潭", "衡阳", "岳阳", "常德", "益阳", "郴州", "永州", "怀化", "娄底", "邵阳", "北京",
+           "广州", "深圳", "武汉", "南昌", "杭州", "成都", "（湖南）"]
+_NAMES = ["华信", "中科", "宏达", "恒通", "金桥", "鑫源", "瑞丰", "天成", "博远", "新世纪", "长城", "东方", "海纳",
+          "卓越", "正和", "润泽", "聚力", "同创", "兴业", "永安", "安达", "明德", "启航", "汇智", "众联", "锦程",
+          "远大", "嘉禾", "盛世", "佳美"]
+_TRADES = ["科技", "商贸", "建设", "物业管理", "酒店管理", "印务", "信息技术", "文化传媒", "汽车服务", "餐饮管理"]
+_FORMS = ["有限公司", "有限责任公司", "股份有限公司", "集团有限公司", "经营部"]
+
+
+def _sql_list(items) -> str:
+    return "[" + ", ".join("'" + str(x).replace("'", "''") + "'" for x in items) + "]"
+
+
+GEN_SQL_WIDE = f"""
+WITH l AS (
+    SELECT i, i // 4 AS v, i % 4 AS ln, (i // 4000) % 1000 AS d, (i // 4000) // 1000 AS cycle
+    FROM range($n) AS r(i)
+), k AS (
+    SELECT *, DATE '2023-01-02' + CAST(d // 5 * 7 + d % 5 AS INTEGER) AS dt,
+           1 + hash(v, 'kind') % {len(WIDE_EXPENSES)} AS e0,
+           1 + (hash(v, 'kind') + 1 + hash(v, 'second') % 3) % {len(WIDE_EXPENSES)} AS e1,
+           1 + hash(v, 'dept') % {len(WIDE_DEPTS)} AS dept,
+           {_sql_list(_SURNAMES)}[1 + hash(v, 'person') % 400 % {len(_SURNAMES)}]
+             || {_sql_list(_GIVEN)}[1 + hash(v, 'person') % 400 // {len(_SURNAMES)}] AS person,
+           {_sql_list(_CITIES)}[1 + hash(v, 'cp') % 3000 % {len(_CITIES)}]
+             || {_sql_list(_NAMES)}[1 + hash(v, 'cp') % 3000 // {len(_CITIES)} % {len(_NAMES)}]
+             || {_sql_list(_TRADES)}[1 + (hash(v, 'cp') % 3000 // 600 + hash(v, 'cp') % 3000 % 7) % {len(_TRADES)}]
+             || {_sql_list(_FORMS)}[1 + hash(v, 'cp') % 3000 // 600 % {len(_FORMS)}] AS cp,
+           exp(ln(20) + (hash(v, ln % 2, 'amt') % 100000) / 100000.0 * (ln(300000) - ln(20))) AS raw_amt,
+           hash(v, ln % 2, 'round') % 10 = 0 AS rounded
+    FROM l
+), a AS (
+    SELECT *, CASE WHEN ln % 2 = 0 THEN e0 ELSE e1 END AS e,
+           CASE WHEN rounded THEN greatest(1000, round(raw_amt / 1000) * 1000) ELSE round(raw_amt, 2) END AS amt
+    FROM k
+)
+SELECT
+    strftime(dt, '%Y/%-m/%-d') AS "凭证日期",
+    '记-' || CAST(cycle * 40000 + 1000 * day(dt) + v % 1000 + 1 AS VARCHAR) AS "凭证号",
+    {_sql_list(x[2] for x in WIDE_EXPENSES)}[e] || ' '
+      || CASE WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN person
+              ELSE cp END
+      || ' ' || strftime(dt, '%Y年%-m月') || ' 票号' || CAST(hash(v, ln % 2, 'bill') % 100000000 AS VARCHAR)
+      AS "摘要",
+    CASE WHEN ln < 2 THEN {_sql_list(x[0] for x in WIDE_EXPENSES)}[e] || '.' || lpad(CAST(dept AS VARCHAR), 2, '0')
+         WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN '1011'
+         ELSE ['100201', '1011', '2302', '2307'][1 + hash(v, ln, 'credit') % 4] END AS "科目编码",
+    CASE WHEN ln < 2 THEN {_sql_list(x[1] for x in WIDE_EXPENSES)}[e]
+         WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN '零余额账户用款额度'
+         ELSE ['银行存款—基本户', '零余额账户用款额度', '应付账款', '其他应付款'][1 + hash(v, ln, 'credit') % 4] END
+      AS "科目名称",
+    CASE WHEN ln < 2 THEN format('{{:,.2f}}', amt) ELSE '' END AS "借方金额",
+    CASE WHEN ln >= 2 THEN format('{{:,.2f}}', amt) ELSE '' END AS "贷方金额",
+    CASE WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN ''
+         ELSE cp END AS "往来单位",
+    {_sql_list(WIDE_DEPTS)}[dept] AS "部门",
+    person AS "经办人",
+    ['会计甲', '会计乙', '出纳丙'][1 + cycle % 1 + hash(d) % 3] AS "制单人"
+FROM a
+"""
+# hash() is unsigned; as BIGINT (its top bit dropped) it indexes lists and takes part in arithmetic
+GEN_SQL_WIDE = re.sub(r"hash\(([^()]*)\)", r"CAST(hash(\1) >> 1 AS BIGINT)", GEN_SQL_WIDE)
+
+
+def generate_csv(n: int, dest_dir: Path, *, wide: bool = False) -> tuple[Path, Path]:
+    """Write ``n`` lines as UTF-8 (reference) and GBK (``序时账.csv``); returns both paths.
+    ``wide``: the ledger of :data:`GEN_SQL_WIDE` (real-sized charts and counterparties)."""
     dest_dir.mkdir(parents=True, exist_ok=True)
-    utf8 = dest_dir.parent / f"ledger_{n}_utf8.csv"
+    utf8 = dest_dir.parent / f"ledger_{'wide_' if wide else ''}{n}_utf8.csv"
     con = duckdb.connect()
-    con.execute(f"COPY ({GEN_SQL}) TO '{utf8}' (HEADER, DELIMITER ',')", {"n": n})
+    con.execute(f"COPY ({GEN_SQL_WIDE if wide else GEN_SQL}) TO '{utf8}' (HEADER, DELIMITER ',')", {"n": n})
     con.close()
     gbk = dest_dir / "序时账.csv"
     with utf8.open(encoding="utf-8", newline="") as fin, gbk.open("w", encoding="gbk", newline="") as fout:

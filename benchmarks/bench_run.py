@@ -27,6 +27,8 @@ minutes instead of hours. The data set is cached under ``--workdir`` and reused.
     .venv/bin/python benchmarks/bench_run.py --units 1000 --distinct 20     # a province
     .venv/bin/python benchmarks/bench_run.py --ledger-lines 50000000 --memory-limit 3GB
                                                     # one unit, a 50M-line GBK ledger: spilling
+    .venv/bin/python benchmarks/bench_run.py --ledger-lines 4000000 --ledger-shape wide
+                                                    # one unit, a ledger as varied as a real one
 """
 
 from __future__ import annotations
@@ -88,21 +90,24 @@ def generate(dest: Path, units: int, distinct: int, seed: int) -> dict:
     return info
 
 
-def generate_big_ledger(dest: Path, lines: int) -> dict:
-    """One unit whose ledger is ``lines`` lines of GBK CSV (for the spilling benchmark)."""
+def generate_big_ledger(dest: Path, lines: int, shape: str = "narrow") -> dict:
+    """One unit whose ledger is ``lines`` lines of GBK CSV (for the spilling benchmark).
+    ``shape``: "narrow" (``bench_load.GEN_SQL``: 4 accounts, 5 people, 4 counterparties — the
+    figures since 2026-12-03 were measured on it) or "wide" (``bench_load.GEN_SQL_WIDE``: 364
+    accounts, 400 people, 3,000 counterparties, summaries nearly all different, as real ledgers)."""
     sys.path.insert(0, str(HERE))
     from bench_load import generate_csv
 
     stamp = dest / "_bench.json"
     if stamp.exists():
         info = json.loads(stamp.read_text(encoding="utf-8"))
-        if info.get("ledger_lines") == lines:
+        if info.get("ledger_lines") == lines and info.get("shape", "narrow") == shape:
             return info
         shutil.rmtree(dest)
     t = time.perf_counter()
-    utf8, gbk = generate_csv(lines, dest)
+    utf8, gbk = generate_csv(lines, dest, wide=shape == "wide")
     utf8.unlink()
-    info = {"units": 1, "ledger_lines": lines, "files": 1, "bytes": gbk.stat().st_size,
+    info = {"units": 1, "ledger_lines": lines, "shape": shape, "files": 1, "bytes": gbk.stat().st_size,
             "generate_seconds": round(time.perf_counter() - t, 1)}
     stamp.write_text(json.dumps(info), encoding="utf-8")
     return info
@@ -387,6 +392,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20241)
     ap.add_argument("--ledger-lines", type=int, default=0,
                     help="instead of units: one unit with a GBK ledger of this many lines (spilling)")
+    ap.add_argument("--ledger-shape", choices=["narrow", "wide"], default="narrow",
+                    help="the large ledger's variety: narrow (4 accounts, 5 people; the history's "
+                         "figures) or wide (364 accounts, 400 people, 3,000 counterparties)")
     ap.add_argument("--memory-limit", default=None, help="XUNCHA_MEMORY_LIMIT for the run (e.g. 2GB)")
     ap.add_argument("--threads", default=None, help="XUNCHA_THREADS for the run")
     ap.add_argument("--skip", nargs="*", default=[], choices=["floor", "pandas", "run"])
@@ -408,10 +416,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"# workdir: {a.workdir}")
     cases = [("ledger", a.ledger_lines)] if a.ledger_lines else [("units", n) for n in a.units]
     for kind, n in cases:
-        data = a.workdir / (f"ledger_{n}" if kind == "ledger" else f"units_{n}")
+        wide = kind == "ledger" and a.ledger_shape == "wide"
+        name = f"ledger_{'wide_' if wide else ''}{n}" if kind == "ledger" else f"units_{n}"
+        data = a.workdir / name
         t = time.perf_counter()
-        info = generate_big_ledger(data, n) if kind == "ledger" else generate(data, n, a.distinct, a.seed)
-        print(f"\n## {n:,} {'ledger lines' if kind == 'ledger' else 'units'}: {info['files']} files, "
+        info = generate_big_ledger(data, n, a.ledger_shape) if kind == "ledger" else generate(
+            data, n, a.distinct, a.seed)
+        label = f"{'wide ' if wide else ''}ledger lines" if kind == "ledger" else "units"
+        print(f"\n## {n:,} {label}: {info['files']} files, "
               f"{info['bytes'] / 1e6:.0f} MB (prepared in {time.perf_counter() - t:.0f} s; "
               f"{info.get('distinct', 1)} distinct units generated)")
         res = {}
@@ -424,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                   "in memory as pandas strings)")
         if "run" not in a.skip:
             extra = ["--unit", "基准单位"] if kind == "ledger" else []
-            res["run"] = run_product(data, a.workdir / f"out_{kind}_{n}", env_extra, extra)
+            res["run"] = run_product(data, a.workdir / f"out_{name}", env_extra, extra)
         print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'phase':<28}{'rows':>12}{'wall s':>10}{'CPU s':>10}{'peak RSS MB':>13}")
         for name, label in (("floor", "floor (DuckDB reads all)"), ("pandas", "pandas, 5 checks"),

@@ -1,0 +1,46 @@
+"""The benchmark's large ledgers are ledgers the loader reads whole, and the wide one is as
+varied as it claims (benchmarks/bench_load.py: GEN_SQL, GEN_SQL_WIDE)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import bench_load  # noqa: E402
+
+from xuncha_audit.ingest.loader import load_folder  # noqa: E402
+
+
+def test_the_wide_ledger_is_varied_and_balanced():
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE g AS {bench_load.GEN_SQL_WIDE}", {"n": 200_000})
+    people, parties, accounts, summaries = con.execute(
+        'SELECT count(DISTINCT "经办人"), count(DISTINCT nullif("往来单位", \'\')), '
+        'count(DISTINCT "科目编码"), count(DISTINCT "摘要") FROM g').fetchone()
+    assert people == 400 and parties == 3000 and accounts > 300 and summaries > 90_000
+    unbalanced = con.execute("""
+        SELECT count(*) FROM (
+            SELECT "凭证日期", "凭证号",
+                   sum(CAST(nullif(replace("借方金额", ',', ''), '') AS DECIMAL(18, 2))) AS d,
+                   sum(CAST(nullif(replace("贷方金额", ',', ''), '') AS DECIMAL(18, 2))) AS c
+            FROM g GROUP BY ALL) WHERE d IS DISTINCT FROM c""").fetchone()[0]
+    assert unbalanced == 0
+    rounded = con.execute("""SELECT avg(CASE WHEN CAST(replace("借方金额", ',', '') AS DECIMAL(18, 2)) % 1000 = 0
+                             THEN 1 ELSE 0 END) FROM g WHERE "借方金额" <> ''""").fetchone()[0]
+    assert 0.07 < rounded < 0.14  # one in ten rounded to thousands, a few by chance
+
+
+@pytest.mark.parametrize("wide", [False, True], ids=["narrow", "wide"])
+def test_the_loader_reads_every_line(tmp_path, wide):
+    utf8, gbk = bench_load.generate_csv(8_000, tmp_path / "data", wide=wide)
+    utf8.unlink()
+    res = load_folder(tmp_path / "data", tmp_path / "x.duckdb", unit="基准单位")
+    assert res.rows_loaded == 8_000
+    con = duckdb.connect(str(tmp_path / "x.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM _quarantine").fetchone()[0] == 0
+    # vouchers of four lines, numbered per month (the same number in two months is two vouchers)
+    assert con.execute("SELECT count(DISTINCT voucher_id) FROM ledger").fetchone()[0] == 2_000
