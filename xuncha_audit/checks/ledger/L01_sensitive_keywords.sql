@@ -43,24 +43,29 @@ example_zh: >-
   凭证摘要“赴烟台出差酒店住宿费”不报告。
 --- */
 WITH kw AS (
-    SELECT word, category, exclusion_pattern
+    SELECT word, upper(word) AS word_u, category, exclusion_pattern
     FROM std_keywords
     WHERE list = 'sensitive' AND word IS NOT NULL AND word <> ''
 ),
 summaries AS (
-    SELECT DISTINCT summary FROM ledger WHERE summary IS NOT NULL AND summary <> ''
+    -- each distinct summary upper-cased once: written in the join's condition, upper() ran for
+    -- every (summary, word) pair (a real ledger's 4M lines, 2M summaries × 61 words: 17 s -> 3 s)
+    SELECT summary, upper(summary) AS summary_u
+    FROM (SELECT DISTINCT summary FROM ledger WHERE summary IS NOT NULL AND summary <> '') d
 ),
-cand AS (
-    SELECT s.summary, k.word, k.category, k.exclusion_pattern AS pattern
+cand AS MATERIALIZED (
+    -- the (summary, word) pairs first: inlined, DuckDB joined on both tests at once and ran the
+    -- exclusion regex (a pattern per word, compiled per row) on every pair, not on the matches
+    SELECT s.summary, s.summary_u, k.word, k.word_u, k.category, k.exclusion_pattern AS pattern
     FROM summaries s
-    JOIN kw k ON strpos(upper(s.summary), upper(k.word)) > 0
+    JOIN kw k ON strpos(s.summary_u, k.word_u) > 0
 ),
 hits AS (
     -- the word still occurs once its exclusion phrases are removed
     SELECT summary, word, category
     FROM cand
-    WHERE strpos(CASE WHEN pattern IS NULL THEN upper(summary)
-                      ELSE regexp_replace(upper(summary), pattern, '', 'g') END, upper(word)) > 0
+    WHERE strpos(CASE WHEN pattern IS NULL THEN summary_u
+                      ELSE regexp_replace(summary_u, pattern, '', 'g') END, word_u) > 0
 ),
 hits_kept AS (
     -- a hit contained in a longer hit of the same summary is not listed (白酒 covers 酒)

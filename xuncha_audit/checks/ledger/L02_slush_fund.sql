@@ -54,7 +54,7 @@ example_zh: >-
   凭证摘要“提取备用金”，借库存现金 60,000 元、贷银行存款 → 规则③（阈值 50,000 元）。
 --- */
 WITH kw AS (
-    SELECT list, word, exclusion_pattern
+    SELECT list, word, upper(word) AS word_u, exclusion_pattern
     FROM std_keywords
     WHERE list IN ('slush_counterparty', 'vague_summary', 'cash_withdrawal')
       AND word IS NOT NULL AND word <> ''
@@ -64,12 +64,18 @@ texts AS (
     UNION
     SELECT counterparty AS txt FROM ledger WHERE counterparty IS NOT NULL AND counterparty <> ''
 ),
+cand AS MATERIALIZED (
+    -- each distinct text upper-cased once, not once per (text, word) pair in the join; the pairs
+    -- found before the exclusion regex runs on them (L01)
+    SELECT t.txt, t.txt_u, k.list, k.word, k.word_u, k.exclusion_pattern
+    FROM (SELECT txt, upper(txt) AS txt_u FROM texts) t
+    JOIN kw k ON strpos(t.txt_u, k.word_u) > 0
+),
 hits AS (
-    SELECT t.txt, k.list, k.word
-    FROM texts t
-    JOIN kw k ON strpos(upper(t.txt), upper(k.word)) > 0
-    WHERE strpos(CASE WHEN k.exclusion_pattern IS NULL THEN upper(t.txt)
-                      ELSE regexp_replace(upper(t.txt), k.exclusion_pattern, '', 'g') END, upper(k.word)) > 0
+    SELECT txt, list, word
+    FROM cand
+    WHERE strpos(CASE WHEN exclusion_pattern IS NULL THEN txt_u
+                      ELSE regexp_replace(txt_u, exclusion_pattern, '', 'g') END, word_u) > 0
 ),
 hits_kept AS (
     -- a hit contained in a longer hit of the same text and list is not listed (工会委员会 covers 工会)

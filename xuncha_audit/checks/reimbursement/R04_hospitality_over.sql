@@ -57,9 +57,11 @@ texts AS (
     SELECT DISTINCT 'private_venue', venue FROM h WHERE venue IS NOT NULL
 ),
 kw_hits AS (
-    SELECT x.list, x.txt, upper(x.txt) AS txt_u, upper(k.word) AS word_u, k.word, k.exclusions
-    FROM texts x
-    JOIN std_keywords k ON k.list = x.list AND position(upper(k.word) IN upper(x.txt)) > 0
+    -- each text upper-cased once, not once per (text, word) pair in the join
+    SELECT x.list, x.txt, x.txt_u, k.word_u, k.word, k.exclusions
+    FROM (SELECT list, txt, upper(txt) AS txt_u FROM texts) x
+    JOIN (SELECT list, word, upper(word) AS word_u, exclusions FROM std_keywords) k
+      ON k.list = x.list AND position(k.word_u IN x.txt_u) > 0
 ),
 excl_phrases AS (
     -- unnest stands alone in its SELECT (Spark: explode may not be nested in an expression)

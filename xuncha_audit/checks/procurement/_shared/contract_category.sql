@@ -10,21 +10,23 @@
 -- with a recorded category or without any category word has no row (the check then applies its
 -- default_category). Shared by P01, P02, P03 and P06.
 WITH kw AS (
-    SELECT word, category, exclusion_pattern
+    SELECT word, upper(word) AS word_u, category, exclusion_pattern
     FROM std_keywords
     WHERE list = 'procurement_category' AND word IS NOT NULL AND word <> ''
       AND category IN ('货物', '服务', '工程')
 ),
 names AS (
-    SELECT DISTINCT contract_name
-    FROM contracts
-    WHERE category IS NULL AND contract_name IS NOT NULL AND contract_name <> ''
+    -- each name upper-cased once, not once per (name, word) pair in the join
+    SELECT contract_name, upper(contract_name) AS name_u
+    FROM (SELECT DISTINCT contract_name
+          FROM contracts
+          WHERE category IS NULL AND contract_name IS NOT NULL AND contract_name <> '') d
 ),
-cand AS (
-    SELECT n.contract_name, upper(n.contract_name) AS name_u, upper(k.word) AS word_u, k.word, k.category,
-           k.exclusion_pattern AS pattern
+cand AS MATERIALIZED (
+    -- the pairs found before the exclusion regex runs on them (ledger check L01)
+    SELECT n.contract_name, n.name_u, k.word_u, k.word, k.category, k.exclusion_pattern AS pattern
     FROM names n
-    JOIN kw k ON strpos(upper(n.contract_name), upper(k.word)) > 0
+    JOIN kw k ON strpos(n.name_u, k.word_u) > 0
 ),
 hits AS (
     -- the word still occurs once its exclusion phrases are removed; `from_end`: characters
