@@ -10,9 +10,9 @@ import duckdb
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-import bench_load  # noqa: E402
+import bench_load
 
-from xuncha_audit.ingest.loader import load_folder  # noqa: E402
+from xuncha_audit.ingest.loader import load_folder
 
 
 def test_the_wide_ledger_is_varied_and_balanced():
