@@ -36,7 +36,7 @@ def test_the_wide_ledger_is_varied_and_balanced():
 
 @pytest.mark.parametrize("wide", [False, True], ids=["narrow", "wide"])
 def test_the_loader_reads_every_line(tmp_path, wide):
-    utf8, gbk = bench_load.generate_csv(8_000, tmp_path / "data", wide=wide)
+    utf8, _gbk = bench_load.generate_csv(8_000, tmp_path / "data", wide=wide)
     utf8.unlink()
     res = load_folder(tmp_path / "data", tmp_path / "x.duckdb", unit="基准单位")
     assert res.rows_loaded == 8_000
