@@ -12,6 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import bench_load
 
+from xuncha_audit.db.duck import DuckDBBackend
 from xuncha_audit.ingest.loader import load_folder
 
 
@@ -44,3 +45,33 @@ def test_the_loader_reads_every_line(tmp_path, wide):
     assert con.execute("SELECT count(*) FROM _quarantine").fetchone()[0] == 0
     # vouchers of four lines, numbered per month (the same number in two months is two vouchers)
     assert con.execute("SELECT count(DISTINCT voucher_id) FROM ledger").fetchone()[0] == 2_000
+
+
+def test_columns_parsed_inline_or_through_maps_load_alike(tmp_path, monkeypatch):
+    """A long sheet's columns go through a map of their distinct values or are parsed inline,
+    by how many values repeat (loader._MAP_SHARE): the wide ledger's summaries inline, its
+    departments through a map. Forced all one way and all the other, the tables are the same."""
+    import xuncha_audit.ingest.loader as loader
+
+    utf8, _gbk = bench_load.generate_csv(120_000, tmp_path / "data", wide=True)
+    utf8.unlink()
+    tables, typed = {}, {}
+    real = DuckDBBackend.execute
+
+    def execute(self, sql, params=None):
+        if "_xa_typed AS" in sql:
+            typed[name] = sql
+        return real(self, sql, params)
+
+    monkeypatch.setattr(DuckDBBackend, "execute", execute)
+    for name, share in (("inline", 10**9), ("mapped", 0), ("chosen", loader._MAP_SHARE)):
+        monkeypatch.setattr(loader, "_MAP_SHARE", share)
+        db = tmp_path / f"{name}.duckdb"
+        load_folder(tmp_path / "data", db, unit="基准单位")
+        con = duckdb.connect(str(db), read_only=True)
+        tables[name] = con.execute("SELECT * EXCLUDE (_source_row) FROM ledger ORDER BY _key").fetchall()
+        con.close()
+    assert len(tables["inline"]) == 120_000
+    assert tables["inline"] == tables["mapped"] == tables["chosen"]
+    # a text column parsed inline reads its cleaned cell k_m<n>; through a map, m<n>.p0
+    assert "xa_text_c(k_m" in typed["chosen"] and "xa_text_c(k_m" not in typed["mapped"]
