@@ -1054,6 +1054,10 @@ def write_workbook(con, path: Path, *, profiles: pd.DataFrame, info: dict, mask:
         "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
         "strings_to_urls": False, "default_date_format": "yyyy-mm-dd",
     })
+    # a sheet of a million findings is ~1.8 GB of XML (the 50M-line ledger's 全部疑点): past
+    # 2 GiB the zip needs its ZIP64 records, which xlsxwriter refuses unless asked (the export
+    # would fail at its end); Python's zip writes them only for a member that large
+    wb.use_zip64()
     try:
         w = _Writer(wb)
         used = {"汇总", ALL_SHEET, "已消失", "画像", "数据质量"}

@@ -306,7 +306,8 @@ def _write_spliced(zf: zipfile.ZipFile, filename, arcname, offset: int, rows: st
     """Add ``filename`` to ``zf`` as ``ZipFile.write`` does, with the bytes of the file ``rows``
     inserted at byte ``offset``; then delete ``rows``. The member is the one ``write`` would
     add had the rows been copied into the file there (same name, time stamp, level, bytes)."""
-    zinfo = zipfile.ZipInfo.from_file(filename, arcname, strict_timestamps=zf._strict_timestamps)
+    zinfo = zipfile.ZipInfo.from_file(  # (ZipFile.write passes its own setting, a private attribute)
+        filename, arcname, strict_timestamps=getattr(zf, "_strict_timestamps", True))
     zinfo.compress_type = zf.compression if compress_type is None else compress_type
     level = zf.compresslevel if compresslevel is None else compresslevel
     if hasattr(zinfo, "compress_level"):  # Python 3.13 and later

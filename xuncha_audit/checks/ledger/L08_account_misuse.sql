@@ -80,7 +80,7 @@ summaries AS (
 ),
 cand AS MATERIALIZED (
     -- each distinct summary upper-cased once, not once per (summary, word) pair in the join; the
-    -- pairs found before the exclusion regex runs on them (L01: a real ledger's 4M lines 31 -> s)
+    -- pairs found before the exclusion regex runs on them (L01; a real ledger's 4M lines: 31 -> 3.9 s)
     SELECT s.summary, s.summary_u, k.word, k.word_u, k.rule, k.exclusion_pattern
     FROM (SELECT summary, upper(summary) AS summary_u FROM summaries) s
     JOIN kw k ON strpos(s.summary_u, k.word_u) > 0
