@@ -13,7 +13,6 @@ without transcoding, parsing, quarantine or derivation).
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import tempfile
 import time
@@ -96,51 +95,53 @@ GEN_SQL_WIDE = f"""
 WITH l AS (
     SELECT i, i // 4 AS v, i % 4 AS ln, (i // 4000) % 1000 AS d, (i // 4000) // 1000 AS cycle
     FROM range($n) AS r(i)
+), h AS (
+    -- each choice from its own hash (unsigned: as BIGINT, top bit dropped, it indexes lists)
+    SELECT *, CAST(hash(v, 'kind') >> 1 AS BIGINT) AS h_kind, CAST(hash(v, 'second') >> 1 AS BIGINT) AS h_second,
+           CAST(hash(v, 'dept') >> 1 AS BIGINT) AS h_dept, CAST(hash(v, 'person') >> 1 AS BIGINT) % 400 AS person_no,
+           CAST(hash(v, 'cp') >> 1 AS BIGINT) % 3000 AS cp_no,
+           CAST(hash(v, ln % 2, 'amt') >> 1 AS BIGINT) AS h_amt, CAST(hash(v, ln % 2, 'round') >> 1 AS BIGINT) AS h_round,
+           CAST(hash(v, ln % 2, 'bill') >> 1 AS BIGINT) AS h_bill, CAST(hash(v, ln, 'credit') >> 1 AS BIGINT) AS h_credit,
+           CAST(hash(d) >> 1 AS BIGINT) AS h_day
+    FROM l
 ), k AS (
     SELECT *, DATE '2023-01-02' + CAST(d // 5 * 7 + d % 5 AS INTEGER) AS dt,
-           1 + hash(v, 'kind') % {len(WIDE_EXPENSES)} AS e0,
-           1 + (hash(v, 'kind') + 1 + hash(v, 'second') % 3) % {len(WIDE_EXPENSES)} AS e1,
-           1 + hash(v, 'dept') % {len(WIDE_DEPTS)} AS dept,
-           {_sql_list(_SURNAMES)}[1 + hash(v, 'person') % 400 % {len(_SURNAMES)}]
-             || {_sql_list(_GIVEN)}[1 + hash(v, 'person') % 400 // {len(_SURNAMES)}] AS person,
-           {_sql_list(_CITIES)}[1 + hash(v, 'cp') % 3000 % {len(_CITIES)}]
-             || {_sql_list(_NAMES)}[1 + hash(v, 'cp') % 3000 // {len(_CITIES)} % {len(_NAMES)}]
-             || {_sql_list(_TRADES)}[1 + (hash(v, 'cp') % 3000 // 600 + hash(v, 'cp') % 3000 % 7) % {len(_TRADES)}]
-             || {_sql_list(_FORMS)}[1 + hash(v, 'cp') % 3000 // 600 % {len(_FORMS)}] AS cp,
-           exp(ln(20) + (hash(v, ln % 2, 'amt') % 100000) / 100000.0 * (ln(300000) - ln(20))) AS raw_amt,
-           hash(v, ln % 2, 'round') % 10 = 0 AS rounded
-    FROM l
+           CASE WHEN ln % 2 = 0 THEN 1 + h_kind % {len(WIDE_EXPENSES)}
+                ELSE 1 + (h_kind + 1 + h_second % 3) % {len(WIDE_EXPENSES)} END AS e,
+           1 + h_dept % {len(WIDE_DEPTS)} AS dept,
+           {_sql_list(_SURNAMES)}[1 + person_no % {len(_SURNAMES)}]
+             || {_sql_list(_GIVEN)}[1 + person_no // {len(_SURNAMES)}] AS person,
+           {_sql_list(_CITIES)}[1 + cp_no % {len(_CITIES)}]
+             || {_sql_list(_NAMES)}[1 + cp_no // {len(_CITIES)} % {len(_NAMES)}]
+             || {_sql_list(_TRADES)}[1 + (cp_no // 600 + cp_no % 7) % {len(_TRADES)}]
+             || {_sql_list(_FORMS)}[1 + cp_no // 600 % {len(_FORMS)}] AS cp,
+           exp(ln(20) + (h_amt % 100000) / 100000.0 * (ln(300000) - ln(20))) AS raw_amt
+    FROM h
 ), a AS (
-    SELECT *, CASE WHEN ln % 2 = 0 THEN e0 ELSE e1 END AS e,
-           CASE WHEN rounded THEN greatest(1000, round(raw_amt / 1000) * 1000) ELSE round(raw_amt, 2) END AS amt
+    SELECT *, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e] AS code,
+           list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) AS personal,
+           CASE WHEN h_round % 10 = 0 THEN greatest(1000, round(raw_amt / 1000) * 1000) ELSE round(raw_amt, 2) END AS amt
     FROM k
 )
 SELECT
     strftime(dt, '%Y/%-m/%-d') AS "凭证日期",
     '记-' || CAST(cycle * 40000 + 1000 * day(dt) + v % 1000 + 1 AS VARCHAR) AS "凭证号",
-    {_sql_list(x[2] for x in WIDE_EXPENSES)}[e] || ' '
-      || CASE WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN person
-              ELSE cp END
-      || ' ' || strftime(dt, '%Y年%-m月') || ' 票号' || CAST(hash(v, ln % 2, 'bill') % 100000000 AS VARCHAR)
-      AS "摘要",
-    CASE WHEN ln < 2 THEN {_sql_list(x[0] for x in WIDE_EXPENSES)}[e] || '.' || lpad(CAST(dept AS VARCHAR), 2, '0')
-         WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN '1011'
-         ELSE ['100201', '1011', '2302', '2307'][1 + hash(v, ln, 'credit') % 4] END AS "科目编码",
+    {_sql_list(x[2] for x in WIDE_EXPENSES)}[e] || ' ' || CASE WHEN personal THEN person ELSE cp END
+      || ' ' || strftime(dt, '%Y年%-m月') || ' 票号' || CAST(h_bill % 100000000 AS VARCHAR) AS "摘要",
+    CASE WHEN ln < 2 THEN code || '.' || lpad(CAST(dept AS VARCHAR), 2, '0')
+         WHEN personal THEN '1011'
+         ELSE ['100201', '1011', '2302', '2307'][1 + h_credit % 4] END AS "科目编码",
     CASE WHEN ln < 2 THEN {_sql_list(x[1] for x in WIDE_EXPENSES)}[e]
-         WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN '零余额账户用款额度'
-         ELSE ['银行存款—基本户', '零余额账户用款额度', '应付账款', '其他应付款'][1 + hash(v, ln, 'credit') % 4] END
-      AS "科目名称",
+         WHEN personal THEN '零余额账户用款额度'
+         ELSE ['银行存款—基本户', '零余额账户用款额度', '应付账款', '其他应付款'][1 + h_credit % 4] END AS "科目名称",
     CASE WHEN ln < 2 THEN format('{{:,.2f}}', amt) ELSE '' END AS "借方金额",
     CASE WHEN ln >= 2 THEN format('{{:,.2f}}', amt) ELSE '' END AS "贷方金额",
-    CASE WHEN list_contains({_sql_list(WIDE_PERSONAL)}, {_sql_list(x[0] for x in WIDE_EXPENSES)}[e]) THEN ''
-         ELSE cp END AS "往来单位",
+    CASE WHEN personal THEN '' ELSE cp END AS "往来单位",
     {_sql_list(WIDE_DEPTS)}[dept] AS "部门",
     person AS "经办人",
-    ['会计甲', '会计乙', '出纳丙'][1 + cycle % 1 + hash(d) % 3] AS "制单人"
+    ['会计甲', '会计乙', '出纳丙'][1 + h_day % 3] AS "制单人"
 FROM a
 """
-# hash() is unsigned; as BIGINT (its top bit dropped) it indexes lists and takes part in arithmetic
-GEN_SQL_WIDE = re.sub(r"hash\(([^()]*)\)", r"CAST(hash(\1) >> 1 AS BIGINT)", GEN_SQL_WIDE)
 
 
 def generate_csv(n: int, dest_dir: Path, *, wide: bool = False) -> tuple[Path, Path]:

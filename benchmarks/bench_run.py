@@ -417,8 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     cases = [("ledger", a.ledger_lines)] if a.ledger_lines else [("units", n) for n in a.units]
     for kind, n in cases:
         wide = kind == "ledger" and a.ledger_shape == "wide"
-        name = f"ledger_{'wide_' if wide else ''}{n}" if kind == "ledger" else f"units_{n}"
-        data = a.workdir / name
+        case = f"ledger_{'wide_' if wide else ''}{n}" if kind == "ledger" else f"units_{n}"
+        data = a.workdir / case
         t = time.perf_counter()
         info = generate_big_ledger(data, n, a.ledger_shape) if kind == "ledger" else generate(
             data, n, a.distinct, a.seed)
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                   "in memory as pandas strings)")
         if "run" not in a.skip:
             extra = ["--unit", "基准单位"] if kind == "ledger" else []
-            res["run"] = run_product(data, a.workdir / f"out_{name}", env_extra, extra)
+            res["run"] = run_product(data, a.workdir / f"out_{case}", env_extra, extra)
         print(f"load average now: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print(f"{'phase':<28}{'rows':>12}{'wall s':>10}{'CPU s':>10}{'peak RSS MB':>13}")
         for name, label in (("floor", "floor (DuckDB reads all)"), ("pandas", "pandas, 5 checks"),
