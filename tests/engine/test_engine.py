@@ -166,6 +166,44 @@ def test_undeclared_and_unused_params_rejected(tmp_path):
         parse_check_file(p)
 
 
+DERIVED = "derived:\n  words_any: {{keywords_any: [sensitive]}}\ntemplate:"
+
+
+@pytest.mark.parametrize(
+    ("derived", "message"),
+    [
+        ("derived:\n  words_any: {{no_such_derivation: [sensitive]}}\ntemplate:", "派生方式只能是"),
+        ("derived:\n  words_any: {{keywords_any: []}}\ntemplate:", "非空的文字列表"),
+        ("derived:\n  limit: {{keywords_any: [sensitive]}}\ntemplate:", "与参数同名"),
+        (DERIVED, "未在 SQL 中使用"),  # declared, not used
+    ],
+)
+def test_bad_derived_values_rejected(tmp_path, derived, message):
+    p = write_check(tmp_path, header=HEADER.replace("template:", derived))
+    with pytest.raises(ConfigError, match=message):
+        parse_check_file(p)
+
+
+def test_derived_value_bound_from_the_standards_and_not_settable(tmp_path, con):
+    """A ``derived:`` value is computed on the run's database (here the sensitive words as one
+    alternation), bound like a parameter, kept out of the finding's sentence, and a config
+    cannot set it."""
+    from xuncha_audit import standards
+
+    standards.install(con)
+    sql = GOOD_SQL.replace("WHERE amount > $limit",
+                           "WHERE amount > $limit AND regexp_matches('购茅台', $words_any) "
+                           "AND NOT regexp_matches('办公用品', $words_any)")
+    write_check(tmp_path, header=HEADER.replace("template:", DERIVED), sql=sql)
+    reg = discover(tmp_path)
+    assert reg.get("P90").derived == {"words_any": ("keywords_any", ("sensitive",))}
+    res = run_checks(con, registry=reg)
+    assert res.checks[0].status == "ok" and res.checks[0].findings == 2  # the two above the limit
+    assert all("茅台" not in t for (t,) in con.execute("SELECT title FROM findings").fetchall())
+    with pytest.raises(ConfigError, match="没有参数"):
+        validate_check_config({"params": {"P90": {"words_any": "x"}}}, reg)
+
+
 def test_file_name_and_folder_must_match(tmp_path):
     p = write_check(tmp_path, code="P90", slug="big_payment", area="procurement")
     p.rename(p.with_name("P90_other.sql"))

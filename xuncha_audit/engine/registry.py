@@ -31,7 +31,7 @@ _HEADER_KEYS = {
     "what_zh": True, "why_zh": True, "regulation": True, "template": True,
     "exclusions_zh": False, "method_zh": False, "python": False, "params": False,
     "example_zh": False, "what_en": False, "why_en": False, "rules": False, "requires": False,
-    "needs": False,
+    "needs": False, "derived": False,
 }
 _PARAM_KEYS = {"type", "default", "default_from", "min", "max", "description_zh", "description_en", "choices"}
 PARAM_TYPES = {"int": int, "decimal": float, "float": float, "text": str, "bool": bool}
@@ -125,6 +125,9 @@ class CheckSpec:
     # one sentence serves every rule. ``template`` then holds them all, for the docs.
     rule_templates: dict[str, str] = field(default_factory=dict)
     needs: tuple = ()  # per unit: tables (or tuples of alternatives) it cannot judge without
+    # Values the engine derives from the loaded standards and binds like parameters (not set by
+    # a user): name -> (derivation, its arguments); see xuncha_audit.engine.derived.
+    derived: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -197,6 +200,7 @@ def parse_check_file(path: Path) -> CheckSpec:
             choices=tuple(pdef.get("choices") or ()),
             description_en=pdef.get("description_en"),
         )
+    derived = _derived(path, meta.get("derived"), params)
     spec = CheckSpec(
         code=code, slug=slug, title_zh=meta["title_zh"], title_en=meta["title_en"], area=area,
         severity=meta["severity"], route=meta["route"],
@@ -212,6 +216,7 @@ def parse_check_file(path: Path) -> CheckSpec:
         rules=dict(meta.get("rules") or {}),
         requires=tuple(meta.get("requires") or ()),
         needs=tuple(tuple(g) if isinstance(g, list) else g for g in (meta.get("needs") or ())),
+        derived=derived,
     )
     from xuncha_audit.contract import load_contract
 
@@ -229,13 +234,35 @@ def parse_check_file(path: Path) -> CheckSpec:
         raise _err(path, f"requires/needs 中有未知的数据表或列 {unknown_tables}",
                    f"requires/needs: unknown tables or columns {unknown_tables}")
     refs = spec.referenced_params()
-    undeclared = [p for p in refs if p not in params]
+    undeclared = [p for p in refs if p not in params and p not in derived]
     if undeclared:
         raise _err(path, f"SQL 引用了未声明的参数 {undeclared}", f"SQL references undeclared params {undeclared}")
-    unused = [p for p in params if p not in refs]
+    unused = [p for p in (*params, *derived) if p not in refs]
     if unused and not spec.python:  # a python prepare() may be the only user of a parameter
         raise _err(path, f"声明的参数 {unused} 未在 SQL 中使用", f"declared params {unused} not used in SQL")
     return spec
+
+
+def _derived(path: Path, meta, params: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """``derived:`` — ``name: {derivation: [arguments]}``, one derivation per name."""
+    from xuncha_audit.engine.derived import DERIVATIONS
+
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise _err(path, "derived 应为映射", "derived must be a mapping")
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for name, d in meta.items():
+        if name in params:
+            raise _err(path, f"派生值 {name} 与参数同名", f"derived value {name} shadows a parameter")
+        if not (isinstance(d, dict) and len(d) == 1 and next(iter(d)) in DERIVATIONS):
+            raise _err(path, f"派生值 {name} 应写作 {{派生方式: [参数]}}，派生方式只能是 {sorted(DERIVATIONS)}",
+                       f"derived {name}: one of {sorted(DERIVATIONS)} with its arguments")
+        kind, args = next(iter(d.items()))
+        if not (isinstance(args, list) and args and all(isinstance(a, str) and a for a in args)):
+            raise _err(path, f"派生值 {name} 的参数应为非空的文字列表", f"derived {name}: arguments must be a list of names")
+        out[str(name)] = (kind, tuple(args))
+    return out
 
 
 def _template_text(template) -> str:

@@ -128,7 +128,8 @@ def validate_check_config(config: dict | None, registry: Registry) -> dict:
 
 
 def resolve_params(con, spec: CheckSpec, overrides: dict | None = None) -> dict[str, object]:
-    """Parameter values for one check: override, else default, else the standards' value."""
+    """Parameter values for one check: override, else default, else the standards' value;
+    then the values the engine derives from the loaded standards (``derived:``, not settable)."""
     overrides = overrides or {}
     for name in overrides:
         if name not in spec.params:
@@ -148,6 +149,11 @@ def resolve_params(con, spec: CheckSpec, overrides: dict | None = None) -> dict[
         else:
             raw = p.default
         values[name] = p.coerce(raw, check=spec.code)
+    if spec.derived:
+        from xuncha_audit.engine.derived import derive
+
+        for name, (kind, args) in spec.derived.items():
+            values[name] = derive(con, kind, args)
     return values
 
 
@@ -384,9 +390,10 @@ def run_check(con, spec: CheckSpec, params: dict[str, object], run_id: str,
             QUALIFY row_number() OVER (PARTITION BY finding_id ORDER BY finding_key) = 1
             """)
     fk_cols = set(of(con).columns(fk))
-    title_expr, title_binds = compile_title(spec, fk_cols | set(params))
+    shown = [p for p in params if p not in spec.derived]  # a derived pattern is no finding's text
+    title_expr, title_binds = compile_title(spec, fk_cols | set(shown))
     # Parameters may appear in the template: expose them as bound columns.
-    pcols = [p for p in params if p not in fk_cols]
+    pcols = [p for p in shown if p not in fk_cols]
     param_sel = "".join(f', ${p} AS "{p}"' for p in pcols)
     of(con).execute(
         f"""

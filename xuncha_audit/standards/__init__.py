@@ -560,14 +560,21 @@ def install(con, config: dict | None = None, *,
         with be.registered(view, table):
             be.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {cols} FROM "{view}"')
     # Derived once for every keyword check: the word's exclusion phrases as one literal,
-    # upper-case regex alternation (\Q...\E quotes them); NULL when it has none. A check
-    # removes these from the text before looking for the word (酒店 is not 酒).
+    # upper-case regex alternation (\Q...\E quotes them; the longest first, so where two start at
+    # the same place the longer is removed), NULL when it has none; and the same phrases as a list
+    # ([] when none). A check removes the phrases from the text before looking for the word (酒店
+    # is not 酒): with the list it sees which of them the text holds, and needs the alternation
+    # (a pattern per word, compiled per row) only when two or more are there.
     be.execute(
         r"""CREATE OR REPLACE TABLE std_keywords AS
-        SELECT *, nullif(array_to_string(list_transform(list_distinct(list_filter(
-                   list_transform(string_split(coalesce(exclusions, ''), ','), lambda x: trim(x)),
-                   lambda x: x <> '')), lambda x: '\Q' || upper(x) || '\E'), '|'), '') AS exclusion_pattern
-        FROM std_keywords"""
+        SELECT * EXCLUDE (phrases),
+               nullif(array_to_string(list_transform(phrases, lambda x: '\Q' || x || '\E'), '|'), '')
+                   AS exclusion_pattern,
+               phrases AS exclusion_phrases
+        FROM (SELECT k.*, coalesce((SELECT list(p ORDER BY length(p) DESC, p)
+                                    FROM (SELECT DISTINCT upper(trim(unnest(string_split(k.exclusions, ',')))) AS p)
+                                    WHERE p <> ''), []) AS phrases
+              FROM std_keywords k)"""
     )
     if calendar_range is not None:
         build_calendar(con, *calendar_range, warn="once")

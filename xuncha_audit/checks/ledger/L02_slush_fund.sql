@@ -48,13 +48,15 @@ rules:
 params:
   cash_withdrawal_large: {type: decimal, default_from: ledger.cash_withdrawal_large, min: 0, description_zh: 大额提现阈值（元），单笔提现不低于此额即报告}
   individual_min_amount: {type: decimal, default: 10000, min: 0, description_zh: 以含糊摘要付给个人的金额下限（元），低于此额的小额借款不报告}
+derived:
+  words_any: {keywords_any: [slush_counterparty, vague_summary, cash_withdrawal]}
 template: "凭证{voucher_id}（{voucher_date:date}）{reason}，金额{amount:money}元，摘要「{summary}」"
 example_zh: >-
   凭证 2024-05-0311 摘要“付工会往来款”，借记其他应收款-机关工会 80,000 元、贷记银行存款 → 规则①；
   凭证摘要“提取备用金”，借库存现金 60,000 元、贷银行存款 → 规则③（阈值 50,000 元）。
 --- */
 WITH kw AS (
-    SELECT list, word, upper(word) AS word_u, exclusion_pattern
+    SELECT list, word, upper(word) AS word_u, exclusion_pattern, exclusion_phrases
     FROM std_keywords
     WHERE list IN ('slush_counterparty', 'vague_summary', 'cash_withdrawal')
       AND word IS NOT NULL AND word <> ''
@@ -65,17 +67,26 @@ texts AS (
     SELECT counterparty AS txt FROM ledger WHERE counterparty IS NOT NULL AND counterparty <> ''
 ),
 cand AS MATERIALIZED (
-    -- each distinct text upper-cased once, not once per (text, word) pair in the join; the pairs
-    -- found before the exclusion regex runs on them (L01)
-    SELECT t.txt, t.txt_u, k.list, k.word, k.word_u, k.exclusion_pattern
-    FROM (SELECT txt, upper(txt) AS txt_u FROM texts) t
+    -- each distinct text upper-cased once, not once per (text, word) pair in the join; only the
+    -- texts holding any of the words ($words_any, one bound alternation) joined to them; the
+    -- pairs found before the exclusion phrases are looked at (L01)
+    SELECT t.txt, t.txt_u, k.list, k.word, k.word_u, k.exclusion_pattern,
+           list_filter(k.exclusion_phrases, lambda x: strpos(t.txt_u, x) > 0) AS present
+    FROM (SELECT txt, txt_u
+          FROM (SELECT txt, upper(txt) AS txt_u FROM texts) u
+          WHERE regexp_matches(txt_u, $words_any)) t
     JOIN kw k ON strpos(t.txt_u, k.word_u) > 0
 ),
 hits AS (
+    -- the word still occurs once its exclusion phrases are removed; `present`: those the text
+    -- holds — none, nothing to remove; one, a plain replace(); two or more, the alternation (a
+    -- pattern per word, compiled per row: the costly case, see L01)
     SELECT txt, list, word
     FROM cand
-    WHERE strpos(CASE WHEN exclusion_pattern IS NULL THEN txt_u
-                      ELSE regexp_replace(txt_u, exclusion_pattern, '', 'g') END, word_u) > 0
+    WHERE CASE array_length(present)
+              WHEN 0 THEN strpos(txt_u, word_u) > 0
+              WHEN 1 THEN strpos(replace(txt_u, array_to_string(present, ''), ''), word_u) > 0
+              ELSE strpos(regexp_replace(txt_u, exclusion_pattern, '', 'g'), word_u) > 0 END
 ),
 hits_kept AS (
     -- a hit contained in a longer hit of the same text and list is not listed (工会委员会 covers 工会)

@@ -10,7 +10,7 @@
 -- with a recorded category or without any category word has no row (the check then applies its
 -- default_category). Shared by P01, P02, P03 and P06.
 WITH kw AS (
-    SELECT word, upper(word) AS word_u, category, exclusion_pattern
+    SELECT word, upper(word) AS word_u, category, exclusion_pattern, exclusion_phrases
     FROM std_keywords
     WHERE list = 'procurement_category' AND word IS NOT NULL AND word <> ''
       AND category IN ('货物', '服务', '工程')
@@ -23,19 +23,24 @@ names AS (
           WHERE category IS NULL AND contract_name IS NOT NULL AND contract_name <> '') d
 ),
 cand AS MATERIALIZED (
-    -- the pairs found before the exclusion regex runs on them (ledger check L01)
-    SELECT n.contract_name, n.name_u, k.word_u, k.word, k.category, k.exclusion_pattern AS pattern
+    -- the pairs found before the exclusion phrases are looked at (ledger check L01); `present`:
+    -- the word's exclusion phrases the name holds
+    SELECT n.contract_name, n.name_u, k.word_u, k.word, k.category, k.exclusion_pattern AS pattern,
+           list_filter(k.exclusion_phrases, lambda x: strpos(n.name_u, x) > 0) AS present
     FROM names n
     JOIN kw k ON strpos(n.name_u, k.word_u) > 0
 ),
 hits AS (
-    -- the word still occurs once its exclusion phrases are removed; `from_end`: characters
-    -- after its last occurrence in the name
+    -- the word still occurs once its exclusion phrases are removed (none in the name: nothing to
+    -- remove; one: a plain replace(); more: the alternation, compiled per row — see L01);
+    -- `from_end`: characters after its last occurrence in the name
     SELECT contract_name, word, category,
            strpos(reverse(name_u), reverse(word_u)) - 1 AS from_end
     FROM cand
-    WHERE strpos(CASE WHEN pattern IS NULL THEN name_u
-                      ELSE regexp_replace(name_u, pattern, '', 'g') END, word_u) > 0
+    WHERE CASE array_length(present)
+              WHEN 0 THEN strpos(name_u, word_u) > 0
+              WHEN 1 THEN strpos(replace(name_u, array_to_string(present, ''), ''), word_u) > 0
+              ELSE strpos(regexp_replace(name_u, pattern, '', 'g'), word_u) > 0 END
 ),
 best AS (
     SELECT contract_name, word, category
