@@ -97,6 +97,23 @@ def test_u8_journal_mismatching_total_is_reported(tmp_path, load):
     assert report.entries[0].rows_loaded == 26  # reported, nothing dropped
 
 
+@pytest.mark.parametrize("word", ["合  计", "合　计", "本 月 合 计", "合\u00a0计（本页）", "期 初 余 额"])
+def test_summary_words_written_with_spaces_are_summary_rows(tmp_path, load, word):
+    """A 合计 row as printed exports write it, spaces between the characters (ASCII, full-width,
+    no-break): a summary row like 合计 itself — neither loaded nor quarantined; and a line whose
+    account is 零余额账户用款额度 (余额 inside) stays a line."""
+    rows, total = u8_journal_rows()
+    rows[-1][0] = word
+    if "余" in word:  # an opening balance carries no total to reconcile
+        rows[-1][-1] = None
+    write_xls(tmp_path / "d" / "序时账.xls", {"序时账": rows})
+    _report, con = load(tmp_path / "d", unit=UNIT)
+    read, loaded, quar, summ, msg = (_log(con)[0][i] for i in (2, 3, 4, 5, 9))
+    assert (read, loaded, quar, summ) == (27, 26, 0, 1), msg
+    assert _totals(con) == (total, total)
+    assert _issues(con) == []
+
+
 # --- 用友 U8 三栏式明细账 -------------------------------------------------------------------
 def _detail_sheet(code, name, lines, opening):
     rows = [["明细账"], [f"科目：{code} {name}", None, None, None, "月份：2024.01-2024.02"],

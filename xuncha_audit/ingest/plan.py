@@ -223,6 +223,11 @@ def _plain_scaled(src: str, mult: Decimal) -> str:
     )
 
 
+# White space as exports write it between the characters of a word: ASCII, the full-width
+# space (U+3000) and the no-break space (RE2's \s is ASCII only); with the repetition.
+_SPACE_CLASS = r"[\s\x{3000}\x{A0}]*"
+
+
 def _cell(i: int) -> str:
     return f"nullif(trim(r.c{i}), '')"
 
@@ -320,15 +325,20 @@ def prepare_sql(plan: SheetPlan, tdef: Table, labels: list[str], width: int,
     row_text = "r._xa_text"
     text_sql = "concat(" + ", ".join(f"r.c{i}" for i in text_cols) + ")" if text_cols else "''"
     # one regular expression over the row's text finds the rows that may hold either kind of
-    # word (``_xa_hit``, nearly none); each kind's own test runs on those rows only
+    # word (``_xa_hit``, nearly none); each kind's own test runs on those rows only. The
+    # summary words as they may be written — spaces between their characters (合  计, 本 月 合 计,
+    # 合　计), a word inside a longer one covering it (合计 in 本月合计) — not their last two
+    # characters: 余额 of 期初余额 is in 零余额账户用款额度, the account of nearly every payment of
+    # a government unit (a real ledger's 4M lines: 900,000 rows on to the per-cell test, 5.9 s)
     hints: list[str] = []
     if words and text_cols:
-        sum_hint = "|".join(sorted({w[-2:] for w in words}))
+        sum_hint = "|".join(_SPACE_CLASS.join(re.escape(ch) for ch in w)
+                            for w in sorted(w for w in set(words) if not any(o != w and o in w for o in words)))
         hints.append(sum_hint)
         prefilter = f"r._xa_hit AND regexp_matches({row_text}, {_lit(sum_hint)})"
         full_re = "^" + sum_re + "$"
         word = (f"list_filter(list_transform({row_list}, lambda x: regexp_extract("
-                f"regexp_replace(coalesce(x, ''), '\\s', '', 'g'), {_lit(full_re)}, 1)), "
+                f"regexp_replace(coalesce(x, ''), {_lit(_SPACE_CLASS[:-1])}, '', 'g'), {_lit(full_re)}, 1)), "
                 f"lambda w: w <> '')[1]")
         pre_cols.append(f"CASE WHEN {prefilter} THEN {word} END AS _xa_sum_word")
         # judged once, over every row, by the statement that makes _xa_kinds; the columns of
