@@ -15,25 +15,18 @@ from __future__ import annotations
 import random
 import re
 
-import duckdb
 import pytest
 
-from xuncha_audit import standards
-from xuncha_audit.contract import create_tables
 from xuncha_audit.engine.derived import keywords_any, regex_literal
 from xuncha_audit.engine.registry import default_registry
-from xuncha_audit.engine.runner import ensure_output_tables, resolve_params, run_check
+from xuncha_audit.engine.runner import resolve_params, run_check
 
 UNIT = "测试局"
 
 
-@pytest.fixture(scope="module")
-def con():
-    c = duckdb.connect()
-    create_tables(c)
-    standards.install(c)
-    ensure_output_tables(c)
-    return c
+@pytest.fixture()
+def con(base):
+    return base
 
 
 def _reference_keywords(text: str, words: list[tuple[str, str, list[str]]]) -> set[str]:

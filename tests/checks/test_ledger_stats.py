@@ -4,24 +4,12 @@ generated set-based in DuckDB), run through the engine with default parameters."
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
-from xuncha_audit import standards
-from xuncha_audit.contract import create_tables
 from xuncha_audit.engine.registry import default_registry
-from xuncha_audit.engine.runner import ensure_output_tables, resolve_params, run_check
+from xuncha_audit.engine.runner import resolve_params, run_check
 
 UNIT = "测试局"
-
-
-@pytest.fixture(scope="module")
-def base():
-    con = duckdb.connect()
-    create_tables(con)
-    standards.install(con)
-    ensure_output_tables(con)
-    return con
 
 
 @pytest.fixture()
