@@ -1,7 +1,7 @@
 """Values a check binds like parameters but the engine derives from the loaded standards.
 
 A check declares them in its header (``derived: {name: {derivation: [arguments]}}``) and uses
-``$name`` in its SQL; :func:`derive` computes each one on the run's database, after the
+``$name`` in its SQL; the engine computes each one (``DERIVATIONS[kind](con, args)``) on the run's database, after the
 standards are loaded (so a region's keyword list is the one bound). A user cannot set them.
 
 Why bound values: DuckDB compiles a constant regular expression once per query; the same
@@ -46,7 +46,3 @@ def keywords_any(con, lists: tuple[str, ...]) -> str:
 DERIVATIONS: dict[str, Callable[..., object]] = {
     "keywords_any": keywords_any,
 }
-
-
-def derive(con, kind: str, args: tuple[str, ...]) -> object:
-    return DERIVATIONS[kind](con, args)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from xuncha_audit.engine.derived import DERIVATIONS
 from xuncha_audit.errors import ConfigError
 
 # The vocabulary (areas, severities, routes, the code table) lives in xuncha_audit.vocabulary.
@@ -245,8 +246,6 @@ def parse_check_file(path: Path) -> CheckSpec:
 
 def _derived(path: Path, meta, params: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
     """``derived:`` — ``name: {derivation: [arguments]}``, one derivation per name."""
-    from xuncha_audit.engine.derived import DERIVATIONS
-
     if meta is None:
         return {}
     if not isinstance(meta, dict):

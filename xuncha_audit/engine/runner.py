@@ -18,6 +18,7 @@ from datetime import datetime
 
 from xuncha_audit.db import Backend, DuckDBBackend, literal, of, quote
 from xuncha_audit.dbsettings import out_of_resources_hint
+from xuncha_audit.engine.derived import DERIVATIONS
 from xuncha_audit.engine.registry import CheckSpec, Registry, default_registry
 from xuncha_audit.errors import ConfigError, XunchaError
 from xuncha_audit.vocabulary import AREAS
@@ -149,11 +150,8 @@ def resolve_params(con, spec: CheckSpec, overrides: dict | None = None) -> dict[
         else:
             raw = p.default
         values[name] = p.coerce(raw, check=spec.code)
-    if spec.derived:
-        from xuncha_audit.engine.derived import derive
-
-        for name, (kind, args) in spec.derived.items():
-            values[name] = derive(con, kind, args)
+    for name, (kind, args) in spec.derived.items():
+        values[name] = DERIVATIONS[kind](con, args)
     return values
 
 
