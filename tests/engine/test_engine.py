@@ -257,3 +257,31 @@ def test_evidence_records_attached_once_per_record_in_order(con):
     assert rec["f5"] is None and rec["f6"] is None
     assert [r[0] for r in con.execute("DESCRIBE evidence").fetchall()] == [
         "finding_id", "check_id", "unit", "source_table", "record_key", "record"]
+
+
+def test_shared_relations_read_by_an_areas_checks_then_dropped(tmp_path, con):
+    """Two checks of one area read its shared relation, built once; once the area's last check
+    has run it is dropped (run scratch: ``ledger_texts`` holds a ledger's every distinct text),
+    and a later run builds it again."""
+    shared = tmp_path / "procurement" / "_shared"
+    shared.mkdir(parents=True)
+    (shared / "big_payments.sql").write_text(
+        "-- big_payments: payments above 1,000 yuan\nSELECT * FROM payments WHERE amount > 1000\n",
+        encoding="utf-8")
+    sql = GOOD_SQL.replace("FROM payments WHERE", "FROM big_payments WHERE")
+    write_check(tmp_path, code="P90", sql=sql)
+    write_check(tmp_path, code="P91", slug="big_payment_two", sql=sql)
+    seen = []
+    res = run_checks(con, registry=discover(tmp_path),
+                     progress=lambda spec, cr: seen.append((spec.code, _temp_exists(con, "big_payments"))))
+    assert [c.status for c in res.checks] == ["ok", "ok"]
+    assert seen == [("P90", True), ("P91", False)]  # kept for P91, dropped after it
+    assert con.execute("SELECT check_id, count(*) FROM findings GROUP BY 1 ORDER BY 1").fetchall() == [
+        ("P90", 2), ("P91", 2)]
+    res = run_checks(con, registry=discover(tmp_path))
+    assert [c.findings for c in res.checks] == [2, 2] and not _temp_exists(con, "big_payments")
+
+
+def _temp_exists(con, name: str) -> bool:
+    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary",
+                            [name]).fetchall())

@@ -270,6 +270,18 @@ def build_shared(con, area: str, registry: Registry | None = None, *, rebuild: b
         be.create_table_as(rel.name, rel.sql, temp=True)
 
 
+def drop_shared(con, area: str, registry: Registry | None = None, *, backend: Backend | None = None) -> None:
+    """Drop the area's shared relations once its last check has run: they are the run's
+    scratch, not outputs, and one of them holds every distinct text of the ledger
+    (``ledger_texts``: ~2M texts upper-cased, a few hundred MB on a 4M-line ledger), which
+    would otherwise stay in memory through the other areas' checks, triage and export."""
+    registry = registry or default_registry()
+    be = backend or of(con)
+    for rel in registry.shared.get(area, []):
+        if be.exists(rel.name, temporary=True):
+            be.drop(rel.name)
+
+
 def finding_id(code: str, unit: str | None, keys) -> str | None:
     """The stable id of a finding: its check, unit and the sorted set of its evidence keys.
 
@@ -509,7 +521,8 @@ def run_checks(
     param_cfg = {str(k).upper(): v for k, v in (config.get("params") or {}).items()}
     built: set[str] = set()
     presence: dict = {}  # units per table, read once (the checks do not change their inputs)
-    for spec in checks:
+    last_of_area = {spec.area: i for i, spec in enumerate(checks)}
+    for i, spec in enumerate(checks):
         blocked = sorted(set(spec.inputs) & set(skip_tables))
         if blocked:
             cr = CheckRun(spec.code, "skipped", error=f"输入表 {blocked} 未通过关键校验，跳过本检查 "
@@ -534,6 +547,8 @@ def run_checks(
         )
         record_check_coverage(con, run_id, spec, cr, presence)
         result.checks.append(cr)
+        if i == last_of_area[spec.area] and spec.area in built:
+            drop_shared(con, spec.area, registry, backend=backend)
         if progress:
             progress(spec, cr)
     attach_evidence_records(con)

@@ -50,14 +50,14 @@ WITH kw AS (
     WHERE list = 'sensitive' AND word IS NOT NULL AND word <> ''
 ),
 summaries AS (
-    -- each distinct summary upper-cased once: written in the join's condition, upper() ran for
-    -- every (summary, word) pair (a real ledger's 4M lines, 2M summaries × 61 words: 17 s -> 3 s);
-    -- then only the summaries holding any of the words ($sensitive_any, the list's words as one
-    -- bound alternation, compiled once) go on to the per-word join (2M × 61 pairs: 8 s -> 1 s)
-    SELECT summary, summary_u
-    FROM (SELECT summary, upper(summary) AS summary_u
-          FROM (SELECT DISTINCT summary FROM ledger WHERE summary IS NOT NULL AND summary <> '') d) u
-    WHERE regexp_matches(summary_u, $sensitive_any)
+    -- each distinct summary upper-cased once (shared relation ledger_texts, also read by L02):
+    -- written in the join's condition, upper() ran for every (summary, word) pair (a real
+    -- ledger's 4M lines, 2M summaries × 61 words: 17 s -> 3 s); then only the summaries holding
+    -- any of the words ($sensitive_any, the list's words as one bound alternation, compiled
+    -- once) go on to the per-word join (2M × 61 pairs: 8 s -> 1 s)
+    SELECT txt AS summary, txt_u AS summary_u
+    FROM ledger_texts
+    WHERE in_summary = 1 AND regexp_matches(txt_u, $sensitive_any)
 ),
 cand AS MATERIALIZED (
     -- the (summary, word) pairs first: inlined, DuckDB joined on both tests at once and ran the

@@ -61,20 +61,14 @@ WITH kw AS (
     WHERE list IN ('slush_counterparty', 'vague_summary', 'cash_withdrawal')
       AND word IS NOT NULL AND word <> ''
 ),
-texts AS (
-    SELECT summary AS txt FROM ledger WHERE summary IS NOT NULL AND summary <> ''
-    UNION
-    SELECT counterparty AS txt FROM ledger WHERE counterparty IS NOT NULL AND counterparty <> ''
-),
 cand AS MATERIALIZED (
-    -- each distinct text upper-cased once, not once per (text, word) pair in the join; only the
-    -- texts holding any of the words ($words_any, one bound alternation) joined to them; the
-    -- pairs found before the exclusion phrases are looked at (L01)
+    -- the ledger's distinct summaries and counterparties, upper-cased once (shared relation
+    -- ledger_texts, also read by L01); only the texts holding any of the words ($words_any, one
+    -- bound alternation) joined to them; the pairs found before the exclusion phrases are looked
+    -- at (L01)
     SELECT t.txt, t.txt_u, k.list, k.word, k.word_u, k.exclusion_pattern,
            list_filter(k.exclusion_phrases, lambda x: strpos(t.txt_u, x) > 0) AS present
-    FROM (SELECT txt, txt_u
-          FROM (SELECT txt, upper(txt) AS txt_u FROM texts) u
-          WHERE regexp_matches(txt_u, $words_any)) t
+    FROM (SELECT txt, txt_u FROM ledger_texts WHERE regexp_matches(txt_u, $words_any)) t
     JOIN kw k ON strpos(t.txt_u, k.word_u) > 0
 ),
 hits AS (
