@@ -6,7 +6,7 @@ title_en: Voucher summaries with sensitive keywords
 area: ledger
 severity: medium
 route: 反馈
-inputs: [ledger, std_keywords]
+inputs: [ledger, std_keywords, ledger_texts]
 evidence: [ledger]
 entity_type: person
 what_zh: >-

@@ -6,7 +6,7 @@ title_en: Signs of an off-book slush fund
 area: ledger
 severity: high
 route: 纪检监察
-inputs: [ledger, staff, std_keywords, std_places]
+inputs: [ledger, staff, std_keywords, std_places, ledger_texts]
 evidence: [ledger]
 entity_type: vendor
 what_zh: >-
