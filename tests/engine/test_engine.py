@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from xuncha_audit.contract import create_tables
+from xuncha_audit.db import of
 from xuncha_audit.engine.registry import discover, parse_check_file
 from xuncha_audit.engine.runner import compile_template, run_checks, validate_check_config
 from xuncha_audit.errors import ConfigError
@@ -273,15 +274,11 @@ def test_shared_relations_read_by_an_areas_checks_then_dropped(tmp_path, con):
     write_check(tmp_path, code="P91", slug="big_payment_two", sql=sql)
     seen = []
     res = run_checks(con, registry=discover(tmp_path),
-                     progress=lambda spec, cr: seen.append((spec.code, _temp_exists(con, "big_payments"))))
+                     progress=lambda spec, cr: seen.append((spec.code, of(con).exists("big_payments", temporary=True))))
     assert [c.status for c in res.checks] == ["ok", "ok"]
     assert seen == [("P90", True), ("P91", False)]  # kept for P91, dropped after it
     assert con.execute("SELECT check_id, count(*) FROM findings GROUP BY 1 ORDER BY 1").fetchall() == [
         ("P90", 2), ("P91", 2)]
     res = run_checks(con, registry=discover(tmp_path))
-    assert [c.findings for c in res.checks] == [2, 2] and not _temp_exists(con, "big_payments")
+    assert [c.findings for c in res.checks] == [2, 2] and not of(con).exists("big_payments", temporary=True)
 
-
-def _temp_exists(con, name: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ? AND temporary",
-                            [name]).fetchall())

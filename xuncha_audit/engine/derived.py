@@ -1,8 +1,9 @@
 """Values a check binds like parameters but the engine derives from the loaded standards.
 
 A check declares them in its header (``derived: {name: {derivation: [arguments]}}``) and uses
-``$name`` in its SQL; the engine computes each one (``DERIVATIONS[kind](con, args)``) on the run's database, after the
-standards are loaded (so a region's keyword list is the one bound). A user cannot set them.
+``$name`` in its SQL; the engine computes each one (``DERIVATIONS[kind](con, args)``) on the
+run's database, after the standards are loaded (so a region's keyword list is the one bound). A
+user cannot set them.
 
 Why bound values: DuckDB compiles a constant regular expression once per query; the same
 pattern read from a column is compiled again for every row (2 million summaries × a pattern:
